@@ -1,0 +1,67 @@
+"""Closed vocabularies of the domain (see ../shared/domain.md). Values are stable wire strings."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REP = "rep"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class RecordKind(StrEnum):
+    CUSTOMER = "customer"
+    ROUTE_PLAN = "route_plan"
+    VISIT = "visit"
+    NOTE = "note"
+
+
+class OpAction(StrEnum):
+    PUT = "put"  # create the record, or update the named fields of an existing one
+    DELETE = "delete"  # tombstone
+
+
+class CustomerKind(StrEnum):
+    TOWNSHIP_HOSPITAL = "township_hospital"  # 乡镇卫生院
+    VILLAGE_CLINIC = "village_clinic"  # 村卫生室
+    CLINIC = "clinic"  # 诊所
+    PHARMACY = "pharmacy"  # 药店
+    RETAILER = "retailer"  # 零售终端
+    DEALER = "dealer"  # 经销商/二批商
+    INDUSTRIAL = "industrial"  # 终端用户
+
+
+class CustomerStatus(StrEnum):
+    PROSPECT = "prospect"  # 潜在客户
+    NEW = "new"  # 新客户
+    ACTIVE = "active"  # 活跃客户
+    DORMANT = "dormant"  # 休眠客户
+    LOST = "lost"  # 流失客户
+
+
+class Importance(StrEnum):
+    KEY = "key"  # 重点
+    NORMAL = "normal"  # 普通
+    POTENTIAL = "potential"  # 潜在
+
+
+class ValueTier(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class VisitType(StrEnum):
+    FIRST = "first"  # 初次拜访
+    SECOND = "second"  # 二次拜访
+    EARLY = "early"  # 早访 07:30-08:10
+    DAY = "day"  # 日访
+    HOME = "home"  # 家访
+    FOLLOW_UP = "follow_up"  # 回访
+    PHONE = "phone"  # 电话拜访
+
+
+class Attitude(StrEnum):
+    POSITIVE = "positive"  # 积极
+    NEUTRAL = "neutral"  # 一般
+    NEGATIVE = "negative"  # 抵触

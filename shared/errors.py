@@ -1,0 +1,15 @@
+"""Error codes the sync API answers with; stable strings both sides match on."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_REQUEST = "invalid_request"  # malformed body, wrong types, unknown fields
+    INVALID_RECORD = "invalid_record"  # an op's fields fail the record schema
+    UNKNOWN_KIND = "unknown_kind"
+    TOO_LARGE = "too_large"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"  # outside the rep's territory, or a kind the role may not write
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    CLIENT_TOO_OLD = "client_too_old"

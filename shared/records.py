@@ -1,0 +1,176 @@
+"""Record schemas of the synced kinds, and the validation both sides apply to an op's fields.
+
+A schema lists, per kind, the fields a device may write. Fields the server derives from who is
+writing (owner, rep, author, territory) are not in it: a device cannot set them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.enums import Attitude, CustomerKind, CustomerStatus, Importance, RecordKind, VisitType
+from shared.ids import is_valid_id
+
+Check = Callable[[object], str | None]
+
+
+@dataclass(frozen=True)
+class Field:
+    check: Check
+    required: bool = False  # required when the record is created
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    problem: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "problem": self.problem}
+
+
+def text(max_len: int, min_len: int = 0) -> Check:
+    def check(value: object) -> str | None:
+        if not isinstance(value, str):
+            return f"must be text, got {type(value).__name__}"
+        if len(value.strip()) < min_len:
+            return "must not be empty" if min_len == 1 else f"must have at least {min_len} characters"
+        if len(value) > max_len:
+            return f"must be at most {max_len} characters"
+        return None
+
+    return check
+
+
+def number(low: float, high: float) -> Check:
+    def check(value: object) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"must be a number, got {type(value).__name__}"
+        if not math.isfinite(value) or not low <= value <= high:
+            return f"must be between {low:g} and {high:g}"
+        return None
+
+    return check
+
+
+def boolean(value: object) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, got {type(value).__name__}"
+
+
+def one_of(enum: type[StrEnum]) -> Check:
+    allowed = [member.value for member in enum]
+
+    def check(value: object) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+
+    return check
+
+
+def record_id(value: object) -> str | None:
+    return None if is_valid_id(value) else "must be a record id (UUID)"
+
+
+def id_list(value: object) -> str | None:
+    if not isinstance(value, list) or not all(is_valid_id(item) for item in value):
+        return "must be a list of record ids"
+    return None
+
+
+def timestamp(value: object) -> str | None:
+    """An ISO 8601 date-time with its UTC offset, as devices record check-in and check-out."""
+    if not isinstance(value, str):
+        return "must be an ISO 8601 date-time text"
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return "must be an ISO 8601 date-time, e.g. 2026-11-26T08:05:00+08:00"
+    return None if parsed.tzinfo is not None else "must include a UTC offset"
+
+
+def date(value: object) -> str | None:
+    if not isinstance(value, str):
+        return "must be an ISO 8601 date text"
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return "must be an ISO 8601 date, e.g. 2026-11-27"
+    return None
+
+
+LATITUDE = Field(number(-90, 90))
+LONGITUDE = Field(number(-180, 180))
+
+SCHEMAS: dict[RecordKind, dict[str, Field]] = {
+    RecordKind.CUSTOMER: {
+        "name": Field(text(100, 1), required=True, nullable=False),
+        "kind": Field(one_of(CustomerKind), required=True, nullable=False),
+        "address": Field(text(200)),
+        "phone": Field(text(40)),
+        "lat": LATITUDE,
+        "lng": LONGITUDE,
+        "status": Field(one_of(CustomerStatus), nullable=False),
+        "importance": Field(one_of(Importance), nullable=False),
+        "contact_person": Field(text(60)),
+        "created_at": Field(timestamp),
+    },
+    RecordKind.VISIT: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_type": Field(one_of(VisitType), required=True, nullable=False),
+        "planned": Field(boolean, nullable=False),
+        "check_in_at": Field(timestamp, required=True, nullable=False),
+        "check_in_lat": LATITUDE,
+        "check_in_lng": LONGITUDE,
+        "check_in_accuracy": Field(number(0, 100_000)),
+        "check_out_at": Field(timestamp),
+        "check_out_lat": LATITUDE,
+        "check_out_lng": LONGITUDE,
+        "person_met": Field(text(60)),
+        "purpose": Field(text(200)),
+        "attitude": Field(one_of(Attitude)),
+        "progress": Field(text(500)),
+        "ordered": Field(boolean, nullable=False),
+        "order_amount": Field(number(0, 100_000_000)),
+        "next_visit_date": Field(date),
+        "notes": Field(text(2000)),
+    },
+    RecordKind.NOTE: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_id": Field(record_id),
+        "text": Field(text(2000, 1), required=True, nullable=False),
+        "created_at": Field(timestamp, required=True, nullable=False),
+    },
+    # Route plans are written by supervisors on the server; devices only receive them.
+    RecordKind.ROUTE_PLAN: {
+        "day": Field(date, required=True, nullable=False),
+        "customer_ids": Field(id_list, required=True, nullable=False),
+    },
+}
+
+DEVICE_WRITABLE_KINDS = frozenset({RecordKind.CUSTOMER, RecordKind.VISIT, RecordKind.NOTE})
+# Append-only kinds: a device may add them but never delete them.
+DELETABLE_KINDS = frozenset({RecordKind.CUSTOMER})
+
+
+def validate_fields(kind: RecordKind, fields: Mapping[str, object], *, creating: bool) -> list[FieldError]:
+    """Problems with `fields` for a record of `kind`; empty when they may be stored."""
+    schema = SCHEMAS[kind]
+    errors = [FieldError(name, "is not a field of this record") for name in fields if name not in schema]
+    for name, spec in schema.items():
+        if name not in fields:
+            if creating and spec.required:
+                errors.append(FieldError(name, "is required"))
+            continue
+        value = fields[name]
+        if value is None:
+            if not spec.nullable:
+                errors.append(FieldError(name, "must not be empty"))
+            continue
+        problem = spec.check(value)
+        if problem:
+            errors.append(FieldError(name, problem))
+    return errors

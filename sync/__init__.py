@@ -1,0 +1,1 @@
+"""The sync protocol (messages, limits) and the client sync engine. Pure except `sync.http`."""

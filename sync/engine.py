@@ -1,0 +1,133 @@
+"""The client sync engine: push the outbox, then pull what changed, through injected callables.
+
+The engine owns no I/O. `push` and `pull` are functions (in the app, `sync.http.HttpSyncApi`; in
+tests, the real server in-process or a faulty transport), and the store is anything with the
+`SyncStore` methods. Callers must not run two syncs of one store at once (the runner's lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sync.errors import ClientTooOld, Refused
+from sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_OPS_PER_PUSH,
+    SCHEMA_VERSION,
+    Change,
+    Op,
+    OpResult,
+    OpStatus,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+
+class SyncStore(Protocol):
+    @property
+    def device_id(self) -> str: ...
+
+    def pending_ops(self, limit: int) -> list[Op]: ...
+
+    def record_results(self, results: Sequence[OpResult]) -> None: ...
+
+    def pull_cursor(self) -> int: ...
+
+    def apply_pull_page(self, changes: Iterable[Change], cursor: int) -> int: ...
+
+
+Push = Callable[[PushRequest], PushResponse]
+Pull = Callable[[PullRequest], PullResponse]
+
+
+class ProtocolViolation(RuntimeError):
+    """The server's answer does not fit the request (a bug on one side); the sync stops, nothing is lost."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int = 0  # ops the server acknowledged (applied now or earlier)
+    rejected: int = 0  # ops the server refused for good; kept on the device as drafts
+    pulled: int = 0  # records changed on the device by the pull
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: SyncStore,
+        push: Push,
+        pull: Pull,
+        *,
+        push_batch: int = MAX_OPS_PER_PUSH,
+        pull_limit: int = DEFAULT_PULL_LIMIT,
+        on_progress: Callable[[SyncReport], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.push = push
+        self.pull = pull
+        self.push_batch = push_batch
+        self.pull_limit = pull_limit
+        self.on_progress = on_progress
+
+    def run(self) -> SyncReport:
+        """One full sync. Raises `sync.errors` exceptions; whatever was acknowledged stays acknowledged."""
+        pushed, rejected = self._push_outbox()
+        pulled = self._pull_all(SyncReport(pushed, rejected))
+        return SyncReport(pushed=pushed, rejected=rejected, pulled=pulled)
+
+    # ---- push -------------------------------------------------------------------------------
+
+    def _push_outbox(self) -> tuple[int, int]:
+        pushed = rejected = 0
+        while ops := self.store.pending_ops(self.push_batch):
+            results = self._push_isolating(ops)
+            self.store.record_results(results)
+            pushed += sum(result.status is not OpStatus.REJECTED for result in results)
+            rejected += sum(result.status is OpStatus.REJECTED for result in results)
+            self._progress(SyncReport(pushed, rejected))
+        return pushed, rejected
+
+    def _push_isolating(self, ops: list[Op]) -> list[OpResult]:
+        """Push `ops`; if the server refuses the batch, split it until the refused ops stand alone.
+
+        The server stores nothing of a refused push, so splitting is safe, and a bad op holds up
+        only itself: the others are pushed, the bad one becomes a draft with the server's reason.
+        """
+        try:
+            response = self.push(PushRequest(self.store.device_id, SCHEMA_VERSION, ops))
+        except ClientTooOld:
+            raise
+        except Refused as refusal:
+            if len(ops) == 1:
+                return [OpResult(ops[0].seq, ops[0].op_id, OpStatus.REJECTED, refusal.code, refusal.message)]
+            middle = len(ops) // 2
+            first = self._push_isolating(ops[:middle])
+            self.store.record_results(first)  # keep what is acknowledged even if the rest fails
+            return first + self._push_isolating(ops[middle:])
+        answered = {(result.seq, result.op_id) for result in response.results}
+        if answered != {(op.seq, op.op_id) for op in ops}:
+            raise ProtocolViolation("the push answer does not name exactly the ops pushed")
+        return response.results
+
+    # ---- pull -------------------------------------------------------------------------------
+
+    def _pull_all(self, so_far: SyncReport) -> int:
+        pulled = 0
+        cursor = self.store.pull_cursor()
+        while True:
+            page = self.pull(PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit))
+            if page.cursor < cursor:
+                raise ProtocolViolation(f"the server moved the cursor back from {cursor} to {page.cursor}")
+            pulled += self.store.apply_pull_page(page.changes, page.cursor)
+            cursor = page.cursor
+            self._progress(SyncReport(so_far.pushed, so_far.rejected, pulled))
+            if not page.has_more:
+                return pulled
+
+    def _progress(self, report: SyncReport) -> None:
+        if self.on_progress is not None:
+            self.on_progress(report)

@@ -1,0 +1,304 @@
+"""Messages of the sync API, their limits, and their parsing (specified in docs/sync-protocol.md).
+
+Parsing is strict and names the problem: both the server (validating a push) and the client
+(reading an answer) use it, so the two sides cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from shared.enums import OpAction, RecordKind
+from shared.ids import is_valid_id
+
+SCHEMA_VERSION = 1  # of the records and messages; a server refuses clients older than it supports
+MAX_OPS_PER_PUSH = 500
+MAX_PUSH_BYTES = 2 * 1024 * 1024
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 1000
+MAX_DEVICE_ID_LENGTH = 64
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow the protocol; `path` says where, e.g. "ops[3].kind"."""
+
+    def __init__(self, path: str, problem: str, code: str = "invalid_request") -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+        self.code = code
+
+
+class OpStatus(StrEnum):
+    APPLIED = "applied"  # stored now
+    DUPLICATE = "duplicate"  # stored by an earlier push of the same op; the earlier answer stands
+    REJECTED = "rejected"  # can never be stored; kept on the device as a draft for the rep
+
+
+@dataclass(frozen=True)
+class Op:
+    """One change made on a device: put fields of a record, or delete it (a tombstone)."""
+
+    op_id: str
+    device_id: str
+    seq: int  # per device, from 1, without gaps; the server applies each (device, seq) once
+    kind: RecordKind
+    record_id: str
+    action: OpAction
+    fields: dict[str, Any]
+    made_at: str  # the device's clock when the rep saved it; informative only, never a cursor
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "kind": self.kind.value, "action": self.action.value}
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    device_id: str
+    schema_version: int
+    ops: list[Op]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "device_id": self.device_id,
+            "schema_version": self.schema_version,
+            "ops": [op.as_dict() for op in self.ops],
+        }
+
+
+@dataclass(frozen=True)
+class OpResult:
+    seq: int
+    op_id: str
+    status: OpStatus
+    code: str | None = None
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status.value}
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    results: list[OpResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"results": [result.as_dict() for result in self.results]}
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    cursor: int
+    schema_version: int
+    limit: int = DEFAULT_PULL_LIMIT
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Change:
+    """The current state of one record after change number `seq`; `data` is None for a tombstone."""
+
+    seq: int
+    kind: RecordKind
+    record_id: str
+    deleted: bool
+    data: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "kind": self.kind.value}
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    changes: list[Change]
+    cursor: int  # pass back to get what follows; assigned by the server, never a device clock
+    has_more: bool
+    server_time: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [change.as_dict() for change in self.changes],
+            "cursor": self.cursor,
+            "has_more": self.has_more,
+            "server_time": self.server_time,
+        }
+
+
+# ---- parsing -------------------------------------------------------------------------------
+
+
+def _object(value: object, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ProtocolError(path, f"must be a JSON object, got {_json_type(value)}")
+    return value
+
+
+def _only_keys(obj: Mapping[str, Any], allowed: set[str], path: str) -> None:
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise ProtocolError(f"{path}.{unknown[0]}" if path else unknown[0], "is not a known field")
+
+
+def _required(obj: Mapping[str, Any], key: str, path: str) -> Any:
+    if key not in obj:
+        raise ProtocolError(_join(path, key), "is required")
+    return obj[key]
+
+
+def _int(value: object, path: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProtocolError(path, f"must be a whole number, got {_json_type(value)}")
+    if value < minimum:
+        raise ProtocolError(path, f"must be at least {minimum}")
+    return value
+
+
+def _str(value: object, path: str, max_len: int = 100) -> str:
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(path, f"must be non-empty text, got {_json_type(value)}")
+    if len(value) > max_len:
+        raise ProtocolError(path, f"must be at most {max_len} characters")
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def parse_schema_version(obj: Mapping[str, Any]) -> int:
+    return _int(_required(obj, "schema_version", ""), "schema_version", minimum=1)
+
+
+def parse_op(value: object, path: str) -> Op:
+    obj = _object(value, path)
+    _only_keys(obj, {"op_id", "device_id", "seq", "kind", "record_id", "action", "fields", "made_at"}, path)
+    kind_text = _str(_required(obj, "kind", path), _join(path, "kind"), 40)
+    try:
+        kind = RecordKind(kind_text)
+    except ValueError:
+        known = ", ".join(k.value for k in RecordKind)
+        raise ProtocolError(
+            _join(path, "kind"), f"unknown record kind {kind_text!r} (known: {known})", "unknown_kind"
+        ) from None
+    action_text = _str(_required(obj, "action", path), _join(path, "action"), 20)
+    try:
+        action = OpAction(action_text)
+    except ValueError:
+        raise ProtocolError(_join(path, "action"), "must be put or delete") from None
+    op_id = _str(_required(obj, "op_id", path), _join(path, "op_id"), 36)
+    record_id = _str(_required(obj, "record_id", path), _join(path, "record_id"), 36)
+    for key, text_id in (("op_id", op_id), ("record_id", record_id)):
+        if not is_valid_id(text_id):
+            raise ProtocolError(_join(path, key), "must be a UUID")
+    fields = _object(obj.get("fields", {}), _join(path, "fields"))
+    return Op(
+        op_id=op_id,
+        device_id=_str(_required(obj, "device_id", path), _join(path, "device_id"), MAX_DEVICE_ID_LENGTH),
+        seq=_int(_required(obj, "seq", path), _join(path, "seq"), minimum=1),
+        kind=kind,
+        record_id=record_id,
+        action=action,
+        fields=dict(fields),
+        made_at=_str(_required(obj, "made_at", path), _join(path, "made_at"), 40),
+    )
+
+
+def parse_push_request(value: object) -> PushRequest:
+    obj = _object(value, "body")
+    _only_keys(obj, {"device_id", "schema_version", "ops"}, "")
+    device_id = _str(_required(obj, "device_id", ""), "device_id", MAX_DEVICE_ID_LENGTH)
+    schema_version = parse_schema_version(obj)
+    raw_ops = _required(obj, "ops", "")
+    if not isinstance(raw_ops, list):
+        raise ProtocolError("ops", f"must be an array, got {_json_type(raw_ops)}")
+    if len(raw_ops) > MAX_OPS_PER_PUSH:
+        raise ProtocolError("ops", f"at most {MAX_OPS_PER_PUSH} ops per push, got {len(raw_ops)}", "too_large")
+    ops = [parse_op(raw, f"ops[{i}]") for i, raw in enumerate(raw_ops)]
+    for i, op in enumerate(ops):
+        if op.device_id != device_id:
+            raise ProtocolError(f"ops[{i}].device_id", "must equal the push's device_id")
+    seqs = [op.seq for op in ops]
+    if seqs != sorted(set(seqs)):
+        raise ProtocolError("ops", "seq numbers must be strictly increasing within a push")
+    return PushRequest(device_id=device_id, schema_version=schema_version, ops=ops)
+
+
+def parse_push_response(value: object) -> PushResponse:
+    obj = _object(value, "body")
+    raw_results = _required(obj, "results", "")
+    if not isinstance(raw_results, list):
+        raise ProtocolError("results", "must be an array")
+    results = []
+    for i, raw in enumerate(raw_results):
+        item = _object(raw, f"results[{i}]")
+        results.append(
+            OpResult(
+                seq=_int(_required(item, "seq", ""), f"results[{i}].seq", minimum=1),
+                op_id=str(_required(item, "op_id", "")),
+                status=OpStatus(_required(item, "status", "")),
+                code=item.get("code"),
+                message=item.get("message"),
+            )
+        )
+    return PushResponse(results=results)
+
+
+def parse_pull_request(value: object) -> PullRequest:
+    obj = _object(value, "body")
+    _only_keys(obj, {"cursor", "schema_version", "limit"}, "")
+    limit = _int(obj.get("limit", DEFAULT_PULL_LIMIT), "limit", minimum=1)
+    if limit > MAX_PULL_LIMIT:
+        raise ProtocolError("limit", f"must be at most {MAX_PULL_LIMIT}", "too_large")
+    return PullRequest(
+        cursor=_int(_required(obj, "cursor", ""), "cursor"),
+        schema_version=parse_schema_version(obj),
+        limit=limit,
+    )
+
+
+def parse_pull_response(value: object) -> PullResponse:
+    obj = _object(value, "body")
+    raw_changes = _required(obj, "changes", "")
+    if not isinstance(raw_changes, list):
+        raise ProtocolError("changes", "must be an array")
+    changes = []
+    for i, raw in enumerate(raw_changes):
+        item = _object(raw, f"changes[{i}]")
+        data = item.get("data")
+        changes.append(
+            Change(
+                seq=_int(_required(item, "seq", ""), f"changes[{i}].seq", minimum=1),
+                kind=RecordKind(_required(item, "kind", "")),
+                record_id=str(_required(item, "record_id", "")),
+                deleted=bool(item.get("deleted", False)),
+                data=dict(data) if isinstance(data, Mapping) else None,
+            )
+        )
+    return PullResponse(
+        changes=changes,
+        cursor=_int(_required(obj, "cursor", ""), "cursor"),
+        has_more=bool(obj.get("has_more", False)),
+        server_time=str(obj.get("server_time", "")),
+    )

@@ -1,0 +1,209 @@
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from client.journal import JOURNAL, JournalStorage, StoreLocked
+from client.store import InvalidRecord, LocalStore
+from shared.enums import RecordKind
+from shared.ids import new_id
+from sync.protocol import Change, OpResult, OpStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-26T08:00:00+08:00"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    opened = LocalStore(tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+def add_customer(store: LocalStore, name: str = "王庄村卫生室") -> str:
+    customer_id = new_id()
+    store.save(RecordKind.CUSTOMER, customer_id, {"name": name, "kind": "village_clinic"})
+    return customer_id
+
+
+def test_a_save_stores_the_record_and_its_op_together(store: LocalStore) -> None:
+    customer_id = add_customer(store)
+    assert store.get(RecordKind.CUSTOMER, customer_id)["name"] == "王庄村卫生室"
+    (op,) = store.pending_ops(10)
+    assert (op.seq, op.record_id, op.device_id) == (1, customer_id, store.device_id)
+    assert op.fields == {"name": "王庄村卫生室", "kind": "village_clinic"}
+
+
+def test_an_update_merges_fields_and_queues_only_the_change(store: LocalStore) -> None:
+    customer_id = add_customer(store)
+    merged = store.save(RecordKind.CUSTOMER, customer_id, {"phone": "0311-5551234"})
+    assert merged["name"] == "王庄村卫生室" and merged["phone"] == "0311-5551234"
+    assert [op.fields for op in store.pending_ops(10)][1] == {"phone": "0311-5551234"}
+    assert [op.seq for op in store.pending_ops(10)] == [1, 2]
+
+
+def test_an_invalid_record_is_refused_and_nothing_is_stored(store: LocalStore) -> None:
+    with pytest.raises(InvalidRecord) as raised:
+        store.save(RecordKind.VISIT, new_id(), {"visit_type": "teleport"})
+    assert {error.field for error in raised.value.errors} >= {"visit_type", "customer_id", "check_in_at"}
+    assert store.all(RecordKind.VISIT) == [] and store.pending_count() == 0
+
+
+def test_everything_survives_reopening(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    customer_id = add_customer(store)
+    store.set_meta(token="t0ken")
+    device_id = store.device_id
+    store.close()
+    again = LocalStore(tmp_path)
+    assert again.get(RecordKind.CUSTOMER, customer_id) is not None
+    assert (again.device_id, again.get_meta("token"), again.pending_count()) == (device_id, "t0ken", 1)
+    add_customer(again, "second")
+    assert [op.seq for op in again.pending_ops(10)] == [1, 2]
+    again.close()
+
+
+def test_find_filters_by_field_values(store: LocalStore) -> None:
+    customer_id = add_customer(store)
+    other = add_customer(store, "李家诊所")
+    store.save(RecordKind.NOTE, new_id(), {"customer_id": customer_id, "text": "院长周三在", "created_at": NOW})
+    assert [note["text"] for note in store.find(RecordKind.NOTE, customer_id=customer_id)] == ["院长周三在"]
+    assert store.find(RecordKind.NOTE, customer_id=other) == []
+    assert len(store.find(RecordKind.CUSTOMER, kind="village_clinic")) == 2
+
+
+def test_acknowledged_ops_leave_the_outbox_and_refused_ones_become_drafts(store: LocalStore) -> None:
+    first, second = add_customer(store), add_customer(store, "x")
+    ops = store.pending_ops(10)
+    store.record_results(
+        [
+            OpResult(ops[0].seq, ops[0].op_id, OpStatus.APPLIED),
+            OpResult(ops[1].seq, ops[1].op_id, OpStatus.REJECTED, "forbidden", "not your territory"),
+        ]
+    )
+    assert store.pending_count() == 0
+    (draft,) = store.rejected_ops()
+    assert draft["op"]["record_id"] == second and draft["message"] == "not your territory"
+    assert store.get(RecordKind.CUSTOMER, second) is not None  # the rep's work is still there
+    store.discard_rejected(draft["op"]["seq"])
+    assert store.rejected_ops() == []
+    assert store.get(RecordKind.CUSTOMER, first) is not None
+
+
+def test_an_answer_about_an_unknown_op_changes_nothing(store: LocalStore) -> None:
+    add_customer(store)
+    (op,) = store.pending_ops(10)
+    store.record_results([OpResult(op.seq, new_id(), OpStatus.APPLIED)])
+    assert store.pending_count() == 1
+
+
+def test_a_pulled_page_never_overwrites_a_record_with_pending_ops(store: LocalStore) -> None:
+    mine = add_customer(store, "本地改名")
+    theirs = new_id()
+    store.apply_pull_page(
+        [
+            Change(1, RecordKind.CUSTOMER, mine, False, {"name": "服务器名", "kind": "clinic"}),
+            Change(2, RecordKind.CUSTOMER, theirs, False, {"name": "新客户", "kind": "pharmacy"}),
+        ],
+        cursor=2,
+    )
+    assert store.get(RecordKind.CUSTOMER, mine)["name"] == "本地改名"
+    assert store.get(RecordKind.CUSTOMER, theirs) == {"name": "新客户", "kind": "pharmacy", "id": theirs}
+    assert store.pull_cursor() == 2
+    store.apply_pull_page([Change(3, RecordKind.CUSTOMER, theirs, True, None)], cursor=3)
+    assert store.get(RecordKind.CUSTOMER, theirs) is None
+    assert store.pull_cursor() == 3
+
+
+def test_a_second_process_cannot_open_the_same_store(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    code = f"from client.store import LocalStore; LocalStore({str(tmp_path)!r})"
+    child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert child.returncode != 0 and StoreLocked.__name__ in child.stderr
+    store.close()
+
+
+def test_a_torn_journal_tail_is_cut_and_the_rest_recovered(tmp_path: Path) -> None:
+    storage = JournalStorage(tmp_path)
+    storage.commit([("put", "note", "1", {"text": "kept"})])
+    storage.close()
+    with open(tmp_path / JOURNAL, "ab") as journal:
+        journal.write(b'0badc0de [["put","note","2",{"text":"torn"')  # a crash mid-append
+    recovered = JournalStorage(tmp_path)
+    assert recovered.read() == {"note": {"1": {"text": "kept"}}}
+    recovered.commit([("put", "note", "3", {"text": "after"})])
+    recovered.close()
+    assert set(JournalStorage(tmp_path).read()["note"]) == {"1", "3"}
+
+
+def test_a_corrupt_journal_line_stops_replay_there(tmp_path: Path) -> None:
+    storage = JournalStorage(tmp_path)
+    storage.commit([("put", "note", "1", {"text": "a"})])
+    storage.commit([("put", "note", "2", {"text": "b"})])
+    storage.close()
+    raw = (tmp_path / JOURNAL).read_bytes()
+    (tmp_path / JOURNAL).write_bytes(raw.replace(b'"b"', b'"c"'))  # flipped bits: the CRC no longer fits
+    assert set(JournalStorage(tmp_path).read()["note"]) == {"1"}
+
+
+def test_compaction_folds_the_journal_into_the_snapshot(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    ids = [add_customer(store, f"c{i}") for i in range(20)]
+    store.storage.compact()
+    assert (tmp_path / JOURNAL).stat().st_size == 0
+    store.close()
+    again = LocalStore(tmp_path)
+    assert {c["id"] for c in again.all(RecordKind.CUSTOMER)} == set(ids)
+    again.close()
+
+
+WRITER = """
+import sys
+from client.store import LocalStore
+from shared.enums import RecordKind
+from shared.ids import new_id
+store = LocalStore(sys.argv[1])
+customer = new_id()
+store.save(RecordKind.CUSTOMER, customer, {"name": "crash", "kind": "clinic"})
+print("C", customer, flush=True)
+n = 0
+while True:
+    note = new_id()
+    fields = {"customer_id": customer, "text": "x" * 300, "created_at": "2026-11-26T08:00:00+08:00"}
+    store.save(RecordKind.NOTE, note, fields)
+    print("N", note, flush=True)  # printed only after save returned: a promise to the rep
+    n += 1
+    if n % 150 == 0:
+        store.storage.compact()
+"""
+
+
+@pytest.mark.slow
+def test_every_returned_save_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
+    rng = random.Random(20261126)
+    folder = tmp_path / "crash"
+    promised: set[str] = set()
+    for _ in range(60):
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(folder)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None
+        first = child.stdout.readline()  # the store is open and writing
+        assert first.startswith("C ")
+        time.sleep(rng.uniform(0.0, 0.08))
+        os.kill(child.pid, signal.SIGKILL)
+        output, _ = child.communicate()
+        complete_lines = [first, *output.split("\n")[:-1]]  # what follows the last newline may be torn
+        promised.update(line.split()[1] for line in complete_lines)
+        store = LocalStore(folder)  # must always load
+        stored = {c["id"] for c in store.all(RecordKind.CUSTOMER)} | {n["id"] for n in store.all(RecordKind.NOTE)}
+        missing = promised - stored
+        assert not missing, f"{len(missing)} saves that had returned are gone"
+        assert store.pending_count() == len(stored)  # each record still has its op
+        store.close()
+    assert len(promised) > 200

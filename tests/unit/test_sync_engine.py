@@ -1,0 +1,138 @@
+"""The engine's own logic, with push and pull as plain functions. Against the real server: tests/integration."""
+
+from pathlib import Path
+
+import pytest
+
+from client.store import LocalStore
+from shared.enums import RecordKind
+from shared.ids import new_id
+from sync.engine import ProtocolViolation, SyncEngine
+from sync.errors import ClientTooOld, Refused, Unreachable
+from sync.protocol import Change, OpResult, OpStatus, PullRequest, PullResponse, PushRequest, PushResponse
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    opened = LocalStore(tmp_path)
+    yield opened
+    opened.close()
+
+
+def customers(store: LocalStore, names: list[str]) -> list[str]:
+    ids = []
+    for name in names:
+        ids.append(new_id())
+        store.save(RecordKind.CUSTOMER, ids[-1], {"name": name, "kind": "pharmacy"})
+    return ids
+
+
+def nothing_to_pull(request: PullRequest) -> PullResponse:
+    return PullResponse(changes=[], cursor=request.cursor, has_more=False)
+
+
+def accept_all(request: PushRequest) -> PushResponse:
+    return PushResponse([OpResult(op.seq, op.op_id, OpStatus.APPLIED) for op in request.ops])
+
+
+def test_push_in_batches_until_the_outbox_is_empty(store: LocalStore) -> None:
+    customers(store, [f"药店{i}" for i in range(7)])
+    batches: list[int] = []
+
+    def push(request: PushRequest) -> PushResponse:
+        batches.append(len(request.ops))
+        return accept_all(request)
+
+    report = SyncEngine(store, push, nothing_to_pull, push_batch=3).run()
+    assert batches == [3, 3, 1]
+    assert (report.pushed, report.rejected, store.pending_count()) == (7, 0, 0)
+
+
+def test_a_refused_op_holds_up_only_itself_and_is_kept_as_a_draft(store: LocalStore) -> None:
+    ids = customers(store, ["好", "坏", "好2", "好3"])
+    bad = ids[1]
+
+    def push(request: PushRequest) -> PushResponse:
+        if any(op.record_id == bad for op in request.ops):
+            raise Refused(403, "forbidden", "ops[1]: not your territory")  # the server stores none of it
+        return accept_all(request)
+
+    report = SyncEngine(store, push, nothing_to_pull).run()
+    assert (report.pushed, report.rejected) == (3, 1)
+    (draft,) = store.rejected_ops()
+    assert draft["op"]["record_id"] == bad and draft["code"] == "forbidden"
+    assert store.pending_count() == 0
+
+
+def test_an_unreachable_server_leaves_every_op_queued(store: LocalStore) -> None:
+    customers(store, ["a", "b"])
+
+    def push(request: PushRequest) -> PushResponse:
+        raise Unreachable("no network")
+
+    with pytest.raises(Unreachable):
+        SyncEngine(store, push, nothing_to_pull).run()
+    assert store.pending_count() == 2 and store.rejected_ops() == []
+
+
+def test_a_too_old_client_stops_without_turning_ops_into_drafts(store: LocalStore) -> None:
+    customers(store, ["a"])
+
+    def push(request: PushRequest) -> PushResponse:
+        raise ClientTooOld(426, "client_too_old", "schema 2 needed")
+
+    with pytest.raises(ClientTooOld):
+        SyncEngine(store, push, nothing_to_pull).run()
+    assert store.pending_count() == 1 and store.rejected_ops() == []
+
+
+def test_an_answer_that_does_not_match_the_push_is_a_protocol_violation(store: LocalStore) -> None:
+    customers(store, ["a", "b"])
+
+    def push(request: PushRequest) -> PushResponse:
+        return accept_all(PushRequest(request.device_id, request.schema_version, request.ops[:1]))
+
+    with pytest.raises(ProtocolViolation):
+        SyncEngine(store, push, nothing_to_pull).run()
+    assert store.pending_count() == 2
+
+
+def test_pull_follows_pages_and_saves_the_cursor_with_each_page(store: LocalStore) -> None:
+    ids = [new_id() for _ in range(5)]
+    seen: list[int] = []
+
+    def pull(request: PullRequest) -> PullResponse:
+        seen.append(request.cursor)
+        page = [
+            Change(i + 1, RecordKind.CUSTOMER, ids[i], False, {"name": f"c{i}", "kind": "clinic"})
+            for i in range(request.cursor, min(request.cursor + request.limit, 5))
+        ]
+        cursor = page[-1].seq if page else request.cursor
+        return PullResponse(changes=page, cursor=cursor, has_more=cursor < 5)
+
+    report = SyncEngine(store, accept_all, pull, pull_limit=2).run()
+    assert seen == [0, 2, 4]
+    assert report.pulled == 5 and store.pull_cursor() == 5
+    assert len(store.all(RecordKind.CUSTOMER)) == 5
+
+
+def test_a_failure_mid_pull_keeps_the_pages_already_stored(store: LocalStore) -> None:
+    calls = 0
+
+    def pull(request: PullRequest) -> PullResponse:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise Unreachable("dropped")
+        return PullResponse([Change(1, RecordKind.CUSTOMER, new_id(), False, {"name": "a"})], 1, has_more=True)
+
+    with pytest.raises(Unreachable):
+        SyncEngine(store, accept_all, pull).run()
+    assert store.pull_cursor() == 1 and len(store.all(RecordKind.CUSTOMER)) == 1
+
+
+def test_a_cursor_moving_back_is_refused(store: LocalStore) -> None:
+    store.set_meta(cursor=10)
+    with pytest.raises(ProtocolViolation):
+        SyncEngine(store, accept_all, lambda request: PullResponse([], 3, False)).run()
+    assert store.pull_cursor() == 10
