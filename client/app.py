@@ -1,0 +1,499 @@
+"""The app: one `ClientCore` per process (store, service, sync runner), one `App` per page session.
+
+`App` implements the views' `Actions`: each handler calls the service, changes the view state and
+renders the screen again from it (UI = f(state)). The sync runner reports from its own thread; the
+sync bar is then updated in place, and the screen is re-read only where no typing can be lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import flet as ft
+
+from client.config import ClientConfig
+from client.services import AppService, SignInFailed, SignInProblem
+from client.state import VISIT_TEXT_FIELDS, AppState, ProspectForm, Screen, VisitForm
+from client.store import InvalidRecord, LocalStore
+from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
+from client.views import customer, drafts, prospect, search, sign_in, today, visit
+from client.views.sync_bar import SyncBar
+from shared.enums import CustomerKind, RecordKind, VisitType
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+logger = logging.getLogger(__name__)
+
+FONT_FAMILY = "WQY"
+FONTS = {FONT_FAMILY: "fonts/wqy-microhei.ttf"}  # relative to the assets folder; Flet web has no CJK fallback
+
+SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
+    Screen.SIGN_IN: sign_in.build,
+    Screen.TODAY: today.build,
+    Screen.CUSTOMER: customer.build,
+    Screen.VISIT: visit.build,
+    Screen.PROSPECT: prospect.build,
+    Screen.SEARCH: search.build,
+    Screen.DRAFTS: drafts.build,
+}
+
+
+@dataclass
+class ClientCore:
+    config: ClientConfig
+    store: LocalStore
+    service: AppService
+    runner: SyncRunner
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.store.close()
+
+
+def build_core(config: ClientConfig, transport: Any = None) -> ClientCore:
+    """Open the store and start the sync runner (paused until someone has signed in)."""
+    store = LocalStore(config.data_dir)
+    service = AppService(store, default_server_url=config.server_url, transport=transport)
+    runner = SyncRunner(
+        http_engine_factory(store, lambda: (service.server_url, service.token), transport),
+        counts=lambda: (store.pending_count(), len(store.rejected_ops())),
+        interval=config.sync_interval,
+        after_sync=store.maybe_compact,
+    )
+    service.on_saved = runner.notify_saved
+
+    def on_status(status: SyncStatus) -> None:
+        if status.auth_required and service.token:
+            service.forget_token()  # records, outbox and drafts stay; the next sign-in resumes syncing
+
+    runner.add_listener(on_status)
+    runner.start(paused=not service.signed_in())
+    return core_of(config, store, service, runner)
+
+
+def core_of(config: ClientConfig, store: LocalStore, service: AppService, runner: SyncRunner) -> ClientCore:
+    return ClientCore(config, store, service, runner)
+
+
+def format_amount(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return ""
+
+
+class App:
+    def __init__(self, page: ft.Page, core: ClientCore) -> None:
+        self.page = page
+        self.core = core
+        self.service = core.service
+        lang = str(self.service.store.get_meta("lang") or core.config.lang)
+        self.state = AppState(lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE, sync=core.runner.status)
+        self._ui = threading.RLock()
+        self.sync_bar = SyncBar(self.sync_now, self.open_drafts)
+        self.app_title = ft.Text("", size=16, weight=ft.FontWeight.BOLD, expand=True)
+        self.lang_button = ft.TextButton("", icon=ft.Icons.TRANSLATE, on_click=lambda e: self.toggle_language())
+        self.notice = ft.Text("", color=ft.Colors.GREEN_800, visible=False)
+        self.body = ft.Column(
+            [], scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+        )
+        self.connectivity: Any = None
+        self._detached = False
+
+    # ---- mounting ---------------------------------------------------------------------------
+
+    def mount(self) -> None:
+        page = self.page
+        page.title = t("app.name", self.state.lang)
+        page.fonts = FONTS
+        page.theme = ft.Theme(font_family=FONT_FAMILY)
+        page.padding = 0
+        page.add(
+            ft.SafeArea(
+                ft.Column(
+                    [
+                        ft.Container(
+                            ft.Row([self.app_title, self.lang_button], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                            padding=ft.Padding.only(left=12, right=4, top=4),
+                        ),
+                        self.sync_bar.control,
+                        ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
+                        ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
+                    ],
+                    spacing=0,
+                    expand=True,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                ),
+                expand=True,
+            )
+        )
+        self.core.runner.add_listener(self._on_sync_status)
+        page.on_disconnect = lambda e: self._detach()  # Flet web disposes a session's app on disconnect
+        page.on_close = lambda e: self._detach()
+        self._watch_connectivity()
+        if self.service.signed_in():
+            self.state.user = self.service.user
+            self._show(Screen.TODAY)
+        else:
+            expired = self.core.runner.status.auth_required
+            self._to_sign_in(t("client.signin.expired", self.state.lang) if expired else None)
+
+    def _detach(self) -> None:
+        self._detached = True
+        self.core.runner.remove_listener(self._on_sync_status)
+
+    def _watch_connectivity(self) -> None:
+        """Sync at once when the device reports a network again (the periodic retry covers the rest)."""
+        try:
+            self.connectivity = ft.Connectivity(on_change=self._on_connectivity)
+        except Exception:  # not available on this platform: backoff and the periodic sync cover it
+            logger.info("connectivity service unavailable", exc_info=True)
+
+    def _on_connectivity(self, event: Any) -> None:
+        kinds = getattr(event, "connectivity", []) or []
+        self.core.runner.connectivity_changed(any(getattr(kind, "value", kind) != "none" for kind in kinds))
+
+    # ---- rendering --------------------------------------------------------------------------
+
+    def render(self) -> None:
+        with self._ui:
+            state = self.state
+            self.app_title.value = t("app.name", state.lang)
+            self.lang_button.content = t("client.lang.switch", state.lang)
+            self.notice.value = state.notice or ""
+            self.notice.visible = bool(state.notice)
+            self.sync_bar.show(state.sync, state.lang)
+            self.body.controls = [SCREENS[state.screen](state, self)]
+            try:
+                self.page.update()
+            except Exception:  # the session went away
+                logger.debug("page update failed", exc_info=True)
+
+    def _on_loop(self, function: Callable[..., None], *args: Any) -> None:
+        """Run `function` on the page's event loop, where Flet runs event handlers: one thread touches the UI."""
+
+        async def job() -> None:
+            function(*args)
+
+        if self._detached:
+            return
+        try:
+            self.page.run_task(job)
+        except Exception:  # the session is gone
+            logger.debug("could not schedule a UI update", exc_info=True)
+
+    def _on_sync_status(self, status: SyncStatus) -> None:
+        """From the runner's thread: hand the status to the page's loop."""
+        self._on_loop(self._apply_sync_status, status)
+
+    def _apply_sync_status(self, status: SyncStatus) -> None:
+        """Update the bar; re-read screens that show synced data and no input."""
+        with self._ui:
+            previous, self.state.sync = self.state.sync, status
+            if status.auth_required and self.state.screen is not Screen.SIGN_IN:
+                self._to_sign_in(t("client.signin.expired", self.state.lang))
+                return
+            if status.data_version != previous.data_version and self.state.screen in (
+                Screen.TODAY,
+                Screen.SEARCH,
+                Screen.DRAFTS,
+            ):
+                self._load(self.state.screen, None)
+                self.render()
+                return
+            self.sync_bar.show(status, self.state.lang)
+            try:
+                self.sync_bar.control.update()
+            except Exception:
+                logger.debug("sync bar update failed", exc_info=True)
+
+    # ---- navigation -------------------------------------------------------------------------
+
+    def _current_arg(self) -> str | None:
+        if self.state.screen is Screen.CUSTOMER:
+            return self.state.customer_id
+        if self.state.screen is Screen.VISIT and self.state.visit.visit:
+            return str(self.state.visit.visit["id"])
+        return None
+
+    def _go(self, screen: Screen, arg: str | None = None, *, notice: str | None = None) -> None:
+        with self._ui:
+            if self.state.screen is not Screen.SIGN_IN:
+                self.state.history.append((self.state.screen, self._current_arg()))
+            self._show(screen, arg, notice=notice)
+
+    def _show(self, screen: Screen, arg: str | None = None, *, notice: str | None = None) -> None:
+        with self._ui:
+            self.state.notice = notice
+            self._load(screen, arg)
+            self.state.screen = screen
+            self.render()
+
+    def _load(self, screen: Screen, arg: str | None) -> None:
+        state = self.state
+        if screen is Screen.TODAY:
+            state.user = self.service.user
+            state.today = self.service.today()
+        elif screen is Screen.CUSTOMER:
+            state.customer_id = arg or state.customer_id
+            state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
+            state.note_error = None
+        elif screen is Screen.VISIT and arg:
+            record = self.service.visit(arg)
+            if record is not None:
+                state.visit = self._visit_form(record, str(record["customer_id"]))
+        elif screen is Screen.SEARCH:
+            state.search_results = self.service.search_customers(state.search_text)
+        elif screen is Screen.DRAFTS:
+            state.drafts = self.service.rejected_ops()
+
+    def _to_sign_in(self, message: str | None) -> None:
+        with self._ui:
+            user = self.service.user or {}
+            self.state.sign_in.server_url = self.service.server_url
+            self.state.sign_in.username = self.state.sign_in.username or str(user.get("username") or "")
+            self.state.sign_in.password = ""
+            self.state.sign_in.error = message
+            self.state.sign_in.busy = False
+            self.state.history.clear()
+            self._show(Screen.SIGN_IN)
+
+    def go_back(self) -> None:
+        with self._ui:
+            if not self.state.history:
+                self._show(Screen.TODAY)
+                return
+            screen, arg = self.state.history.pop()
+            self._show(screen, arg)
+
+    def go_today(self) -> None:
+        with self._ui:
+            self.state.history.clear()
+            self._show(Screen.TODAY)
+
+    def toggle_language(self) -> None:
+        with self._ui:
+            self.state.lang = "en" if self.state.lang == "zh-CN" else "zh-CN"
+            self.service.store.set_meta(lang=self.state.lang)
+            self.page.title = t("app.name", self.state.lang)
+            self.render()
+
+    # ---- sign-in ----------------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        form = self.state.sign_in
+        if form.busy:
+            return
+        form.busy, form.error = True, None
+        self.render()
+        # Event handlers run on the page's loop: the network call goes to a worker thread.
+        self.page.run_thread(self._sign_in_worker, form.server_url, form.username, form.password)
+
+    def _sign_in_worker(self, server_url: str, username: str, password: str) -> None:
+        try:
+            user = self.service.sign_in(server_url, username, password)
+        except SignInFailed as failure:
+            self._on_loop(self._sign_in_failed, failure)
+            return
+        self._on_loop(self._signed_in, user)
+
+    def _sign_in_failed(self, failure: SignInFailed) -> None:
+        form, lang = self.state.sign_in, self.state.lang
+        form.busy = False
+        form.error = {
+            SignInProblem.BAD_CREDENTIALS: t("client.signin.bad_credentials", lang),
+            SignInProblem.UNREACHABLE: t("client.signin.unreachable", lang),
+            SignInProblem.MISSING: t("client.signin.missing", lang),
+            SignInProblem.OTHER_USER: t("client.signin.other_user", lang, name=failure.message),
+        }.get(failure.problem) or t("client.signin.refused", lang, message=failure.message)
+        self.render()
+
+    def _signed_in(self, user: dict[str, Any]) -> None:
+        form = self.state.sign_in
+        form.busy, form.password = False, ""
+        self.state.user = user
+        self.core.runner.resume()  # the first sync starts now, in the background
+        self.go_today()
+
+    # ---- customers and prospects ------------------------------------------------------------
+
+    def open_customer(self, customer_id: str) -> None:
+        self.state.note_draft = ""
+        self._go(Screen.CUSTOMER, customer_id)
+
+    def open_search(self) -> None:
+        self._go(Screen.SEARCH)
+
+    def search(self, text: str) -> None:
+        with self._ui:
+            self.state.search_text = text
+            self.state.search_results = self.service.search_customers(text)
+
+    def open_prospect(self) -> None:
+        self.state.prospect = ProspectForm()
+        self._go(Screen.PROSPECT)
+
+    def save_prospect(self) -> None:
+        form, lang = self.state.prospect, self.state.lang
+        if not form.name.strip():
+            form.error = t("client.prospect.name_required", lang)
+            self.render()
+            return
+        try:
+            record = self.service.create_prospect(
+                form.name, CustomerKind(form.kind), form.address, form.phone, form.contact_person
+            )
+        except (InvalidRecord, ValueError) as error:
+            form.error = str(error)
+            self.render()
+            return
+        with self._ui:
+            self.state.history = [(Screen.TODAY, None)]
+            self.state.note_draft = ""
+            self._show(Screen.CUSTOMER, str(record["id"]), notice=t("client.saved", lang))
+
+    def add_note(self) -> None:
+        lang, customer_id = self.state.lang, self.state.customer_id
+        text = self.state.note_draft.strip()
+        if not customer_id:
+            return
+        if not text:
+            self.state.note_error = t("client.customer.note_empty", lang)
+            self.render()
+            return
+        try:
+            self.service.add_note(customer_id, text)
+        except InvalidRecord as error:
+            self.state.note_error = str(error)
+            self.render()
+            return
+        self.state.note_draft = ""
+        self._show(Screen.CUSTOMER, customer_id, notice=t("client.saved", lang))
+
+    # ---- visits -----------------------------------------------------------------------------
+
+    def _visit_form(self, record: dict[str, Any] | None, customer_id: str) -> VisitForm:
+        values: dict[str, Any] = {
+            "visit_type": (record or {}).get("visit_type") or self.service.default_visit_type(customer_id).value,
+            "attitude": (record or {}).get("attitude"),
+            "ordered": bool((record or {}).get("ordered")),
+        }
+        for key in VISIT_TEXT_FIELDS:
+            value = (record or {}).get(key)
+            values[key] = format_amount(value) if key == "order_amount" else str(value or "")
+        planned = bool(record.get("planned")) if record else self.service.on_plan_today(customer_id)
+        return VisitForm(
+            visit=record,
+            customer=self.service.store.get(RecordKind.CUSTOMER, customer_id),
+            planned=planned,
+            values=values,
+        )
+
+    def start_visit(self, customer_id: str) -> None:
+        open_visit = self.service.open_visit(customer_id)
+        if open_visit is not None:
+            self.open_visit(str(open_visit["id"]))
+            return
+        with self._ui:
+            self.state.visit = self._visit_form(None, customer_id)
+            self._go(Screen.VISIT)
+
+    def open_visit(self, visit_id: str) -> None:
+        self._go(Screen.VISIT, visit_id)
+
+    def check_in(self) -> None:
+        form, lang = self.state.visit, self.state.lang
+        if form.customer is None or form.visit is not None:
+            return
+        try:
+            visit_type = VisitType(str(form.values.get("visit_type")))
+        except ValueError:
+            visit_type = None
+        # No location: flet-geolocator is not part of this build (check_in_lat/lng stay null).
+        record = self.service.check_in(str(form.customer["id"]), visit_type)
+        self.state.visit = self._visit_form(record, str(form.customer["id"]))
+        self.state.notice = t("client.saved", lang)
+        self.render()
+
+    def _visit_fields(self) -> dict[str, Any] | None:
+        """The form as record fields, or None after putting the problems into the form."""
+        form, lang = self.state.visit, self.state.lang
+        values, errors = form.values, {}
+        fields: dict[str, Any] = {
+            "visit_type": values.get("visit_type"),
+            "attitude": values.get("attitude") or None,
+            "ordered": bool(values.get("ordered")),
+        }
+        for key in ("person_met", "purpose", "progress", "notes"):
+            fields[key] = str(values.get(key) or "").strip() or None
+        amount = str(values.get("order_amount") or "").strip().replace(",", "")
+        if amount:
+            try:
+                fields["order_amount"] = float(amount)
+            except ValueError:
+                errors["order_amount"] = t("client.visit.bad_amount", lang)
+        else:
+            fields["order_amount"] = None
+        next_date = str(values.get("next_visit_date") or "").strip()
+        if next_date:
+            try:
+                fields["next_visit_date"] = dt.date.fromisoformat(next_date).isoformat()
+            except ValueError:
+                errors["next_visit_date"] = t("client.visit.bad_date", lang)
+        else:
+            fields["next_visit_date"] = None
+        form.errors = errors
+        form.message = None
+        return None if errors else fields
+
+    def _store_visit(self, check_out: bool) -> None:
+        form, lang = self.state.visit, self.state.lang
+        if form.visit is None:
+            return
+        fields = self._visit_fields()
+        if fields is None:
+            self.render()
+            return
+        visit_id = str(form.visit["id"])
+        try:
+            if check_out:
+                record = self.service.check_out(visit_id, fields)
+            else:
+                record = self.service.save_visit(visit_id, fields)
+        except InvalidRecord as error:
+            form.errors = {problem.field: problem.problem for problem in error.errors}
+            form.message = t("client.visit.invalid", lang, problems=str(error))
+            self.render()
+            return
+        self.state.visit = self._visit_form(record, str(record["customer_id"]))
+        self.state.notice = t("client.saved", lang)
+        self.render()
+
+    def save_visit(self) -> None:
+        self._store_visit(check_out=False)
+
+    def check_out(self) -> None:
+        self._store_visit(check_out=True)
+
+    # ---- sync -------------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        self.core.runner.request_sync()
+
+    def open_drafts(self) -> None:
+        self._go(Screen.DRAFTS)
+
+    def discard_draft(self, seq: int) -> None:
+        self.service.discard_rejected(seq)
+        self.core.runner.refresh_counts()
+        self._show(Screen.DRAFTS)
+
+
+def make_main(core: ClientCore) -> Callable[[ft.Page], None]:
+    def main(page: ft.Page) -> None:
+        App(page, core).mount()
+
+    return main

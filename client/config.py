@@ -1,0 +1,78 @@
+"""How the rep's app is started, and where it keeps its data.
+
+Start it with::
+
+    python -m client --server URL [--data-dir DIR] [--port 8550] [--host 127.0.0.1]
+                     [--lang zh-CN|en] [--sync-interval 30] [--web]
+
+`--web` serves the app to a browser (Flet web, no CDN, everything offline: for development and the
+end-to-end tests); without it the app runs as a normal Flet app (on a phone, or a desktop window).
+
+The data folder (the local store: snapshot, journal, lock file) is, in this order:
+
+1. `--data-dir DIR`;
+2. the environment variable `FLET_APP_STORAGE_DATA` (Flet sets it on a phone to the app's private
+   storage);
+3. a per-user folder: `$XDG_DATA_HOME/routecrm`, by default `~/.local/share/routecrm`.
+
+One process opens a data folder at a time (the store holds a file lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+APP_FOLDER = "routecrm"
+DEFAULT_PORT = 8550
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_SYNC_INTERVAL = 30.0
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS_DIR = ROOT / "assets"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    server_url: str
+    data_dir: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    lang: str = DEFAULT_LANGUAGE
+    web: bool = False
+    sync_interval: float = DEFAULT_SYNC_INTERVAL
+    assets_dir: Path = ASSETS_DIR
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """`FLET_APP_STORAGE_DATA` if set, else `$XDG_DATA_HOME/routecrm` (default `~/.local/share/routecrm`)."""
+    if env.get("FLET_APP_STORAGE_DATA"):
+        return Path(env["FLET_APP_STORAGE_DATA"])
+    xdg = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / APP_FOLDER
+
+
+def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ClientConfig:
+    env = os.environ if env is None else env
+    parser = argparse.ArgumentParser(prog="python -m client", description="RouteCRM: the rep's app")
+    parser.add_argument("--server", default=env.get("ROUTECRM_SERVER", ""), help="sync server URL")
+    parser.add_argument("--data-dir", type=Path, default=None, help="folder of the local store")
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    parser.add_argument("--web", action="store_true", help="serve to a browser (offline, no CDN)")
+    parser.add_argument("--sync-interval", type=float, default=DEFAULT_SYNC_INTERVAL, help="seconds")
+    args = parser.parse_args(argv)
+    return ClientConfig(
+        server_url=args.server.rstrip("/"),
+        data_dir=args.data_dir or default_data_dir(env),
+        host=args.host,
+        port=args.port,
+        lang=args.lang,
+        web=args.web,
+        sync_interval=max(1.0, args.sync_interval),
+    )

@@ -1,0 +1,316 @@
+"""The background sync runner: when to sync, one sync at a time, and what the sync bar shows.
+
+A daemon thread waits until the next sync is due, then runs one sync through an engine made by the
+injected `engine_factory` (in the app: `SyncEngine` over `HttpSyncApi`). A sync is due:
+
+- at start and every `interval` seconds after a success;
+- `debounce` seconds after a save (`notify_saved`), so a burst of saves goes in one push;
+- at once on "sync now" (`request_sync`) or when connectivity returns (`connectivity_changed`);
+- while the server is unreachable, after an exponential backoff with jitter (capped at `backoff_cap`),
+  unless a save or "sync now" asks earlier.
+
+`AuthRequired` pauses the runner until `resume()` (after the rep signs in again); nothing local is
+dropped. `sync_once` holds a lock: a second caller does not wait or sync twice, it marks that another
+sync should follow. Clocks, sleeping (the wake event), randomness and the engine are injected so the
+scheduling can be tested without time passing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from sync.engine import SyncEngine, SyncReport, SyncStore
+from sync.errors import AuthRequired, ClientTooOld, Refused, Unreachable
+from sync.http import HttpSyncApi
+
+logger = logging.getLogger(__name__)
+
+
+class RunsSync(Protocol):
+    def run(self) -> SyncReport: ...
+
+
+EngineFactory = Callable[[], RunsSync]
+StatusListener = Callable[["SyncStatus"], None]
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the sync bar shows. `online` is None until the first attempt ends."""
+
+    online: bool | None = None
+    syncing: bool = False
+    pending: int = 0
+    rejected: int = 0
+    last_sync_at: dt.datetime | None = None  # the last successful sync
+    last_error: str | None = None
+    auth_required: bool = False
+    client_too_old: bool = False
+    data_version: int = 0  # grows when a sync changed local records: screens showing them re-read
+
+
+def backoff_delay(failures: int, base: float, cap: float, rand: float) -> float:
+    """Exponential backoff with "equal jitter": between half and all of min(cap, base * 2^(failures-1))."""
+    ceiling = min(cap, base * 2 ** max(0, failures - 1))
+    return ceiling / 2 + ceiling / 2 * rand
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        engine_factory: EngineFactory,
+        *,
+        counts: Callable[[], tuple[int, int]] = lambda: (0, 0),
+        interval: float = 30.0,
+        debounce: float = 1.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+        rand: Callable[[], float] = random.random,
+        after_sync: Callable[[], object] | None = None,
+    ) -> None:
+        self._engine_factory = engine_factory
+        self._counts = counts  # (pending ops, rejected ops) of the store
+        self.interval = interval
+        self.debounce = debounce
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._monotonic = monotonic
+        self._now = now
+        self._rand = rand
+        self._after_sync = after_sync
+        self._sync_lock = threading.Lock()  # never two syncs at once
+        self._state_lock = threading.RLock()
+        self._wake = threading.Event()
+        self._listeners: list[StatusListener] = []
+        self._status = SyncStatus()
+        self._due: float = monotonic()
+        self._failures = 0
+        self._again = False
+        self._requested: float | None = None  # earliest sync a trigger asked for since the last attempt began
+        self._paused = False
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    # ---- status -----------------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    @property
+    def failures(self) -> int:
+        return self._failures
+
+    @property
+    def next_due(self) -> float | None:
+        """Monotonic time of the next sync; None while paused."""
+        with self._state_lock:
+            return None if self._paused else self._due
+
+    def add_listener(self, listener: StatusListener) -> None:
+        with self._state_lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: StatusListener) -> None:
+        with self._state_lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _set_status(self, **changes: object) -> None:
+        with self._state_lock:
+            pending, rejected = self._counts()
+            self._status = replace(self._status, pending=pending, rejected=rejected, **changes)  # type: ignore[arg-type]
+            status, listeners = self._status, list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(status)
+            except Exception:  # a broken screen must not stop syncing
+                logger.exception("sync status listener failed")
+
+    def refresh_counts(self) -> None:
+        self._set_status()
+
+    # ---- triggers ---------------------------------------------------------------------------
+
+    def _due_within(self, seconds: float) -> None:
+        with self._state_lock:
+            target = self._monotonic() + seconds
+            self._requested = target if self._requested is None else min(self._requested, target)
+            self._due = min(self._due, target)
+        self._wake.set()
+
+    def request_sync(self) -> None:
+        """ "Sync now": an attempt at once, whatever the backoff."""
+        self._due_within(0)
+
+    def notify_saved(self) -> None:
+        """A record was saved locally: push it soon (debounced), even while backing off."""
+        self._due_within(self.debounce)
+        self.refresh_counts()
+
+    def connectivity_changed(self, connected: bool) -> None:
+        if connected:
+            self.request_sync()
+
+    def pause(self) -> None:
+        with self._state_lock:
+            self._paused = True
+
+    def resume(self) -> None:
+        """After signing in (again): clear the sign-in flag and sync at once."""
+        with self._state_lock:
+            self._paused = False
+            self._failures = 0
+        self._set_status(auth_required=False, last_error=None)
+        self.request_sync()
+
+    # ---- one sync ---------------------------------------------------------------------------
+
+    def sync_once(self) -> bool:
+        """Run one sync unless one is running (then ask for another after it); True if it ran."""
+        if not self._sync_lock.acquire(blocking=False):
+            with self._state_lock:
+                self._again = True
+            return False
+        try:
+            with self._state_lock:
+                self._again = False
+                self._requested = None
+            self._set_status(syncing=True)
+            self._attempt()
+            if self._after_sync is not None:
+                try:
+                    self._after_sync()
+                except Exception:
+                    logger.exception("after-sync hook failed")
+            return True
+        finally:
+            self._sync_lock.release()
+            with self._state_lock:
+                if self._again:
+                    self._due = self._monotonic()
+                    self._wake.set()
+
+    def _attempt(self) -> None:
+        now = self._monotonic()
+        try:
+            report = self._engine_factory().run()
+        except Unreachable as error:
+            self._failed(now, str(error))
+        except AuthRequired as error:
+            with self._state_lock:
+                self._paused = True
+            self._set_status(syncing=False, online=True, auth_required=True, last_error=str(error))
+        except ClientTooOld as error:
+            self._schedule(now + self.interval)
+            self._set_status(syncing=False, online=True, client_too_old=True, last_error=error.message)
+        except Refused as error:
+            self._schedule(now + self.interval)
+            self._set_status(syncing=False, online=True, last_error=error.message or str(error))
+        except Exception as error:  # a protocol violation or a bug: keep everything, back off, say so
+            logger.exception("sync failed")
+            self._failed(now, f"{type(error).__name__}: {error}")
+        else:
+            with self._state_lock:
+                self._failures = 0
+                version = self._status.data_version + (1 if report.pulled or report.rejected else 0)
+            self._schedule(now + self.interval)
+            self._set_status(
+                syncing=False,
+                online=True,
+                last_sync_at=self._now(),
+                last_error=None,
+                client_too_old=False,
+                data_version=version,
+            )
+
+    def _failed(self, now: float, message: str) -> None:
+        with self._state_lock:
+            self._failures += 1
+            delay = backoff_delay(self._failures, self.backoff_base, self.backoff_cap, self._rand())
+        self._schedule(now + delay)
+        self._set_status(syncing=False, online=False, last_error=message)
+
+    def _schedule(self, due: float) -> None:
+        with self._state_lock:
+            # a save or "sync now" during the attempt asked for an earlier sync: keep it
+            self._due = due if self._requested is None else min(due, self._requested)
+
+    # ---- the thread -------------------------------------------------------------------------
+
+    def step(self, max_syncs: int = 10) -> float | None:
+        """Run what is due (at most `max_syncs` in a row); return how long to wait (None: until woken)."""
+        for _ in range(max_syncs):
+            with self._state_lock:
+                if self._paused:
+                    return None
+                wait = self._due - self._monotonic()
+            if wait > 0:
+                return wait
+            self.sync_once()
+        return 0.0
+
+    def start(self, *, paused: bool = False) -> None:
+        with self._state_lock:
+            self._paused = paused
+        self.refresh_counts()
+        self._thread = threading.Thread(target=self._loop, name="sync-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stopped:
+            self._wake.clear()
+            try:
+                wait = self.step()
+            except Exception:
+                logger.exception("sync runner step failed")
+                wait = self.interval
+            if self._stopped:
+                return
+            if wait is None or wait > 0:
+                self._wake.wait(wait)
+
+
+class HttpSyncSession:
+    """One sync over HTTP with the credentials of the moment (a new sign-in changes the token)."""
+
+    def __init__(self, store: SyncStore, server_url: str, token: str | None, transport: object = None) -> None:
+        self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
+
+    def run(self) -> SyncReport:
+        if not self.token:
+            raise AuthRequired("not signed in")
+        if not self.server_url:
+            raise Unreachable("no server address")
+        api = HttpSyncApi(self.server_url, self.token, transport=self.transport)  # type: ignore[arg-type]
+        try:
+            return SyncEngine(self.store, push=api.push, pull=api.pull).run()
+        finally:
+            api.close()
+
+
+def http_engine_factory(
+    store: SyncStore, credentials: Callable[[], tuple[str, str | None]], transport: object = None
+) -> EngineFactory:
+    """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt."""
+
+    def make() -> RunsSync:
+        server_url, token = credentials()
+        return HttpSyncSession(store, server_url, token, transport)
+
+    return make

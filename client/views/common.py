@@ -1,0 +1,140 @@
+"""Small building blocks the screens share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from client.services import parse_moment
+from shared.enums import CustomerKind, CustomerStatus
+from shared.i18n import label, t
+
+ERROR_COLOR = ft.Colors.RED_700
+MUTED_COLOR = ft.Colors.GREY_700
+
+
+def title(text: str) -> ft.Control:
+    return ft.Text(text, size=20, weight=ft.FontWeight.BOLD)
+
+
+def section(text: str) -> ft.Control:
+    return ft.Text(text, size=16, weight=ft.FontWeight.W_600)
+
+
+def muted(text: str) -> ft.Text:
+    return ft.Text(text, size=13, color=MUTED_COLOR)
+
+
+def error_text(text: str | None) -> ft.Control:
+    return ft.Text(text or "", color=ERROR_COLOR, visible=bool(text))
+
+
+def text_field(
+    label_text: str,
+    value: str,
+    on_change: Callable[[str], None],
+    *,
+    error: str | None = None,
+    multiline: bool = False,
+    password: bool = False,
+    keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
+    on_submit: Callable[[], None] | None = None,
+) -> ft.TextField:
+    """A text field whose label is also its accessible name (end-to-end tests find it by label)."""
+    return ft.TextField(
+        label=label_text,
+        value=value,
+        on_change=lambda e: on_change(e.control.value or ""),
+        on_submit=(lambda e: on_submit()) if on_submit else None,
+        error=error,
+        multiline=multiline,
+        min_lines=2 if multiline else None,
+        max_lines=5 if multiline else None,
+        password=password,
+        can_reveal_password=password,
+        keyboard_type=keyboard,
+    )
+
+
+def choice_chips(
+    label_text: str, options: list[tuple[str, str]], value: str | None, on_change: Callable[[str], None]
+) -> ft.Control:
+    """One-of-many choice as a wrapping row of chips (compact on a phone; each findable by its text)."""
+    chips: list[ft.Chip] = []
+    row = ft.Row(wrap=True, spacing=6, run_spacing=4)
+
+    def select(key: str) -> None:
+        for chip, (option_key, _) in zip(chips, options, strict=True):
+            chip.selected = option_key == key
+        on_change(key)
+        row.update()
+
+    for key, text in options:
+        chips.append(
+            ft.Chip(
+                label=text,
+                selected=key == value,
+                show_checkmark=False,
+                on_select=lambda e, key=key: select(key),
+            )
+        )
+    row.controls = list(chips)
+    return ft.Column([muted(label_text), row], spacing=2)
+
+
+def kind_label(customer: dict[str, Any], lang: str) -> str:
+    try:
+        return label(CustomerKind(str(customer.get("kind"))), lang)
+    except ValueError:
+        return str(customer.get("kind") or "")
+
+
+def status_label(customer: dict[str, Any], lang: str) -> str:
+    try:
+        return label(CustomerStatus(str(customer.get("status"))), lang)
+    except ValueError:
+        return ""
+
+
+def clock_time(value: object) -> str:
+    """ "08:05" of an ISO date-time, in the device's time zone."""
+    moment = parse_moment(value)
+    return moment.astimezone().strftime("%H:%M") if moment else ""
+
+
+def date_time(value: object) -> str:
+    moment = parse_moment(value)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def tappable(content: ft.Control, on_click: Callable[[], None], semantics_label: str, identifier: str) -> ft.Control:
+    """A card-like tappable row; its accessible name is `semantics_label` (e.g. "name 未拜访")."""
+    return ft.Semantics(
+        label=semantics_label,
+        identifier=identifier,
+        button=True,
+        container=True,
+        content=ft.Container(
+            content=content,
+            on_click=lambda e: on_click(),
+            padding=ft.Padding.symmetric(horizontal=12, vertical=8),
+            border=ft.Border.all(1, ft.Colors.GREY_300),
+            border_radius=8,
+        ),
+    )
+
+
+def today_text(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def back_button(lang: str, on_click: Callable[[], None], key: str = "client.back") -> ft.Control:
+    return ft.TextButton(t(key, lang), icon=ft.Icons.ARROW_BACK, on_click=lambda e: on_click())
+
+
+def screen(controls: list[ft.Control], spacing: int = 8) -> ft.Column:
+    """A screen's column: children take the full width (a phone's narrow screen)."""
+    return ft.Column(controls, spacing=spacing, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)

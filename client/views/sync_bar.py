@@ -1,0 +1,66 @@
+"""The sync bar at the top of every screen, updated in place while the rep types elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+from client.sync_runner import SyncStatus
+from shared.i18n import t
+
+ONLINE_COLOR = ft.Colors.GREEN_700
+OFFLINE_COLOR = ft.Colors.ORANGE_800
+
+
+class SyncBar:
+    """Online/offline, pending count ("待同步 3"), last sync time, "立即同步", rejected drafts."""
+
+    def __init__(self, on_sync_now: Callable[[], None], on_open_drafts: Callable[[], None]) -> None:
+        self.connection = ft.Text("", weight=ft.FontWeight.BOLD)
+        self.pending = ft.Text("")
+        self.last_sync = ft.Text("", size=12)
+        self.error = ft.Text("", size=12, color=ft.Colors.RED_700, visible=False)
+        self.rejected = ft.TextButton("", on_click=lambda e: on_open_drafts(), visible=False)
+        self.sync_now = ft.Button("", icon=ft.Icons.SYNC, on_click=lambda e: on_sync_now())
+        self.control = ft.Container(
+            content=ft.Column(
+                [
+                    ft.Row(
+                        [self.connection, self.pending, self.rejected, self.sync_now],
+                        wrap=True,
+                        spacing=10,
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                    ),
+                    ft.Row([self.last_sync, self.error], wrap=True, spacing=10),
+                ],
+                spacing=2,
+            ),
+            padding=ft.Padding.symmetric(horizontal=12, vertical=6),
+            bgcolor=ft.Colors.BLUE_GREY_50,
+        )
+
+    def show(self, status: SyncStatus, lang: str) -> None:
+        """Set the texts from `status` (the caller sends the update)."""
+        if status.syncing:
+            self.connection.value, self.connection.color = t("client.sync.syncing", lang), None
+        elif status.online:
+            self.connection.value, self.connection.color = t("client.sync.online", lang), ONLINE_COLOR
+        else:
+            self.connection.value, self.connection.color = t("client.sync.offline", lang), OFFLINE_COLOR
+        self.pending.value = t("client.sync.pending", lang, count=status.pending)
+        self.last_sync.value = (
+            t("client.sync.last", lang, time=status.last_sync_at.strftime("%H:%M:%S"))
+            if status.last_sync_at
+            else t("client.sync.never", lang)
+        )
+        self.rejected.content = t("client.sync.rejected", lang, count=status.rejected)
+        self.rejected.visible = status.rejected > 0
+        self.sync_now.content = t("client.sync.now", lang)
+        if status.client_too_old:
+            self.error.value = t("client.sync.too_old", lang)
+        elif status.last_error and not status.auth_required:
+            self.error.value = t("client.sync.error", lang, message=status.last_error[:120])
+        else:
+            self.error.value = ""
+        self.error.visible = bool(self.error.value)

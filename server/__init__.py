@@ -1,0 +1,1 @@
+"""RouteCRM server: the sync API for reps' phones and the supervisor web view (Litestar + SQLModel)."""

@@ -1,0 +1,97 @@
+"""The database engine and sessions, built from settings (never at import time).
+
+Dialect-neutral SQL through SQLModel/SQLAlchemy; SQLite for one machine, PostgreSQL for several processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+# Any constant the app owns: pg_advisory_xact_lock(key) serializes pushes so change numbers commit in order.
+CHANGELOG_LOCK_KEY = 0x52_4F_55_54_45  # "ROUTE"
+WRITE_OPTION = "routecrm_write"
+
+
+def make_engine(database_url: str, *, echo: bool = False) -> Engine:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(database_url, echo=echo, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+    else:
+        from sqlalchemy.pool import StaticPool
+
+        engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL (readers never block the writer), a busy timeout, and explicit transactions.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the real one:
+    a write transaction starts with BEGIN IMMEDIATE, taking the write lock at once, so two pushes
+    never both read and then deadlock upgrading to a write lock.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_tables(engine: Engine) -> None:
+    import server.models  # noqa: F401 - registers every table on SQLModel.metadata
+
+    SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction, committed when the block ends without error, rolled back otherwise.
+
+    It takes the write lock first (BEGIN IMMEDIATE on SQLite, the change-log advisory lock on PostgreSQL),
+    so everything it reads stays true until it commits, and change numbers become visible in order.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        connection = session.connection(execution_options={WRITE_OPTION: True})
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGELOG_LOCK_KEY})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def database_ok(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,30 @@
+"""Customer (客户档案): the device-writable fields of shared.records.SCHEMAS[customer] plus server-kept ones."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class CustomerBase(SQLModel):
+    name: str = Field(max_length=100, index=True)
+    kind: str = Field(max_length=30)  # shared.enums.CustomerKind
+    address: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    lat: float | None = None
+    lng: float | None = None
+    status: str = Field(default="prospect", max_length=20)  # shared.enums.CustomerStatus
+    importance: str = Field(default="normal", max_length=20)  # shared.enums.Importance
+    contact_person: str | None = Field(default=None, max_length=60)
+    created_at: str | None = Field(default=None, max_length=40)  # ISO 8601 with offset, as the device sent it
+
+
+class Customer(CustomerBase, table=True):
+    __tablename__ = "customers"
+
+    id: str = Field(primary_key=True, max_length=36)
+    # Derived by the server from who writes, never from a device's fields:
+    territory: str = Field(max_length=60, index=True)
+    owner_rep_id: str | None = Field(default=None, max_length=36, index=True)
+    tier: str | None = Field(default=None, max_length=1)  # shared.enums.ValueTier, set by supervisors
+    updated_at: str = Field(max_length=40)
+    deleted: bool = False

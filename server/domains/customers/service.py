@@ -1,0 +1,124 @@
+"""Customers: create/update from a device or the server, tombstones, reading for the web view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.clock import now_iso
+from server.domains.access import check_fields, ensure_territory
+from server.domains.customers.models import Customer
+from server.domains.sync.changelog import record_change, record_data
+from server.domains.users.models import Actor
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.enums import CustomerStatus, RecordKind, ValueTier
+
+# Fields only the server sets (from the writer, or by a supervisor); never accepted from a device op.
+SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier"})
+
+
+def customer_data(customer: Customer) -> dict[str, Any]:
+    return record_data(customer, exclude={"deleted"})
+
+
+def _log(session: Session, customer: Customer) -> None:
+    data = None if customer.deleted else customer_data(customer)
+    record_change(
+        session,
+        RecordKind.CUSTOMER,
+        customer.id,
+        audience=customer.territory,
+        territory=customer.territory,
+        data=data,
+    )
+
+
+def put_customer(
+    session: Session,
+    actor: Actor,
+    customer_id: str,
+    fields: Mapping[str, Any],
+    *,
+    path: str = "customer",
+    server_fields: Mapping[str, Any] | None = None,
+) -> Customer:
+    """Create the customer, or update only the given fields; `server_fields` only from supervisors/admins.
+
+    A rep's new customer (a prospect met on the road) gets the rep's territory and the rep as owner.
+    """
+    customer = session.get(Customer, customer_id)
+    check_fields(RecordKind.CUSTOMER, fields, creating=customer is None, path=path)
+    extra = dict(server_fields or {})
+    if extra:
+        if actor.is_rep:
+            raise Forbidden("only supervisors set territory, owner and tier", path=path)
+        unknown = set(extra) - SERVER_FIELDS
+        if unknown:
+            raise ValidationFailed(f"{sorted(unknown)[0]} is not a server field of a customer", path=path)
+        if extra.get("tier") is not None and extra["tier"] not in {t.value for t in ValueTier}:
+            raise ValidationFailed("tier must be A, B or C", path=f"{path}.tier")
+    if customer is None:
+        territory = extra.get("territory") or actor.territory
+        if not territory:
+            raise Forbidden("a new customer needs a territory: create it as a rep or give one", path=path)
+        ensure_territory(actor, territory, path=path, what="the customer")
+        customer = Customer(
+            id=customer_id,
+            territory=territory,
+            owner_rep_id=actor.id if actor.is_rep else None,
+            updated_at=now_iso(),
+            **{"status": CustomerStatus.PROSPECT.value, "created_at": now_iso(), **fields},
+        )
+    else:
+        if customer.deleted:
+            raise Conflict("this customer was deleted", path=path)
+        ensure_territory(actor, customer.territory, path=path, what="the customer")
+        for name, value in fields.items():
+            setattr(customer, name, value)
+        customer.updated_at = now_iso()
+    for name, value in extra.items():
+        setattr(customer, name, value)
+    session.add(customer)
+    session.flush()
+    _log(session, customer)
+    return customer
+
+
+def delete_customer(session: Session, actor: Actor, customer_id: str, *, path: str = "customer") -> None:
+    """Tombstone: the row stays (visits point to it), devices receive `deleted: true`. Unknown ids: no-op."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.deleted:
+        return
+    ensure_territory(actor, customer.territory, path=path, what="the customer")
+    customer.deleted = True
+    customer.updated_at = now_iso()
+    session.add(customer)
+    session.flush()
+    _log(session, customer)
+
+
+def get_customer(session: Session, customer_id: str) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("no such customer", path="customer_id")
+    return customer
+
+
+def list_customers(
+    session: Session, *, search: str = "", territory: str | None = None, limit: int = 200
+) -> list[Customer]:
+    query = select(Customer).where(Customer.deleted == False)  # noqa: E712
+    if search:
+        query = query.where(col(Customer.name).contains(search.strip()))
+    if territory:
+        query = query.where(Customer.territory == territory)
+    return list(session.exec(query.order_by(Customer.territory, Customer.name).limit(limit)).all())
+
+
+def customers_by_id(session: Session, ids: set[str]) -> dict[str, Customer]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Customer).where(col(Customer.id).in_(ids))).all()
+    return {customer.id: customer for customer in rows}

@@ -1,0 +1,51 @@
+"""Notes on customers (and visits), by reps on phones or by supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, select
+
+from server.clock import now_iso
+from server.domains.access import check_fields, ensure_territory
+from server.domains.customers.models import Customer
+from server.domains.notes.models import Note
+from server.domains.sync.changelog import record_change, record_data
+from server.domains.users.models import Actor
+from server.errors import Forbidden, ValidationFailed
+from shared.enums import RecordKind
+
+
+def note_data(note: Note) -> dict[str, Any]:
+    return record_data(note)
+
+
+def put_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, Any], *, path: str = "note") -> Note:
+    note = session.get(Note, note_id)
+    check_fields(RecordKind.NOTE, fields, creating=note is None, path=path)
+    if note is not None and actor.is_rep and note.author_id != actor.id:
+        raise Forbidden("only the author may change a note", path=path)
+    customer_id = fields.get("customer_id") or (note.customer_id if note else None)
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
+    ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")
+    if note is None:
+        note = Note(id=note_id, author_id=actor.id, territory=customer.territory, updated_at=now_iso(), **fields)
+    else:
+        for name, value in fields.items():
+            setattr(note, name, value)
+        note.territory = customer.territory
+        note.updated_at = now_iso()
+    session.add(note)
+    session.flush()
+    record_change(
+        session, RecordKind.NOTE, note.id, audience=note.territory, territory=note.territory, data=note_data(note)
+    )
+    return note
+
+
+def notes_of_customer(session: Session, customer_id: str) -> list[Note]:
+    notes = session.exec(select(Note).where(Note.customer_id == customer_id)).all()
+    return sorted(notes, key=lambda note: note.created_at, reverse=True)

@@ -1,0 +1,70 @@
+"""Route plans, written by supervisors (web form, CLI, demo) and pulled by the rep they plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, select
+
+from server.clock import now_iso
+from server.domains.customers.service import customers_by_id
+from server.domains.routes.models import RoutePlan
+from server.domains.sync.changelog import record_change, record_data, rep_audience
+from server.domains.users.models import Actor, User
+from server.errors import Forbidden, NotFound, ValidationFailed
+from shared.enums import RecordKind, Role
+from shared.ids import new_id
+
+
+def route_plan_data(plan: RoutePlan) -> dict[str, Any]:
+    return record_data(plan)
+
+
+def set_route_plan(session: Session, actor: Actor, rep_id: str, day: dt.date, customer_ids: Sequence[str]) -> RoutePlan:
+    """Create or replace the rep's plan for the day; the order of `customer_ids` is the route's order."""
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only supervisors plan routes", path="route_plan")
+    rep = session.get(User, rep_id)
+    if rep is None or rep.role != Role.REP.value or not rep.territory:
+        raise NotFound("no such rep", path="rep_id")
+    ordered = list(dict.fromkeys(customer_ids))  # drop repeats, keep the route's order
+    customers = customers_by_id(session, set(ordered))
+    for index, customer_id in enumerate(ordered):
+        customer = customers.get(customer_id)
+        if customer is None or customer.deleted:
+            raise ValidationFailed("no such customer", path=f"customer_ids[{index}]")
+        if customer.territory != rep.territory:
+            raise ValidationFailed(
+                f"customer {customer.name} is outside the rep's territory ({rep.territory})",
+                path=f"customer_ids[{index}]",
+            )
+    plan = get_route_plan(session, rep_id, day)
+    if plan is None:
+        plan = RoutePlan(
+            id=new_id(), rep_id=rep_id, day=day, customer_ids=ordered, territory=rep.territory, updated_at=now_iso()
+        )
+    plan.customer_ids = ordered  # a new list, so the JSON column is seen as changed
+    plan.territory = rep.territory
+    plan.updated_at = now_iso()
+    session.add(plan)
+    session.flush()
+    record_change(
+        session,
+        RecordKind.ROUTE_PLAN,
+        plan.id,
+        audience=rep_audience(rep_id),
+        territory=rep.territory,
+        data=route_plan_data(plan),
+    )
+    return plan
+
+
+def get_route_plan(session: Session, rep_id: str, day: dt.date) -> RoutePlan | None:
+    return session.exec(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.day == day)).first()
+
+
+def plans_of_day(session: Session, day: dt.date) -> dict[str, RoutePlan]:
+    """Every rep's plan for the day, by rep id."""
+    return {plan.rep_id: plan for plan in session.exec(select(RoutePlan).where(RoutePlan.day == day)).all()}

@@ -1,0 +1,90 @@
+"""POST /api/sync/push and /api/sync/pull: bodies parsed by sync.protocol, so errors name the exact path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio.to_thread
+from litestar import Controller, Request, post
+from litestar.datastructures import State
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.security.jwt import Token
+
+from server.domains.sync import service
+from server.domains.users.models import Actor
+from server.errors import TooLarge, ValidationFailed
+from shared.errors import ErrorCode
+from sync.protocol import (
+    MAX_PUSH_BYTES,
+    ProtocolError,
+    parse_pull_request,
+    parse_push_request,
+    parse_schema_version,
+)
+
+MAX_PULL_BYTES = 4096
+
+
+async def read_json(request: Request[Any, Any, Any], max_bytes: int) -> Any:
+    try:
+        raw = await request.body()
+    except RequestEntityTooLarge:
+        raise TooLarge(f"the body is larger than {max_bytes} bytes", path="body") from None
+    if len(raw) > max_bytes:
+        raise TooLarge(f"the body is larger than {max_bytes} bytes", path="body")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailed(
+            f"the body is not valid JSON: {error}", path="body", code=ErrorCode.INVALID_REQUEST, status_code=400
+        ) from None
+
+
+def protocol_failure(error: ProtocolError) -> Exception:
+    if error.code == ErrorCode.TOO_LARGE:
+        return TooLarge(error.problem, path=error.path)
+    return ValidationFailed(error.problem, path=error.path, code=ErrorCode(error.code), status_code=400)
+
+
+def check_version_early(body: Any) -> None:
+    """An old app may send a shape this server no longer parses: answer 426 before the shape is checked."""
+    if isinstance(body, dict):
+        try:
+            version = parse_schema_version(body)
+        except ProtocolError:
+            return
+        service.check_schema_version(version)
+
+
+class SyncController(Controller):
+    path = "/api/sync"
+    tags = ("sync",)
+
+    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES)
+    async def push(self, request: Request[Actor, Token, Any], state: State) -> dict[str, Any]:
+        """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
+        body = await read_json(request, MAX_PUSH_BYTES)
+        check_version_early(body)
+        try:
+            push_request = parse_push_request(body)
+        except ProtocolError as error:
+            raise protocol_failure(error) from None
+        actor = request.user
+        response = await anyio.to_thread.run_sync(
+            lambda: service.push(state.engine, state.settings, actor, push_request)
+        )
+        return response.as_dict()
+
+    @post("/pull", status_code=200, request_max_body_size=MAX_PULL_BYTES)
+    async def pull(self, request: Request[Actor, Token, Any], state: State) -> dict[str, Any]:
+        """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
+        body = await read_json(request, MAX_PULL_BYTES)
+        check_version_early(body)
+        try:
+            pull_request = parse_pull_request(body)
+        except ProtocolError as error:
+            raise protocol_failure(error) from None
+        actor = request.user
+        response = await anyio.to_thread.run_sync(lambda: service.pull(state.engine, actor, pull_request))
+        return response.as_dict()

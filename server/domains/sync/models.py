@@ -1,0 +1,48 @@
+"""The change log (pull cursors) and the applied-op register (idempotent pushes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ChangeLog(SQLModel, table=True):
+    """One row per record, at its latest change number `seq`.
+
+    Each change of a record deletes its row and inserts a new one, so a pull returns every record once,
+    in its current state. AUTOINCREMENT on SQLite so a number is never reused after the newest row goes.
+
+    `audience` says who may pull the row: the territory name for customers, visits and notes (every rep
+    of the territory), and "rep:<user id>" for a route plan (only the rep it plans).
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        UniqueConstraint("kind", "record_id", name="uq_change_log_record"),
+        Index("ix_change_log_audience_seq", "audience", "seq"),
+        {"sqlite_autoincrement": True},
+    )
+
+    seq: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    record_id: str = Field(max_length=36)
+    audience: str = Field(max_length=80)
+    territory: str = Field(max_length=60)
+    deleted: bool = False
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    changed_at: str = Field(max_length=40)
+
+
+class AppliedOp(SQLModel, table=True):
+    """Every op applied, by (device_id, seq), with the exact result answered, so a re-sent push gets it again."""
+
+    __tablename__ = "applied_ops"
+
+    device_id: str = Field(primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    op_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36)
+    result: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    applied_at: str = Field(max_length=40)

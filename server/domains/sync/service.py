@@ -1,0 +1,144 @@
+"""Push and pull (docs/sync-protocol.md): the whole push or nothing, each (device, seq) applied once.
+
+A re-sent push is answered with the results stored when its ops were first applied, with status
+"duplicate" (the protocol's word for "stored by an earlier push; the earlier answer stands").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from server.clock import now_iso
+from server.db import read_session, write_session
+from server.domains.customers.service import delete_customer, put_customer
+from server.domains.notes.service import put_note
+from server.domains.sync.changelog import rep_audience
+from server.domains.sync.models import AppliedOp, ChangeLog
+from server.domains.users.models import Actor
+from server.domains.visits.service import put_visit
+from server.errors import ClientTooOld, Conflict, Forbidden, ValidationFailed
+from server.settings import Settings
+from shared.enums import OpAction, RecordKind
+from shared.errors import ErrorCode
+from shared.records import DELETABLE_KINDS, DEVICE_WRITABLE_KINDS
+from sync.protocol import (
+    SCHEMA_VERSION,
+    Change,
+    Op,
+    OpResult,
+    OpStatus,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+
+def check_schema_version(version: int) -> None:
+    if version < SCHEMA_VERSION:
+        raise ClientTooOld(
+            f"this app speaks schema version {version}; the server needs version {SCHEMA_VERSION}: update the app",
+            path="schema_version",
+            details={"needed": SCHEMA_VERSION, "got": version},
+        )
+    if version > SCHEMA_VERSION:
+        raise ValidationFailed(
+            f"the server supports schema version {SCHEMA_VERSION} at most, got {version}",
+            path="schema_version",
+            code=ErrorCode.INVALID_REQUEST,
+            status_code=400,
+            details={"supported": SCHEMA_VERSION, "got": version},
+        )
+
+
+def check_op_allowed(op: Op, path: str) -> None:
+    """What no op may do whatever the data: checked for the whole push before the database is touched."""
+    if op.kind not in DEVICE_WRITABLE_KINDS:
+        raise Forbidden(f"{op.kind.value} records are written on the server by supervisors", path=f"{path}.kind")
+    if op.action == OpAction.DELETE and op.kind not in DELETABLE_KINDS:
+        raise ValidationFailed(
+            f"{op.kind.value} records cannot be deleted",
+            path=f"{path}.action",
+            code=ErrorCode.INVALID_REQUEST,
+            status_code=400,
+        )
+
+
+def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest) -> PushResponse:
+    check_schema_version(request.schema_version)
+    for index, op in enumerate(request.ops):
+        check_op_allowed(op, f"ops[{index}]")
+    with write_session(engine) as session:  # any error below rolls the whole push back
+        results = [_apply_once(session, settings, actor, op, f"ops[{index}]") for index, op in enumerate(request.ops)]
+    return PushResponse(results=results)
+
+
+def _apply_once(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> OpResult:
+    applied = session.get(AppliedOp, (op.device_id, op.seq))
+    if applied is not None:
+        if applied.op_id != op.op_id:
+            raise Conflict(
+                f"seq {op.seq} of device {op.device_id} was already used by op {applied.op_id}",
+                path=f"{path}.seq",
+            )
+        return OpResult(**{**applied.result, "status": OpStatus.DUPLICATE})
+    _apply(session, settings, actor, op, path)
+    result = OpResult(seq=op.seq, op_id=op.op_id, status=OpStatus.APPLIED)
+    session.add(
+        AppliedOp(
+            device_id=op.device_id,
+            seq=op.seq,
+            op_id=op.op_id,
+            user_id=actor.id,
+            result=result.as_dict(),
+            applied_at=now_iso(),
+        )
+    )
+    session.flush()
+    return result
+
+
+def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> None:
+    if op.kind == RecordKind.CUSTOMER:
+        if op.action == OpAction.DELETE:
+            delete_customer(session, actor, op.record_id, path=path)
+        else:
+            put_customer(session, actor, op.record_id, op.fields, path=path)
+    elif op.kind == RecordKind.VISIT:
+        put_visit(session, actor, op.record_id, op.fields, tz=settings.tz, device_id=op.device_id, path=path)
+    elif op.kind == RecordKind.NOTE:
+        put_note(session, actor, op.record_id, op.fields, path=path)
+    else:  # pragma: no cover - check_op_allowed refused it already
+        raise Forbidden(f"{op.kind.value} records are written on the server", path=f"{path}.kind")
+
+
+def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
+    """Changes after the cursor, oldest first. A rep gets their territory's records and their own plans.
+
+    The newest change number is read first and the page is bounded by it, so a change committed while
+    this runs cannot be skipped (PostgreSQL reads each statement at a new snapshot).
+    """
+    check_schema_version(request.schema_version)
+    with read_session(engine) as session:
+        newest = session.exec(select(func.max(ChangeLog.seq))).one() or 0
+        query = select(ChangeLog).where(col(ChangeLog.seq) > request.cursor, col(ChangeLog.seq) <= newest)
+        if actor.is_rep:
+            query = query.where(col(ChangeLog.audience).in_([actor.territory or "", rep_audience(actor.id)]))
+        rows = list(session.exec(query.order_by(col(ChangeLog.seq)).limit(request.limit + 1)).all())
+    has_more = len(rows) > request.limit
+    rows = rows[: request.limit]
+    changes = [
+        Change(
+            seq=row.seq or 0,
+            kind=RecordKind(row.kind),
+            record_id=row.record_id,
+            deleted=row.deleted,
+            data=row.data,
+        )
+        for row in rows
+    ]
+    # Without more to send, jump to the newest number: the rows in between are not this rep's.
+    cursor = changes[-1].seq if has_more else max(request.cursor, newest)
+    return PullResponse(changes=changes, cursor=cursor, has_more=has_more, server_time=now_iso())

@@ -1,0 +1,39 @@
+"""Visit (拜访记录): created at check-in, completed at check-out by later puts of the same record id."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+
+class VisitBase(SQLModel):
+    customer_id: str = Field(max_length=36, index=True)
+    visit_type: str = Field(max_length=20)  # shared.enums.VisitType
+    planned: bool = False
+    check_in_at: str = Field(max_length=40)  # ISO 8601 with the device's UTC offset, kept as sent
+    check_in_lat: float | None = None
+    check_in_lng: float | None = None
+    check_in_accuracy: float | None = None
+    check_out_at: str | None = Field(default=None, max_length=40)
+    check_out_lat: float | None = None
+    check_out_lng: float | None = None
+    person_met: str | None = Field(default=None, max_length=60)
+    purpose: str | None = Field(default=None, max_length=200)
+    attitude: str | None = Field(default=None, max_length=20)  # shared.enums.Attitude
+    progress: str | None = Field(default=None, max_length=500)
+    ordered: bool = False
+    order_amount: float | None = None
+    next_visit_date: dt.date | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class Visit(VisitBase, table=True):
+    __tablename__ = "visits"
+
+    id: str = Field(primary_key=True, max_length=36)
+    rep_id: str = Field(max_length=36, index=True)
+    device_id: str | None = Field(default=None, max_length=64)
+    territory: str = Field(max_length=60, index=True)
+    visit_day: dt.date = Field(index=True)  # the check-in's local day in settings.TIMEZONE
+    updated_at: str = Field(max_length=40)

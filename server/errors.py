@@ -1,0 +1,132 @@
+"""Domain errors raised by services, and the one handler that turns any error into an HTTP answer.
+
+API answers are JSON: {"error": {"code": <shared.errors.ErrorCode>, "message": ..., "path": ..., "details": ...}}.
+Web pages get an HTML error page, or a redirect to /login when the visitor is not signed in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from shared.errors import ErrorCode
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = ErrorCode.INVALID_REQUEST
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        details: Any = None,
+        code: ErrorCode | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.message = message
+        self.path = path
+        self.details = details
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = ErrorCode.CONFLICT
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = ErrorCode.FORBIDDEN
+
+
+class ValidationFailed(DomainError):
+    """A request or record breaks a rule: 422 invalid_record by default, 400 invalid_request for malformed input."""
+
+    status_code = 422
+    code = ErrorCode.INVALID_RECORD
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = ErrorCode.UNAUTHORIZED
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = ErrorCode.TOO_LARGE
+
+
+class ClientTooOld(DomainError):
+    status_code = 426
+    code = ErrorCode.CLIENT_TOO_OLD
+
+
+_CODE_OF_STATUS = {
+    400: ErrorCode.INVALID_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.TOO_LARGE,
+}
+
+API_PREFIXES = ("/api", "/health", "/schema")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+def error_body(code: str, message: str, path: str | None = None, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if path is not None:
+        error["path"] = path
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The one exception handler (registered for DomainError and Litestar's HTTPException)."""
+    if isinstance(exc, DomainError):
+        status, code, message = exc.status_code, str(exc.code), exc.message
+        path, details = exc.path, exc.details
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        code = str(_CODE_OF_STATUS.get(status, ErrorCode.INVALID_REQUEST))
+        message, path = exc.detail, None
+        details = exc.extra if exc.extra else None
+    else:  # pragma: no cover - only the two types above are registered
+        status, code, message, path, details = HTTP_500_INTERNAL_SERVER_ERROR, "internal", str(exc), None, None
+    headers = getattr(exc, "headers", None) or {}
+    if is_api_path(request.url.path):
+        return Response(
+            error_body(code, message, path, details), status_code=status, media_type=MediaType.JSON, headers=headers
+        )
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?next={quote(target, safe='')}")
+    from server.web.i18n import page_context  # web imports errors; import here to keep the layering simple
+
+    return Template(
+        template_name="error.html",
+        context={**page_context(request), "status": status, "code": code, "message": message},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )

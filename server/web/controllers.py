@@ -1,0 +1,228 @@
+"""The supervisor web view: sign-in, the day board, customers, route planning. Server-rendered, no scripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio.to_thread
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, State
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.security.jwt import JWTCookieAuth, Token
+from sqlmodel import select
+
+from server.auth import TOKEN_COOKIE
+from server.clock import local_time, today
+from server.db import read_session, write_session
+from server.domains.customers.service import get_customer, list_customers
+from server.domains.notes.service import notes_of_customer
+from server.domains.routes.service import get_route_plan, set_route_plan
+from server.domains.users.models import Actor, User
+from server.domains.users.service import authenticate, list_reps
+from server.domains.visits.board import day_board
+from server.domains.visits.service import visits_of_customer
+from server.errors import DomainError, Forbidden, NotFound
+from server.settings import Settings
+from server.web.i18n import LANG_COOKIE, lang_of, page_context
+from shared.enums import Role
+from shared.i18n import LANGUAGES, t
+
+WebRequest = Request[Actor, Token, Any]
+
+
+def supervisors_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    user = connection.scope.get("user")
+    if not isinstance(user, Actor) or user.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden(t("web.error.reps_use_app", lang_of(connection)))
+
+
+def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
+    """A rendered page; `?lang=xx` on any page is remembered in a cookie for the next ones."""
+    asked = request.query_params.get("lang")
+    cookies = [Cookie(key=LANG_COOKIE, value=asked, path="/", samesite="lax", max_age=365 * 86400)]
+    return Template(
+        template_name=template,
+        context={**page_context(request), **context},
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        cookies=cookies if asked in LANGUAGES else None,
+    )
+
+
+def parse_day(value: str | None, settings: Settings) -> dt.date:
+    if not value:
+        return today(settings.tz)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("day must look like 2026-11-27", path="day") from None
+
+
+def safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/board"
+
+
+class LoginController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
+        return page(request, "login.html", next=safe_next(next), error=None, username="")
+
+    @post("/login", sync_to_thread=True)
+    def login(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Response[Any]:
+        username, password = str(data.get("username", "")), str(data.get("password", ""))
+        target = safe_next(data.get("next"))
+        with write_session(state.engine) as session:
+            user = authenticate(session, username, password)
+            actor = Actor.of(user) if user else None
+        lang = lang_of(request)
+        if actor is None:
+            return page(request, "login.html", 401, next=target, error=t("web.login.failed", lang), username=username)
+        if actor.role == Role.REP:
+            return page(
+                request, "error.html", 403, status=403, code="forbidden", message=t("web.error.reps_use_app", lang)
+            )
+        settings: Settings = state.settings
+        jwt_auth: JWTCookieAuth[Actor, Token] = state.jwt_auth
+        token = jwt_auth.create_token(identifier=actor.id)
+        return Redirect(
+            target,
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=TOKEN_COOKIE,
+                    value=token,
+                    httponly=True,
+                    samesite="lax",
+                    secure=settings.secure_cookies,
+                    path="/",
+                    max_age=int(settings.token_lifetime.total_seconds()),
+                )
+            ],
+        )
+
+    @post("/logout", exclude_from_auth=True)
+    async def logout(self) -> Redirect:
+        response = Redirect("/login", status_code=303)
+        response.delete_cookie(TOKEN_COOKIE, path="/")
+        return response
+
+
+class BoardController(Controller):
+    path = "/"
+    guards = (supervisors_only,)
+    include_in_schema = False
+
+    @get("/")
+    async def home(self) -> Redirect:
+        return Redirect("/board")
+
+    @get("/board", sync_to_thread=True)
+    def board(self, request: WebRequest, state: State, day: FromQuery[str | None] = None) -> Template:
+        settings: Settings = state.settings
+        chosen = parse_day(day, settings)
+        with read_session(state.engine) as session:
+            board = day_board(session, chosen, settings.tz)
+        return page(
+            request,
+            "board.html",
+            board=board,
+            day=chosen,
+            previous_day=chosen - dt.timedelta(days=1),
+            next_day=chosen + dt.timedelta(days=1),
+            is_today=chosen == today(settings.tz),
+        )
+
+    @get("/customers", sync_to_thread=True)
+    def customers(self, request: WebRequest, state: State, q: FromQuery[str] = "") -> Template:
+        with read_session(state.engine) as session:
+            rows = list_customers(session, search=q)
+            owners = {user.id: user for user in session.exec(select(User)).all()}
+        return page(request, "customers.html", customers=rows, owners=owners, q=q)
+
+    @get("/customers/{customer_id:str}", sync_to_thread=True)
+    def customer(self, request: WebRequest, state: State, customer_id: FromPath[str]) -> Template:
+        settings: Settings = state.settings
+        with read_session(state.engine) as session:
+            customer = get_customer(session, customer_id)
+            visits = visits_of_customer(session, customer_id)
+            notes = notes_of_customer(session, customer_id)
+            people = {user.id: user for user in session.exec(select(User)).all()}
+        visit_rows: list[dict[str, Any]] = []
+        for visit in visits:
+            start, end = local_time(visit.check_in_at, settings.tz), local_time(visit.check_out_at, settings.tz)
+            duration = round((end - start).total_seconds() / 60) if start and end else None
+            visit_rows.append({"visit": visit, "check_in": start, "check_out": end, "duration": duration})
+        return page(
+            request,
+            "customer.html",
+            customer=customer,
+            visits=visit_rows,
+            notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
+            people=people,
+        )
+
+    @get("/plans", sync_to_thread=True)
+    def plan_form(
+        self,
+        request: WebRequest,
+        state: State,
+        rep: FromQuery[str | None] = None,
+        day: FromQuery[str | None] = None,
+        saved: FromQuery[bool] = False,
+    ) -> Template:
+        settings: Settings = state.settings
+        chosen = parse_day(day, settings)
+        with read_session(state.engine) as session:
+            reps = list_reps(session)
+            selected = next((r for r in reps if r.username == rep), reps[0] if reps else None)
+            plan = get_route_plan(session, selected.id, chosen) if selected else None
+            customers = list_customers(session, territory=selected.territory, limit=1000) if selected else []
+        planned = list(plan.customer_ids) if plan else []
+        by_id = {customer.id: customer for customer in customers}
+        ordered = [by_id[cid] for cid in planned if cid in by_id] + [c for c in customers if c.id not in planned]
+        return page(
+            request,
+            "plans.html",
+            reps=reps,
+            selected=selected,
+            day=chosen,
+            customers=ordered,
+            planned=set(planned),
+            saved=saved,
+        )
+
+    @post("/plans")
+    async def save_plan(self, request: WebRequest, state: State) -> Redirect:
+        form = await request.form()  # repeated customer_id fields, in the order the form lists them
+        rep_name, day_text = str(form.get("rep", "")), str(form.get("day", ""))
+        customer_ids = [str(value) for value in form.getall("customer_id", [])]
+        settings: Settings = state.settings
+        chosen = parse_day(day_text, settings)
+        actor = request.user
+
+        def save() -> None:
+            with write_session(state.engine) as session:
+                rep = session.exec(select(User).where(User.username == rep_name)).first()
+                if rep is None:
+                    raise NotFound("no such rep", path="rep")
+                set_route_plan(session, actor, rep.id, chosen, customer_ids)
+
+        await anyio.to_thread.run_sync(save)
+        query = urlencode({"rep": rep_name, "day": chosen.isoformat(), "saved": "1"})
+        return Redirect(f"/plans?{query}", status_code=303)
+
+
+WEB_CONTROLLERS = [LoginController, BoardController]

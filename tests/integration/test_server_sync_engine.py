@@ -1,0 +1,144 @@
+"""The client's sync engine and HTTP adapter against the real server in-process (no fake of the server)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar import testing as litestar_testing
+from litestar.testing import transport as litestar_transport
+from sqlalchemy.engine import Engine
+
+from server.domains.sync import service
+from server.settings import Settings
+from shared.enums import OpAction, RecordKind
+from shared.ids import new_id
+from sync.engine import SyncEngine
+from sync.http import HttpSyncApi
+from sync.protocol import SCHEMA_VERSION, Change, Op, OpResult, OpStatus, PullRequest, PushRequest
+from tests.integration.conftest import PASSWORD, World, customer_fields, visit_fields
+
+
+@dataclass
+class MemoryStore:
+    """The smallest SyncStore: an outbox, drafts, records and a cursor, in memory."""
+
+    device_id: str
+    outbox: list[Op] = field(default_factory=list)
+    drafts: dict[int, OpResult] = field(default_factory=dict)
+    records: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    cursor: int = 0
+    seq: int = 0
+
+    def add(self, kind: RecordKind, record_id: str, fields: dict[str, Any]) -> Op:
+        self.seq += 1
+        op = Op(new_id(), self.device_id, self.seq, kind, record_id, OpAction.PUT, fields, "2026-11-26T01:00:00+00:00")
+        self.outbox.append(op)
+        return op
+
+    def pending_ops(self, limit: int) -> list[Op]:
+        return self.outbox[:limit]
+
+    def record_results(self, results: Sequence[OpResult]) -> None:
+        done = {result.seq for result in results}
+        for result in results:
+            if result.status is OpStatus.REJECTED:
+                self.drafts[result.seq] = result
+        self.outbox = [op for op in self.outbox if op.seq not in done]
+
+    def pull_cursor(self) -> int:
+        return self.cursor
+
+    def apply_pull_page(self, changes: Iterable[Change], cursor: int) -> int:
+        count = 0
+        for change in changes:
+            self.records[change.record_id] = change.data
+            count += 1
+        self.cursor = cursor
+        return count
+
+
+@pytest.fixture
+def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient[Litestar]]:
+    with litestar_testing.TestClient(app=app) as client:
+        yield client
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """Litestar's sync test transport as a full httpx transport (it lacks close())."""
+
+    def __init__(self, client: litestar_testing.TestClient[Litestar]) -> None:
+        self.inner = litestar_transport.TestClientTransport(client)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(request)
+
+
+def http_api(client: litestar_testing.TestClient[Litestar], username: str) -> HttpSyncApi:
+    token = client.post("/api/auth/login", json={"username": username, "password": PASSWORD}).json()["token"]
+    return HttpSyncApi(str(client.base_url), token, transport=InProcessTransport(client))
+
+
+def test_the_engine_pushes_keeps_a_bad_op_as_a_draft_and_pulls(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World
+) -> None:
+    api = http_api(sync_client, "rep.a")
+    store = MemoryStore(device_id="phone-a")
+    prospect = new_id()
+    store.add(RecordKind.CUSTOMER, prospect, customer_fields("新客户"))
+    store.add(RecordKind.VISIT, new_id(), visit_fields(seeded.customers_a[0], seeded.today, 9))
+    bad = store.add(RecordKind.VISIT, new_id(), visit_fields(seeded.customers_b[0], seeded.today, 10))  # not hers
+    store.add(
+        RecordKind.NOTE, new_id(), {"customer_id": prospect, "text": "好", "created_at": "2026-11-26T09:00:00+08:00"}
+    )
+    report = SyncEngine(store, api.push, api.pull).run()
+    assert (report.pushed, report.rejected) == (3, 1)
+    assert store.outbox == [] and list(store.drafts) == [bad.seq]
+    assert store.drafts[bad.seq].code == "forbidden"
+    pulled_prospect = store.records[prospect]
+    assert pulled_prospect is not None and pulled_prospect["owner_rep_id"] == seeded.rep_a.id
+    assert seeded.customers_b[0] not in store.records
+    # A second run pulls nothing new and pushes nothing.
+    assert SyncEngine(store, api.push, api.pull).run().pulled == 0
+    api.close()
+
+
+def test_concurrent_identical_pushes_apply_once(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, engine: Engine, settings: Settings
+) -> None:
+    """Two processes answering the same re-sent push at once: one applies it, the other sees duplicates."""
+    ops = [
+        Op(new_id(), "phone-a", seq, RecordKind.CUSTOMER, new_id(), OpAction.PUT, customer_fields(f"客户{seq}"), "x")
+        for seq in range(1, 21)
+    ]
+    request = PushRequest("phone-a", SCHEMA_VERSION, ops)
+    start = threading.Barrier(4)
+
+    def run(_: int) -> list[str]:
+        start.wait()
+        return [r.status.value for r in service.push(engine, settings, seeded.rep_a, request).results]
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(run, range(4)))
+    assert sorted(answers) == [["applied"] * 20] + [["duplicate"] * 20] * 3
+
+
+def test_concurrent_pushes_of_different_devices_give_gapless_pullable_numbers(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, engine: Engine, settings: Settings
+) -> None:
+    def run(device: int) -> None:
+        for seq in range(1, 6):
+            op = Op(new_id(), f"d{device}", seq, RecordKind.CUSTOMER, new_id(), OpAction.PUT, customer_fields("c"), "x")
+            service.push(engine, settings, seeded.rep_a, PushRequest(f"d{device}", SCHEMA_VERSION, [op]))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(run, range(4)))
+    page = service.pull(engine, seeded.supervisor, PullRequest(cursor=0, schema_version=SCHEMA_VERSION, limit=1000))
+    assert len(page.changes) == 4 + 2 + 1 + 20  # seeded customers, plan, and the 20 new ones
+    assert [c.seq for c in page.changes] == sorted(c.seq for c in page.changes)

@@ -1,0 +1,69 @@
+"""The demo county: deterministic, through the services (so the change log has it all), and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from server.clock import today
+from server.db import create_tables, make_engine, read_session
+from server.demo import DEMO_PASSWORD, seed_demo
+from server.domains.users.service import authenticate
+from server.domains.visits.board import day_board
+from server.models import ChangeLog, Customer, Note, RoutePlan, User, Visit
+from server.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", secret_key="k", data_dir=tmp_path)
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    assert seed_demo(engine, settings) is not None
+    assert seed_demo(engine, settings) is None  # users exist: nothing done
+    with read_session(engine) as session:
+        count = {
+            m.__name__: session.exec(select(func.count()).select_from(m)).one()
+            for m in (User, Customer, Visit, Note, RoutePlan, ChangeLog)
+        }
+        assert count["User"] == 4
+        assert 110 <= count["Customer"] <= 130
+        assert count["RoutePlan"] >= 3 * 7
+        assert count["ChangeLog"] == count["Customer"] + count["Visit"] + count["Note"] + count["RoutePlan"]
+        territories = {c.territory for c in session.exec(select(Customer)).all()}
+        assert len(territories) == 3
+        for username in ("zhang.manager", "li.rep", "wang.rep", "zhao.rep"):
+            assert authenticate(session, username, DEMO_PASSWORD) is not None
+        board = day_board(session, today(settings.tz), settings.tz)
+        assert [row.rep.username for row in board.reps] == ["li.rep", "wang.rep", "zhao.rep"]
+        for row in board.reps:
+            assert 6 <= row.tally.planned <= 10
+            assert row.tally.visited_on_route >= 2
+        assert board.visits and board.prospects
+    engine.dispose()
+
+
+def test_the_cli_creates_a_user_and_refuses_a_duplicate(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "DATA_DIR": str(tmp_path / "data")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    assert run("init-db").returncode == 0
+    made = run(
+        "create-user", "--username", "chen.rep", "--password", "long-enough", "--role", "rep", "--territory", "南片"
+    )
+    assert made.returncode == 0, made.stderr
+    again = run(
+        "create-user", "--username", "chen.rep", "--password", "long-enough", "--role", "rep", "--territory", "南片"
+    )
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert (tmp_path / "data" / "secret_key").exists()
