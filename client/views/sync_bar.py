@@ -11,6 +11,8 @@ from shared.i18n import t
 
 ONLINE_COLOR = ft.Colors.GREEN_700
 OFFLINE_COLOR = ft.Colors.ORANGE_800
+ERROR_COLOR = ft.Colors.RED_700
+MUTED_COLOR = ft.Colors.GREY_800
 
 
 class SyncBar:
@@ -20,7 +22,7 @@ class SyncBar:
         self.connection = ft.Text("", weight=ft.FontWeight.BOLD)
         self.pending = ft.Text("")
         self.last_sync = ft.Text("", size=12)
-        self.error = ft.Text("", size=12, color=ft.Colors.RED_700, visible=False)
+        self.error = ft.Text("", size=12, color=ERROR_COLOR, visible=False)
         self.rejected = ft.TextButton("", on_click=lambda e: on_open_drafts(), visible=False)
         self.sync_now = ft.Button("", icon=ft.Icons.SYNC, on_click=lambda e: on_sync_now())
         self.control = ft.Container(
@@ -59,8 +61,11 @@ class SyncBar:
         self.sync_now.content = t("client.sync.now", lang)
         if status.client_too_old:
             self.error.value = t("client.sync.too_old", lang)
+        elif not status.online and not status.syncing:  # the normal life of a rep: nothing is wrong
+            self.error.value = t("client.sync.offline_hint", lang)
         elif status.last_error and not status.auth_required:
             self.error.value = t("client.sync.error", lang, message=status.last_error[:120])
         else:
             self.error.value = ""
+        self.error.color = MUTED_COLOR if not status.online and not status.client_too_old else ERROR_COLOR
         self.error.visible = bool(self.error.value)

@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.sync.now": "立即同步",
         "client.sync.rejected": "被拒绝 {count}",
         "client.sync.error": "同步失败：{message}",
+        "client.sync.offline_hint": "数据已保存在本机，恢复联网后自动同步",
         "client.sync.too_old": "应用版本过旧，请更新应用（本机数据已保留）",
         # today
         "client.today.title": "今日路线 {day}",
@@ -145,6 +146,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.sync.now": "Sync now",
         "client.sync.rejected": "Rejected {count}",
         "client.sync.error": "Sync failed: {message}",
+        "client.sync.offline_hint": "Everything is saved on this phone and syncs by itself once the network is back",
         "client.sync.too_old": "This app is too old; update it (data on this phone is kept)",
         "client.today.title": "Today's route {day}",
         "client.today.hello": "Hello, {name}",

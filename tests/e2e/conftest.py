@@ -57,10 +57,10 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.process = subprocess.Popen(
-            [sys.executable, *self.args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(self.log_path, "ab") as log:  # the child has its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, *self.args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         try:
             wait_for_http(self.ready_url)
         except TimeoutError:
@@ -130,8 +130,10 @@ def client_app(tmp_path: Path, server_url: str, artifacts: Path) -> Iterator[Ser
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module-scoped: sync Playwright keeps an event loop running in this thread while it is alive, which
+    # would stop the asyncio-based integration tests that run after the end-to-end ones.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     with sync_playwright() as playwright:

@@ -1,0 +1,120 @@
+"""What a rep does in the app, as a real user would: by the visible (Chinese) labels, in Chromium.
+
+Flet renders to a canvas; the tests read Flutter's semantics tree (roles and labels). A text field
+only takes typing once it has focus, so each fill first clicks the field and lets Flutter settle.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import open_flet_app
+
+SETTLE_MS = 300
+
+
+def field(page: Page, label: str) -> Locator:
+    return page.get_by_role("textbox", name=label, exact=True)
+
+
+def fill(page: Page, label: str, value: str) -> None:
+    box = field(page, label)
+    box.click()
+    page.wait_for_timeout(SETTLE_MS)
+    box.fill(value)
+    page.wait_for_timeout(SETTLE_MS)
+
+
+def tap(page: Page, name: str | re.Pattern[str], role: str = "button") -> None:
+    page.get_by_role(role, name=name).first.click()  # type: ignore[arg-type]
+    page.wait_for_timeout(SETTLE_MS)
+
+
+def sign_in(page: Page, url: str, username: str, password: str = "demo1234") -> None:
+    open_flet_app(page, url)
+    expect(field(page, "用户名")).to_be_visible(timeout=30_000)
+    fill(page, "用户名", username)
+    fill(page, "密码", password)
+    tap(page, "登录")
+    expect(page.get_by_text(re.compile(r"^今日路线 \d{4}-\d{2}-\d{2}$"))).to_be_visible(timeout=30_000)
+
+
+def stop_button(page: Page, position: int) -> Locator:
+    return page.get_by_role("button", name=re.compile(rf"^{position}\. "))
+
+
+def accessible_name(element: Locator) -> str:
+    """Flutter puts a node's label in aria-label or in its text, depending on the node."""
+    return (element.get_attribute("aria-label") or element.inner_text()).strip()
+
+
+def unvisited_stops(page: Page) -> list[int]:
+    """Positions on today's route still marked 未拜访."""
+    stops = page.get_by_role("button", name=re.compile(r"^\d+\. .+ 未拜访$"))
+    stops.first.wait_for(timeout=30_000)
+    labels = [accessible_name(stops.nth(index)) for index in range(stops.count())]
+    return [int(label.split(".", 1)[0]) for label in labels]
+
+
+def stop_name(page: Page, position: int) -> str:
+    """The customer's name at a stop of today's route ("3. 望都县康宁诊所 未拜访" gives the name)."""
+    label = accessible_name(stop_button(page, position))
+    match = re.match(rf"^{position}\. (.+?) (未拜访|已拜访|已进货)", label.strip())
+    assert match, f"unexpected stop label {label!r}"
+    return match.group(1)
+
+
+def record_visit(page: Page, position: int, *, person: str, ordered_amount: str | None = None) -> str:
+    """Visit the planned stop at `position`: check in, fill the record, save, check out. Returns the name."""
+    name = stop_name(page, position)
+    stop_button(page, position).click()
+    page.wait_for_timeout(SETTLE_MS)
+    tap(page, "开始拜访")
+    tap(page, "签到")
+    fill(page, "访问对象", person)
+    fill(page, "拜访目的", "了解库存，介绍新品")
+    tap(page, "积极", role="checkbox")
+    if ordered_amount is not None:
+        page.get_by_role("checkbox", name="已进货").click()
+        page.wait_for_timeout(SETTLE_MS)
+        fill(page, "进货金额（元）", ordered_amount)
+    tap(page, "保存")
+    expect(page.get_by_text("已保存（待同步）")).to_be_visible(timeout=10_000)
+    tap(page, "签退")
+    return name
+
+
+def back_to_today(page: Page) -> None:
+    """Back until today's route shows (the back button's label is "返回")."""
+    heading = page.get_by_text(re.compile(r"^今日路线 "))
+    for _ in range(4):
+        if heading.is_visible():
+            return
+        tap(page, re.compile("^返回"))
+    expect(heading).to_be_visible()
+
+
+def add_note(page: Page, position: int, text: str) -> str:
+    name = stop_name(page, position)
+    stop_button(page, position).click()
+    page.wait_for_timeout(SETTLE_MS)
+    fill(page, "新备注", text)
+    tap(page, "保存备注")
+    expect(page.get_by_text(text).first).to_be_visible(timeout=10_000)
+    return name
+
+
+def add_prospect(page: Page, name: str, address: str, phone: str) -> None:
+    tap(page, "新增潜在客户")
+    fill(page, "客户名称", name)
+    tap(page, "药店", role="checkbox")
+    fill(page, "地址", address)
+    fill(page, "电话", phone)
+    tap(page, "保存客户")
+    expect(page.get_by_text("已保存（待同步）")).to_be_visible(timeout=10_000)
+
+
+def pending_count(page: Page) -> Locator:
+    return page.get_by_text(re.compile(r"^待同步 \d+$"))
