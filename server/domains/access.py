@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlmodel import Session
+
+from server.domains.customers.models import Customer
 from server.domains.users.models import Actor
 from server.errors import Forbidden, ValidationFailed
 from shared.enums import RecordKind
@@ -26,3 +29,12 @@ def ensure_territory(actor: Actor, territory: str, *, path: str, what: str) -> N
     """Reps write only inside their own territory; supervisors and admins anywhere."""
     if actor.is_rep and territory != actor.territory:
         raise Forbidden(f"{what} is outside your territory ({actor.territory})", path=path)
+
+
+def customer_in_reach(session: Session, actor: Actor, customer_id: object, *, path: str) -> Customer:
+    """The customer a visit or note is about: it must exist and lie in the writer's territory."""
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
+    ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")
+    return customer

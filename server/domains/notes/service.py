@@ -8,12 +8,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, ensure_territory
-from server.domains.customers.models import Customer
+from server.domains.access import check_fields, customer_in_reach
 from server.domains.notes.models import Note
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
-from server.errors import Forbidden, ValidationFailed
+from server.errors import Forbidden
 from shared.enums import RecordKind
 
 
@@ -27,10 +26,7 @@ def put_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, 
     if note is not None and actor.is_rep and note.author_id != actor.id:
         raise Forbidden("only the author may change a note", path=path)
     customer_id = fields.get("customer_id") or (note.customer_id if note else None)
-    customer = session.get(Customer, customer_id) if customer_id else None
-    if customer is None:
-        raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
-    ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")
+    customer = customer_in_reach(session, actor, customer_id, path=path)
     if note is None:
         note = Note(id=note_id, author_id=actor.id, territory=customer.territory, updated_at=now_iso(), **fields)
     else:

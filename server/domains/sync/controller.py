@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from litestar import Controller, Request, post
@@ -24,6 +25,7 @@ from sync.protocol import (
 )
 
 MAX_PULL_BYTES = 4096
+Parsed = TypeVar("Parsed")
 
 
 async def read_json(request: Request[Any, Any, Any], max_bytes: int) -> Any:
@@ -57,6 +59,16 @@ def check_version_early(body: Any) -> None:
         service.check_schema_version(version)
 
 
+async def read_request(request: Request[Any, Any, Any], max_bytes: int, parse: Callable[[Any], Parsed]) -> Parsed:
+    """The body as a protocol message, or the error naming what is wrong with it (426 first for old apps)."""
+    body = await read_json(request, max_bytes)
+    check_version_early(body)
+    try:
+        return parse(body)
+    except ProtocolError as error:
+        raise protocol_failure(error) from None
+
+
 class SyncController(Controller):
     path = "/api/sync"
     tags = ("sync",)
@@ -64,12 +76,7 @@ class SyncController(Controller):
     @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES)
     async def push(self, request: Request[Actor, Token, Any], state: State) -> dict[str, Any]:
         """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
-        body = await read_json(request, MAX_PUSH_BYTES)
-        check_version_early(body)
-        try:
-            push_request = parse_push_request(body)
-        except ProtocolError as error:
-            raise protocol_failure(error) from None
+        push_request = await read_request(request, MAX_PUSH_BYTES, parse_push_request)
         actor = request.user
         response = await anyio.to_thread.run_sync(
             lambda: service.push(state.engine, state.settings, actor, push_request)
@@ -79,12 +86,7 @@ class SyncController(Controller):
     @post("/pull", status_code=200, request_max_body_size=MAX_PULL_BYTES)
     async def pull(self, request: Request[Actor, Token, Any], state: State) -> dict[str, Any]:
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
-        body = await read_json(request, MAX_PULL_BYTES)
-        check_version_early(body)
-        try:
-            pull_request = parse_pull_request(body)
-        except ProtocolError as error:
-            raise protocol_failure(error) from None
+        pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
         actor = request.user
         response = await anyio.to_thread.run_sync(lambda: service.pull(state.engine, actor, pull_request))
         return response.as_dict()

@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso
-from server.domains.access import check_fields, ensure_territory
-from server.domains.customers.models import Customer
+from server.domains.access import check_fields, customer_in_reach
 from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
-from server.errors import Forbidden, ValidationFailed
+from server.errors import Forbidden
 from shared.enums import RecordKind
 
 
@@ -46,10 +45,7 @@ def put_visit(
     if visit is not None and actor.is_rep and visit.rep_id != actor.id:
         raise Forbidden("only the rep who made a visit may change it", path=path)
     customer_id = fields.get("customer_id") or (visit.customer_id if visit else None)
-    customer = session.get(Customer, customer_id) if customer_id else None
-    if customer is None:
-        raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
-    ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")
+    customer = customer_in_reach(session, actor, customer_id, path=path)
     values = _stored(fields)
     if visit is None:
         visit_day = local_day(values["check_in_at"], tz)
