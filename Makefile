@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SERVER_PORT ?= 8000
 CLIENT_PORT ?= 8550
 
-.PHONY: run test lint typecheck unit integration e2e bench clean venv chromium
+.PHONY: run test lint typecheck unit integration integration-pg e2e bench clean venv chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,7 @@ typecheck: $(STAMP)
 
 test: $(STAMP) chromium lint typecheck
 	$(PY) -m pytest tests
+	PY=$(PY) scripts/test-postgres.sh -q
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
@@ -40,8 +41,14 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(PY) -m pytest tests/integration
 
+integration-pg: $(STAMP)
+	PY=$(PY) scripts/test-postgres.sh
+
 e2e: $(STAMP) chromium
 	$(PY) -m pytest tests/e2e
+
+bench: $(STAMP)
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

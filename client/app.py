@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import flet as ft
+import flet_geolocator as ftg
 
 from client.config import ClientConfig
-from client.services import AppService, SignInFailed, SignInProblem
+from client.services import AppService, Location, LocationProvider, SignInFailed, SignInProblem, locate
 from client.state import VISIT_TEXT_FIELDS, AppState, ProspectForm, Screen, VisitForm
 from client.store import InvalidRecord, LocalStore
 from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
@@ -85,6 +86,48 @@ def format_amount(value: object) -> str:
     return ""
 
 
+class DeviceLocator:
+    """The `LocationProvider` of one page session: the phone's GPS, or the browser's in browser mode.
+
+    Built on flet-geolocator. It is called from a worker thread and waits on the page's loop, where the
+    geolocator's calls run; every failure (denied, switched off, timed out) is "no location".
+    """
+
+    def __init__(self, page: ft.Page) -> None:
+        self.page = page
+        self.geolocator = ftg.Geolocator()  # registers with the current page: build it inside the session
+
+    def __call__(self, timeout: float) -> Location | None:
+        future = self.page.run_task(self._position, timeout)
+        try:
+            return future.result(timeout)
+        finally:
+            future.cancel()  # gave up waiting: stop asking
+
+    async def _position(self, timeout: float) -> Location | None:
+        geolocator = self.geolocator
+        try:
+            if not self.page.web:  # a phone asks once; a browser asks by itself when a position is read
+                status = await geolocator.get_permission_status()
+                if status is ftg.GeolocatorPermissionStatus.DENIED:
+                    status = await geolocator.request_permission()
+                if status in (ftg.GeolocatorPermissionStatus.DENIED, ftg.GeolocatorPermissionStatus.DENIED_FOREVER):
+                    return None
+            position = await geolocator.get_current_position(
+                ftg.GeolocatorConfiguration(
+                    accuracy=ftg.GeolocatorPositionAccuracy.HIGH,
+                    # The device gives up a little before the caller does, so its answer still arrives.
+                    time_limit=ft.Duration(milliseconds=int(timeout * 800)),
+                )
+            )
+        except Exception as error:  # the device says why; the visit goes on without a position
+            logger.info("no location from the device: %s", error)
+            return None
+        if position.latitude is None or position.longitude is None:
+            return None
+        return Location(position.latitude, position.longitude, position.accuracy)
+
+
 class App:
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
@@ -101,6 +144,8 @@ class App:
             [], scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
         )
         self.connectivity: Any = None
+        self.locator: LocationProvider | None = None
+        self._locating = False  # a check-in or check-out waits for the device's position
         self._detached = False
 
     # ---- mounting ---------------------------------------------------------------------------
@@ -134,6 +179,7 @@ class App:
         page.on_disconnect = lambda e: self._detach()  # Flet web disposes a session's app on disconnect
         page.on_close = lambda e: self._detach()
         self._watch_connectivity()
+        self._start_locator()
         if self.service.signed_in():
             self.state.user = self.service.user
             self._show(Screen.TODAY)
@@ -151,6 +197,12 @@ class App:
             self.connectivity = ft.Connectivity(on_change=self._on_connectivity)
         except Exception:  # not available on this platform: backoff and the periodic sync cover it
             logger.info("connectivity service unavailable", exc_info=True)
+
+    def _start_locator(self) -> None:
+        try:
+            self.locator = DeviceLocator(self.page)
+        except Exception:  # no geolocation here: visits are recorded without a position
+            logger.info("geolocator unavailable", exc_info=True)
 
     def _on_connectivity(self, event: Any) -> None:
         kinds = getattr(event, "connectivity", []) or []
@@ -404,19 +456,58 @@ class App:
     def open_visit(self, visit_id: str) -> None:
         self._go(Screen.VISIT, visit_id)
 
+    def _then_located(self, finish: Callable[[Location | None], None]) -> None:
+        """Ask the device where it is off the page's loop (at most `LOCATE_TIMEOUT`), then `finish` on it."""
+        self._locating = True
+        self.state.notice = t("client.visit.locating", self.state.lang)
+        self.render()
+
+        def located(location: Location | None) -> None:
+            with self._ui:
+                self._locating = False
+                finish(location)
+
+        def worker() -> None:
+            self._on_loop(located, locate(self.locator))
+
+        self.page.run_thread(worker)
+
+    def _on_visit_form(self, visit_id: str | None, customer_id: str) -> bool:
+        """Whether the screen still shows this visit's form (the rep may have gone back meanwhile)."""
+        form = self.state.visit
+        shown_id = str(form.visit["id"]) if form.visit else None
+        return (
+            self.state.screen is Screen.VISIT
+            and shown_id == visit_id
+            and form.customer is not None
+            and str(form.customer["id"]) == customer_id
+        )
+
+    def _saved_visit(self, record: dict[str, Any], shown_before: bool) -> None:
+        lang = self.state.lang
+        if shown_before:
+            self.state.visit = self._visit_form(record, str(record["customer_id"]))
+            self.state.notice = t("client.saved", lang)
+            self.render()
+        else:  # saved all the same; re-read the screen the rep is on now
+            self._show(self.state.screen, self._current_arg(), notice=t("client.saved", lang))
+
     def check_in(self) -> None:
-        form, lang = self.state.visit, self.state.lang
-        if form.customer is None or form.visit is not None:
+        form = self.state.visit
+        if form.customer is None or form.visit is not None or self._locating:
             return
+        customer_id = str(form.customer["id"])
         try:
-            visit_type = VisitType(str(form.values.get("visit_type")))
+            visit_type: VisitType | None = VisitType(str(form.values.get("visit_type")))
         except ValueError:
             visit_type = None
-        # No location: flet-geolocator is not part of this build (check_in_lat/lng stay null).
-        record = self.service.check_in(str(form.customer["id"]), visit_type)
-        self.state.visit = self._visit_form(record, str(form.customer["id"]))
-        self.state.notice = t("client.saved", lang)
-        self.render()
+
+        def finish(location: Location | None) -> None:
+            shown = self._on_visit_form(None, customer_id)
+            record = self.service.check_in(customer_id, visit_type, location)
+            self._saved_visit(record, shown)
+
+        self._then_located(finish)
 
     def _visit_fields(self) -> dict[str, Any] | None:
         """The form as record fields, or None after putting the problems into the form."""
@@ -449,34 +540,57 @@ class App:
         form.message = None
         return None if errors else fields
 
-    def _store_visit(self, check_out: bool) -> None:
+    def _store_visit(
+        self, visit_id: str, fields: dict[str, Any], *, check_out: bool, location: Location | None
+    ) -> None:
         form, lang = self.state.visit, self.state.lang
+        shown = self._on_visit_form(visit_id, str((form.customer or {}).get("id")))
+        try:
+            if check_out:
+                record = self.service.check_out(visit_id, fields, location)
+            else:
+                record = self.service.save_visit(visit_id, fields)
+        except InvalidRecord as error:
+            if shown:
+                form.errors = {problem.field: problem.problem for problem in error.errors}
+                form.message = t("client.visit.invalid", lang, problems=str(error))
+            else:
+                self.state.notice = t("client.visit.invalid", lang, problems=str(error))
+            self.render()
+            return
+        self._saved_visit(record, shown)
+
+    def save_visit(self) -> None:
+        form = self.state.visit
         if form.visit is None:
             return
         fields = self._visit_fields()
         if fields is None:
             self.render()
             return
-        visit_id = str(form.visit["id"])
-        try:
-            if check_out:
-                record = self.service.check_out(visit_id, fields)
-            else:
-                record = self.service.save_visit(visit_id, fields)
-        except InvalidRecord as error:
-            form.errors = {problem.field: problem.problem for problem in error.errors}
-            form.message = t("client.visit.invalid", lang, problems=str(error))
-            self.render()
-            return
-        self.state.visit = self._visit_form(record, str(record["customer_id"]))
-        self.state.notice = t("client.saved", lang)
-        self.render()
-
-    def save_visit(self) -> None:
-        self._store_visit(check_out=False)
+        self._store_visit(str(form.visit["id"]), fields, check_out=False, location=None)
 
     def check_out(self) -> None:
-        self._store_visit(check_out=True)
+        form = self.state.visit
+        if form.visit is None or self._locating:
+            return
+        fields = self._visit_fields()
+        if fields is None:
+            self.render()
+            return
+        visit_id = str(form.visit["id"])
+
+        def finish(location: Location | None) -> None:
+            latest = self.state.visit
+            if latest.visit is not None and str(latest.visit["id"]) == visit_id:
+                typed = self._visit_fields()  # what the rep typed while the device was locating counts too
+                if typed is None:
+                    self.render()
+                    return
+                fields.update(typed)
+            self._store_visit(visit_id, fields, check_out=True, location=location)
+
+        self._then_located(finish)
 
     # ---- sync -------------------------------------------------------------------------------
 

@@ -8,10 +8,15 @@ the app's event handlers do, and put the results into view state.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
+import queue
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -19,9 +24,14 @@ from client.store import LocalStore
 from shared.enums import CustomerKind, CustomerStatus, Importance, RecordKind, VisitType
 from shared.ids import new_id
 
+logger = logging.getLogger(__name__)
+
 Clock = Callable[[], dt.datetime]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # sorts records without a valid time last
 LOGIN_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# How long a check-in or check-out waits for the device's position before it goes on without one:
+# the rep is at the customer's door, and a visit is never held up by GPS.
+LOCATE_TIMEOUT = 4.0
 
 
 def local_now() -> dt.datetime:
@@ -97,6 +107,73 @@ class CustomerCard:
     notes: list[dict[str, Any]]  # newest first
     on_plan_today: bool
     open_visit: dict[str, Any] | None  # today's visit checked in and not checked out
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the device was: WGS 84 degrees, and the radius in metres it is sure of, when it says."""
+
+    lat: float
+    lng: float
+    accuracy: float | None = None
+
+
+class LocationProvider(Protocol):
+    """The device's position, trying for at most about `timeout` seconds; None when it has none.
+
+    It may raise (permission denied, location off, timed out): `locate` turns that into "no location".
+    """
+
+    def __call__(self, timeout: float) -> Location | None: ...
+
+
+def valid_location(location: object) -> Location | None:
+    """`location` if it is a position the visit record can hold (accuracy dropped if it is not usable)."""
+    if not isinstance(location, Location):
+        return None
+
+    def is_number(value: object) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+    if not (is_number(location.lat) and is_number(location.lng)):
+        return None
+    if not (-90 <= location.lat <= 90 and -180 <= location.lng <= 180):
+        return None
+    accuracy = location.accuracy
+    if accuracy is not None and not (is_number(accuracy) and 0 <= accuracy <= 100_000):
+        accuracy = None
+    return Location(float(location.lat), float(location.lng), None if accuracy is None else float(accuracy))
+
+
+def locate(provider: LocationProvider | None, timeout: float = LOCATE_TIMEOUT) -> Location | None:
+    """The device's position if `provider` gives one within `timeout` seconds, else None.
+
+    Never raises and never waits longer than `timeout` (plus a thread start): the provider runs in a
+    daemon thread, and one that hangs is left behind. Call it off the UI loop.
+    """
+    if provider is None:
+        return None
+    answers: queue.SimpleQueue[Location | None] = queue.SimpleQueue()
+
+    def ask() -> None:
+        try:
+            answers.put(provider(timeout))
+        except Exception as error:  # denied, switched off, timed out, unsupported: the visit goes on
+            logger.info("no location: %s", error)
+            answers.put(None)
+
+    started = time.monotonic()
+    threading.Thread(target=ask, name="locate", daemon=True).start()
+    try:
+        found = answers.get(timeout=timeout)
+    except queue.Empty:
+        logger.info("no location within %.1f s", timeout)
+        return None
+    location = valid_location(found)
+    if found is not None and location is None:
+        logger.info("ignored an unusable location: %r", found)
+    logger.debug("located in %.2f s", time.monotonic() - started)
+    return location
 
 
 def visit_duration_minutes(visit: dict[str, Any]) -> int | None:
@@ -296,12 +373,9 @@ class AppService:
         return VisitType.FIRST if count == 0 else VisitType.SECOND if count == 1 else VisitType.DAY
 
     def check_in(
-        self,
-        customer_id: str,
-        visit_type: VisitType | None = None,
-        location: tuple[float, float, float | None] | None = None,
+        self, customer_id: str, visit_type: VisitType | None = None, location: Location | None = None
     ) -> dict[str, Any]:
-        """Start a visit now; `location` is (lat, lng, accuracy in metres) when the device gives one."""
+        """Start a visit now, where the device is when it gives a position (see `locate`)."""
         fields: dict[str, Any] = {
             "customer_id": customer_id,
             "visit_type": (visit_type or self.default_visit_type(customer_id)).value,
@@ -309,22 +383,23 @@ class AppService:
             "check_in_at": iso(self.clock()),
             "ordered": False,
         }
+        location = valid_location(location)
         if location is not None:
-            fields["check_in_lat"], fields["check_in_lng"] = location[0], location[1]
-            if location[2] is not None:
-                fields["check_in_accuracy"] = location[2]
+            fields["check_in_lat"], fields["check_in_lng"] = location.lat, location.lng
+            if location.accuracy is not None:
+                fields["check_in_accuracy"] = location.accuracy
         return self._save(RecordKind.VISIT, new_id(), fields)
 
     def save_visit(self, visit_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Store the form's fields (raises client.store.InvalidRecord with field errors)."""
         return self._save(RecordKind.VISIT, visit_id, fields)
 
-    def check_out(
-        self, visit_id: str, fields: dict[str, Any], location: tuple[float, float] | None = None
-    ) -> dict[str, Any]:
+    def check_out(self, visit_id: str, fields: dict[str, Any], location: Location | None = None) -> dict[str, Any]:
+        """End the visit now with the form's fields; the record keeps no accuracy for check-out."""
         fields = {**fields, "check_out_at": iso(self.clock())}
+        location = valid_location(location)
         if location is not None:
-            fields["check_out_lat"], fields["check_out_lng"] = location
+            fields["check_out_lat"], fields["check_out_lng"] = location.lat, location.lng
         return self._save(RecordKind.VISIT, visit_id, fields)
 
     # ---- sync-related -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tinydb.table import Table
 
 from client.journal import Change, JournalStorage
 from shared.enums import OpAction, RecordKind
+from shared.hlc import Hlc, receive, tick
 from shared.ids import new_id
 from shared.records import DELETABLE_KINDS, FieldError, validate_fields
 from sync.protocol import Change as PulledChange
@@ -25,6 +27,7 @@ from sync.protocol import Op, OpResult, OpStatus
 
 OUTBOX = "outbox"  # ops waiting for the server, keyed by their seq
 REJECTED = "rejected"  # ops the server refused for good: drafts the rep can see, fix or discard
+CLOCKS = "clocks"  # per record, the clock (shared.hlc) of each field's value as this device knows it
 META = "meta"
 META_ID = "device"
 COMPACT_AFTER_LINES = 5_000
@@ -120,12 +123,16 @@ class LocalStore:
             if errors:
                 raise InvalidRecord(errors)
             record = {**(existing or {}), **fields, "id": record_id}
-            op, next_seq = self._new_op(kind, record_id, OpAction.PUT, fields)
+            known = self.field_clocks(record_id)
+            base = {name: known[name] for name in fields if name in known}
+            op, meta = self._new_op(kind, record_id, OpAction.PUT, fields, base)
+            clocks = {**known, **dict.fromkeys(fields, op.hlc)}
             self._commit(
                 [
                     ("put", kind.value, record_id, record),
+                    ("put", CLOCKS, record_id, clocks),
                     ("put", OUTBOX, str(op.seq), op.as_dict()),
-                    ("put", META, META_ID, {**self._meta(), "next_seq": next_seq}),
+                    ("put", META, META_ID, meta),
                 ]
             )
             return record
@@ -134,12 +141,12 @@ class LocalStore:
         with self._lock:
             if kind not in DELETABLE_KINDS:
                 raise InvalidRecord([FieldError("kind", f"{kind.value} records cannot be deleted")])
-            op, next_seq = self._new_op(kind, record_id, OpAction.DELETE, {})
+            op, meta = self._new_op(kind, record_id, OpAction.DELETE, {}, {})
             self._commit(
                 [
                     ("del", kind.value, record_id, None),
                     ("put", OUTBOX, str(op.seq), op.as_dict()),
-                    ("put", META, META_ID, {**self._meta(), "next_seq": next_seq}),
+                    ("put", META, META_ID, meta),
                 ]
             )
 
@@ -148,8 +155,19 @@ class LocalStore:
         with self._lock:
             self._commit([("del", REJECTED, str(seq), None)])
 
-    def _new_op(self, kind: RecordKind, record_id: str, action: OpAction, fields: dict[str, Any]) -> tuple[Op, int]:
+    def field_clocks(self, record_id: str) -> dict[str, str]:
+        return dict(self.storage.read().get(CLOCKS, {}).get(record_id, {}))
+
+    def _clock(self) -> Hlc | None:
+        text = self.get_meta("hlc")
+        return Hlc.parse(text) if text else None
+
+    def _new_op(
+        self, kind: RecordKind, record_id: str, action: OpAction, fields: dict[str, Any], base: dict[str, str]
+    ) -> tuple[Op, dict[str, Any]]:
+        """The op for a change, and the device metadata after it (next seq, the clock advanced)."""
         seq = int(self.get_meta("next_seq", 1))
+        clock = tick(self._clock(), time.time_ns() // 1_000_000, self.device_id)
         op = Op(
             op_id=new_id(),
             device_id=self.device_id,
@@ -159,8 +177,10 @@ class LocalStore:
             action=action,
             fields=dict(fields),
             made_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            hlc=str(clock),
+            base=base,
         )
-        return op, seq + 1
+        return op, {**self._meta(), "next_seq": seq + 1, "hlc": str(clock)}
 
     def _commit(self, changes: list[Change]) -> None:
         self.storage.commit(changes)
@@ -182,6 +202,8 @@ class LocalStore:
                 action=OpAction(op["action"]),
                 fields=op["fields"],
                 made_at=op["made_at"],
+                hlc=op.get("hlc"),
+                base=op.get("base", {}),
             )
             for op in ops
         ]
@@ -207,22 +229,68 @@ class LocalStore:
     def apply_pull_page(self, changes: Iterable[PulledChange], cursor: int) -> int:
         """Store a pulled page and its cursor in one durable step; returns how many records changed.
 
-        A record with ops still waiting in the outbox keeps its local state: those ops will reach
-        the server, and the server's merged record comes back in a later pull.
+        A record with ops still waiting in the outbox takes the server's state with the waiting edits
+        re-applied on top: those ops reach the server next, and its merged answer comes back in a
+        later pull. The device's clock moves past every clock it sees, so its next edits order after.
         """
         with self._lock:
-            pending = self.pending_record_ids()
+            pending, deleting = self._waiting_edits()
+            clock = self._clock()
             batch: list[Change] = []
             for change in changes:
-                if change.record_id in pending:
-                    continue
-                if change.deleted or change.data is None:
-                    batch.append(("del", change.kind.value, change.record_id, None))
-                else:
-                    batch.append(("put", change.kind.value, change.record_id, {**change.data, "id": change.record_id}))
-            batch.append(("put", META, META_ID, {**self._meta(), "cursor": cursor}))
+                waiting = pending.get(change.record_id)
+                if change.deleted or change.data is None or change.record_id in deleting:
+                    if waiting is None and change.record_id not in deleting:
+                        batch += [
+                            ("del", change.kind.value, change.record_id, None),
+                            ("del", CLOCKS, change.record_id, None),
+                        ]
+                    continue  # the phone's ops go first; the server answers them (a draft if refused)
+                data = {**change.data, "id": change.record_id}
+                server_clocks = dict(data.pop("field_clocks", None) or {})
+                if server_clocks:  # the texts order like the clocks: the newest is the max
+                    newest = Hlc.parse(max(server_clocks.values()))
+                    clock = receive(clock, newest, time.time_ns() // 1_000_000, self.device_id)
+                local_clocks = self.field_clocks(change.record_id) if waiting else {}
+                if waiting is not None:  # the rep's edits still on their way stay on top
+                    data.update(waiting)
+                    server_clocks.update({name: local_clocks[name] for name in waiting if name in local_clocks})
+                batch.append(("put", change.kind.value, change.record_id, data))
+                if server_clocks:
+                    batch.append(("put", CLOCKS, change.record_id, server_clocks))
+            meta = {**self._meta(), "cursor": cursor} | ({"hlc": str(clock)} if clock else {})
+            batch.append(("put", META, META_ID, meta))
             self._commit(batch)
-            return len(batch) - 1
+            return sum(1 for change in batch if change[1] not in (META, CLOCKS))
+
+    def restart_pull(self) -> None:
+        """Forget what was pulled and pull everything again (the server no longer has every delete since
+        our cursor). Records with waiting ops stay, as do the outbox, the drafts and the device's clock."""
+        with self._lock:
+            waiting = self.pending_record_ids()
+            data = self.storage.read()
+            batch: list[Change] = []
+            for kind in RecordKind:
+                for record_id in data.get(kind.value, {}):
+                    if record_id not in waiting:
+                        batch += [("del", kind.value, record_id, None), ("del", CLOCKS, record_id, None)]
+            batch.append(("put", META, META_ID, {**self._meta(), "cursor": 0}))
+            self._commit(batch)
+
+    def _waiting_edits(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """The fields that waiting ops write, per record and in order; and the records they delete."""
+        fields: dict[str, dict[str, Any]] = {}
+        deleting: set[str] = set()
+        for op in sorted(self.storage.read().get(OUTBOX, {}).values(), key=lambda op: op["seq"]):
+            if op["action"] == OpAction.DELETE.value:
+                deleting.add(op["record_id"])
+            else:
+                fields.setdefault(op["record_id"], {}).update(op["fields"])
+        return fields, deleting
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Concurrent edits the server resolved, newest first (kept and lost values)."""
+        return sorted(self.all(RecordKind.CONFLICT), key=lambda item: str(item.get("created_at")), reverse=True)
 
     def maybe_compact(self) -> bool:
         """Fold a long journal into the snapshot; the sync runner calls it when idle."""

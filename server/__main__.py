@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--territory")
     user.add_argument("--display-name")
 
-    commands.add_parser("init-db", help="create the tables")
+    commands.add_parser("init-db", help="create the tables or bring them up to date (alembic upgrade head)")
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -50,13 +50,13 @@ def main(argv: list[str] | None = None) -> int:
             uvicorn.run(create_app(settings), host=args.host, port=args.port)
         return 0
 
-    from server.db import create_tables, make_engine, write_session
+    from server.db import make_engine, migrate_database, write_session
 
     engine = make_engine(settings.database_url)
-    create_tables(engine)
     try:
+        migrate_database(engine)
         if args.command == "init-db":
-            print(f"tables ready in {engine.url.render_as_string(hide_password=True)}")
+            print(f"schema at the newest migration in {engine.url.render_as_string(hide_password=True)}")
         elif args.command == "seed-demo":
             from server.demo import DEMO_PASSWORD, seed_demo
 

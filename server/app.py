@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
 from sqlalchemy.engine import Engine
 
 from server.auth import make_jwt_auth
-from server.db import create_tables, database_ok, make_engine
+from server.db import database_ok, make_engine, migrate_database
 from server.domains.sync.controller import SyncController
+from server.domains.sync.tombstones import expire_tombstones
 from server.domains.users.controller import AuthController
 from server.errors import DomainError, handle_error
+from server.jobs import Job, JobRunner
 from server.settings import Settings
 from server.web.controllers import WEB_CONTROLLERS
 
@@ -38,14 +42,45 @@ def health(state: State) -> Response[dict[str, str]]:
     )
 
 
+# No inline scripts or styles anywhere, nothing from other origins, never inside a frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """On every response, errors and static files included (a before_send hook sees them all)."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
+
+
+SCHEDULED_JOBS = [Job("expire_tombstones", dt.timedelta(hours=24), expire_tombstones)]
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     engine = engine or make_engine(settings.database_url)
     jwt_auth = make_jwt_auth(settings)
 
+    jobs = JobRunner(engine, settings, SCHEDULED_JOBS)
+
     def on_startup() -> None:
-        create_tables(engine)  # migrations come later; create_all only adds what is missing
+        migrate_database(engine)  # alembic upgrade head; several processes starting at once take turns
+        if settings.run_jobs:
+            jobs.start()
 
     def on_shutdown() -> None:
+        if settings.run_jobs:
+            jobs.stop()
         engine.dispose()
 
     handlers: dict[Any, Any] = {DomainError: handle_error, HTTPException: handle_error}
@@ -70,6 +105,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             exclude=[r"^/api/", r"^/health$", r"^/schema", r"^/static/"],
         ),
         openapi_config=OpenAPIConfig(title="RouteCRM", version="0.1.0", path="/schema"),
+        before_send=[add_security_headers],
         debug=False,
     )
 

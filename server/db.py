@@ -8,14 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 # Any constant the app owns: pg_advisory_xact_lock(key) serializes pushes so change numbers commit in order.
 CHANGELOG_LOCK_KEY = 0x52_4F_55_54_45  # "ROUTE"
+# Serializes schema migrations of several server processes starting at once on one PostgreSQL database.
+MIGRATION_LOCK_KEY = 0x52_4F_55_54_4D  # "ROUTM"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The revision create_all made before there were migrations: such a database is stamped with it, then upgraded.
+INITIAL_REVISION = "0001"
 WRITE_OPTION = "routecrm_write"
 
 
@@ -58,9 +66,57 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_tables(engine: Engine) -> None:
+    """The models' tables straight from the metadata, for throwaway test databases.
+
+    A real database is made and kept up to date by `migrate_database`; a test proves both give one schema.
+    """
     import server.models  # noqa: F401 - registers every table on SQLModel.metadata
 
     SQLModel.metadata.create_all(engine)
+
+
+def migration_config() -> Config:
+    """Alembic's configuration without an ini file: the scripts are found next to this module."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate_database(engine: Engine) -> None:
+    """`alembic upgrade head` in one transaction that holds the migration lock.
+
+    Several processes may start at once (uvicorn workers, hosts behind a balancer): the first migrates,
+    the others wait, then find the schema at head. A database whose tables create_all made before
+    migrations existed is stamped with the initial revision first (or head, if it matches the models), then
+    upgraded.
+    """
+    from alembic import command
+    from sqlalchemy import inspect
+
+    import server.models  # noqa: F401 - the metadata the migrations' environment compares against
+
+    config = migration_config()
+    with engine.connect() as connection:
+        connection = connection.execution_options(**{WRITE_OPTION: True})  # BEGIN IMMEDIATE on SQLite
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            config.attributes["connection"] = connection
+            tables = set(inspect(connection).get_table_names())
+            if "alembic_version" not in tables and "users" in tables:
+                command.stamp(config, _revision_made_by_create_all(connection))
+            command.upgrade(config, "head")
+
+
+def _revision_made_by_create_all(connection: Connection) -> str:
+    """Tables without a version: made by create_all, before migrations (the initial revision) or since (head)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return "head" if not compare_metadata(context, SQLModel.metadata) else INITIAL_REVISION
 
 
 @contextmanager

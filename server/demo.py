@@ -16,7 +16,9 @@ from sqlmodel import Session, SQLModel
 
 from server.clock import today
 from server.db import create_tables, write_session
+from server.domains.complaints.service import put_complaint
 from server.domains.customers.service import put_customer
+from server.domains.key_persons.service import put_key_person
 from server.domains.notes.service import put_note
 from server.domains.routes.service import set_route_plan
 from server.domains.users.models import Actor
@@ -331,8 +333,86 @@ def _seed(session: Session, settings: Settings) -> str:
                 },
             )
             note_count += 1
+    person_count = _seed_key_persons(session, rng, reps, customers, now_day)
+    complaint_count = _seed_complaints(session, rng, reps, supervisor, customers, now_day, settings)
     total_customers = sum(len(ids) for ids in customers.values()) + len(reps)
     return (
         f"{COUNTY}: 1 supervisor ({SUPERVISOR[0]}), {len(reps)} reps ({', '.join(u for u, _, _ in REPS)}), "
-        f"{total_customers} customers, {len(days) * len(reps)} route plans, {visit_count} visits, {note_count} notes"
+        f"{total_customers} customers, {len(days) * len(reps)} route plans, {visit_count} visits, {note_count} notes, "
+        f"{person_count} key persons, {complaint_count} complaints"
     )
+
+
+HOBBIES = ["钓鱼", "下象棋", "打乒乓球", "喝茶", "书法", "跳广场舞", "养花", "听戏"]
+FAMILY = ["儿子在保定上大学", "女儿今年高考", "爱人在镇卫生院工作", "父母同住，母亲腿脚不好", "孙子刚满月"]
+COMPLAINTS = [
+    ("delivery", "上周订的货晚到三天，耽误了门诊用药"),
+    ("quality", "有两盒包装破损，外盒受潮"),
+    ("price", "隔壁诊所拿货价比我们低，希望给个说法"),
+    ("service", "业务员上次约好没来，电话也没回"),
+    ("quality", "批号与发票不一致，需要核对"),
+    ("delivery", "送货时间总在中午，希望改到上午"),
+]
+
+
+def _seed_key_persons(
+    session: Session, rng: random.Random, reps: dict[str, Actor], customers: dict[str, list[str]], now_day: dt.date
+) -> int:
+    """The people who matter at about half the customers; a few birthdays fall this week."""
+    count = 0
+    for territory, rep in reps.items():
+        for customer_id in rng.sample(customers[territory], len(customers[territory]) // 2):
+            others = rng.sample(["doctor", "buyer", "technician", "quality", "boss"], rng.randint(0, 2))
+            for role in ["decision_maker", *others]:
+                birthday = dt.date(rng.randint(1958, 1992), rng.randint(1, 12), rng.randint(1, 28))
+                if rng.random() < 0.08:  # someone to greet this week
+                    soon = now_day + dt.timedelta(days=rng.randint(0, 6))
+                    if (soon.month, soon.day) != (2, 29):
+                        birthday = birthday.replace(month=soon.month, day=soon.day)
+                fields: dict[str, object] = {
+                    "customer_id": customer_id,
+                    "name": _person(rng),
+                    "role": role,
+                    "phone": _phone(rng),
+                    "birthday": birthday.isoformat(),
+                    "attitude": rng.choice(["positive", "positive", "neutral", "negative"]),
+                }
+                if rng.random() < 0.6:
+                    fields["hobbies"] = rng.choice(HOBBIES)
+                if rng.random() < 0.4:
+                    fields["family_notes"] = rng.choice(FAMILY)
+                put_key_person(session, rep, new_id(), fields)
+                count += 1
+    return count
+
+
+def _seed_complaints(
+    session: Session,
+    rng: random.Random,
+    reps: dict[str, Actor],
+    supervisor: Actor,
+    customers: dict[str, list[str]],
+    now_day: dt.date,
+    settings: Settings,
+) -> int:
+    """Two complaints per territory: one taken this morning, one older and already moving through its steps."""
+    count = 0
+    steps = ["investigating", "solution_proposed", "resolved"]
+    for territory, rep in reps.items():
+        for age_days in (0, rng.randint(2, 5)):
+            category, description = rng.choice(COMPLAINTS)
+            complaint_id = new_id()
+            received = _at(now_day - dt.timedelta(days=age_days), 8 * 60 + rng.randint(30, 150), settings)
+            fields = {
+                "customer_id": rng.choice(customers[territory]),
+                "category": category,
+                "severity": rng.choice(["high", "medium", "low"]),
+                "description": description,
+                "received_at": received,
+            }
+            put_complaint(session, rep, complaint_id, fields, today=now_day)
+            if age_days:
+                status = rng.choice(steps)
+                put_complaint(session, supervisor, complaint_id, {"status": status}, today=now_day)
+            count += 1
+    return count

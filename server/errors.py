@@ -72,6 +72,20 @@ class TooLarge(DomainError):
     code = ErrorCode.TOO_LARGE
 
 
+class TooManyAttempts(DomainError):
+    status_code = 429
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ResyncRequired(DomainError):
+    status_code = 410
+    code = ErrorCode.RESYNC_REQUIRED
+
+
 class ClientTooOld(DomainError):
     status_code = 426
     code = ErrorCode.CLIENT_TOO_OLD
@@ -84,6 +98,7 @@ _CODE_OF_STATUS = {
     404: ErrorCode.NOT_FOUND,
     409: ErrorCode.CONFLICT,
     413: ErrorCode.TOO_LARGE,
+    429: ErrorCode.RATE_LIMITED,
 }
 
 API_PREFIXES = ("/api", "/health", "/schema")

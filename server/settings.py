@@ -23,6 +23,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("data"))
     token_lifetime: timedelta = timedelta(days=30)  # reps work offline for days; a token must outlive that
     secure_cookies: bool = False  # set COOKIE_SECURE=1 behind HTTPS
+    tombstone_days: int = 90  # deletes travel to phones for this long; an older cursor must resync fully
+    run_jobs: bool = True  # scheduled jobs (each runs once across all server processes)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,6 +44,8 @@ class Settings:
             data_dir=data_dir,
             token_lifetime=timedelta(days=int(env.get("TOKEN_DAYS") or 30)),
             secure_cookies=(env.get("COOKIE_SECURE") or "").lower() in {"1", "true", "yes"},
+            tombstone_days=int(env.get("TOMBSTONE_DAYS") or 90),
+            run_jobs=(env.get("RUN_JOBS") or "1").lower() not in {"0", "false", "no"},
         )
 
 

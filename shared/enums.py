@@ -14,6 +14,9 @@ class RecordKind(StrEnum):
     ROUTE_PLAN = "route_plan"
     VISIT = "visit"
     NOTE = "note"
+    CONFLICT = "conflict"  # concurrent edits of a field: the kept and the lost value (server-made, read-only)
+    KEY_PERSON = "key_person"  # 关键人 at a customer
+    COMPLAINT = "complaint"  # 客户反馈与投诉
 
 
 class OpAction(StrEnum):
@@ -65,3 +68,35 @@ class Attitude(StrEnum):
     POSITIVE = "positive"  # 积极
     NEUTRAL = "neutral"  # 一般
     NEGATIVE = "negative"  # 抵触
+
+
+class KeyPersonRole(StrEnum):
+    BOSS = "boss"  # 老板
+    DOCTOR = "doctor"  # 坐诊医生
+    TECHNICIAN = "technician"  # 技术
+    QUALITY = "quality"  # 品控
+    BUYER = "buyer"  # 采购
+    DECISION_MAKER = "decision_maker"  # 决策人
+
+
+class ComplaintCategory(StrEnum):
+    QUALITY = "quality"  # 产品质量
+    PRICE = "price"  # 价格
+    DELIVERY = "delivery"  # 配送
+    SERVICE = "service"  # 服务
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ComplaintStatus(StrEnum):
+    """In order: a complaint only moves forward (受理 → 调查 → 提出方案 → 解决 → 回访确认满意)."""
+
+    RECEIVED = "received"
+    INVESTIGATING = "investigating"
+    SOLUTION_PROPOSED = "solution_proposed"
+    RESOLVED = "resolved"
+    CONFIRMED = "confirmed"

@@ -13,3 +13,5 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     CLIENT_TOO_OLD = "client_too_old"
+    RESYNC_REQUIRED = "resync_required"  # the pull cursor predates expired tombstones: pull from 0 again
+    RATE_LIMITED = "rate_limited"  # too many failed sign-ins: wait (Retry-After) and try again

@@ -12,7 +12,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.enums import Attitude, CustomerKind, CustomerStatus, Importance, RecordKind, VisitType
+from shared.enums import (
+    Attitude,
+    ComplaintCategory,
+    ComplaintStatus,
+    CustomerKind,
+    CustomerStatus,
+    Importance,
+    KeyPersonRole,
+    RecordKind,
+    Severity,
+    VisitType,
+)
 from shared.ids import is_valid_id
 
 Check = Callable[[object], str | None]
@@ -144,6 +155,26 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "text": Field(text(2000, 1), required=True, nullable=False),
         "created_at": Field(timestamp, required=True, nullable=False),
     },
+    RecordKind.KEY_PERSON: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "name": Field(text(60, 1), required=True, nullable=False),
+        "role": Field(one_of(KeyPersonRole), required=True, nullable=False),
+        "phone": Field(text(40)),
+        "birthday": Field(date),
+        "hobbies": Field(text(200)),
+        "family_notes": Field(text(500)),
+        "attitude": Field(one_of(Attitude)),
+    },
+    RecordKind.COMPLAINT: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_id": Field(record_id),
+        "category": Field(one_of(ComplaintCategory), required=True, nullable=False),
+        "severity": Field(one_of(Severity), required=True, nullable=False),
+        "description": Field(text(2000, 1), required=True, nullable=False),
+        "status": Field(one_of(ComplaintStatus), nullable=False),
+        "solution": Field(text(2000)),
+        "received_at": Field(timestamp, required=True, nullable=False),
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -151,9 +182,16 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
     },
 }
 
-DEVICE_WRITABLE_KINDS = frozenset({RecordKind.CUSTOMER, RecordKind.VISIT, RecordKind.NOTE})
-# Append-only kinds: a device may add them but never delete them.
-DELETABLE_KINDS = frozenset({RecordKind.CUSTOMER})
+# Customer fields that belong to supervisors: a rep's concurrent change never overwrites them (sync.merge).
+SUPERVISOR_FIELDS = frozenset({"importance"})
+DEVICE_WRITABLE_KINDS = frozenset(
+    {RecordKind.CUSTOMER, RecordKind.VISIT, RecordKind.NOTE, RecordKind.KEY_PERSON, RecordKind.COMPLAINT}
+)
+# Append-only kinds (visits, notes, complaints) may be added but never deleted.
+DELETABLE_KINDS = frozenset({RecordKind.CUSTOMER, RecordKind.KEY_PERSON})
+# Hours to a first answer (the complaint leaves "received"), by severity: "every complaint is answered fast".
+COMPLAINT_RESPONSE_HOURS = {Severity.HIGH: 4, Severity.MEDIUM: 24, Severity.LOW: 72}
+COMPLAINT_ORDER = list(ComplaintStatus)
 
 
 def validate_fields(kind: RecordKind, fields: Mapping[str, object], *, creating: bool) -> list[FieldError]:

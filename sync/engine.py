@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sync.errors import ClientTooOld, Refused
+from sync.errors import ClientTooOld, Refused, ResyncRequired
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_OPS_PER_PUSH,
@@ -38,6 +38,8 @@ class SyncStore(Protocol):
     def pull_cursor(self) -> int: ...
 
     def apply_pull_page(self, changes: Iterable[Change], cursor: int) -> int: ...
+
+    def restart_pull(self) -> None: ...
 
 
 Push = Callable[[PushRequest], PushResponse]
@@ -119,7 +121,15 @@ class SyncEngine:
         pulled = 0
         cursor = self.store.pull_cursor()
         while True:
-            page = self.pull(PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit))
+            request = PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit)
+            try:
+                page = self.pull(request)
+            except ResyncRequired:
+                if cursor == 0:
+                    raise ProtocolViolation("the server asked for a full resync of a pull from 0") from None
+                self.store.restart_pull()  # keeps the waiting ops and drafts; the records come again
+                cursor = 0
+                continue
             if page.cursor < cursor:
                 raise ProtocolViolation(f"the server moved the cursor back from {cursor} to {page.cursor}")
             pulled += self.store.apply_pull_page(page.changes, page.cursor)

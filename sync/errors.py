@@ -25,5 +25,10 @@ class Refused(SyncError):
         self.message = message
 
 
+class ResyncRequired(Refused):
+    """The pull cursor is older than the deletes the server still keeps: pull everything again from 0.
+    The phone's own waiting ops and drafts are kept."""
+
+
 class ClientTooOld(Refused):
     """The server no longer accepts this app's schema version: the app must be updated. Ops are kept."""

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from shared.errors import ErrorCode
-from sync.errors import AuthRequired, ClientTooOld, Refused, Unreachable
+from sync.errors import AuthRequired, ClientTooOld, Refused, ResyncRequired, Unreachable
 from sync.protocol import (
     ProtocolError,
     PullRequest,
@@ -77,6 +77,8 @@ def read_answer(response: httpx.Response) -> Any:
         raise AuthRequired(message or "sign in again")
     if code == ErrorCode.CLIENT_TOO_OLD:
         raise ClientTooOld(response.status_code, code, message)
+    if code == ErrorCode.RESYNC_REQUIRED:
+        raise ResyncRequired(response.status_code, code, message)
     if response.status_code in (408, 429):
         raise Unreachable(f"{response.status_code}: try later")
     raise Refused(response.status_code, code or "refused", message)

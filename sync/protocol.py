@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.enums import OpAction, RecordKind
+from shared.hlc import is_hlc
 from shared.ids import is_valid_id
 
 SCHEMA_VERSION = 1  # of the records and messages; a server refuses clients older than it supports
@@ -50,6 +51,10 @@ class Op:
     action: OpAction
     fields: dict[str, Any]
     made_at: str  # the device's clock when the rep saved it; informative only, never a cursor
+    # The device's hybrid logical clock at the edit (shared.hlc), and for each field it changes the clock
+    # of the value it replaced (as last pulled): the server merges customer fields with them.
+    hlc: str | None = None
+    base: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value, "action": self.action.value}
@@ -193,7 +198,9 @@ def parse_schema_version(obj: Mapping[str, Any]) -> int:
 
 def parse_op(value: object, path: str) -> Op:
     obj = _object(value, path)
-    _only_keys(obj, {"op_id", "device_id", "seq", "kind", "record_id", "action", "fields", "made_at"}, path)
+    _only_keys(
+        obj, {"op_id", "device_id", "seq", "kind", "record_id", "action", "fields", "made_at", "hlc", "base"}, path
+    )
     kind_text = _str(_required(obj, "kind", path), _join(path, "kind"), 40)
     try:
         kind = RecordKind(kind_text)
@@ -213,6 +220,13 @@ def parse_op(value: object, path: str) -> Op:
         if not is_valid_id(text_id):
             raise ProtocolError(_join(path, key), "must be a UUID")
     fields = _object(obj.get("fields", {}), _join(path, "fields"))
+    hlc = obj.get("hlc")
+    if hlc is not None and not is_hlc(hlc):
+        raise ProtocolError(_join(path, "hlc"), "must be a hybrid logical clock (shared.hlc)")
+    base = _object(obj.get("base", {}), _join(path, "base"))
+    for name, clock in base.items():
+        if name not in fields or not is_hlc(clock):
+            raise ProtocolError(_join(path, f"base.{name}"), "must be the clock of a field this op changes")
     return Op(
         op_id=op_id,
         device_id=_str(_required(obj, "device_id", path), _join(path, "device_id"), MAX_DEVICE_ID_LENGTH),
@@ -222,6 +236,8 @@ def parse_op(value: object, path: str) -> Op:
         action=action,
         fields=dict(fields),
         made_at=_str(_required(obj, "made_at", path), _join(path, "made_at"), 40),
+        hlc=hlc,
+        base=dict(base),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import flet as ft
 
@@ -12,6 +13,20 @@ from client.views import Actions
 from client.views.common import back_button, choice_chips, clock_time, error_text, muted, screen, text_field, title
 from shared.enums import Attitude, VisitType
 from shared.i18n import label, t
+
+
+def coordinate(value: Any) -> str:
+    return f"{value:.5f}"  # about a metre; more digits than a phone's GPS knows would mislead
+
+
+def where(visit: dict[str, Any], lang: str) -> str:
+    """Where the rep checked in, or that the device gave no position (the visit is recorded all the same)."""
+    lat, lng, accuracy = visit.get("check_in_lat"), visit.get("check_in_lng"), visit.get("check_in_accuracy")
+    if lat is None or lng is None:
+        return t("client.visit.no_location", lang)
+    if accuracy is None:
+        return t("client.visit.location", lang, lat=coordinate(lat), lng=coordinate(lng))
+    return t("client.visit.location_accuracy", lang, lat=coordinate(lat), lng=coordinate(lng), metres=f"{accuracy:.0f}")
 
 
 def build(state: AppState, actions: Actions) -> ft.Control:
@@ -53,13 +68,12 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         ]
         return screen(controls, spacing=10)
 
-    status_line = [t("client.visit.checked_in", lang, time=clock_time(visit.get("check_in_at")))]
-    if visit.get("check_in_lat") is not None and visit.get("check_in_lng") is not None:
-        status_line.append(t("client.visit.location", lang, lat=visit["check_in_lat"], lng=visit["check_in_lng"]))
-    else:
-        status_line.append(t("client.visit.no_location", lang))
+    status_line = [t("client.visit.checked_in", lang, time=clock_time(visit.get("check_in_at"))), where(visit, lang)]
     if visit.get("check_out_at"):
         status_line.append(t("client.visit.checked_out", lang, time=clock_time(visit.get("check_out_at"))))
+        if visit.get("check_out_lat") is not None and visit.get("check_out_lng") is not None:
+            lat, lng = coordinate(visit["check_out_lat"]), coordinate(visit["check_out_lng"])
+            status_line.append(t("client.visit.check_out_location", lang, lat=lat, lng=lng))
         status_line.append(t("client.visit.duration", lang, minutes=visit_duration_minutes(visit)))
     attitudes = [(member.value, label(member, lang)) for member in Attitude]
     controls += [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,11 +20,16 @@ from sqlmodel import select
 from server.auth import TOKEN_COOKIE
 from server.clock import local_time, today
 from server.db import read_session, write_session
-from server.domains.customers.service import get_customer, list_customers
+from server.domains.audit.service import recent_events
+from server.domains.complaints.service import ComplaintTimer, complaints_of_customer, open_complaints, timer
+from server.domains.customers.service import customers_by_id, get_customer, list_customers
+from server.domains.key_persons.service import key_persons_of_customer
 from server.domains.notes.service import notes_of_customer
 from server.domains.routes.service import get_route_plan, set_route_plan
+from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.users.models import Actor, User
-from server.domains.users.service import authenticate, list_reps
+from server.domains.users.service import list_reps
+from server.domains.users.signin import client_address, sign_in
 from server.domains.visits.board import day_board
 from server.domains.visits.service import visits_of_customer
 from server.errors import DomainError, Forbidden, NotFound
@@ -41,6 +47,12 @@ def supervisors_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
         raise Forbidden(t("web.error.reps_use_app", lang_of(connection)))
 
 
+def admins_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    user = connection.scope.get("user")
+    if not isinstance(user, Actor) or user.role != Role.ADMIN:
+        raise Forbidden(t("web.error.admins_only", lang_of(connection)))
+
+
 def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
     """A rendered page; `?lang=xx` on any page is remembered in a cookie for the next ones."""
     asked = request.query_params.get("lang")
@@ -52,6 +64,19 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
         media_type=MediaType.HTML,
         cookies=cookies if asked in LANGUAGES else None,
     )
+
+
+def complaint_rows(timers: list[ComplaintTimer], settings: Settings) -> list[dict[str, Any]]:
+    now = dt.datetime.now(dt.UTC)
+    return [
+        {
+            "complaint": item.complaint,
+            "received": local_time(item.complaint.received_at, settings.tz),
+            "due": item.due_at.astimezone(settings.tz),
+            "overdue": item.overdue(now) and item.complaint.status != "confirmed",
+        }
+        for item in timers
+    ]
 
 
 def parse_day(value: str | None, settings: Settings) -> dt.date:
@@ -84,10 +109,13 @@ class LoginController(Controller):
     ) -> Response[Any]:
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = safe_next(data.get("next"))
-        with write_session(state.engine) as session:
-            user = authenticate(session, username, password)
-            actor = Actor.of(user) if user else None
         lang = lang_of(request)
+        with write_session(state.engine) as session:
+            outcome = sign_in(session, username, password, client_address(request))
+        if outcome.locked_for is not None:
+            error = t("web.login.locked", lang, minutes=math.ceil(outcome.locked_for / 60))
+            return page(request, "login.html", 429, next=target, error=error, username=username)
+        actor = outcome.actor
         if actor is None:
             return page(request, "login.html", 401, next=target, error=t("web.login.failed", lang), username=username)
         if actor.role == Role.REP:
@@ -159,6 +187,8 @@ class BoardController(Controller):
             customer = get_customer(session, customer_id)
             visits = visits_of_customer(session, customer_id)
             notes = notes_of_customer(session, customer_id)
+            key_persons = key_persons_of_customer(session, customer_id)
+            complaints = [timer(row) for row in complaints_of_customer(session, customer_id)]
             people = {user.id: user for user in session.exec(select(User)).all()}
         visit_rows: list[dict[str, Any]] = []
         for visit in visits:
@@ -169,10 +199,51 @@ class BoardController(Controller):
             request,
             "customer.html",
             customer=customer,
+            key_persons=key_persons,
+            complaints=complaint_rows(complaints, settings),
+            show_customer=False,
             visits=visit_rows,
             notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
             people=people,
         )
+
+    @get("/review", sync_to_thread=True)
+    def review(self, request: WebRequest, state: State) -> Template:
+        """What sync kept instead of dropping: conflict losers and refused ops."""
+        settings: Settings = state.settings
+        with read_session(state.engine) as session:
+            conflicts = open_conflicts(session)
+            refused = rejected_ops(session)
+            customers = customers_by_id(
+                session, {c.record_id for c in conflicts} | {r.op["record_id"] for r in refused}
+            )
+            people = {user.id: user for user in session.exec(select(User)).all()}
+        return page(
+            request,
+            "review.html",
+            conflicts=[{"conflict": c, "at": local_time(c.created_at, settings.tz)} for c in conflicts],
+            refused=[{"op": r, "at": local_time(r.rejected_at, settings.tz)} for r in refused],
+            customers=customers,
+            people=people,
+        )
+
+    @get("/audit", sync_to_thread=True, guards=[admins_only])
+    def audit_log(self, request: WebRequest, state: State) -> Template:
+        settings: Settings = state.settings
+        with read_session(state.engine) as session:
+            events = recent_events(session)
+        rows = [{"event": event, "at": local_time(event.at, settings.tz)} for event in events]
+        return page(request, "audit.html", events=rows)
+
+    @get("/complaints", sync_to_thread=True)
+    def complaints(self, request: WebRequest, state: State) -> Template:
+        """Open complaints, the most urgent first; overdue answers stand out."""
+        settings: Settings = state.settings
+        with read_session(state.engine) as session:
+            timers = open_complaints(session)
+            customers = customers_by_id(session, {item.complaint.customer_id for item in timers})
+        rows = complaint_rows(timers, settings)
+        return page(request, "complaints.html", complaints=rows, customers=customers, show_customer=True)
 
     @get("/plans", sync_to_thread=True)
     def plan_form(

@@ -8,7 +8,19 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from shared.enums import Attitude, CustomerKind, CustomerStatus, Importance, Role, VisitType
+from shared.enums import (
+    Attitude,
+    ComplaintCategory,
+    ComplaintStatus,
+    CustomerKind,
+    CustomerStatus,
+    Importance,
+    KeyPersonRole,
+    RecordKind,
+    Role,
+    Severity,
+    VisitType,
+)
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
 
 LANG_COOKIE = "lang"
@@ -19,6 +31,11 @@ _ENUMS: dict[str, type[StrEnum]] = {
     "Importance": Importance,
     "VisitType": VisitType,
     "Attitude": Attitude,
+    "RecordKind": RecordKind,
+    "KeyPersonRole": KeyPersonRole,
+    "ComplaintCategory": ComplaintCategory,
+    "ComplaintStatus": ComplaintStatus,
+    "Severity": Severity,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
@@ -59,7 +59,7 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # Set to e.g. postgresql+psycopg://crm@127.0.0.1:55432/postgres to run the same tests on PostgreSQL
-# (each test starts from empty tables there).
+# (each test starts from empty tables there); scripts/test-postgres.sh makes a throwaway cluster and sets it.
 TEST_DATABASE_URL = os.environ.get("ROUTECRM_TEST_DATABASE_URL", "")
 
 
@@ -70,6 +70,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret-key-for-signing-tokens-0123456789",
         timezone="Asia/Shanghai",
         data_dir=tmp_path,
+        run_jobs=False,  # tests run jobs themselves, when they choose
     )
 
 
@@ -77,11 +78,38 @@ def settings(tmp_path: Path) -> Settings:
 def app(settings: Settings) -> Iterator[Litestar]:
     engine = make_engine(settings.database_url)
     if TEST_DATABASE_URL:
-        import server.models  # noqa: F401 - every table known to drop_all
-
-        SQLModel.metadata.drop_all(engine)
-    yield create_app(settings, engine=engine)
+        empty_tables(engine)
+    yield create_app(settings, engine=engine)  # its startup migrates the database (SQLite: a new file)
     engine.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    """Every table emptied when the schema is at the newest migration (fast), else dropped for a new migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from server.db import migration_config
+
+    head = ScriptDirectory.from_config(migration_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head or engine.dialect.name != "postgresql":
+        drop_schema(engine)
+        return
+    import server.models  # noqa: F401 - every table known
+
+    names = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+
+
+def drop_schema(engine: Engine) -> None:
+    """Every table of the models and alembic's version table, so the next migration starts from nothing."""
+    import server.models  # noqa: F401 - every table known to drop_all
+
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture

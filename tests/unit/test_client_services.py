@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +14,15 @@ import httpx
 import pytest
 
 from client.config import default_data_dir, parse_args
-from client.services import AppService, SignInFailed, SignInProblem, StopStatus, visit_duration_minutes
+from client.services import (
+    AppService,
+    Location,
+    SignInFailed,
+    SignInProblem,
+    StopStatus,
+    locate,
+    visit_duration_minutes,
+)
 from client.store import InvalidRecord, LocalStore
 from shared.enums import CustomerKind, RecordKind, VisitType
 from shared.ids import new_id
@@ -164,6 +175,65 @@ def test_a_visit_checks_in_saves_the_form_and_checks_out_with_its_duration(store
     assert len(saves) == 3
     with pytest.raises(InvalidRecord):
         service.save_visit(visit["id"], {"attitude": "grumpy"})
+
+
+def test_the_devices_position_is_stored_at_check_in_and_check_out(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    first = customer(store, "甲诊所")
+    asked: list[float] = []
+
+    def gps(timeout: float) -> Location:
+        asked.append(timeout)
+        return Location(38.71, 115.15, 12.5)
+
+    visit = service.check_in(first, location=locate(gps, timeout=2.0))
+    assert (visit["check_in_lat"], visit["check_in_lng"], visit["check_in_accuracy"]) == (38.71, 115.15, 12.5)
+    assert asked == [2.0]  # the provider is told how long it may take
+    clock.now += dt.timedelta(minutes=20)
+    done = service.check_out(visit["id"], {"person_met": "王医生"}, locate(lambda timeout: Location(38.712, 115.151)))
+    assert (done["check_out_lat"], done["check_out_lng"]) == (38.712, 115.151)
+    assert done["check_in_lat"] == 38.71 and done["person_met"] == "王医生"
+    pushed = store.pending_ops(10)
+    assert pushed[0].fields["check_in_lat"] == 38.71 and pushed[0].fields["check_in_accuracy"] == 12.5
+    assert pushed[1].fields["check_out_lng"] == 115.151
+
+
+def test_check_in_goes_on_without_a_position_when_the_device_gives_none(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    first, second = customer(store, "甲诊所"), customer(store, "乙药店")
+
+    def denied(timeout: float) -> Location:
+        raise PermissionError("Location permission denied: User denied Geolocation.")
+
+    released = threading.Event()
+
+    def hangs(timeout: float) -> Location:
+        released.wait(30)  # a GPS that never answers
+        return Location(38.71, 115.15)
+
+    assert locate(None) is None
+    assert locate(lambda timeout: None) is None
+    assert locate(denied) is None
+    try:
+        started = time.monotonic()
+        assert locate(hangs, timeout=0.2) is None
+        assert time.monotonic() - started < 1.0  # the visit is not held up by the hung provider
+
+        visit = service.check_in(first, location=locate(denied))
+        assert visit["check_in_at"] == "2026-11-27T09:00:00+08:00"
+        assert not {"check_in_lat", "check_in_lng", "check_in_accuracy"} & set(visit)
+        done = service.check_out(visit["id"], {}, locate(hangs, timeout=0.05))
+        assert done["check_out_at"] and "check_out_lat" not in done
+        assert store.pending_count() == 2  # both saved, waiting for the server
+    finally:
+        released.set()
+
+    # A position the record cannot hold is dropped, not a reason to refuse the visit.
+    assert locate(lambda timeout: Location(math.nan, 115.15)) is None
+    assert locate(lambda timeout: Location(91.0, 115.15)) is None
+    assert locate(lambda timeout: Location(38.71, 115.15, -3.0)) == Location(38.71, 115.15, None)
+    other = service.check_in(second, location=Location(38.71, 200.0))
+    assert "check_in_lng" not in other
 
 
 def test_notes_and_prospects_are_stored_offline_and_shown_newest_first(store: LocalStore, clock: Clock) -> None:

@@ -120,6 +120,44 @@ def test_a_pulled_page_never_overwrites_a_record_with_pending_ops(store: LocalSt
     assert store.pull_cursor() == 3
 
 
+def test_pulled_fields_arrive_under_the_edits_still_waiting(store: LocalStore) -> None:
+    customer_id = add_customer(store, "本地名")
+    store.save(RecordKind.CUSTOMER, customer_id, {"phone": "0312-1"})
+    server = {"name": "本地名", "kind": "clinic", "phone": "0312-0", "address": "城关镇", "field_clocks": {}}
+    store.apply_pull_page([Change(1, RecordKind.CUSTOMER, customer_id, False, server)], cursor=1)
+    record = store.get(RecordKind.CUSTOMER, customer_id)
+    assert record == {
+        "id": customer_id,
+        "name": "本地名",
+        "kind": "village_clinic",
+        "phone": "0312-1",
+        "address": "城关镇",
+    }
+
+
+def test_a_pulled_record_does_not_revive_one_deleted_on_the_phone(store: LocalStore) -> None:
+    customer_id = new_id()
+    store.apply_pull_page([Change(1, RecordKind.CUSTOMER, customer_id, False, {"name": "甲", "kind": "clinic"})], 1)
+    store.delete(RecordKind.CUSTOMER, customer_id)
+    store.apply_pull_page([Change(2, RecordKind.CUSTOMER, customer_id, False, {"name": "乙", "kind": "clinic"})], 2)
+    assert store.get(RecordKind.CUSTOMER, customer_id) is None
+
+
+def test_an_edit_names_the_clock_of_the_value_it_replaced(store: LocalStore) -> None:
+    customer_id = new_id()
+    server_clock = "9000000000000000-00000-server"  # far ahead of the phone's wall clock
+    data = {"name": "甲", "kind": "clinic", "field_clocks": {"name": server_clock, "kind": server_clock}}
+    store.apply_pull_page([Change(1, RecordKind.CUSTOMER, customer_id, False, data)], cursor=1)
+    assert "field_clocks" not in store.get(RecordKind.CUSTOMER, customer_id)
+    store.save(RecordKind.CUSTOMER, customer_id, {"name": "乙"})
+    [op] = store.pending_ops(10)
+    assert op.base == {"name": server_clock}
+    assert op.hlc is not None and op.hlc > server_clock  # seen before, so ordered after
+    store.save(RecordKind.CUSTOMER, customer_id, {"name": "丙"})
+    second = store.pending_ops(10)[1]
+    assert second.base == {"name": op.hlc} and second.hlc > op.hlc
+
+
 def test_a_second_process_cannot_open_the_same_store(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     code = f"from client.store import LocalStore; LocalStore({str(tmp_path)!r})"

@@ -15,7 +15,7 @@ from server.db import create_tables, make_engine, read_session
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
-from server.models import ChangeLog, Customer, Note, RoutePlan, User, Visit
+from server.models import ChangeLog, Complaint, Customer, KeyPerson, Note, RoutePlan, User, Visit
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,12 +30,14 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
     with read_session(engine) as session:
         count = {
             m.__name__: session.exec(select(func.count()).select_from(m)).one()
-            for m in (User, Customer, Visit, Note, RoutePlan, ChangeLog)
+            for m in (User, Customer, Visit, Note, RoutePlan, ChangeLog, KeyPerson, Complaint)
         }
         assert count["User"] == 4
         assert 110 <= count["Customer"] <= 130
         assert count["RoutePlan"] >= 3 * 7
-        assert count["ChangeLog"] == count["Customer"] + count["Visit"] + count["Note"] + count["RoutePlan"]
+        synced = ("Customer", "Visit", "Note", "RoutePlan", "KeyPerson", "Complaint")
+        assert count["ChangeLog"] == sum(count[name] for name in synced)
+        assert count["KeyPerson"] >= 60 and count["Complaint"] == 6
         territories = {c.territory for c in session.exec(select(Customer)).all()}
         assert len(territories) == 3
         for username in ("zhang.manager", "li.rep", "wang.rep", "zhao.rep"):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -28,3 +31,5 @@ class Customer(CustomerBase, table=True):
     tier: str | None = Field(default=None, max_length=1)  # shared.enums.ValueTier, set by supervisors
     updated_at: str = Field(max_length=40)
     deleted: bool = False
+    # The hybrid logical clock of the edit that wrote each field (sync.merge); devices receive it.
+    field_clocks: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from server.clock import now_iso
+from server.clock import now_iso, server_clock
 from server.domains.access import check_fields, ensure_territory
 from server.domains.customers.models import Customer
 from server.domains.sync.changelog import record_change, record_data
+from server.domains.sync.merging import Edit, apply_edit
 from server.domains.users.models import Actor
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
@@ -43,11 +44,14 @@ def put_customer(
     *,
     path: str = "customer",
     server_fields: Mapping[str, Any] | None = None,
+    edit: Edit | None = None,
 ) -> Customer:
     """Create the customer, or update only the given fields; `server_fields` only from supervisors/admins.
 
     A rep's new customer (a prospect met on the road) gets the rep's territory and the rep as owner.
+    Fields merge with concurrent edits by their clocks (sync.merge); a losing value is kept as a conflict.
     """
+    edit = edit or Edit(clock=server_clock())
     customer = session.get(Customer, customer_id)
     check_fields(RecordKind.CUSTOMER, fields, creating=customer is None, path=path)
     extra = dict(server_fields or {})
@@ -69,14 +73,14 @@ def put_customer(
             territory=territory,
             owner_rep_id=actor.id if actor.is_rep else None,
             updated_at=now_iso(),
+            field_clocks=dict.fromkeys(fields, edit.clock),
             **{"status": CustomerStatus.PROSPECT.value, "created_at": now_iso(), **fields},
         )
     else:
         if customer.deleted:
             raise Conflict("this customer was deleted", path=path)
         ensure_territory(actor, customer.territory, path=path, what="the customer")
-        for name, value in fields.items():
-            setattr(customer, name, value)
+        apply_edit(session, actor, RecordKind.CUSTOMER, customer, fields, edit)
         customer.updated_at = now_iso()
     for name, value in extra.items():
         setattr(customer, name, value)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from server.clock import now_iso
+from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
 from server.domains.sync.changelog import record_change, record_data, rep_audience
@@ -68,3 +69,18 @@ def get_route_plan(session: Session, rep_id: str, day: dt.date) -> RoutePlan | N
 def plans_of_day(session: Session, day: dt.date) -> dict[str, RoutePlan]:
     """Every rep's plan for the day, by rep id."""
     return {plan.rep_id: plan for plan in session.exec(select(RoutePlan).where(RoutePlan.day == day)).all()}
+
+
+def add_follow_up(session: Session, rep_id: str, day: dt.date, customer_id: str) -> RoutePlan | None:
+    """Put a customer at the end of the rep's plan for `day` (a follow-up visit the system schedules, e.g.
+    after a complaint is resolved). None if the rep cannot visit this customer."""
+    rep = session.get(User, rep_id)
+    customer = session.get(Customer, customer_id)
+    if rep is None or rep.role != Role.REP.value or customer is None or customer.territory != rep.territory:
+        return None
+    plan = get_route_plan(session, rep_id, day)
+    planned = list(plan.customer_ids) if plan else []
+    if customer_id in planned:
+        return plan
+    system = Actor(id="system", username="system", display_name="system", role=Role.SUPERVISOR, territory=None)
+    return set_route_plan(session, system, rep_id, day, [*planned, customer_id])

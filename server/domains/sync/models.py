@@ -46,3 +46,46 @@ class AppliedOp(SQLModel, table=True):
     user_id: str = Field(max_length=36)
     result: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     applied_at: str = Field(max_length=40)
+
+
+class FieldConflict(SQLModel, table=True):
+    """Concurrent edits of one field of a record: the value kept and the value that lost, both kept here.
+
+    Devices of the territory receive these (kind "conflict") so the rep sees what happened to their edit;
+    supervisors see them in the review queue.
+    """
+
+    __tablename__ = "conflicts"
+
+    id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=20)
+    record_id: str = Field(max_length=36, index=True)
+    field: str = Field(max_length=40)
+    kept_value: Any = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    lost_value: Any = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    kept_clock: str = Field(max_length=120)
+    lost_clock: str | None = Field(default=None, max_length=120)
+    lost_by_user_id: str | None = Field(default=None, max_length=36)  # None: the loser was on the server
+    op_id: str = Field(max_length=36)
+    device_id: str = Field(max_length=64)
+    territory: str = Field(max_length=60, index=True)
+    created_at: str = Field(max_length=40)
+    reviewed: bool = False
+
+
+class RejectedOp(SQLModel, table=True):
+    """An op refused for good (invalid, forbidden, conflicting): the rep keeps it as a draft on the phone,
+    and it is kept here, with the reason, for a supervisor to see."""
+
+    __tablename__ = "rejected_ops"
+
+    device_id: str = Field(primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    op_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36, index=True)
+    territory: str | None = Field(default=None, max_length=60)
+    op: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    code: str = Field(max_length=40)
+    message: str = Field(max_length=500)
+    path: str | None = Field(default=None, max_length=200)
+    rejected_at: str = Field(max_length=40)

@@ -6,19 +6,26 @@ A re-sent push is answered with the results stored when its ops were first appli
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from server.clock import now_iso
+from server.clock import accepted_clock, now_iso, today
 from server.db import read_session, write_session
+from server.domains.complaints.service import put_complaint
 from server.domains.customers.service import delete_customer, put_customer
+from server.domains.key_persons.service import delete_key_person, put_key_person
 from server.domains.notes.service import put_note
 from server.domains.sync.changelog import rep_audience
+from server.domains.sync.conflicts import record_rejected
+from server.domains.sync.merging import Edit
 from server.domains.sync.models import AppliedOp, ChangeLog
+from server.domains.sync.tombstones import horizon
 from server.domains.users.models import Actor
 from server.domains.visits.service import put_visit
-from server.errors import ClientTooOld, Conflict, Forbidden, ValidationFailed
+from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
 from server.settings import Settings
 from shared.enums import OpAction, RecordKind
 from shared.errors import ErrorCode
@@ -34,6 +41,8 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+
+OP_PATH = re.compile(r"^ops\[(\d+)\]")
 
 
 def check_schema_version(version: int) -> None:
@@ -68,11 +77,26 @@ def check_op_allowed(op: Op, path: str) -> None:
 
 def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest) -> PushResponse:
     check_schema_version(request.schema_version)
-    for index, op in enumerate(request.ops):
-        check_op_allowed(op, f"ops[{index}]")
-    with write_session(engine) as session:  # any error below rolls the whole push back
-        results = [_apply_once(session, settings, actor, op, f"ops[{index}]") for index, op in enumerate(request.ops)]
+    try:
+        for index, op in enumerate(request.ops):
+            check_op_allowed(op, f"ops[{index}]")
+        with write_session(engine) as session:  # any error below rolls the whole push back
+            results = [
+                _apply_once(session, settings, actor, op, f"ops[{index}]") for index, op in enumerate(request.ops)
+            ]
+    except DomainError as error:
+        _keep_refused(engine, actor, request, error)
+        raise
     return PushResponse(results=results)
+
+
+def _keep_refused(engine: Engine, actor: Actor, request: PushRequest, error: DomainError) -> None:
+    """The op an error names is kept on the server for supervisors (the phone keeps it as a draft)."""
+    match = OP_PATH.match(error.path or "")
+    if match is None or error.status_code == 426 or int(match.group(1)) >= len(request.ops):
+        return
+    op = request.ops[int(match.group(1))]
+    record_rejected(engine, actor, op, code=str(error.code), message=error.message, path=error.path)
 
 
 def _apply_once(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> OpResult:
@@ -105,13 +129,27 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
         if op.action == OpAction.DELETE:
             delete_customer(session, actor, op.record_id, path=path)
         else:
-            put_customer(session, actor, op.record_id, op.fields, path=path)
+            put_customer(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
     elif op.kind == RecordKind.VISIT:
         put_visit(session, actor, op.record_id, op.fields, tz=settings.tz, device_id=op.device_id, path=path)
     elif op.kind == RecordKind.NOTE:
         put_note(session, actor, op.record_id, op.fields, path=path)
+    elif op.kind == RecordKind.KEY_PERSON:
+        if op.action == OpAction.DELETE:
+            delete_key_person(session, actor, op.record_id, path=path)
+        else:
+            put_key_person(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
+    elif op.kind == RecordKind.COMPLAINT:
+        day = today(settings.tz)
+        put_complaint(session, actor, op.record_id, op.fields, today=day, path=path, edit=_edit_of(op))
     else:  # pragma: no cover - check_op_allowed refused it already
         raise Forbidden(f"{op.kind.value} records are written on the server", path=f"{path}.kind")
+
+
+def _edit_of(op: Op) -> Edit:
+    # An op without a clock (an app from before clocks) writes over what is there, as it always did.
+    base = op.base if op.hlc is not None else None
+    return Edit(clock=accepted_clock(op.hlc), base=base, op_id=op.op_id, device_id=op.device_id)
 
 
 def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
@@ -122,6 +160,11 @@ def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
     """
     check_schema_version(request.schema_version)
     with read_session(engine) as session:
+        if 0 < request.cursor < horizon(session):
+            raise ResyncRequired(
+                "this device last synced before deletes the server no longer keeps: pull everything from 0",
+                path="cursor",
+            )
         newest = session.exec(select(func.max(ChangeLog.seq))).one() or 0
         query = select(ChangeLog).where(col(ChangeLog.seq) > request.cursor, col(ChangeLog.seq) <= newest)
         if actor.is_rep:

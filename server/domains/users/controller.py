@@ -12,7 +12,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 
 from server.db import write_session
 from server.domains.users.models import Actor
-from server.domains.users.service import authenticate
+from server.domains.users.signin import client_address, sign_in
 from server.errors import Unauthorized
 
 
@@ -27,11 +27,14 @@ class AuthController(Controller):
     tags = ("auth",)
 
     @post("/login", status_code=200, sync_to_thread=True)
-    def login(self, data: JSONBody[LoginRequest], state: State) -> dict[str, Any]:
-        """Exchange a username and password for a token: send it as `Authorization: Bearer <token>`."""
+    def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], state: State) -> dict[str, Any]:
+        """Exchange a username and password for a token: send it as `Authorization: Bearer <token>`.
+
+        Repeated failures lock the username (and the address) out for a while: 429 with Retry-After."""
         with write_session(state.engine) as session:
-            user = authenticate(session, data.username, data.password)
-            actor = Actor.of(user) if user else None
+            outcome = sign_in(session, data.username, data.password, client_address(request))
+        outcome.raise_if_locked()
+        actor = outcome.actor
         if actor is None:
             raise Unauthorized("wrong username or password")
         jwt_auth: JWTCookieAuth[Actor, Token] = state.jwt_auth

@@ -51,3 +51,14 @@ class Actor:
     @classmethod
     def of(cls, user: User) -> Actor:
         return cls(user.id, user.username, user.display_name, Role(user.role), user.territory)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins in the current window for one username ("user:<name>") or address ("addr:<ip>")."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: str = Field(primary_key=True, max_length=120)
+    failures: int = 0
+    window_start: str = Field(max_length=40)
+    locked_until: str | None = Field(default=None, max_length=40)

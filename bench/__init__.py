@@ -1,0 +1,1 @@
+"""`make bench`: RouteCRM's performance figures (client store, sync throughput, server load), in docs/benchmarks.md."""

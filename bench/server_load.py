@@ -1,0 +1,378 @@
+"""Scenario 3: the server under many reps at once (async httpx on loopback against the real server process).
+
+The demo county is seeded (3 territories, 123 customers, li.rep / wang.rep / zhao.rep). Each simulated rep
+signs in as one of the three demo reps (the accounts are shared) with a device id of its own, starts
+within the first seconds, does the morning pull (from cursor 0 until nothing is left), then syncs every
+few seconds for a bounded time as the phone does: a push of the visit just checked in or checked out,
+then a pull from its cursor. At the end the database is asked whether every op arrived exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bench.client_store import rid
+from bench.report import Section, Table, Target, fmt, percentile
+from bench.server_process import DEMO_PASSWORD, DEMO_REPS, login, running_server, server_dir
+
+BENCH_DATABASE_ENV = "ROUTECRM_BENCH_DATABASE_URL"
+INTERVAL_S = (2.0, 4.0)  # between a rep's syncs: "every few seconds"
+RAMP_S = 5.0
+SWEEP_S = 30.0  # the shorter runs with fewer reps (full mode), to see where the latency bends
+
+
+@dataclass
+class Stats:
+    push_ms: list[float] = field(default_factory=list)
+    pull_ms: list[float] = field(default_factory=list)
+    sync_ms: list[float] = field(default_factory=list)  # push then pull, as one sync of the phone
+    morning_ms: list[float] = field(default_factory=list)  # the whole morning pull of one rep
+    errors: list[str] = field(default_factory=list)  # answers other than 200
+    transport_errors: list[str] = field(default_factory=list)  # connection dropped, timeouts
+    retried_duplicates: int = 0  # a re-sent op answered "duplicate": its first send had arrived
+    ops_sent: dict[str, int] = field(default_factory=dict)  # device id -> ops answered "applied"
+    visits_created: dict[str, int] = field(default_factory=dict)
+    not_applied: int = 0
+    pulled_changes: int = 0
+
+    @property
+    def requests(self) -> int:
+        return len(self.push_ms) + len(self.pull_ms)
+
+
+async def _post(http: httpx.AsyncClient, path: str, body: dict[str, Any], stats: Stats, into: list[float]) -> Any:
+    started = time.perf_counter()
+    try:
+        response = await http.post(path, json=body)
+    except httpx.HTTPError as error:  # the phone keeps the op and sends it again: so does the simulated rep
+        stats.transport_errors.append(f"{path}: {type(error).__name__}: {error!r}")
+        return None
+    into.append((time.perf_counter() - started) * 1000)
+    if response.status_code != 200:
+        stats.errors.append(f"{path}: {response.status_code} {response.text[:200]}")
+        return None
+    return response.json()
+
+
+async def simulated_rep(
+    index: int,
+    base_url: str,
+    token: str,
+    customers: list[str],
+    deadline: float,
+    stats: Stats,
+    limits: httpx.Limits,
+) -> None:
+    rng = random.Random(index)
+    device_id = f"bench-load-{index:04d}-{rid(rng)[:8]}"
+    stats.ops_sent[device_id] = 0
+    stats.visits_created[device_id] = 0
+    await asyncio.sleep(rng.uniform(0, RAMP_S))
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60, limits=limits) as http:
+        cursor = 0
+        started = time.perf_counter()
+        while True:  # the morning pull
+            page = await _post(
+                http, "/api/sync/pull", {"cursor": cursor, "schema_version": 1, "limit": 500}, stats, stats.pull_ms
+            )
+            if page is None:
+                return
+            stats.pulled_changes += len(page["changes"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        stats.morning_ms.append((time.perf_counter() - started) * 1000)
+        seq, open_visit = 1, ""
+        pending: dict[str, Any] | None = None  # the op in the outbox: sent until the server answers
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(rng.uniform(*INTERVAL_S))
+            if time.perf_counter() >= deadline:
+                break
+            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+            retried = pending is not None
+            if pending is None:
+                if open_visit:
+                    record_id = open_visit
+                    fields: dict[str, Any] = {
+                        "check_out_at": now,
+                        "attitude": "positive",
+                        "ordered": True,
+                        "order_amount": float(rng.randrange(100, 5000)),
+                        "progress": "已下单，等待配送",
+                    }
+                else:
+                    record_id = rid(rng)
+                    fields = {
+                        "customer_id": rng.choice(customers),
+                        "visit_type": "day",
+                        "check_in_at": now,
+                        "check_in_lat": 38.71,
+                        "check_in_lng": 115.16,
+                        "ordered": False,
+                    }
+                pending = {
+                    "op_id": rid(rng),
+                    "device_id": device_id,
+                    "seq": seq,
+                    "kind": "visit",
+                    "record_id": record_id,
+                    "action": "put",
+                    "fields": fields,
+                    "made_at": now,
+                }
+            sync_started = time.perf_counter()
+            if not await push(http, device_id, pending, retried, stats):
+                continue  # kept, and sent again at the next sync (same op id, same seq), as the phone does
+            if not open_visit:
+                stats.visits_created[device_id] += 1
+            open_visit = "" if open_visit else pending["record_id"]
+            pending = None
+            seq += 1
+            while True:
+                page = await _post(
+                    http, "/api/sync/pull", {"cursor": cursor, "schema_version": 1, "limit": 500}, stats, stats.pull_ms
+                )
+                if page is None:
+                    break
+                stats.pulled_changes += len(page["changes"])
+                cursor = page["cursor"]
+                if not page["has_more"]:
+                    stats.sync_ms.append((time.perf_counter() - sync_started) * 1000)
+                    break
+        for _ in range(5):  # the outbox is emptied before the rep stops, so every op made can be checked
+            if pending is None:
+                break
+            if await push(http, device_id, pending, True, stats):
+                if not open_visit:
+                    stats.visits_created[device_id] += 1
+                pending = None
+            else:
+                await asyncio.sleep(1)
+
+
+async def push(http: httpx.AsyncClient, device_id: str, op: dict[str, Any], retried: bool, stats: Stats) -> bool:
+    """Send the one op; True once the server answered for it."""
+    body = {"device_id": device_id, "schema_version": 1, "ops": [op]}
+    answer = await _post(http, "/api/sync/push", body, stats, stats.push_ms)
+    if answer is None:
+        return False
+    statuses = [result["status"] for result in answer["results"]]
+    if statuses == ["duplicate"] and retried:
+        stats.retried_duplicates += 1  # the earlier send had arrived; only its answer was lost
+    elif statuses != ["applied"]:
+        stats.not_applied += 1
+    stats.ops_sent[device_id] += 1
+    return True
+
+
+def customers_by_territory(database_url: str) -> dict[str, list[str]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT territory, id FROM customers")).all()
+    finally:
+        engine.dispose()
+    found: dict[str, list[str]] = {}
+    for territory, customer_id in rows:
+        found.setdefault(str(territory), []).append(str(customer_id))
+    return found
+
+
+@dataclass
+class Arrival:
+    applied_rows: int
+    devices_with_wrong_count: int
+    visits_rows: int
+    visits_checked_out: int
+
+
+def check_arrival(database_url: str, stats: Stats) -> Arrival:
+    """Every op answered 'applied' is stored exactly once: one applied_ops row per (device, seq), no more."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            applied: dict[str, int] = dict(
+                connection.execute(
+                    text("SELECT device_id, COUNT(*) FROM applied_ops WHERE device_id LIKE 'bench-load-%' GROUP BY 1")
+                ).all()
+            )
+            visits = connection.execute(
+                text("SELECT COUNT(*), COUNT(check_out_at) FROM visits WHERE device_id LIKE 'bench-load-%'")
+            ).one()
+    finally:
+        engine.dispose()
+    wrong = sum(applied.get(device, 0) != count for device, count in stats.ops_sent.items())
+    wrong += sum(device not in stats.ops_sent for device in applied)
+    return Arrival(sum(applied.values()), wrong, int(visits[0]), int(visits[1]))
+
+
+async def drive(
+    base_url: str,
+    tokens: list[str],
+    customers: dict[str, list[str]],
+    territories: list[str],
+    reps: int,
+    duration_s: float,
+) -> tuple[Stats, float]:
+    stats = Stats()
+    deadline = time.perf_counter() + RAMP_S + duration_s
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one phone, one connection
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            simulated_rep(
+                index,
+                base_url,
+                tokens[index % len(tokens)],
+                customers[territories[index % len(tokens)]],
+                deadline,
+                stats,
+                limits,
+            )
+            for index in range(reps)
+        )
+    )
+    return stats, time.perf_counter() - started
+
+
+def load_run(reps: int, duration_s: float, database_url: str | None) -> tuple[Stats, float, Arrival]:
+    """One fresh server over the seeded demo county, `reps` simulated reps for `duration_s` after the ramp."""
+    with server_dir(database_url) as directory:
+        directory.cli("seed-demo", *(["--force"] if database_url else []))
+        customers = customers_by_territory(directory.database_url)
+        with running_server(directory) as server:
+            accounts = [login(server.base_url, username, DEMO_PASSWORD) for username in DEMO_REPS]
+            tokens = [token for token, _ in accounts]
+            territories = [str(user["territory"]) for _, user in accounts]
+            stats, elapsed = asyncio.run(drive(server.base_url, tokens, customers, territories, reps, duration_s))
+        return stats, elapsed, check_arrival(directory.database_url, stats)
+
+
+def run(quick: bool) -> Section:
+    reps = 20 if quick else 200
+    duration_s = 15.0 if quick else 60.0
+    database_url = os.environ.get(BENCH_DATABASE_ENV)
+    backend = "PostgreSQL" if database_url else "SQLite"
+    section = Section(
+        key="load",
+        title="3. Server under load",
+        method=(
+            f"{reps} simulated reps (async httpx in one process, one keep-alive connection each) against the real"
+            f" server process (`python -m server serve`, one uvicorn process) on loopback, {backend}, demo county"
+            f" seeded (3 territories, 123 customers). The reps share the three demo rep accounts but each has its"
+            f" own device id. Each starts within the first {RAMP_S:.0f} s, does its morning pull (pages of 500"
+            f" from cursor 0), then for {duration_s:.0f} s syncs every {INTERVAL_S[0]:.0f}–{INTERVAL_S[1]:.0f} s"
+            " (uniformly random) as the phone does: a push of one op (check-in of a new visit, or check-out of the"
+            " open one), then a pull from its cursor until nothing is left. With so many reps per territory each"
+            " pull also brings the other reps' new visits (about a third of the whole load), which is more than a"
+            " real territory sees. Latency is measured in the load process from sending to the parsed answer;"
+            " that process shares the 2 cores with the server, so its own scheduling delay is part of the figures."
+            " Afterwards the database is asked whether every op answered 'applied' is stored exactly once"
+            " (one `applied_ops` row per device and seq, the visits and check-outs present). A push that fails"
+            " in transit is kept and sent again at the next sync, as the phone does; such errors still count."
+            + (
+                ""
+                if quick
+                else f" Before the {reps}-rep run, shorter runs ({SWEEP_S:.0f} s) with 50 and 100 reps show where"
+                " the latency bends."
+            )
+        ),
+    )
+    sweep = [] if quick else [50, 100]
+    runs = [(count, *load_run(count, SWEEP_S, database_url)) for count in sweep]
+    stats, elapsed, arrival = load_run(reps, duration_s, database_url)
+    runs.append((reps, stats, elapsed, arrival))
+
+    ops = sum(stats.ops_sent.values())
+    created = sum(stats.visits_created.values())
+    rows = [
+        [
+            name,
+            str(len(values)),
+            *(fmt(percentile(values, p), "ms") for p in (50, 95, 99)),
+            fmt(max(values or [0]), "ms"),
+        ]
+        for name, values in (
+            ("push (one op)", stats.push_ms),
+            ("pull (from the cursor)", stats.pull_ms),
+            ("sync (push, then pull)", stats.sync_ms),
+            ("morning pull (whole)", stats.morning_ms),
+        )
+    ]
+    section.tables.append(
+        Table(["request", "count", "p50", "p95", "p99", "max"], rows, title=f"{reps} reps, {backend}")
+    )
+    exactly_once = (
+        arrival.devices_with_wrong_count == 0 and arrival.applied_rows == ops and arrival.visits_rows == created
+    )
+    section.tables.append(
+        Table(
+            ["", ""],
+            [
+                ["run time (ramp + syncing)", fmt(elapsed, "s")],
+                ["requests answered", f"{stats.requests:,} ({stats.requests / elapsed:,.1f}/s)"],
+                ["ops pushed and applied", f"{ops:,} ({ops / elapsed:,.1f}/s)"],
+                ["changes pulled", f"{stats.pulled_changes:,}"],
+                ["errors: answers other than 200", str(len(stats.errors))],
+                ["errors: transport (op kept and sent again)", str(len(stats.transport_errors))],
+                ["re-sent ops answered 'duplicate' (had arrived)", str(stats.retried_duplicates)],
+                ["answers other than 'applied' on a first send", str(stats.not_applied)],
+                [
+                    "ops stored exactly once",
+                    f"{'yes' if exactly_once else 'NO'}: {arrival.applied_rows:,} applied_ops rows for {ops:,} ops,"
+                    f" {arrival.devices_with_wrong_count} devices off; {arrival.visits_rows:,} visits for"
+                    f" {created:,} check-ins, {arrival.visits_checked_out:,} checked out",
+                ],
+            ],
+            title="Throughput and correctness",
+        )
+    )
+    section.tables.append(
+        Table(
+            ["reps", "run", "requests/s", "ops/s", "request p50", "request p95", "sync p95", "errors", "exactly once"],
+            [
+                [
+                    str(count),
+                    f"{SWEEP_S if count != reps else duration_s:.0f} s",
+                    f"{run_stats.requests / run_elapsed:,.1f}",
+                    f"{sum(run_stats.ops_sent.values()) / run_elapsed:,.1f}",
+                    fmt(percentile(run_stats.push_ms + run_stats.pull_ms, 50), "ms"),
+                    fmt(percentile(run_stats.push_ms + run_stats.pull_ms, 95), "ms"),
+                    fmt(percentile(run_stats.sync_ms, 95), "ms"),
+                    str(len(run_stats.errors) + len(run_stats.transport_errors) + run_stats.not_applied),
+                    "yes"
+                    if run_arrival.devices_with_wrong_count == 0
+                    and run_arrival.applied_rows == sum(run_stats.ops_sent.values())
+                    else "NO",
+                ]
+                for count, run_stats, run_elapsed, run_arrival in runs
+            ],
+            title="By number of reps (a fresh server each)",
+        )
+    )
+    section.targets += [
+        Target(f"load: sync request p95 ({reps} reps)", percentile(stats.push_ms + stats.pull_ms, 95), 300, "ms"),
+        Target(f"load: whole sync p95 ({reps} reps)", percentile(stats.sync_ms, 95), 300, "ms"),
+        Target("load: errors", float(len(stats.errors) + len(stats.transport_errors) + stats.not_applied), 0, ""),
+        Target(
+            "load: ops not stored exactly once",
+            float(0 if exactly_once else max(1, abs(ops - arrival.applied_rows))),
+            0,
+            "",
+        ),
+    ]
+    if stats.errors or stats.transport_errors:
+        section.notes.append(f"First errors: {'; '.join((stats.errors + stats.transport_errors)[:3])}")
+    return section

@@ -1,0 +1,33 @@
+"""Complaint / feedback (客户反馈与投诉): received on a visit or by the office, answered fast, followed up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class ComplaintBase(SQLModel):
+    customer_id: str = Field(max_length=36, index=True)
+    visit_id: str | None = Field(default=None, max_length=36)
+    category: str = Field(max_length=20)  # shared.enums.ComplaintCategory
+    severity: str = Field(max_length=10)  # shared.enums.Severity
+    description: str = Field(max_length=2000)
+    status: str = Field(default="received", max_length=20, index=True)  # shared.enums.ComplaintStatus
+    solution: str | None = Field(default=None, max_length=2000)
+    received_at: str = Field(max_length=40)  # ISO 8601 with offset, as the device recorded it
+
+
+class Complaint(ComplaintBase, table=True):
+    __tablename__ = "complaints"
+
+    id: str = Field(primary_key=True, max_length=36)
+    territory: str = Field(max_length=60, index=True)
+    reported_by: str = Field(max_length=36)
+    # When the status first reached each step (server time): the response and resolution timers.
+    responded_at: str | None = Field(default=None, max_length=40)
+    resolved_at: str | None = Field(default=None, max_length=40)
+    confirmed_at: str | None = Field(default=None, max_length=40)
+    updated_at: str = Field(max_length=40)
+    field_clocks: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))

@@ -1,0 +1,102 @@
+"""Tombstones expire after the retention period; an older cursor gets "resync required" and the phone
+pulls everything again without losing its waiting ops. The expiry job runs once across processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar import testing as litestar_testing
+from sqlalchemy.engine import Engine
+
+from client.store import LocalStore
+from server.db import make_engine
+from server.domains.sync.tombstones import expire_tombstones
+from server.jobs import Job, claim
+from server.settings import Settings
+from shared.enums import RecordKind
+from shared.ids import new_id
+from sync.engine import SyncEngine
+from sync.protocol import SCHEMA_VERSION
+from tests.integration.conftest import PASSWORD, World, visit_fields
+from tests.integration.test_server_sync_engine import http_api
+
+LATER = dt.timedelta(days=91)
+
+
+@pytest.fixture
+def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient[Litestar]]:
+    with litestar_testing.TestClient(app=app) as client:
+        yield client
+
+
+def test_an_expired_tombstone_makes_an_older_cursor_resync_without_losing_waiting_work(
+    sync_client: litestar_testing.TestClient[Litestar],
+    seeded: World,
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    api = http_api(sync_client, "rep.a")
+    store = LocalStore(tmp_path / "phone")
+    SyncEngine(store, api.push, api.pull).run()
+    assert store.get(RecordKind.CUSTOMER, seeded.customers_a[0]) is not None
+    old_cursor = store.pull_cursor()
+
+    # Meanwhile a supervisor deletes a customer, and 91 days pass: its tombstone expires.
+    office = http_api(sync_client, "boss")
+    office_store = LocalStore(tmp_path / "office")
+    office_store.delete(RecordKind.CUSTOMER, seeded.customers_a[0])
+    SyncEngine(office_store, office.push, office.pull).run()
+    assert expire_tombstones(engine, settings, dt.datetime.now(dt.UTC) + LATER) == 1
+    token = sync_client.post("/api/auth/login", json={"username": "rep.a", "password": PASSWORD}).json()["token"]
+
+    answer = sync_client.post(
+        "/api/sync/pull",
+        json={"cursor": old_cursor, "schema_version": SCHEMA_VERSION},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 410 and answer.json()["error"]["code"] == "resync_required"
+
+    # The phone still has work waiting: a visit. It syncs, resyncs fully, and keeps the visit.
+    visit_id = new_id()
+    store.save(RecordKind.VISIT, visit_id, visit_fields(seeded.customers_a[1], seeded.today, 9))
+    report = SyncEngine(store, api.push, api.pull).run()
+    assert report.pushed == 1 and store.pending_count() == 0
+    assert store.get(RecordKind.CUSTOMER, seeded.customers_a[0]) is None  # the delete it would have missed
+    assert store.get(RecordKind.CUSTOMER, seeded.customers_a[1]) is not None
+    assert store.get(RecordKind.VISIT, visit_id) is not None
+    assert store.pull_cursor() > old_cursor
+    for opened in (store, office_store):
+        opened.close()
+    api.close()
+    office.close()
+
+
+def test_a_fresh_tombstone_is_kept(seeded: World, engine: Engine, settings: Settings) -> None:
+    assert expire_tombstones(engine, settings, dt.datetime.now(dt.UTC)) == 0
+
+
+def test_a_scheduled_job_runs_once_however_many_processes_look(seeded: World, settings: Settings) -> None:
+    job = Job("test_job", dt.timedelta(hours=24), expire_tombstones)
+    engines = [make_engine(settings.database_url) for _ in range(4)]  # four server processes
+    now = dt.datetime.now(dt.UTC)
+    start = threading.Barrier(len(engines))
+
+    def try_claim(index: int) -> bool:
+        start.wait()
+        return claim(engines[index], job, now, f"process-{index}")
+
+    try:
+        with ThreadPoolExecutor(len(engines)) as pool:
+            assert sorted(pool.map(try_claim, range(len(engines)))) == [False, False, False, True]
+        assert not claim(engines[0], job, now + dt.timedelta(hours=23), "process-0")  # not due yet
+        assert claim(engines[1], job, now + dt.timedelta(hours=24), "process-1")  # due again a day later
+    finally:
+        for opened in engines:
+            opened.dispose()

@@ -1,0 +1,79 @@
+"""The benchmark's report code on made-up figures: imported, rendered, notes kept. No timing is asserted."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from bench.__main__ import SCENARIOS
+from bench.report import (
+    DEFAULT_NOTES,
+    Machine,
+    Report,
+    Section,
+    Table,
+    Target,
+    kept_notes,
+    percentile,
+    render_markdown,
+    render_summary,
+    write_markdown,
+)
+
+
+def fake_report() -> Report:
+    machine = Machine("Fake CPU", 2, 3.9, "Debian", "3.11.9", "3.40.1", "v20.0.0", "0.10, 0.20, 0.30 (1, 5, 15 min)")
+    store = Section(
+        key="store",
+        title="1. Client store",
+        method="Fake method.",
+        tables=[Table(["operation", "p95"], [["save", "0.42 ms"], ["pipe | in cell", "1 ms"]], title="Saves")],
+        targets=[
+            Target("save p95", 0.42, 5.0, "ms"),
+            Target("cold start", 2.0, 1.5, "s"),
+            Target("push ÷ peer", None, 0.5, "×", why_missing="peer did not run"),
+        ],
+        notes=["A note."],
+    )
+    skipped = Section(key="scale", title="4. Scale", method="Fake.", skipped="skipped in --quick")
+    return Report("quick", "2026-11-27T01:00:00+00:00", 42.0, machine, [store, skipped])
+
+
+def test_percentile_interpolates_and_handles_edges() -> None:
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([1.0, 2.0], 50) == 1.5
+    assert percentile([5.0], 99) == 5.0
+    assert math.isnan(percentile([], 50))
+
+
+def test_targets_say_met_missed_or_not_measured() -> None:
+    verdicts = [target.verdict for target in fake_report().targets]
+    assert verdicts == ["met", "MISSED", "not measured"]
+
+
+def test_summary_and_markdown_show_every_target_and_the_skipped_scenario() -> None:
+    report = fake_report()
+    summary = render_summary(report)
+    assert "1 met, 1 missed, 1 not measured" in summary
+    assert "skipped: 4. Scale" in summary
+    markdown = render_markdown(report)
+    assert "**1 of 3 targets met.**" in markdown
+    assert "Missed: cold start (2.00 s)" in markdown
+    assert "| save p95 | 0.420 ms | ≤ 5.00 ms | met |" in markdown
+    assert "pipe \\| in cell" in markdown
+    assert "– (peer did not run)" in markdown
+    assert "**Not run:** skipped in --quick" in markdown
+    assert "Fake CPU, 2 cores" in markdown
+
+
+def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    write_markdown(fake_report(), path)
+    assert kept_notes(path.read_text(encoding="utf-8")) == DEFAULT_NOTES
+    path.write_text(render_markdown(fake_report(), "The push is dominated by X."), encoding="utf-8")
+    write_markdown(fake_report(), path)
+    assert "The push is dominated by X." in path.read_text(encoding="utf-8")
+
+
+def test_every_scenario_is_registered() -> None:
+    assert list(SCENARIOS) == ["store", "sync", "load", "scale"]
