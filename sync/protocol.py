@@ -57,7 +57,19 @@ class Op:
     base: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "kind": self.kind.value, "action": self.action.value}
+        # Field by field, not dataclasses.asdict: that deep-copies every value, and pushes carry thousands.
+        return {
+            "op_id": self.op_id,
+            "device_id": self.device_id,
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "record_id": self.record_id,
+            "action": self.action.value,
+            "fields": self.fields,
+            "made_at": self.made_at,
+            "hlc": self.hlc,
+            "base": self.base,
+        }
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,13 @@ class Change:
     data: dict[str, Any] | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "kind": self.kind.value}
+        return {
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "record_id": self.record_id,
+            "deleted": self.deleted,
+            "data": self.data,
+        }
 
 
 @dataclass(frozen=True)

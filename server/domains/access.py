@@ -3,14 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, TypeVar, cast
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col, select
 
 from server.domains.customers.models import Customer
 from server.domains.users.models import Actor
 from server.errors import Forbidden, ValidationFailed
 from shared.enums import RecordKind
 from shared.records import validate_fields
+
+Record = TypeVar("Record", bound=SQLModel)
+
+
+RECORD_CACHE = "routecrm_records"
+
+
+def lookup(session: Session, model: type[Record], record_id: str) -> Record | None:
+    """`session.get`, first asking the push's preloaded records (`preload`): a push of 500 ops then reads
+    the database a few times instead of once or twice per op."""
+    cache: dict[tuple[type, str], Any] | None = session.info.get(RECORD_CACHE)
+    if cache is not None and (model, record_id) in cache:
+        return cast("Record | None", cache[(model, record_id)])
+    return session.get(model, record_id)
+
+
+def remember(session: Session, record: SQLModel) -> None:
+    """A record created in this session, so `lookup` finds it before it is flushed."""
+    cache: dict[tuple[type, str], Any] | None = session.info.get(RECORD_CACHE)
+    if cache is not None:
+        cache[(type(record), record.id)] = record  # type: ignore[attr-defined]
+
+
+def preload(session: Session, wanted: Mapping[type[SQLModel], set[str]]) -> None:
+    """Load these records in one query per model; ids not found are remembered as absent."""
+    cache: dict[tuple[type, str], Any] = session.info.setdefault(RECORD_CACHE, {})
+    for model, ids in wanted.items():
+        key = col(model.id)  # type: ignore[attr-defined]
+        rows = session.exec(select(model).where(key.in_(sorted(ids)))).all()
+        found = {getattr(record, "id"): record for record in rows}  # noqa: B009 - every synced model has an id
+        for record_id in ids:
+            cache[(model, record_id)] = found.get(record_id)
 
 
 def check_fields(kind: RecordKind, fields: Mapping[str, object], *, creating: bool, path: str) -> None:
@@ -33,7 +66,7 @@ def ensure_territory(actor: Actor, territory: str, *, path: str, what: str) -> N
 
 def customer_in_reach(session: Session, actor: Actor, customer_id: object, *, path: str) -> Customer:
     """The customer a visit or note is about: it must exist and lie in the writer's territory."""
-    customer = session.get(Customer, customer_id) if customer_id else None
+    customer = lookup(session, Customer, customer_id) if isinstance(customer_id, str) else None
     if customer is None:
         raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
     ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")

@@ -107,3 +107,19 @@ async def test_the_supervisor_sees_open_complaints_by_urgency_and_the_customers_
     card = await client.get(f"/customers/{seeded.customers_a[0]}")
     assert by_testid(card.text, "key-person-count") == "1" and "钓鱼" in card.text and "决策人" in card.text
     assert by_testid(card.text, "customer-complaint-count") == "2"
+
+
+async def test_two_complaints_resolved_in_one_push_share_one_follow_up_plan(
+    client: AsyncTestClient[Litestar], seeded: World, engine: Engine
+) -> None:
+    headers = await login(client, "rep.a")
+    received = local_time(seeded.today, 8)
+    ops = [
+        make_op(1, "complaint", new_id(), complaint(seeded.customers_a[0], received, status="resolved")),
+        make_op(2, "complaint", new_id(), complaint(seeded.customers_a[3], received, status="resolved")),
+    ]
+    response = await client.post("/api/sync/push", json=push_body(ops), headers=headers)
+    assert response.status_code == 200, response.text
+    with read_session(engine) as session:
+        plan = get_route_plan(session, seeded.rep_a.id, seeded.today + dt.timedelta(days=1))
+        assert plan is not None and plan.customer_ids == [seeded.customers_a[0], seeded.customers_a[3]]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso, server_clock
-from server.domains.access import check_fields, customer_in_reach, ensure_territory
+from server.domains.access import check_fields, customer_in_reach, ensure_territory, lookup, remember
 from server.domains.complaints.models import Complaint
 from server.domains.customers.models import Customer
 from server.domains.routes.service import add_follow_up
@@ -57,7 +57,7 @@ def put_complaint(
     edit: Edit | None = None,
 ) -> Complaint:
     edit = edit or Edit(clock=server_clock())
-    complaint = session.get(Complaint, complaint_id)
+    complaint = lookup(session, Complaint, complaint_id)
     check_fields(RecordKind.COMPLAINT, fields, creating=complaint is None, path=path)
     if complaint is None:
         customer = customer_in_reach(session, actor, fields.get("customer_id"), path=path)
@@ -94,7 +94,7 @@ def put_complaint(
         complaint.updated_at = now_iso()
     _stamp_steps(complaint)
     session.add(complaint)
-    session.flush()
+    remember(session, complaint)
     _log(session, complaint)
     if _step(before) < _step(ComplaintStatus.RESOLVED) <= _step(complaint.status):
         _schedule_follow_up(session, complaint, actor, today)

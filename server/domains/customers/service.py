@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso, server_clock
-from server.domains.access import check_fields, ensure_territory
+from server.domains.access import check_fields, ensure_territory, lookup, remember
 from server.domains.customers.models import Customer
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
@@ -52,7 +52,7 @@ def put_customer(
     Fields merge with concurrent edits by their clocks (sync.merge); a losing value is kept as a conflict.
     """
     edit = edit or Edit(clock=server_clock())
-    customer = session.get(Customer, customer_id)
+    customer = lookup(session, Customer, customer_id)
     check_fields(RecordKind.CUSTOMER, fields, creating=customer is None, path=path)
     extra = dict(server_fields or {})
     if extra:
@@ -85,7 +85,7 @@ def put_customer(
     for name, value in extra.items():
         setattr(customer, name, value)
     session.add(customer)
-    session.flush()
+    remember(session, customer)
     _log(session, customer)
     return customer
 
@@ -99,7 +99,6 @@ def delete_customer(session: Session, actor: Actor, customer_id: str, *, path: s
     customer.deleted = True
     customer.updated_at = now_iso()
     session.add(customer)
-    session.flush()
     _log(session, customer)
 
 

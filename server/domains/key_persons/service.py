@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso, server_clock
-from server.domains.access import check_fields, customer_in_reach, ensure_territory
+from server.domains.access import check_fields, customer_in_reach, ensure_territory, lookup, remember
 from server.domains.key_persons.models import KeyPerson
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
@@ -34,7 +34,7 @@ def put_key_person(
     edit: Edit | None = None,
 ) -> KeyPerson:
     edit = edit or Edit(clock=server_clock())
-    person = session.get(KeyPerson, person_id)
+    person = lookup(session, KeyPerson, person_id)
     check_fields(RecordKind.KEY_PERSON, fields, creating=person is None, path=path)
     if person is None:
         customer = customer_in_reach(session, actor, fields.get("customer_id"), path=path)
@@ -55,7 +55,7 @@ def put_key_person(
         apply_edit(session, actor, RecordKind.KEY_PERSON, person, fields, edit)
         person.updated_at = now_iso()
     session.add(person)
-    session.flush()
+    remember(session, person)
     _log(session, person)
     return person
 
@@ -70,7 +70,6 @@ def delete_key_person(session: Session, actor: Actor, person_id: str, *, path: s
     person.phone = person.birthday = person.hobbies = person.family_notes = None
     person.updated_at = now_iso()
     session.add(person)
-    session.flush()
     _log(session, person)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach
+from server.domains.access import check_fields, customer_in_reach, lookup, remember
 from server.domains.notes.models import Note
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
@@ -21,7 +21,7 @@ def note_data(note: Note) -> dict[str, Any]:
 
 
 def put_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, Any], *, path: str = "note") -> Note:
-    note = session.get(Note, note_id)
+    note = lookup(session, Note, note_id)
     check_fields(RecordKind.NOTE, fields, creating=note is None, path=path)
     if note is not None and actor.is_rep and note.author_id != actor.id:
         raise Forbidden("only the author may change a note", path=path)
@@ -35,7 +35,7 @@ def put_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, 
         note.territory = customer.territory
         note.updated_at = now_iso()
     session.add(note)
-    session.flush()
+    remember(session, note)
     record_change(
         session, RecordKind.NOTE, note.id, audience=note.territory, territory=note.territory, data=note_data(note)
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, select
 
 from server.clock import now_iso
+from server.domains.access import RECORD_CACHE
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
@@ -46,6 +47,9 @@ def set_route_plan(session: Session, actor: Actor, rep_id: str, day: dt.date, cu
         plan = RoutePlan(
             id=new_id(), rep_id=rep_id, day=day, customer_ids=ordered, territory=rep.territory, updated_at=now_iso()
         )
+    cache: dict[tuple[type, str], Any] | None = session.info.get(RECORD_CACHE)
+    if cache is not None:
+        cache[(RoutePlan, f"{rep_id}/{day.isoformat()}")] = plan
     plan.customer_ids = ordered  # a new list, so the JSON column is seen as changed
     plan.territory = rep.territory
     plan.updated_at = now_iso()
@@ -63,7 +67,14 @@ def set_route_plan(session: Session, actor: Actor, rep_id: str, day: dt.date, cu
 
 
 def get_route_plan(session: Session, rep_id: str, day: dt.date) -> RoutePlan | None:
-    return session.exec(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.day == day)).first()
+    cache: dict[tuple[type, str], Any] | None = session.info.get(RECORD_CACHE)
+    key = (RoutePlan, f"{rep_id}/{day.isoformat()}")
+    if cache is not None and key in cache:  # a push of many visits asks for the same plan again and again
+        return cast("RoutePlan | None", cache[key])
+    plan = session.exec(select(RoutePlan).where(RoutePlan.rep_id == rep_id, RoutePlan.day == day)).first()
+    if cache is not None:
+        cache[key] = plan
+    return plan
 
 
 def plans_of_day(session: Session, day: dt.date) -> dict[str, RoutePlan]:

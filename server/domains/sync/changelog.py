@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, SQLModel
+from sqlalchemy import delete, event, insert
+from sqlmodel import Session, SQLModel, col
 
 from server.clock import now_iso
 from server.domains.sync.models import ChangeLog
@@ -31,6 +31,9 @@ def record_data(record: SQLModel, *, exclude: set[str] | None = None) -> dict[st
     return data
 
 
+PENDING_CHANGES = "routecrm_pending_changes"
+
+
 def record_change(
     session: Session,
     kind: RecordKind,
@@ -39,19 +42,38 @@ def record_change(
     audience: str,
     territory: str,
     data: dict[str, Any] | None,
-) -> int:
-    """Replace the record's change-log row with one at a new change number; `data=None` is a tombstone."""
-    session.exec(delete(ChangeLog).where(ChangeLog.kind == kind.value, ChangeLog.record_id == record_id))  # type: ignore[arg-type]
-    row = ChangeLog(
-        kind=kind.value,
-        record_id=record_id,
-        audience=audience,
-        territory=territory,
-        deleted=data is None,
-        data=data,
-        changed_at=now_iso(),
-    )
-    session.add(row)
-    session.flush()
-    assert row.seq is not None
-    return row.seq
+) -> None:
+    """Give the record's change-log row a new change number, at commit; `data=None` is a tombstone.
+
+    Changes wait in the session until it commits, then go in one statement each for the whole
+    transaction (a push of 500 ops writes its change log at once); a record changed twice in one
+    transaction gets one row, in its last state, numbered in the order the records were first changed.
+    """
+    pending: dict[tuple[str, str], dict[str, Any]] = session.info.setdefault(PENDING_CHANGES, {})
+    pending[(kind.value, record_id)] = {
+        "kind": kind.value,
+        "record_id": record_id,
+        "audience": audience,
+        "territory": territory,
+        "deleted": data is None,
+        "data": data,
+    }
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_changes(session: Session) -> None:
+    pending: dict[tuple[str, str], dict[str, Any]] = session.info.pop(PENDING_CHANGES, {})
+    if not pending:
+        return
+    changed_at = now_iso()
+    for kind in {key[0] for key in pending}:
+        ids = [record_id for (row_kind, record_id) in pending if row_kind == kind]
+        for start in range(0, len(ids), 500):  # bounded IN lists
+            chunk = ids[start : start + 500]
+            session.execute(delete(ChangeLog).where(col(ChangeLog.kind) == kind, col(ChangeLog.record_id).in_(chunk)))
+    session.execute(insert(ChangeLog), [{**row, "changed_at": changed_at} for row in pending.values()])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending_changes(session: Session, previous_transaction: object) -> None:
+    session.info.pop(PENDING_CHANGES, None)  # rolled back: none of those changes happened

@@ -10,10 +10,11 @@ import re
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from server.clock import accepted_clock, now_iso, today
 from server.db import read_session, write_session
+from server.domains.access import preload
 from server.domains.complaints.service import put_complaint
 from server.domains.customers.service import delete_customer, put_customer
 from server.domains.key_persons.service import delete_key_person, put_key_person
@@ -26,6 +27,7 @@ from server.domains.sync.tombstones import horizon
 from server.domains.users.models import Actor
 from server.domains.visits.service import put_visit
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
+from server.models import Complaint, Customer, KeyPerson, Note, Visit
 from server.settings import Settings
 from shared.enums import OpAction, RecordKind
 from shared.errors import ErrorCode
@@ -42,6 +44,13 @@ from sync.protocol import (
     PushResponse,
 )
 
+RECORD_MODELS: dict[RecordKind, type[SQLModel]] = {
+    RecordKind.CUSTOMER: Customer,
+    RecordKind.VISIT: Visit,
+    RecordKind.NOTE: Note,
+    RecordKind.KEY_PERSON: KeyPerson,
+    RecordKind.COMPLAINT: Complaint,
+}
 OP_PATH = re.compile(r"^ops\[(\d+)\]")
 
 
@@ -81,9 +90,13 @@ def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest)
         for index, op in enumerate(request.ops):
             check_op_allowed(op, f"ops[{index}]")
         with write_session(engine) as session:  # any error below rolls the whole push back
-            results = [
-                _apply_once(session, settings, actor, op, f"ops[{index}]") for index, op in enumerate(request.ops)
-            ]
+            applied = _applied_ops(session, request)
+            preload(session, _records_touched(request.ops))
+            with session.no_autoflush:  # the ops' records are found through the push's cache, not by flushing
+                results = [
+                    _apply_once(session, settings, actor, op, f"ops[{index}]", applied)
+                    for index, op in enumerate(request.ops)
+                ]
     except DomainError as error:
         _keep_refused(engine, actor, request, error)
         raise
@@ -99,8 +112,30 @@ def _keep_refused(engine: Engine, actor: Actor, request: PushRequest, error: Dom
     record_rejected(engine, actor, op, code=str(error.code), message=error.message, path=error.path)
 
 
-def _apply_once(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> OpResult:
-    applied = session.get(AppliedOp, (op.device_id, op.seq))
+def _applied_ops(session: Session, request: PushRequest) -> dict[int, AppliedOp]:
+    """The ops of this push the server has applied before, by seq: one query for the whole push."""
+    seqs = [op.seq for op in request.ops]
+    query = select(AppliedOp).where(AppliedOp.device_id == request.device_id, col(AppliedOp.seq).in_(seqs))
+    return {row.seq: row for row in session.exec(query).all()}
+
+
+def _records_touched(ops: list[Op]) -> dict[type[SQLModel], set[str]]:
+    """The records a push reads or writes: its own, and the customers its visits, notes... belong to."""
+    wanted: dict[type[SQLModel], set[str]] = {}
+    for op in ops:
+        model = RECORD_MODELS.get(op.kind)
+        if model is not None:
+            wanted.setdefault(model, set()).add(op.record_id)
+        customer_id = op.fields.get("customer_id")
+        if isinstance(customer_id, str):
+            wanted.setdefault(Customer, set()).add(customer_id)
+    return wanted
+
+
+def _apply_once(
+    session: Session, settings: Settings, actor: Actor, op: Op, path: str, applied_before: dict[int, AppliedOp]
+) -> OpResult:
+    applied = applied_before.get(op.seq)
     if applied is not None:
         if applied.op_id != op.op_id:
             raise Conflict(
@@ -120,7 +155,6 @@ def _apply_once(session: Session, settings: Settings, actor: Actor, op: Op, path
             applied_at=now_iso(),
         )
     )
-    session.flush()
     return result
 
 

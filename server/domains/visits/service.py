@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso
-from server.domains.access import check_fields, customer_in_reach
+from server.domains.access import check_fields, customer_in_reach, lookup, remember
 from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
@@ -40,7 +40,7 @@ def put_visit(
     device_id: str | None = None,
     path: str = "visit",
 ) -> Visit:
-    visit = session.get(Visit, visit_id)
+    visit = lookup(session, Visit, visit_id)
     check_fields(RecordKind.VISIT, fields, creating=visit is None, path=path)
     if visit is not None and actor.is_rep and visit.rep_id != actor.id:
         raise Forbidden("only the rep who made a visit may change it", path=path)
@@ -68,7 +68,7 @@ def put_visit(
         visit.territory = customer.territory
         visit.updated_at = now_iso()
     session.add(visit)
-    session.flush()
+    remember(session, visit)
     record_change(
         session, RecordKind.VISIT, visit.id, audience=visit.territory, territory=visit.territory, data=visit_data(visit)
     )
