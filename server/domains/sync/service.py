@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
@@ -97,6 +97,7 @@ def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest)
                     _apply_once(session, settings, actor, op, f"ops[{index}]", applied)
                     for index, op in enumerate(request.ops)
                 ]
+            _register_applied(session, actor, request, results)
     except DomainError as error:
         _keep_refused(engine, actor, request, error)
         raise
@@ -144,18 +145,26 @@ def _apply_once(
             )
         return OpResult(**{**applied.result, "status": OpStatus.DUPLICATE})
     _apply(session, settings, actor, op, path)
-    result = OpResult(seq=op.seq, op_id=op.op_id, status=OpStatus.APPLIED)
-    session.add(
-        AppliedOp(
-            device_id=op.device_id,
-            seq=op.seq,
-            op_id=op.op_id,
-            user_id=actor.id,
-            result=result.as_dict(),
-            applied_at=now_iso(),
-        )
-    )
-    return result
+    return OpResult(seq=op.seq, op_id=op.op_id, status=OpStatus.APPLIED)
+
+
+def _register_applied(session: Session, actor: Actor, request: PushRequest, results: list[OpResult]) -> None:
+    """One row per op applied now, in the push's transaction (one statement for the whole push)."""
+    applied_at = now_iso()
+    rows = [
+        {
+            "device_id": request.device_id,
+            "seq": result.seq,
+            "op_id": result.op_id,
+            "user_id": actor.id,
+            "result": result.as_dict(),
+            "applied_at": applied_at,
+        }
+        for result in results
+        if result.status is OpStatus.APPLIED
+    ]
+    if rows:
+        session.execute(insert(AppliedOp), rows)
 
 
 def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> None:
