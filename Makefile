@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SERVER_PORT ?= 8000
 CLIENT_PORT ?= 8550
 
-.PHONY: run test lint typecheck unit integration integration-pg e2e bench clean venv chromium
+.PHONY: run test lint typecheck unit integration integration-pg e2e bench soak clean venv system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-chromium:
-	@command -v chromium >/dev/null && fc-list | grep -qi wqy || { \
-	  echo "Installing Debian chromium and the CJK font (apt-get)..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+# Debian packages the tests drive: chromium (end-to-end), the CJK font, nginx (the deployment test).
+system-packages:
+	@command -v chromium >/dev/null && fc-list | grep -qi wqy && test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian chromium, the CJK font and nginx-light (apt-get)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-wqy-microhei nginx-light >/dev/null; }
 
 run: $(STAMP)
 	@scripts/run.sh $(SERVER_PORT) $(CLIENT_PORT)
@@ -31,7 +33,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: $(STAMP) chromium lint typecheck
+test: $(STAMP) system-packages lint typecheck
 	$(PY) -m pytest tests
 	PY=$(PY) scripts/test-postgres.sh -q
 
@@ -44,11 +46,18 @@ integration: $(STAMP)
 integration-pg: $(STAMP)
 	PY=$(PY) scripts/test-postgres.sh
 
-e2e: $(STAMP) chromium
+e2e: $(STAMP) system-packages
 	$(PY) -m pytest tests/e2e
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The sync proofs at soak size: 20,000 stateful schedules, 2,000 SIGKILLs (about an hour), then the
+# stateful test on PostgreSQL; fresh random schedules each run.
+soak: $(STAMP)
+	ROUTECRM_SOAK_EXAMPLES=20000 ROUTECRM_CRASH_KILLS=2000 $(PY) -m pytest -q \
+	  tests/integration/test_sync_stateful.py tests/integration/test_client_crash_sync.py
+	ROUTECRM_SOAK_EXAMPLES=5000 PY=$(PY) scripts/test-postgres.sh -q tests/integration/test_sync_stateful.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -38,6 +38,7 @@ class ServerDir:
 
     path: Path
     database_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)  # more settings (server/settings.py)
 
     @property
     def env(self) -> dict[str, str]:
@@ -46,6 +47,7 @@ class ServerDir:
             "DATABASE_URL": self.database_url,
             "DATA_DIR": str(self.path),
             "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
+            **self.extra_env,
         }
 
     @property

@@ -18,11 +18,36 @@ import flet as ft
 import flet_geolocator as ftg
 
 from client.config import ClientConfig
-from client.services import AppService, Location, LocationProvider, SignInFailed, SignInProblem, locate
-from client.state import VISIT_TEXT_FIELDS, AppState, ProspectForm, Screen, VisitForm
+from client.services import (
+    KEY_PERSON_FORM_FIELDS,
+    AppService,
+    DraftFix,
+    FormProblems,
+    Location,
+    LocationProvider,
+    OrderLineInput,
+    SignInFailed,
+    SignInProblem,
+    VisitRecords,
+    customer_form_fields,
+    locate,
+)
+from client.state import (
+    VISIT_TEXT_FIELDS,
+    AppState,
+    CompetitorForm,
+    ComplaintForm,
+    KeyPersonForm,
+    NoteForm,
+    OrderForm,
+    ProspectForm,
+    Screen,
+    VisitForm,
+    VisitPanel,
+)
 from client.store import InvalidRecord, LocalStore
 from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
-from client.views import customer, drafts, prospect, search, sign_in, today, visit
+from client.views import conflicts, customer, drafts, note, prospect, search, sign_in, today, visit
 from client.views.sync_bar import SyncBar
 from shared.enums import CustomerKind, RecordKind, VisitType
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -40,6 +65,8 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.PROSPECT: prospect.build,
     Screen.SEARCH: search.build,
     Screen.DRAFTS: drafts.build,
+    Screen.NOTE: note.build,
+    Screen.CONFLICTS: conflicts.build,
 }
 
 
@@ -60,7 +87,12 @@ def build_core(config: ClientConfig, transport: Any = None) -> ClientCore:
     store = LocalStore(config.data_dir)
     service = AppService(store, default_server_url=config.server_url, transport=transport)
     runner = SyncRunner(
-        http_engine_factory(store, lambda: (service.server_url, service.token), transport),
+        http_engine_factory(
+            store,
+            lambda: (service.server_url, service.token),
+            transport,
+            on_progress=lambda progress: runner.report_progress(progress),
+        ),
         counts=lambda: (store.pending_count(), len(store.rejected_ops())),
         interval=config.sync_interval,
         after_sync=store.maybe_compact,
@@ -252,6 +284,7 @@ class App:
                 Screen.TODAY,
                 Screen.SEARCH,
                 Screen.DRAFTS,
+                Screen.CONFLICTS,
             ):
                 self._load(self.state.screen, None)
                 self.render()
@@ -289,7 +322,11 @@ class App:
         if screen is Screen.TODAY:
             state.user = self.service.user
             state.today = self.service.today()
+            state.open_conflicts = self.service.open_conflict_count()
+            state.care = self.service.care_reminders()
         elif screen is Screen.CUSTOMER:
+            if arg and arg != state.customer_id:
+                state.key_person = KeyPersonForm()
             state.customer_id = arg or state.customer_id
             state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
             state.note_error = None
@@ -301,6 +338,10 @@ class App:
             state.search_results = self.service.search_customers(state.search_text)
         elif screen is Screen.DRAFTS:
             state.drafts = self.service.rejected_ops()
+            if state.confirm_discard not in {int(draft["op"]["seq"]) for draft in state.drafts}:
+                state.confirm_discard = None
+        elif screen is Screen.CONFLICTS:
+            state.conflicts = self.service.conflicts()
 
     def _to_sign_in(self, message: str | None) -> None:
         with self._ui:
@@ -388,11 +429,36 @@ class App:
         self.state.prospect = ProspectForm()
         self._go(Screen.PROSPECT)
 
+    def edit_customer(self, customer_id: str) -> None:
+        customer = self.service.store.get(RecordKind.CUSTOMER, customer_id)
+        if customer is None:
+            return
+        self.state.prospect = self._customer_form(customer, customer_id)
+        self._go(Screen.PROSPECT)
+
+    @staticmethod
+    def _customer_form(record: dict[str, Any], customer_id: str, draft: DraftFix | None = None) -> ProspectForm:
+        return ProspectForm(
+            name=str(record.get("name") or ""),
+            kind=str(record.get("kind") or ""),
+            address=str(record.get("address") or ""),
+            phone=str(record.get("phone") or ""),
+            contact_person=str(record.get("contact_person") or ""),
+            customer_id=customer_id,
+            draft=draft,
+        )
+
     def save_prospect(self) -> None:
         form, lang = self.state.prospect, self.state.lang
         if not form.name.strip():
             form.error = t("client.prospect.name_required", lang)
             self.render()
+            return
+        if form.draft is not None:
+            self.resend_draft()
+            return
+        if form.customer_id is not None:
+            self._update_customer(form)
             return
         try:
             record = self.service.create_prospect(
@@ -406,6 +472,21 @@ class App:
             self.state.history = [(Screen.TODAY, None)]
             self.state.note_draft = ""
             self._show(Screen.CUSTOMER, str(record["id"]), notice=t("client.saved", lang))
+
+    def _update_customer(self, form: ProspectForm) -> None:
+        lang, customer_id = self.state.lang, form.customer_id
+        assert customer_id is not None
+        try:
+            saved = self.service.update_customer(customer_id, form.values())
+        except (InvalidRecord, ValueError) as error:
+            form.error = str(error)
+            self.render()
+            return
+        with self._ui:
+            if self.state.history and self.state.history[-1][0] is Screen.CUSTOMER:
+                self.state.history.pop()
+            notice = t("client.saved" if saved is not None else "client.customer.unchanged", lang)
+            self._show(Screen.CUSTOMER, customer_id, notice=notice)
 
     def add_note(self) -> None:
         lang, customer_id = self.state.lang, self.state.customer_id
@@ -442,6 +523,8 @@ class App:
             customer=self.service.store.get(RecordKind.CUSTOMER, customer_id),
             planned=planned,
             values=values,
+            products=self.service.products(),
+            records=self.service.visit_records(str(record["id"])) if record else VisitRecords(),
         )
 
     def start_visit(self, customer_id: str) -> None:
@@ -486,7 +569,16 @@ class App:
     def _saved_visit(self, record: dict[str, Any], shown_before: bool) -> None:
         lang = self.state.lang
         if shown_before:
+            before = self.state.visit
             self.state.visit = self._visit_form(record, str(record["customer_id"]))
+            if before.visit is not None:  # what the rep is typing in an order, report or complaint stays
+                form = self.state.visit
+                form.panel, form.order, form.competitor, form.complaint = (
+                    before.panel,
+                    before.order,
+                    before.competitor,
+                    before.complaint,
+                )
             self.state.notice = t("client.saved", lang)
             self.render()
         else:  # saved all the same; re-read the screen the rep is on now
@@ -592,6 +684,134 @@ class App:
 
         self._then_located(finish)
 
+    # ---- on a visit: order, competitor report, complaint --------------------------------------
+
+    def _problems(self, error: FormProblems | InvalidRecord) -> dict[str, str]:
+        lang = self.state.lang
+        if isinstance(error, FormProblems):
+            return {name: t(key, lang) for name, key in error.problems.items()}
+        return {problem.field: problem.problem for problem in error.errors}
+
+    def open_panel(self, panel: str) -> None:
+        """Open (or close, when it is open) the order, competitor or complaint form on the visit screen."""
+        with self._ui:
+            form = self.state.visit
+            chosen = VisitPanel(panel)
+            form.panel = None if form.panel is chosen else chosen
+            form.panel_errors = {}
+            if form.panel is VisitPanel.ORDER:
+                form.products = self.service.products()
+            self.render()
+
+    def toggle_order_product(self, product_id: str) -> None:
+        """Pick a catalogue product for the order (its unit price prefilled), or drop it again."""
+        with self._ui:
+            order = self.state.visit.order
+            if product_id in order.picked():
+                order.lines = [line for line in order.lines if line.product_id != product_id]
+            else:
+                product = next((item for item in self.state.visit.products if item["id"] == product_id), None)
+                if product is None:
+                    return
+                order.lines = [*order.lines, OrderLineInput(product_id, "", format_amount(product.get("unit_price")))]
+            self.state.visit.panel_errors = {}
+            self.render()
+
+    def _after_visit_record(self, notice: str) -> None:
+        form = self.state.visit
+        if form.visit is not None:
+            form.records = self.service.visit_records(str(form.visit["id"]))
+        form.panel, form.panel_errors = None, {}
+        self.state.notice = notice
+        self.render()
+
+    def _refuse_panel(self, error: FormProblems | InvalidRecord) -> None:
+        self.state.visit.panel_errors = self._problems(error)
+        self.state.notice = None
+        self.render()
+
+    def take_order(self) -> None:
+        with self._ui:
+            form, lang = self.state.visit, self.state.lang
+            if form.visit is None:
+                return
+            try:
+                order = self.service.take_order(str(form.visit["id"]), list(form.order.lines), form.order.notes)
+            except (FormProblems, InvalidRecord) as error:
+                self._refuse_panel(error)
+                return
+            form.order = OrderForm()
+            # The visit form now says the customer ordered, with the visit's orders' total; it is stored
+            # with the visit when the rep saves or checks out (the order itself is stored already).
+            form.values["ordered"] = True
+            form.values["order_amount"] = format_amount(self.service.visit_records(str(form.visit["id"])).order_total)
+            self._after_visit_record(t("client.order.saved", lang, amount=format_amount(order["amount"])))
+
+    def record_competitor(self) -> None:
+        with self._ui:
+            form, lang = self.state.visit, self.state.lang
+            if form.visit is None:
+                return
+            entry = form.competitor
+            try:
+                self.service.record_competitor_report(
+                    str(form.visit["id"]), entry.brand, entry.product, entry.price, entry.promotion
+                )
+            except (FormProblems, InvalidRecord) as error:
+                self._refuse_panel(error)
+                return
+            form.competitor = CompetitorForm()
+            self._after_visit_record(t("client.competitor.saved", lang))
+
+    def record_complaint(self) -> None:
+        with self._ui:
+            form, lang = self.state.visit, self.state.lang
+            if form.visit is None:
+                return
+            entry = form.complaint
+            try:
+                self.service.record_complaint(
+                    str(form.visit["id"]), entry.category or "", entry.severity or "", entry.description
+                )
+            except (FormProblems, InvalidRecord) as error:
+                self._refuse_panel(error)
+                return
+            form.complaint = ComplaintForm()
+            self._after_visit_record(t("client.complaint.saved", lang))
+
+    # ---- key persons ------------------------------------------------------------------------
+
+    def open_key_person(self, person_id: str | None) -> None:
+        """The key person form on the customer card: a new one (None) or one to edit."""
+        with self._ui:
+            values: dict[str, Any] = {}
+            if person_id is not None:
+                person = self.service.store.get(RecordKind.KEY_PERSON, person_id) or {}
+                values = {name: person.get(name) or "" for name in KEY_PERSON_FORM_FIELDS}
+            self.state.key_person = KeyPersonForm(open=True, person_id=person_id, values=values)
+            self.state.notice = None
+            self.render()
+
+    def cancel_key_person(self) -> None:
+        with self._ui:
+            self.state.key_person = KeyPersonForm()
+            self.render()
+
+    def save_key_person(self) -> None:
+        with self._ui:
+            form, lang, customer_id = self.state.key_person, self.state.lang, self.state.customer_id
+            if not customer_id or not form.open:
+                return
+            try:
+                saved = self.service.save_key_person(customer_id, dict(form.values), form.person_id)
+            except (FormProblems, InvalidRecord) as error:
+                form.errors = self._problems(error)
+                self.render()
+                return
+            self.state.key_person = KeyPersonForm()
+            notice = t("client.saved" if saved is not None else "client.customer.unchanged", lang)
+            self._show(Screen.CUSTOMER, customer_id, notice=notice)
+
     # ---- sync -------------------------------------------------------------------------------
 
     def sync_now(self) -> None:
@@ -600,10 +820,102 @@ class App:
     def open_drafts(self) -> None:
         self._go(Screen.DRAFTS)
 
+    def ask_discard_draft(self, seq: int) -> None:
+        with self._ui:
+            self.state.confirm_discard = seq
+            self.render()
+
+    def cancel_discard(self) -> None:
+        with self._ui:
+            self.state.confirm_discard = None
+            self.render()
+
     def discard_draft(self, seq: int) -> None:
-        self.service.discard_rejected(seq)
-        self.core.runner.refresh_counts()
-        self._show(Screen.DRAFTS)
+        """The confirmed discard: only the draft the rep confirmed goes."""
+        with self._ui:
+            if self.state.confirm_discard != seq:
+                self.ask_discard_draft(seq)
+                return
+            self.state.confirm_discard = None
+            self.service.discard_rejected(seq)
+            self.core.runner.refresh_counts()
+            self._show(Screen.DRAFTS, notice=t("client.drafts.discarded", self.state.lang))
+
+    def fix_draft(self, seq: int) -> None:
+        """Open the draft's record in its form (visit, customer, note), as the rep last wrote it."""
+        lang = self.state.lang
+        fix = self.service.draft_fix(seq)
+        if fix is None:
+            self._show(Screen.DRAFTS, notice=t("client.drafts.gone", lang))
+            return
+        with self._ui:
+            self.state.confirm_discard = None
+            if fix.kind is RecordKind.VISIT:
+                form = self._visit_form(fix.record, str(fix.record.get("customer_id") or ""))
+                form.draft = fix
+                self.state.visit = form
+                self._go(Screen.VISIT)
+            elif fix.kind is RecordKind.CUSTOMER:
+                self.state.prospect = self._customer_form(fix.record, fix.record_id, fix)
+                self._go(Screen.PROSPECT)
+            elif fix.kind is RecordKind.NOTE:
+                customer = self.service.store.get(RecordKind.CUSTOMER, str(fix.record.get("customer_id") or ""))
+                name = str((customer or {}).get("name") or t("client.conflicts.unknown_customer", lang))
+                self.state.note = NoteForm(text=str(fix.record.get("text") or ""), customer_name=name, draft=fix)
+                self._go(Screen.NOTE)
+            else:
+                self._show(Screen.DRAFTS, notice=t("client.drafts.cannot_fix", lang))
+
+    def _draft_values(self) -> tuple[DraftFix, dict[str, Any]] | None:
+        """The draft being fixed on the current screen and the form's values as fields (None: the form
+        has problems, now shown in it)."""
+        state, lang = self.state, self.state.lang
+        if state.screen is Screen.VISIT and state.visit.draft is not None:
+            fields = self._visit_fields()
+            return None if fields is None else (state.visit.draft, fields)
+        if state.screen is Screen.PROSPECT and state.prospect.draft is not None:
+            if not state.prospect.name.strip():
+                state.prospect.error = t("client.prospect.name_required", lang)
+                return None
+            return state.prospect.draft, customer_form_fields(state.prospect.values())
+        if state.screen is Screen.NOTE and state.note.draft is not None:
+            if not state.note.text.strip():
+                state.note.error = t("client.customer.note_empty", lang)
+                return None
+            return state.note.draft, {"text": state.note.text.strip()}
+        return None
+
+    def resend_draft(self) -> None:
+        """Send the fixed record again; its drafts go in the same durable step as the new op."""
+        with self._ui:
+            lang = self.state.lang
+            found = self._draft_values()
+            if found is None:
+                self.render()
+                return
+            fix, fields = found
+            try:
+                self.service.resend_draft(fix, fields)
+            except InvalidRecord as error:
+                message = t("client.visit.invalid", lang, problems=str(error))
+                if self.state.screen is Screen.VISIT:
+                    self.state.visit.errors = {problem.field: problem.problem for problem in error.errors}
+                    self.state.visit.message = message
+                elif self.state.screen is Screen.PROSPECT:
+                    self.state.prospect.error = message
+                else:
+                    self.state.note.error = message
+                self.render()
+                return
+            self.state.visit.draft = self.state.prospect.draft = self.state.note.draft = None
+            while self.state.history and self.state.history[-1][0] is not Screen.DRAFTS:
+                self.state.history.pop()
+            if self.state.history:
+                self.state.history.pop()
+            self._show(Screen.DRAFTS, notice=t("client.drafts.resent", lang))
+
+    def open_conflicts(self) -> None:
+        self._go(Screen.CONFLICTS)
 
 
 def make_main(core: ClientCore) -> Callable[[ft.Page], None]:

@@ -20,9 +20,21 @@ from typing import Any, Protocol
 
 import httpx
 
+from client import reminders
 from client.store import LocalStore
-from shared.enums import CustomerKind, CustomerStatus, Importance, RecordKind, VisitType
+from shared.enums import (
+    ComplaintCategory,
+    ComplaintStatus,
+    CustomerKind,
+    CustomerStatus,
+    Importance,
+    RecordKind,
+    Severity,
+    VisitType,
+)
 from shared.ids import new_id
+from shared.rates import visit_ordered
+from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +112,32 @@ class TodayRoute:
         return sum(stop.status is StopStatus.ORDERED for stop in self.stops)
 
 
+class ConflictSide(StrEnum):
+    """Whose edit a conflict concerns, as this phone sees it."""
+
+    MINE_LOST = "mine_lost"  # this rep's change was replaced by a concurrent one
+    MINE_KEPT = "mine_kept"  # this phone's change replaced a concurrent one (the other value is kept)
+    OTHERS = "others"  # two edits by others
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    """A conflict record the server kept (kind "conflict"), with what the rep's screens need to show it."""
+
+    conflict: dict[str, Any]  # field, kept_value, lost_value, created_at, reviewed...
+    customer_id: str
+    customer_name: str | None  # None: the customer is not on this phone
+    side: ConflictSide
+
+    @property
+    def field_name(self) -> str:
+        return str(self.conflict.get("field") or "")
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.conflict.get("reviewed"))
+
+
 @dataclass(frozen=True)
 class CustomerCard:
     customer: dict[str, Any]
@@ -107,6 +145,152 @@ class CustomerCard:
     notes: list[dict[str, Any]]  # newest first
     on_plan_today: bool
     open_visit: dict[str, Any] | None  # today's visit checked in and not checked out
+    conflicts: list[ConflictItem] = field(default_factory=list)  # newest first
+    key_persons: list[dict[str, Any]] = field(default_factory=list)  # by name
+    complaints: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    orders: list[dict[str, Any]] = field(default_factory=list)  # purchase record, newest first
+    competitor_reports: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)  # the catalogue by id (order lines' names)
+    as_of: dt.datetime | None = None  # when the card was read: the complaints' response timers count from it
+
+
+@dataclass(frozen=True)
+class VisitRecords:
+    """What was recorded on one visit besides the visit itself, oldest first."""
+
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    competitor_reports: list[dict[str, Any]] = field(default_factory=list)
+    complaints: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def order_total(self) -> float:
+        return round(sum(float(order.get("amount") or 0) for order in self.orders), 2)
+
+
+class FormProblems(ValueError):
+    """A form's values cannot make a record: translation keys by field (e.g. "quantity.0"); nothing stored."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{name}: {key}" for name, key in problems.items()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    """One line of the order form as typed: text until the order is taken."""
+
+    product_id: str
+    quantity: str = ""
+    unit_price: str = ""
+
+
+def parse_number(text: str) -> float | int | None:
+    """A number typed on a phone ("12", "12.5", "1,200", "１２"), or None if it is not one."""
+    cleaned = text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def order_lines_from_form(rows: list[OrderLineInput]) -> list[dict[str, Any]]:
+    """The order form's rows as order lines (shared.records.order_lines); raises FormProblems, keyed
+    "quantity.{i}" / "unit_price.{i}" / "lines", with translation keys."""
+    problems: dict[str, str] = {}
+    if not rows:
+        raise FormProblems({"lines": "client.order.no_lines"})
+    lines = []
+    for index, row in enumerate(rows):
+        quantity, price = parse_number(row.quantity), parse_number(row.unit_price)
+        if quantity is None:
+            problems[f"quantity.{index}"] = "client.order.bad_quantity"
+        elif not 0 < quantity <= MAX_QUANTITY:
+            problems[f"quantity.{index}"] = "client.order.quantity_range"
+        if price is None:
+            problems[f"unit_price.{index}"] = "client.order.bad_price"
+        elif not 0 <= price <= MAX_UNIT_PRICE:
+            problems[f"unit_price.{index}"] = "client.order.price_range"
+        lines.append({"product_id": row.product_id, "quantity": quantity, "unit_price": price})
+    if len({row.product_id for row in rows}) != len(rows):
+        problems["lines"] = "client.order.duplicate_product"
+    if problems:
+        raise FormProblems(problems)
+    return lines
+
+
+def order_amount(rows: list[OrderLineInput]) -> float | None:
+    """The amount the form's rows come to, as the server checks it (shared.records.order_total); None
+    while a row has no valid number yet."""
+    try:
+        return float(order_total(order_lines_from_form(rows)))
+    except FormProblems:
+        return None
+
+
+def optional_price(text: str) -> float | int | None:
+    """An optional price field: None when empty; raises FormProblems when it is not a price."""
+    if not text.strip():
+        return None
+    price = parse_number(text)
+    if price is None or not 0 <= price <= MAX_UNIT_PRICE:
+        raise FormProblems({"price": "client.order.bad_price"})
+    return price
+
+
+# The key person form's fields (the rest of a key person is the server's).
+KEY_PERSON_FORM_FIELDS = ("name", "role", "phone", "birthday", "hobbies", "family_notes", "attitude")
+
+
+def key_person_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The key person form as record fields: trimmed, an empty optional field as None, the birthday checked
+    (raises FormProblems with translation keys)."""
+    fields: dict[str, Any] = {}
+    for name in KEY_PERSON_FORM_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        text = value.strip() if isinstance(value, str) else value
+        fields[name] = text or None
+    problems = {}
+    if not fields.get("name"):
+        problems["name"] = "client.key_person.name_required"
+    if not fields.get("role"):
+        problems["role"] = "client.key_person.role_required"
+    birthday = fields.get("birthday")
+    if birthday:
+        try:
+            fields["birthday"] = dt.date.fromisoformat(str(birthday)).isoformat()
+        except ValueError:
+            problems["birthday"] = "client.key_person.bad_birthday"
+    if problems:
+        raise FormProblems(problems)
+    return fields
+
+
+# The customer fields a rep edits on the phone (the customer form); the rest is the server's or a supervisor's.
+CUSTOMER_FORM_FIELDS = ("name", "kind", "address", "phone", "contact_person")
+
+
+@dataclass(frozen=True)
+class DraftFix:
+    """A record's refused ops (drafts) opened to be fixed and sent again.
+
+    `record` is the record as the rep last wrote it: the local record with the drafts' fields on top
+    (a pull may have put the server's values back into the local record). `fields` are the fields the
+    drafts wrote: the new op carries them all, with the rep's fixes, so it creates the record if the
+    server never stored it.
+    """
+
+    kind: RecordKind
+    record_id: str
+    seqs: tuple[int, ...]  # every draft of this record, oldest first: the new op replaces them all
+    record: dict[str, Any]
+    fields: frozenset[str]
+    code: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -174,6 +358,18 @@ def locate(provider: LocationProvider | None, timeout: float = LOCATE_TIMEOUT) -
         logger.info("ignored an unusable location: %r", found)
     logger.debug("located in %.2f s", time.monotonic() - started)
     return location
+
+
+def customer_form_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The customer form's values as record fields: trimmed text, an empty optional field as None."""
+    fields: dict[str, Any] = {}
+    for name in CUSTOMER_FORM_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        text = value.strip() if isinstance(value, str) else value
+        fields[name] = text if text or name in ("name", "kind") else None
+    return fields
 
 
 def visit_duration_minutes(visit: dict[str, Any]) -> int | None:
@@ -268,7 +464,13 @@ class AppService:
 
         def stop(customer_id: str) -> Stop:
             visits = visits_by_customer.get(customer_id, [])
-            if any(visit.get("ordered") for visit in visits):
+            # Ordered: ticked on the visit, or an order taken on it (shared.rates.visit_ordered).
+            ordered_visits = {
+                str(order.get("visit_id")) for order in self.store.find(RecordKind.ORDER, customer_id=customer_id)
+            }
+            if any(
+                visit_ordered(bool(visit.get("ordered")), int(str(visit["id"]) in ordered_visits)) for visit in visits
+            ):
                 status = StopStatus.ORDERED
             elif visits:
                 status = StopStatus.VISITED
@@ -320,7 +522,89 @@ class AppService:
             key=lambda note: parse_moment(note.get("created_at")) or EPOCH,
             reverse=True,
         )
-        return CustomerCard(customer, visits, notes, self.on_plan_today(customer_id), self.open_visit(customer_id))
+        return CustomerCard(
+            customer,
+            visits,
+            notes,
+            self.on_plan_today(customer_id),
+            self.open_visit(customer_id),
+            self.conflicts(customer_id),
+            key_persons=sorted(
+                self.store.find(RecordKind.KEY_PERSON, customer_id=customer_id),
+                key=lambda person: str(person.get("name") or ""),
+            ),
+            complaints=self._newest(RecordKind.COMPLAINT, customer_id, "received_at"),
+            orders=self._newest(RecordKind.ORDER, customer_id, "ordered_at"),
+            competitor_reports=self._newest(RecordKind.COMPETITOR_REPORT, customer_id, "observed_at"),
+            products={str(product["id"]): product for product in self.store.all(RecordKind.PRODUCT)},
+            as_of=self.clock(),
+        )
+
+    def _newest(self, kind: RecordKind, customer_id: str, moment_field: str) -> list[dict[str, Any]]:
+        """A customer's records of `kind` (through the store's per-customer index), newest first."""
+        return sorted(
+            self.store.find(kind, customer_id=customer_id),
+            key=lambda record: parse_moment(record.get(moment_field)) or EPOCH,
+            reverse=True,
+        )
+
+    # ---- key persons ------------------------------------------------------------------------
+
+    def save_key_person(
+        self, customer_id: str, values: dict[str, Any], person_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """Add a key person, or store the changed fields of one (None: nothing changed).
+        Raises FormProblems (nothing stored) or client.store.InvalidRecord."""
+        fields = key_person_fields(values)
+        if person_id is None:
+            fields = {name: value for name, value in fields.items() if value is not None}
+            return self._save(RecordKind.KEY_PERSON, new_id(), {"customer_id": customer_id, **fields})
+        person = self.store.get(RecordKind.KEY_PERSON, person_id) or {}
+        changed = {name: value for name, value in fields.items() if person.get(name) != value}
+        return self._save(RecordKind.KEY_PERSON, person_id, changed) if changed else None
+
+    # ---- care reminders ---------------------------------------------------------------------
+
+    def care_reminders(self) -> reminders.CareReminders:
+        """Birthdays in the coming week, customers overdue by their tier's cadence, follow-ups due: from
+        what is on the phone, offline."""
+        now = self.clock()
+        today = now.date()
+        latest: dict[str, tuple[dt.datetime, dict[str, Any]]] = {}
+        for visit in self.store.all(RecordKind.VISIT):
+            moment = parse_moment(visit.get("check_in_at"))
+            customer_id = str(visit.get("customer_id"))
+            if moment is not None and (customer_id not in latest or moment > latest[customer_id][0]):
+                latest[customer_id] = (moment, visit)
+        last_days = {customer_id: moment.astimezone(now.tzinfo).date() for customer_id, (moment, _) in latest.items()}
+        customers = self.store.all(RecordKind.CUSTOMER)
+        known = {str(customer["id"]) for customer in customers}
+        return reminders.CareReminders(
+            today,
+            birthdays=[
+                reminder
+                for reminder in reminders.upcoming_birthdays(self.store.all(RecordKind.KEY_PERSON), today)
+                if reminder.customer_id in known
+            ],
+            overdue=reminders.overdue_visits(customers, last_days, today),
+            follow_ups=[
+                item
+                for item in reminders.follow_ups(
+                    [visit for _, visit in latest.values()], self.store.all(RecordKind.COMPLAINT), now
+                )
+                if item.customer_id in known
+            ],
+            customer_names={str(customer["id"]): str(customer.get("name") or "") for customer in customers},
+        )
+
+    def update_customer(self, customer_id: str, values: dict[str, Any]) -> dict[str, Any] | None:
+        """Store the customer form's changes: only the fields whose value changed go into the op
+        (an unchanged field sent along could overwrite someone's concurrent edit). None: nothing changed."""
+        customer = self.store.get(RecordKind.CUSTOMER, customer_id) or {}
+        fields = {name: value for name, value in customer_form_fields(values).items() if customer.get(name) != value}
+        if not fields:
+            return None
+        return self._save(RecordKind.CUSTOMER, customer_id, fields)
 
     def search_customers(self, text: str = "") -> list[dict[str, Any]]:
         needle = text.strip().lower()
@@ -360,15 +644,25 @@ class AppService:
         return self.store.get(RecordKind.VISIT, visit_id)
 
     def open_visit(self, customer_id: str) -> dict[str, Any] | None:
-        """Today's visit to the customer that is checked in and not checked out, if any."""
-        today = self.clock().date()
-        for visit in reversed(self.visits_on(today)):
-            if visit.get("customer_id") == customer_id and not visit.get("check_out_at"):
-                return visit
-        return None
+        """Today's visit to the customer that is checked in and not checked out, if any (the latest)."""
+        now = self.clock()
+        open_today = []
+        for visit in self.store.find(RecordKind.VISIT, customer_id=customer_id):  # the store's index
+            moment = parse_moment(visit.get("check_in_at"))
+            if (
+                moment is not None
+                and moment.astimezone(now.tzinfo).date() == now.date()
+                and not visit.get("check_out_at")
+            ):
+                open_today.append((moment, visit))
+        return max(open_today, key=lambda pair: pair[0])[1] if open_today else None
 
     def default_visit_type(self, customer_id: str) -> VisitType:
-        """初次拜访 for a customer never visited, 二次拜访 after one visit, else 日访."""
+        """初次拜访 for a customer never visited, 二次拜访 after one visit, else 日访.
+
+        Counted through the store's per-customer index: a check-in costs what this customer's visits
+        cost, not a scan of every visit on the phone (issue #6).
+        """
         count = len(self.store.find(RecordKind.VISIT, customer_id=customer_id))
         return VisitType.FIRST if count == 0 else VisitType.SECOND if count == 1 else VisitType.DAY
 
@@ -402,16 +696,204 @@ class AppService:
             fields["check_out_lat"], fields["check_out_lng"] = location.lat, location.lng
         return self._save(RecordKind.VISIT, visit_id, fields)
 
+    # ---- on a visit: orders, competitor reports, complaints ----------------------------------
+
+    def products(self) -> list[dict[str, Any]]:
+        """The catalogue's products on offer (active), by name and spec."""
+        return sorted(
+            (product for product in self.store.all(RecordKind.PRODUCT) if product.get("active", True)),
+            key=lambda product: (str(product.get("name") or ""), str(product.get("spec") or "")),
+        )
+
+    def visit_records(self, visit_id: str) -> VisitRecords:
+        visit = self.visit(visit_id)
+        if visit is None:
+            return VisitRecords()
+        customer_id = str(visit.get("customer_id"))
+
+        def of_visit(kind: RecordKind, moment_field: str) -> list[dict[str, Any]]:
+            found = self.store.find(kind, customer_id=customer_id, visit_id=visit_id)
+            return sorted(found, key=lambda record: parse_moment(record.get(moment_field)) or EPOCH)
+
+        return VisitRecords(
+            of_visit(RecordKind.ORDER, "ordered_at"),
+            of_visit(RecordKind.COMPETITOR_REPORT, "observed_at"),
+            of_visit(RecordKind.COMPLAINT, "received_at"),
+        )
+
+    def _visit_or_fail(self, visit_id: str) -> dict[str, Any]:
+        visit = self.visit(visit_id)
+        if visit is None:
+            raise FormProblems({"visit": "client.order.no_visit"})
+        return visit
+
+    def take_order(self, visit_id: str, rows: list[OrderLineInput], notes: str = "") -> dict[str, Any]:
+        """Take an order on the visit: one durable save of the order record.
+
+        The amount is the lines' total computed as the server checks it (shared.records.order_total and
+        amount_matches); the server refuses any other figure. Raises FormProblems (nothing stored).
+        """
+        visit = self._visit_or_fail(visit_id)
+        lines = order_lines_from_form(rows)
+        amount = float(order_total(lines))
+        assert amount_matches(amount, lines)
+        fields: dict[str, Any] = {
+            "customer_id": visit["customer_id"],
+            "visit_id": visit_id,
+            "lines": lines,
+            "amount": amount,
+            "ordered_at": iso(self.clock()),
+        }
+        if notes.strip():
+            fields["notes"] = notes.strip()
+        return self._save(RecordKind.ORDER, new_id(), fields)
+
+    def record_competitor_report(
+        self, visit_id: str, brand: str, product: str, price: str = "", promotion: str = ""
+    ) -> dict[str, Any]:
+        """竞品信息 seen on the visit. Raises FormProblems (nothing stored)."""
+        visit = self._visit_or_fail(visit_id)
+        problems = {}
+        if not brand.strip():
+            problems["brand"] = "client.competitor.brand_required"
+        if not product.strip():
+            problems["product"] = "client.competitor.product_required"
+        try:
+            price_value = optional_price(price)
+        except FormProblems as error:
+            problems.update(error.problems)
+            price_value = None
+        if problems:
+            raise FormProblems(problems)
+        fields: dict[str, Any] = {
+            "customer_id": visit["customer_id"],
+            "visit_id": visit_id,
+            "brand": brand.strip(),
+            "product": product.strip(),
+            "observed_at": iso(self.clock()),
+        }
+        if price_value is not None:
+            fields["price"] = price_value
+        if promotion.strip():
+            fields["promotion"] = promotion.strip()
+        return self._save(RecordKind.COMPETITOR_REPORT, new_id(), fields)
+
+    def record_complaint(self, visit_id: str, category: str, severity: str, description: str) -> dict[str, Any]:
+        """A complaint received on the visit (status 受理). Raises FormProblems (nothing stored)."""
+        visit = self._visit_or_fail(visit_id)
+        problems = {}
+        if category not in {member.value for member in ComplaintCategory}:
+            problems["category"] = "client.complaint.category_required"
+        if severity not in {member.value for member in Severity}:
+            problems["severity"] = "client.complaint.severity_required"
+        if not description.strip():
+            problems["description"] = "client.complaint.description_required"
+        if problems:
+            raise FormProblems(problems)
+        fields = {
+            "customer_id": visit["customer_id"],
+            "visit_id": visit_id,
+            "category": category,
+            "severity": severity,
+            "description": description.strip(),
+            "status": ComplaintStatus.RECEIVED.value,
+            "received_at": iso(self.clock()),
+        }
+        return self._save(RecordKind.COMPLAINT, new_id(), fields)
+
     # ---- sync-related -----------------------------------------------------------------------
 
     def pending_count(self) -> int:
         return self.store.pending_count()
 
     def rejected_ops(self) -> list[dict[str, Any]]:
-        return self.store.rejected_ops()
+        """The drafts, oldest first, each with `customer_name`: whom the refused write was about."""
+        drafts = []
+        for draft in self.store.rejected_ops():
+            op = draft["op"]
+            customer_id = (
+                op["record_id"] if op["kind"] == RecordKind.CUSTOMER.value else op["fields"].get("customer_id")
+            )
+            if customer_id is None and op["kind"] not in (RecordKind.CUSTOMER.value, RecordKind.ROUTE_PLAN.value):
+                record = self.store.get(RecordKind(op["kind"]), op["record_id"]) or {}
+                customer_id = record.get("customer_id")
+            customer = self.store.get(RecordKind.CUSTOMER, str(customer_id)) if customer_id else None
+            name = (customer or {}).get("name") or op["fields"].get("name")
+            drafts.append({**draft, "customer_name": str(name) if name else None})
+        return drafts
 
     def discard_rejected(self, seq: int) -> None:
         self.store.discard_rejected(seq)
+
+    def draft_fix(self, seq: int) -> DraftFix | None:
+        """The draft `seq` and every other draft of its record, ready to be fixed in the record's form."""
+        draft = self.store.rejected_op(seq)
+        if draft is None:
+            return None
+        op = draft["op"]
+        kind, record_id = RecordKind(op["kind"]), str(op["record_id"])
+        drafts = [
+            item
+            for item in self.store.rejected_ops()
+            if item["op"]["kind"] == kind.value
+            and item["op"]["record_id"] == record_id
+            and item["op"]["action"] == "put"
+        ]
+        if not drafts:  # a refused delete: nothing to fix in a form, only to discard
+            return None
+        record = dict(self.store.get(kind, record_id) or {})
+        written: set[str] = set()
+        for item in drafts:
+            record.update(item["op"]["fields"])
+            written.update(item["op"]["fields"])
+        record["id"] = record_id
+        return DraftFix(
+            kind=kind,
+            record_id=record_id,
+            seqs=tuple(int(item["op"]["seq"]) for item in drafts),
+            record=record,
+            fields=frozenset(written),
+            code=str(draft.get("code") or ""),
+            message=str(draft.get("message") or ""),
+        )
+
+    def resend_draft(self, fix: DraftFix, values: dict[str, Any]) -> dict[str, Any]:
+        """Send the fixed record again: one new op replaces the drafts, stored durably before they go.
+
+        The op carries the fields the drafts wrote (as fixed) and any other field the rep changed in
+        the form. Raises client.store.InvalidRecord if the fix is still not a valid record.
+        """
+        fields = {name: fix.record[name] for name in fix.fields if name in fix.record}
+        fields.update(
+            {name: value for name, value in values.items() if name in fix.fields or fix.record.get(name) != value}
+        )
+        record = self.store.resend_rejected(fix.seqs, fix.kind, fix.record_id, fields)
+        if self.on_saved is not None:
+            self.on_saved()
+        return record
+
+    def conflicts(self, customer_id: str | None = None) -> list[ConflictItem]:
+        """Conflicts on customers the server kept (all, or one customer's), newest first."""
+        user_id = (self.user or {}).get("id")
+        items = []
+        for conflict in self.store.conflicts(customer_id):
+            if conflict.get("kind", RecordKind.CUSTOMER.value) != RecordKind.CUSTOMER.value:
+                continue
+            record_id = str(conflict.get("record_id") or "")
+            customer = self.store.get(RecordKind.CUSTOMER, record_id)
+            if user_id is not None and conflict.get("lost_by_user_id") == user_id:
+                side = ConflictSide.MINE_LOST
+            elif conflict.get("lost_by_user_id") is None and conflict.get("device_id") == self.store.device_id:
+                side = ConflictSide.MINE_KEPT
+            else:
+                side = ConflictSide.OTHERS
+            name = str(customer.get("name")) if customer else None
+            items.append(ConflictItem(conflict, record_id, name, side))
+        return items
+
+    def open_conflict_count(self) -> int:
+        """Conflicts no supervisor has reviewed yet (the Today screen's badge)."""
+        return sum(not item.reviewed for item in self.conflicts())
 
     def _save(self, kind: RecordKind, record_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         record = self.store.save(kind, record_id, fields)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from client.services import CustomerCard, TodayRoute
+from client.reminders import CareReminders
+from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
 from client.sync_runner import SyncStatus
 from shared.enums import CustomerKind
 from shared.i18n import DEFAULT_LANGUAGE
@@ -24,6 +25,8 @@ class Screen(StrEnum):
     PROSPECT = "prospect"
     SEARCH = "search"
     DRAFTS = "drafts"
+    NOTE = "note"  # a refused note, fixed and sent again
+    CONFLICTS = "conflicts"
 
 
 @dataclass
@@ -39,6 +42,41 @@ class SignInForm:
 VISIT_TEXT_FIELDS = ("person_met", "purpose", "progress", "order_amount", "next_visit_date", "notes")
 
 
+class VisitPanel(StrEnum):
+    """The extra record a rep is writing on the visit screen (one at a time)."""
+
+    ORDER = "order"  # 下单
+    COMPETITOR = "competitor"  # 竞品信息
+    COMPLAINT = "complaint"  # 投诉
+
+
+@dataclass
+class OrderForm:
+    """下单: the picked catalogue products in the order they were picked, each with its typed quantity and
+    unit price (prefilled with the catalogue's price)."""
+
+    lines: list[OrderLineInput] = field(default_factory=list)
+    notes: str = ""
+
+    def picked(self) -> set[str]:
+        return {line.product_id for line in self.lines}
+
+
+@dataclass
+class CompetitorForm:
+    brand: str = ""
+    product: str = ""
+    price: str = ""
+    promotion: str = ""
+
+
+@dataclass
+class ComplaintForm:
+    category: str | None = None
+    severity: str | None = None
+    description: str = ""
+
+
 @dataclass
 class VisitForm:
     visit: dict[str, Any] | None = None  # the stored record once checked in
@@ -47,16 +85,58 @@ class VisitForm:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     message: str | None = None
+    draft: DraftFix | None = None  # fixing refused ops of this visit: saving sends it again
+    panel: VisitPanel | None = None
+    products: list[dict[str, Any]] = field(default_factory=list)  # the catalogue on offer, for the order form
+    order: OrderForm = field(default_factory=OrderForm)
+    competitor: CompetitorForm = field(default_factory=CompetitorForm)
+    complaint: ComplaintForm = field(default_factory=ComplaintForm)
+    panel_errors: dict[str, str] = field(default_factory=dict)  # the open panel's problems, by field
+    records: VisitRecords = field(default_factory=VisitRecords)  # orders, reports, complaints of this visit
+
+
+@dataclass
+class KeyPersonForm:
+    """A key person being added (`person_id` None) or edited on the customer card."""
+
+    open: bool = False
+    person_id: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class ProspectForm:
+    """The customer form: a new prospect, an edit of a customer (`customer_id`), or a refused customer
+    op being fixed (`draft`)."""
+
     name: str = ""
     kind: str = CustomerKind.CLINIC.value
     address: str = ""
     phone: str = ""
     contact_person: str = ""
     error: str | None = None
+    customer_id: str | None = None
+    draft: DraftFix | None = None
+
+    def values(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "address": self.address,
+            "phone": self.phone,
+            "contact_person": self.contact_person,
+        }
+
+
+@dataclass
+class NoteForm:
+    """A refused note being fixed and sent again."""
+
+    text: str = ""
+    customer_name: str = ""
+    error: str | None = None
+    draft: DraftFix | None = None
 
 
 @dataclass
@@ -76,5 +156,11 @@ class AppState:
     search_text: str = ""
     search_results: list[dict[str, Any]] = field(default_factory=list)
     drafts: list[dict[str, Any]] = field(default_factory=list)
+    confirm_discard: int | None = None  # the draft whose discarding waits for the rep's confirmation
+    note: NoteForm = field(default_factory=NoteForm)
+    conflicts: list[ConflictItem] = field(default_factory=list)
+    open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
+    care: CareReminders | None = None  # the Today screen's care reminders
+    key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
     notice: str | None = None  # a one-line confirmation under the sync bar, e.g. "已保存（待同步）"
     sync: SyncStatus = field(default_factory=SyncStatus)

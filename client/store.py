@@ -31,6 +31,17 @@ CLOCKS = "clocks"  # per record, the clock (shared.hlc) of each field's value as
 META = "meta"
 META_ID = "device"
 COMPACT_AFTER_LINES = 5_000
+# Fields looked up by value on a rep's taps, kept in an in-memory index so that a check-in (which counts
+# the customer's visits) and the customer card cost what that customer has, not what the phone holds.
+INDEXED_FIELDS = {
+    RecordKind.VISIT.value: "customer_id",
+    RecordKind.NOTE.value: "customer_id",
+    RecordKind.CONFLICT.value: "record_id",
+    RecordKind.KEY_PERSON.value: "customer_id",
+    RecordKind.COMPLAINT.value: "customer_id",
+    RecordKind.ORDER.value: "customer_id",
+    RecordKind.COMPETITOR_REPORT.value: "customer_id",
+}
 
 
 class InvalidRecord(ValueError):
@@ -49,10 +60,43 @@ class RecordDB(TinyDB):
     table_class = RecordTable
 
 
+class FieldIndex:
+    """Record ids by the value of one field of a table (ids in the order they were first indexed)."""
+
+    def __init__(self, field: str, docs: dict[str, dict[str, Any]]) -> None:
+        self.field = field
+        self._ids: dict[str, dict[str, None]] = {}
+        self._value_of: dict[str, str] = {}
+        for doc_id, doc in docs.items():
+            self.put(doc_id, doc)
+
+    def put(self, doc_id: str, doc: dict[str, Any]) -> None:
+        value = doc.get(self.field)
+        old = self._value_of.get(doc_id)
+        if old == value:
+            return
+        self.delete(doc_id)
+        if isinstance(value, str):
+            self._ids.setdefault(value, {})[doc_id] = None
+            self._value_of[doc_id] = value
+
+    def delete(self, doc_id: str) -> None:
+        old = self._value_of.pop(doc_id, None)
+        if old is not None:
+            ids = self._ids.get(old, {})
+            ids.pop(doc_id, None)
+            if not ids:
+                self._ids.pop(old, None)
+
+    def ids(self, value: object) -> list[str]:
+        return list(self._ids.get(value, {})) if isinstance(value, str) else []
+
+
 class LocalStore:
     def __init__(self, folder: str | Path) -> None:
         self._lock = threading.RLock()
         self._storage: JournalStorage | None = None
+        self._indexes: dict[str, FieldIndex] = {}  # built on first use, then kept up to date by `_commit`
         self._db = RecordDB(folder, storage=self._open_storage)
         if self.storage.journal_lines:
             self.storage.compact()
@@ -101,8 +145,27 @@ class LocalStore:
         return [dict(doc) for doc in self._table(kind.value).all()]
 
     def find(self, kind: RecordKind, /, **equals: Any) -> list[dict[str, Any]]:
-        """Records whose fields equal the given values, e.g. find(RecordKind.VISIT, customer_id=x)."""
-        return [dict(doc) for doc in self._table(kind.value).search(Query().fragment(equals))]
+        """Records whose fields equal the given values, e.g. find(RecordKind.VISIT, customer_id=x).
+
+        An indexed field (`INDEXED_FIELDS`) among them is looked up in its index: the cost is the
+        number of records with that value, not the size of the table.
+        """
+        field = INDEXED_FIELDS.get(kind.value)
+        if field is None or field not in equals:
+            return [dict(doc) for doc in self._table(kind.value).search(Query().fragment(equals))]
+        with self._lock:
+            docs = self.storage.read().get(kind.value, {})
+            candidates = [docs[doc_id] for doc_id in self._index(kind.value).ids(equals[field]) if doc_id in docs]
+        return [
+            dict(doc) for doc in candidates if all(name in doc and doc[name] == value for name, value in equals.items())
+        ]
+
+    def _index(self, table: str) -> FieldIndex:
+        index = self._indexes.get(table)
+        if index is None:
+            index = FieldIndex(INDEXED_FIELDS[table], self.storage.read().get(table, {}))
+            self._indexes[table] = index
+        return index
 
     def pending_count(self) -> int:
         return len(self.storage.read().get(OUTBOX, {}))
@@ -113,29 +176,54 @@ class LocalStore:
     def rejected_ops(self) -> list[dict[str, Any]]:
         return sorted(self.storage.read().get(REJECTED, {}).values(), key=lambda item: item["op"]["seq"])
 
+    def rejected_op(self, seq: int) -> dict[str, Any] | None:
+        draft = self.storage.read().get(REJECTED, {}).get(str(seq))
+        return dict(draft) if draft is not None else None
+
     # ---- writing ----------------------------------------------------------------------------
 
     def save(self, kind: RecordKind, record_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Store the record's new fields and the op that pushes them, durably, in one step."""
         with self._lock:
-            existing = self.get(kind, record_id)
-            errors = validate_fields(kind, fields, creating=existing is None)
-            if errors:
-                raise InvalidRecord(errors)
-            record = {**(existing or {}), **fields, "id": record_id}
-            known = self.field_clocks(record_id)
-            base = {name: known[name] for name in fields if name in known}
-            op, meta = self._new_op(kind, record_id, OpAction.PUT, fields, base)
-            clocks = {**known, **dict.fromkeys(fields, op.hlc)}
-            self._commit(
-                [
-                    ("put", kind.value, record_id, record),
-                    ("put", CLOCKS, record_id, clocks),
-                    ("put", OUTBOX, str(op.seq), op.as_dict()),
-                    ("put", META, META_ID, meta),
-                ]
-            )
+            record, changes = self._put_changes(kind, record_id, fields)
+            self._commit(changes)
             return record
+
+    def resend_rejected(
+        self, seqs: Iterable[int], kind: RecordKind, record_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The rep fixed refused ops: a new op with `fields` replaces the drafts `seqs`.
+
+        The record, the new op and the drafts' removal are one durable step: the drafts go only
+        together with the op that replaces them (an invalid fix raises InvalidRecord and keeps them).
+        """
+        with self._lock:
+            record, changes = self._put_changes(kind, record_id, fields)
+            drafts = self.storage.read().get(REJECTED, {})
+            changes += [("del", REJECTED, str(seq), None) for seq in seqs if str(seq) in drafts]
+            self._commit(changes)
+            return record
+
+    def _put_changes(
+        self, kind: RecordKind, record_id: str, fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Change]]:
+        """The record with `fields` and the changes that store it with its op (validated; not yet stored)."""
+        existing = self.get(kind, record_id)
+        errors = validate_fields(kind, fields, creating=existing is None)
+        if errors:
+            raise InvalidRecord(errors)
+        record = {**(existing or {}), **fields, "id": record_id}
+        known = self.field_clocks(record_id)
+        base = {name: known[name] for name in fields if name in known}
+        op, meta = self._new_op(kind, record_id, OpAction.PUT, fields, base)
+        clocks = {**known, **dict.fromkeys(fields, op.hlc)}
+        changes: list[Change] = [
+            ("put", kind.value, record_id, record),
+            ("put", CLOCKS, record_id, clocks),
+            ("put", OUTBOX, str(op.seq), op.as_dict()),
+            ("put", META, META_ID, meta),
+        ]
+        return record, changes
 
     def delete(self, kind: RecordKind, record_id: str) -> None:
         with self._lock:
@@ -183,9 +271,17 @@ class LocalStore:
         return op, {**self._meta(), "next_seq": seq + 1, "hlc": str(clock)}
 
     def _commit(self, changes: list[Change]) -> None:
-        self.storage.commit(changes)
-        for name in {change[1] for change in changes}:
-            self._table(name).clear_cache()
+        with self._lock:
+            self.storage.commit(changes)
+            for action, table, doc_id, doc in changes:
+                index = self._indexes.get(table)
+                if index is not None:
+                    if action == "put" and doc is not None:
+                        index.put(doc_id, doc)
+                    else:
+                        index.delete(doc_id)
+            for name in {change[1] for change in changes}:
+                self._table(name).clear_cache()
 
     # ---- what the sync engine needs (sync.engine.SyncStore) ----------------------------------
 
@@ -288,9 +384,12 @@ class LocalStore:
                 fields.setdefault(op["record_id"], {}).update(op["fields"])
         return fields, deleting
 
-    def conflicts(self) -> list[dict[str, Any]]:
-        """Concurrent edits the server resolved, newest first (kept and lost values)."""
-        return sorted(self.all(RecordKind.CONFLICT), key=lambda item: str(item.get("created_at")), reverse=True)
+    def conflicts(self, record_id: str | None = None) -> list[dict[str, Any]]:
+        """Concurrent edits the server resolved (of one record if given), newest first (kept and lost values)."""
+        found = (
+            self.all(RecordKind.CONFLICT) if record_id is None else self.find(RecordKind.CONFLICT, record_id=record_id)
+        )
+        return sorted(found, key=lambda item: str(item.get("created_at")), reverse=True)
 
     def maybe_compact(self) -> bool:
         """Fold a long journal into the snapshot; the sync runner calls it when idle."""

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from sync.engine import SyncEngine, SyncReport, SyncStore
+from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, Refused, Unreachable
 from sync.http import HttpSyncApi
 
@@ -54,6 +54,7 @@ class SyncStatus:
     auth_required: bool = False
     client_too_old: bool = False
     data_version: int = 0  # grows when a sync changed local records: screens showing them re-read
+    progress: SyncProgress | None = None  # how far the running sync has come (None when none runs)
 
 
 def backoff_delay(failures: int, base: float, cap: float, rand: float) -> float:
@@ -126,6 +127,8 @@ class SyncRunner:
                 self._listeners.remove(listener)
 
     def _set_status(self, **changes: object) -> None:
+        if changes.get("syncing") is not None:  # a sync starts or ends: its progress is not this one's
+            changes.setdefault("progress", None)
         with self._state_lock:
             pending, rejected = self._counts()
             self._status = replace(self._status, pending=pending, rejected=rejected, **changes)  # type: ignore[arg-type]
@@ -138,6 +141,11 @@ class SyncRunner:
 
     def refresh_counts(self) -> None:
         self._set_status()
+
+    def report_progress(self, progress: SyncProgress) -> None:
+        """From the engine, during a sync (on the runner's thread): what the sync bar shows meanwhile."""
+        if self._status.syncing:
+            self._set_status(progress=progress)
 
     # ---- triggers ---------------------------------------------------------------------------
 
@@ -289,8 +297,16 @@ class SyncRunner:
 class HttpSyncSession:
     """One sync over HTTP with the credentials of the moment (a new sign-in changes the token)."""
 
-    def __init__(self, store: SyncStore, server_url: str, token: str | None, transport: object = None) -> None:
+    def __init__(
+        self,
+        store: SyncStore,
+        server_url: str,
+        token: str | None,
+        transport: object = None,
+        on_progress: ProgressListener | None = None,
+    ) -> None:
         self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
+        self.on_progress = on_progress
 
     def run(self) -> SyncReport:
         if not self.token:
@@ -299,18 +315,22 @@ class HttpSyncSession:
             raise Unreachable("no server address")
         api = HttpSyncApi(self.server_url, self.token, transport=self.transport)  # type: ignore[arg-type]
         try:
-            return SyncEngine(self.store, push=api.push, pull=api.pull).run()
+            return SyncEngine(self.store, push=api.push, pull=api.pull, on_progress=self.on_progress).run()
         finally:
             api.close()
 
 
 def http_engine_factory(
-    store: SyncStore, credentials: Callable[[], tuple[str, str | None]], transport: object = None
+    store: SyncStore,
+    credentials: Callable[[], tuple[str, str | None]],
+    transport: object = None,
+    on_progress: ProgressListener | None = None,
 ) -> EngineFactory:
-    """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt."""
+    """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt;
+    `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`)."""
 
     def make() -> RunsSync:
         server_url, token = credentials()
-        return HttpSyncSession(store, server_url, token, transport)
+        return HttpSyncSession(store, server_url, token, transport, on_progress)
 
     return make

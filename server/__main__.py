@@ -1,4 +1,7 @@
-"""Command line: `python -m server serve|seed-demo|create-user|init-db` (settings from the environment)."""
+"""Command line: `python -m server serve|seed-demo|create-user|init-db|backup|restore|nginx-config`.
+
+Settings come from the environment (server/settings.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from server.settings import Settings
 from shared.enums import Role
@@ -32,22 +36,63 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--territory")
     user.add_argument("--display-name")
 
+    backup = commands.add_parser("backup", help="copy the database to a file (pg_dump, or SQLite's backup API)")
+    backup.add_argument("output", type=Path)
+    restore = commands.add_parser("restore", help="load a backup into an empty database, then migrate it")
+    restore.add_argument("dump", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace what the database holds")
+
+    nginx = commands.add_parser("nginx-config", help="print an nginx config: TLS in front of several processes")
+    nginx.add_argument("--upstream", action="append", required=True, help="host:port of a server process")
+    nginx.add_argument("--listen", default="443", help="TLS address or port (default 443)")
+    nginx.add_argument("--http-listen", default="80", help="plain-HTTP address or port that redirects to TLS")
+    nginx.add_argument("--server-name", default="_")
+    nginx.add_argument("--certificate", required=True)
+    nginx.add_argument("--certificate-key", required=True)
+    nginx.add_argument("--prefix", default="/var/lib/nginx", help="folder for nginx's pid, logs and temp files")
+
     commands.add_parser("init-db", help="create the tables or bring them up to date (alembic upgrade head)")
 
     args = parser.parse_args(argv)
+    if args.command == "nginx-config":
+        from server.deploy import nginx_config
+
+        print(nginx_config(**{key: value for key, value in vars(args).items() if key != "command"}), end="")
+        return 0
     settings = Settings.from_env()
+    if args.command in {"backup", "restore"}:
+        from server.backup import BackupError, backup_database, restore_database
+
+        try:
+            if args.command == "backup":
+                print(f"backup written: {backup_database(settings.database_url, args.output)}")
+            else:
+                restore_database(settings.database_url, args.dump, force=args.force)
+                print(f"restored {args.dump}; schema at the newest migration")
+        except BackupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
 
     if args.command == "serve":
         import uvicorn
 
+        from server.observability import uvicorn_log_config
+
+        log_config = uvicorn_log_config(settings.log_format)
         if args.workers > 1:
             uvicorn.run(
-                "server.app:create_app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers
+                "server.app:create_app_from_env",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                log_config=log_config,
             )
         else:
             from server.app import create_app
 
-            uvicorn.run(create_app(settings), host=args.host, port=args.port)
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=log_config)
         return 0
 
     from server.db import make_engine, migrate_database, write_session

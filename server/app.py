@@ -3,36 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, InternalServerException
+from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 from sqlalchemy.engine import Engine
 
 from server.auth import make_jwt_auth
 from server.db import database_ok, make_engine, migrate_database
+from server.domains.development.controller import CustomerDevelopmentController
+from server.domains.development.service import lifecycle_job, tiers_job
+from server.domains.orders.controller import OrderController
+from server.domains.products.controller import ProductController
 from server.domains.sync.controller import SyncController
 from server.domains.sync.tombstones import expire_tombstones
 from server.domains.users.controller import AuthController
 from server.errors import DomainError, handle_error
 from server.jobs import Job, JobRunner
+from server.observability import JsonLogFormatter, MetricsController, metrics_config
 from server.settings import Settings
 from server.web.controllers import WEB_CONTROLLERS
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 WEB_ASSETS = ROOT / "assets" / "web"
+logger = logging.getLogger("server.errors")
 
 
-@get("/health", sync_to_thread=True, tags=["health"])
+@get(
+    "/health",
+    sync_to_thread=True,
+    tags=["health"],
+    security=[{}],  # open to the balancer, no token
+    responses={503: ResponseSpec(data_container=dict[str, str], description="the database is unreachable")},
+)
 def health(state: State) -> Response[dict[str, str]]:
     ok = database_ok(state.engine)
     return Response(
@@ -64,7 +80,24 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
                 headers[name] = value
 
 
-SCHEDULED_JOBS = [Job("expire_tombstones", dt.timedelta(hours=24), expire_tombstones)]
+def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: its traceback goes to the log; the caller gets our error format without the exception's text."""
+    if isinstance(exc, HTTPException | DomainError):  # a 500 raised on purpose
+        return handle_error(request, exc)
+    logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return handle_error(request, InternalServerException("unexpected server error; it has been logged"))
+
+
+# Any body larger is refused with 413 too_large before it is read whole; the push allows 2 MiB (its own limit),
+# a supervisor's route plan form of 1,000 customers is about 50 KiB.
+MAX_BODY_BYTES = 256 * 1024
+
+SCHEDULED_JOBS = [
+    Job("expire_tombstones", dt.timedelta(hours=24), expire_tombstones),
+    # Lifecycle first: time alone makes customers dormant, then lost. Tiers from the last year's orders.
+    Job("customer_lifecycle", dt.timedelta(hours=24), lifecycle_job),
+    Job("value_tiers", dt.timedelta(hours=24), tiers_job),
+]
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
@@ -83,12 +116,23 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             jobs.stop()
         engine.dispose()
 
-    handlers: dict[Any, Any] = {DomainError: handle_error, HTTPException: handle_error}
+    handlers: dict[Any, Any] = {
+        DomainError: handle_error,
+        HTTPException: handle_error,
+        HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected_error,
+    }
+    logging_config = LoggingConfig(configure_root_logger=False)
+    if settings.log_format == "json":
+        logging_config = LoggingConfig(configure_root_logger=False, formatters={"standard": {"()": JsonLogFormatter}})
     return Litestar(
         route_handlers=[
             health,
+            MetricsController,
             AuthController,
             SyncController,
+            ProductController,
+            OrderController,
+            CustomerDevelopmentController,
             *WEB_CONTROLLERS,
             create_static_files_router(path="/static", directories=[WEB_ASSETS], include_in_schema=False),
         ],
@@ -106,6 +150,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         ),
         openapi_config=OpenAPIConfig(title="RouteCRM", version="0.1.0", path="/schema"),
         before_send=[add_security_headers],
+        middleware=[metrics_config().middleware],
+        logging_config=logging_config,
+        request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
 

@@ -22,8 +22,17 @@ from server.settings import Settings
 
 TOKEN_COOKIE = "token"
 
-# Paths anyone may open: sign-in, health, API docs, static files.
-PUBLIC_PATHS = [r"^/api/auth/login$", r"^/health$", r"^/schema", r"^/static/", r"^/login$", r"^/favicon\.ico$"]
+# Paths anyone may open: sign-in, health, metrics (the proxy keeps /metrics to the internal network), API docs,
+# static files.
+PUBLIC_PATHS = [
+    r"^/api/auth/login$",
+    r"^/health$",
+    r"^/metrics$",
+    r"^/schema",
+    r"^/static/",
+    r"^/login$",
+    r"^/favicon\.ico$",
+]
 
 
 class RouteCrmAuthMiddleware(JWTCookieAuthenticationMiddleware):

@@ -5,8 +5,10 @@ Dialect-neutral SQL through SQLModel/SQLAlchemy; SQLite for one machine, Postgre
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +27,29 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision create_all made before there were migrations: such a database is stamped with it, then upgraded.
 INITIAL_REVISION = "0001"
 WRITE_OPTION = "routecrm_write"
+# Connections per process: anyio runs up to 40 request threads; a thread should not wait for a connection.
+POOL_SIZE, POOL_OVERFLOW = 20, 20
+# SQLite has one writer at a time. Writers of one process queue on a lock of their own rather than in
+# SQLite's busy handler, which sleeps up to 100 ms between tries while holding a pooled connection.
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(database_url, echo=echo, pool_pre_ping=True)
+        return create_engine(
+            database_url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            database_url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
+        _SQLITE_WRITERS[engine] = threading.Lock()
     else:
         from sqlalchemy.pool import StaticPool
 
@@ -132,7 +148,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
     It takes the write lock first (BEGIN IMMEDIATE on SQLite, the change-log advisory lock on PostgreSQL),
     so everything it reads stays true until it commits, and change numbers become visible in order.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    writers = _SQLITE_WRITERS.get(engine)
+    with writers if writers is not None else nullcontext(), Session(engine, expire_on_commit=False) as session:
         connection = session.connection(execution_options={WRITE_OPTION: True})
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGELOG_LOCK_KEY})

@@ -9,24 +9,38 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from server.clock import today
 from server.db import create_tables, write_session
+from server.domains.access import RECORD_CACHE, preload
+from server.domains.competitors.service import put_competitor_report
 from server.domains.complaints.service import put_complaint
+from server.domains.customers.models import Customer
 from server.domains.customers.service import put_customer
+from server.domains.development.service import (
+    lifecycle_rules,
+    recompute_tiers,
+    refresh_all_lifecycles,
+    set_credit_rating,
+    tier_rules,
+)
 from server.domains.key_persons.service import put_key_person
 from server.domains.notes.service import put_note
+from server.domains.orders.service import put_order
+from server.domains.products.models import Product
+from server.domains.products.service import put_product
 from server.domains.routes.service import set_route_plan
 from server.domains.users.models import Actor
 from server.domains.users.service import count_users, create_user
-from server.domains.visits.service import put_visit
+from server.domains.visits.service import put_visit, visit_flag_rules
 from server.settings import Settings
-from shared.enums import Attitude, CustomerKind, CustomerStatus, Importance, Role, ValueTier, VisitType
+from shared.enums import Attitude, CreditRating, CustomerKind, CustomerStatus, Importance, Role, VisitType
 from shared.ids import new_id
+from shared.records import order_total
 
 DEMO_PASSWORD = "demo1234"
 SEED = 20261126
@@ -251,6 +265,7 @@ def _seed(session: Session, settings: Settings) -> str:
         for username, name, territory in REPS
     }
     now_day = today(settings.tz)
+    world = DemoWorld(random.Random(SEED + 4), _seed_products(session, supervisor))
     customers: dict[str, list[str]] = {}
     for territory, townships in TERRITORIES.items():
         rep = reps[territory]
@@ -259,23 +274,23 @@ def _seed(session: Session, settings: Settings) -> str:
             for fields in _customers_of(township, rng):
                 created = now_day - dt.timedelta(days=rng.randint(30, 720))
                 fields["created_at"] = _at(created, 9 * 60 + rng.randint(0, 480), settings)
+                rng.choices("ABC", weights=[20, 30, 50])  # keeps the rest of the county as it was before tiers
+                fields["status"] = CustomerStatus.PROSPECT.value  # orders move customers along (lifecycle)
                 customer = put_customer(
                     session,
                     supervisor,
                     new_id(),
                     fields,
-                    server_fields={
-                        "territory": territory,
-                        "owner_rep_id": rep.id,
-                        "tier": rng.choices([t.value for t in ValueTier], weights=[20, 30, 50])[0],
-                    },
+                    server_fields={"territory": territory, "owner_rep_id": rep.id},
                 )
                 ids.append(customer.id)
+                world.places[customer.id] = (customer.lat or COUNTY_SEAT[0], customer.lng or COUNTY_SEAT[1])
+                world.kinds[customer.id] = customer.kind
         customers[territory] = ids
 
     monday = now_day - dt.timedelta(days=now_day.weekday())
     days = [monday - dt.timedelta(days=7) + dt.timedelta(days=offset) for offset in range(14)]  # last week + this
-    visit_count = 0
+    visit_count = _seed_order_history(session, world, reps, customers, days[0], settings)
     for territory, rep in reps.items():
         pool = customers[territory]
         for day in days:
@@ -294,7 +309,7 @@ def _seed(session: Session, settings: Settings) -> str:
                 finished = not (day == now_day and index == len(sequence) - 1)
                 ordered = rng.random() < (0.55 if on_route else 0.35)
                 fields = _visit_fields(rng, customer_id, day, start, settings, finished=finished, ordered=ordered)
-                put_visit(session, rep, new_id(), fields, tz=settings.tz, device_id=f"demo-{rep.username}")
+                _record_visit(session, world, rep, customer_id, fields, settings)
                 visit_count += 1
                 start += rng.randint(35, 70)
 
@@ -335,11 +350,16 @@ def _seed(session: Session, settings: Settings) -> str:
             note_count += 1
     person_count = _seed_key_persons(session, rng, reps, customers, now_day)
     complaint_count = _seed_complaints(session, rng, reps, supervisor, customers, now_day, settings)
+    refresh_all_lifecycles(session, now_day, lifecycle_rules(settings))
+    tiers = recompute_tiers(session, now_day, tier_rules(settings))
+    rated = _seed_credit_ratings(session, world, supervisor, customers)
     total_customers = sum(len(ids) for ids in customers.values()) + len(reps)
     return (
         f"{COUNTY}: 1 supervisor ({SUPERVISOR[0]}), {len(reps)} reps ({', '.join(u for u, _, _ in REPS)}), "
         f"{total_customers} customers, {len(days) * len(reps)} route plans, {visit_count} visits, {note_count} notes, "
-        f"{person_count} key persons, {complaint_count} complaints"
+        f"{person_count} key persons, {complaint_count} complaints, {len(world.products)} products, "
+        f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings; "
+        f"tiers A/B/C {tiers.counts['A']}/{tiers.counts['B']}/{tiers.counts['C']}"
     )
 
 
@@ -416,3 +436,251 @@ def _seed_complaints(
                 put_complaint(session, supervisor, complaint_id, {"status": status}, today=now_day)
             count += 1
     return count
+
+
+# The catalogue of a distributor of medical consumables and pharmacy goods (name, spec, unit, list price).
+PRODUCTS = (
+    ("一次性使用无菌注射器", "5ml 带针 × 100支/盒", "盒", 38.0),
+    ("一次性使用无菌注射器", "1ml 胰岛素 × 100支/盒", "盒", 45.0),
+    ("一次性使用输液器", "带针 × 50套/包", "包", 62.0),
+    ("医用脱脂纱布块", "7.5cm×7.5cm-8P × 100片/包", "包", 16.5),
+    ("医用脱脂棉签", "10cm × 50支/包 × 20包", "袋", 24.0),
+    ("医用外科口罩", "17.5cm×9.5cm × 50只/盒", "盒", 25.0),
+    ("一次性使用医用橡胶检查手套", "M号 × 100只/盒", "盒", 32.0),
+    ("碘伏消毒液", "500ml/瓶", "瓶", 9.8),
+    ("75%医用酒精", "500ml/瓶", "瓶", 7.5),
+    ("医用胶带", "1.25cm×9.1m × 24卷/盒", "盒", 28.0),
+    ("一次性使用采血针", "0.7mm × 100支/盒", "盒", 19.0),
+    ("电子体温计", "MT-101 × 10支/盒", "盒", 86.0),
+    ("血糖试纸", "50片/盒（含采血针）", "盒", 68.0),
+    ("医用弹性绷带", "10cm×4.5m × 12卷/包", "包", 36.0),
+    ("一次性使用换药包", "灭菌 × 20套/箱", "箱", 55.0),
+)
+# How much a kind of terminal buys, relative to a village clinic: the few large ones make most sales (80/20).
+PURCHASE_SCALE = {
+    CustomerKind.TOWNSHIP_HOSPITAL.value: 6.0,
+    CustomerKind.PHARMACY.value: 2.5,
+    CustomerKind.CLINIC.value: 1.0,
+    CustomerKind.VILLAGE_CLINIC.value: 0.5,
+}
+# Order history before the demo fortnight: how each customer has bought over the last year.
+BUYING_PATTERNS = {"regular": 55, "lapsing": 12, "lost": 7, "new": 8, "never": 18}
+COMPETITORS = (
+    ("振德", "医用脱脂纱布块", 14.0, "进货满 500 元送一箱棉签"),
+    ("稳健", "医用外科口罩", 22.0, "月底前买十送一"),
+    ("康德莱", "一次性使用无菌注射器 5ml", 35.0, None),
+    ("威高", "一次性使用输液器", 58.0, "年度协议价，季度返点 3%"),
+    ("鱼跃", "电子体温计", 79.0, "试用装免费送两支"),
+    ("三诺", "血糖试纸", 59.0, "老客户第二盒半价"),
+)
+CREDIT_REASONS = {
+    CreditRating.EXCELLENT: "三年合作，从未拖欠货款",
+    CreditRating.GOOD: "回款及时",
+    CreditRating.FAIR: "偶有延迟回款，需跟进",
+    CreditRating.POOR: "有两笔货款逾期超过 60 天",
+}
+
+
+@dataclass
+class DemoWorld:
+    """What the order-related parts of the demo share; its own random stream keeps the rest unchanged."""
+
+    rng: random.Random
+    products: list[Product]
+    places: dict[str, tuple[float, float]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, float] = field(default_factory=dict)  # how much more than a village clinic they buy
+    patterns: dict[str, str] = field(default_factory=dict)  # BUYING_PATTERNS, by customer
+    order_count: int = 0
+    history_visits: int = 0
+    report_count: int = 0
+
+
+def _seed_products(session: Session, supervisor: Actor) -> list[Product]:
+    return [
+        put_product(
+            session,
+            supervisor,
+            new_id(),
+            {"name": name, "spec": spec, "unit": unit, "unit_price": price, "active": True},
+        )
+        for name, spec, unit, price in PRODUCTS
+    ]
+
+
+def _order_lines(world: DemoWorld, customer_id: str) -> list[dict[str, object]]:
+    """One to four products; quantities by the customer's size; sometimes a negotiated price (95%)."""
+    scale = world.sizes.setdefault(
+        customer_id, PURCHASE_SCALE.get(world.kinds.get(customer_id, ""), 1.0) * world.rng.lognormvariate(0, 0.9)
+    )
+    lines: list[dict[str, object]] = []
+    for product in world.rng.sample(world.products, world.rng.randint(1, 4)):
+        price = product.unit_price if world.rng.random() < 0.8 else round(product.unit_price * 0.95, 2)
+        quantity = max(1, round(world.rng.randint(2, 12) * scale))
+        lines.append({"product_id": product.id, "quantity": quantity, "unit_price": price})
+    return lines
+
+
+def _check_in_place(world: DemoWorld, customer_id: str) -> dict[str, object]:
+    """Where the phone said it was: near the customer, now and then far off, imprecise or mocked."""
+    lat, lng = world.places[customer_id]
+    roll = world.rng.random()
+    spread = 0.012 if roll < 0.03 else 0.0004  # ~1.3 km off, or within ~45 m
+    place: dict[str, object] = {
+        "check_in_lat": round(lat + world.rng.uniform(-spread, spread) + (spread if roll < 0.03 else 0), 6),
+        "check_in_lng": round(lng + world.rng.uniform(-spread, spread), 6),
+        "check_in_accuracy": float(world.rng.randint(380, 900) if 0.03 <= roll < 0.05 else world.rng.randint(5, 40)),
+    }
+    if 0.05 <= roll < 0.06:
+        place["check_in_mocked"] = True
+    return place
+
+
+def _record_visit(
+    session: Session, world: DemoWorld, rep: Actor, customer_id: str, fields: dict[str, object], settings: Settings
+) -> None:
+    """A visit of the demo fortnight, with its check-in place; most visits that ordered get an itemised order,
+    a few the rep only ticked (an app from before orders); some bring news of a competitor."""
+    if fields["visit_type"] != VisitType.PHONE.value:
+        fields.update(_check_in_place(world, customer_id))
+    if fields.get("ordered") and world.patterns.get(customer_id) in ("lapsing", "lost") and world.rng.random() < 0.85:
+        fields.update({"ordered": False, "order_amount": None})  # gone cold: visited, did not order
+    lines = _order_lines(world, customer_id) if fields.get("ordered") else []
+    itemised = bool(lines) and world.rng.random() < 0.85
+    if itemised:
+        fields["order_amount"] = float(order_total(lines))
+    visit = put_visit(
+        session,
+        rep,
+        new_id(),
+        fields,
+        tz=settings.tz,
+        device_id=f"demo-{rep.username}",
+        flag_rules=visit_flag_rules(settings),
+    )
+    at = str(fields.get("check_out_at") or fields["check_in_at"])
+    if itemised:
+        _take_order(session, world, rep, customer_id, visit.id, lines, at, settings)
+    if fields.get("check_out_at") and world.rng.random() < 0.06:
+        brand, product, price, promotion = world.rng.choice(COMPETITORS)
+        report: dict[str, object] = {"customer_id": customer_id, "visit_id": visit.id, "brand": brand}
+        report["product"] = product
+        report.update({"price": price, "promotion": promotion, "observed_at": at})
+        put_competitor_report(session, rep, new_id(), report)
+        world.report_count += 1
+
+
+def _take_order(
+    session: Session,
+    world: DemoWorld,
+    rep: Actor,
+    customer_id: str,
+    visit_id: str,
+    lines: list[dict[str, object]],
+    at: str,
+    settings: Settings,
+) -> None:
+    fields = {
+        "customer_id": customer_id,
+        "visit_id": visit_id,
+        "lines": lines,
+        "amount": float(order_total(lines)),
+        "ordered_at": at,
+    }
+    put_order(session, rep, new_id(), fields, tz=settings.tz, lifecycle=lifecycle_rules(settings))
+    world.order_count += 1
+
+
+def _order_days(world: DemoWorld, pattern: str, first_day: dt.date, before: dt.date) -> list[dt.date]:
+    """The days a customer of this buying pattern ordered on, in the year before the demo fortnight."""
+    rng = world.rng
+    if pattern == "never":
+        return []
+    if pattern == "new":
+        return [before - dt.timedelta(days=rng.randint(3, 35))]
+    last = {
+        "regular": before - dt.timedelta(days=rng.randint(1, 20)),
+        "lapsing": before - dt.timedelta(days=rng.randint(60, 150)),
+        "lost": before - dt.timedelta(days=rng.randint(175, 300)),
+    }[pattern]
+    days, day = [], first_day + dt.timedelta(days=rng.randint(0, 40))
+    while day <= last:
+        days.append(day)
+        day += dt.timedelta(days=rng.randint(18, 42))
+    return days or [last]
+
+
+def _seed_order_history(
+    session: Session,
+    world: DemoWorld,
+    reps: dict[str, Actor],
+    customers: dict[str, list[str]],
+    before: dt.date,
+    settings: Settings,
+) -> int:
+    """A year of orders before the demo fortnight, each taken on a visit (or a phone call) by the owner rep."""
+    first_day = before - dt.timedelta(days=360)
+    # As a push does: the customers loaded once, new records found through the session's cache, no flush
+    # before every read (a thousand orders in one transaction would otherwise flush a thousand times).
+    preload(session, {Customer: {cid for ids in customers.values() for cid in ids}})
+    with session.no_autoflush:
+        _seed_history_orders(session, world, reps, customers, first_day, before, settings)
+    session.info.pop(RECORD_CACHE, None)
+    return world.history_visits
+
+
+def _seed_history_orders(
+    session: Session,
+    world: DemoWorld,
+    reps: dict[str, Actor],
+    customers: dict[str, list[str]],
+    first_day: dt.date,
+    before: dt.date,
+    settings: Settings,
+) -> None:
+    for territory, rep in reps.items():
+        for customer_id in customers[territory]:
+            pattern = world.rng.choices(list(BUYING_PATTERNS), weights=list(BUYING_PATTERNS.values()))[0]
+            world.patterns[customer_id] = pattern
+            for day in _order_days(world, pattern, first_day, before):
+                phone = world.rng.random() < 0.2
+                start = 9 * 60 + world.rng.randint(0, 420)
+                fields: dict[str, object] = {
+                    "customer_id": customer_id,
+                    "visit_type": (VisitType.PHONE if phone else VisitType.DAY).value,
+                    "check_in_at": _at(day, start, settings),
+                    "check_out_at": _at(day, start + (5 if phone else world.rng.randint(10, 40)), settings),
+                    "purpose": "跟进订单与回款" if phone else "正常补货",
+                    "progress": "关系稳定，正常补货",
+                    "attitude": Attitude.POSITIVE.value,
+                }
+                if not phone:
+                    fields.update(_check_in_place(world, customer_id))
+                lines = _order_lines(world, customer_id)
+                fields.update({"ordered": True, "order_amount": float(order_total(lines))})
+                visit = put_visit(
+                    session,
+                    rep,
+                    new_id(),
+                    fields,
+                    tz=settings.tz,
+                    device_id=f"demo-{rep.username}",
+                    flag_rules=visit_flag_rules(settings),
+                )
+                _take_order(session, world, rep, customer_id, visit.id, lines, str(fields["check_out_at"]), settings)
+                world.history_visits += 1
+
+
+def _seed_credit_ratings(session: Session, world: DemoWorld, supervisor: Actor, customers: dict[str, list[str]]) -> int:
+    """The supervisor has rated about a third of the customers; a few ratings were changed since."""
+    rated = 0
+    ratings = list(CreditRating)
+    for ids in customers.values():
+        for customer_id in world.rng.sample(ids, len(ids) // 3):
+            rating = world.rng.choices(ratings, weights=[25, 45, 22, 8])[0]
+            if world.rng.random() < 0.2:  # rated before, changed since
+                earlier = world.rng.choice([r for r in ratings if r != rating])
+                set_credit_rating(session, supervisor, customer_id, earlier.value, CREDIT_REASONS[earlier])
+            set_credit_rating(session, supervisor, customer_id, rating.value, CREDIT_REASONS[rating])
+            rated += 1
+    return rated

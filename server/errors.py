@@ -6,11 +6,14 @@ Web pages get an HTML error page, or a redirect to /login when the visitor is no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -102,6 +105,31 @@ _CODE_OF_STATUS = {
 }
 
 API_PREFIXES = ("/api", "/health", "/schema")
+
+
+@dataclass
+class ErrorDetail:
+    """What went wrong: a stable `code` (shared.errors.ErrorCode), a message, where (`path`), and any details."""
+
+    code: str
+    message: str
+    path: str | None = None
+    details: Any = None
+
+
+@dataclass
+class ErrorBody:
+    """Every API error answer (documented in the OpenAPI schema under each status an endpoint can answer)."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI declarations of the error answers an endpoint gives, all in our error format."""
+    return {
+        status: ResponseSpec(data_container=ErrorBody, description=HTTPStatus(status).phrase, generate_examples=False)
+        for status in statuses
+    }
 
 
 def is_api_path(path: str) -> bool:

@@ -25,6 +25,30 @@ class Settings:
     secure_cookies: bool = False  # set COOKIE_SECURE=1 behind HTTPS
     tombstone_days: int = 90  # deletes travel to phones for this long; an older cursor must resync fully
     run_jobs: bool = True  # scheduled jobs (each runs once across all server processes)
+    log_format: str = "text"  # "json": one JSON object per log line, for a log collector (LOG_FORMAT)
+    # Customer lifecycle (server/domains/development/rules.py): a second order within `active_days` of the
+    # one before makes a customer active; no order for more than `dormant_days` makes them dormant, for
+    # more than `lost_days` lost.
+    lifecycle_active_days: int = 60
+    lifecycle_dormant_days: int = 60
+    lifecycle_lost_days: int = 180
+    # A/B/C value tiers from the last `tier_window_days` of orders: the customers making the first
+    # `tier_a_share` of sales are A, up to `tier_b_share` B, the rest C.
+    tier_window_days: int = 365
+    tier_a_share: float = 0.80
+    tier_b_share: float = 0.95
+    # A visit's check-in is flagged for the supervisor (never refused) when farther than this from the
+    # customer's location, or less precise than this.
+    visit_flag_radius_m: float = 500.0
+    visit_flag_accuracy_m: float = 200.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
+            raise ValueError("lifecycle days: need 0 < LIFECYCLE_DORMANT_DAYS < LIFECYCLE_LOST_DAYS, ACTIVE_DAYS > 0")
+        if not 0 < self.tier_a_share <= self.tier_b_share <= 1:
+            raise ValueError("tier shares: need 0 < TIER_A_SHARE <= TIER_B_SHARE <= 1")
+        if self.tier_window_days <= 0 or self.visit_flag_radius_m <= 0 or self.visit_flag_accuracy_m <= 0:
+            raise ValueError("TIER_WINDOW_DAYS, VISIT_FLAG_RADIUS_M and VISIT_FLAG_ACCURACY_M must be positive")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -46,6 +70,15 @@ class Settings:
             secure_cookies=(env.get("COOKIE_SECURE") or "").lower() in {"1", "true", "yes"},
             tombstone_days=int(env.get("TOMBSTONE_DAYS") or 90),
             run_jobs=(env.get("RUN_JOBS") or "1").lower() not in {"0", "false", "no"},
+            log_format=_log_format(env.get("LOG_FORMAT") or "text"),
+            lifecycle_active_days=int(env.get("LIFECYCLE_ACTIVE_DAYS") or 60),
+            lifecycle_dormant_days=int(env.get("LIFECYCLE_DORMANT_DAYS") or 60),
+            lifecycle_lost_days=int(env.get("LIFECYCLE_LOST_DAYS") or 180),
+            tier_window_days=int(env.get("TIER_WINDOW_DAYS") or 365),
+            tier_a_share=float(env.get("TIER_A_SHARE") or 0.80),
+            tier_b_share=float(env.get("TIER_B_SHARE") or 0.95),
+            visit_flag_radius_m=float(env.get("VISIT_FLAG_RADIUS_M") or 500),
+            visit_flag_accuracy_m=float(env.get("VISIT_FLAG_ACCURACY_M") or 200),
         )
 
 
@@ -71,3 +104,9 @@ def stored_secret_key(data_dir: Path) -> str:
         out.flush()
         os.fsync(out.fileno())
     return key
+
+
+def _log_format(value: str) -> str:
+    if value not in {"text", "json"}:
+        raise ValueError(f"LOG_FORMAT must be text or json, not {value!r}")
+    return value

@@ -17,6 +17,9 @@ class RecordKind(StrEnum):
     CONFLICT = "conflict"  # concurrent edits of a field: the kept and the lost value (server-made, read-only)
     KEY_PERSON = "key_person"  # 关键人 at a customer
     COMPLAINT = "complaint"  # 客户反馈与投诉
+    PRODUCT = "product"  # 产品目录: written on the server by supervisors, read by phones
+    ORDER = "order"  # 订单 taken during a visit (append-only)
+    COMPETITOR_REPORT = "competitor_report"  # 竞品信息 seen on a visit (append-only)
 
 
 class OpAction(StrEnum):
@@ -100,3 +103,20 @@ class ComplaintStatus(StrEnum):
     SOLUTION_PROPOSED = "solution_proposed"
     RESOLVED = "resolved"
     CONFIRMED = "confirmed"
+
+
+class CreditRating(StrEnum):
+    """信用等级, set by supervisors: how far the company trusts the customer with credit."""
+
+    EXCELLENT = "excellent"  # 优
+    GOOD = "good"  # 良
+    FAIR = "fair"  # 中
+    POOR = "poor"  # 差
+
+
+class VisitFlag(StrEnum):
+    """Why a visit's check-in deserves a supervisor's look; a flag never blocks the visit."""
+
+    FAR_FROM_CUSTOMER = "far_from_customer"  # checked in farther than the radius from the customer's location
+    POOR_ACCURACY = "poor_accuracy"  # the phone's location was too imprecise to tell
+    MOCKED_LOCATION = "mocked_location"  # the phone reported a mock (simulated) location

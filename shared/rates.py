@@ -3,12 +3,20 @@
 拜访完成率 (visit completion rate) = planned customers actually visited / customers planned.
 拜访成功率 (visit success rate) = planned customers visited who ordered / planned customers visited.
 Off-route visits (customers not on the day's plan) count in neither numerator nor denominator.
+A visit "ordered" when an order record was taken on it, or when the rep ticked "ordered" (`visit_ordered`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+
+def visit_ordered(ticked: bool, order_records: int) -> bool:
+    """Did the customer order (进货) on this visit? Yes when an order was recorded on the visit, or when the
+    rep ticked "ordered" without itemising it (apps from before orders, a quick check-out): either is the
+    customer ordering, and neither alone may hide it."""
+    return ticked or order_records > 0
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from shared.enums import (
@@ -113,6 +114,69 @@ def date(value: object) -> str | None:
     return None
 
 
+MAX_ORDER_LINES = 100
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PRICE = 10_000_000
+ORDER_LINE_KEYS = frozenset({"product_id", "quantity", "unit_price"})
+CENT = Decimal("0.01")
+
+
+def _line_problem(line: object) -> str | None:
+    if not isinstance(line, Mapping):
+        return "must be an object {product_id, quantity, unit_price}"
+    unknown = sorted(set(line) - ORDER_LINE_KEYS)
+    if unknown:
+        return f"{unknown[0]} is not a field of an order line"
+    missing = sorted(ORDER_LINE_KEYS - set(line))
+    if missing:
+        return f"{missing[0]} is required"
+    if not is_valid_id(line["product_id"]):
+        return "product_id must be a record id (UUID)"
+    quantity, price = line["quantity"], line["unit_price"]
+    if isinstance(quantity, bool) or not isinstance(quantity, int | float) or not math.isfinite(quantity):
+        return "quantity must be a number"
+    if not 0 < quantity <= MAX_QUANTITY:
+        return f"quantity must be more than 0 and at most {MAX_QUANTITY}"
+    if isinstance(price, bool) or not isinstance(price, int | float) or not math.isfinite(price):
+        return "unit_price must be a number"
+    if not 0 <= price <= MAX_UNIT_PRICE:
+        return f"unit_price must be between 0 and {MAX_UNIT_PRICE}"
+    return None
+
+
+def order_lines(value: object) -> str | None:
+    """An order's lines: 1 to 100 of {product_id, quantity > 0, unit_price >= 0}, each product once."""
+    if not isinstance(value, list) or not value:
+        return "must be a non-empty list of order lines"
+    if len(value) > MAX_ORDER_LINES:
+        return f"must have at most {MAX_ORDER_LINES} lines"
+    seen: set[object] = set()
+    for index, line in enumerate(value):
+        problem = _line_problem(line)
+        if problem:
+            return f"line {index + 1}: {problem}"
+        assert isinstance(line, Mapping)
+        if line["product_id"] in seen:
+            return f"line {index + 1}: product {line['product_id']} is on an earlier line already"
+        seen.add(line["product_id"])
+    return None
+
+
+def order_total(lines: Sequence[Mapping[str, object]]) -> Decimal:
+    """The amount of an order: each line's quantity x unit price, summed, rounded to the fen (cent).
+
+    Computed in decimal so the phone and the server get the same figure from the same lines."""
+    total = sum((Decimal(str(line["quantity"])) * Decimal(str(line["unit_price"])) for line in lines), Decimal(0))
+    return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def amount_matches(amount: object, lines: Sequence[Mapping[str, object]]) -> bool:
+    """True when `amount` is the lines' total to the fen (a phone may send 12.3 or 12.30)."""
+    if isinstance(amount, bool) or not isinstance(amount, int | float) or not math.isfinite(amount):
+        return False
+    return abs(Decimal(str(amount)) - order_total(lines)) < CENT / 2
+
+
 LATITUDE = Field(number(-90, 90))
 LONGITUDE = Field(number(-180, 180))
 
@@ -137,6 +201,7 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "check_in_lat": LATITUDE,
         "check_in_lng": LONGITUDE,
         "check_in_accuracy": Field(number(0, 100_000)),
+        "check_in_mocked": Field(boolean),  # the phone said the location was simulated (a mock provider)
         "check_out_at": Field(timestamp),
         "check_out_lat": LATITUDE,
         "check_out_lng": LONGITUDE,
@@ -175,6 +240,33 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "solution": Field(text(2000)),
         "received_at": Field(timestamp, required=True, nullable=False),
     },
+    # An order taken during a visit; `amount` must be the lines' total (order_total), checked on both sides.
+    RecordKind.ORDER: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_id": Field(record_id, required=True, nullable=False),
+        "lines": Field(order_lines, required=True, nullable=False),
+        "amount": Field(number(0, 1_000_000_000), required=True, nullable=False),
+        "ordered_at": Field(timestamp, required=True, nullable=False),
+        "notes": Field(text(500)),
+    },
+    # What a rep saw of a competitor at a customer (竞品信息: brand, product, price, promotion).
+    RecordKind.COMPETITOR_REPORT: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_id": Field(record_id),
+        "brand": Field(text(60, 1), required=True, nullable=False),
+        "product": Field(text(100, 1), required=True, nullable=False),
+        "price": Field(number(0, MAX_UNIT_PRICE)),
+        "promotion": Field(text(500)),
+        "observed_at": Field(timestamp, required=True, nullable=False),
+    },
+    # The product catalogue is kept by supervisors on the server; devices only receive it.
+    RecordKind.PRODUCT: {
+        "name": Field(text(100, 1), required=True, nullable=False),
+        "spec": Field(text(100)),
+        "unit": Field(text(20)),
+        "unit_price": Field(number(0, MAX_UNIT_PRICE), required=True, nullable=False),
+        "active": Field(boolean, nullable=False),
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -184,10 +276,23 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
 
 # Customer fields that belong to supervisors: a rep's concurrent change never overwrites them (sync.merge).
 SUPERVISOR_FIELDS = frozenset({"importance"})
+# Customer fields the server computes or supervisors set on the server: not in the schema, so an op that
+# writes them is refused (422). Phones receive them with the customer.
+SERVER_OWNED_CUSTOMER_FIELDS = frozenset({"tier", "credit_rating"})
 DEVICE_WRITABLE_KINDS = frozenset(
-    {RecordKind.CUSTOMER, RecordKind.VISIT, RecordKind.NOTE, RecordKind.KEY_PERSON, RecordKind.COMPLAINT}
+    {
+        RecordKind.CUSTOMER,
+        RecordKind.VISIT,
+        RecordKind.NOTE,
+        RecordKind.KEY_PERSON,
+        RecordKind.COMPLAINT,
+        RecordKind.ORDER,
+        RecordKind.COMPETITOR_REPORT,
+    }
 )
-# Append-only kinds (visits, notes, complaints) may be added but never deleted.
+# Kinds whose records never change once stored (a put of a stored id must repeat it exactly).
+IMMUTABLE_KINDS = frozenset({RecordKind.ORDER, RecordKind.COMPETITOR_REPORT})
+# Append-only kinds (visits, notes, complaints, orders, competitor reports) may be added but never deleted.
 DELETABLE_KINDS = frozenset({RecordKind.CUSTOMER, RecordKind.KEY_PERSON})
 # Hours to a first answer (the complaint leaves "received"), by severity: "every complaint is answered fast".
 COMPLAINT_RESPONSE_HOURS = {Severity.HIGH: 4, Severity.MEDIUM: 24, Severity.LOW: 72}

@@ -57,6 +57,24 @@ class SyncReport:
     pulled: int = 0  # records changed on the device by the pull
 
 
+@dataclass(frozen=True)
+class SyncProgress:
+    """How far a sync has come, reported after each push batch and each stored pull page.
+
+    The server does not say how many changes a pull will bring in all, only whether more pages follow
+    (`has_more`): a large first sync shows what was received so far and that more is coming.
+    """
+
+    pushed: int = 0  # ops acknowledged so far
+    rejected: int = 0  # ops refused for good so far (kept as drafts)
+    pages: int = 0  # pull pages received and stored
+    received: int = 0  # changes in those pages
+    more: bool = False  # the last page said more pages follow
+
+
+ProgressListener = Callable[[SyncProgress], None]
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -66,7 +84,7 @@ class SyncEngine:
         *,
         push_batch: int = MAX_OPS_PER_PUSH,
         pull_limit: int = DEFAULT_PULL_LIMIT,
-        on_progress: Callable[[SyncReport], None] | None = None,
+        on_progress: ProgressListener | None = None,
     ) -> None:
         self.store = store
         self.push = push
@@ -90,7 +108,7 @@ class SyncEngine:
             self.store.record_results(results)
             pushed += sum(result.status is not OpStatus.REJECTED for result in results)
             rejected += sum(result.status is OpStatus.REJECTED for result in results)
-            self._progress(SyncReport(pushed, rejected))
+            self._progress(SyncProgress(pushed, rejected))
         return pushed, rejected
 
     def _push_isolating(self, ops: list[Op]) -> list[OpResult]:
@@ -118,26 +136,29 @@ class SyncEngine:
     # ---- pull -------------------------------------------------------------------------------
 
     def _pull_all(self, so_far: SyncReport) -> int:
-        pulled = 0
+        pulled = pages = received = 0
         cursor = self.store.pull_cursor()
+        full = cursor == 0  # this pull brings everything; its pages' cursors may lie below the horizon
         while True:
-            request = PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit)
+            request = PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit, full=full)
             try:
                 page = self.pull(request)
             except ResyncRequired:
-                if cursor == 0:
-                    raise ProtocolViolation("the server asked for a full resync of a pull from 0") from None
+                if full:
+                    raise ProtocolViolation("the server asked for a full resync of a full pull") from None
                 self.store.restart_pull()  # keeps the waiting ops and drafts; the records come again
-                cursor = 0
+                cursor, full = 0, True
                 continue
             if page.cursor < cursor:
                 raise ProtocolViolation(f"the server moved the cursor back from {cursor} to {page.cursor}")
             pulled += self.store.apply_pull_page(page.changes, page.cursor)
             cursor = page.cursor
-            self._progress(SyncReport(so_far.pushed, so_far.rejected, pulled))
+            pages += 1
+            received += len(page.changes)
+            self._progress(SyncProgress(so_far.pushed, so_far.rejected, pages, received, page.has_more))
             if not page.has_more:
                 return pulled
 
-    def _progress(self, report: SyncReport) -> None:
+    def _progress(self, progress: SyncProgress) -> None:
         if self.on_progress is not None:
-            self.on_progress(report)
+            self.on_progress(progress)

@@ -15,12 +15,14 @@ from shared.enums import OpAction, RecordKind
 from shared.hlc import is_hlc
 from shared.ids import is_valid_id
 
-SCHEMA_VERSION = 1  # of the records and messages; a server refuses clients older than it supports
+SCHEMA_VERSION = 2  # of the records and messages; a server refuses clients older than it supports
+# 2: orders, competitor reports, the product catalogue, check_in_mocked on visits (2026-11-27)
 MAX_OPS_PER_PUSH = 500
 MAX_PUSH_BYTES = 2 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
 MAX_DEVICE_ID_LENGTH = 64
+MAX_NUMBER = 2**31 - 1  # seq, cursor: the database keeps them as 32-bit integers
 
 
 class ProtocolError(ValueError):
@@ -111,9 +113,15 @@ class PullRequest:
     cursor: int
     schema_version: int
     limit: int = DEFAULT_PULL_LIMIT
+    # True on every page of a pull that began at cursor 0 (a new phone, or a full resync): such a phone holds
+    # nothing older that a forgotten delete could concern, so a cursor below the tombstone horizon is fine.
+    full: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        body: dict[str, Any] = {"cursor": self.cursor, "schema_version": self.schema_version, "limit": self.limit}
+        if self.full:
+            body["full"] = True
+        return body
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,96 @@ class PullResponse:
         }
 
 
+# ---- JSON Schemas of the messages (the server's OpenAPI document; the parsers below are the rule) ----
+
+_TEXT_ID = {"type": "string", "format": "uuid", "minLength": 36, "maxLength": 36}
+_DEVICE_ID = {"type": "string", "minLength": 1, "maxLength": MAX_DEVICE_ID_LENGTH}
+_SCHEMA_VERSION = {"type": "integer", "minimum": 1, "maximum": SCHEMA_VERSION}
+_KINDS = [kind.value for kind in RecordKind]
+
+OP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["op_id", "device_id", "seq", "kind", "record_id", "action", "made_at"],
+    "properties": {
+        "op_id": _TEXT_ID,
+        "device_id": _DEVICE_ID,
+        "seq": {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
+        "kind": {"type": "string", "enum": _KINDS},
+        "record_id": _TEXT_ID,
+        "action": {"type": "string", "enum": [action.value for action in OpAction]},
+        "fields": {"type": "object"},
+        "made_at": {"type": "string", "minLength": 1, "maxLength": 40},
+        "hlc": {"type": ["string", "null"], "maxLength": 120},
+        "base": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+PUSH_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["device_id", "schema_version", "ops"],
+    "properties": {
+        "device_id": _DEVICE_ID,
+        "schema_version": _SCHEMA_VERSION,
+        "ops": {"type": "array", "maxItems": MAX_OPS_PER_PUSH, "items": OP_SCHEMA},
+    },
+}
+PUSH_RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["results"],
+    "properties": {
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["seq", "op_id", "status", "code", "message"],
+                "properties": {
+                    "seq": {"type": "integer", "minimum": 1},
+                    "op_id": {"type": "string"},
+                    "status": {"type": "string", "enum": [status.value for status in OpStatus]},
+                    "code": {"type": ["string", "null"]},
+                    "message": {"type": ["string", "null"]},
+                },
+            },
+        }
+    },
+}
+PULL_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["cursor", "schema_version"],
+    "properties": {
+        "cursor": {"type": "integer", "minimum": 0, "maximum": MAX_NUMBER},
+        "schema_version": _SCHEMA_VERSION,
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT},
+        "full": {"type": "boolean"},
+    },
+}
+PULL_RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["changes", "cursor", "has_more", "server_time"],
+    "properties": {
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["seq", "kind", "record_id", "deleted", "data"],
+                "properties": {
+                    "seq": {"type": "integer", "minimum": 1},
+                    "kind": {"type": "string", "enum": _KINDS},
+                    "record_id": {"type": "string"},
+                    "deleted": {"type": "boolean"},
+                    "data": {"type": ["object", "null"]},
+                },
+            },
+        },
+        "cursor": {"type": "integer", "minimum": 0},
+        "has_more": {"type": "boolean"},
+        "server_time": {"type": "string"},
+    },
+}
+
+
 # ---- parsing -------------------------------------------------------------------------------
 
 
@@ -179,6 +277,8 @@ def _int(value: object, path: str, minimum: int = 0) -> int:
         raise ProtocolError(path, f"must be a whole number, got {_json_type(value)}")
     if value < minimum:
         raise ProtocolError(path, f"must be at least {minimum}")
+    if value > MAX_NUMBER:
+        raise ProtocolError(path, f"must be at most {MAX_NUMBER}")
     return value
 
 
@@ -188,6 +288,25 @@ def _str(value: object, path: str, max_len: int = 100) -> str:
     if len(value) > max_len:
         raise ProtocolError(path, f"must be at most {max_len} characters")
     return value
+
+
+MAX_NESTING = 16  # of objects and arrays inside an op; records are flat, a few levels leave room
+
+
+def _no_nul(value: object, path: str, depth: int = 0) -> None:
+    """No text anywhere may hold a NUL character: PostgreSQL cannot store it (text or jsonb), and no record needs it."""
+    if depth > MAX_NESTING:
+        raise ProtocolError(path, f"is nested more than {MAX_NESTING} levels deep")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ProtocolError(path, "must not contain the NUL character (\\u0000)")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _no_nul(key, path, depth + 1)
+            _no_nul(item, _join(path, str(key)), depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_nul(item, f"{path}[{index}]", depth + 1)
 
 
 def _json_type(value: object) -> str:
@@ -219,6 +338,7 @@ def parse_op(value: object, path: str) -> Op:
     _only_keys(
         obj, {"op_id", "device_id", "seq", "kind", "record_id", "action", "fields", "made_at", "hlc", "base"}, path
     )
+    _no_nul(obj, path)
     kind_text = _str(_required(obj, "kind", path), _join(path, "kind"), 40)
     try:
         kind = RecordKind(kind_text)
@@ -263,6 +383,7 @@ def parse_push_request(value: object) -> PushRequest:
     obj = _object(value, "body")
     _only_keys(obj, {"device_id", "schema_version", "ops"}, "")
     device_id = _str(_required(obj, "device_id", ""), "device_id", MAX_DEVICE_ID_LENGTH)
+    _no_nul(device_id, "device_id")
     schema_version = parse_schema_version(obj)
     raw_ops = _required(obj, "ops", "")
     if not isinstance(raw_ops, list):
@@ -301,14 +422,18 @@ def parse_push_response(value: object) -> PushResponse:
 
 def parse_pull_request(value: object) -> PullRequest:
     obj = _object(value, "body")
-    _only_keys(obj, {"cursor", "schema_version", "limit"}, "")
+    _only_keys(obj, {"cursor", "schema_version", "limit", "full"}, "")
     limit = _int(obj.get("limit", DEFAULT_PULL_LIMIT), "limit", minimum=1)
     if limit > MAX_PULL_LIMIT:
         raise ProtocolError("limit", f"must be at most {MAX_PULL_LIMIT}", "too_large")
+    full = obj.get("full", False)
+    if not isinstance(full, bool):
+        raise ProtocolError("full", "must be true or false")
     return PullRequest(
         cursor=_int(_required(obj, "cursor", ""), "cursor"),
         schema_version=parse_schema_version(obj),
         limit=limit,
+        full=full,
     )
 
 

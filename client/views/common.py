@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 import flet as ft
@@ -138,3 +139,33 @@ def back_button(lang: str, on_click: Callable[[], None], key: str = "client.back
 def screen(controls: list[ft.Control], spacing: int = 8) -> ft.Column:
     """A screen's column: children take the full width (a phone's narrow screen)."""
     return ft.Column(controls, spacing=spacing, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+
+def enum_label(enum: type[StrEnum], value: object, lang: str) -> str:
+    """The display name of a stored enum value; an unknown value is shown as it is."""
+    try:
+        return label(enum(str(value)), lang)
+    except ValueError:
+        return str(value or "")
+
+
+def money(value: object, lang: str) -> str:
+    """An amount in yuan, to the fen and without trailing zeros: "¥1,234.5"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return t("client.money", lang, amount=text)
+
+
+def product_name(product: dict[str, Any]) -> str:
+    """A catalogue product as the rep knows it: name and spec (two products may share a name)."""
+    return " ".join(str(part) for part in (product.get("name"), product.get("spec")) if part)
+
+
+def badge(text: str, color: str = ft.Colors.BLUE_50) -> ft.Control:
+    return ft.Container(
+        ft.Text(text, size=12, weight=ft.FontWeight.W_600),
+        bgcolor=color,
+        border_radius=10,
+        padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+    )

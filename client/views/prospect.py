@@ -1,4 +1,5 @@
-"""New prospect (新增潜在客户): a customer with status "prospect", created offline."""
+"""The customer form: a new prospect (新增潜在客户, created offline), an edit of a customer (编辑客户), or a
+refused customer op being fixed and sent again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import flet as ft
 from client.state import AppState
 from client.views import Actions
 from client.views.common import back_button, choice_chips, error_text, screen, text_field, title
+from client.views.drafts_banner import draft_banner
 from shared.enums import CustomerKind
 from shared.i18n import label, t
 
@@ -30,17 +32,32 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         form.contact_person = value
 
     kinds = [(member.value, label(member, lang)) for member in CustomerKind]
+    if form.draft is not None:
+        heading, save_label, icon = (
+            t("client.customer.edit_title", lang),
+            t("client.drafts.resend", lang),
+            ft.Icons.SEND,
+        )
+    elif form.customer_id is not None:
+        heading, save_label, icon = (
+            t("client.customer.edit_title", lang),
+            t("client.prospect.save", lang),
+            ft.Icons.SAVE,
+        )
+    else:
+        heading, save_label, icon = t("client.prospect.title", lang), t("client.prospect.save", lang), ft.Icons.SAVE
     return screen(
         [
             back_button(lang, actions.go_back),
-            title(t("client.prospect.title", lang)),
+            title(heading),
+            *([draft_banner(form.draft, lang)] if form.draft is not None else []),
             text_field(t("client.prospect.name", lang), form.name, set_name),
             choice_chips(t("client.prospect.kind", lang), kinds, form.kind, set_kind),
             text_field(t("client.prospect.address", lang), form.address, set_address),
             text_field(t("client.prospect.phone", lang), form.phone, set_phone, keyboard=ft.KeyboardType.PHONE),
             text_field(t("client.prospect.contact", lang), form.contact_person, set_contact),
             error_text(form.error),
-            ft.Button(t("client.prospect.save", lang), icon=ft.Icons.SAVE, on_click=lambda e: actions.save_prospect()),
+            ft.Button(save_label, icon=icon, on_click=lambda e: actions.save_prospect()),
         ],
         spacing=10,
     )

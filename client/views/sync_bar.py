@@ -15,6 +15,20 @@ ERROR_COLOR = ft.Colors.RED_700
 MUTED_COLOR = ft.Colors.GREY_800
 
 
+def progress_text(status: SyncStatus, lang: str) -> str:
+    """While a sync runs: what a large first sync has received so far ("接收中 已收到 3,000 条…"); the
+    server says only whether more pages follow, not how many."""
+    progress = status.progress
+    if not status.syncing or progress is None:
+        return ""
+    if progress.pages:
+        key = "client.sync.receiving" if progress.more else "client.sync.received"
+        return t(key, lang, received=f"{progress.received:,}", pages=progress.pages)
+    if progress.pushed:
+        return t("client.sync.sending", lang, pushed=f"{progress.pushed:,}")
+    return ""
+
+
 class SyncBar:
     """Online/offline, pending count ("待同步 3"), last sync time, "立即同步", rejected drafts."""
 
@@ -23,6 +37,7 @@ class SyncBar:
         self.pending = ft.Text("")
         self.last_sync = ft.Text("", size=12)
         self.error = ft.Text("", size=12, color=ERROR_COLOR, visible=False)
+        self.progress = ft.Text("", size=12, visible=False)
         self.rejected = ft.TextButton("", on_click=lambda e: on_open_drafts(), visible=False)
         self.sync_now = ft.Button("", icon=ft.Icons.SYNC, on_click=lambda e: on_sync_now())
         self.control = ft.Container(
@@ -34,7 +49,7 @@ class SyncBar:
                         spacing=10,
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                    ft.Row([self.last_sync, self.error], wrap=True, spacing=10),
+                    ft.Row([self.last_sync, self.progress, self.error], wrap=True, spacing=10),
                 ],
                 spacing=2,
             ),
@@ -67,5 +82,7 @@ class SyncBar:
             self.error.value = t("client.sync.error", lang, message=status.last_error[:120])
         else:
             self.error.value = ""
+        self.progress.value = progress_text(status, lang)
+        self.progress.visible = bool(self.progress.value)
         self.error.color = MUTED_COLOR if not status.online and not status.client_too_old else ERROR_COLOR
         self.error.visible = bool(self.error.value)

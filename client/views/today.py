@@ -1,14 +1,21 @@
-"""Today: the day's route in order, each stop with its status, then today's off-route visits."""
+"""Today: the day's route in order, each stop with its status, then today's off-route visits, then the
+care reminders (birthdays of key persons, customers overdue by their tier, follow-ups due)."""
 
 from __future__ import annotations
 
+import functools
+
 import flet as ft
 
+from client.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
 from client.services import Stop, StopStatus
 from client.state import AppState
 from client.views import Actions
-from client.views.common import kind_label, muted, screen, section, tappable, title
-from shared.i18n import t
+from client.views.common import ERROR_COLOR, enum_label, kind_label, muted, screen, section, tappable, title
+from shared.enums import ComplaintCategory, KeyPersonRole
+from shared.i18n import label, t
+
+MAX_REMINDERS = 10  # of each kind on the screen; the rest are counted
 
 STATUS_COLORS = {
     StopStatus.NOT_VISITED: ft.Colors.GREY_700,
@@ -73,6 +80,13 @@ def build(state: AppState, actions: Actions) -> ft.Control:
                 ft.OutlinedButton(
                     t("client.today.search", lang), icon=ft.Icons.SEARCH, on_click=lambda e: actions.open_search()
                 ),
+                ft.OutlinedButton(
+                    t("client.today.conflicts", lang, count=state.open_conflicts),
+                    icon=ft.Icons.WARNING_AMBER,
+                    icon_color=ft.Colors.ORANGE_800,
+                    on_click=lambda e: actions.open_conflicts(),
+                    visible=state.open_conflicts > 0,
+                ),
             ],
             wrap=True,
         )
@@ -91,4 +105,84 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         controls.append(section(t("client.today.off_route", lang)))
         for index, stop in enumerate(route.off_route, start=1):
             controls.append(stop_row(stop, None, lang, actions, f"off-route-{index}"))
+    if state.care is not None:
+        controls += care_section(state.care, lang, actions)
     return screen(controls, spacing=8)
+
+
+def birthday_text(item: BirthdayReminder, customer: str, lang: str) -> str:
+    when = (
+        t("client.care.today", lang)
+        if item.days_until == 0
+        else t("client.care.in_days", lang, days=item.days_until, day=f"{item.day.month:02d}-{item.day.day:02d}")
+    )
+    role = enum_label(KeyPersonRole, item.person.get("role"), lang)
+    return t("client.care.birthday", lang, name=item.person.get("name") or "", role=role, customer=customer, when=when)
+
+
+def overdue_text(item: OverdueVisit, lang: str) -> str:
+    name, tier = str(item.customer.get("name") or ""), label(item.tier, lang)
+    if item.last_visit is None:
+        return t("client.care.never_visited", lang, customer=name, tier=tier)
+    return t(
+        "client.care.overdue",
+        lang,
+        customer=name,
+        tier=tier,
+        last=item.last_visit.isoformat(),
+        days=item.days_overdue,
+    )
+
+
+def follow_up_text(item: FollowUp, customer: str, lang: str) -> str:
+    if item.kind is FollowUpKind.NEXT_VISIT:
+        return t("client.care.next_visit", lang, customer=customer, day=item.due.isoformat())
+    category = enum_label(ComplaintCategory, item.record.get("category"), lang)
+    if item.kind is FollowUpKind.COMPLAINT_ANSWER:
+        key = "client.care.complaint_late" if item.overdue else "client.care.complaint_open"
+        return t(key, lang, customer=customer, category=category)
+    return t("client.care.complaint_confirm", lang, customer=customer, category=category)
+
+
+def care_section(care: CareReminders, lang: str, actions: Actions) -> list[ft.Control]:
+    """Reminders to care for customers, each opening the customer's card."""
+    controls: list[ft.Control] = [section(t("client.care.title", lang))]
+    if care.empty:
+        return [*controls, muted(t("client.care.none", lang))]
+
+    def rows(kind: str, items: list[tuple[str, str, bool]]) -> list[ft.Control]:
+        found: list[ft.Control] = []
+        for index, (customer_id, text, late) in enumerate(items[:MAX_REMINDERS], start=1):
+            content = ft.Text(text, color=ERROR_COLOR if late else None)
+            found.append(
+                tappable(content, functools.partial(actions.open_customer, customer_id), text, f"{kind}-{index}")
+            )
+        if len(items) > MAX_REMINDERS:
+            found.append(muted(t("client.care.more", lang, count=len(items) - MAX_REMINDERS)))
+        return found
+
+    names = care.customer_names
+    if care.birthdays:
+        controls.append(muted(t("client.care.birthdays", lang)))
+        controls += rows(
+            "birthday",
+            [
+                (item.customer_id, birthday_text(item, names.get(item.customer_id, ""), lang), False)
+                for item in care.birthdays
+            ],
+        )
+    if care.follow_ups:
+        controls.append(muted(t("client.care.follow_ups", lang)))
+        controls += rows(
+            "follow-up",
+            [
+                (item.customer_id, follow_up_text(item, names.get(item.customer_id, ""), lang), item.overdue)
+                for item in care.follow_ups
+            ],
+        )
+    if care.overdue:
+        controls.append(muted(t("client.care.overdue_title", lang)))
+        controls += rows(
+            "overdue", [(str(item.customer.get("id")), overdue_text(item, lang), True) for item in care.overdue]
+        )
+    return controls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,10 +22,13 @@ from server.auth import TOKEN_COOKIE
 from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.domains.audit.service import recent_events
+from server.domains.competitors.service import competitor_reports
 from server.domains.complaints.service import ComplaintTimer, complaints_of_customer, open_complaints, timer
 from server.domains.customers.service import customers_by_id, get_customer, list_customers
+from server.domains.development.service import credit_history
 from server.domains.key_persons.service import key_persons_of_customer
 from server.domains.notes.service import notes_of_customer
+from server.domains.orders.service import OrderFilter, list_orders
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.users.models import Actor, User
@@ -35,8 +39,10 @@ from server.domains.visits.service import visits_of_customer
 from server.errors import DomainError, Forbidden, NotFound
 from server.settings import Settings
 from server.web.i18n import LANG_COOKIE, lang_of, page_context
-from shared.enums import Role
+from server.web.rows import order_rows
+from shared.enums import CreditRating, Role
 from shared.i18n import LANGUAGES, t
+from shared.rates import visit_ordered
 
 WebRequest = Request[Actor, Token, Any]
 
@@ -88,8 +94,12 @@ def parse_day(value: str | None, settings: Settings) -> dt.date:
         raise DomainError("day must look like 2026-11-27", path="day") from None
 
 
+# A path on this site only: browsers read "//host" and "/\\host" as another site (an open redirect after sign-in).
+SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x1f\x7f]*")
+
+
 def safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/board"
+    return target if target and SAFE_NEXT.fullmatch(target) else "/board"
 
 
 class LoginController(Controller):
@@ -174,11 +184,21 @@ class BoardController(Controller):
         )
 
     @get("/customers", sync_to_thread=True)
-    def customers(self, request: WebRequest, state: State, q: FromQuery[str] = "") -> Template:
+    def customers(
+        self,
+        request: WebRequest,
+        state: State,
+        q: FromQuery[str] = "",
+        tiers: FromQuery[bool] = False,
+        a: FromQuery[int] = 0,
+        b: FromQuery[int] = 0,
+        c: FromQuery[int] = 0,
+    ) -> Template:
         with read_session(state.engine) as session:
             rows = list_customers(session, search=q)
             owners = {user.id: user for user in session.exec(select(User)).all()}
-        return page(request, "customers.html", customers=rows, owners=owners, q=q)
+        recomputed = {"A": a, "B": b, "C": c} if tiers else None
+        return page(request, "customers.html", customers=rows, owners=owners, q=q, recomputed=recomputed)
 
     @get("/customers/{customer_id:str}", sync_to_thread=True)
     def customer(self, request: WebRequest, state: State, customer_id: FromPath[str]) -> Template:
@@ -190,11 +210,27 @@ class BoardController(Controller):
             key_persons = key_persons_of_customer(session, customer_id)
             complaints = [timer(row) for row in complaints_of_customer(session, customer_id)]
             people = {user.id: user for user in session.exec(select(User)).all()}
+            orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
+            competitors = competitor_reports(session, customer_id=customer_id)
+            credit = credit_history(session, customer_id)
+        visit_orders: dict[str, float] = {}
+        for row in orders:
+            visit_id = row["order"].visit_id
+            visit_orders[visit_id] = round(visit_orders.get(visit_id, 0.0) + row["order"].amount, 2)
         visit_rows: list[dict[str, Any]] = []
         for visit in visits:
             start, end = local_time(visit.check_in_at, settings.tz), local_time(visit.check_out_at, settings.tz)
             duration = round((end - start).total_seconds() / 60) if start and end else None
-            visit_rows.append({"visit": visit, "check_in": start, "check_out": end, "duration": duration})
+            visit_rows.append(
+                {
+                    "visit": visit,
+                    "check_in": start,
+                    "check_out": end,
+                    "duration": duration,
+                    "ordered": visit_ordered(visit.ordered, 1 if visit.id in visit_orders else 0),
+                    "amount": visit_orders.get(visit.id, visit.order_amount),
+                }
+            )
         return page(
             request,
             "customer.html",
@@ -205,6 +241,11 @@ class BoardController(Controller):
             visits=visit_rows,
             notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
             people=people,
+            orders=orders,
+            order_total=round(sum(row["order"].amount for row in orders), 2),
+            competitors=[{"report": r, "at": local_time(r.observed_at, settings.tz)} for r in competitors],
+            credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
+            credit_ratings=[rating.value for rating in CreditRating],
         )
 
     @get("/review", sync_to_thread=True)
@@ -296,4 +337,10 @@ class BoardController(Controller):
         return Redirect(f"/plans?{query}", status_code=303)
 
 
-WEB_CONTROLLERS = [LoginController, BoardController]
+def _web_controllers() -> list[type[Controller]]:
+    from server.web.development import DevelopmentPages  # it imports this module's helpers
+
+    return [LoginController, BoardController, DevelopmentPages]
+
+
+WEB_CONTROLLERS = _web_controllers()

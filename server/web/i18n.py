@@ -12,6 +12,7 @@ from shared.enums import (
     Attitude,
     ComplaintCategory,
     ComplaintStatus,
+    CreditRating,
     CustomerKind,
     CustomerStatus,
     Importance,
@@ -19,6 +20,7 @@ from shared.enums import (
     RecordKind,
     Role,
     Severity,
+    VisitFlag,
     VisitType,
 )
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
@@ -36,6 +38,8 @@ _ENUMS: dict[str, type[StrEnum]] = {
     "ComplaintCategory": ComplaintCategory,
     "ComplaintStatus": ComplaintStatus,
     "Severity": Severity,
+    "CreditRating": CreditRating,
+    "VisitFlag": VisitFlag,
 }
 
 

@@ -6,6 +6,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, TERRITORY_A, World, login
 
 
@@ -50,7 +51,7 @@ async def test_login_with_a_malformed_body_is_400_json(client: AsyncTestClient[L
 async def test_the_api_needs_a_valid_token(
     client: AsyncTestClient[Litestar], seeded: World, path: str, headers: dict[str, str]
 ) -> None:
-    response = await client.post(path, json={"cursor": 0, "schema_version": 1}, headers=headers)
+    response = await client.post(path, json={"cursor": 0, "schema_version": SCHEMA_VERSION}, headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
 
@@ -64,7 +65,9 @@ async def test_a_token_signed_with_another_key_is_refused(
     other = make_jwt_auth(Settings(database_url="sqlite://", secret_key="another-key-another-key-another-key"))
     forged = other.create_token(identifier=seeded.supervisor.id)
     response = await client.post(
-        "/api/sync/pull", json={"cursor": 0, "schema_version": 1}, headers={"Authorization": f"Bearer {forged}"}
+        "/api/sync/pull",
+        json={"cursor": 0, "schema_version": SCHEMA_VERSION},
+        headers={"Authorization": f"Bearer {forged}"},
     )
     assert response.status_code == 401
 
@@ -74,7 +77,7 @@ async def test_the_api_ignores_the_web_cookie(client: AsyncTestClient[Litestar],
     headers = await login(client, "boss")
     token = headers["Authorization"].removeprefix("Bearer ")
     client.cookies.set("token", token)
-    response = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": 1})
+    response = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": SCHEMA_VERSION})
     assert response.status_code == 401
 
 
@@ -89,7 +92,9 @@ async def test_a_deactivated_user_is_locked_out_at_once(
         user = session.get(User, seeded.rep_a.id)
         assert user is not None
         user.active = False
-    response = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": 1}, headers=headers)
+    response = await client.post(
+        "/api/sync/pull", json={"cursor": 0, "schema_version": SCHEMA_VERSION}, headers=headers
+    )
     assert response.status_code == 401
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from server.db import write_session
 from server.domains.routes.service import set_route_plan
 from shared.ids import new_id
-from sync.protocol import MAX_PULL_LIMIT, parse_pull_response
+from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION, parse_pull_response
 from tests.integration.conftest import (
     DEVICE_B,
     TERRITORY_A,
@@ -64,7 +64,7 @@ async def test_pull_pages_with_a_server_cursor_and_has_more(client: AsyncTestCli
     cursor, pages = 0, 0
     while True:
         response = await client.post(
-            "/api/sync/pull", json={"cursor": cursor, "schema_version": 1, "limit": 2}, headers=headers
+            "/api/sync/pull", json={"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 2}, headers=headers
         )
         assert response.status_code == 200
         page = parse_pull_response(response.json())  # the client's own parser accepts it
@@ -78,7 +78,9 @@ async def test_pull_pages_with_a_server_cursor_and_has_more(client: AsyncTestCli
         assert page.cursor == page.changes[-1].seq
     assert pages == 3  # 5 rows (4 customers + 1 plan) in pages of 2
     assert seen == sorted(seen) and len(seen) == 5
-    again = await client.post("/api/sync/pull", json={"cursor": cursor, "schema_version": 1}, headers=headers)
+    again = await client.post(
+        "/api/sync/pull", json={"cursor": cursor, "schema_version": SCHEMA_VERSION}, headers=headers
+    )
     assert again.json()["changes"] == [] and again.json()["cursor"] == cursor and again.json()["has_more"] is False
 
 
@@ -151,12 +153,12 @@ async def test_a_customer_created_after_a_pull_appears_in_the_next(
 @pytest.mark.parametrize(
     ("body", "status", "code", "path"),
     [
-        ({"cursor": -1, "schema_version": 1}, 400, "invalid_request", "cursor"),
-        ({"cursor": "0", "schema_version": 1}, 400, "invalid_request", "cursor"),
-        ({"schema_version": 1}, 400, "invalid_request", "cursor"),
-        ({"cursor": 0, "schema_version": 1, "since": 3}, 400, "invalid_request", "since"),
-        ({"cursor": 0, "schema_version": 1, "limit": MAX_PULL_LIMIT + 1}, 413, "too_large", "limit"),
-        ({"cursor": 0, "schema_version": 1, "limit": 0}, 400, "invalid_request", "limit"),
+        ({"cursor": -1, "schema_version": SCHEMA_VERSION}, 400, "invalid_request", "cursor"),
+        ({"cursor": "0", "schema_version": SCHEMA_VERSION}, 400, "invalid_request", "cursor"),
+        ({"schema_version": SCHEMA_VERSION}, 400, "invalid_request", "cursor"),
+        ({"cursor": 0, "schema_version": SCHEMA_VERSION, "since": 3}, 400, "invalid_request", "since"),
+        ({"cursor": 0, "schema_version": SCHEMA_VERSION, "limit": MAX_PULL_LIMIT + 1}, 413, "too_large", "limit"),
+        ({"cursor": 0, "schema_version": SCHEMA_VERSION, "limit": 0}, 400, "invalid_request", "limit"),
         ({"cursor": 0, "schema_version": 99}, 400, "invalid_request", "schema_version"),
     ],
 )

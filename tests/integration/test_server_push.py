@@ -14,7 +14,7 @@ from sqlmodel import select
 from server.db import read_session
 from server.models import AppliedOp, ChangeLog, Customer, Note, Visit
 from shared.ids import new_id
-from sync.protocol import MAX_OPS_PER_PUSH, MAX_PUSH_BYTES
+from sync.protocol import MAX_OPS_PER_PUSH, MAX_PUSH_BYTES, SCHEMA_VERSION
 from tests.integration.conftest import (
     DEVICE_A,
     TERRITORY_A,
@@ -115,7 +115,7 @@ BAD_PUSHES: list[tuple[str, Any, int, str, str]] = [
     # id, body, status, code, path the error must name
     ("not-json", b"{not json", 400, "invalid_request", "body"),
     ("array-body", [], 400, "invalid_request", "body"),
-    ("missing-ops", {"device_id": DEVICE_A, "schema_version": 1}, 400, "invalid_request", "ops"),
+    ("missing-ops", {"device_id": DEVICE_A, "schema_version": SCHEMA_VERSION}, 400, "invalid_request", "ops"),
     ("unknown-top-field", push_body([], extra=1), 400, "invalid_request", "extra"),
     ("seq-as-text", push_body([{**_valid_op(), "seq": "1"}]), 400, "invalid_request", "ops[0].seq"),
     ("bad-record-id", push_body([{**_valid_op(), "record_id": "x"}]), 400, "invalid_request", "ops[0].record_id"),
@@ -222,16 +222,17 @@ async def test_an_older_schema_version_is_426_client_too_old(
 ) -> None:
     import server.domains.sync.service as sync_service
 
-    monkeypatch.setattr(sync_service, "SCHEMA_VERSION", 2)  # a server that moved on to version 2
+    newer = SCHEMA_VERSION + 1
+    monkeypatch.setattr(sync_service, "SCHEMA_VERSION", newer)  # a server that moved on to the next version
     headers = await login(client, "rep.a")
     before = row_counts(engine)
     response = await push(client, headers, push_body([_valid_op()]))
     assert response.status_code == 426
     error = response.json()["error"]
     assert error["code"] == "client_too_old" and error["path"] == "schema_version"
-    assert "2" in error["message"] and error["details"]["needed"] == 2
+    assert str(newer) in error["message"] and error["details"]["needed"] == newer
     assert row_counts(engine) == before
-    pulled = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": 1}, headers=headers)
+    pulled = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": SCHEMA_VERSION}, headers=headers)
     assert pulled.status_code == 426
 
 

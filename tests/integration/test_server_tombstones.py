@@ -100,3 +100,29 @@ def test_a_scheduled_job_runs_once_however_many_processes_look(seeded: World, se
     finally:
         for opened in engines:
             opened.dispose()
+
+
+def test_a_full_pull_in_small_pages_crosses_the_horizon_without_being_sent_back(
+    sync_client: litestar_testing.TestClient[Litestar],
+    seeded: World,
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """A new phone (or one resyncing) pulls from 0 page by page: its cursors between pages are below the
+    horizon, yet it holds nothing older that a forgotten delete could concern; it must not be sent back."""
+    office = http_api(sync_client, "boss")
+    office_store = LocalStore(tmp_path / "office")
+    office_store.delete(RecordKind.CUSTOMER, seeded.customers_a[0])
+    SyncEngine(office_store, office.push, office.pull).run()
+    assert expire_tombstones(engine, settings, dt.datetime.now(dt.UTC) + LATER) == 1
+
+    api = http_api(sync_client, "rep.a")
+    fresh = LocalStore(tmp_path / "new-phone")
+    SyncEngine(fresh, api.push, api.pull, pull_limit=1).run()
+    assert fresh.get(RecordKind.CUSTOMER, seeded.customers_a[0]) is None
+    assert all(fresh.get(RecordKind.CUSTOMER, customer_id) for customer_id in seeded.customers_a[1:])
+    for opened in (fresh, office_store):
+        opened.close()
+    api.close()
+    office.close()

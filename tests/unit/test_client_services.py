@@ -16,18 +16,24 @@ import pytest
 from client.config import default_data_dir, parse_args
 from client.services import (
     AppService,
+    ConflictSide,
+    FormProblems,
     Location,
+    OrderLineInput,
     SignInFailed,
     SignInProblem,
     StopStatus,
     locate,
+    order_amount,
+    parse_number,
     visit_duration_minutes,
 )
 from client.store import InvalidRecord, LocalStore
 from shared.enums import CustomerKind, RecordKind, VisitType
+from shared.i18n import t
 from shared.ids import new_id
-from shared.records import SCHEMAS
-from sync.protocol import Change
+from shared.records import SCHEMAS, amount_matches, validate_fields
+from sync.protocol import Change, OpResult, OpStatus
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 USER = {"id": new_id(), "username": "li.rep", "display_name": "李明", "role": "rep", "territory": "东片"}
@@ -259,3 +265,321 @@ def test_data_folder_order_of_precedence(tmp_path: Path) -> None:
     assert default_data_dir({}).parts[-3:] == (".local", "share", "routecrm")
     config = parse_args(["--server", "http://s/", "--data-dir", str(tmp_path), "--web", "--lang", "en"], env={})
     assert (config.server_url, config.data_dir, config.web, config.lang) == ("http://s", tmp_path, True, "en")
+
+
+def refuse_pending(store: LocalStore, message: str = "customer is outside your territory") -> None:
+    store.record_results(
+        [OpResult(op.seq, op.op_id, OpStatus.REJECTED, "forbidden", message) for op in store.pending_ops(50)]
+    )
+
+
+def test_a_refused_visit_is_fixed_and_sent_again_as_one_op_that_creates_it(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    saves: list[int] = []
+    service.on_saved = lambda: saves.append(1)
+    shop = customer(store, "甲诊所")
+    visit = service.check_in(shop, VisitType.DAY)
+    service.check_out(visit["id"], {"person_met": "王医生", "ordered": False})
+    refuse_pending(store)  # check-in and check-out both refused: two drafts of one visit
+    seqs = [draft["op"]["seq"] for draft in store.rejected_ops()]
+    assert [draft["customer_name"] for draft in service.rejected_ops()] == ["甲诊所", "甲诊所"]  # whom it was about
+    fix = service.draft_fix(seqs[1])
+    assert fix is not None and fix.kind is RecordKind.VISIT and fix.record_id == visit["id"]
+    assert fix.seqs == tuple(seqs) and fix.message == "customer is outside your territory"
+    assert fix.record["person_met"] == "王医生" and fix.record["check_in_at"] == visit["check_in_at"]
+    form = {"visit_type": "day", "person_met": "王院长", "purpose": None, "attitude": None, "ordered": False}
+    saves.clear()
+    service.resend_draft(fix, form)
+    assert store.rejected_ops() == [] and saves == [1]
+    (op,) = store.pending_ops(10)
+    # Everything the drafts wrote travels again (the server never stored the visit), with the fix.
+    assert op.fields["person_met"] == "王院长" and op.fields["customer_id"] == shop
+    assert {"check_in_at", "check_out_at", "visit_type", "planned"} <= set(op.fields)
+    assert "purpose" not in op.fields  # unchanged and never written by the drafts
+    assert store.get(RecordKind.VISIT, visit["id"])["person_met"] == "王院长"  # type: ignore[index]
+
+
+def test_a_refused_customer_edit_shows_the_reps_value_even_after_a_pull_put_the_servers_back(
+    store: LocalStore, clock: Clock
+) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "甲诊所")
+    service.update_customer(shop, {"name": "甲诊所", "kind": "clinic", "phone": "0312-1111"})
+    (op,) = store.pending_ops(10)
+    assert op.fields == {"phone": "0312-1111"}  # only the changed field
+    refuse_pending(store, "this customer was deleted")
+    store.apply_pull_page(
+        [Change(9, RecordKind.CUSTOMER, shop, False, {"name": "甲诊所", "kind": "clinic", "address": "南关村"})], 9
+    )
+    assert "phone" not in store.get(RecordKind.CUSTOMER, shop)  # type: ignore[operator]
+    (draft,) = store.rejected_ops()
+    fix = service.draft_fix(draft["op"]["seq"])
+    assert fix is not None and fix.record["phone"] == "0312-1111" and fix.fields == {"phone"}
+    service.resend_draft(fix, {"name": "甲诊所", "kind": "clinic", "phone": "0312-2222", "address": "南关村"})
+    (op,) = store.pending_ops(10)
+    assert op.fields == {"phone": "0312-2222"}  # not the untouched name, kind or address
+
+
+def test_a_refused_delete_cannot_be_fixed_only_discarded(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "甲诊所")
+    store.delete(RecordKind.CUSTOMER, shop)
+    refuse_pending(store)
+    (draft,) = store.rejected_ops()
+    assert service.draft_fix(draft["op"]["seq"]) is None
+    assert service.draft_fix(999) is None
+
+
+def test_an_unchanged_customer_form_saves_nothing(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "甲诊所")
+    assert service.update_customer(shop, {"name": " 甲诊所 ", "kind": "clinic", "address": "南关村"}) is None
+    assert store.pending_count() == 0
+    service.update_customer(shop, {"name": "甲诊所", "kind": "clinic", "address": "", "contact_person": "王"})
+    (op,) = store.pending_ops(10)
+    assert op.fields == {"address": None, "contact_person": "王"}
+
+
+def test_conflicts_say_whose_change_lost_per_customer(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    store.set_meta(user=USER)
+    shop, other = customer(store, "甲诊所"), customer(store, "乙药店")
+
+    def conflict(record_id: str, lost_by: str | None, device: str, at: str, reviewed: bool = False) -> None:
+        pulled(
+            store,
+            RecordKind.CONFLICT,
+            {
+                "kind": "customer",
+                "record_id": record_id,
+                "field": "phone",
+                "kept_value": "0312-2",
+                "lost_value": "0312-1",
+                "lost_by_user_id": lost_by,
+                "device_id": device,
+                "created_at": at,
+                "reviewed": reviewed,
+            },
+        )
+
+    conflict(shop, USER["id"], store.device_id, "2026-11-27T01:00:00+00:00")
+    conflict(shop, None, store.device_id, "2026-11-27T02:00:00+00:00")
+    conflict(other, "someone-else", "another-phone", "2026-11-27T03:00:00+00:00", reviewed=True)
+    sides = [(item.customer_name, item.side) for item in service.conflicts()]
+    assert sides == [
+        ("乙药店", ConflictSide.OTHERS),
+        ("甲诊所", ConflictSide.MINE_KEPT),
+        ("甲诊所", ConflictSide.MINE_LOST),
+    ]
+    assert service.open_conflict_count() == 2
+    card = service.customer_card(shop)
+    assert card is not None and [item.side for item in card.conflicts] == [
+        ConflictSide.MINE_KEPT,
+        ConflictSide.MINE_LOST,
+    ]
+
+    from client.views.conflicts import conflict_text
+
+    lost = card.conflicts[1]
+    assert conflict_text(lost, "zh-CN") == "你的修改 电话=“0312-1” 被 “0312-2” 取代"
+    assert conflict_text(lost, "en") == "Your change Phone = “0312-1” was replaced by “0312-2”"
+
+
+def test_open_visit_finds_todays_unfinished_visit_of_that_customer_only(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    first, second = customer(store, "甲"), customer(store, "乙")
+    clock.now -= dt.timedelta(days=1)
+    service.check_in(first)  # yesterday's, never checked out
+    clock.now += dt.timedelta(days=1)
+    assert service.open_visit(first) is None
+    visit = service.check_in(second)
+    assert service.open_visit(first) is None and service.open_visit(second)["id"] == visit["id"]  # type: ignore[index]
+
+
+# ---- on a visit: orders, competitor reports, complaints; key persons; care reminders (issue #4) ----
+
+
+def product(store: LocalStore, name: str, price: float, *, active: bool = True, spec: str = "100支/盒") -> str:
+    return pulled(
+        store, RecordKind.PRODUCT, {"name": name, "spec": spec, "unit": "盒", "unit_price": price, "active": active}
+    )
+
+
+def test_the_order_form_offers_active_products_and_takes_an_order_with_the_servers_amount(
+    store: LocalStore, clock: Clock
+) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "南关诊所")
+    syringe, gauze = product(store, "注射器", 38.0), product(store, "纱布", 16.5)
+    product(store, "停产品", 9.9, active=False)
+    assert [item["name"] for item in service.products()] == ["注射器", "纱布"]  # 停产品 is not offered
+    visit = service.check_in(shop)
+    before = store.pending_count()
+    rows = [OrderLineInput(syringe, "3", "38"), OrderLineInput(gauze, "1.5", "16.33")]
+    assert order_amount(rows) == 138.5  # 114 + 24.495 -> 24.50 only on the total: 138.495 -> 138.50
+    order = service.take_order(str(visit["id"]), rows, " 月底前送货 ")
+    assert store.pending_count() == before + 1  # one durable save: the order and its op
+    (op,) = store.pending_ops(50)[-1:]
+    assert op.kind is RecordKind.ORDER and op.fields == {
+        "customer_id": shop,
+        "visit_id": visit["id"],
+        "lines": [
+            {"product_id": syringe, "quantity": 3, "unit_price": 38},
+            {"product_id": gauze, "quantity": 1.5, "unit_price": 16.33},
+        ],
+        "amount": 138.5,
+        "ordered_at": "2026-11-27T09:00:00+08:00",
+        "notes": "月底前送货",
+    }
+    assert amount_matches(order["amount"], order["lines"])  # what the server checks
+    assert not validate_fields(RecordKind.ORDER, op.fields, creating=True)
+    records = service.visit_records(str(visit["id"]))
+    assert [item["id"] for item in records.orders] == [order["id"]] and records.order_total == 138.5
+    card = service.customer_card(shop)
+    assert card is not None and [item["id"] for item in card.orders] == [order["id"]]
+    assert card.products[syringe]["name"] == "注射器"
+    # An order taken on the visit makes the stop "ordered" even before the visit's box is ticked.
+    plan = {"day": "2026-11-27", "customer_ids": [shop]}
+    pulled(store, RecordKind.ROUTE_PLAN, plan)
+    assert service.today().stops[0].status is StopStatus.ORDERED
+
+
+@pytest.mark.parametrize(
+    ("rows", "problems"),
+    [
+        ([], {"lines": "client.order.no_lines"}),
+        ([("p1", "", "38")], {"quantity.0": "client.order.bad_quantity"}),
+        ([("p1", "0", "38")], {"quantity.0": "client.order.quantity_range"}),
+        ([("p1", "-2", "38")], {"quantity.0": "client.order.quantity_range"}),
+        ([("p1", "2", "abc")], {"unit_price.0": "client.order.bad_price"}),
+        ([("p1", "2", "-1")], {"unit_price.0": "client.order.price_range"}),
+        ([("p1", "2", "38"), ("p1", "1", "38")], {"lines": "client.order.duplicate_product"}),
+        (
+            [("p1", "2", "38"), ("p2", "x", "")],
+            {"quantity.1": "client.order.bad_quantity", "unit_price.1": "client.order.bad_price"},
+        ),
+    ],
+)
+def test_a_bad_order_form_says_what_is_wrong_and_stores_nothing(
+    store: LocalStore, clock: Clock, rows: list[tuple[str, str, str]], problems: dict[str, str]
+) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "南关诊所")
+    ids = {"p1": product(store, "注射器", 38.0), "p2": product(store, "纱布", 16.5)}
+    visit = service.check_in(shop)
+    before = store.pending_count()
+    with pytest.raises(FormProblems) as refused:
+        service.take_order(str(visit["id"]), [OrderLineInput(ids[key], qty, price) for key, qty, price in rows])
+    assert refused.value.problems == problems
+    assert store.pending_count() == before and not store.all(RecordKind.ORDER)
+    assert all(t(key) != key and t(key, "en") != key for key in problems.values())  # shown in words
+
+
+def test_numbers_typed_on_a_phone() -> None:
+    assert parse_number(" 1,200 ") == 1200 and parse_number("￥12.5") == 12.5 and parse_number("3") == 3
+    assert parse_number("") is None and parse_number("nan") is None and parse_number("1e999") is None
+
+
+def test_competitor_reports_and_complaints_are_stored_on_the_visit(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "南关诊所")
+    visit = service.check_in(shop)
+    visit_id = str(visit["id"])
+    before = store.pending_count()
+    with pytest.raises(FormProblems) as refused:
+        service.record_competitor_report(visit_id, " ", "", "abc")
+    assert refused.value.problems == {
+        "brand": "client.competitor.brand_required",
+        "product": "client.competitor.product_required",
+        "price": "client.order.bad_price",
+    }
+    with pytest.raises(FormProblems) as refused:
+        service.record_complaint(visit_id, "", "urgent", "  ")
+    assert set(refused.value.problems) == {"category", "severity", "description"}
+    assert store.pending_count() == before  # nothing stored on bad input
+    report = service.record_competitor_report(visit_id, "威高", "5ml 注射器", "32.5", "买十送一")
+    complaint = service.record_complaint(visit_id, "delivery", "high", "上周的货晚到三天")
+    assert store.pending_count() == before + 2
+    assert {key: report[key] for key in ("customer_id", "visit_id", "brand", "price", "promotion")} == {
+        "customer_id": shop,
+        "visit_id": visit_id,
+        "brand": "威高",
+        "price": 32.5,
+        "promotion": "买十送一",
+    }
+    assert complaint["status"] == "received" and complaint["received_at"] == "2026-11-27T09:00:00+08:00"
+    for kind, record in ((RecordKind.COMPETITOR_REPORT, report), (RecordKind.COMPLAINT, complaint)):
+        fields = {key: value for key, value in record.items() if key != "id"}
+        assert not validate_fields(kind, fields, creating=True)
+    records = service.visit_records(visit_id)
+    assert [item["id"] for item in records.competitor_reports] == [report["id"]]
+    assert [item["id"] for item in records.complaints] == [complaint["id"]]
+    card = service.customer_card(shop)
+    assert card is not None and card.complaints[0]["id"] == complaint["id"]
+    assert card.competitor_reports[0]["id"] == report["id"] and card.as_of == clock.now
+
+
+def test_no_order_without_a_visit(store: LocalStore, clock: Clock) -> None:
+    with pytest.raises(FormProblems) as refused:
+        make_service(store, clock).take_order(new_id(), [OrderLineInput(new_id(), "1", "1")])
+    assert refused.value.problems == {"visit": "client.order.no_visit"}
+
+
+def test_key_persons_are_added_and_edited_field_by_field(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "南关诊所")
+    with pytest.raises(FormProblems) as refused:
+        service.save_key_person(shop, {"name": " ", "role": "", "birthday": "1978-13-40"})
+    assert refused.value.problems == {
+        "name": "client.key_person.name_required",
+        "role": "client.key_person.role_required",
+        "birthday": "client.key_person.bad_birthday",
+    }
+    assert store.pending_count() == 0
+    added = service.save_key_person(
+        shop, {"name": "王院长", "role": "decision_maker", "birthday": "1978-03-12", "hobbies": "钓鱼", "phone": ""}
+    )
+    assert added is not None and "phone" not in added and added["customer_id"] == shop
+    person_id = str(added["id"])
+    unchanged = {"name": "王院长", "role": "decision_maker", "birthday": "1978-03-12", "hobbies": "钓鱼"}
+    assert service.save_key_person(shop, unchanged, person_id) is None
+    service.save_key_person(shop, {**unchanged, "phone": "13800000000", "attitude": "positive"}, person_id)
+    (_, op) = store.pending_ops(10)
+    assert op.record_id == person_id and op.fields == {"phone": "13800000000", "attitude": "positive"}
+    card = service.customer_card(shop)
+    assert card is not None and [person["name"] for person in card.key_persons] == ["王院长"]
+
+
+def test_care_reminders_from_the_phones_records(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)  # today: 2026-11-27
+    a_shop = pulled(store, RecordKind.CUSTOMER, {"name": "甲诊所", "kind": "clinic", "status": "active", "tier": "A"})
+    c_shop = pulled(store, RecordKind.CUSTOMER, {"name": "丙药店", "kind": "pharmacy", "status": "active", "tier": "C"})
+    pulled(
+        store,
+        RecordKind.KEY_PERSON,
+        {"customer_id": a_shop, "name": "王院长", "role": "boss", "birthday": "1970-12-01"},
+    )
+    pulled(
+        store,
+        RecordKind.KEY_PERSON,
+        {"customer_id": a_shop, "name": "李医生", "role": "doctor", "birthday": "1980-12-05"},
+    )
+    pulled(
+        store,
+        RecordKind.KEY_PERSON,
+        {"customer_id": new_id(), "name": "外人", "role": "boss", "birthday": "1980-11-28"},
+    )
+    visit = {"customer_id": a_shop, "visit_type": "day", "planned": True, "ordered": False}
+    pulled(
+        store, RecordKind.VISIT, {**visit, "check_in_at": "2026-11-10T09:00:00+08:00", "next_visit_date": "2026-11-26"}
+    )
+    pulled(store, RecordKind.VISIT, {**visit, "customer_id": c_shop, "check_in_at": "2026-11-01T09:00:00+08:00"})
+    complaint = {"customer_id": c_shop, "category": "quality", "severity": "high", "description": "破损"}
+    pulled(store, RecordKind.COMPLAINT, {**complaint, "status": "received", "received_at": "2026-11-27T08:00:00+08:00"})
+    care = service.care_reminders()
+    assert [(item.person["name"], item.days_until) for item in care.birthdays] == [("王院长", 4)]  # 外人: not ours
+    assert [(item.customer["name"], item.days_overdue) for item in care.overdue] == [("甲诊所", 10)]  # C is due 1 Dec
+    assert [(item.kind.value, care.customer_names[item.customer_id]) for item in care.follow_ups] == [
+        ("next_visit", "甲诊所"),
+        ("complaint_answer", "丙药店"),  # due 12:00, not late yet
+    ]

@@ -245,3 +245,127 @@ def test_every_returned_save_survives_sigkill_at_random_moments(tmp_path: Path) 
         assert store.pending_count() == len(stored)  # each record still has its op
         store.close()
     assert len(promised) > 200
+
+
+def visit_fields(customer_id: str) -> dict[str, object]:
+    return {"customer_id": customer_id, "visit_type": "day", "check_in_at": NOW}
+
+
+def test_the_customer_index_follows_saves_pulls_moves_and_deletes(tmp_path: Path) -> None:
+    """find() by customer_id answers from an index; it must agree with a scan after every kind of change."""
+    store = LocalStore(tmp_path / "store")
+    first, second = add_customer(store), add_customer(store, "李家诊所")
+    mine = new_id()
+    store.save(RecordKind.VISIT, mine, visit_fields(first))
+    assert [visit["id"] for visit in store.find(RecordKind.VISIT, customer_id=first)] == [mine]  # index built now
+    pulled_visit, gone = new_id(), new_id()
+    store.apply_pull_page(
+        [
+            Change(1, RecordKind.VISIT, pulled_visit, False, {**visit_fields(first), "rep_id": "x"}),
+            Change(2, RecordKind.VISIT, gone, False, visit_fields(second)),
+        ],
+        2,
+    )
+    store.save(RecordKind.VISIT, mine, {"customer_id": second})  # a visit moved to another customer
+    store.apply_pull_page([Change(3, RecordKind.VISIT, gone, True, None)], 3)
+
+    def ids(customer_id: str) -> set[str]:
+        return {visit["id"] for visit in store.find(RecordKind.VISIT, customer_id=customer_id)}
+
+    def scanned(customer_id: str) -> set[str]:
+        return {visit["id"] for visit in store.all(RecordKind.VISIT) if visit.get("customer_id") == customer_id}
+
+    assert ids(first) == scanned(first) == {pulled_visit}
+    assert ids(second) == scanned(second) == {mine}
+    assert [v["id"] for v in store.find(RecordKind.VISIT, customer_id=first, rep_id="x")] == [pulled_visit]
+    assert store.find(RecordKind.VISIT, customer_id=second, rep_id="x") == []
+    store.restart_pull()  # forgets pulled records, keeps the ones with waiting ops
+    assert ids(first) == scanned(first) == set() and ids(second) == {mine}
+    store.close()
+    again = LocalStore(tmp_path / "store")
+    assert {visit["id"] for visit in again.find(RecordKind.VISIT, customer_id=second)} == {mine}
+    again.close()
+
+
+def test_counting_a_customers_visits_does_not_scan_the_visit_table(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer_id = add_customer(store)
+    for _ in range(3):
+        store.save(RecordKind.VISIT, new_id(), visit_fields(customer_id))
+    store.find(RecordKind.VISIT, customer_id=customer_id)  # builds the index
+    table = store._table(RecordKind.VISIT.value)
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scanned the visit table")
+
+    monkeypatch.setattr(table, "search", no_scan)
+    store.save(RecordKind.VISIT, new_id(), visit_fields(customer_id))
+    assert len(store.find(RecordKind.VISIT, customer_id=customer_id)) == 4
+
+
+def refuse_all(store: LocalStore) -> None:
+    store.record_results(
+        [
+            OpResult(op.seq, op.op_id, OpStatus.REJECTED, "forbidden", "not your territory")
+            for op in store.pending_ops(50)
+        ]
+    )
+
+
+def test_a_resent_draft_is_replaced_by_a_new_op_in_one_durable_step(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    customer_id = add_customer(store)
+    refuse_all(store)
+    (draft,) = store.rejected_ops()
+    fixed = {"name": "王庄村卫生室（新址）", "kind": "village_clinic"}
+    record = store.resend_rejected([draft["op"]["seq"]], RecordKind.CUSTOMER, customer_id, fixed)
+    assert record["name"] == "王庄村卫生室（新址）"
+    assert store.rejected_ops() == []
+    (op,) = store.pending_ops(10)
+    assert op.fields == fixed and op.seq == draft["op"]["seq"] + 1
+    store.close()
+    again = LocalStore(tmp_path / "store")  # both halves of the step survived together
+    assert again.rejected_ops() == [] and again.pending_count() == 1
+    again.close()
+
+
+def test_an_invalid_fix_keeps_the_draft(store: LocalStore) -> None:
+    customer_id = add_customer(store)
+    refuse_all(store)
+    (draft,) = store.rejected_ops()
+    with pytest.raises(InvalidRecord):
+        store.resend_rejected([draft["op"]["seq"]], RecordKind.CUSTOMER, customer_id, {"name": ""})
+    assert store.rejected_ops() == [draft] and store.pending_count() == 0
+
+
+def test_conflicts_of_one_record_newest_first(store: LocalStore) -> None:
+    customer_id, other = add_customer(store), add_customer(store, "x")
+    store.apply_pull_page(
+        [
+            Change(
+                1,
+                RecordKind.CONFLICT,
+                new_id(),
+                False,
+                {"record_id": customer_id, "field": "phone", "created_at": "2026-11-26T01:00:00+00:00"},
+            ),
+            Change(
+                2,
+                RecordKind.CONFLICT,
+                new_id(),
+                False,
+                {"record_id": customer_id, "field": "name", "created_at": "2026-11-26T02:00:00+00:00"},
+            ),
+            Change(
+                3,
+                RecordKind.CONFLICT,
+                new_id(),
+                False,
+                {"record_id": other, "field": "name", "created_at": "2026-11-26T03:00:00+00:00"},
+            ),
+        ],
+        3,
+    )
+    assert [conflict["field"] for conflict in store.conflicts(customer_id)] == ["name", "phone"]
+    assert len(store.conflicts()) == 3

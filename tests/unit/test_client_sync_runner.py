@@ -6,7 +6,7 @@ import threading
 import time
 
 from client.sync_runner import SyncRunner, SyncStatus, backoff_delay
-from sync.engine import SyncReport
+from sync.engine import SyncProgress, SyncReport
 from sync.errors import AuthRequired, Refused, Unreachable
 
 
@@ -201,3 +201,42 @@ def test_a_runner_started_paused_does_not_sync() -> None:
     time.sleep(0.1)
     runner.stop()
     assert engine.runs == 0
+
+
+def test_progress_shows_while_a_sync_runs_and_is_cleared_after() -> None:
+    clock = FakeClock()
+    seen: list[SyncStatus] = []
+    holder: list[SyncRunner] = []
+
+    class PagedEngine:
+        def run(self) -> SyncReport:
+            for pages in (1, 2):
+                holder[0].report_progress(SyncProgress(pages=pages, received=500 * pages, more=pages < 2))
+            return SyncReport(pulled=1000)
+
+    runner = SyncRunner(PagedEngine, monotonic=clock)
+    holder.append(runner)
+    runner.add_listener(seen.append)
+    runner.report_progress(SyncProgress(pages=9))  # no sync running: ignored
+    assert runner.status.progress is None
+    runner.sync_once()
+    during = [status.progress for status in seen if status.progress is not None]
+    assert during == [SyncProgress(pages=1, received=500, more=True), SyncProgress(pages=2, received=1000)]
+    assert all(status.syncing for status in seen if status.progress is not None)
+    assert runner.status.progress is None and runner.status.syncing is False
+
+
+def test_the_sync_bar_says_how_much_a_large_first_sync_has_received() -> None:
+    from client.views.sync_bar import SyncBar, progress_text
+
+    receiving = SyncStatus(syncing=True, progress=SyncProgress(pages=6, received=3000, more=True))
+    assert progress_text(receiving, "zh-CN") == "接收中 已收到 3,000 条（6 页），还有更多…"
+    assert progress_text(receiving, "en") == "Receiving: 3,000 records so far (6 pages), more to come…"
+    done = SyncStatus(syncing=True, progress=SyncProgress(pages=7, received=3200, more=False))
+    assert progress_text(done, "zh-CN") == "已收到 3,200 条"
+    assert progress_text(SyncStatus(syncing=False, progress=None), "zh-CN") == ""
+    bar = SyncBar(lambda: None, lambda: None)
+    bar.show(receiving, "zh-CN")
+    assert bar.progress.visible and bar.progress.value == "接收中 已收到 3,000 条（6 页），还有更多…"
+    bar.show(SyncStatus(online=True), "zh-CN")
+    assert not bar.progress.visible

@@ -1,7 +1,7 @@
 import pytest
 
 from shared.ids import new_id
-from sync.protocol import MAX_OPS_PER_PUSH, ProtocolError, parse_pull_request, parse_push_request
+from sync.protocol import MAX_OPS_PER_PUSH, SCHEMA_VERSION, ProtocolError, parse_pull_request, parse_push_request
 
 DEVICE = "device-1"
 
@@ -21,7 +21,7 @@ def op(number: int, **overrides: object) -> dict[str, object]:
 
 
 def push(*ops: dict[str, object], **overrides: object) -> dict[str, object]:
-    return {"device_id": DEVICE, "schema_version": 1, "ops": list(ops), **overrides}
+    return {"device_id": DEVICE, "schema_version": SCHEMA_VERSION, "ops": list(ops), **overrides}
 
 
 def test_a_good_push_parses() -> None:
@@ -59,8 +59,8 @@ def test_too_many_ops_is_too_large() -> None:
 
 
 def test_pull_limits() -> None:
-    assert parse_pull_request({"cursor": 5, "schema_version": 1}).limit == 500
+    assert parse_pull_request({"cursor": 5, "schema_version": SCHEMA_VERSION}).limit == 500
     with pytest.raises(ProtocolError):
-        parse_pull_request({"cursor": 5, "schema_version": 1, "limit": 5000})
+        parse_pull_request({"cursor": 5, "schema_version": SCHEMA_VERSION, "limit": 5000})
     with pytest.raises(ProtocolError):
-        parse_pull_request({"cursor": -1, "schema_version": 1})
+        parse_pull_request({"cursor": -1, "schema_version": SCHEMA_VERSION})

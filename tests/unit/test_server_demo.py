@@ -15,7 +15,20 @@ from server.db import create_tables, make_engine, read_session
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
-from server.models import ChangeLog, Complaint, Customer, KeyPerson, Note, RoutePlan, User, Visit
+from server.models import (
+    ChangeLog,
+    CompetitorReport,
+    Complaint,
+    CreditRatingChange,
+    Customer,
+    KeyPerson,
+    Note,
+    Order,
+    Product,
+    RoutePlan,
+    User,
+    Visit,
+)
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,14 +43,37 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
     with read_session(engine) as session:
         count = {
             m.__name__: session.exec(select(func.count()).select_from(m)).one()
-            for m in (User, Customer, Visit, Note, RoutePlan, ChangeLog, KeyPerson, Complaint)
+            for m in (
+                User,
+                Customer,
+                Visit,
+                Note,
+                RoutePlan,
+                ChangeLog,
+                KeyPerson,
+                Complaint,
+                Product,
+                Order,
+                CompetitorReport,
+                CreditRatingChange,
+            )
         }
         assert count["User"] == 4
         assert 110 <= count["Customer"] <= 130
         assert count["RoutePlan"] >= 3 * 7
-        synced = ("Customer", "Visit", "Note", "RoutePlan", "KeyPerson", "Complaint")
+        synced = ("Customer", "Visit", "Note", "RoutePlan", "KeyPerson", "Complaint", "Product", "Order")
+        synced += ("CompetitorReport",)
         assert count["ChangeLog"] == sum(count[name] for name in synced)
         assert count["KeyPerson"] >= 60 and count["Complaint"] == 6
+        assert count["Product"] == 15 and count["Order"] >= 300 and count["CompetitorReport"] >= 3
+        assert count["CreditRatingChange"] >= 30
+        customers = session.exec(select(Customer)).all()
+        assert {c.status for c in customers} == {"prospect", "new", "active", "dormant", "lost"}
+        tiers = [c.tier for c in customers]
+        assert 0.1 <= tiers.count("A") / len(tiers) <= 0.35 and tiers.count("C") > tiers.count("A")  # 80/20
+        with_orders = {order.customer_id for order in session.exec(select(Order)).all()}
+        assert all(c.tier == "C" for c in customers if c.id not in with_orders)
+        assert session.exec(select(func.count()).select_from(Visit).where(Visit.flagged == True)).one() > 0  # noqa: E712
         territories = {c.territory for c in session.exec(select(Customer)).all()}
         assert len(territories) == 3
         for username in ("zhang.manager", "li.rep", "wang.rep", "zhao.rep"):

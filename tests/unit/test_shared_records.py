@@ -2,7 +2,7 @@ import pytest
 
 from shared.enums import RecordKind
 from shared.ids import is_valid_id, new_id
-from shared.records import validate_fields
+from shared.records import DELETABLE_KINDS, DEVICE_WRITABLE_KINDS, IMMUTABLE_KINDS, validate_fields
 
 
 def problems(kind: RecordKind, fields: dict[str, object], creating: bool = True) -> dict[str, str]:
@@ -60,3 +60,17 @@ def test_ids_are_uuids_made_on_the_device() -> None:
     assert new_id() != new_id()
     assert not is_valid_id("42")
     assert not is_valid_id(42)
+
+
+def test_orders_and_competitor_reports_are_device_writable_never_deleted_the_catalogue_is_read_only() -> None:
+    assert {RecordKind.ORDER, RecordKind.COMPETITOR_REPORT} <= DEVICE_WRITABLE_KINDS & IMMUTABLE_KINDS
+    assert not {RecordKind.ORDER, RecordKind.COMPETITOR_REPORT, RecordKind.PRODUCT} & DELETABLE_KINDS
+    assert RecordKind.PRODUCT not in DEVICE_WRITABLE_KINDS
+    # The tier and the credit rating are the server's: an op writing them is refused.
+    assert set(problems(RecordKind.CUSTOMER, {"tier": "A", "credit_rating": "good"}, creating=False)) == {
+        "tier",
+        "credit_rating",
+    }
+    order = {"customer_id": new_id(), "visit_id": new_id(), "amount": 1, "ordered_at": "2026-11-27T09:00:00+08:00"}
+    assert set(problems(RecordKind.ORDER, order)) == {"lines"}
+    assert problems(RecordKind.COMPETITOR_REPORT, {"brand": " "}, creating=False) == {"brand": "must not be empty"}

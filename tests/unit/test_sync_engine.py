@@ -7,8 +7,8 @@ import pytest
 from client.store import LocalStore
 from shared.enums import RecordKind
 from shared.ids import new_id
-from sync.engine import ProtocolViolation, SyncEngine
-from sync.errors import ClientTooOld, Refused, Unreachable
+from sync.engine import ProtocolViolation, SyncEngine, SyncProgress
+from sync.errors import ClientTooOld, Refused, ResyncRequired, Unreachable
 from sync.protocol import Change, OpResult, OpStatus, PullRequest, PullResponse, PushRequest, PushResponse
 
 
@@ -136,3 +136,97 @@ def test_a_cursor_moving_back_is_refused(store: LocalStore) -> None:
     with pytest.raises(ProtocolViolation):
         SyncEngine(store, accept_all, lambda request: PullResponse([], 3, False)).run()
     assert store.pull_cursor() == 10
+
+
+def test_a_refused_record_holds_up_only_itself_in_later_syncs_too(store: LocalStore) -> None:
+    """Ops before and after a refused one, on other records, reach the server in the same sync; the next
+    sync sends only new ops (the draft is never re-sent by itself)."""
+    ids = customers(store, ["前", "坏", "后"])
+    sent: list[str] = []
+
+    def push(request: PushRequest) -> PushResponse:
+        if any(op.record_id == ids[1] for op in request.ops):
+            raise Refused(403, "forbidden", "ops[1]: not your territory")
+        sent.extend(op.record_id for op in request.ops)
+        return accept_all(request)
+
+    SyncEngine(store, push, nothing_to_pull).run()
+    assert sorted(sent) == sorted([ids[0], ids[2]])
+    sent.clear()
+    store.save(RecordKind.CUSTOMER, ids[2], {"phone": "0312-1"})
+    report = SyncEngine(store, push, nothing_to_pull).run()
+    assert sent == [ids[2]] and (report.pushed, report.rejected) == (1, 0)
+    assert [draft["op"]["record_id"] for draft in store.rejected_ops()] == [ids[1]]
+
+
+def test_a_resent_draft_goes_through_as_a_new_op(store: LocalStore) -> None:
+    (bad,) = customers(store, ["坏名字"])
+
+    def refuse(request: PushRequest) -> PushResponse:
+        raise Refused(422, "invalid_record", "ops[0].fields.name not allowed")
+
+    SyncEngine(store, refuse, nothing_to_pull).run()
+    (draft,) = store.rejected_ops()
+    store.resend_rejected([draft["op"]["seq"]], RecordKind.CUSTOMER, bad, {"name": "好名字", "kind": "pharmacy"})
+    pushed: list[PushRequest] = []
+
+    def push(request: PushRequest) -> PushResponse:
+        pushed.append(request)
+        return accept_all(request)
+
+    report = SyncEngine(store, push, nothing_to_pull).run()
+    ((op,),) = [request.ops for request in pushed]
+    assert op.record_id == bad and op.fields == {"name": "好名字", "kind": "pharmacy"}
+    assert op.seq > draft["op"]["seq"]
+    assert (report.pushed, store.rejected_ops(), store.pending_count()) == (1, [], 0)
+
+
+def test_progress_is_reported_for_each_push_batch_and_pull_page(store: LocalStore) -> None:
+    customers(store, ["a", "b", "c"])
+    ids = [new_id() for _ in range(7)]
+
+    def pull(request: PullRequest) -> PullResponse:
+        page = [
+            Change(i + 1, RecordKind.CUSTOMER, ids[i], False, {"name": f"c{i}", "kind": "clinic"})
+            for i in range(request.cursor, min(request.cursor + request.limit, len(ids)))
+        ]
+        cursor = page[-1].seq if page else request.cursor
+        return PullResponse(changes=page, cursor=cursor, has_more=cursor < len(ids))
+
+    seen: list[SyncProgress] = []
+    SyncEngine(store, accept_all, pull, push_batch=2, pull_limit=3, on_progress=seen.append).run()
+    assert seen == [
+        SyncProgress(pushed=2),
+        SyncProgress(pushed=3),
+        SyncProgress(pushed=3, pages=1, received=3, more=True),
+        SyncProgress(pushed=3, pages=2, received=6, more=True),
+        SyncProgress(pushed=3, pages=3, received=7, more=False),
+    ]
+
+
+def test_a_full_pull_says_so_on_every_page_and_a_resync_starts_one(store: LocalStore) -> None:
+    store.apply_pull_page([], 40)  # a phone that synced before
+    sent: list[tuple[int, bool]] = []
+
+    def pull(request: PullRequest) -> PullResponse:
+        sent.append((request.cursor, request.full))
+        if request.cursor == 40:
+            raise ResyncRequired(410, "resync_required", "deletes forgotten since your cursor")
+        seq = request.cursor + 1
+        change = Change(seq, RecordKind.CUSTOMER, new_id(), False, {"name": f"店{seq}", "kind": "shop"})
+        return PullResponse(changes=[change], cursor=seq, has_more=seq < 3)
+
+    SyncEngine(store, accept_all, pull).run()
+    assert sent == [(40, False), (0, True), (1, True), (2, True)]
+    assert store.pull_cursor() == 3
+
+
+def test_a_server_that_sends_a_full_pull_back_is_a_protocol_violation_not_a_loop(store: LocalStore) -> None:
+    def pull(request: PullRequest) -> PullResponse:
+        if request.cursor > 0:
+            raise ResyncRequired(410, "resync_required", "deletes forgotten since your cursor")
+        change = Change(1, RecordKind.CUSTOMER, new_id(), False, {"name": "店", "kind": "shop"})
+        return PullResponse(changes=[change], cursor=1, has_more=True)
+
+    with pytest.raises(ProtocolViolation, match="full resync of a full pull"):
+        SyncEngine(store, accept_all, pull).run()

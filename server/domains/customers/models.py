@@ -28,7 +28,8 @@ class Customer(CustomerBase, table=True):
     # Derived by the server from who writes, never from a device's fields:
     territory: str = Field(max_length=60, index=True)
     owner_rep_id: str | None = Field(default=None, max_length=36, index=True)
-    tier: str | None = Field(default=None, max_length=1)  # shared.enums.ValueTier, set by supervisors
+    tier: str | None = Field(default=None, max_length=1)  # shared.enums.ValueTier, computed from orders
+    credit_rating: str | None = Field(default=None, max_length=20)  # shared.enums.CreditRating, by supervisors
     updated_at: str = Field(max_length=40)
     deleted: bool = False
     # The hybrid logical clock of the edit that wrote each field (sync.merge); devices receive it.

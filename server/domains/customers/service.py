@@ -17,7 +17,7 @@ from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
 
 # Fields only the server sets (from the writer, or by a supervisor); never accepted from a device op.
-SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier"})
+SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier", "credit_rating"})
 
 
 def customer_data(customer: Customer) -> dict[str, Any]:
@@ -88,6 +88,28 @@ def put_customer(
     remember(session, customer)
     _log(session, customer)
     return customer
+
+
+def set_computed(session: Session, customer: Customer, values: Mapping[str, Any]) -> bool:
+    """Write what the server computes (lifecycle status, tier) or a supervisor sets on their own page
+    (credit rating); False when nothing changed, so nothing goes to the change log.
+
+    A device-writable field (status) gets a server clock: a rep's concurrent edit made before seeing
+    this value loses by the merge rules and is kept as a conflict, as for any later edit.
+    """
+    changed = {name: value for name, value in values.items() if getattr(customer, name) != value}
+    if not changed or customer.deleted:
+        return False
+    clock, clocks = server_clock(), dict(customer.field_clocks or {})
+    for name, value in changed.items():
+        setattr(customer, name, value)
+        if name not in SERVER_FIELDS:
+            clocks[name] = clock
+    customer.field_clocks = clocks
+    customer.updated_at = now_iso()
+    session.add(customer)
+    _log(session, customer)
+    return True
 
 
 def delete_customer(session: Session, actor: Actor, customer_id: str, *, path: str = "customer") -> None:

@@ -13,6 +13,8 @@ from server.domains.sync.models import ChangeLog
 from shared.enums import RecordKind
 
 ROUTE_PLAN_AUDIENCE_PREFIX = "rep:"
+# The audience of rows every signed-in user receives (the product catalogue).
+EVERYONE_AUDIENCE = "*"
 
 
 def rep_audience(rep_id: str) -> str:

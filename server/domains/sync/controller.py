@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import anyio.to_thread
 from litestar import Controller, MediaType, Request, Response, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
 from server.domains.sync import service
 from server.domains.users.models import Actor
-from server.errors import TooLarge, ValidationFailed
+from server.errors import TooLarge, ValidationFailed, error_responses
 from shared.errors import ErrorCode
 from sync.protocol import (
     MAX_PUSH_BYTES,
+    PULL_REQUEST_SCHEMA,
+    PULL_RESPONSE_SCHEMA,
+    PUSH_REQUEST_SCHEMA,
+    PUSH_RESPONSE_SCHEMA,
     ProtocolError,
     parse_pull_request,
     parse_push_request,
@@ -38,6 +44,10 @@ async def read_json(request: Request[Any, Any, Any], max_bytes: int) -> Any:
         raise TooLarge(f"the body is larger than {max_bytes} bytes", path="body")
     try:
         return json.loads(raw)
+    except RecursionError:  # e.g. [[[[...]]]] a million deep: refused, not a 500
+        raise ValidationFailed(
+            "the body is nested too deeply", path="body", code=ErrorCode.INVALID_REQUEST, status_code=400
+        ) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ValidationFailed(
             f"the body is not valid JSON: {error}", path="body", code=ErrorCode.INVALID_REQUEST, status_code=400
@@ -75,11 +85,34 @@ def json_response(body: bytes) -> Response[bytes]:
     return Response(content=body, media_type=MediaType.JSON, status_code=200)
 
 
+def documented(request_schema: dict[str, Any], response_schema: dict[str, Any]) -> type[Operation]:
+    """The OpenAPI operation of a handler that parses its own body (sync.protocol): its body and answer schemas."""
+
+    def json_content(schema: dict[str, Any]) -> dict[str, OpenAPIMediaType]:
+        return {MediaType.JSON: OpenAPIMediaType(schema=cast("Schema", schema))}
+
+    @dataclass
+    class DocumentedOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(content=json_content(request_schema), required=True)
+            responses = dict(self.responses or {})
+            responses["200"] = OpenAPIResponse(description="OK", content=json_content(response_schema))
+            self.responses = responses
+
+    return DocumentedOperation
+
+
 class SyncController(Controller):
     path = "/api/sync"
     tags = ("sync",)
 
-    @post("/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES)
+    @post(
+        "/push",
+        status_code=200,
+        request_max_body_size=MAX_PUSH_BYTES,
+        operation_class=documented(PUSH_REQUEST_SCHEMA, PUSH_RESPONSE_SCHEMA),
+        responses=error_responses(400, 401, 403, 409, 413, 422, 426),
+    )
     async def push(self, request: Request[Actor, Token, Any], state: State) -> Response[bytes]:
         """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
         push_request = await read_request(request, MAX_PUSH_BYTES, parse_push_request)
@@ -89,7 +122,13 @@ class SyncController(Controller):
         )
         return json_response(body)
 
-    @post("/pull", status_code=200, request_max_body_size=MAX_PULL_BYTES)
+    @post(
+        "/pull",
+        status_code=200,
+        request_max_body_size=MAX_PULL_BYTES,
+        operation_class=documented(PULL_REQUEST_SCHEMA, PULL_RESPONSE_SCHEMA),
+        responses=error_responses(400, 401, 410, 413, 426),
+    )
     async def pull(self, request: Request[Actor, Token, Any], state: State) -> Response[bytes]:
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)

@@ -15,19 +15,22 @@ from sqlmodel import Session, SQLModel, col, select
 from server.clock import accepted_clock, now_iso, today
 from server.db import read_session, write_session
 from server.domains.access import preload
+from server.domains.competitors.service import put_competitor_report
 from server.domains.complaints.service import put_complaint
 from server.domains.customers.service import delete_customer, put_customer
+from server.domains.development.service import lifecycle_rules
 from server.domains.key_persons.service import delete_key_person, put_key_person
 from server.domains.notes.service import put_note
-from server.domains.sync.changelog import rep_audience
+from server.domains.orders.service import put_order
+from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
 from server.domains.sync.conflicts import record_rejected
 from server.domains.sync.merging import Edit
 from server.domains.sync.models import AppliedOp, ChangeLog
 from server.domains.sync.tombstones import horizon
 from server.domains.users.models import Actor
-from server.domains.visits.service import put_visit
+from server.domains.visits.service import put_visit, visit_flag_rules
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
-from server.models import Complaint, Customer, KeyPerson, Note, Visit
+from server.models import CompetitorReport, Complaint, Customer, KeyPerson, Note, Order, Visit
 from server.settings import Settings
 from shared.enums import OpAction, RecordKind
 from shared.errors import ErrorCode
@@ -50,6 +53,8 @@ RECORD_MODELS: dict[RecordKind, type[SQLModel]] = {
     RecordKind.NOTE: Note,
     RecordKind.KEY_PERSON: KeyPerson,
     RecordKind.COMPLAINT: Complaint,
+    RecordKind.ORDER: Order,
+    RecordKind.COMPETITOR_REPORT: CompetitorReport,
 }
 OP_PATH = re.compile(r"^ops\[(\d+)\]")
 
@@ -174,7 +179,16 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
         else:
             put_customer(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
     elif op.kind == RecordKind.VISIT:
-        put_visit(session, actor, op.record_id, op.fields, tz=settings.tz, device_id=op.device_id, path=path)
+        put_visit(
+            session,
+            actor,
+            op.record_id,
+            op.fields,
+            tz=settings.tz,
+            device_id=op.device_id,
+            path=path,
+            flag_rules=visit_flag_rules(settings),
+        )
     elif op.kind == RecordKind.NOTE:
         put_note(session, actor, op.record_id, op.fields, path=path)
     elif op.kind == RecordKind.KEY_PERSON:
@@ -185,6 +199,12 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
     elif op.kind == RecordKind.COMPLAINT:
         day = today(settings.tz)
         put_complaint(session, actor, op.record_id, op.fields, today=day, path=path, edit=_edit_of(op))
+    elif op.kind == RecordKind.ORDER:
+        put_order(
+            session, actor, op.record_id, op.fields, tz=settings.tz, lifecycle=lifecycle_rules(settings), path=path
+        )
+    elif op.kind == RecordKind.COMPETITOR_REPORT:
+        put_competitor_report(session, actor, op.record_id, op.fields, path=path)
     else:  # pragma: no cover - check_op_allowed refused it already
         raise Forbidden(f"{op.kind.value} records are written on the server", path=f"{path}.kind")
 
@@ -203,7 +223,7 @@ def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
     """
     check_schema_version(request.schema_version)
     with read_session(engine) as session:
-        if 0 < request.cursor < horizon(session):
+        if 0 < request.cursor < horizon(session) and not request.full:
             raise ResyncRequired(
                 "this device last synced before deletes the server no longer keeps: pull everything from 0",
                 path="cursor",
@@ -211,7 +231,8 @@ def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
         newest = session.exec(select(func.max(ChangeLog.seq))).one() or 0
         query = select(ChangeLog).where(col(ChangeLog.seq) > request.cursor, col(ChangeLog.seq) <= newest)
         if actor.is_rep:
-            query = query.where(col(ChangeLog.audience).in_([actor.territory or "", rep_audience(actor.id)]))
+            audiences = [actor.territory or "", rep_audience(actor.id), EVERYONE_AUDIENCE]
+            query = query.where(col(ChangeLog.audience).in_(audiences))
         rows = list(session.exec(query.order_by(col(ChangeLog.seq)).limit(request.limit + 1)).all())
     has_more = len(rows) > request.limit
     rows = rows[: request.limit]

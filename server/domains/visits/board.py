@@ -11,13 +11,22 @@ from sqlmodel import Session, select
 from server.clock import local_day, local_time
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
+from server.domains.orders.service import order_amounts_by_visit
 from server.domains.routes.service import plans_of_day
 from server.domains.users.models import User
 from server.domains.users.service import list_reps
 from server.domains.visits.models import Visit
 from server.domains.visits.service import visits_of_day
 from shared.enums import CustomerStatus
-from shared.rates import DayTally, VisitOutcome, format_rate, tally_day, visit_completion_rate, visit_success_rate
+from shared.rates import (
+    DayTally,
+    VisitOutcome,
+    format_rate,
+    tally_day,
+    visit_completion_rate,
+    visit_ordered,
+    visit_success_rate,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class VisitRow:
     on_route: bool
     check_in: dt.datetime | None
     check_out: dt.datetime | None
+    ordered: bool = False  # shared.rates.visit_ordered: an order recorded, or "ordered" ticked
+    amount: float | None = None  # the visit's orders' total, else the amount the rep typed
 
     @property
     def duration_minutes(self) -> int | None:
@@ -84,11 +95,16 @@ def day_board(session: Session, day: dt.date, tz: ZoneInfo) -> DayBoard:
     reps_by_id = {rep.id: rep for rep in reps}
     plans = plans_of_day(session, day)
     visits = visits_of_day(session, day)
+    order_totals = order_amounts_by_visit(session, {v.id for v in visits})
+
+    def ordered(v: Visit) -> bool:
+        return visit_ordered(v.ordered, 1 if v.id in order_totals else 0)
+
     rows: list[RepDay] = []
     for rep in reps:
         plan = plans.get(rep.id)
         planned_ids = list(plan.customer_ids) if plan else []
-        outcomes = [VisitOutcome(v.customer_id, v.ordered) for v in visits if v.rep_id == rep.id]
+        outcomes = [VisitOutcome(v.customer_id, ordered(v)) for v in visits if v.rep_id == rep.id]
         rows.append(RepDay(rep=rep, planned_ids=planned_ids, tally=tally_day(planned_ids, outcomes)))
     customers = customers_by_id(session, {v.customer_id for v in visits})
     visit_rows = [
@@ -99,6 +115,8 @@ def day_board(session: Session, day: dt.date, tz: ZoneInfo) -> DayBoard:
             on_route=v.customer_id in (plans[v.rep_id].customer_ids if v.rep_id in plans else []),
             check_in=local_time(v.check_in_at, tz),
             check_out=local_time(v.check_out_at, tz),
+            ordered=ordered(v),
+            amount=order_totals.get(v.id, v.order_amount),
         )
         for v in visits
     ]

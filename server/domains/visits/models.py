@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -15,6 +17,7 @@ class VisitBase(SQLModel):
     check_in_lat: float | None = None
     check_in_lng: float | None = None
     check_in_accuracy: float | None = None
+    check_in_mocked: bool | None = None
     check_out_at: str | None = Field(default=None, max_length=40)
     check_out_lat: float | None = None
     check_out_lng: float | None = None
@@ -37,3 +40,6 @@ class Visit(VisitBase, table=True):
     territory: str = Field(max_length=60, index=True)
     visit_day: dt.date = Field(index=True)  # the check-in's local day in settings.TIMEZONE
     updated_at: str = Field(max_length=40)
+    # The check-in's flags for the supervisor (shared.enums.VisitFlag), computed by the server on every put.
+    flags: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    flagged: bool = Field(default=False, index=True, sa_column_kwargs={"server_default": sa.false()})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,12 +13,54 @@ from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso
 from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.customers.models import Customer
 from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import Forbidden
-from shared.enums import RecordKind
+from server.settings import Settings
+from shared.enums import RecordKind, VisitFlag
+
+EARTH_RADIUS_M = 6_371_000.0
+
+
+@dataclass(frozen=True)
+class VisitFlagRules:
+    """When a check-in is flagged for the supervisor (settings VISIT_FLAG_RADIUS_M, VISIT_FLAG_ACCURACY_M)."""
+
+    radius_m: float = 500.0
+    accuracy_m: float = 200.0
+
+
+def visit_flag_rules(settings: Settings) -> VisitFlagRules:
+    return VisitFlagRules(radius_m=settings.visit_flag_radius_m, accuracy_m=settings.visit_flag_accuracy_m)
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine), in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def check_in_flags(visit: Visit, customer: Customer, rules: VisitFlagRules) -> list[str]:
+    """What a supervisor should look at in this check-in; a flag never refuses the visit.
+
+    No location at check-in, or a customer without a location, flags nothing: a phone visit (电话拜访)
+    or a phone without GPS is not suspicious by itself."""
+    flags: list[str] = []
+    located = visit.check_in_lat is not None and visit.check_in_lng is not None
+    if located and customer.lat is not None and customer.lng is not None:
+        assert visit.check_in_lat is not None and visit.check_in_lng is not None
+        if distance_m(visit.check_in_lat, visit.check_in_lng, customer.lat, customer.lng) > rules.radius_m:
+            flags.append(VisitFlag.FAR_FROM_CUSTOMER.value)
+    if visit.check_in_accuracy is not None and visit.check_in_accuracy > rules.accuracy_m:
+        flags.append(VisitFlag.POOR_ACCURACY.value)
+    if visit.check_in_mocked:
+        flags.append(VisitFlag.MOCKED_LOCATION.value)
+    return flags
 
 
 def visit_data(visit: Visit) -> dict[str, Any]:
@@ -39,6 +83,7 @@ def put_visit(
     tz: ZoneInfo,
     device_id: str | None = None,
     path: str = "visit",
+    flag_rules: VisitFlagRules | None = None,
 ) -> Visit:
     visit = lookup(session, Visit, visit_id)
     check_fields(RecordKind.VISIT, fields, creating=visit is None, path=path)
@@ -67,6 +112,8 @@ def put_visit(
         visit.visit_day = local_day(visit.check_in_at, tz)
         visit.territory = customer.territory
         visit.updated_at = now_iso()
+    flags = check_in_flags(visit, customer, flag_rules or VisitFlagRules())
+    visit.flags, visit.flagged = flags or None, bool(flags)
     session.add(visit)
     remember(session, visit)
     record_change(
@@ -83,3 +130,9 @@ def visits_of_customer(session: Session, customer_id: str) -> list[Visit]:
     """Newest first (check-in times carry offsets, so order by the instant, not the text)."""
     visits = session.exec(select(Visit).where(Visit.customer_id == customer_id)).all()
     return sorted(visits, key=lambda visit: dt.datetime.fromisoformat(visit.check_in_at), reverse=True)
+
+
+def flagged_visits(session: Session, since: dt.date, limit: int = 300) -> list[Visit]:
+    """Visits with check-in flags since `since`, newest first."""
+    query = select(Visit).where(col(Visit.flagged).is_(True), col(Visit.visit_day) >= since)
+    return list(session.exec(query.order_by(col(Visit.visit_day).desc(), col(Visit.check_in_at)).limit(limit)).all())

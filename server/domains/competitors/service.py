@@ -1,0 +1,59 @@
+"""Competitor reports: what a rep saw of a competitor at a customer; append-only, never changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.clock import now_iso
+from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.competitors.models import CompetitorReport
+from server.domains.sync.changelog import record_change, record_data
+from server.domains.users.models import Actor
+from server.errors import Conflict
+from shared.enums import RecordKind
+
+
+def put_competitor_report(
+    session: Session, actor: Actor, report_id: str, fields: Mapping[str, Any], *, path: str = "competitor_report"
+) -> CompetitorReport:
+    existing = lookup(session, CompetitorReport, report_id)
+    check_fields(RecordKind.COMPETITOR_REPORT, fields, creating=existing is None, path=path)
+    if existing is not None:
+        for name, value in fields.items():
+            if getattr(existing, name) != value:
+                raise Conflict(
+                    "a competitor report never changes once made: make a new one instead",
+                    path=f"{path}.fields.{name}",
+                    details={"reason": "report_is_final"},
+                )
+        return existing
+    customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
+    report = CompetitorReport(
+        id=report_id, reported_by=actor.id, territory=customer.territory, created_at=now_iso(), **fields
+    )
+    session.add(report)
+    remember(session, report)
+    record_change(
+        session,
+        RecordKind.COMPETITOR_REPORT,
+        report.id,
+        audience=report.territory,
+        territory=report.territory,
+        data=record_data(report),
+    )
+    return report
+
+
+def competitor_reports(
+    session: Session, *, customer_id: str | None = None, territory: str | None = None, limit: int = 200
+) -> list[CompetitorReport]:
+    """Newest first."""
+    query = select(CompetitorReport)
+    if customer_id:
+        query = query.where(CompetitorReport.customer_id == customer_id)
+    if territory:
+        query = query.where(CompetitorReport.territory == territory)
+    return list(session.exec(query.order_by(col(CompetitorReport.observed_at).desc()).limit(limit)).all())

@@ -1,0 +1,30 @@
+"""Order (订单 / 进货) taken during a visit: lines of catalogue products, the amount checked by the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class OrderBase(SQLModel):
+    customer_id: str = Field(max_length=36, index=True)
+    visit_id: str = Field(max_length=36, index=True)
+    # [{"product_id": uuid, "quantity": number, "unit_price": number}], as shared.records.order_lines checks
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    amount: float  # the lines' total (shared.records.order_total), to the fen
+    ordered_at: str = Field(max_length=40)  # ISO 8601 with the device's UTC offset, kept as sent
+    notes: str | None = Field(default=None, max_length=500)
+
+
+class Order(OrderBase, table=True):
+    __tablename__ = "orders"
+
+    id: str = Field(primary_key=True, max_length=36)
+    # Derived by the server:
+    rep_id: str = Field(max_length=36, index=True)
+    territory: str = Field(max_length=60, index=True)
+    order_day: dt.date = Field(index=True)  # the local day of ordered_at in settings.TIMEZONE
+    created_at: str = Field(max_length=40)

@@ -1,0 +1,155 @@
+"""Orders taken during a visit: checked line by line against the catalogue, the amount recomputed here.
+
+An order is append-only and never changes once stored: a put of a stored order's id must repeat it (a
+phone re-sending what it sent), anything else is a 409. A refused order stores nothing (the push is
+one transaction) and stays on the phone as a draft with the reason. Each order moves its customer along
+the lifecycle at once (development.service.refresh_lifecycle).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from server.clock import local_day, now_iso, today
+from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.development.rules import LifecycleRules
+from server.domains.development.service import refresh_lifecycle
+from server.domains.orders.models import Order
+from server.domains.products.service import products_by_id
+from server.domains.sync.changelog import record_change, record_data
+from server.domains.users.models import Actor
+from server.domains.visits.models import Visit
+from server.errors import Conflict, Forbidden, ValidationFailed
+from shared.enums import RecordKind
+from shared.records import amount_matches, order_total
+
+
+def _refuse(message: str, path: str, reason: str, **details: Any) -> ValidationFailed:
+    """422 invalid_record; `details.reason` says which order rule failed, for the phone to show."""
+    return ValidationFailed(message, path=path, details={"reason": reason, **details})
+
+
+def put_order(
+    session: Session,
+    actor: Actor,
+    order_id: str,
+    fields: Mapping[str, Any],
+    *,
+    tz: ZoneInfo,
+    lifecycle: LifecycleRules,
+    path: str = "order",
+) -> Order:
+    existing = lookup(session, Order, order_id)
+    check_fields(RecordKind.ORDER, fields, creating=existing is None, path=path)
+    if existing is not None:
+        return _same_order(existing, fields, path)
+    customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
+    visit = lookup(session, Visit, fields["visit_id"])
+    if visit is None:
+        raise _refuse("no visit with this id: push the visit first", f"{path}.fields.visit_id", "unknown_visit")
+    if visit.customer_id != customer.id:
+        raise _refuse("the visit was at another customer", f"{path}.fields.visit_id", "visit_of_another_customer")
+    if actor.is_rep and visit.rep_id != actor.id:
+        raise Forbidden("only the rep who made the visit takes its orders", path=f"{path}.fields.visit_id")
+    lines = [dict(line) for line in fields["lines"]]
+    known = products_by_id(session, (line["product_id"] for line in lines))
+    for index, line in enumerate(lines):
+        if line["product_id"] not in known:
+            raise _refuse(
+                f"line {index + 1}: no product with this id in the catalogue",
+                f"{path}.fields.lines[{index}].product_id",
+                "unknown_product",
+                product_id=line["product_id"],
+            )
+    total = order_total(lines)
+    if not amount_matches(fields["amount"], lines):
+        raise _refuse(
+            f"amount {fields['amount']} is not the lines' total {total}",
+            f"{path}.fields.amount",
+            "amount_mismatch",
+            expected=float(total),
+            got=fields["amount"],
+        )
+    order = Order(
+        id=order_id,
+        customer_id=customer.id,
+        visit_id=visit.id,
+        lines=lines,
+        amount=float(total),
+        ordered_at=fields["ordered_at"],
+        notes=fields.get("notes"),
+        rep_id=visit.rep_id,
+        territory=customer.territory,
+        order_day=local_day(fields["ordered_at"], tz),
+        created_at=now_iso(),
+    )
+    session.add(order)
+    remember(session, order)
+    record_change(
+        session, RecordKind.ORDER, order.id, audience=order.territory, territory=order.territory, data=order_data(order)
+    )
+    refresh_lifecycle(session, [customer], today(tz), lifecycle)
+    return order
+
+
+def _same_order(order: Order, fields: Mapping[str, Any], path: str) -> Order:
+    for name, value in fields.items():
+        same = amount_matches(value, order.lines) if name == "amount" else getattr(order, name) == value
+        if not same:
+            raise Conflict(
+                "an order never changes once taken: record a new order instead",
+                path=f"{path}.fields.{name}",
+                details={"reason": "order_is_final"},
+            )
+    return order
+
+
+def order_data(order: Order) -> dict[str, Any]:
+    return record_data(order)
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    customer_id: str | None = None
+    territory: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int = 500
+
+
+def list_orders(session: Session, where: OrderFilter) -> list[Order]:
+    """Newest first."""
+    query = select(Order)
+    if where.customer_id:
+        query = query.where(Order.customer_id == where.customer_id)
+    if where.territory:
+        query = query.where(Order.territory == where.territory)
+    if where.since:
+        query = query.where(col(Order.order_day) >= where.since)
+    if where.until:
+        query = query.where(col(Order.order_day) <= where.until)
+    query = query.order_by(col(Order.order_day).desc(), col(Order.ordered_at).desc()).limit(where.limit)
+    return list(session.exec(query).all())
+
+
+def ordered_visit_ids(session: Session, visit_ids: set[str]) -> set[str]:
+    """Which of these visits have an order record (the success rate counts them as ordered)."""
+    if not visit_ids:
+        return set()
+    query = select(Order.visit_id).where(col(Order.visit_id).in_(sorted(visit_ids)))
+    return set(session.exec(query).all())
+
+
+def order_amounts_by_visit(session: Session, visit_ids: set[str]) -> dict[str, float]:
+    if not visit_ids:
+        return {}
+    amounts: dict[str, float] = {}
+    for order in session.exec(select(Order).where(col(Order.visit_id).in_(sorted(visit_ids)))).all():
+        amounts[order.visit_id] = round(amounts.get(order.visit_id, 0.0) + order.amount, 2)
+    return amounts

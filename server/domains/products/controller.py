@@ -1,0 +1,89 @@
+"""GET/POST /api/products, PUT /api/products/{id}: the catalogue (phones receive it by pull, kind "product")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.datastructures import State
+from litestar.params import JSONBody
+from litestar.security.jwt import Token
+from msgspec import Meta, Struct
+
+from server.db import read_session, write_session
+from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
+from server.domains.products.service import get_product, list_products, put_product
+from server.domains.sync.changelog import record_data
+from server.domains.users.models import Actor
+from server.errors import error_responses
+from shared.ids import new_id
+from shared.records import MAX_UNIT_PRICE
+
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=NO_NUL)]
+Spec = Annotated[str, Meta(max_length=100, pattern=NO_NUL)]
+Unit = Annotated[str, Meta(max_length=20, pattern=NO_NUL)]
+Price = Annotated[float, Meta(ge=0, le=MAX_UNIT_PRICE)]
+
+
+class ProductCreate(Struct, forbid_unknown_fields=True):
+    name: Name
+    unit_price: Price
+    spec: Spec | None = None
+    unit: Unit | None = None
+    active: bool = True
+
+
+class ProductUpdate(Struct, forbid_unknown_fields=True):
+    """Only the fields given change; `active: false` stops offering a product (old orders keep naming it)."""
+
+    name: Name | None = None
+    unit_price: Price | None = None
+    spec: Spec | None = None
+    unit: Unit | None = None
+    active: bool | None = None
+
+
+class ProductController(Controller):
+    path = "/api/products"
+    tags = ("products",)
+
+    @get("", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401))
+    def index(self, state: State) -> list[dict[str, Any]]:
+        """The catalogue, by name, products no longer offered included (`active: false`)."""
+        with read_session(state.engine) as session:
+            return [record_data(p) for p in list_products(session)]
+
+    @post(
+        "",
+        status_code=201,
+        sync_to_thread=True,
+        guards=[supervisors, known_query()],
+        responses=error_responses(400, 401, 403, 413, 422),
+    )
+    def create(
+        self, request: Request[Actor, Token, Any], state: State, data: JSONBody[ProductCreate]
+    ) -> dict[str, Any]:
+        """Add a product (supervisors); phones receive it with their next pull."""
+        with write_session(state.engine) as session:
+            product = put_product(session, request.user, new_id(), msgspec.structs.asdict(data))
+            return record_data(product)
+
+    @put(
+        "/{product_id:str}",
+        sync_to_thread=True,
+        guards=[supervisors, known_query()],
+        responses=error_responses(400, 401, 403, 404, 413, 422),
+    )
+    def update(
+        self,
+        request: Request[Actor, Token, Any],
+        state: State,
+        product_id: RecordIdPath,
+        data: JSONBody[ProductUpdate],
+    ) -> dict[str, Any]:
+        """Change a product's name, spec, unit, list price or whether it is offered (supervisors)."""
+        fields = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not None}
+        with write_session(state.engine) as session:
+            get_product(session, product_id)
+            return record_data(put_product(session, request.user, product_id, fields))

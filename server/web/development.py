@@ -1,0 +1,154 @@
+"""Supervisor pages of customer development: orders, the product catalogue, flagged check-ins, tiers, credit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlmodel import select
+
+from server.clock import local_time, today
+from server.db import read_session, write_session
+from server.domains.customers.service import customers_by_id
+from server.domains.development.service import recompute_tiers_now, set_credit_rating
+from server.domains.orders.service import OrderFilter, list_orders
+from server.domains.products.models import Product
+from server.domains.products.service import list_products, put_product
+from server.domains.users.models import User
+from server.domains.visits.service import flagged_visits
+from server.errors import DomainError, NotFound, ValidationFailed
+from server.settings import Settings
+from server.web.controllers import WebRequest, page, parse_day, supervisors_only
+from server.web.rows import order_rows
+from shared.ids import new_id
+
+ORDER_DAYS = 30  # the orders page shows a month by default
+FLAGGED_DAYS = 14
+
+
+def parse_price(value: str, path: str) -> float:
+    try:
+        price = float(value)
+    except ValueError:
+        raise ValidationFailed("unit price must be a number, e.g. 12.50", path=path) from None
+    return price
+
+
+class DevelopmentPages(Controller):
+    path = "/"
+    guards = (supervisors_only,)
+    include_in_schema = False
+
+    @get("/orders", sync_to_thread=True)
+    def orders(
+        self,
+        request: WebRequest,
+        state: State,
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+    ) -> Template:
+        """Orders of a period (the last 30 days by default), newest first, with the period's total."""
+        settings: Settings = state.settings
+        last = parse_day(until, settings)
+        first = parse_day(since, settings) if since else last - dt.timedelta(days=ORDER_DAYS - 1)
+        with read_session(state.engine) as session:
+            orders = list_orders(session, OrderFilter(since=first, until=last, limit=1000))
+            rows = order_rows(session, orders, settings)
+            customers = customers_by_id(session, {order.customer_id for order in orders})
+            people = {user.id: user for user in session.exec(select(User)).all()}
+        total = round(sum(order.amount for order in orders), 2)
+        return page(
+            request,
+            "orders.html",
+            orders=rows,
+            customers=customers,
+            people=people,
+            since=first,
+            until=last,
+            total=total,
+            show_customer=True,
+        )
+
+    @get("/products", sync_to_thread=True)
+    def products(self, request: WebRequest, state: State, saved: FromQuery[bool] = False) -> Template:
+        with read_session(state.engine) as session:
+            rows = list_products(session)
+        return page(request, "products.html", products=rows, saved=saved, error=None)
+
+    @post("/products", sync_to_thread=True)
+    def add_product(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Any:
+        """Add a product to the catalogue; phones receive it with their next pull."""
+        fields: dict[str, Any] = {
+            "name": data.get("name", "").strip(),
+            "spec": data.get("spec", "").strip() or None,
+            "unit": data.get("unit", "").strip() or None,
+            "active": True,
+        }
+        try:
+            fields["unit_price"] = parse_price(data.get("unit_price", "").strip(), "unit_price")
+            with write_session(state.engine) as session:
+                put_product(session, request.user, new_id(), fields)
+        except DomainError as error:
+            with read_session(state.engine) as session:
+                rows = list_products(session)
+            return page(request, "products.html", 422, products=rows, saved=False, error=error.message)
+        return Redirect("/products?saved=1", status_code=303)
+
+    @post("/products/{product_id:str}", sync_to_thread=True)
+    def change_product(
+        self, request: WebRequest, state: State, product_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
+        """Change a product's list price, or stop / start offering it."""
+        fields: dict[str, Any] = {}
+        if data.get("unit_price", "").strip():
+            fields["unit_price"] = parse_price(data["unit_price"].strip(), "unit_price")
+        if "active" in data:
+            fields["active"] = data["active"] == "1"
+        with write_session(state.engine) as session:
+            if session.get(Product, product_id) is None:
+                raise NotFound("no such product", path="product_id")
+            put_product(session, request.user, product_id, fields)
+        return Redirect("/products?saved=1", status_code=303)
+
+    @get("/visits/flagged", sync_to_thread=True)
+    def flagged(self, request: WebRequest, state: State) -> Template:
+        """Check-ins far from the customer, imprecise or from a mock location: for a look, never refused."""
+        settings: Settings = state.settings
+        since = today(settings.tz) - dt.timedelta(days=FLAGGED_DAYS - 1)
+        with read_session(state.engine) as session:
+            visits = flagged_visits(session, since)
+            customers = customers_by_id(session, {visit.customer_id for visit in visits})
+            people = {user.id: user for user in session.exec(select(User)).all()}
+        rows = [{"visit": v, "check_in": local_time(v.check_in_at, settings.tz)} for v in visits]
+        return page(
+            request,
+            "flagged.html",
+            visits=rows,
+            customers=customers,
+            people=people,
+            since=since,
+            radius=settings.visit_flag_radius_m,
+            accuracy=settings.visit_flag_accuracy_m,
+        )
+
+    @post("/customers/tiers", sync_to_thread=True)
+    def recompute_tiers(self, state: State) -> Redirect:
+        """The supervisor's "recompute A/B/C now" button (the tiers are also recomputed daily)."""
+        outcome = recompute_tiers_now(state.engine, state.settings)
+        counts = outcome.counts
+        return Redirect(
+            f"/customers?tiers=1&a={counts.get('A', 0)}&b={counts.get('B', 0)}&c={counts.get('C', 0)}",
+            status_code=303,
+        )
+
+    @post("/customers/{customer_id:str}/credit", sync_to_thread=True)
+    def rate_credit(
+        self, request: WebRequest, state: State, customer_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
+        with write_session(state.engine) as session:
+            set_credit_rating(session, request.user, customer_id, data.get("rating", ""), data.get("reason") or None)
+        return Redirect(f"/customers/{customer_id}", status_code=303)

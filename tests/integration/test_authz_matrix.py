@@ -1,0 +1,303 @@
+"""Who may do what, for every HTTP route of the app: the route table is read from `app.routes`, and each
+route must have a row in POLICY (a new endpoint without one fails the test, naming it).
+
+Each route is tried by every caller: anonymous, a rep, a supervisor, an admin; a route that acts on a record
+(a customer in its path, or a push writing about one) is tried on a record of the caller's own territory and
+on one of another territory. The web view is driven as a browser drives it (the token cookie, CSRF token),
+the API as the phone does (Authorization: Bearer).
+
+Adding a route: add a row `(METHOD, "/path/{as:declared}"): Rule(...)` to POLICY; see Rule for the outcomes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from server.auth import TOKEN_COOKIE
+from server.db import write_session
+from server.domains.users.models import Actor
+from server.domains.users.service import create_user
+from shared.enums import Role
+from shared.ids import new_id
+from sync.protocol import SCHEMA_VERSION
+from tests.integration.conftest import PASSWORD, TERRITORY_A, World, make_op, push_body
+
+Client = AsyncTestClient[Litestar]
+
+CALLERS = ("anonymous", "rep", "supervisor", "admin")
+SIGNED_IN = CALLERS[1:]
+
+# Outcomes: an HTTP status, or one of these.
+Outcome = int | str
+LOGIN_REDIRECT = "redirect to /login"  # a web page asked for without signing in
+OPEN = "open"  # anyone gets the same answer, never 401/403 nor a redirect to /login
+REDIRECT = "redirect"  # 3xx elsewhere than /login: the action was done (post/redirect/get)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The expected outcome per caller; `other` overrides it when the record is in another territory."""
+
+    expect: Mapping[str, Outcome]
+    other: Mapping[str, Outcome] = field(default_factory=dict)
+    record: str | None = None  # "customer_id" (path), "push" (a note about a customer in the pushed body)
+    sample_path: str | None = None  # for parameters that are not records (a file name)
+    body: str | None = None  # name of the body builder (see `request_for`)
+
+    def outcome(self, caller: str, territory: str) -> Outcome:
+        if territory == "other" and caller in self.other:
+            return self.other[caller]
+        return self.expect[caller]
+
+
+def everyone(outcome: Outcome) -> dict[str, Outcome]:
+    return dict.fromkeys(CALLERS, outcome)
+
+
+# Signed-in API users: the rep and the supervisor sync; an admin has a token too (the API does not refuse it).
+API: dict[str, Outcome] = {"anonymous": 401, "rep": 200, "supervisor": 200, "admin": 200}
+# The supervisor web view: reps use the app (403); admins see what supervisors see.
+SUPERVISOR_PAGE: dict[str, Outcome] = {"anonymous": LOGIN_REDIRECT, "rep": 403, "supervisor": 200, "admin": 200}
+SUPERVISOR_ACTION: dict[str, Outcome] = {
+    "anonymous": LOGIN_REDIRECT,
+    "rep": 403,
+    "supervisor": REDIRECT,
+    "admin": REDIRECT,
+}
+# API endpoints for supervisors only (the catalogue, recomputing tiers, credit ratings).
+SUPERVISOR_API: dict[str, Outcome] = {"anonymous": 401, "rep": 403, "supervisor": 200, "admin": 200}
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"  # a well-formed id of no record
+ADMIN_PAGE: dict[str, Outcome] = {"anonymous": LOGIN_REDIRECT, "rep": 403, "supervisor": 403, "admin": 200}
+SCHEMA_PAGE = everyone(OPEN)
+
+# Supervisors and admins reach the whole company (docs/sync-protocol.md: "Supervisors receive everything";
+# server/domains/access.py `ensure_territory`), also a supervisor whose account names a territory; reps
+# reach their own territory only: the `other` columns below say so.
+POLICY: dict[tuple[str, str], Rule] = {
+    # API
+    ("GET", "/health"): Rule(everyone(200)),
+    ("GET", "/metrics"): Rule(everyone(200)),  # public by design: the proxy keeps it to the internal network
+    ("POST", "/api/auth/login"): Rule(everyone(200), body="api_login"),
+    ("GET", "/api/auth/me"): Rule(API),
+    ("POST", "/api/sync/pull"): Rule(API, body="pull"),
+    ("POST", "/api/sync/push"): Rule(API, other={"rep": 403}, record="push", body="push"),
+    # web view: sign-in and out
+    ("GET", "/login"): Rule(everyone(200)),
+    ("POST", "/login"): Rule(
+        {"anonymous": 401, "rep": 403, "supervisor": REDIRECT, "admin": REDIRECT}, body="web_login"
+    ),
+    ("POST", "/logout"): Rule(everyone(LOGIN_REDIRECT), body="form"),  # the cookie dropped, back to sign-in
+    # web view: supervisors' pages
+    ("GET", "/"): Rule({**SUPERVISOR_PAGE, "supervisor": REDIRECT, "admin": REDIRECT}),
+    ("GET", "/board"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/customers"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/customers/{customer_id:str}"): Rule(SUPERVISOR_PAGE, record="customer_id"),
+    ("GET", "/complaints"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/review"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/plans"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/plans"): Rule(SUPERVISOR_ACTION, body="plan"),
+    ("GET", "/audit"): Rule(ADMIN_PAGE),
+    # The product catalogue, orders, competitor reports, tiers, lifecycle and credit (issue 4).
+    ("GET", "/api/products"): Rule(API),
+    ("POST", "/api/products"): Rule({**SUPERVISOR_API, "supervisor": 201, "admin": 201}, body="product"),
+    ("PUT", "/api/products/{product_id:str}"): Rule(
+        {**SUPERVISOR_API, "supervisor": 404, "admin": 404}, sample_path=f"/api/products/{UNKNOWN_ID}", body="product"
+    ),
+    ("GET", "/api/orders"): Rule(API),
+    ("GET", "/api/orders/{order_id:str}"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/orders/{UNKNOWN_ID}"
+    ),
+    ("GET", "/api/competitor-reports"): Rule(API),
+    ("POST", "/api/customers/tiers/recompute"): Rule(SUPERVISOR_API),
+    ("POST", "/api/customers/lifecycle/recompute"): Rule(SUPERVISOR_API),
+    ("GET", "/api/customers/{customer_id:str}/credit-rating"): Rule(SUPERVISOR_API, record="customer_id"),
+    ("PUT", "/api/customers/{customer_id:str}/credit-rating"): Rule(
+        SUPERVISOR_API, record="customer_id", body="credit"
+    ),
+    ("GET", "/orders"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/products"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/products"): Rule(SUPERVISOR_ACTION, body="product_form"),
+    ("POST", "/products/{product_id:str}"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404}, sample_path=f"/products/{UNKNOWN_ID}", body="form"
+    ),
+    ("GET", "/visits/flagged"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/customers/tiers"): Rule(SUPERVISOR_ACTION, body="form"),
+    ("POST", "/customers/{customer_id:str}/credit"): Rule(SUPERVISOR_ACTION, record="customer_id", body="credit_form"),
+    # static files and the API documentation: public
+    ("GET", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
+    ("HEAD", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
+    ("GET", "/schema"): Rule(SCHEMA_PAGE),
+    ("GET", "/schema/openapi.json"): Rule(everyone(200)),
+    ("GET", "/schema/openapi.yaml"): Rule(everyone(200)),
+    ("GET", "/schema/openapi.yml"): Rule(everyone(200)),
+    ("GET", "/schema/swagger"): Rule(SCHEMA_PAGE),
+    ("GET", "/schema/redoc"): Rule(SCHEMA_PAGE),
+    ("GET", "/schema/rapidoc"): Rule(SCHEMA_PAGE),
+    ("GET", "/schema/elements"): Rule(SCHEMA_PAGE),
+    ("GET", "/schema/oauth2-redirect.html"): Rule(SCHEMA_PAGE),
+    ("GET", "/schema/{path:str}"): Rule(SCHEMA_PAGE, sample_path="/schema/no-such-page"),
+}
+
+
+def route_table(app: Litestar) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, as declared; OPTIONS (answered by Litestar for CORS) left out."""
+    table = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in handler.http_methods:
+                if method != "OPTIONS":
+                    table.add((method, route.path))
+    return sorted(table, key=lambda key: (key[1], key[0]))
+
+
+def test_every_route_has_a_policy_row(app: Litestar) -> None:
+    missing = [f"{method} {path}" for method, path in route_table(app) if (method, path) not in POLICY]
+    assert not missing, (
+        "routes without a row in tests/integration/test_authz_matrix.py POLICY (say who may call them): "
+        + ", ".join(missing)
+    )
+    stale = [f"{method} {path}" for method, path in POLICY if (method, path) not in route_table(app)]
+    assert not stale, "POLICY rows for routes the app no longer has: " + ", ".join(stale)
+
+
+@dataclass
+class Cast:
+    """The callers, and a record of each territory."""
+
+    actors: dict[str, Actor]
+    tokens: dict[str, str]
+    own_customer: str  # in TERRITORY_A: the rep's and the supervisor's
+    other_customer: str  # in TERRITORY_B
+
+
+@pytest.fixture
+def cast(app: Litestar, seeded: World) -> Cast:
+    with write_session(app.state.engine) as session:
+        supervisor = Actor.of(
+            create_user(session, username="sup.a", password=PASSWORD, role=Role.SUPERVISOR, territory=TERRITORY_A)
+        )
+        admin = Actor.of(create_user(session, username="admin", password=PASSWORD, role=Role.ADMIN))
+    actors = {"rep": seeded.rep_a, "supervisor": supervisor, "admin": admin}
+    tokens = {name: app.state.jwt_auth.create_token(identifier=actor.id) for name, actor in actors.items()}
+    return Cast(actors, tokens, seeded.customers_a[0], seeded.customers_b[0])
+
+
+def concrete_path(path: str, rule: Rule, customer_id: str) -> str:
+    if rule.sample_path:
+        return rule.sample_path
+    if rule.record == "customer_id":
+        return path.replace("{customer_id:str}", customer_id)
+    assert "{" not in path, f"{path}: give the rule a sample_path or a record"
+    return path
+
+
+async def csrf_token(client: Client) -> str:
+    page = await client.get("/login")
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert match, "the login form carries no CSRF token"
+    return match.group(1)
+
+
+async def request_for(
+    client: Client, cast: Cast, rule: Rule, caller: str, customer_id: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Headers and httpx arguments for this caller: a browser's cookie for pages, a bearer token for the API."""
+    client.cookies.clear()
+    headers: dict[str, str] = {}
+    kwargs: dict[str, Any] = {}
+    token = cast.tokens.get(caller)
+    username = cast.actors[caller].username if caller in cast.actors else ""
+    if rule.body in ("form", "web_login", "plan", "product_form", "credit_form"):
+        form: dict[str, Any] = {"_csrf_token": await csrf_token(client)}  # sets the CSRF cookie too
+        if rule.body == "product_form":
+            form |= {"name": f"测试品 {new_id()[:8]}", "unit_price": "12.50", "spec": "10支/盒", "unit": "盒"}
+        if rule.body == "credit_form":
+            form |= {"rating": "good", "reason": "按时回款"}
+        if rule.body == "web_login":
+            form |= {"username": username, "password": PASSWORD if username else "", "next": "/board"}
+        if rule.body == "plan":
+            form |= {"rep": cast.actors["rep"].username, "day": "2026-11-27", "customer_id": [customer_id]}
+        kwargs["data"] = form
+    elif rule.body == "api_login":
+        kwargs["json"] = {"username": username or cast.actors["rep"].username, "password": PASSWORD}
+    elif rule.body == "product":
+        kwargs["json"] = {"name": f"测试品 {new_id()[:8]}", "unit_price": 12.5}
+    elif rule.body == "credit":
+        kwargs["json"] = {"rating": "good"}
+    elif rule.body == "pull":
+        kwargs["json"] = {"cursor": 0, "schema_version": SCHEMA_VERSION}
+    elif rule.body == "push":
+        device = f"device-{new_id()}"  # a new device per call: each push is its seq 1
+        fields = {"customer_id": customer_id, "text": "拜访记录", "created_at": "2026-11-27T09:00:00+08:00"}
+        kwargs["json"] = push_body([make_op(1, "note", new_id(), fields, device_id=device)], device_id=device)
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+        client.cookies.set(TOKEN_COOKIE, token)  # as a browser signed in to the web view carries it
+    return headers, kwargs
+
+
+def matches(outcome: Outcome, status: int, location: str) -> bool:
+    if outcome == LOGIN_REDIRECT:
+        return 300 <= status < 400 and location.startswith("/login")
+    if outcome == REDIRECT:
+        return 300 <= status < 400 and not location.startswith("/login")
+    if outcome == OPEN:
+        return status not in (401, 403) and not location.startswith("/login")
+    return status == outcome
+
+
+async def test_the_authorization_matrix(app: Litestar, client: Client, cast: Cast) -> None:
+    failures: list[str] = []
+    tried = 0
+    for method, path in route_table(app):
+        rule = POLICY.get((method, path))
+        if rule is None:
+            continue  # reported by test_every_route_has_a_policy_row
+        territories = ("own", "other") if rule.record else ("own",)
+        for caller in CALLERS:
+            for territory in territories:
+                customer_id = cast.own_customer if territory == "own" else cast.other_customer
+                url = concrete_path(path, rule, customer_id)
+                headers, kwargs = await request_for(client, cast, rule, caller, customer_id)
+                response = await client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+                tried += 1
+                expected = rule.outcome(caller, territory)
+                location = response.headers.get("location", "")
+                if not matches(expected, response.status_code, location):
+                    failures.append(
+                        f"{method} {url} as {caller} ({territory} territory): expected {expected}, "
+                        f"got {response.status_code} {location or response.text[:120]!r}"
+                    )
+    assert not failures, f"{len(failures)} of {tried} calls broke the policy:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/board", "/\\evil.example", "/\\/evil.example", "/\t/evil.example"])
+async def test_sign_in_never_redirects_to_another_site(client: Client, cast: Cast, target: str) -> None:
+    """Found reviewing the sign-in: `next` was any path starting with one "/", and browsers read "/\\host"
+    (and "/<tab>/host") as "//host": a link to our sign-in page could land the supervisor on another site."""
+    client.cookies.clear()
+    form = {"username": "sup.a", "password": PASSWORD, "next": target, "_csrf_token": await csrf_token(client)}
+    response = await client.post("/login", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/board"
+    page = await client.get("/login", params={"next": target})
+    assert 'name="next" value="/board"' in page.text
+
+
+async def test_a_web_cookie_never_drives_the_api(client: Client, cast: Cast) -> None:
+    """The API takes the bearer header only: a page on another site cannot make a signed-in browser sync."""
+    client.cookies.clear()
+    client.cookies.set(TOKEN_COOKIE, cast.tokens["supervisor"])
+    response = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": SCHEMA_VERSION})
+    assert response.status_code == 401
+    assert (await client.get("/board")).status_code == 200  # the same cookie opens the web view
