@@ -21,6 +21,7 @@ import httpx
 from bench.client_store import rid
 from bench.report import Section, Table, fmt, percentile
 from bench.server_process import DEMO_PASSWORD, login, running_server, server_dir
+from sync.protocol import SCHEMA_VERSION
 
 OWN_TERRITORY = "望都东片"
 ROUNDS = 40
@@ -108,7 +109,9 @@ def measure(rows: int) -> ScaleResult:
 
                 cursor, seq = newest, 1
                 for _ in range(ROUNDS):
-                    page = post("/api/sync/pull", {"cursor": cursor, "schema_version": 1, "limit": 500}, idle)
+                    page = post(
+                        "/api/sync/pull", {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 500}, idle
+                    )
                     assert not page["changes"], "an idle pull brought changes"
                     ops = []
                     for _ in range(5):
@@ -131,8 +134,10 @@ def measure(rows: int) -> ScaleResult:
                             }
                         )
                         seq += 1
-                    post("/api/sync/push", {"device_id": device, "schema_version": 1, "ops": ops}, pushes)
-                    page = post("/api/sync/pull", {"cursor": cursor, "schema_version": 1, "limit": 500}, pulls)
+                    post("/api/sync/push", {"device_id": device, "schema_version": SCHEMA_VERSION, "ops": ops}, pushes)
+                    page = post(
+                        "/api/sync/pull", {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 500}, pulls
+                    )
                     if len(page["changes"]) != 5:
                         raise RuntimeError(f"expected 5 changes, got {len(page['changes'])}")
                     cursor = page["cursor"]

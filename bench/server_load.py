@@ -21,6 +21,7 @@ import httpx
 from bench.client_store import rid
 from bench.report import Section, Table, Target, fmt, percentile
 from bench.server_process import DEMO_PASSWORD, DEMO_REPS, login, running_server, server_dir
+from sync.protocol import SCHEMA_VERSION
 
 BENCH_DATABASE_ENV = "ROUTECRM_BENCH_DATABASE_URL"
 INTERVAL_S = (2.0, 4.0)  # between a rep's syncs: "every few seconds"
@@ -81,7 +82,11 @@ async def simulated_rep(
         started = time.perf_counter()
         while True:  # the morning pull
             page = await _post(
-                http, "/api/sync/pull", {"cursor": cursor, "schema_version": 1, "limit": 500}, stats, stats.pull_ms
+                http,
+                "/api/sync/pull",
+                {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 500},
+                stats,
+                stats.pull_ms,
             )
             if page is None:
                 return
@@ -138,7 +143,11 @@ async def simulated_rep(
             seq += 1
             while True:
                 page = await _post(
-                    http, "/api/sync/pull", {"cursor": cursor, "schema_version": 1, "limit": 500}, stats, stats.pull_ms
+                    http,
+                    "/api/sync/pull",
+                    {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 500},
+                    stats,
+                    stats.pull_ms,
                 )
                 if page is None:
                     break
@@ -160,7 +169,7 @@ async def simulated_rep(
 
 async def push(http: httpx.AsyncClient, device_id: str, op: dict[str, Any], retried: bool, stats: Stats) -> bool:
     """Send the one op; True once the server answered for it."""
-    body = {"device_id": device_id, "schema_version": 1, "ops": [op]}
+    body = {"device_id": device_id, "schema_version": SCHEMA_VERSION, "ops": [op]}
     answer = await _post(http, "/api/sync/push", body, stats, stats.push_ms)
     if answer is None:
         return False

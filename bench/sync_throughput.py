@@ -159,10 +159,13 @@ def routecrm_run(records: int) -> RouteRun:
 def _pull_bytes(base_url: str, token: str) -> int:
     import httpx
 
+    from sync.protocol import SCHEMA_VERSION
+
     total, cursor = 0, 0
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
         while True:
-            response = http.post("/api/sync/pull", json={"cursor": cursor, "schema_version": 1, "limit": PULL_PAGE})
+            request = {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": PULL_PAGE}
+            response = http.post("/api/sync/pull", json=request)
             total += len(response.content)
             body = response.json()
             cursor = body["cursor"]

@@ -26,6 +26,7 @@ from server.db import database_ok, make_engine, migrate_database
 from server.domains.development.controller import CustomerDevelopmentController
 from server.domains.development.service import lifecycle_job, tiers_job
 from server.domains.orders.controller import OrderController
+from server.domains.privacy.controller import PrivacyController
 from server.domains.products.controller import ProductController
 from server.domains.sync.controller import SyncController
 from server.domains.sync.tombstones import expire_tombstones
@@ -133,6 +134,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             ProductController,
             OrderController,
             CustomerDevelopmentController,
+            PrivacyController,
             *WEB_CONTROLLERS,
             create_static_files_router(path="/static", directories=[WEB_ASSETS], include_in_schema=False),
         ],

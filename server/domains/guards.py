@@ -17,7 +17,9 @@ from shared.errors import ErrorCode
 # PostgreSQL text cannot hold NUL: a value with one is refused (400) before it reaches the database.
 NO_NUL = r"^[^\x00]*$"
 RecordIdPath = Annotated[str, PathParameter(max_length=36, pattern=NO_NUL)]
-RecordIdQuery = Annotated[str | None, QueryParameter(max_length=36, pattern=NO_NUL)]
+# A record id to filter by: the UUID text every id is (shared/ids.py); anything else is a 400, not an empty list.
+RECORD_ID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+RecordIdQuery = Annotated[str | None, QueryParameter(min_length=36, max_length=36, pattern=RECORD_ID)]
 
 
 def supervisors(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

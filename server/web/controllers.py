@@ -13,7 +13,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.security.jwt import JWTCookieAuth, Token
 from sqlmodel import select
@@ -38,6 +38,7 @@ from server.domains.visits.board import day_board
 from server.domains.visits.service import visits_of_customer
 from server.errors import DomainError, Forbidden, NotFound
 from server.settings import Settings
+from server.web.customer_form import CustomerEditForm, form_of
 from server.web.i18n import LANG_COOKIE, lang_of, page_context
 from server.web.rows import order_rows
 from shared.enums import CreditRating, Role
@@ -100,6 +101,66 @@ SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x1f\x7f]*")
 
 def safe_next(target: str | None) -> str:
     return target if target and SAFE_NEXT.fullmatch(target) else "/board"
+
+
+def customer_page(
+    request: WebRequest,
+    state: State,
+    customer_id: str,
+    *,
+    status_code: int = 200,
+    edit_form: CustomerEditForm | None = None,
+    notices: list[tuple[str, str]] | None = None,
+) -> Template:
+    """The customer's page: archive, edit form (as posted when it is shown again with errors), visits, orders..."""
+    settings: Settings = state.settings
+    with read_session(state.engine) as session:
+        customer = get_customer(session, customer_id)
+        visits = visits_of_customer(session, customer_id)
+        notes = notes_of_customer(session, customer_id)
+        key_persons = key_persons_of_customer(session, customer_id)
+        complaints = [timer(row) for row in complaints_of_customer(session, customer_id)]
+        people = {user.id: user for user in session.exec(select(User)).all()}
+        orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
+        competitors = competitor_reports(session, customer_id=customer_id)
+        credit = credit_history(session, customer_id)
+    visit_orders: dict[str, float] = {}
+    for row in orders:
+        visit_id = row["order"].visit_id
+        visit_orders[visit_id] = round(visit_orders.get(visit_id, 0.0) + row["order"].amount, 2)
+    visit_rows: list[dict[str, Any]] = []
+    for visit in visits:
+        start, end = local_time(visit.check_in_at, settings.tz), local_time(visit.check_out_at, settings.tz)
+        duration = round((end - start).total_seconds() / 60) if start and end else None
+        visit_rows.append(
+            {
+                "visit": visit,
+                "check_in": start,
+                "check_out": end,
+                "duration": duration,
+                "ordered": visit_ordered(visit.ordered, 1 if visit.id in visit_orders else 0),
+                "amount": visit_orders.get(visit.id, visit.order_amount),
+            }
+        )
+    return page(
+        request,
+        "customer.html",
+        status_code,
+        customer=customer,
+        edit_form=edit_form or form_of(customer),
+        notices=notices or [],
+        key_persons=key_persons,
+        complaints=complaint_rows(complaints, settings),
+        show_customer=False,
+        visits=visit_rows,
+        notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
+        people=people,
+        orders=orders,
+        order_total=round(sum(row["order"].amount for row in orders), 2),
+        competitors=[{"report": r, "at": local_time(r.observed_at, settings.tz)} for r in competitors],
+        credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
+        credit_ratings=[rating.value for rating in CreditRating],
+    )
 
 
 class LoginController(Controller):
@@ -200,54 +261,6 @@ class BoardController(Controller):
         recomputed = {"A": a, "B": b, "C": c} if tiers else None
         return page(request, "customers.html", customers=rows, owners=owners, q=q, recomputed=recomputed)
 
-    @get("/customers/{customer_id:str}", sync_to_thread=True)
-    def customer(self, request: WebRequest, state: State, customer_id: FromPath[str]) -> Template:
-        settings: Settings = state.settings
-        with read_session(state.engine) as session:
-            customer = get_customer(session, customer_id)
-            visits = visits_of_customer(session, customer_id)
-            notes = notes_of_customer(session, customer_id)
-            key_persons = key_persons_of_customer(session, customer_id)
-            complaints = [timer(row) for row in complaints_of_customer(session, customer_id)]
-            people = {user.id: user for user in session.exec(select(User)).all()}
-            orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
-            competitors = competitor_reports(session, customer_id=customer_id)
-            credit = credit_history(session, customer_id)
-        visit_orders: dict[str, float] = {}
-        for row in orders:
-            visit_id = row["order"].visit_id
-            visit_orders[visit_id] = round(visit_orders.get(visit_id, 0.0) + row["order"].amount, 2)
-        visit_rows: list[dict[str, Any]] = []
-        for visit in visits:
-            start, end = local_time(visit.check_in_at, settings.tz), local_time(visit.check_out_at, settings.tz)
-            duration = round((end - start).total_seconds() / 60) if start and end else None
-            visit_rows.append(
-                {
-                    "visit": visit,
-                    "check_in": start,
-                    "check_out": end,
-                    "duration": duration,
-                    "ordered": visit_ordered(visit.ordered, 1 if visit.id in visit_orders else 0),
-                    "amount": visit_orders.get(visit.id, visit.order_amount),
-                }
-            )
-        return page(
-            request,
-            "customer.html",
-            customer=customer,
-            key_persons=key_persons,
-            complaints=complaint_rows(complaints, settings),
-            show_customer=False,
-            visits=visit_rows,
-            notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
-            people=people,
-            orders=orders,
-            order_total=round(sum(row["order"].amount for row in orders), 2),
-            competitors=[{"report": r, "at": local_time(r.observed_at, settings.tz)} for r in competitors],
-            credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
-            credit_ratings=[rating.value for rating in CreditRating],
-        )
-
     @get("/review", sync_to_thread=True)
     def review(self, request: WebRequest, state: State) -> Template:
         """What sync kept instead of dropping: conflict losers and refused ops."""
@@ -338,9 +351,10 @@ class BoardController(Controller):
 
 
 def _web_controllers() -> list[type[Controller]]:
-    from server.web.development import DevelopmentPages  # it imports this module's helpers
+    from server.web.customer_edit import CustomerPages  # they import this module's helpers
+    from server.web.development import DevelopmentPages
 
-    return [LoginController, BoardController, DevelopmentPages]
+    return [LoginController, BoardController, CustomerPages, DevelopmentPages]
 
 
 WEB_CONTROLLERS = _web_controllers()

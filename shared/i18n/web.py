@@ -208,6 +208,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "web.flagged.flags": "提示",
         "web.flagged.none": "没有异常签到。",
+        # The supervisor's edit of a customer's archive (server/web/customer_edit.py).
+        "web.customer_edit.title": "修改客户档案",
+        "web.customer_edit.save": "保存修改",
+        "web.customer_edit.hint": (
+            "只保存你改动的项目。若业务员在你打开此页后在手机上改了同一项，按同步规则合并（修改时间较晚者为准），"
+            "被取代的值记入审核页。"
+        ),
+        "web.customer_edit.saved": "已保存，业务员手机下次同步即可看到。",
+        "web.customer_edit.unchanged": "没有改动，未保存任何内容。",
+        "web.customer_edit.overrode": (
+            "{fields}在你打开此页后被他人修改过；你的修改较晚，以你的为准，被取代的值已记入审核页。"
+        ),
+        "web.customer_edit.lost": (
+            "{fields}在你打开此页后被他人修改过，且那次修改较晚，已保留；你填写的值已记入审核页。"
+        ),
+        "web.customer_edit.failed": "没有保存：请改正下面标出的项目。",
+        "web.customer_edit.error.required": "{field}不能为空。",
+        "web.customer_edit.error.choice": "请从列表中选择{field}。",
+        "web.customer_edit.error.too_long": "{field}最多 {max} 个字符。",
+        "web.customer_edit.error.invalid": "{field}不符合要求（{problem}）。",
+        "web.customer_edit.separator": "、",
+        "web.audit.action.customer_edited": "修改客户档案",
+        "web.audit.action.privacy_export": "导出个人数据",
+        "web.audit.action.privacy_erase": "删除个人数据",
     },
     "en": {
         "web.nav.board": "Today's board",
@@ -426,5 +450,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "web.flagged.flags": "Flags",
         "web.flagged.none": "No flagged check-ins.",
+        "web.customer_edit.title": "Edit customer",
+        "web.customer_edit.save": "Save changes",
+        "web.customer_edit.hint": (
+            "Only the fields you change are saved. If a rep changed the same field on a phone after you opened "
+            "this page, the edits merge by the sync rules (the later edit stands) and the replaced value is kept "
+            "on the review page."
+        ),
+        "web.customer_edit.saved": "Saved; reps' phones get it with their next sync.",
+        "web.customer_edit.unchanged": "Nothing was changed, so nothing was saved.",
+        "web.customer_edit.overrode": (
+            "{fields} changed elsewhere after you opened this page; your edit is the later one and stands, "
+            "the replaced value is kept on the review page."
+        ),
+        "web.customer_edit.lost": (
+            "{fields} changed elsewhere after you opened this page, in an edit later than yours: that value "
+            "stays, and yours is kept on the review page."
+        ),
+        "web.customer_edit.failed": "Nothing was saved: correct the fields marked below.",
+        "web.customer_edit.error.required": "{field} must not be empty.",
+        "web.customer_edit.error.choice": "Choose a {field} from the list.",
+        "web.customer_edit.error.too_long": "{field} may have at most {max} characters.",
+        "web.customer_edit.error.invalid": "{field} is not valid ({problem}).",
+        "web.customer_edit.separator": ", ",
+        "web.audit.action.customer_edited": "Customer edited",
+        "web.audit.action.privacy_export": "Personal data exported",
+        "web.audit.action.privacy_erase": "Personal data erased",
     },
 }

@@ -122,6 +122,19 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/customers/{customer_id:str}/credit-rating"): Rule(
         SUPERVISOR_API, record="customer_id", body="credit"
     ),
+    # Personal data (issue 7): export and erasure are for admins only, supervisors included in the refusal.
+    ("GET", "/api/privacy/customers/{customer_id:str}/export"): Rule(
+        {**ADMIN_PAGE, "anonymous": 401}, record="customer_id"
+    ),
+    ("POST", "/api/privacy/customers/{customer_id:str}/erase"): Rule(
+        {**ADMIN_PAGE, "anonymous": 401}, record="customer_id"
+    ),
+    ("GET", "/api/privacy/key-persons/{key_person_id:str}/export"): Rule(
+        {**ADMIN_PAGE, "anonymous": 401, "admin": 404}, sample_path=f"/api/privacy/key-persons/{UNKNOWN_ID}/export"
+    ),
+    ("POST", "/api/privacy/key-persons/{key_person_id:str}/erase"): Rule(
+        {**ADMIN_PAGE, "anonymous": 401, "admin": 404}, sample_path=f"/api/privacy/key-persons/{UNKNOWN_ID}/erase"
+    ),
     ("GET", "/orders"): Rule(SUPERVISOR_PAGE),
     ("GET", "/products"): Rule(SUPERVISOR_PAGE),
     ("POST", "/products"): Rule(SUPERVISOR_ACTION, body="product_form"),
@@ -131,6 +144,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/visits/flagged"): Rule(SUPERVISOR_PAGE),
     ("POST", "/customers/tiers"): Rule(SUPERVISOR_ACTION, body="form"),
     ("POST", "/customers/{customer_id:str}/credit"): Rule(SUPERVISOR_ACTION, record="customer_id", body="credit_form"),
+    # A supervisor's edit of a customer's archive, merged like a phone's edit (issue 5).
+    ("POST", "/customers/{customer_id:str}"): Rule(SUPERVISOR_ACTION, record="customer_id", body="customer_edit_form"),
     # static files and the API documentation: public
     ("GET", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
     ("HEAD", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
@@ -217,12 +232,14 @@ async def request_for(
     kwargs: dict[str, Any] = {}
     token = cast.tokens.get(caller)
     username = cast.actors[caller].username if caller in cast.actors else ""
-    if rule.body in ("form", "web_login", "plan", "product_form", "credit_form"):
+    if rule.body in ("form", "web_login", "plan", "product_form", "credit_form", "customer_edit_form"):
         form: dict[str, Any] = {"_csrf_token": await csrf_token(client)}  # sets the CSRF cookie too
         if rule.body == "product_form":
             form |= {"name": f"测试品 {new_id()[:8]}", "unit_price": "12.50", "spec": "10支/盒", "unit": "盒"}
         if rule.body == "credit_form":
             form |= {"rating": "good", "reason": "按时回款"}
+        if rule.body == "customer_edit_form":  # the seeded customers have no contact person yet
+            form |= {"contact_person": "王院长", "seen_contact_person": "", "clock_contact_person": ""}
         if rule.body == "web_login":
             form |= {"username": username, "password": PASSWORD if username else "", "next": "/board"}
         if rule.body == "plan":

@@ -541,3 +541,11 @@ async def test_a_query_parameter_given_twice_is_refused_not_half_read(client: Cl
         assert response.json()["error"]["path"] == "query.customer_id"
     once = await client.get("/api/orders", params={"customer_id": seeded.customers_a[0]}, headers=headers)
     assert once.status_code == 200
+
+
+async def test_a_filter_that_is_not_a_record_id_is_refused(client: Client, seeded: World) -> None:
+    """Found by the API fuzzer: `?customer_id=<any text>` was answered 200 with an empty list."""
+    headers = await login(client, "rep.a")
+    for path in ("/api/competitor-reports", "/api/orders"):
+        response = await client.get(path, params={"customer_id": "not-an-id"}, headers=headers)
+        assert response.status_code == 400, (path, response.text)
