@@ -40,6 +40,7 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def parse_moment(value: object) -> dt.datetime | None:
+    """An ISO 8601 time with its offset, as records carry them; None for anything else."""
     if not isinstance(value, str):
         return None
     try:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import httpx
 
 from client import reminders
+from client.reminders import parse_moment
 from client.store import LocalStore
 from shared.enums import (
     ComplaintCategory,
@@ -53,16 +54,6 @@ def local_now() -> dt.datetime:
 
 def iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def parse_moment(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 class SignInProblem(StrEnum):
