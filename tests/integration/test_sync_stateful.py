@@ -1,9 +1,10 @@
 """Issue 3's proof: many phones and a supervisor edit one territory through a faulty network, and converge.
 
 A hypothesis state machine drives, per schedule, five real `LocalStore`s (three on one rep, two on
-another, same territory) and a supervisor editing customers on the server (`put_customer` with the
-server's clock, as a supervisor's edit on the server is made; the web view has no customer form yet),
-the phones syncing through an httpx transport over the in-process server that:
+another, same territory) and a supervisor editing customers in the web view as a browser does: signed in
+with a cookie, opening a customer's page, changing one field of its edit form and posting the whole form
+back, possibly after phones have pushed newer values (the form then carries stale clocks as its base).
+The phones sync through an httpx transport over the in-process server that:
 drops requests, loses answers after the server committed, duplicates requests, holds requests back and
 delivers them later (after newer ones: reordering), answers 500/503/408/429 without calling the server,
 and times out. Phones go offline for random stretches, and a phone may be killed between the server
@@ -61,12 +62,12 @@ import client.store
 import server.domains.sync.service as sync_service
 from client.store import LocalStore
 from server.clock import accepted_clock
-from server.db import write_session
+from server.db import read_session, write_session
 from server.domains.customers.service import put_customer
 from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict
 from server.domains.users.models import Actor
 from server.domains.users.service import create_user
-from server.models import Customer, Note, Visit
+from server.models import AuditEvent, Customer, Note, Visit
 from server.settings import Settings
 from shared.enums import RecordKind, Role
 from shared.ids import new_id
@@ -75,6 +76,8 @@ from sync.errors import Unreachable
 from sync.http import HttpSyncApi
 from sync.protocol import Change, Op, OpResult, OpStatus, PushRequest, PushResponse
 from tests.integration.conftest import PASSWORD, customer_fields
+from tests.integration.test_server_customer_edit import EditFormReader
+from tests.integration.test_server_web import csrf_token
 
 EXAMPLES = int(os.environ.get("ROUTECRM_SOAK_EXAMPLES", "500"))
 DEVICES = 5
@@ -202,6 +205,54 @@ class RecordingStore:
         self.device.store.restart_pull()
 
 
+class SupervisorBrowser:
+    """A supervisor in the web view, as a browser drives it: a cookie session, pages read, forms posted back.
+
+    The network between the supervisor and the server is not faulty: the web view is online by nature.
+    """
+
+    def __init__(self, test_client: litestar_testing.TestClient[Litestar], engine: Engine, username: str) -> None:
+        self.engine, self.username = engine, username
+        self.http = httpx.Client(transport=InProcessTransport(test_client), base_url=str(test_client.base_url))
+        page = self.http.get("/login")
+        signed_in = self.http.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "next": "/board", "_csrf_token": csrf_token(page.text)},
+        )
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/board", signed_in.text[:300]
+
+    def edit_form(self, customer_id: str) -> dict[str, str]:
+        """The customer's edit form as the page renders it: values, and the values and clocks they were seen at."""
+        page = self.http.get(f"/customers/{customer_id}")
+        assert page.status_code == 200, page.text[:300]
+        reader = EditFormReader()
+        reader.feed(page.text)
+        assert reader.found, "the customer page has no edit form"
+        return reader.fields
+
+    def save(self, customer_id: str, form: dict[str, str]) -> str | None:
+        """Post the form; the clock of the supervisor's edit (from the audit log), None if nothing changed."""
+        answer = self.http.post(f"/customers/{customer_id}", data=form, follow_redirects=False)
+        assert answer.status_code == 303, answer.text[:500]
+        if "saved=0" in answer.headers["location"]:
+            return None
+        self.http.get(answer.headers["location"]).raise_for_status()  # the page shows the saved customer
+        return self.last_edit_clock(customer_id)
+
+    def last_edit_clock(self, customer_id: str) -> str:
+        with read_session(self.engine) as session:
+            event = session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.action == "customer_edited", AuditEvent.actor_name == self.username)
+                .order_by(col(AuditEvent.id).desc())
+            ).first()
+        assert event is not None and event.details["customer_id"] == customer_id
+        return str(event.details["clock"])
+
+    def close(self) -> None:
+        self.http.close()
+
+
 @dataclass(frozen=True)
 class FieldWrite:
     """One value written to a customer's field, by a phone's op or the supervisor."""
@@ -320,6 +371,7 @@ class Territory(RuleBasedStateMachine):
         self.devices: list[Device] = []
         self.network = Network()
         self.supervisor_writes: list[FieldWrite] = []
+        self.open_pages: list[tuple[str, dict[str, str]]] = []  # (customer id, its edit form as rendered)
 
     def phone(self, index: int) -> Device:
         """The phone, with the clock `client.store` reads set to its wrong time."""
@@ -330,9 +382,10 @@ class Territory(RuleBasedStateMachine):
     @initialize()
     def set_up(self) -> None:
         with write_session(self.harness.engine) as session:
-            self.supervisor = Actor.of(
-                create_user(session, username=f"{self.name}-boss", password=PASSWORD, role=Role.SUPERVISOR)
+            boss = create_user(
+                session, username=f"{self.name}-boss", password=PASSWORD, role=Role.SUPERVISOR, territory=self.name
             )
+            self.supervisor = Actor.of(boss)
             for rep in range(2):
                 create_user(
                     session, username=f"{self.name}-rep{rep}", password=PASSWORD, role=Role.REP, territory=self.name
@@ -359,6 +412,7 @@ class Territory(RuleBasedStateMachine):
             self.devices.append(Device(folder, LocalStore(folder), api, transport, SKEW_MS[index]))
         for index in range(DEVICES):
             self.phone(index).sync()
+        self.browser = SupervisorBrowser(test_client, self.harness.engine, f"{self.name}-boss")
 
     # ---- what phones do --------------------------------------------------------------------
 
@@ -400,16 +454,36 @@ class Territory(RuleBasedStateMachine):
             fields = {"customer_id": customer, "visit_type": "day", "check_in_at": "2026-11-26T09:00:00+08:00"}
             self._save(phone, RecordKind.VISIT, new_id(), fields)
 
-    @rule(pick=st.integers(0, 20), edit=EDIT)
-    def supervisor_edits(self, pick: int, edit: tuple[str, str]) -> None:
+    def _territory_customer(self, pick: int) -> str:
         with write_session(self.harness.engine) as session:
             ids = sorted(session.exec(select(Customer.id).where(Customer.territory == self.name)).all())
-            customer = session.get(Customer, ids[pick % len(ids)])
-            assert customer is not None
-            base = (customer.field_clocks or {}).get(edit[0])
-            put_customer(session, self.supervisor, customer.id, {edit[0]: edit[1]})
-            clock = customer.field_clocks[edit[0]]
-        self.supervisor_writes.append(FieldWrite(customer.id, edit[0], edit[1], frozenset({clock}), base))
+        return ids[pick % len(ids)]
+
+    @rule(pick=st.integers(0, 20))
+    def supervisor_opens_a_customer(self, pick: int) -> None:
+        """The supervisor opens a customer's page and leaves it open while phones go on working."""
+        customer_id = self._territory_customer(pick)
+        self.open_pages = [*self.open_pages[-2:], (customer_id, self.browser.edit_form(customer_id))]
+
+    @rule(page=st.integers(0, 2), edit=EDIT)
+    def supervisor_saves_an_open_page(self, page: int, edit: tuple[str, str]) -> None:
+        """The supervisor changes one field on a page opened earlier (its clocks may be stale) and saves it."""
+        if self.open_pages:
+            customer_id, form = self.open_pages.pop(page % len(self.open_pages))
+            self._supervisor_saves(customer_id, form, edit)
+
+    @rule(pick=st.integers(0, 20), edit=EDIT)
+    def supervisor_edits(self, pick: int, edit: tuple[str, str]) -> None:
+        """The supervisor opens a customer's page, changes one field and saves it at once."""
+        customer_id = self._territory_customer(pick)
+        self._supervisor_saves(customer_id, self.browser.edit_form(customer_id), edit)
+
+    def _supervisor_saves(self, customer_id: str, form: dict[str, str], edit: tuple[str, str]) -> None:
+        name, value = edit
+        clock = self.browser.save(customer_id, {**form, name: value})
+        if clock is not None:  # None: the value was already the one shown, nothing was sent
+            base = form.get(f"clock_{name}") or None
+            self.supervisor_writes.append(FieldWrite(customer_id, name, value, frozenset({clock}), base))
 
     @rule(device=st.integers(0, DEVICES - 1), offline=st.booleans())
     def go_offline_or_online(self, device: int, offline: bool) -> None:
@@ -451,6 +525,8 @@ class Territory(RuleBasedStateMachine):
             for device in self.devices:
                 device.api.close()
                 device.store.close()
+            if hasattr(self, "browser"):
+                self.browser.close()
 
     def converge_and_check(self) -> None:
         while self.network.late:
