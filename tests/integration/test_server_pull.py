@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from server.db import write_session
 from server.domains.routes.service import set_route_plan
 from shared.ids import new_id
-from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION, parse_pull_response
+from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION, parse_pull_request, parse_pull_response
 from tests.integration.conftest import (
     DEVICE_B,
     TERRITORY_A,
@@ -169,3 +169,27 @@ async def test_a_bad_pull_is_refused_naming_the_problem(
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["path"] == path
+
+
+async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_page(
+    client: AsyncTestClient[Litestar], seeded: World, engine: Engine
+) -> None:
+    """The API splices each record's JSON text in as the database holds it (`pull_json`); what a phone parses
+    is exactly the decoded page (`pull`): Chinese text, numbers, lists, a tombstone, the paging fields."""
+    from server.domains.sync.service import pull
+
+    rep = await login(client, "rep.a")
+    customer = new_id()
+    fields = customer_fields('东关村卫生室 "引号" \\ 反斜杠', lat=38.8123456, lng=115.4)
+    ops = [make_op(1, "customer", customer, fields), make_op(2, "customer", seeded.customers_a[0], action="delete")]
+    assert (await client.post("/api/sync/push", json=push_body(ops), headers=rep)).status_code == 200
+    for limit in (2, MAX_PULL_LIMIT):
+        request = {"cursor": 0, "schema_version": SCHEMA_VERSION, "limit": limit}
+        answer = await client.post("/api/sync/pull", json=request, headers=rep)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+        sent = json.loads(answer.content)
+        decoded = pull(engine, seeded.rep_a, parse_pull_request(request)).as_dict()
+        assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
+        assert parse_pull_response(sent).cursor == decoded["cursor"]
+    assert [change["data"]["name"] for change in sent["changes"] if change["record_id"] == customer] == [fields["name"]]
+    assert any(change["deleted"] and change["data"] is None for change in sent["changes"])

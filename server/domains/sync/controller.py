@@ -133,5 +133,5 @@ class SyncController(Controller):
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
         actor = request.user
-        body = await anyio.to_thread.run_sync(lambda: encode(service.pull(state.engine, actor, pull_request).as_dict()))
+        body = await anyio.to_thread.run_sync(lambda: service.pull_json(state.engine, actor, pull_request))
         return json_response(body)

@@ -6,9 +6,15 @@ A re-sent push is answered with the results stored when its ops were first appli
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, insert
+from msgspec.json import encode
+from sqlalchemy import Table, Text, func, insert
+from sqlalchemy import cast as cast_sql
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
@@ -215,11 +221,33 @@ def _edit_of(op: Op) -> Edit:
     return Edit(clock=accepted_clock(op.hlc), base=base, op_id=op.op_id, device_id=op.device_id)
 
 
-def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
+@dataclass(frozen=True)
+class PulledRow:
+    """One change-log row as a pull sends it; `data` still the JSON text the database holds (None: a tombstone)."""
+
+    seq: int
+    kind: str
+    record_id: str
+    deleted: bool
+    data: str | None
+
+
+@dataclass(frozen=True)
+class PullPage:
+    rows: list[PulledRow]
+    cursor: int
+    has_more: bool
+
+
+CHANGE_LOG = cast(Table, ChangeLog.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at runtime
+
+
+def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
     """Changes after the cursor, oldest first. A rep gets their territory's records and their own plans.
 
     The newest change number is read first and the page is bounded by it, so a change committed while
-    this runs cannot be skipped (PostgreSQL reads each statement at a new snapshot).
+    this runs cannot be skipped (PostgreSQL reads each statement at a new snapshot). The records' JSON is
+    read as the text the database holds: a page is passed on, never decoded and encoded again.
     """
     check_schema_version(request.schema_version)
     with read_session(engine) as session:
@@ -229,23 +257,57 @@ def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
                 path="cursor",
             )
         newest = session.exec(select(func.max(ChangeLog.seq))).one() or 0
-        query = select(ChangeLog).where(col(ChangeLog.seq) > request.cursor, col(ChangeLog.seq) <= newest)
+        log = CHANGE_LOG.c
+        query = (
+            sa_select(log.seq, log.kind, log.record_id, log.deleted, cast_sql(log.data, Text))
+            .where(log.seq > request.cursor, log.seq <= newest)
+            .order_by(log.seq)
+            .limit(request.limit + 1)
+        )
         if actor.is_rep:
             audiences = [actor.territory or "", rep_audience(actor.id), EVERYONE_AUDIENCE]
-            query = query.where(col(ChangeLog.audience).in_(audiences))
-        rows = list(session.exec(query.order_by(col(ChangeLog.seq)).limit(request.limit + 1)).all())
+            query = query.where(log.audience.in_(audiences))
+        rows = [PulledRow(*row) for row in session.execute(query).all()]
     has_more = len(rows) > request.limit
     rows = rows[: request.limit]
+    # Without more to send, jump to the newest number: the rows in between are not this rep's.
+    cursor = rows[-1].seq if has_more else max(request.cursor, newest)
+    return PullPage(rows, cursor, has_more)
+
+
+def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
+    """A pull page as protocol objects (for code that wants the records; the API sends `pull_json`)."""
+    page = pull_page(engine, actor, request)
     changes = [
         Change(
-            seq=row.seq or 0,
+            seq=row.seq,
             kind=RecordKind(row.kind),
             record_id=row.record_id,
             deleted=row.deleted,
-            data=row.data,
+            data=None if row.data is None else json.loads(row.data),
         )
-        for row in rows
+        for row in page.rows
     ]
-    # Without more to send, jump to the newest number: the rows in between are not this rep's.
-    cursor = changes[-1].seq if has_more else max(request.cursor, newest)
-    return PullResponse(changes=changes, cursor=cursor, has_more=has_more, server_time=now_iso())
+    return PullResponse(changes=changes, cursor=page.cursor, has_more=page.has_more, server_time=now_iso())
+
+
+def pull_json(engine: Engine, actor: Actor, request: PullRequest) -> bytes:
+    """The pull answer's JSON (`PullResponse.as_dict()`), each record's JSON spliced in as the database holds it."""
+    page = pull_page(engine, actor, request)
+    changes = b",".join(
+        b'{"seq":%d,"kind":%s,"record_id":%s,"deleted":%s,"data":%s}'
+        % (
+            row.seq,
+            encode(row.kind),
+            encode(row.record_id),
+            b"true" if row.deleted else b"false",
+            b"null" if row.data is None else row.data.encode(),
+        )
+        for row in page.rows
+    )
+    return b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s}' % (
+        changes,
+        page.cursor,
+        b"true" if page.has_more else b"false",
+        encode(now_iso()),
+    )
