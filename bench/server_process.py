@@ -47,6 +47,8 @@ class ServerDir:
             "DATABASE_URL": self.database_url,
             "DATA_DIR": str(self.path),
             "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
+            # The benchmark signs in once and does not refresh: an access token must outlast a full run.
+            "ACCESS_TOKEN_MINUTES": "720",
             **self.extra_env,
         }
 

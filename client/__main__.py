@@ -8,34 +8,39 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 
 import flet as ft
 
-from client.app import build_core, make_main
 from client.config import parse_args
+from client.lock import PhoneLock
+from client.photos import INCOMING_FOLDER
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    core = build_core(config)
+    lock = PhoneLock(config)  # the store opens once the rep's PIN unlocks it (client/lock.py)
+    lock.start()
     try:
         if config.web:
             os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")  # serve only; never try to open a browser
+            os.environ.setdefault("FLET_SECRET_KEY", secrets.token_hex(32))  # signs this process's upload URLs
             ft.run(
-                make_main(core),
+                lock.main,
                 view=ft.AppView.WEB_BROWSER,
                 host=config.host,
                 port=config.port,
                 no_cdn=True,
                 assets_dir=str(config.assets_dir),
+                upload_dir=str(config.data_dir / INCOMING_FOLDER),  # the photo picker's files (client.photo_picker)
             )
         else:
-            ft.run(make_main(core), assets_dir=str(config.assets_dir))
+            ft.run(lock.main, assets_dir=str(config.assets_dir))
     finally:
-        core.close()
+        lock.close()
     return 0
 
 

@@ -17,7 +17,20 @@ from typing import Any
 import flet as ft
 import flet_geolocator as ftg
 
+from client.campaigns import CampaignEntry, month_progress, record_participation, visit_campaigns
 from client.config import ClientConfig
+from client.photo_picker import PhotoPicker
+from client.photos import (
+    INCOMING_FOLDER,
+    PhotoFiles,
+    PhotoRefused,
+    PhotoThumb,
+    add_photo,
+    visit_photos,
+    waiting_photos,
+    with_photo_upload,
+)
+from client.pipeline import PipelineHandlers
 from client.services import (
     KEY_PERSON_FORM_FIELDS,
     AppService,
@@ -47,8 +60,10 @@ from client.state import (
 )
 from client.store import InvalidRecord, LocalStore
 from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
-from client.views import conflicts, customer, drafts, note, prospect, search, sign_in, today, visit
+from client.vault import StoreCipher
+from client.views import conflicts, customer, drafts, note, prospect, revoked, search, sign_in, today, visit
 from client.views.sync_bar import SyncBar
+from client.wipe import wipe_local_data
 from shared.enums import CustomerKind, RecordKind, VisitType
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
@@ -67,6 +82,7 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.DRAFTS: drafts.build,
     Screen.NOTE: note.build,
     Screen.CONFLICTS: conflicts.build,
+    Screen.REVOKED: revoked.build,
 }
 
 
@@ -79,23 +95,34 @@ class ClientCore:
 
     def close(self) -> None:
         self.runner.stop()
-        self.store.close()
+        if not self.runner.status.device_revoked:  # a revoked phone's store is closed and wiped already
+            self.store.close()
 
 
-def build_core(config: ClientConfig, transport: Any = None) -> ClientCore:
-    """Open the store and start the sync runner (paused until someone has signed in)."""
-    store = LocalStore(config.data_dir)
+def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None) -> ClientCore:
+    """Open the store (sealed with `cipher`, see client/lock.py) and start the sync runner (paused until
+    someone has signed in)."""
+    store = LocalStore(config.data_dir, cipher)
     service = AppService(store, default_server_url=config.server_url, transport=transport)
     runner = SyncRunner(
-        http_engine_factory(
+        with_photo_upload(  # each sync is followed by the upload of the photos waiting (client.photos)
+            http_engine_factory(
+                store,
+                lambda: (service.server_url, service.token),
+                transport,
+                on_progress=lambda progress: runner.report_progress(progress),
+                refresh_token=lambda: service.refresh_token,
+                on_tokens=service.keep_tokens,
+            ),
             store,
+            PhotoFiles(config.data_dir, store.cipher),
             lambda: (service.server_url, service.token),
             transport,
-            on_progress=lambda progress: runner.report_progress(progress),
         ),
         counts=lambda: (store.pending_count(), len(store.rejected_ops())),
         interval=config.sync_interval,
         after_sync=store.maybe_compact,
+        on_revoked=lambda: wipe_local_data(config.data_dir, store.close),  # after the outbox is handed over
     )
     service.on_saved = runner.notify_saved
 
@@ -160,7 +187,7 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App:
+class App(PipelineHandlers):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -168,7 +195,11 @@ class App:
         lang = str(self.service.store.get_meta("lang") or core.config.lang)
         self.state = AppState(lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE, sync=core.runner.status)
         self._ui = threading.RLock()
-        self.sync_bar = SyncBar(self.sync_now, self.open_drafts)
+        self.photos = PhotoFiles(core.store.storage.folder, core.store.cipher)  # photos/ beside the store's files
+        self.photo_picker: PhotoPicker | None = None
+        self.sync_bar = SyncBar(
+            self.sync_now, self.open_drafts, photos_waiting=lambda: len(waiting_photos(self.service.store, self.photos))
+        )
         self.app_title = ft.Text("", size=16, weight=ft.FontWeight.BOLD, expand=True)
         self.lang_button = ft.TextButton("", icon=ft.Icons.TRANSLATE, on_click=lambda e: self.toggle_language())
         self.notice = ft.Text("", color=ft.Colors.GREEN_800, visible=False)
@@ -179,6 +210,10 @@ class App:
         self.locator: LocationProvider | None = None
         self._locating = False  # a check-in or check-out waits for the device's position
         self._detached = False
+        # Set by the PIN lock (client/lock.py): a tap counts as activity; after the first sign-in, the
+        # lock may take over to have a PIN set (it returns True, then resumes sync and shows today).
+        self.on_activity: Callable[[], None] | None = None
+        self.after_sign_in: Callable[[], bool] | None = None
 
     # ---- mounting ---------------------------------------------------------------------------
 
@@ -212,6 +247,7 @@ class App:
         page.on_close = lambda e: self._detach()
         self._watch_connectivity()
         self._start_locator()
+        self._start_photo_picker()
         if self.service.signed_in():
             self.state.user = self.service.user
             self._show(Screen.TODAY)
@@ -242,7 +278,9 @@ class App:
 
     # ---- rendering --------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def render(self, *, by_rep: bool = True) -> None:
+        if by_rep and self.on_activity is not None:
+            self.on_activity()
         with self._ui:
             state = self.state
             self.app_title.value = t("app.name", state.lang)
@@ -277,6 +315,10 @@ class App:
         """Update the bar; re-read screens that show synced data and no input."""
         with self._ui:
             previous, self.state.sync = self.state.sync, status
+            if status.device_revoked:  # the data is wiped: only the revoked screen, nothing reads the store
+                self.state.history.clear()
+                self._show(Screen.REVOKED)
+                return
             if status.auth_required and self.state.screen is not Screen.SIGN_IN:
                 self._to_sign_in(t("client.signin.expired", self.state.lang))
                 return
@@ -287,7 +329,7 @@ class App:
                 Screen.CONFLICTS,
             ):
                 self._load(self.state.screen, None)
-                self.render()
+                self.render(by_rep=False)
                 return
             self.sync_bar.show(status, self.state.lang)
             try:
@@ -312,6 +354,8 @@ class App:
 
     def _show(self, screen: Screen, arg: str | None = None, *, notice: str | None = None) -> None:
         with self._ui:
+            if self.state.sync.device_revoked:  # locked: the store is wiped and closed
+                screen, arg = Screen.REVOKED, None
             self.state.notice = notice
             self._load(screen, arg)
             self.state.screen = screen
@@ -324,11 +368,13 @@ class App:
             state.today = self.service.today()
             state.open_conflicts = self.service.open_conflict_count()
             state.care = self.service.care_reminders()
+            state.targets = month_progress(self.service)
         elif screen is Screen.CUSTOMER:
             if arg and arg != state.customer_id:
                 state.key_person = KeyPersonForm()
             state.customer_id = arg or state.customer_id
             state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
+            self.load_pipeline(state.customer_id)
             state.note_error = None
         elif screen is Screen.VISIT and arg:
             record = self.service.visit(arg)
@@ -370,7 +416,8 @@ class App:
     def toggle_language(self) -> None:
         with self._ui:
             self.state.lang = "en" if self.state.lang == "zh-CN" else "zh-CN"
-            self.service.store.set_meta(lang=self.state.lang)
+            if not self.state.sync.device_revoked:  # a revoked phone's store is gone
+                self.service.store.set_meta(lang=self.state.lang)
             self.page.title = t("app.name", self.state.lang)
             self.render()
 
@@ -408,6 +455,8 @@ class App:
         form = self.state.sign_in
         form.busy, form.password = False, ""
         self.state.user = user
+        if self.after_sign_in is not None and self.after_sign_in():
+            return  # a PIN is set first (client/lock.py)
         self.core.runner.resume()  # the first sync starts now, in the background
         self.go_today()
 
@@ -525,6 +574,8 @@ class App:
             values=values,
             products=self.service.products(),
             records=self.service.visit_records(str(record["id"])) if record else VisitRecords(),
+            photos=self._visit_photos(str(record["id"])) if record else [],
+            campaigns=visit_campaigns(self.service, record, customer_id),
         )
 
     def start_visit(self, customer_id: str) -> None:
@@ -778,6 +829,80 @@ class App:
                 return
             form.complaint = ComplaintForm()
             self._after_visit_record(t("client.complaint.saved", lang))
+
+    # ---- on a visit: campaign participation (client/campaigns.py) ----------------------------
+
+    def open_campaign(self, campaign_id: str) -> None:
+        with self._ui:
+            section = self.state.visit.campaigns
+            open_now = section.entry.campaign_id == campaign_id
+            section.entry = CampaignEntry() if open_now else CampaignEntry(campaign_id=campaign_id)
+            section.errors = {}
+            self.render()
+
+    def record_participation(self) -> None:
+        with self._ui:
+            form, lang = self.state.visit, self.state.lang
+            if form.visit is None or form.customer is None:
+                return
+            try:
+                record_participation(self.service, str(form.visit["id"]), form.campaigns.entry)
+            except (FormProblems, InvalidRecord) as error:
+                form.campaigns.errors = self._problems(error)
+                self.render()
+                return
+            form.campaigns = visit_campaigns(self.service, form.visit, str(form.customer["id"]))
+            self.state.notice = t("client.campaign.saved", lang)
+            self.render()
+
+    # ---- on a visit: photos -------------------------------------------------------------------
+
+    def _start_photo_picker(self) -> None:
+        try:
+            incoming = self.photos.folder.parent / INCOMING_FOLDER  # ft.run(upload_dir=...) in client.__main__
+            self.photo_picker = PhotoPicker(self.page, incoming, self._photo_picked, self._photo_refused)
+        except Exception:  # no file picker here: the visit goes on without photos
+            logger.info("file picker unavailable", exc_info=True)
+
+    def _visit_photos(self, visit_id: str) -> list[PhotoThumb]:
+        # A browser cannot open the app's files: in browser mode the photo's bytes go to the screen.
+        web = bool(getattr(self.page, "web", False))
+        return visit_photos(self.service.store, self.photos, visit_id, with_bytes=web)
+
+    def add_photo(self) -> None:
+        with self._ui:
+            visit = self.state.visit.visit
+            if visit is None:
+                return
+            if self.photo_picker is None:
+                self._photo_refused("client.photo.unavailable", "")
+                return
+            self.photo_picker.pick(dict(visit))
+
+    def _photo_refused(self, key: str, message: str) -> None:
+        with self._ui:
+            self.state.visit.photo_error = t(key, self.state.lang, message=message)
+            self.state.notice = None
+            self.render()
+
+    def _photo_picked(self, visit: dict[str, Any], data: bytes) -> None:
+        """Keep the photo (bytes, then its record); the visit screen shows it if it is still open."""
+        with self._ui:
+            form, lang = self.state.visit, self.state.lang
+            try:
+                add_photo(self.service.store, self.photos, visit, data)
+            except PhotoRefused as refused:
+                self._photo_refused(refused.key, "")
+                return
+            except InvalidRecord as error:
+                self._photo_refused("client.photo.failed", str(error))
+                return
+            self.core.runner.notify_saved()
+            if form.visit is not None and form.visit.get("id") == visit["id"]:
+                form.photo_error = None
+                form.photos = self._visit_photos(str(visit["id"]))
+            self.state.notice = t("client.photo.saved", lang)
+            self.render()
 
     # ---- key persons ------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 Start it with::
 
     python -m client --server URL [--data-dir DIR] [--port 8550] [--host 127.0.0.1]
-                     [--lang zh-CN|en] [--sync-interval 30] [--web]
+                     [--lang zh-CN|en] [--sync-interval 30] [--idle-lock 300] [--web]
 
 `--web` serves the app to a browser (Flet web, no CDN, everything offline: for development and the
 end-to-end tests); without it the app runs as a normal Flet app (on a phone, or a desktop window).
@@ -16,6 +16,9 @@ The data folder (the local store: snapshot, journal, lock file) is, in this orde
 3. a per-user folder: `$XDG_DATA_HOME/routecrm`, by default `~/.local/share/routecrm`.
 
 One process opens a data folder at a time (the store holds a file lock).
+
+The store is encrypted with a key the rep's PIN unlocks (client/vault.py, docs/security.md); the app
+locks again after `--idle-lock` seconds without a tap (default 5 minutes).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ APP_FOLDER = "routecrm"
 DEFAULT_PORT = 8550
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SYNC_INTERVAL = 30.0
+DEFAULT_IDLE_LOCK = 300.0  # seconds without a tap before the app asks for the PIN again
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = ROOT / "assets"
 
@@ -45,6 +49,7 @@ class ClientConfig:
     lang: str = DEFAULT_LANGUAGE
     web: bool = False
     sync_interval: float = DEFAULT_SYNC_INTERVAL
+    idle_lock: float = DEFAULT_IDLE_LOCK
     assets_dir: Path = ASSETS_DIR
 
 
@@ -66,6 +71,9 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     parser.add_argument("--web", action="store_true", help="serve to a browser (offline, no CDN)")
     parser.add_argument("--sync-interval", type=float, default=DEFAULT_SYNC_INTERVAL, help="seconds")
+    parser.add_argument(
+        "--idle-lock", type=float, default=DEFAULT_IDLE_LOCK, help="seconds without a tap before the PIN is asked again"
+    )
     args = parser.parse_args(argv)
     return ClientConfig(
         server_url=args.server.rstrip("/"),
@@ -75,4 +83,5 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
         lang=args.lang,
         web=args.web,
         sync_interval=max(1.0, args.sync_interval),
+        idle_lock=max(1.0, args.idle_lock),
     )

@@ -1,26 +1,39 @@
-"""A durable TinyDB storage whose saves cost one fsynced append, however large the store grows.
+"""A durable, encrypted TinyDB storage whose saves cost one fsynced append, however large the store grows.
 
 TinyDB's JSON storage rewrites the whole database on every write. `JournalStorage` keeps the
-database in memory, on disk as a snapshot (`store.json`) plus a journal (`journal.log`):
+database in memory, on disk as a snapshot (`store.sealed`) plus a journal (`journal.sealed`), every
+byte of both sealed with the store's data key (AES-256-GCM, `client.vault.StoreCipher`):
 
-- `commit(changes)` appends one line holding a batch of puts and deletes and fsyncs it. The batch is
-  atomic: a line is applied whole or, if a crash tore it, not at all. When `commit` returns, the
-  batch survives a crash or a pulled battery.
-- `write(data)` (TinyDB's own seam, also used for compaction) writes a new snapshot to a temporary
-  file, fsyncs it, renames it over the old one, fsyncs the folder, then empties the journal.
-- Opening replays the journal over the snapshot. Every line carries a CRC32; replay stops at the
-  first torn or corrupt line and cuts the file there, so recovery after a crash needs nobody.
-  Replaying a line twice (a crash between snapshot and truncation) is harmless: each change is a
-  whole-document put or a delete.
+- `commit(changes)` appends one line holding a batch of puts and deletes and fsyncs it. The line is
+  the batch's JSON sealed with a fresh nonce, base64, then a newline. The batch is atomic: a line is
+  applied whole or, if a crash tore it, not at all. When `commit` returns, the batch survives a
+  crash or a pulled battery.
+- `write(data)` (TinyDB's own seam, also used for compaction) writes a new snapshot (the JSON,
+  zlib-compressed, then sealed) to a temporary file, fsyncs it, renames it over the old one, fsyncs
+  the folder, then empties the journal.
+- Opening replays the journal over the snapshot. A line opens only at its own position after its
+  own snapshot (both are in the associated data), so a line changed, cut, dropped, moved or taken
+  from another journal anywhere but at the end is detected: the store refuses to open
+  (`CorruptStore`) rather than load less than was saved. Only the last line may fail: that is a
+  crash's torn tail (its commit never returned, so nobody was told it was saved), and the file is
+  cut there, so recovery needs nobody.
+  A journal left behind by a crash between a new snapshot and the journal's truncation is
+  recognised (its lines belong to the previous snapshot, which the new one already holds) and
+  emptied.
+- A store written before encryption (`store.json`, `journal.log`, in plain text) is imported once
+  into the sealed files, then its plain files are removed.
 
 One process writes a store: an exclusive `flock` on `store.lock` refuses a second one.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fcntl
 import json
 import os
+import secrets
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,39 +41,36 @@ from typing import Any, Literal
 
 from tinydb.storages import Storage
 
+from client.vault import StoreCipher, StoreTampered, write_atomically
+
 Tables = dict[str, dict[str, Any]]
 Change = tuple[Literal["put"], str, str, dict[str, Any]] | tuple[Literal["del"], str, str, None]
 
-SNAPSHOT = "store.json"
-JOURNAL = "journal.log"
+SNAPSHOT = "store.sealed"
+JOURNAL = "journal.sealed"
 LOCK = "store.lock"
+PLAIN_SNAPSHOT = "store.json"  # the store before encryption: imported once, then removed
+PLAIN_JOURNAL = "journal.log"
+SNAPSHOT_MAGIC = b"ROUTECRM-STORE-1\n"
+SNAPSHOT_CONTEXT = b"snapshot"
 
 
 class StoreLocked(RuntimeError):
     """Another process has this store open."""
 
 
-class CorruptSnapshot(RuntimeError):
-    """The snapshot cannot be read; it is never replaced silently (it is written atomically)."""
+class CorruptStore(RuntimeError):
+    """A store file was changed or damaged (beyond a crash's torn tail), or sealed with another key.
+
+    The store is never opened with less than was saved, nor repaired silently."""
 
 
-def _encode(changes: list[Change]) -> bytes:
-    body = json.dumps(changes, ensure_ascii=False, separators=(",", ":")).encode()
-    return b"%08x %s\n" % (zlib.crc32(body), body)
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _decode(line: bytes) -> list[Change] | None:
-    """The changes of one journal line, or None if the line is torn or corrupt."""
-    if not line.endswith(b"\n") or len(line) < 10 or line[8:9] != b" ":
-        return None
-    body = line[9:-1]
-    try:
-        if int(line[:8], 16) != zlib.crc32(body):
-            return None
-        changes = json.loads(body)
-    except ValueError:
-        return None
-    return changes if isinstance(changes, list) else None
+def _line_context(generation: str, index: int) -> bytes:
+    return b"journal %s %d" % (generation.encode(), index)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -79,19 +89,40 @@ def apply_changes(tables: Tables, changes: Iterable[Change]) -> None:
             tables.get(table, {}).pop(doc_id, None)
 
 
+def sealed_files(folder: str | Path) -> list[Path]:
+    """The store's sealed files that exist in `folder` (what a lost key leaves unreadable)."""
+    return [path for name in (SNAPSHOT, JOURNAL) if (path := Path(folder) / name).exists()]
+
+
+def has_plain_store(folder: str | Path) -> bool:
+    """Whether `folder` holds a store written before encryption, still to be imported."""
+    return not sealed_files(folder) and any((Path(folder) / name).exists() for name in (PLAIN_SNAPSHOT, PLAIN_JOURNAL))
+
+
 class JournalStorage(Storage):
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, cipher: StoreCipher) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._cipher = cipher
         self._lock_file = open(self.folder / LOCK, "a+b")  # noqa: SIM115 - held for the storage's lifetime
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock_file.close()
             raise StoreLocked(f"{self.folder} is open in another process") from None
-        self._tables: Tables = self._load_snapshot()
-        self.journal_lines = self._replay_journal()
-        self._journal = open(self.folder / JOURNAL, "ab")  # noqa: SIM115 - appended to until close
+        try:
+            importing = has_plain_store(self.folder)
+            self._generation, self._previous, self._tables = self._load_snapshot()
+            self.journal_lines = self._replay_journal()
+            if importing:
+                self._tables = _load_plain_store(self.folder)
+            self._journal = open(self.folder / JOURNAL, "ab")  # noqa: SIM115 - appended to until close
+            if importing:
+                self.write(self._tables)
+            self._remove_plain_files()
+        except BaseException:
+            self._unlock()
+            raise
 
     # ---- TinyDB's seam ----------------------------------------------------------------------
 
@@ -101,14 +132,11 @@ class JournalStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Make `data` the whole database: a new snapshot, then an empty journal."""
         self._tables = data
-        snapshot = self.folder / SNAPSHOT
-        temporary = snapshot.with_suffix(".tmp")
-        with open(temporary, "wb") as file:
-            file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, snapshot)
-        _fsync_dir(self.folder)
+        generation = secrets.token_hex(8)
+        body = _dumps({"generation": generation, "previous": self._generation, "tables": data})
+        sealed = self._cipher.seal(zlib.compress(body, 1), SNAPSHOT_CONTEXT)
+        write_atomically(self.folder / SNAPSHOT, SNAPSHOT_MAGIC + sealed)
+        self._generation, self._previous = generation, self._generation
         self._journal.truncate(0)
         self._journal.flush()
         os.fsync(self._journal.fileno())
@@ -117,6 +145,9 @@ class JournalStorage(Storage):
     def close(self) -> None:
         if not self._journal.closed:
             self._journal.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
         if not self._lock_file.closed:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
@@ -127,7 +158,8 @@ class JournalStorage(Storage):
         """Durably apply a batch of changes: all of them or, after a crash, none."""
         if not changes:
             return
-        self._journal.write(_encode(changes))
+        sealed = self._cipher.seal(_dumps(changes), _line_context(self._generation, self.journal_lines))
+        self._journal.write(base64.b64encode(sealed) + b"\n")
         self._journal.flush()
         os.fsync(self._journal.fileno())
         apply_changes(self._tables, changes)
@@ -139,34 +171,86 @@ class JournalStorage(Storage):
 
     # ---- opening ----------------------------------------------------------------------------
 
-    def _load_snapshot(self) -> Tables:
+    def _load_snapshot(self) -> tuple[str, str | None, Tables]:
+        """The snapshot's generation, the one before it, and its tables ("", None, {} without one)."""
         path = self.folder / SNAPSHOT
         if not path.exists():
-            return {}
+            return "", None, {}
+        raw = path.read_bytes()
+        if not raw.startswith(SNAPSHOT_MAGIC):
+            raise CorruptStore(f"{path} is not a sealed store snapshot")
         try:
-            data = json.loads(path.read_bytes())
-        except ValueError as error:
-            raise CorruptSnapshot(f"{path} cannot be read: {error}") from error
-        if not isinstance(data, dict):
-            raise CorruptSnapshot(f"{path} does not hold a database")
-        return data
+            snapshot = json.loads(zlib.decompress(self._cipher.open(raw[len(SNAPSHOT_MAGIC) :], SNAPSHOT_CONTEXT)))
+        except StoreTampered:
+            raise CorruptStore(f"{path} failed authentication: changed, damaged, or sealed with another key") from None
+        return str(snapshot["generation"]), snapshot["previous"], snapshot["tables"]
+
+    def _open_line(self, line: bytes, generation: str, index: int) -> list[Change] | None:
+        """The changes of one journal line, or None if it does not open at this position."""
+        if not line.endswith(b"\n"):
+            return None
+        try:
+            body = self._cipher.open(base64.b64decode(line[:-1], validate=True), _line_context(generation, index))
+        except (binascii.Error, StoreTampered):
+            return None
+        changes = json.loads(body)
+        return changes if isinstance(changes, list) else None
 
     def _replay_journal(self) -> int:
+        """Apply the journal's lines; returns how many there are (after cutting a torn tail)."""
         path = self.folder / JOURNAL
         if not path.exists():
             return 0
-        good_end = 0
-        lines = 0
         with open(path, "rb") as file:
-            for line in file:
-                changes = _decode(line)
-                if changes is None:
+            lines = file.readlines()
+        if lines and self._previous is not None and self._open_line(lines[0], self._previous, 0) is not None:
+            lines = []  # the previous snapshot's journal (a crash before its truncation): the snapshot holds it
+        good: list[bytes] = []
+        for index, line in enumerate(lines):
+            changes = self._open_line(line, self._generation, index)
+            if changes is None:
+                if index == len(lines) - 1:
                     break  # a torn tail: its commit never returned, so nobody was told it was saved
-                apply_changes(self._tables, changes)
-                good_end += len(line)
-                lines += 1
+                raise CorruptStore(f"{path} line {index + 1} of {len(lines)} failed authentication")
+            apply_changes(self._tables, changes)
+            good.append(line)
+        good_end = sum(map(len, good))
         if good_end != path.stat().st_size:
             with open(path, "r+b") as file:
                 file.truncate(good_end)
                 os.fsync(file.fileno())
-        return lines
+        return len(good)
+
+    def _remove_plain_files(self) -> None:
+        """After an import (or a crash right after one): the plain text files go."""
+        removed = False
+        for name in (PLAIN_SNAPSHOT, PLAIN_JOURNAL):
+            if (self.folder / name).exists() and (self.folder / SNAPSHOT).exists():
+                (self.folder / name).unlink()
+                removed = True
+        if removed:
+            _fsync_dir(self.folder)
+
+
+def _load_plain_store(folder: Path) -> Tables:
+    """A store as written before encryption: a JSON snapshot and a journal of CRC32-checked lines."""
+    tables: Tables = {}
+    snapshot = folder / PLAIN_SNAPSHOT
+    if snapshot.exists():
+        try:
+            tables = json.loads(snapshot.read_bytes())
+        except ValueError as error:
+            raise CorruptStore(f"{snapshot} cannot be read: {error}") from error
+    journal = folder / PLAIN_JOURNAL
+    if journal.exists():
+        with open(journal, "rb") as file:
+            for line in file:
+                body = line[9:-1]
+                try:
+                    if not line.endswith(b"\n") or line[8:9] != b" " or int(line[:8], 16) != zlib.crc32(body):
+                        break  # that version's torn tail
+                    changes = json.loads(body)
+                except ValueError:
+                    break
+                apply_changes(tables, changes)
+    return tables

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The tier cadence is one rule with the server's route planner (shared/cadence.py); re-exported here.
+from shared.cadence import VISIT_CADENCE_DAYS as VISIT_CADENCE_DAYS
+from shared.cadence import VISIT_CADENCE_MONTHS as VISIT_CADENCE_MONTHS
+from shared.cadence import add_months as add_months
+from shared.cadence import is_overdue
+from shared.cadence import visit_due as visit_due
 from shared.enums import ComplaintStatus, Severity, ValueTier
 from shared.records import COMPLAINT_RESPONSE_HOURS
 
 # "Care for the decision maker": a greeting is prepared a week ahead (today and the next 7 days).
 BIRTHDAY_WINDOW_DAYS = 7
-
-# How often each value tier is visited (80/20: the A customers who make most of the profit every week).
-# Days, except C which is a calendar month (a visit on 31 January is due again on 28/29 February).
-VISIT_CADENCE_DAYS: dict[ValueTier, int] = {ValueTier.A: 7, ValueTier.B: 14}
-VISIT_CADENCE_MONTHS: dict[ValueTier, int] = {ValueTier.C: 1}
 
 OPEN_COMPLAINT_STATUSES = frozenset(
     {ComplaintStatus.RECEIVED, ComplaintStatus.INVESTIGATING, ComplaintStatus.SOLUTION_PROPOSED}
@@ -61,20 +62,6 @@ def next_birthday(birthday: dt.date, today: dt.date) -> dt.date:
     """The first birthday on or after `today` (across the year's end when this year's has passed)."""
     this_year = birthday_in(today.year, birthday)
     return this_year if this_year >= today else birthday_in(today.year + 1, birthday)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved by whole calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def visit_due(last_visit: dt.date, tier: ValueTier) -> dt.date:
-    """When a customer of `tier` last visited on `last_visit` should be visited again."""
-    if tier in VISIT_CADENCE_MONTHS:
-        return add_months(last_visit, VISIT_CADENCE_MONTHS[tier])
-    return last_visit + dt.timedelta(days=VISIT_CADENCE_DAYS[tier])
 
 
 def tier_of(customer: Mapping[str, Any]) -> ValueTier | None:
@@ -172,8 +159,8 @@ def overdue_visits(
         if last is None:
             found.append(OverdueVisit(dict(customer), tier, None, None, None))
             continue
-        due = visit_due(last, tier)
-        if today > due:
+        if is_overdue(tier, last, today):
+            due = visit_due(last, tier)
             found.append(OverdueVisit(dict(customer), tier, last, due, (today - due).days))
     order = list(ValueTier)
     return sorted(

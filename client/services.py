@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import math
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -412,9 +413,9 @@ class AppService:
             raise SignInFailed(SignInProblem.MISSING)
         try:
             with httpx.Client(transport=self.transport, timeout=LOGIN_TIMEOUT) as http:
-                response = http.post(
-                    f"{server_url}/api/auth/login", json={"username": username.strip(), "password": password}
-                )
+                # The phone's own id binds the sign-in to this install, so an admin can revoke the phone.
+                credentials = {"username": username.strip(), "password": password, "device_id": self.store.device_id}
+                response = http.post(f"{server_url}/api/auth/login", json=credentials | {"platform": sys.platform})
         except (httpx.HTTPError, ValueError) as error:  # ValueError: a malformed URL
             raise SignInFailed(SignInProblem.UNREACHABLE, str(error)) from error
         if response.status_code == 401:
@@ -429,19 +430,29 @@ class AppService:
             problem = body.get("error", {}) if isinstance(body, dict) else {}
             message = problem.get("message", "") if isinstance(problem, dict) else ""
             raise SignInFailed(SignInProblem.REFUSED, str(message or response.status_code))
-        token, user = body.get("token"), body.get("user")
+        token, user, refresh_token = body.get("token"), body.get("user"), body.get("refresh_token")
         if not isinstance(token, str) or not isinstance(user, dict) or "id" not in user:
             raise SignInFailed(SignInProblem.REFUSED, "unexpected answer")
         previous = self.user
         if previous and previous.get("id") != user["id"] and self.store.pending_count():
             # Another rep's unsent work is on this phone: pushing it under this token would misattribute it.
             raise SignInFailed(SignInProblem.OTHER_USER, str(previous.get("display_name") or previous.get("username")))
-        self.store.set_meta(token=token, user=user, server_url=server_url)
+        refresh_token = refresh_token if isinstance(refresh_token, str) else None
+        self.store.set_meta(token=token, refresh_token=refresh_token, user=user, server_url=server_url)
         return user
 
+    @property
+    def refresh_token(self) -> str | None:
+        token = self.store.get_meta("refresh_token")
+        return str(token) if token else None
+
+    def keep_tokens(self, token: str, refresh_token: str) -> None:
+        """After a refresh (on the sync thread): the old refresh token is used up, so store the new pair now."""
+        self.store.set_meta(token=token, refresh_token=refresh_token)
+
     def forget_token(self) -> None:
-        """The server refused the token (401): sign in again; records, outbox and drafts are kept."""
-        self.store.set_meta(token=None)
+        """The server refused the sign-in (401): sign in again; records, outbox and drafts are kept."""
+        self.store.set_meta(token=None, refresh_token=None)
 
     # ---- today ------------------------------------------------------------------------------
 

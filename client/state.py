@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from client.campaigns import MonthProgress, VisitCampaigns
+from client.photos import PhotoThumb
+from client.pipeline import PipelineView
 from client.reminders import CareReminders
 from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
 from client.sync_runner import SyncStatus
@@ -27,6 +30,7 @@ class Screen(StrEnum):
     DRAFTS = "drafts"
     NOTE = "note"  # a refused note, fixed and sent again
     CONFLICTS = "conflicts"
+    REVOKED = "revoked"  # an admin revoked this phone: data wiped, nothing else opens
 
 
 @dataclass
@@ -93,6 +97,9 @@ class VisitForm:
     complaint: ComplaintForm = field(default_factory=ComplaintForm)
     panel_errors: dict[str, str] = field(default_factory=dict)  # the open panel's problems, by field
     records: VisitRecords = field(default_factory=VisitRecords)  # orders, reports, complaints of this visit
+    campaigns: VisitCampaigns = field(default_factory=VisitCampaigns)  # campaigns running, participation recorded
+    photos: list[PhotoThumb] = field(default_factory=list)  # the visit's photos (client.photos)
+    photo_error: str | None = None  # why the picked file was not kept (too large, not a photo)
 
 
 @dataclass
@@ -161,6 +168,8 @@ class AppState:
     conflicts: list[ConflictItem] = field(default_factory=list)
     open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
     care: CareReminders | None = None  # the Today screen's care reminders
+    targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
+    pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section
     notice: str | None = None  # a one-line confirmation under the sync bar, e.g. "已保存（待同步）"
     sync: SyncStatus = field(default_factory=SyncStatus)

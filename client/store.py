@@ -3,6 +3,10 @@
 Every write goes through `JournalStorage.commit`, so a record and the op that will carry it to the
 server are stored together in one fsynced step: when `save` returns, the UI may say "saved".
 One writer: a process-wide lock here, a file lock in the storage.
+
+Everything the store writes is sealed with the data key of the `StoreCipher` it is given
+(`LocalStore(folder, cipher)`); the app gets that cipher from `client.vault.Vault.unlock(pin)`,
+a test makes one directly, e.g. `StoreCipher(bytes(32))` or `StoreCipher.new()`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from tinydb import Query, TinyDB
 from tinydb.table import Table
 
 from client.journal import Change, JournalStorage
+from client.vault import StoreCipher
 from shared.enums import OpAction, RecordKind
 from shared.hlc import Hlc, receive, tick
 from shared.ids import new_id
@@ -93,7 +98,8 @@ class FieldIndex:
 
 
 class LocalStore:
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, cipher: StoreCipher) -> None:
+        self.cipher = cipher
         self._lock = threading.RLock()
         self._storage: JournalStorage | None = None
         self._indexes: dict[str, FieldIndex] = {}  # built on first use, then kept up to date by `_commit`
@@ -104,7 +110,7 @@ class LocalStore:
             self.set_meta(device_id=new_id(), next_seq=1, cursor=0)
 
     def _open_storage(self, folder: str | Path) -> JournalStorage:
-        self._storage = JournalStorage(folder)
+        self._storage = JournalStorage(folder, self.cipher)
         return self._storage
 
     @property

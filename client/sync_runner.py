@@ -10,8 +10,12 @@ injected `engine_factory` (in the app: `SyncEngine` over `HttpSyncApi`). A sync 
   unless a save or "sync now" asks earlier.
 
 `AuthRequired` pauses the runner until `resume()` (after the rep signs in again); nothing local is
-dropped. `sync_once` holds a lock: a second caller does not wait or sync twice, it marks that another
-sync should follow. Clocks, sleeping (the wake event), randomness and the engine are injected so the
+dropped (an expired access token is refreshed by `HttpSyncApi` first). `DeviceRevoked` (an admin revoked
+this phone): once the outbox is empty (handed over into the server's quarantine) the runner calls
+`on_revoked` (the app wipes the store, client/wipe.py) and stops for good.
+
+`sync_once` holds a lock: a second caller does not wait or sync twice, it marks that another sync
+should follow. Clocks, sleeping (the wake event), randomness and the engine are injected so the
 scheduling can be tested without time passing.
 """
 
@@ -27,8 +31,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
-from sync.errors import AuthRequired, ClientTooOld, Refused, Unreachable
-from sync.http import HttpSyncApi
+from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
+from sync.http import HttpSyncApi, TokensListener
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ class SyncStatus:
     client_too_old: bool = False
     data_version: int = 0  # grows when a sync changed local records: screens showing them re-read
     progress: SyncProgress | None = None  # how far the running sync has come (None when none runs)
+    device_revoked: bool = False  # an admin revoked this phone: its data is wiped, the app shows so
 
 
 def backoff_delay(failures: int, base: float, cap: float, rand: float) -> float:
@@ -77,6 +82,7 @@ class SyncRunner:
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
         rand: Callable[[], float] = random.random,
         after_sync: Callable[[], object] | None = None,
+        on_revoked: Callable[[], object] | None = None,
     ) -> None:
         self._engine_factory = engine_factory
         self._counts = counts  # (pending ops, rejected ops) of the store
@@ -88,6 +94,8 @@ class SyncRunner:
         self._now = now
         self._rand = rand
         self._after_sync = after_sync
+        self._on_revoked = on_revoked
+        self._revoked = False  # the store is wiped and closed: never touch it again
         self._sync_lock = threading.Lock()  # never two syncs at once
         self._state_lock = threading.RLock()
         self._wake = threading.Event()
@@ -130,7 +138,7 @@ class SyncRunner:
         if changes.get("syncing") is not None:  # a sync starts or ends: its progress is not this one's
             changes.setdefault("progress", None)
         with self._state_lock:
-            pending, rejected = self._counts()
+            pending, rejected = (0, 0) if self._revoked else self._counts()
             self._status = replace(self._status, pending=pending, rejected=rejected, **changes)  # type: ignore[arg-type]
             status, listeners = self._status, list(self._listeners)
         for listener in listeners:
@@ -195,7 +203,7 @@ class SyncRunner:
                 self._requested = None
             self._set_status(syncing=True)
             self._attempt()
-            if self._after_sync is not None:
+            if self._after_sync is not None and not self._revoked:
                 try:
                     self._after_sync()
                 except Exception:
@@ -214,6 +222,8 @@ class SyncRunner:
             report = self._engine_factory().run()
         except Unreachable as error:
             self._failed(now, str(error))
+        except DeviceRevoked as error:
+            self._device_revoked(now, error)
         except AuthRequired as error:
             with self._state_lock:
                 self._paused = True
@@ -240,6 +250,23 @@ class SyncRunner:
                 client_too_old=False,
                 data_version=version,
             )
+
+    def _device_revoked(self, now: float, error: DeviceRevoked) -> None:
+        if self._counts()[0]:  # ops not yet handed over (should not happen): try again, keep them meanwhile
+            self._schedule(now + self.interval)
+            self._set_status(syncing=False, online=True, last_error=error.message)
+            return
+        with self._state_lock:
+            self._paused = True
+            self._stopped = True
+        try:
+            if self._on_revoked is not None:
+                self._on_revoked()
+        except Exception:
+            logger.exception("wiping the revoked phone failed")
+        finally:
+            self._revoked = True
+        self._set_status(syncing=False, online=True, device_revoked=True, last_error=error.message)
 
     def _failed(self, now: float, message: str) -> None:
         with self._state_lock:
@@ -304,16 +331,25 @@ class HttpSyncSession:
         token: str | None,
         transport: object = None,
         on_progress: ProgressListener | None = None,
+        refresh_token: str | None = None,
+        on_tokens: TokensListener | None = None,
     ) -> None:
         self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
         self.on_progress = on_progress
+        self.refresh_token, self.on_tokens = refresh_token, on_tokens
 
     def run(self) -> SyncReport:
         if not self.token:
             raise AuthRequired("not signed in")
         if not self.server_url:
             raise Unreachable("no server address")
-        api = HttpSyncApi(self.server_url, self.token, transport=self.transport)  # type: ignore[arg-type]
+        api = HttpSyncApi(
+            self.server_url,
+            self.token,
+            transport=self.transport,  # type: ignore[arg-type]
+            refresh_token=self.refresh_token,
+            on_tokens=self.on_tokens,
+        )
         try:
             return SyncEngine(self.store, push=api.push, pull=api.pull, on_progress=self.on_progress).run()
         finally:
@@ -325,12 +361,16 @@ def http_engine_factory(
     credentials: Callable[[], tuple[str, str | None]],
     transport: object = None,
     on_progress: ProgressListener | None = None,
+    refresh_token: Callable[[], str | None] | None = None,
+    on_tokens: TokensListener | None = None,
 ) -> EngineFactory:
     """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt;
-    `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`)."""
+    `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`);
+    `refresh_token()` gives the refresh token, and `on_tokens` keeps the new pair after a refresh."""
 
     def make() -> RunsSync:
         server_url, token = credentials()
-        return HttpSyncSession(store, server_url, token, transport, on_progress)
+        refresh = refresh_token() if refresh_token is not None else None
+        return HttpSyncSession(store, server_url, token, transport, on_progress, refresh, on_tokens)
 
     return make

@@ -23,19 +23,26 @@ from sqlalchemy.engine import Engine
 
 from server.auth import make_jwt_auth
 from server.db import database_ok, make_engine, migrate_database
+from server.domains.campaigns.controller import CampaignController
 from server.domains.development.controller import CustomerDevelopmentController
 from server.domains.development.service import lifecycle_job, tiers_job
+from server.domains.devices.controller import DeviceController
 from server.domains.orders.controller import OrderController
+from server.domains.photos.controller import PhotoController
+from server.domains.pipeline.controller import PipelineController
 from server.domains.privacy.controller import PrivacyController
 from server.domains.products.controller import ProductController
 from server.domains.sync.controller import SyncController
 from server.domains.sync.tombstones import expire_tombstones
+from server.domains.targets.controller import TargetController
 from server.domains.users.controller import AuthController
+from server.domains.users.sessions import forget_ended_sessions
 from server.errors import DomainError, handle_error
 from server.jobs import Job, JobRunner
 from server.observability import JsonLogFormatter, MetricsController, metrics_config
 from server.settings import Settings
 from server.web.controllers import WEB_CONTROLLERS
+from server.web.queue_counts import register_template_globals
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
@@ -98,12 +105,13 @@ SCHEDULED_JOBS = [
     # Lifecycle first: time alone makes customers dormant, then lost. Tiers from the last year's orders.
     Job("customer_lifecycle", dt.timedelta(hours=24), lifecycle_job),
     Job("value_tiers", dt.timedelta(hours=24), tiers_job),
+    Job("forget_ended_sessions", dt.timedelta(hours=24), forget_ended_sessions),
 ]
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     engine = engine or make_engine(settings.database_url)
-    jwt_auth = make_jwt_auth(settings)
+    jwt_auth = make_jwt_auth(settings, engine)
 
     jobs = JobRunner(engine, settings, SCHEDULED_JOBS)
 
@@ -130,11 +138,16 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             health,
             MetricsController,
             AuthController,
+            DeviceController,
             SyncController,
             ProductController,
             OrderController,
+            PipelineController,
+            PhotoController,
             CustomerDevelopmentController,
             PrivacyController,
+            CampaignController,
+            TargetController,
             *WEB_CONTROLLERS,
             create_static_files_router(path="/static", directories=[WEB_ASSETS], include_in_schema=False),
         ],
@@ -143,7 +156,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         exception_handlers=handlers,
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=register_template_globals
+        ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_httponly=True,

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 from server.clock import today
 from server.db import create_tables, write_session
 from server.domains.access import RECORD_CACHE, preload
+from server.domains.campaigns.demo import seed_campaigns_and_targets
 from server.domains.competitors.service import put_competitor_report
 from server.domains.complaints.service import put_complaint
 from server.domains.customers.models import Customer
@@ -31,6 +32,7 @@ from server.domains.development.service import (
 from server.domains.key_persons.service import put_key_person
 from server.domains.notes.service import put_note
 from server.domains.orders.service import put_order
+from server.domains.pipeline.demo import seed_pipeline
 from server.domains.products.models import Product
 from server.domains.products.service import put_product
 from server.domains.routes.service import set_route_plan
@@ -350,6 +352,10 @@ def _seed(session: Session, settings: Settings) -> str:
             note_count += 1
     person_count = _seed_key_persons(session, rng, reps, customers, now_day)
     complaint_count = _seed_complaints(session, rng, reps, supervisor, customers, now_day, settings)
+    opportunity_count = seed_pipeline(session, reps, customers, now_day, settings.tz, SEED + 11)
+    campaign_count, result_count, target_count = seed_campaigns_and_targets(
+        session, supervisor, reps, customers, now_day, SEED + 13
+    )
     refresh_all_lifecycles(session, now_day, lifecycle_rules(settings))
     tiers = recompute_tiers(session, now_day, tier_rules(settings))
     rated = _seed_credit_ratings(session, world, supervisor, customers)
@@ -358,7 +364,9 @@ def _seed(session: Session, settings: Settings) -> str:
         f"{COUNTY}: 1 supervisor ({SUPERVISOR[0]}), {len(reps)} reps ({', '.join(u for u, _, _ in REPS)}), "
         f"{total_customers} customers, {len(days) * len(reps)} route plans, {visit_count} visits, {note_count} notes, "
         f"{person_count} key persons, {complaint_count} complaints, {len(world.products)} products, "
-        f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings; "
+        f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings, "
+        f"{opportunity_count} development opportunities, {campaign_count} campaigns with {result_count} "
+        f"participation records, {target_count} monthly targets; "
         f"tiers A/B/C {tiers.counts['A']}/{tiers.counts['B']}/{tiers.counts['C']}"
     )
 
@@ -494,6 +502,8 @@ class DemoWorld:
     order_count: int = 0
     history_visits: int = 0
     report_count: int = 0
+    # Where phones checked out: a stream of its own, so adding it changed none of the data above.
+    check_out_rng: random.Random = field(default_factory=lambda: random.Random(SEED + 9))
 
 
 def _seed_products(session: Session, supervisor: Actor) -> list[Product]:
@@ -543,6 +553,11 @@ def _record_visit(
     a few the rep only ticked (an app from before orders); some bring news of a competitor."""
     if fields["visit_type"] != VisitType.PHONE.value:
         fields.update(_check_in_place(world, customer_id))
+        if fields.get("check_out_at"):  # checked out at the door, a few metres from the customer's pin
+            lat, lng = world.places[customer_id]
+            spread = 0.0003
+            fields["check_out_lat"] = round(lat + world.check_out_rng.uniform(-spread, spread), 6)
+            fields["check_out_lng"] = round(lng + world.check_out_rng.uniform(-spread, spread), 6)
     if fields.get("ordered") and world.patterns.get(customer_id) in ("lapsing", "lost") and world.rng.random() < 0.85:
         fields.update({"ordered": False, "order_amount": None})  # gone cold: visited, did not order
     lines = _order_lines(world, customer_id) if fields.get("ordered") else []

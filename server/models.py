@@ -1,39 +1,62 @@
 """Every table, imported in one place so `SQLModel.metadata` knows them all before create_all."""
 
 from server.domains.audit.models import AuditEvent
+from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.competitors.models import CompetitorReport
 from server.domains.complaints.models import Complaint
 from server.domains.customers.models import Customer
 from server.domains.development.models import CreditRatingChange
+from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.imports.models import ImportBatch
 from server.domains.key_persons.models import KeyPerson
 from server.domains.notes.models import Note
 from server.domains.orders.models import Order
+from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
+from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.products.models import Product
 from server.domains.routes.models import RoutePlan
 from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict, RejectedOp
 from server.domains.sync.tombstones import SyncHorizon
-from server.domains.users.models import SignInThrottle, User
+from server.domains.targets.models import SalesTarget
+from server.domains.territories.models import RepResync, Territory
+from server.domains.users.models import AuthSession, RefreshToken, SignInThrottle, User
 from server.domains.visits.models import Visit
 from server.jobs import ScheduledJob
 
 __all__ = [
     "AppliedOp",
     "AuditEvent",
+    "AuthSession",
+    "Campaign",
+    "CampaignResult",
     "ChangeLog",
     "CompetitorReport",
     "Complaint",
     "CreditRatingChange",
     "Customer",
+    "Device",
     "FieldConflict",
+    "ImportBatch",
     "KeyPerson",
     "Note",
+    "Opportunity",
     "Order",
     "Product",
+    "QuarantinedOp",
+    "RefreshToken",
     "RejectedOp",
+    "RepResync",
     "RoutePlan",
+    "SalesTarget",
     "ScheduledJob",
     "SignInThrottle",
+    "StageEvent",
+    "StageProbability",
     "SyncHorizon",
+    "Territory",
     "User",
     "Visit",
+    "VisitPhoto",
+    "VisitPhotoChunk",
+    "VisitPhotoContent",
 ]

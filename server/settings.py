@@ -21,7 +21,10 @@ class Settings:
     secret_key: str
     timezone: str = DEFAULT_TIMEZONE
     data_dir: Path = field(default_factory=lambda: Path("data"))
-    token_lifetime: timedelta = timedelta(days=30)  # reps work offline for days; a token must outlive that
+    # A phone's sign-in (its refresh token) lasts this long after its last refresh: reps work offline for days.
+    token_lifetime: timedelta = timedelta(days=30)
+    access_token_lifetime: timedelta = timedelta(minutes=15)  # an access token; the phone refreshes it
+    web_session_lifetime: timedelta = timedelta(hours=12)  # a browser's sign-in to the web view
     secure_cookies: bool = False  # set COOKIE_SECURE=1 behind HTTPS
     tombstone_days: int = 90  # deletes travel to phones for this long; an older cursor must resync fully
     run_jobs: bool = True  # scheduled jobs (each runs once across all server processes)
@@ -45,6 +48,8 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
             raise ValueError("lifecycle days: need 0 < LIFECYCLE_DORMANT_DAYS < LIFECYCLE_LOST_DAYS, ACTIVE_DAYS > 0")
+        if min(self.token_lifetime, self.access_token_lifetime, self.web_session_lifetime) <= timedelta(0):
+            raise ValueError("TOKEN_DAYS, ACCESS_TOKEN_MINUTES and WEB_SESSION_HOURS must be positive")
         if not 0 < self.tier_a_share <= self.tier_b_share <= 1:
             raise ValueError("tier shares: need 0 < TIER_A_SHARE <= TIER_B_SHARE <= 1")
         if self.tier_window_days <= 0 or self.visit_flag_radius_m <= 0 or self.visit_flag_accuracy_m <= 0:
@@ -67,6 +72,8 @@ class Settings:
             timezone=timezone,
             data_dir=data_dir,
             token_lifetime=timedelta(days=int(env.get("TOKEN_DAYS") or 30)),
+            access_token_lifetime=timedelta(minutes=int(env.get("ACCESS_TOKEN_MINUTES") or 15)),
+            web_session_lifetime=timedelta(hours=int(env.get("WEB_SESSION_HOURS") or 12)),
             secure_cookies=(env.get("COOKIE_SECURE") or "").lower() in {"1", "true", "yes"},
             tombstone_days=int(env.get("TOMBSTONE_DAYS") or 90),
             run_jobs=(env.get("RUN_JOBS") or "1").lower() not in {"0", "false", "no"},

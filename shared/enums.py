@@ -20,6 +20,13 @@ class RecordKind(StrEnum):
     PRODUCT = "product"  # 产品目录: written on the server by supervisors, read by phones
     ORDER = "order"  # 订单 taken during a visit (append-only)
     COMPETITOR_REPORT = "competitor_report"  # 竞品信息 seen on a visit (append-only)
+    VISIT_PHOTO = "visit_photo"  # 拜访照片: a photo's metadata; its bytes go up separately (/api/photos)
+    OPPORTUNITY = "opportunity"  # 开发机会: a customer's development pipeline (docs/pipeline.md)
+    STAGE_EVENT = "stage_event"  # a stage change, won or lost of an opportunity (append-only)
+    PIPELINE_SETTINGS = "pipeline_settings"  # the stages' probabilities (server-made, read by phones)
+    CAMPAIGN = "campaign"  # 营销活动: planned by supervisors on the server, read by phones
+    CAMPAIGN_RESULT = "campaign_result"  # a customer's participation in a campaign, recorded on a visit (append-only)
+    SALES_TARGET = "sales_target"  # 销售目标 of one rep for one month: set by supervisors, read by that rep's phone
 
 
 class OpAction(StrEnum):
@@ -120,3 +127,59 @@ class VisitFlag(StrEnum):
     FAR_FROM_CUSTOMER = "far_from_customer"  # checked in farther than the radius from the customer's location
     POOR_ACCURACY = "poor_accuracy"  # the phone's location was too imprecise to tell
     MOCKED_LOCATION = "mocked_location"  # the phone reported a mock (simulated) location
+
+
+class CampaignType(StrEnum):
+    """营销活动的类型 (../shared/domain.md)."""
+
+    PROMOTION = "promotion"  # 促销
+    ORDER_MEETING = "order_meeting"  # 订货会
+    DISPLAY = "display"  # 陈列
+    TRIAL = "trial"  # 试用
+
+
+class PipelineStage(StrEnum):
+    """客户开发流程, in order (the seeds' 阶段一…五, then 重复购买); docs/pipeline.md."""
+
+    IDENTIFY = "identify"  # 确定开发对象
+    INFORMATION = "information"  # 信息收集/样品资料
+    ASSESSMENT = "assessment"  # 价值评估
+    RELATIONSHIP = "relationship"  # 关系建立
+    CLOSING = "closing"  # 促成成交
+    REPEAT = "repeat"  # 重复购买
+
+
+class PipelineOutcome(StrEnum):
+    OPEN = "open"
+    WON = "won"  # 成交
+    LOST = "lost"  # 战败
+
+
+class StageAction(StrEnum):
+    """What a stage event does to its opportunity."""
+
+    MOVE = "move"  # to `stage` (forward or back)
+    WON = "won"
+    LOST = "lost"  # with a loss reason (战败分析)
+
+
+class LossReason(StrEnum):
+    """Why a development was lost (战败客户分析), from the seeds' stage checks and 成交障碍."""
+
+    NO_NEED = "no_need"  # 无潜在需求 (阶段一: 判断成交机会的有无, 无则终止)
+    PRICE = "price"  # 价格
+    COMPETITOR = "competitor"  # 竞争对手
+    PRODUCT_FIT = "product_fit"  # 样品/产品不符合需求
+    DECISION_MAKER = "decision_maker"  # 未与关键决策人建立关系
+    PAYMENT_TERMS = "payment_terms"  # 结账方式/信用
+    SERVICE = "service"  # 供货与服务
+    OTHER = "other"  # 其他
+
+
+class PhotoType(StrEnum):
+    """Content types a visit photo may have, told by the file's first bytes (shared.photos.sniff_photo_type)."""
+
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+    WEBP = "image/webp"
+    HEIC = "image/heic"

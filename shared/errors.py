@@ -15,3 +15,6 @@ class ErrorCode(StrEnum):
     CLIENT_TOO_OLD = "client_too_old"
     RESYNC_REQUIRED = "resync_required"  # the pull cursor predates expired tombstones: pull from 0 again
     RATE_LIMITED = "rate_limited"  # too many failed sign-ins: wait (Retry-After) and try again
+    TOKEN_EXPIRED = "token_expired"  # 401: the access token is too old: refresh it (POST /api/auth/refresh)
+    DEVICE_REVOKED = "device_revoked"  # 403: this phone was revoked: its pushed ops are quarantined, wipe it
+    WEAK_PASSWORD = "weak_password"  # 422: a new password breaks the password policy (the message says which rule)

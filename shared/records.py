@@ -15,17 +15,23 @@ from enum import StrEnum
 
 from shared.enums import (
     Attitude,
+    CampaignType,
     ComplaintCategory,
     ComplaintStatus,
     CustomerKind,
     CustomerStatus,
     Importance,
     KeyPersonRole,
+    LossReason,
+    PhotoType,
+    PipelineStage,
     RecordKind,
     Severity,
+    StageAction,
     VisitType,
 )
 from shared.ids import is_valid_id
+from shared.photos import MAX_PHOTO_BYTES, SHA256_HEX_LENGTH
 
 Check = Callable[[object], str | None]
 
@@ -114,9 +120,39 @@ def date(value: object) -> str | None:
     return None
 
 
+def sha256_text(value: object) -> str | None:
+    """A SHA-256 digest as 64 lowercase hex digits (a visit photo's bytes)."""
+    if not isinstance(value, str) or len(value) != SHA256_HEX_LENGTH or value.strip("0123456789abcdef"):
+        return "must be a SHA-256 digest: 64 lowercase hex digits"
+    return None
+
+
+def whole(low: int, high: int) -> Check:
+    """A whole number (a count) in [low, high]."""
+
+    def check(value: object) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, got {type(value).__name__}"
+        return None if low <= value <= high else f"must be between {low} and {high}"
+
+    return check
+
+
+def month(value: object) -> str | None:
+    """A calendar month as YYYY-MM, e.g. 2026-11."""
+    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
+        return "must be a month YYYY-MM, e.g. 2026-11"
+    try:
+        dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        return "must be a month YYYY-MM, e.g. 2026-11"
+    return None
+
+
 MAX_ORDER_LINES = 100
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = 10_000_000
+MAX_CAMPAIGN_COST = 100_000_000
 ORDER_LINE_KEYS = frozenset({"product_id", "quantity", "unit_price"})
 CENT = Decimal("0.01")
 
@@ -259,6 +295,34 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "promotion": Field(text(500)),
         "observed_at": Field(timestamp, required=True, nullable=False),
     },
+    # A customer's development opportunity (开发机会): one open at a time; its stage comes from its stage
+    # events (shared/pipeline.py derive), the owner rep from who opened it. docs/pipeline.md.
+    RecordKind.OPPORTUNITY: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "expected_value": Field(number(0, 1_000_000_000)),  # expected yearly purchases, yuan
+        "opened_at": Field(timestamp, required=True, nullable=False),
+        "notes": Field(text(500)),
+    },
+    # A move to a stage, or the final won / lost (with a loss reason) of an opportunity: append-only, never
+    # changed; shared/pipeline.py stage_event_problems checks how the fields go together.
+    RecordKind.STAGE_EVENT: {
+        "opportunity_id": Field(record_id, required=True, nullable=False),
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "action": Field(one_of(StageAction), required=True, nullable=False),
+        "stage": Field(one_of(PipelineStage)),
+        "loss_reason": Field(one_of(LossReason)),
+        "note": Field(text(500)),
+        "at": Field(timestamp, required=True, nullable=False),
+    },
+    # 拜访照片: a photo taken on a visit. The record says what the bytes are; they go up after it (/api/photos).
+    RecordKind.VISIT_PHOTO: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_id": Field(record_id, required=True, nullable=False),
+        "size": Field(whole(1, MAX_PHOTO_BYTES), required=True, nullable=False),
+        "sha256": Field(sha256_text, required=True, nullable=False),
+        "content_type": Field(one_of(PhotoType), required=True, nullable=False),
+        "taken_at": Field(timestamp, required=True, nullable=False),
+    },
     # The product catalogue is kept by supervisors on the server; devices only receive it.
     RecordKind.PRODUCT: {
         "name": Field(text(100, 1), required=True, nullable=False),
@@ -266,6 +330,36 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "unit": Field(text(20)),
         "unit_price": Field(number(0, MAX_UNIT_PRICE), required=True, nullable=False),
         "active": Field(boolean, nullable=False),
+    },
+    # 营销活动, planned by a supervisor on the server for one territory; devices only receive it.
+    RecordKind.CAMPAIGN: {
+        "campaign_type": Field(one_of(CampaignType), required=True, nullable=False),
+        "name": Field(text(100, 1), required=True, nullable=False),
+        "territory": Field(text(60, 1), required=True, nullable=False),
+        "starts_on": Field(date, required=True, nullable=False),
+        "ends_on": Field(date, required=True, nullable=False),
+        "customer_ids": Field(id_list, required=True, nullable=False),  # the invited customers
+        "cost": Field(number(0, MAX_CAMPAIGN_COST), required=True, nullable=False),  # 费用, yuan
+        "notes": Field(text(2000)),
+    },
+    # A customer's participation in a campaign, recorded by the rep on a visit; never changes once stored.
+    RecordKind.CAMPAIGN_RESULT: {
+        "campaign_id": Field(record_id, required=True, nullable=False),
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "visit_id": Field(record_id, required=True, nullable=False),
+        "participated": Field(boolean, required=True, nullable=False),
+        "amount": Field(number(0, 1_000_000_000)),  # ordered amount the rep attributes to the campaign
+        "order_id": Field(record_id),  # an order of the same visit, linked
+        "feedback": Field(text(500)),
+        "recorded_at": Field(timestamp, required=True, nullable=False),
+    },
+    # 销售目标 of one rep for one calendar month, set by supervisors; the rep's phone receives it.
+    RecordKind.SALES_TARGET: {
+        "rep_id": Field(record_id, required=True, nullable=False),
+        "month": Field(month, required=True, nullable=False),
+        "sales_amount": Field(number(0, 1_000_000_000), required=True, nullable=False),
+        "new_customers": Field(whole(0, 10_000), required=True, nullable=False),
+        "visits": Field(whole(0, 100_000), required=True, nullable=False),
     },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
@@ -288,10 +382,22 @@ DEVICE_WRITABLE_KINDS = frozenset(
         RecordKind.COMPLAINT,
         RecordKind.ORDER,
         RecordKind.COMPETITOR_REPORT,
+        RecordKind.CAMPAIGN_RESULT,
+        RecordKind.OPPORTUNITY,
+        RecordKind.STAGE_EVENT,
+        RecordKind.VISIT_PHOTO,
     }
 )
 # Kinds whose records never change once stored (a put of a stored id must repeat it exactly).
-IMMUTABLE_KINDS = frozenset({RecordKind.ORDER, RecordKind.COMPETITOR_REPORT})
+IMMUTABLE_KINDS = frozenset(
+    {
+        RecordKind.ORDER,
+        RecordKind.COMPETITOR_REPORT,
+        RecordKind.CAMPAIGN_RESULT,
+        RecordKind.STAGE_EVENT,
+        RecordKind.VISIT_PHOTO,
+    }
+)
 # Append-only kinds (visits, notes, complaints, orders, competitor reports) may be added but never deleted.
 DELETABLE_KINDS = frozenset({RecordKind.CUSTOMER, RecordKind.KEY_PERSON})
 # Hours to a first answer (the complaint leaves "received"), by severity: "every complaint is answered fast".

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sync.errors import ClientTooOld, Refused, ResyncRequired
+from sync.errors import ClientTooOld, DeviceRevoked, Refused, ResyncRequired
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_OPS_PER_PUSH,
@@ -94,7 +94,9 @@ class SyncEngine:
         self.on_progress = on_progress
 
     def run(self) -> SyncReport:
-        """One full sync. Raises `sync.errors` exceptions; whatever was acknowledged stays acknowledged."""
+        """One full sync. Raises `sync.errors` exceptions; whatever was acknowledged stays acknowledged.
+
+        A revoked phone (`DeviceRevoked`) first hands over its whole outbox into the server's quarantine."""
         pushed, rejected = self._push_outbox()
         pulled = self._pull_all(SyncReport(pushed, rejected))
         return SyncReport(pushed=pushed, rejected=rejected, pulled=pulled)
@@ -103,12 +105,25 @@ class SyncEngine:
 
     def _push_outbox(self) -> tuple[int, int]:
         pushed = rejected = 0
+        revoked: DeviceRevoked | None = None
         while ops := self.store.pending_ops(self.push_batch):
-            results = self._push_isolating(ops)
+            try:
+                results = self._push_isolating(ops)
+            except DeviceRevoked as refusal:
+                # The phone was revoked: the server kept these ops in quarantine (an admin accepts or drops
+                # them). They are delivered, so they leave the outbox; the app wipes once it is empty.
+                if set(refusal.quarantined) != {(op.seq, op.op_id) for op in ops}:
+                    raise
+                delivered = [OpResult(op.seq, op.op_id, OpStatus.APPLIED, refusal.code, "quarantined") for op in ops]
+                self.store.record_results(delivered)
+                revoked = refusal
+                continue
             self.store.record_results(results)
             pushed += sum(result.status is not OpStatus.REJECTED for result in results)
             rejected += sum(result.status is OpStatus.REJECTED for result in results)
             self._progress(SyncProgress(pushed, rejected))
+        if revoked is not None:
+            raise revoked
         return pushed, rejected
 
     def _push_isolating(self, ops: list[Op]) -> list[OpResult]:
@@ -119,7 +134,7 @@ class SyncEngine:
         """
         try:
             response = self.push(PushRequest(self.store.device_id, SCHEMA_VERSION, ops))
-        except ClientTooOld:
+        except (ClientTooOld, DeviceRevoked):
             raise
         except Refused as refusal:
             if len(ops) == 1:

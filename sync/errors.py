@@ -12,7 +12,8 @@ class Unreachable(SyncError):
 
 
 class AuthRequired(SyncError):
-    """The token is missing, expired or revoked (401): the rep must sign in again. Nothing is dropped."""
+    """The sign-in is missing, revoked or could not be refreshed (401): the rep must sign in again.
+    Nothing is dropped."""
 
 
 class Refused(SyncError):
@@ -32,3 +33,13 @@ class ResyncRequired(Refused):
 
 class ClientTooOld(Refused):
     """The server no longer accepts this app's schema version: the app must be updated. Ops are kept."""
+
+
+class DeviceRevoked(Refused):
+    """This phone was revoked (403 device_revoked). On a push, the server kept the ops in quarantine and
+    names them in `quarantined` ((seq, op_id) pairs): they are delivered, for an admin to accept or drop.
+    Once the outbox is empty the app wipes its local data (client/wipe.py)."""
+
+    def __init__(self, status: int, code: str, message: str, quarantined: tuple[tuple[int, str], ...] = ()) -> None:
+        super().__init__(status, code, message)
+        self.quarantined = quarantined

@@ -2,16 +2,22 @@
 
 The transport is injected, so tests run this against the real server in-process
 (`httpx.ASGITransport`) or through a transport that injects faults.
+
+Access tokens are short. When the server answers 401 `token_expired`, the API trades the refresh token
+for a new pair (POST /api/auth/refresh) once, hands both to `on_tokens` (the app stores them before
+anything else happens) and sends the request again. If the refresh is refused, `AuthRequired`: the rep
+signs in again, and nothing on the phone is dropped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from shared.errors import ErrorCode
-from sync.errors import AuthRequired, ClientTooOld, Refused, ResyncRequired, Unreachable
+from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, ResyncRequired, Unreachable
 from sync.protocol import (
     ProtocolError,
     PullRequest,
@@ -23,6 +29,12 @@ from sync.protocol import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+REFRESH_PATH = "/api/auth/refresh"
+TokensListener = Callable[[str, str], None]  # (access token, refresh token): store them durably
+
+
+class TokenExpired(AuthRequired):
+    """401 `token_expired`: the access token is too old; a refresh token can get a new one."""
 
 
 class HttpSyncApi:
@@ -33,6 +45,8 @@ class HttpSyncApi:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        refresh_token: str | None = None,
+        on_tokens: TokensListener | None = None,
     ) -> None:
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -40,6 +54,8 @@ class HttpSyncApi:
             transport=transport,
             timeout=timeout,
         )
+        self._refresh_token = refresh_token
+        self._on_tokens = on_tokens
 
     def close(self) -> None:
         self._client.close()
@@ -52,10 +68,31 @@ class HttpSyncApi:
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         try:
-            response = self._client.post(path, json=body)
+            return read_answer(self._send(path, body))
+        except TokenExpired:
+            if not self._refresh_token:
+                raise
+        self._refresh()
+        return read_answer(self._send(path, body))  # once: a second 401 means sign in again
+
+    def _send(self, path: str, body: dict[str, Any], *, auth: bool = True) -> httpx.Response:
+        try:
+            if auth:
+                return self._client.post(path, json=body)
+            return self._client.post(path, json=body, headers={"Authorization": ""})
         except httpx.HTTPError as error:  # connect errors, timeouts, dropped connections
             raise Unreachable(f"{type(error).__name__}: {error}") from error
-        return read_answer(response)
+
+    def _refresh(self) -> None:
+        """Trade the refresh token for a new pair. Refused (reused, signed out, expired): `AuthRequired`."""
+        answer = read_answer(self._send(REFRESH_PATH, {"refresh_token": self._refresh_token}, auth=False))
+        token, refresh_token = answer.get("token"), answer.get("refresh_token")
+        if not isinstance(token, str) or not isinstance(refresh_token, str):
+            raise Unreachable("the refresh answer carries no tokens")
+        self._refresh_token = refresh_token
+        self._client.headers["Authorization"] = f"Bearer {token}"
+        if self._on_tokens is not None:
+            self._on_tokens(token, refresh_token)  # the old refresh token is used up: keep the new one now
 
 
 def read_answer(response: httpx.Response) -> Any:
@@ -74,7 +111,12 @@ def read_answer(response: httpx.Response) -> Any:
     code = str(error.get("code", "")) if isinstance(error, dict) else ""
     message = str(error.get("message", response.reason_phrase)) if isinstance(error, dict) else ""
     if response.status_code == 401:
+        if code == ErrorCode.TOKEN_EXPIRED:
+            raise TokenExpired(message or "the access token has expired")
         raise AuthRequired(message or "sign in again")
+    if code == ErrorCode.DEVICE_REVOKED:
+        details = error.get("details") if isinstance(error, dict) else None
+        raise DeviceRevoked(response.status_code, code, message, _quarantined(details))
     if code == ErrorCode.CLIENT_TOO_OLD:
         raise ClientTooOld(response.status_code, code, message)
     if code == ErrorCode.RESYNC_REQUIRED:
@@ -84,4 +126,16 @@ def read_answer(response: httpx.Response) -> Any:
     raise Refused(response.status_code, code or "refused", message)
 
 
-__all__ = ["HttpSyncApi", "ProtocolError", "read_answer"]
+def _quarantined(details: object) -> tuple[tuple[int, str], ...]:
+    """The (seq, op_id) pairs a revoked phone's push was received as (details.quarantined)."""
+    items = details.get("quarantined") if isinstance(details, dict) else None
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        (item["seq"], item["op_id"])
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("seq"), int) and isinstance(item.get("op_id"), str)
+    )
+
+
+__all__ = ["HttpSyncApi", "ProtocolError", "TokenExpired", "read_answer"]

@@ -15,7 +15,7 @@ from shared.enums import OpAction, RecordKind
 from shared.hlc import is_hlc
 from shared.ids import is_valid_id
 
-SCHEMA_VERSION = 2  # of the records and messages; a server refuses clients older than it supports
+SCHEMA_VERSION = 3  # of the records and messages; a server refuses clients older than it supports
 # 2: orders, competitor reports, the product catalogue, check_in_mocked on visits (2026-11-27)
 MAX_OPS_PER_PUSH = 500
 MAX_PUSH_BYTES = 2 * 1024 * 1024

@@ -33,6 +33,7 @@ from client.views.common import (
     title,
 )
 from client.views.conflicts import conflict_rows
+from client.views.pipeline import pipeline_section
 from client.views.visit import competitor_text, order_line_text
 from shared.enums import (
     Attitude,
@@ -120,6 +121,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         controls.append(muted(t("client.customer.no_notes", lang)))
     # After the note field (a rep on the move adds a note in a tap), the customer's records.
     controls += [
+        *pipeline_section(state.pipeline, lang, actions),
         *key_persons(card, state.key_person, lang, actions),
         *complaints(card, lang),
         *purchase_record(card, lang),

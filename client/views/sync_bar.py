@@ -32,7 +32,14 @@ def progress_text(status: SyncStatus, lang: str) -> str:
 class SyncBar:
     """Online/offline, pending count ("待同步 3"), last sync time, "立即同步", rejected drafts."""
 
-    def __init__(self, on_sync_now: Callable[[], None], on_open_drafts: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        on_sync_now: Callable[[], None],
+        on_open_drafts: Callable[[], None],
+        photos_waiting: Callable[[], int] | None = None,  # photos whose bytes are not uploaded yet
+    ) -> None:
+        self.photos_waiting = photos_waiting
+        self.photos = ft.Text("", visible=False)
         self.connection = ft.Text("", weight=ft.FontWeight.BOLD)
         self.pending = ft.Text("")
         self.last_sync = ft.Text("", size=12)
@@ -44,7 +51,7 @@ class SyncBar:
             content=ft.Column(
                 [
                     ft.Row(
-                        [self.connection, self.pending, self.rejected, self.sync_now],
+                        [self.connection, self.pending, self.photos, self.rejected, self.sync_now],
                         wrap=True,
                         spacing=10,
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
@@ -66,6 +73,9 @@ class SyncBar:
         else:
             self.connection.value, self.connection.color = t("client.sync.offline", lang), OFFLINE_COLOR
         self.pending.value = t("client.sync.pending", lang, count=status.pending)
+        photos = self.photos_waiting() if self.photos_waiting is not None else 0
+        self.photos.value = t("client.sync.photos_waiting", lang, count=photos)
+        self.photos.visible = photos > 0
         self.last_sync.value = (
             t("client.sync.last", lang, time=status.last_sync_at.strftime("%H:%M:%S"))
             if status.last_sync_at

@@ -12,6 +12,7 @@ from client.services import Stop, StopStatus
 from client.state import AppState
 from client.views import Actions
 from client.views.common import ERROR_COLOR, enum_label, kind_label, muted, screen, section, tappable, title
+from client.views.targets import targets_section
 from shared.enums import ComplaintCategory, KeyPersonRole
 from shared.i18n import label, t
 
@@ -105,6 +106,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         controls.append(section(t("client.today.off_route", lang)))
         for index, stop in enumerate(route.off_route, start=1):
             controls.append(stop_row(stop, None, lang, actions, f"off-route-{index}"))
+    controls += targets_section(state.targets, lang)  # client/views/targets.py: offline estimate
     if state.care is not None:
         controls += care_section(state.care, lang, actions)
     return screen(controls, spacing=8)

@@ -13,6 +13,7 @@ import flet as ft
 from client.services import VisitRecords, order_amount, visit_duration_minutes
 from client.state import AppState, VisitForm, VisitPanel
 from client.views import Actions
+from client.views.campaigns import campaign_section
 from client.views.common import (
     back_button,
     choice_chips,
@@ -28,6 +29,7 @@ from client.views.common import (
     title,
 )
 from client.views.drafts_banner import draft_banner
+from client.views.photos import photo_section
 from shared.enums import Attitude, ComplaintCategory, Severity, VisitType
 from shared.i18n import label, t
 
@@ -164,6 +166,8 @@ def visit_extras(form: VisitForm, lang: str, actions: Actions) -> list[ft.Contro
     elif form.panel is VisitPanel.COMPLAINT:
         controls.append(panel_box(complaint_panel(form, lang, actions)))
     controls += recorded_on_visit(form.records, form.products, lang)
+    controls += campaign_section(form.campaigns, form.records.orders, lang, actions)  # client/views/campaigns.py
+    controls += photo_section(form, lang, actions)
     return controls
 
 

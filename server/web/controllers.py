@@ -6,9 +6,7 @@ import datetime as dt
 import math
 import re
 from typing import Any
-from urllib.parse import urlencode
 
-import anyio.to_thread
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
@@ -18,27 +16,29 @@ from litestar.response import Redirect, Template
 from litestar.security.jwt import JWTCookieAuth, Token
 from sqlmodel import select
 
-from server.auth import TOKEN_COOKIE
+from server.auth import TOKEN_COOKIE, sign_out_web
 from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.domains.audit.service import recent_events
 from server.domains.competitors.service import competitor_reports
 from server.domains.complaints.service import ComplaintTimer, complaints_of_customer, open_complaints, timer
-from server.domains.customers.service import customers_by_id, get_customer, list_customers
+from server.domains.customers.service import customers_by_id, get_customer
 from server.domains.development.service import credit_history
 from server.domains.key_persons.service import key_persons_of_customer
 from server.domains.notes.service import notes_of_customer
 from server.domains.orders.service import OrderFilter, list_orders
-from server.domains.routes.service import get_route_plan, set_route_plan
+from server.domains.photos.service import photos_of_customer
+from server.domains.pipeline.service import customer_pipeline
 from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.users.models import Actor, User
-from server.domains.users.service import list_reps
+from server.domains.users.sessions import WEB_SESSION, open_session
 from server.domains.users.signin import client_address, sign_in
 from server.domains.visits.board import day_board
 from server.domains.visits.service import visits_of_customer
-from server.errors import DomainError, Forbidden, NotFound
+from server.errors import DomainError, Forbidden
 from server.settings import Settings
 from server.web.customer_form import CustomerEditForm, form_of
+from server.web.exports import audit_columns, complaint_columns, export_list
 from server.web.i18n import LANG_COOKIE, lang_of, page_context
 from server.web.rows import order_rows
 from shared.enums import CreditRating, Role
@@ -124,6 +124,8 @@ def customer_page(
         orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
         competitors = competitor_reports(session, customer_id=customer_id)
         credit = credit_history(session, customer_id)
+        pipeline = customer_pipeline(session, customer_id)
+        photos = photos_of_customer(session, request.user, customer_id)
     visit_orders: dict[str, float] = {}
     for row in orders:
         visit_id = row["order"].visit_id
@@ -158,8 +160,10 @@ def customer_page(
         orders=orders,
         order_total=round(sum(row["order"].amount for row in orders), 2),
         competitors=[{"report": r, "at": local_time(r.observed_at, settings.tz)} for r in competitors],
+        photos=photos,
         credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
         credit_ratings=[rating.value for rating in CreditRating],
+        pipeline=pipeline,
     )
 
 
@@ -194,8 +198,14 @@ class LoginController(Controller):
                 request, "error.html", 403, status=403, code="forbidden", message=t("web.error.reps_use_app", lang)
             )
         settings: Settings = state.settings
+        with write_session(state.engine) as session:  # a session in the database: /logout ends it at once
+            grant = open_session(session, actor, kind=WEB_SESSION, lifetime=settings.web_session_lifetime)
         jwt_auth: JWTCookieAuth[Actor, Token] = state.jwt_auth
-        token = jwt_auth.create_token(identifier=actor.id)
+        token = jwt_auth.create_token(
+            identifier=actor.id,
+            token_expiration=settings.web_session_lifetime,
+            token_extras={"sid": grant.session_id},
+        )
         return Redirect(
             target,
             status_code=303,
@@ -207,13 +217,15 @@ class LoginController(Controller):
                     samesite="lax",
                     secure=settings.secure_cookies,
                     path="/",
-                    max_age=int(settings.token_lifetime.total_seconds()),
+                    max_age=int(settings.web_session_lifetime.total_seconds()),
                 )
             ],
         )
 
-    @post("/logout", exclude_from_auth=True)
-    async def logout(self) -> Redirect:
+    @post("/logout", exclude_from_auth=True, sync_to_thread=True)
+    def logout(self, request: Request[Any, Any, Any], state: State) -> Redirect:
+        # The session ends in the database: a copy of the cookie stops working too.
+        sign_out_web(request, state.engine, state.settings.secret_key)
         response = Redirect("/login", status_code=303)
         response.delete_cookie(TOKEN_COOKIE, path="/")
         return response
@@ -244,23 +256,6 @@ class BoardController(Controller):
             is_today=chosen == today(settings.tz),
         )
 
-    @get("/customers", sync_to_thread=True)
-    def customers(
-        self,
-        request: WebRequest,
-        state: State,
-        q: FromQuery[str] = "",
-        tiers: FromQuery[bool] = False,
-        a: FromQuery[int] = 0,
-        b: FromQuery[int] = 0,
-        c: FromQuery[int] = 0,
-    ) -> Template:
-        with read_session(state.engine) as session:
-            rows = list_customers(session, search=q)
-            owners = {user.id: user for user in session.exec(select(User)).all()}
-        recomputed = {"A": a, "B": b, "C": c} if tiers else None
-        return page(request, "customers.html", customers=rows, owners=owners, q=q, recomputed=recomputed)
-
     @get("/review", sync_to_thread=True)
     def review(self, request: WebRequest, state: State) -> Template:
         """What sync kept instead of dropping: conflict losers and refused ops."""
@@ -282,79 +277,60 @@ class BoardController(Controller):
         )
 
     @get("/audit", sync_to_thread=True, guards=[admins_only])
-    def audit_log(self, request: WebRequest, state: State) -> Template:
+    def audit_log(self, request: WebRequest, state: State, format: FromQuery[str | None] = None) -> Response[Any]:
         settings: Settings = state.settings
         with read_session(state.engine) as session:
             events = recent_events(session)
         rows = [{"event": event, "at": local_time(event.at, settings.tz)} for event in events]
+        if format:  # ?format=csv|xlsx: the list as a file (server/web/exports.py)
+            return export_list(request, state, format, "audit", audit_columns(request), rows)
         return page(request, "audit.html", events=rows)
 
     @get("/complaints", sync_to_thread=True)
-    def complaints(self, request: WebRequest, state: State) -> Template:
+    def complaints(self, request: WebRequest, state: State, format: FromQuery[str | None] = None) -> Response[Any]:
         """Open complaints, the most urgent first; overdue answers stand out."""
         settings: Settings = state.settings
         with read_session(state.engine) as session:
             timers = open_complaints(session)
             customers = customers_by_id(session, {item.complaint.customer_id for item in timers})
         rows = complaint_rows(timers, settings)
+        if format:
+            return export_list(request, state, format, "complaints", complaint_columns(request, customers), rows)
         return page(request, "complaints.html", complaints=rows, customers=customers, show_customer=True)
-
-    @get("/plans", sync_to_thread=True)
-    def plan_form(
-        self,
-        request: WebRequest,
-        state: State,
-        rep: FromQuery[str | None] = None,
-        day: FromQuery[str | None] = None,
-        saved: FromQuery[bool] = False,
-    ) -> Template:
-        settings: Settings = state.settings
-        chosen = parse_day(day, settings)
-        with read_session(state.engine) as session:
-            reps = list_reps(session)
-            selected = next((r for r in reps if r.username == rep), reps[0] if reps else None)
-            plan = get_route_plan(session, selected.id, chosen) if selected else None
-            customers = list_customers(session, territory=selected.territory, limit=1000) if selected else []
-        planned = list(plan.customer_ids) if plan else []
-        by_id = {customer.id: customer for customer in customers}
-        ordered = [by_id[cid] for cid in planned if cid in by_id] + [c for c in customers if c.id not in planned]
-        return page(
-            request,
-            "plans.html",
-            reps=reps,
-            selected=selected,
-            day=chosen,
-            customers=ordered,
-            planned=set(planned),
-            saved=saved,
-        )
-
-    @post("/plans")
-    async def save_plan(self, request: WebRequest, state: State) -> Redirect:
-        form = await request.form()  # repeated customer_id fields, in the order the form lists them
-        rep_name, day_text = str(form.get("rep", "")), str(form.get("day", ""))
-        customer_ids = [str(value) for value in form.getall("customer_id", [])]
-        settings: Settings = state.settings
-        chosen = parse_day(day_text, settings)
-        actor = request.user
-
-        def save() -> None:
-            with write_session(state.engine) as session:
-                rep = session.exec(select(User).where(User.username == rep_name)).first()
-                if rep is None:
-                    raise NotFound("no such rep", path="rep")
-                set_route_plan(session, actor, rep.id, chosen, customer_ids)
-
-        await anyio.to_thread.run_sync(save)
-        query = urlencode({"rep": rep_name, "day": chosen.isoformat(), "saved": "1"})
-        return Redirect(f"/plans?{query}", status_code=303)
 
 
 def _web_controllers() -> list[type[Controller]]:
+    from server.web.admin import AdminPages
+    from server.web.campaigns import CampaignPages
     from server.web.customer_edit import CustomerPages  # they import this module's helpers
+    from server.web.customer_list import CustomerListPage
+    from server.web.dashboard import DashboardPages
     from server.web.development import DevelopmentPages
+    from server.web.devices import DevicePages
+    from server.web.imports import ImportPages
+    from server.web.photos import PhotoPages
+    from server.web.pipeline import PipelinePages
+    from server.web.planner import PlannerPages
+    from server.web.queues import QueuePages
+    from server.web.targets import TargetPages
 
-    return [LoginController, BoardController, CustomerPages, DevelopmentPages]
+    return [
+        LoginController,
+        BoardController,
+        CustomerPages,
+        DevelopmentPages,
+        DashboardPages,
+        PlannerPages,
+        CustomerListPage,
+        QueuePages,
+        DevicePages,
+        CampaignPages,
+        TargetPages,
+        PhotoPages,
+        ImportPages,
+        AdminPages,
+        PipelinePages,
+    ]
 
 
 WEB_CONTROLLERS = _web_controllers()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -23,6 +23,7 @@ from server.domains.visits.service import flagged_visits
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.controllers import WebRequest, page, parse_day, supervisors_only
+from server.web.exports import export_list, flagged_columns, order_columns
 from server.web.rows import order_rows
 from shared.ids import new_id
 
@@ -50,7 +51,8 @@ class DevelopmentPages(Controller):
         state: State,
         since: FromQuery[str | None] = None,
         until: FromQuery[str | None] = None,
-    ) -> Template:
+        format: FromQuery[str | None] = None,
+    ) -> Response[Any]:
         """Orders of a period (the last 30 days by default), newest first, with the period's total."""
         settings: Settings = state.settings
         last = parse_day(until, settings)
@@ -61,6 +63,8 @@ class DevelopmentPages(Controller):
             customers = customers_by_id(session, {order.customer_id for order in orders})
             people = {user.id: user for user in session.exec(select(User)).all()}
         total = round(sum(order.amount for order in orders), 2)
+        if format:  # ?format=csv|xlsx: the list as a file (server/web/exports.py)
+            return export_list(request, state, format, "orders", order_columns(customers, people), rows)
         return page(
             request,
             "orders.html",
@@ -115,7 +119,7 @@ class DevelopmentPages(Controller):
         return Redirect("/products?saved=1", status_code=303)
 
     @get("/visits/flagged", sync_to_thread=True)
-    def flagged(self, request: WebRequest, state: State) -> Template:
+    def flagged(self, request: WebRequest, state: State, format: FromQuery[str | None] = None) -> Response[Any]:
         """Check-ins far from the customer, imprecise or from a mock location: for a look, never refused."""
         settings: Settings = state.settings
         since = today(settings.tz) - dt.timedelta(days=FLAGGED_DAYS - 1)
@@ -124,6 +128,9 @@ class DevelopmentPages(Controller):
             customers = customers_by_id(session, {visit.customer_id for visit in visits})
             people = {user.id: user for user in session.exec(select(User)).all()}
         rows = [{"visit": v, "check_in": local_time(v.check_in_at, settings.tz)} for v in visits]
+        if format:
+            columns = flagged_columns(request, customers, people)
+            return export_list(request, state, format, "flagged-visits", columns, rows)
         return page(
             request,
             "flagged.html",

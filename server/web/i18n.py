@@ -17,9 +17,13 @@ from shared.enums import (
     CustomerStatus,
     Importance,
     KeyPersonRole,
+    LossReason,
+    PipelineOutcome,
+    PipelineStage,
     RecordKind,
     Role,
     Severity,
+    StageAction,
     VisitFlag,
     VisitType,
 )
@@ -40,6 +44,10 @@ _ENUMS: dict[str, type[StrEnum]] = {
     "Severity": Severity,
     "CreditRating": CreditRating,
     "VisitFlag": VisitFlag,
+    "PipelineStage": PipelineStage,
+    "PipelineOutcome": PipelineOutcome,
+    "StageAction": StageAction,
+    "LossReason": LossReason,
 }
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shared.i18n import client, common, web
+from shared.i18n import campaigns, client, common, devices, pin, pipeline, planner, reports, web
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 
 CATALOGUE: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-for _part in (common, client, web):
+for _part in (common, client, web, reports, planner, devices, campaigns, pipeline, pin):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])
 

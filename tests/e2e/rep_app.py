@@ -32,13 +32,36 @@ def tap(page: Page, name: str | re.Pattern[str], role: str = "button") -> None:
     page.wait_for_timeout(SETTLE_MS)
 
 
-def sign_in(page: Page, url: str, username: str, password: str = "demo1234") -> None:
+PIN = "2468"  # the PIN sign_in sets on a first sign-in (issue #7); unlock() enters it
+
+
+def today_heading(page: Page) -> Locator:
+    return page.get_by_text(re.compile(r"^今日路线 \d{4}-\d{2}-\d{2}$"))
+
+
+def sign_in(page: Page, url: str, username: str, password: str = "demo1234", pin: str = PIN) -> None:
+    """Sign in; on the first sign-in on this phone the app then asks for a PIN, which is set to `pin`."""
     open_flet_app(page, url)
     expect(field(page, "用户名")).to_be_visible(timeout=30_000)
     fill(page, "用户名", username)
     fill(page, "密码", password)
     tap(page, "登录")
-    expect(page.get_by_text(re.compile(r"^今日路线 \d{4}-\d{2}-\d{2}$"))).to_be_visible(timeout=30_000)
+    repeat_pin = field(page, "再次输入 PIN 码")
+    expect(today_heading(page).or_(repeat_pin)).to_be_visible(timeout=30_000)
+    if repeat_pin.is_visible():
+        fill(page, "PIN 码", pin)
+        fill(page, "再次输入 PIN 码", pin)
+        tap(page, "设置 PIN 码")
+    expect(today_heading(page)).to_be_visible(timeout=30_000)
+
+
+def unlock(page: Page, pin: str = PIN, *, expect_today: bool = True) -> None:
+    """Enter the PIN on the lock screen (shown when the app starts, and after it was idle)."""
+    expect(field(page, "PIN 码")).to_be_visible(timeout=30_000)
+    fill(page, "PIN 码", pin)
+    tap(page, "解锁")
+    if expect_today:
+        expect(today_heading(page)).to_be_visible(timeout=30_000)
 
 
 def stop_button(page: Page, position: int) -> Locator:

@@ -62,7 +62,7 @@ def test_visits_recorded_offline_reach_the_supervisor_board(
     rep_app.back_to_today(page)
     rep_app.add_prospect(page, "望都县惠民大药房", "望都县城关镇建设路18号", "0312-7721234")
     rep_app.back_to_today(page)
-    expect(page.get_by_text("离线")).to_be_visible(timeout=SYNC_WAIT_MS)
+    expect(page.get_by_text("离线", exact=True)).to_be_visible(timeout=SYNC_WAIT_MS)
     expect(page.get_by_text("数据已保存在本机，恢复联网后自动同步")).to_be_visible()
     pending = rep_app.pending_count(page)
     expect(pending).not_to_have_text("待同步 0")

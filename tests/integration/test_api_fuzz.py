@@ -53,7 +53,8 @@ CHECKS = [
 EXAMPLES = {"/api/sync/push": 110, "/api/sync/pull": 70, "/api/auth/login": 90, "/api/auth/me": 10, "/health": 5}
 DEFAULT_EXAMPLES = 6  # any other endpoint
 ANONYMOUS_EXAMPLES = 3  # without a token every protected operation answers 401 first
-PUBLIC = ("/api/auth/login", "/health")  # fuzzed without a token only
+PUBLIC = ("/api/auth/login", "/api/auth/refresh", "/health")  # fuzzed without a token only
+SIGNS_OUT = ("/api/auth/logout",)  # fuzzed with a sign-in of its own: it ends the session its token names
 # e.g. ROUTECRM_FUZZ_ONLY=/api/sync fuzzes the operations under these paths only (comma-separated)
 ONLY = tuple(path for path in os.environ.get("ROUTECRM_FUZZ_ONLY", "").split(",") if path)
 NEGATIVE_STATUSES = (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 426, 428, 429)
@@ -129,6 +130,8 @@ def test_fuzz_the_api_from_its_openapi_schema(
         for caller, headers in callers.items():
             if public and caller != "anonymous":
                 continue  # a token changes nothing
+            if operation.path in SIGNS_OUT and caller != "anonymous":
+                headers = bearer(app, seeded.rep_a if caller == "rep" else seeded.supervisor)
             examples = EXAMPLES.get(operation.path, DEFAULT_EXAMPLES)
             if caller == "anonymous" and not public:
                 examples = ANONYMOUS_EXAMPLES

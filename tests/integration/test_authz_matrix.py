@@ -86,6 +86,23 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(everyone(200)),
     ("GET", "/metrics"): Rule(everyone(200)),  # public by design: the proxy keeps it to the internal network
     ("POST", "/api/auth/login"): Rule(everyone(200), body="api_login"),
+    ("POST", "/api/auth/refresh"): Rule(everyone(401), body="refresh"),  # public: the refresh token is the key
+    ("POST", "/api/auth/logout"): Rule({**API, "rep": 204, "supervisor": 204, "admin": 204}, body="logout"),
+    ("GET", "/api/devices"): Rule(SUPERVISOR_API),
+    ("POST", "/api/devices/{device_id:str}/revoke"): Rule(
+        {**SUPERVISOR_API, "supervisor": 404, "admin": 404}, sample_path="/api/devices/no-such-phone/revoke"
+    ),
+    ("GET", "/devices"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/devices/{device_id:str}/revoke"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404}, sample_path="/devices/no-such-phone/revoke", body="form"
+    ),
+    ("GET", "/quarantine"): Rule(ADMIN_PAGE),
+    ("POST", "/quarantine/{quarantine_id:int}/accept"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path="/quarantine/999999/accept", body="form"
+    ),
+    ("POST", "/quarantine/{quarantine_id:int}/drop"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path="/quarantine/999999/drop", body="form"
+    ),
     ("GET", "/api/auth/me"): Rule(API),
     ("POST", "/api/sync/pull"): Rule(API, body="pull"),
     ("POST", "/api/sync/push"): Rule(API, other={"rep": 403}, record="push", body="push"),
@@ -94,7 +111,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/login"): Rule(
         {"anonymous": 401, "rep": 403, "supervisor": REDIRECT, "admin": REDIRECT}, body="web_login"
     ),
-    ("POST", "/logout"): Rule(everyone(LOGIN_REDIRECT), body="form"),  # the cookie dropped, back to sign-in
+    ("POST", "/logout"): Rule(everyone(LOGIN_REDIRECT), body="logout_form"),  # the cookie dropped, back to sign-in
     # web view: supervisors' pages
     ("GET", "/"): Rule({**SUPERVISOR_PAGE, "supervisor": REDIRECT, "admin": REDIRECT}),
     ("GET", "/board"): Rule(SUPERVISOR_PAGE),
@@ -104,6 +121,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/review"): Rule(SUPERVISOR_PAGE),
     ("GET", "/plans"): Rule(SUPERVISOR_PAGE),
     ("POST", "/plans"): Rule(SUPERVISOR_ACTION, body="plan"),
+    # The week planner's add/move/remove (the plan form adds the customer), the work queues (issue 5).
+    ("POST", "/plans/stops"): Rule(SUPERVISOR_ACTION, body="plan"),
+    ("GET", "/queues"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/queues/conflicts/{conflict_id:str}/reviewed"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/queues/conflicts/{UNKNOWN_ID}/reviewed",
+        body="form",
+    ),
     ("GET", "/audit"): Rule(ADMIN_PAGE),
     # The product catalogue, orders, competitor reports, tiers, lifecycle and credit (issue 4).
     ("GET", "/api/products"): Rule(API),
@@ -116,6 +141,20 @@ POLICY: dict[tuple[str, str], Rule] = {
         {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/orders/{UNKNOWN_ID}"
     ),
     ("GET", "/api/competitor-reports"): Rule(API),
+    # Visit photos (issue 4): the upload is the taking rep's (tests/integration/test_server_photos.py tries the
+    # territories); the web view shows a territory's photos to its supervisors.
+    ("GET", "/api/photos/{photo_id:str}/upload"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/photos/{UNKNOWN_ID}/upload"
+    ),
+    ("PUT", "/api/photos/{photo_id:str}/chunks/{start:int}"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/photos/{UNKNOWN_ID}/chunks/0"
+    ),
+    ("GET", "/photos/{photo_id:str}"): Rule(
+        {**SUPERVISOR_PAGE, "supervisor": 404, "admin": 404}, sample_path=f"/photos/{UNKNOWN_ID}"
+    ),
+    ("GET", "/photos/{photo_id:str}/thumbnail"): Rule(
+        {**SUPERVISOR_PAGE, "supervisor": 404, "admin": 404}, sample_path=f"/photos/{UNKNOWN_ID}/thumbnail"
+    ),
     ("POST", "/api/customers/tiers/recompute"): Rule(SUPERVISOR_API),
     ("POST", "/api/customers/lifecycle/recompute"): Rule(SUPERVISOR_API),
     ("GET", "/api/customers/{customer_id:str}/credit-rating"): Rule(SUPERVISOR_API, record="customer_id"),
@@ -137,15 +176,88 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/orders"): Rule(SUPERVISOR_PAGE),
     ("GET", "/products"): Rule(SUPERVISOR_PAGE),
+    # The development pipeline (issue 4): read by everyone signed in (reps: their territory), probabilities
+    # set by admins; opportunities and stage events are written by sync push.
+    ("GET", "/api/pipeline/opportunities"): Rule(API),
+    ("GET", "/api/pipeline/opportunities/{opportunity_id:str}"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/pipeline/opportunities/{UNKNOWN_ID}"
+    ),
+    ("GET", "/api/pipeline/funnel"): Rule(API),
+    ("GET", "/api/pipeline/losses"): Rule(API),
+    ("GET", "/api/pipeline/probabilities"): Rule(API),
+    ("PUT", "/api/pipeline/probabilities"): Rule({**ADMIN_PAGE, "anonymous": 401}, body="probabilities"),
+    ("GET", "/pipeline"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/pipeline/probabilities"): Rule(
+        {"anonymous": LOGIN_REDIRECT, "rep": 403, "supervisor": 403, "admin": REDIRECT}, body="probabilities_form"
+    ),
+    ("GET", "/pipeline/{opportunity_id:str}"): Rule(
+        {**SUPERVISOR_PAGE, "supervisor": 404, "admin": 404}, sample_path=f"/pipeline/{UNKNOWN_ID}"
+    ),
     ("POST", "/products"): Rule(SUPERVISOR_ACTION, body="product_form"),
     ("POST", "/products/{product_id:str}"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404}, sample_path=f"/products/{UNKNOWN_ID}", body="form"
     ),
     ("GET", "/visits/flagged"): Rule(SUPERVISOR_PAGE),
+    # The dashboard and a rep's day (issue 5): a supervisor whose account names a territory sees that team
+    # (rep.a is in 东片, sup.a's own); tests/integration/test_reports.py tries the other team's rep.
+    ("GET", "/dashboard"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/reps/{rep:str}/day"): Rule(SUPERVISOR_PAGE, sample_path="/reps/rep.a/day"),
     ("POST", "/customers/tiers"): Rule(SUPERVISOR_ACTION, body="form"),
     ("POST", "/customers/{customer_id:str}/credit"): Rule(SUPERVISOR_ACTION, record="customer_id", body="credit_form"),
     # A supervisor's edit of a customer's archive, merged like a phone's edit (issue 5).
     ("POST", "/customers/{customer_id:str}"): Rule(SUPERVISOR_ACTION, record="customer_id", body="customer_edit_form"),
+    # Campaigns and monthly targets (issue 4): planned and set by supervisors, read by reps, participation synced.
+    ("GET", "/api/campaigns"): Rule(API),
+    ("POST", "/api/campaigns"): Rule({**SUPERVISOR_API, "supervisor": 201, "admin": 201}, body="campaign"),
+    ("GET", "/api/campaigns/{campaign_id:str}"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/campaigns/{UNKNOWN_ID}"
+    ),
+    ("PUT", "/api/campaigns/{campaign_id:str}"): Rule(
+        {**SUPERVISOR_API, "supervisor": 404, "admin": 404},
+        sample_path=f"/api/campaigns/{UNKNOWN_ID}",
+        body="campaign_update",
+    ),
+    ("GET", "/api/campaigns/{campaign_id:str}/results"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/campaigns/{UNKNOWN_ID}/results"
+    ),
+    ("GET", "/api/campaigns/{campaign_id:str}/participation"): Rule(
+        {**API, "rep": 404, "supervisor": 404, "admin": 404}, sample_path=f"/api/campaigns/{UNKNOWN_ID}/participation"
+    ),
+    ("GET", "/api/targets"): Rule(API),
+    ("PUT", "/api/targets"): Rule(SUPERVISOR_API, body="target"),
+    ("GET", "/campaigns"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/campaigns/new"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/campaigns"): Rule(SUPERVISOR_ACTION, body="campaign_form"),
+    ("GET", "/campaigns/{campaign_id:str}"): Rule(
+        {**SUPERVISOR_PAGE, "supervisor": 404, "admin": 404}, sample_path=f"/campaigns/{UNKNOWN_ID}"
+    ),
+    ("POST", "/campaigns/{campaign_id:str}"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404}, sample_path=f"/campaigns/{UNKNOWN_ID}", body="form"
+    ),
+    ("GET", "/targets"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/targets"): Rule(SUPERVISOR_ACTION, body="targets_form"),
+    # Customer import (issue 5): a form without a file is answered with the report (422); an unknown batch 404.
+    ("GET", "/customers/import"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/customers/import"): Rule({**SUPERVISOR_ACTION, "supervisor": 422, "admin": 422}, body="form"),
+    ("POST", "/customers/import/{batch_id:str}/confirm"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/customers/import/{UNKNOWN_ID}/confirm",
+        body="form",
+    ),
+    # Users and territories (issue 5): admins only; the bare form is refused (400/422), unknown users 404.
+    ("GET", "/admin/users"): Rule(ADMIN_PAGE),
+    ("POST", "/admin/users"): Rule({**ADMIN_PAGE, "admin": 400}, body="form"),
+    ("POST", "/admin/users/{user_id:str}/password"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/password", body="form"
+    ),
+    ("POST", "/admin/users/{user_id:str}/active"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/active", body="form"
+    ),
+    ("POST", "/admin/users/{user_id:str}/territory"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/territory", body="form"
+    ),
+    ("GET", "/admin/territories"): Rule(ADMIN_PAGE),
+    ("POST", "/admin/territories"): Rule({**ADMIN_PAGE, "admin": 422}, body="form"),
     # static files and the API documentation: public
     ("GET", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
     ("HEAD", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
@@ -232,8 +344,31 @@ async def request_for(
     kwargs: dict[str, Any] = {}
     token = cast.tokens.get(caller)
     username = cast.actors[caller].username if caller in cast.actors else ""
-    if rule.body in ("form", "web_login", "plan", "product_form", "credit_form", "customer_edit_form"):
+    if rule.body in ("logout", "logout_form") and caller in cast.actors:  # signing out ends the session: a new one
+        token = client.app.state.jwt_auth.create_token(identifier=cast.actors[caller].id)
+    if rule.body in (
+        "form",
+        "logout_form",
+        "web_login",
+        "plan",
+        "product_form",
+        "credit_form",
+        "customer_edit_form",
+        "campaign_form",
+        "targets_form",
+        "probabilities_form",
+    ):
         form: dict[str, Any] = {"_csrf_token": await csrf_token(client)}  # sets the CSRF cookie too
+        if rule.body == "campaign_form":
+            form |= {"campaign_type": "promotion", "name": "促销", "territory": TERRITORY_A, "cost": "100"}
+            form |= {"starts_on": "2026-11-01", "ends_on": "2026-11-30", "customer_id": [customer_id]}
+        if rule.body == "targets_form":
+            rep_id = cast.actors["rep"].id
+            form |= {"month": "2026-11", f"sales_amount_{rep_id}": "1000", f"new_customers_{rep_id}": "1"}
+            form |= {f"visits_{rep_id}": "20"}
+        if rule.body == "probabilities_form":
+            form |= {"identify": "10", "information": "25", "assessment": "50"}
+            form |= {"relationship": "75", "closing": "90", "repeat": "100"}
         if rule.body == "product_form":
             form |= {"name": f"测试品 {new_id()[:8]}", "unit_price": "12.50", "spec": "10支/盒", "unit": "盒"}
         if rule.body == "credit_form":
@@ -245,12 +380,32 @@ async def request_for(
         if rule.body == "plan":
             form |= {"rep": cast.actors["rep"].username, "day": "2026-11-27", "customer_id": [customer_id]}
         kwargs["data"] = form
+    elif rule.body == "refresh":
+        kwargs["json"] = {"refresh_token": "no-such-refresh-token"}
     elif rule.body == "api_login":
         kwargs["json"] = {"username": username or cast.actors["rep"].username, "password": PASSWORD}
     elif rule.body == "product":
         kwargs["json"] = {"name": f"测试品 {new_id()[:8]}", "unit_price": 12.5}
     elif rule.body == "credit":
         kwargs["json"] = {"rating": "good"}
+    elif rule.body == "campaign":
+        kwargs["json"] = {
+            "campaign_type": "order_meeting",
+            "name": "订货会",
+            "territory": TERRITORY_A,
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-11-30",
+            "cost": 500,
+            "customer_ids": [customer_id],
+        }
+    elif rule.body == "campaign_update":
+        kwargs["json"] = {"name": "订货会"}
+    elif rule.body == "target":
+        rep_id = cast.actors["rep"].id
+        kwargs["json"] = {"rep_id": rep_id, "month": "2026-11", "sales_amount": 1000, "new_customers": 1, "visits": 20}
+    elif rule.body == "probabilities":
+        kwargs["json"] = {"identify": 10, "information": 25, "assessment": 50}
+        kwargs["json"] |= {"relationship": 75, "closing": 90, "repeat": 100}
     elif rule.body == "pull":
         kwargs["json"] = {"cursor": 0, "schema_version": SCHEMA_VERSION}
     elif rule.body == "push":

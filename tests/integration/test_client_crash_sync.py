@@ -42,6 +42,7 @@ from sqlmodel import col, select
 
 from bench.server_process import running_server, server_dir
 from client.store import LocalStore
+from client.vault import StoreCipher
 from server.db import make_engine, read_session
 from server.domains.sync.models import AppliedOp, ChangeLog
 from server.models import Note, Visit
@@ -63,6 +64,7 @@ LINE_TIMEOUT_S = 30
 ZYGOTE = r"""
 import os, random, sys, time
 from client.store import LocalStore
+from client.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine
@@ -79,7 +81,7 @@ def phone(seed):
     say("P", os.getpid())  # first, so it comes before the phone's own lines
     rng = random.Random(seed)
     give_up = time.monotonic() + 10  # never outlive a test that died
-    store = LocalStore(folder)
+    store = LocalStore(folder, StoreCipher(bytes(32)))
     api = HttpSyncApi(base_url, token)
     say("R")
     customers = sorted(c["id"] for c in store.all(RecordKind.CUSTOMER))
@@ -221,7 +223,7 @@ def test_a_phone_killed_while_saving_and_syncing_loses_nothing_and_converges(
             assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
                 f"round {round_number}: the phone process ended by itself (status {status}), see its stderr"
             )
-            store = LocalStore(folder)  # must always load
+            store = LocalStore(folder, StoreCipher(bytes(32)))  # must always load
             try:
                 missing = saved - stored_ids(store)
                 assert not missing, f"round {round_number}: {len(missing)} saves that had returned are gone"
@@ -233,7 +235,7 @@ def test_a_phone_killed_while_saving_and_syncing_loses_nothing_and_converges(
     # The kills hit saves and syncs, and syncs did complete (loose bounds: a busy machine starts phones slowly).
     assert len(saved) > KILLS // 4 and killed_syncing > KILLS // 20 and syncs > 0, (len(saved), killed_syncing, syncs)
 
-    store = LocalStore(folder)
+    store = LocalStore(folder, StoreCipher(bytes(32)))
     api = HttpSyncApi(base_url, token)
     try:
         SyncEngine(store, api.push, api.pull).run()

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel, col, select
 
 import server.models  # noqa: F401 - every table known to the database scan
 from client.store import LocalStore
+from client.vault import StoreCipher
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.customers.service import put_customer
@@ -139,7 +140,7 @@ def test_erasing_a_key_person_reaches_the_phone_and_leaves_nothing_on_the_server
     customer_id = seeded.customers_a[0]
     person_id = add_key_person(engine, seeded, customer_id)
     api = http_api(sync_client, "rep.a")
-    store = LocalStore(tmp_path / "phone")
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     sync(store, api)
     assert store.get(RecordKind.KEY_PERSON, person_id)["phone"] == PHONE  # type: ignore[index]
 
@@ -200,7 +201,7 @@ def test_erasing_a_customer_blanks_its_personal_fields_on_the_phone_and_deletes_
         put_customer(session, seeded.supervisor, customer_id, personal)
     person_id = add_key_person(engine, seeded, customer_id)
     api = http_api(sync_client, "rep.a")
-    store = LocalStore(tmp_path / "phone")
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     visit_id = new_id()
     store.save(RecordKind.VISIT, visit_id, visit_fields(customer_id, seeded.today, 10, person_met=CONTACT))
     sync(store, api)

@@ -15,6 +15,7 @@ from litestar import testing as litestar_testing
 from sqlalchemy.engine import Engine
 
 from client.store import LocalStore
+from client.vault import StoreCipher
 from server.db import make_engine
 from server.domains.sync.tombstones import expire_tombstones
 from server.jobs import Job, claim
@@ -43,14 +44,14 @@ def test_an_expired_tombstone_makes_an_older_cursor_resync_without_losing_waitin
     tmp_path: Path,
 ) -> None:
     api = http_api(sync_client, "rep.a")
-    store = LocalStore(tmp_path / "phone")
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     SyncEngine(store, api.push, api.pull).run()
     assert store.get(RecordKind.CUSTOMER, seeded.customers_a[0]) is not None
     old_cursor = store.pull_cursor()
 
     # Meanwhile a supervisor deletes a customer, and 91 days pass: its tombstone expires.
     office = http_api(sync_client, "boss")
-    office_store = LocalStore(tmp_path / "office")
+    office_store = LocalStore(tmp_path / "office", StoreCipher(bytes(32)))
     office_store.delete(RecordKind.CUSTOMER, seeded.customers_a[0])
     SyncEngine(office_store, office.push, office.pull).run()
     assert expire_tombstones(engine, settings, dt.datetime.now(dt.UTC) + LATER) == 1
@@ -112,13 +113,13 @@ def test_a_full_pull_in_small_pages_crosses_the_horizon_without_being_sent_back(
     """A new phone (or one resyncing) pulls from 0 page by page: its cursors between pages are below the
     horizon, yet it holds nothing older that a forgotten delete could concern; it must not be sent back."""
     office = http_api(sync_client, "boss")
-    office_store = LocalStore(tmp_path / "office")
+    office_store = LocalStore(tmp_path / "office", StoreCipher(bytes(32)))
     office_store.delete(RecordKind.CUSTOMER, seeded.customers_a[0])
     SyncEngine(office_store, office.push, office.pull).run()
     assert expire_tombstones(engine, settings, dt.datetime.now(dt.UTC) + LATER) == 1
 
     api = http_api(sync_client, "rep.a")
-    fresh = LocalStore(tmp_path / "new-phone")
+    fresh = LocalStore(tmp_path / "new-phone", StoreCipher(bytes(32)))
     SyncEngine(fresh, api.push, api.pull, pull_limit=1).run()
     assert fresh.get(RecordKind.CUSTOMER, seeded.customers_a[0]) is None
     assert all(fresh.get(RecordKind.CUSTOMER, customer_id) for customer_id in seeded.customers_a[1:])

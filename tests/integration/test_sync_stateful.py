@@ -61,6 +61,7 @@ from sqlmodel import Session, col, select
 import client.store
 import server.domains.sync.service as sync_service
 from client.store import LocalStore
+from client.vault import StoreCipher
 from server.clock import accepted_clock
 from server.db import read_session, write_session
 from server.domains.customers.service import put_customer
@@ -409,7 +410,9 @@ class Territory(RuleBasedStateMachine):
             folder = self.harness.root / self.name / f"device{index}"
             transport = FaultyTransport(InProcessTransport(test_client), self.network)
             api = HttpSyncApi(str(test_client.base_url), tokens[REP_OF_DEVICE[index]], transport=transport)
-            self.devices.append(Device(folder, LocalStore(folder), api, transport, SKEW_MS[index]))
+            self.devices.append(
+                Device(folder, LocalStore(folder, StoreCipher(bytes(32))), api, transport, SKEW_MS[index])
+            )
         for index in range(DEVICES):
             self.phone(index).sync()
         self.browser = SupervisorBrowser(test_client, self.harness.engine, f"{self.name}-boss")
@@ -506,7 +509,7 @@ class Territory(RuleBasedStateMachine):
         phone.transport.faults = ["lost"]  # the push commits on the server, its answer is lost
         phone.sync()
         phone.store.close()
-        phone.store = LocalStore(phone.folder)
+        phone.store = LocalStore(phone.folder, StoreCipher(bytes(32)))
 
     @invariant()
     def saved_ops_are_pending_acknowledged_or_drafts(self) -> None:

@@ -16,6 +16,7 @@ from client.services import AppService, OrderLineInput
 from client.state import Screen, VisitPanel
 from client.store import LocalStore
 from client.sync_runner import SyncStatus
+from client.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.protocol import Change
@@ -44,7 +45,7 @@ class Runner:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[App]:
-    store = LocalStore(tmp_path / "phone")
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     service = AppService(store, clock=lambda: dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     core = ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner())  # type: ignore[arg-type]
     yield App(Page(), core)  # type: ignore[arg-type]

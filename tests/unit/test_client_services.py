@@ -29,6 +29,7 @@ from client.services import (
     visit_duration_minutes,
 )
 from client.store import InvalidRecord, LocalStore
+from client.vault import StoreCipher
 from shared.enums import CustomerKind, RecordKind, VisitType
 from shared.i18n import t
 from shared.ids import new_id
@@ -49,7 +50,7 @@ class Clock:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[LocalStore]:
-    opened = LocalStore(tmp_path / "phone")
+    opened = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     yield opened
     opened.close()
 
@@ -86,12 +87,12 @@ def customer(store: LocalStore, name: str) -> str:
 
 
 def test_sign_in_keeps_token_and_user_durably(tmp_path: Path, clock: Clock) -> None:
-    store = LocalStore(tmp_path / "phone")
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     service = make_service(store, clock, login_transport())
     assert not service.signed_in()
     assert service.sign_in("http://server/", "li.rep", "demo1234")["id"] == USER["id"]
     store.close()
-    reopened = LocalStore(tmp_path / "phone")
+    reopened = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     again = make_service(reopened, clock)
     assert again.signed_in() and again.token == "tok" and again.server_url == "http://server"
     again.forget_token()

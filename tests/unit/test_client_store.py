@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from client.journal import JOURNAL, JournalStorage, StoreLocked
+from client.journal import JOURNAL, SNAPSHOT, CorruptStore, JournalStorage, StoreLocked
 from client.store import InvalidRecord, LocalStore
+from client.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.protocol import Change, OpResult, OpStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-26T08:00:00+08:00"
+CIPHER = StoreCipher(bytes(32))  # tests skip the PIN's key derivation: any 32 bytes make a store key
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStore:
-    opened = LocalStore(tmp_path / "store")
+    opened = LocalStore(tmp_path / "store", CIPHER)
     yield opened
     opened.close()
 
@@ -55,12 +57,12 @@ def test_an_invalid_record_is_refused_and_nothing_is_stored(store: LocalStore) -
 
 
 def test_everything_survives_reopening(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path)
+    store = LocalStore(tmp_path, CIPHER)
     customer_id = add_customer(store)
     store.set_meta(token="t0ken")
     device_id = store.device_id
     store.close()
-    again = LocalStore(tmp_path)
+    again = LocalStore(tmp_path, CIPHER)
     assert again.get(RecordKind.CUSTOMER, customer_id) is not None
     assert (again.device_id, again.get_meta("token"), again.pending_count()) == (device_id, "t0ken", 1)
     add_customer(again, "second")
@@ -159,53 +161,67 @@ def test_an_edit_names_the_clock_of_the_value_it_replaced(store: LocalStore) -> 
 
 
 def test_a_second_process_cannot_open_the_same_store(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path)
-    code = f"from client.store import LocalStore; LocalStore({str(tmp_path)!r})"
+    store = LocalStore(tmp_path, CIPHER)
+    code = (
+        "from client.store import LocalStore; from client.vault import StoreCipher; "
+        f"LocalStore({str(tmp_path)!r}, StoreCipher(bytes(32)))"
+    )
     child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert child.returncode != 0 and StoreLocked.__name__ in child.stderr
     store.close()
 
 
 def test_a_torn_journal_tail_is_cut_and_the_rest_recovered(tmp_path: Path) -> None:
-    storage = JournalStorage(tmp_path)
+    storage = JournalStorage(tmp_path, CIPHER)
     storage.commit([("put", "note", "1", {"text": "kept"})])
     storage.close()
     with open(tmp_path / JOURNAL, "ab") as journal:
-        journal.write(b'0badc0de [["put","note","2",{"text":"torn"')  # a crash mid-append
-    recovered = JournalStorage(tmp_path)
+        journal.write(b"q83v6mT0Zx")  # a crash mid-append: the start of a line, no newline
+    recovered = JournalStorage(tmp_path, CIPHER)
     assert recovered.read() == {"note": {"1": {"text": "kept"}}}
     recovered.commit([("put", "note", "3", {"text": "after"})])
     recovered.close()
-    assert set(JournalStorage(tmp_path).read()["note"]) == {"1", "3"}
+    assert set(JournalStorage(tmp_path, CIPHER).read()["note"]) == {"1", "3"}
 
 
-def test_a_corrupt_journal_line_stops_replay_there(tmp_path: Path) -> None:
-    storage = JournalStorage(tmp_path)
-    storage.commit([("put", "note", "1", {"text": "a"})])
-    storage.commit([("put", "note", "2", {"text": "b"})])
+def test_a_damaged_last_line_is_a_torn_tail_but_a_damaged_middle_line_refuses_to_open(tmp_path: Path) -> None:
+    storage = JournalStorage(tmp_path, CIPHER)
+    for note in "123":
+        storage.commit([("put", "note", note, {"text": note})])
     storage.close()
-    raw = (tmp_path / JOURNAL).read_bytes()
-    (tmp_path / JOURNAL).write_bytes(raw.replace(b'"b"', b'"c"'))  # flipped bits: the CRC no longer fits
-    assert set(JournalStorage(tmp_path).read()["note"]) == {"1"}
+    lines = (tmp_path / JOURNAL).read_bytes().splitlines(keepends=True)
+
+    def flipped(line: bytes) -> bytes:  # one base64 character changed: other bits of the sealed line
+        return line[:20] + (b"A" if line[20:21] != b"A" else b"B") + line[21:]
+
+    (tmp_path / JOURNAL).write_bytes(lines[0] + lines[1] + flipped(lines[2]))
+    assert set(JournalStorage(tmp_path, CIPHER).read()["note"]) == {"1", "2"}  # the last line: a crash's tail
+    (tmp_path / JOURNAL).write_bytes(lines[0] + flipped(lines[1]) + lines[2])
+    with pytest.raises(CorruptStore, match="line 2 of 3"):
+        JournalStorage(tmp_path, CIPHER)
+    assert (tmp_path / JOURNAL).read_bytes() == lines[0] + flipped(lines[1]) + lines[2]  # nothing cut
 
 
 def test_compaction_folds_the_journal_into_the_snapshot(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path)
+    store = LocalStore(tmp_path, CIPHER)
     ids = [add_customer(store, f"c{i}") for i in range(20)]
     store.storage.compact()
-    assert (tmp_path / JOURNAL).stat().st_size == 0
+    assert (tmp_path / JOURNAL).stat().st_size == 0 and (tmp_path / SNAPSHOT).stat().st_size > 0
+    add_customer(store, "after")  # a line after the new snapshot
     store.close()
-    again = LocalStore(tmp_path)
-    assert {c["id"] for c in again.all(RecordKind.CUSTOMER)} == set(ids)
+    again = LocalStore(tmp_path, CIPHER)
+    assert {c["name"] for c in again.all(RecordKind.CUSTOMER)} == {f"c{i}" for i in range(20)} | {"after"}
+    assert set(ids) < {c["id"] for c in again.all(RecordKind.CUSTOMER)}
     again.close()
 
 
 WRITER = """
 import sys
 from client.store import LocalStore
+from client.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
-store = LocalStore(sys.argv[1])
+store = LocalStore(sys.argv[1], StoreCipher(bytes(32)))
 customer = new_id()
 store.save(RecordKind.CUSTOMER, customer, {"name": "crash", "kind": "clinic"})
 print("C", customer, flush=True)
@@ -238,7 +254,7 @@ def test_every_returned_save_survives_sigkill_at_random_moments(tmp_path: Path) 
         output, _ = child.communicate()
         complete_lines = [first, *output.split("\n")[:-1]]  # what follows the last newline may be torn
         promised.update(line.split()[1] for line in complete_lines)
-        store = LocalStore(folder)  # must always load
+        store = LocalStore(folder, CIPHER)  # must always load
         stored = {c["id"] for c in store.all(RecordKind.CUSTOMER)} | {n["id"] for n in store.all(RecordKind.NOTE)}
         missing = promised - stored
         assert not missing, f"{len(missing)} saves that had returned are gone"
@@ -253,7 +269,7 @@ def visit_fields(customer_id: str) -> dict[str, object]:
 
 def test_the_customer_index_follows_saves_pulls_moves_and_deletes(tmp_path: Path) -> None:
     """find() by customer_id answers from an index; it must agree with a scan after every kind of change."""
-    store = LocalStore(tmp_path / "store")
+    store = LocalStore(tmp_path / "store", CIPHER)
     first, second = add_customer(store), add_customer(store, "李家诊所")
     mine = new_id()
     store.save(RecordKind.VISIT, mine, visit_fields(first))
@@ -282,7 +298,7 @@ def test_the_customer_index_follows_saves_pulls_moves_and_deletes(tmp_path: Path
     store.restart_pull()  # forgets pulled records, keeps the ones with waiting ops
     assert ids(first) == scanned(first) == set() and ids(second) == {mine}
     store.close()
-    again = LocalStore(tmp_path / "store")
+    again = LocalStore(tmp_path / "store", CIPHER)
     assert {visit["id"] for visit in again.find(RecordKind.VISIT, customer_id=second)} == {mine}
     again.close()
 
@@ -314,7 +330,7 @@ def refuse_all(store: LocalStore) -> None:
 
 
 def test_a_resent_draft_is_replaced_by_a_new_op_in_one_durable_step(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path / "store")
+    store = LocalStore(tmp_path / "store", CIPHER)
     customer_id = add_customer(store)
     refuse_all(store)
     (draft,) = store.rejected_ops()
@@ -325,7 +341,7 @@ def test_a_resent_draft_is_replaced_by_a_new_op_in_one_durable_step(tmp_path: Pa
     (op,) = store.pending_ops(10)
     assert op.fields == fixed and op.seq == draft["op"]["seq"] + 1
     store.close()
-    again = LocalStore(tmp_path / "store")  # both halves of the step survived together
+    again = LocalStore(tmp_path / "store", CIPHER)  # both halves of the step survived together
     assert again.rejected_ops() == [] and again.pending_count() == 1
     again.close()
 

@@ -16,6 +16,8 @@ from server.demo import DEMO_PASSWORD, seed_demo
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
 from server.models import (
+    Campaign,
+    CampaignResult,
     ChangeLog,
     CompetitorReport,
     Complaint,
@@ -23,9 +25,12 @@ from server.models import (
     Customer,
     KeyPerson,
     Note,
+    Opportunity,
     Order,
     Product,
     RoutePlan,
+    SalesTarget,
+    StageEvent,
     User,
     Visit,
 )
@@ -56,13 +61,18 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
                 Order,
                 CompetitorReport,
                 CreditRatingChange,
+                Opportunity,
+                StageEvent,
+                Campaign,
+                CampaignResult,
+                SalesTarget,
             )
         }
         assert count["User"] == 4
         assert 110 <= count["Customer"] <= 130
         assert count["RoutePlan"] >= 3 * 7
         synced = ("Customer", "Visit", "Note", "RoutePlan", "KeyPerson", "Complaint", "Product", "Order")
-        synced += ("CompetitorReport",)
+        synced += ("CompetitorReport", "Opportunity", "StageEvent", "Campaign", "CampaignResult", "SalesTarget")
         assert count["ChangeLog"] == sum(count[name] for name in synced)
         assert count["KeyPerson"] >= 60 and count["Complaint"] == 6
         assert count["Product"] == 15 and count["Order"] >= 300 and count["CompetitorReport"] >= 3

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from client.store import LocalStore
+from client.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import ProtocolViolation, SyncEngine, SyncProgress
@@ -14,7 +15,7 @@ from sync.protocol import Change, OpResult, OpStatus, PullRequest, PullResponse,
 
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStore:
-    opened = LocalStore(tmp_path)
+    opened = LocalStore(tmp_path, StoreCipher(bytes(32)))
     yield opened
     opened.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -21,6 +21,8 @@ class OrderBase(SQLModel):
 
 class Order(OrderBase, table=True):
     __tablename__ = "orders"
+    # New customers (first order per customer) and lifecycle reports read orders per customer by day.
+    __table_args__ = (Index("ix_orders_customer_id_order_day", "customer_id", "order_day"),)
 
     id: str = Field(primary_key=True, max_length=36)
     # Derived by the server:

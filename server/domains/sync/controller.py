@@ -15,6 +15,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, 
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
+from server.domains.devices.service import is_revoked, quarantine_push
 from server.domains.sync import service
 from server.domains.users.models import Actor
 from server.errors import TooLarge, ValidationFailed, error_responses
@@ -117,6 +118,9 @@ class SyncController(Controller):
         """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
         push_request = await read_request(request, MAX_PUSH_BYTES, parse_push_request)
         actor = request.user
+        if actor.device_revoked or await anyio.to_thread.run_sync(is_revoked, state.engine, push_request.device_id):
+            # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
+            raise await anyio.to_thread.run_sync(quarantine_push, state.engine, actor, push_request)
         body = await anyio.to_thread.run_sync(
             lambda: encode(service.push(state.engine, state.settings, actor, push_request).as_dict())
         )
@@ -127,7 +131,7 @@ class SyncController(Controller):
         status_code=200,
         request_max_body_size=MAX_PULL_BYTES,
         operation_class=documented(PULL_REQUEST_SCHEMA, PULL_RESPONSE_SCHEMA),
-        responses=error_responses(400, 401, 410, 413, 426),
+        responses=error_responses(400, 401, 403, 410, 413, 426),
     )
     async def pull(self, request: Request[Actor, Token, Any], state: State) -> Response[bytes]:
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""

@@ -20,7 +20,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from server.clock import accepted_clock, now_iso, today
 from server.db import read_session, write_session
-from server.domains.access import preload
+from server.domains.access import lookup, new_rows_batched, preload
+from server.domains.campaigns.models import CampaignResult
+from server.domains.campaigns.service import put_campaign_result
 from server.domains.competitors.service import put_competitor_report
 from server.domains.complaints.service import put_complaint
 from server.domains.customers.service import delete_customer, put_customer
@@ -28,13 +30,18 @@ from server.domains.development.service import lifecycle_rules
 from server.domains.key_persons.service import delete_key_person, put_key_person
 from server.domains.notes.service import put_note
 from server.domains.orders.service import put_order
+from server.domains.photos.models import VisitPhoto
+from server.domains.photos.service import put_visit_photo
+from server.domains.pipeline.models import Opportunity, StageEvent
+from server.domains.pipeline.service import after_order, put_opportunity, put_stage_event
 from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
 from server.domains.sync.conflicts import record_rejected
 from server.domains.sync.merging import Edit
 from server.domains.sync.models import AppliedOp, ChangeLog
 from server.domains.sync.tombstones import horizon
+from server.domains.territories.service import resync_mark
 from server.domains.users.models import Actor
-from server.domains.visits.service import put_visit, visit_flag_rules
+from server.domains.visits.service import push_visit, visit_flag_rules
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
 from server.models import CompetitorReport, Complaint, Customer, KeyPerson, Note, Order, Visit
 from server.settings import Settings
@@ -61,6 +68,10 @@ RECORD_MODELS: dict[RecordKind, type[SQLModel]] = {
     RecordKind.COMPLAINT: Complaint,
     RecordKind.ORDER: Order,
     RecordKind.COMPETITOR_REPORT: CompetitorReport,
+    RecordKind.VISIT_PHOTO: VisitPhoto,
+    RecordKind.CAMPAIGN_RESULT: CampaignResult,
+    RecordKind.OPPORTUNITY: Opportunity,
+    RecordKind.STAGE_EVENT: StageEvent,
 }
 OP_PATH = re.compile(r"^ops\[(\d+)\]")
 
@@ -103,7 +114,8 @@ def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest)
         with write_session(engine) as session:  # any error below rolls the whole push back
             applied = _applied_ops(session, request)
             preload(session, _records_touched(request.ops))
-            with session.no_autoflush:  # the ops' records are found through the push's cache, not by flushing
+            # The ops' records are found through the push's cache, not by flushing; new visits wait as rows.
+            with session.no_autoflush, new_rows_batched(session):
                 results = [
                     _apply_once(session, settings, actor, op, f"ops[{index}]", applied)
                     for index, op in enumerate(request.ops)
@@ -185,7 +197,7 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
         else:
             put_customer(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
     elif op.kind == RecordKind.VISIT:
-        put_visit(
+        push_visit(
             session,
             actor,
             op.record_id,
@@ -206,11 +218,23 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
         day = today(settings.tz)
         put_complaint(session, actor, op.record_id, op.fields, today=day, path=path, edit=_edit_of(op))
     elif op.kind == RecordKind.ORDER:
-        put_order(
+        is_new = lookup(session, Order, op.record_id) is None
+        order = put_order(
             session, actor, op.record_id, op.fields, tz=settings.tz, lifecycle=lifecycle_rules(settings), path=path
         )
+        if is_new:  # a first order wins the customer's open development; a later one is 重复购买
+            after_order(session, order)
     elif op.kind == RecordKind.COMPETITOR_REPORT:
         put_competitor_report(session, actor, op.record_id, op.fields, path=path)
+    elif op.kind == RecordKind.VISIT_PHOTO:
+        put_visit_photo(session, actor, op.record_id, op.fields, path=path)
+    elif op.kind == RecordKind.CAMPAIGN_RESULT:
+        put_campaign_result(session, actor, op.record_id, op.fields, path=path)
+    elif op.kind == RecordKind.OPPORTUNITY:
+        put_opportunity(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
+    elif op.kind == RecordKind.STAGE_EVENT:
+        clock = accepted_clock(op.hlc) if op.hlc is not None else None  # None: after the events there
+        put_stage_event(session, actor, op.record_id, op.fields, clock=clock, path=path)
     else:  # pragma: no cover - check_op_allowed refused it already
         raise Forbidden(f"{op.kind.value} records are written on the server", path=f"{path}.kind")
 
@@ -254,6 +278,11 @@ def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
         if 0 < request.cursor < horizon(session) and not request.full:
             raise ResyncRequired(
                 "this device last synced before deletes the server no longer keeps: pull everything from 0",
+                path="cursor",
+            )
+        if actor.is_rep and not request.full and 0 < request.cursor < resync_mark(session, actor.id):
+            raise ResyncRequired(
+                "this rep moved to another territory since this device last synced: pull everything from 0",
                 path="cursor",
             )
         newest = session.exec(select(func.max(ChangeLog.seq))).one() or 0

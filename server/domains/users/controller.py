@@ -1,4 +1,4 @@
-"""POST /api/auth/login and GET /api/auth/me."""
+"""POST /api/auth/login, /refresh, /logout and GET /api/auth/me."""
 
 from __future__ import annotations
 
@@ -7,13 +7,18 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
-from litestar.security.jwt import JWTCookieAuth, Token
+from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.auth import SessionJWTAuth
 from server.db import write_session
+from server.domains.audit.service import audit
+from server.domains.devices.service import register_device
 from server.domains.users.models import Actor
+from server.domains.users.sessions import API_SESSION, SessionGrant, open_session, refresh, revoke_session
 from server.domains.users.signin import client_address, sign_in
 from server.errors import Unauthorized, error_responses
+from server.settings import Settings
 
 MAX_PASSWORD_LENGTH = 1024  # argon2 hashes any length; a bound keeps a sign-in cheap
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL (the username is stored by sign-in throttling)
@@ -24,6 +29,14 @@ class LoginRequest(Struct, forbid_unknown_fields=True):
 
     username: Annotated[str, Meta(max_length=60, pattern=NO_NUL)]
     password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)]
+    # The phone's own id (its LocalStore device_id): the sign-in is bound to it, and it can be revoked.
+    device_id: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")] | None = None
+    device_name: Annotated[str, Meta(max_length=100, pattern=NO_NUL)] | None = None
+    platform: Annotated[str, Meta(max_length=40, pattern=NO_NUL)] | None = None
+
+
+class RefreshRequest(Struct, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 
 
 class UserOut(Struct):
@@ -35,7 +48,18 @@ class UserOut(Struct):
 
 
 class LoginAnswer(Struct):
+    """`token`: the access token (Bearer), good for `expires_in` seconds; `refresh_token` gets the next pair."""
+
     token: str
+    user: UserOut
+    refresh_token: str
+    expires_in: int
+
+
+class RefreshAnswer(Struct):
+    token: str
+    refresh_token: str
+    expires_in: int
     user: UserOut
 
 
@@ -47,6 +71,11 @@ def user_out(actor: Actor) -> UserOut:
     return UserOut(actor.id, actor.username, actor.display_name, actor.role.value, actor.territory)
 
 
+def _access_token(state: State, actor: Actor, grant: SessionGrant) -> str:
+    jwt_auth: SessionJWTAuth = state.jwt_auth
+    return jwt_auth.create_token(identifier=actor.id, token_extras={"sid": grant.session_id})
+
+
 class AuthController(Controller):
     path = "/api/auth"
     tags = ("auth",)
@@ -56,22 +85,71 @@ class AuthController(Controller):
         status_code=200,
         sync_to_thread=True,
         security=[{}],  # the one API call without a token
-        responses=error_responses(400, 401, 413, 429),
+        responses=error_responses(400, 401, 403, 413, 429),
     )
     def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], state: State) -> LoginAnswer:
-        """Exchange a username and password for a token: send it as `Authorization: Bearer <token>`.
+        """Exchange a username and password for an access token (send it as `Authorization: Bearer <token>`)
+        and a refresh token. Send `device_id` from a phone: the sign-in is bound to it (a revoked phone: 403).
 
         Repeated failures lock the username (and the address) out for a while: 429 with Retry-After."""
+        settings: Settings = state.settings
         with write_session(state.engine) as session:
             outcome = sign_in(session, data.username, data.password, client_address(request))
+            actor = outcome.actor
+            grant: SessionGrant | None = None
+            if actor is not None:
+                if data.device_id:
+                    register_device(session, actor, data.device_id, name=data.device_name, platform=data.platform)
+                grant = open_session(
+                    session, actor, kind=API_SESSION, lifetime=settings.token_lifetime, device_id=data.device_id
+                )
         outcome.raise_if_locked()
-        actor = outcome.actor
-        if actor is None:
+        if actor is None or grant is None or grant.refresh_token is None:
             raise Unauthorized("wrong username or password")
-        jwt_auth: JWTCookieAuth[Actor, Token] = state.jwt_auth
-        token = jwt_auth.create_token(identifier=actor.id)
-        return LoginAnswer(token=token, user=user_out(actor))
+        return LoginAnswer(
+            token=_access_token(state, actor, grant),
+            user=user_out(actor),
+            refresh_token=grant.refresh_token,
+            expires_in=int(settings.access_token_lifetime.total_seconds()),
+        )
 
-    @get("/me", responses=error_responses(401))
+    @post(
+        "/refresh",
+        status_code=200,
+        sync_to_thread=True,
+        security=[{}],  # the refresh token is the credential
+        responses=error_responses(400, 401, 403, 413),
+    )
+    def refresh(self, request: Request[Any, Any, Any], data: JSONBody[RefreshRequest], state: State) -> RefreshAnswer:
+        """A new access token and a new refresh token for a refresh token, which is then used up. Using one
+        twice revokes the sign-in (401); a revoked phone gets 403 `device_revoked`."""
+        settings: Settings = state.settings
+        with write_session(state.engine) as session:
+            outcome = refresh(session, data.refresh_token, settings.token_lifetime, client_address(request))
+        actor, grant = outcome.raise_if_refused()
+        assert grant.refresh_token is not None
+        return RefreshAnswer(
+            token=_access_token(state, actor, grant),
+            refresh_token=grant.refresh_token,
+            expires_in=int(settings.access_token_lifetime.total_seconds()),
+            user=user_out(actor),
+        )
+
+    @post("/logout", status_code=204, sync_to_thread=True, responses=error_responses(401, 403))
+    def logout(self, request: Request[Actor, Token, Any], state: State) -> None:
+        """Sign out: this sign-in's access and refresh tokens stop working at once."""
+        actor = request.user
+        with write_session(state.engine) as session:
+            if actor.session_id and revoke_session(session, actor.session_id):
+                audit(
+                    session,
+                    "sign_out",
+                    actor_id=actor.id,
+                    actor_name=actor.username,
+                    ip=client_address(request),
+                    details={"session_id": actor.session_id, "device_id": actor.device_id},
+                )
+
+    @get("/me", responses=error_responses(401, 403))
     async def me(self, request: Request[Actor, Token, Any]) -> MeAnswer:
         return MeAnswer(user=user_out(request.user))

@@ -27,13 +27,19 @@ class User(UserBase, table=True):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is making a request, as services need it; built from the token's user on every request."""
+    """Who is making a request, as services need it; built from the token's user on every request.
+
+    `session_id` and `device_id` say which sign-in (and which phone) the request came with, when known;
+    `device_revoked` is True only on a push from a revoked phone (its ops go to quarantine)."""
 
     id: str
     username: str
     display_name: str
     role: Role
     territory: str | None
+    session_id: str | None = None
+    device_id: str | None = None
+    device_revoked: bool = False
 
     @property
     def is_rep(self) -> bool:
@@ -62,3 +68,33 @@ class SignInThrottle(SQLModel, table=True):
     failures: int = 0
     window_start: str = Field(max_length=40)
     locked_until: str | None = Field(default=None, max_length=40)
+
+
+class AuthSession(SQLModel, table=True):
+    """One sign-in (a phone's or a browser's). Access tokens name it (claim `sid`) and are accepted only
+    while it is neither revoked nor expired, so signing out stops them at once, in every server process.
+
+    A phone's session slides: each refresh moves `expires_at` forward by the refresh lifetime."""
+
+    __tablename__ = "auth_sessions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(max_length=36, index=True)
+    device_id: str | None = Field(default=None, max_length=64, index=True)  # None: the web view, or no device sent
+    kind: str = Field(max_length=10)  # "api" (phone, refresh tokens) or "web" (cookie)
+    created_at: str = Field(max_length=40)
+    expires_at: str = Field(max_length=40)
+    revoked_at: str | None = Field(default=None, max_length=40)
+    revoked_reason: str | None = Field(default=None, max_length=40)  # sign_out, refresh_reuse, ...
+
+
+class RefreshToken(SQLModel, table=True):
+    """A refresh token, kept only as its SHA-256. Each is good for one use: using it issues the next one.
+    A token used twice means a copy exists (stolen, or a replay): the whole session is revoked."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    session_id: str = Field(max_length=36, index=True)
+    issued_at: str = Field(max_length=40)
+    used_at: str | None = Field(default=None, max_length=40)

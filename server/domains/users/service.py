@@ -6,15 +6,71 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from server.domains.audit.service import audit
 from server.domains.users.models import Actor, User
-from server.errors import Conflict, ValidationFailed
+from server.errors import Conflict, NotFound, ValidationFailed
 from shared.enums import Role
+from shared.errors import ErrorCode
+from shared.i18n import t
 
 _hasher = PasswordHasher()
 # Verifying against this when the user is unknown costs the same time, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("routecrm-no-such-user")
 
+# The password policy, for new and reset passwords (existing ones keep working; sign-in does not check it).
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # argon2 hashes any length; a bound keeps a sign-in cheap
+# Passwords that guessing tries first (compared lower-case). Short on purpose: the length rule does the rest.
+COMMON_PASSWORDS = frozenset(
+    {
+        "12345678",
+        "123456789",
+        "1234567890",
+        "87654321",
+        "11111111",
+        "00000000",
+        "88888888",
+        "66666666",
+        "password",
+        "password1",
+        "password123",
+        "passw0rd",
+        "qwertyui",
+        "qwerty123",
+        "1qaz2wsx",
+        "abc12345",
+        "abcd1234",
+        "a1234567",
+        "iloveyou",
+        "admin123",
+        "administrator",
+        "welcome1",
+        "letmein1",
+        "changeme",
+        "routecrm",
+        "woaini1314",
+        "5201314520",
+    }
+)
+
+
+def password_problem(password: str, username: str, lang: str = "en") -> str | None:
+    """The rule a new password breaks, said plainly; None if it keeps them all."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return t("password.too_short", lang, min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return t("password.too_long", lang, max=MAX_PASSWORD_LENGTH)
+    if password.strip().lower() == username.strip().lower():
+        return t("password.is_username", lang)
+    if password.lower() in COMMON_PASSWORDS:
+        return t("password.too_common", lang)
+    return None
+
+
+def check_password_policy(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise ValidationFailed(problem, path="password", code=ErrorCode.WEAK_PASSWORD)
 
 
 def hash_password(password: str) -> str:
@@ -33,8 +89,7 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 60:
         raise ValidationFailed("username must have 1 to 60 characters", path="username")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters", path="password")
+    check_password_policy(password, username)
     if role == Role.REP and not territory:
         raise ValidationFailed("a rep needs a territory", path="territory")
     if session.exec(select(User).where(User.username == username)).first():
@@ -48,6 +103,24 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    return user
+
+
+def set_password(session: Session, user_id: str, password: str, *, by: Actor | None = None) -> User:
+    """A reset (by an admin) or a change: the policy applies; the user's open sessions stay (sign-out ends them)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id!r}", path="user_id")
+    check_password_policy(password, user.username)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    audit(
+        session,
+        "password_changed",
+        actor_id=by.id if by else user.id,
+        actor_name=by.username if by else user.username,
+        details={"user_id": user.id},
+    )
     return user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -33,6 +33,12 @@ class VisitBase(SQLModel):
 
 class Visit(VisitBase, table=True):
     __tablename__ = "visits"
+    # The dashboard and the rep's day read visits by day and rep; the planner and the overdue filter a
+    # customer's latest visit day.
+    __table_args__ = (
+        Index("ix_visits_visit_day_rep_id", "visit_day", "rep_id"),
+        Index("ix_visits_customer_id_visit_day", "customer_id", "visit_day"),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     rep_id: str = Field(max_length=36, index=True)

@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.access import (
+    add_new_row,
+    check_fields,
+    customer_in_reach,
+    lookup,
+    remember,
+)
 from server.domains.customers.models import Customer
 from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
@@ -45,20 +51,20 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def check_in_flags(visit: Visit, customer: Customer, rules: VisitFlagRules) -> list[str]:
-    """What a supervisor should look at in this check-in; a flag never refuses the visit.
+def check_in_flags(visit: Mapping[str, Any], customer: Customer, rules: VisitFlagRules) -> list[str]:
+    """What a supervisor should look at in this check-in (the visit's columns); a flag never refuses the visit.
 
     No location at check-in, or a customer without a location, flags nothing: a phone visit (电话拜访)
     or a phone without GPS is not suspicious by itself."""
     flags: list[str] = []
-    located = visit.check_in_lat is not None and visit.check_in_lng is not None
-    if located and customer.lat is not None and customer.lng is not None:
-        assert visit.check_in_lat is not None and visit.check_in_lng is not None
-        if distance_m(visit.check_in_lat, visit.check_in_lng, customer.lat, customer.lng) > rules.radius_m:
+    lat, lng, accuracy = visit.get("check_in_lat"), visit.get("check_in_lng"), visit.get("check_in_accuracy")
+    if lat is not None and lng is not None and customer.lat is not None and customer.lng is not None:
+        distance = distance_m(lat, lng, customer.lat, customer.lng)
+        if distance > rules.radius_m:
             flags.append(VisitFlag.FAR_FROM_CUSTOMER.value)
-    if visit.check_in_accuracy is not None and visit.check_in_accuracy > rules.accuracy_m:
+    if accuracy is not None and accuracy > rules.accuracy_m:
         flags.append(VisitFlag.POOR_ACCURACY.value)
-    if visit.check_in_mocked:
+    if visit.get("check_in_mocked"):
         flags.append(VisitFlag.MOCKED_LOCATION.value)
     return flags
 
@@ -74,6 +80,54 @@ def _stored(fields: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+# Every column's default, so a new visit's row names every column (one INSERT statement for a whole push).
+VISIT_DEFAULTS = {name: info.default for name, info in Visit.model_fields.items() if not info.is_required()}
+
+
+def _checked(
+    session: Session, actor: Actor, visit_id: str, fields: Mapping[str, Any], path: str
+) -> tuple[Visit | None, Customer]:
+    """The visit (None: new) and its customer, once the fields and the actor's rights are checked."""
+    visit = lookup(session, Visit, visit_id)
+    check_fields(RecordKind.VISIT, fields, creating=visit is None, path=path)
+    if visit is not None and actor.is_rep and visit.rep_id != actor.id:
+        raise Forbidden("only the rep who made a visit may change it", path=path)
+    customer_id = fields.get("customer_id") or (visit.customer_id if visit else None)
+    return visit, customer_in_reach(session, actor, customer_id, path=path)
+
+
+def _new_visit_row(
+    session: Session,
+    actor: Actor,
+    visit_id: str,
+    customer: Customer,
+    fields: Mapping[str, Any],
+    *,
+    tz: ZoneInfo,
+    device_id: str | None,
+    rules: VisitFlagRules,
+) -> dict[str, Any]:
+    """Every column of a new visit: the fields sent, the server's own, the check-in's flags."""
+    values = _stored(fields)
+    visit_day = local_day(values["check_in_at"], tz)
+    if "planned" not in values:  # the device did not say: the rep's plan for that day decides
+        plan = get_route_plan(session, actor.id, visit_day)
+        values["planned"] = plan is not None and customer.id in plan.customer_ids
+    row = {
+        **VISIT_DEFAULTS,
+        **values,
+        "id": visit_id,
+        "rep_id": actor.id,
+        "device_id": device_id,
+        "territory": customer.territory,
+        "visit_day": visit_day,
+        "updated_at": now_iso(),
+    }
+    flags = check_in_flags(row, customer, rules)
+    row["flags"], row["flagged"] = flags or None, bool(flags)
+    return row
+
+
 def put_visit(
     session: Session,
     actor: Actor,
@@ -85,41 +139,48 @@ def put_visit(
     path: str = "visit",
     flag_rules: VisitFlagRules | None = None,
 ) -> Visit:
-    visit = lookup(session, Visit, visit_id)
-    check_fields(RecordKind.VISIT, fields, creating=visit is None, path=path)
-    if visit is not None and actor.is_rep and visit.rep_id != actor.id:
-        raise Forbidden("only the rep who made a visit may change it", path=path)
-    customer_id = fields.get("customer_id") or (visit.customer_id if visit else None)
-    customer = customer_in_reach(session, actor, customer_id, path=path)
-    values = _stored(fields)
+    visit, customer = _checked(session, actor, visit_id, fields, path)
+    rules = flag_rules or VisitFlagRules()
     if visit is None:
-        visit_day = local_day(values["check_in_at"], tz)
-        if "planned" not in values:  # the device did not say: the rep's plan for that day decides
-            plan = get_route_plan(session, actor.id, visit_day)
-            values["planned"] = plan is not None and customer.id in plan.customer_ids
-        visit = Visit(
-            id=visit_id,
-            rep_id=actor.id,
-            device_id=device_id,
-            territory=customer.territory,
-            visit_day=visit_day,
-            updated_at=now_iso(),
-            **values,
-        )
+        row = _new_visit_row(session, actor, visit_id, customer, fields, tz=tz, device_id=device_id, rules=rules)
+        visit = Visit(**row)
     else:
-        for name, value in values.items():
+        for name, value in _stored(fields).items():
             setattr(visit, name, value)
         visit.visit_day = local_day(visit.check_in_at, tz)
         visit.territory = customer.territory
         visit.updated_at = now_iso()
-    flags = check_in_flags(visit, customer, flag_rules or VisitFlagRules())
-    visit.flags, visit.flagged = flags or None, bool(flags)
+        flags = check_in_flags(visit.model_dump(), customer, rules)
+        visit.flags, visit.flagged = flags or None, bool(flags)
     session.add(visit)
     remember(session, visit)
     record_change(
         session, RecordKind.VISIT, visit.id, audience=visit.territory, territory=visit.territory, data=visit_data(visit)
     )
     return visit
+
+
+def push_visit(
+    session: Session,
+    actor: Actor,
+    visit_id: str,
+    fields: Mapping[str, Any],
+    *,
+    tz: ZoneInfo,
+    device_id: str,
+    path: str,
+    flag_rules: VisitFlagRules,
+) -> None:
+    """`put_visit` inside a push (`new_rows_batched`): a new visit is a plain row, inserted with the push's
+    other new visits in one statement (a tenth of the cost of an ORM object); a change goes through put_visit."""
+    visit, customer = _checked(session, actor, visit_id, fields, path)
+    if visit is not None:
+        put_visit(session, actor, visit_id, fields, tz=tz, device_id=device_id, path=path, flag_rules=flag_rules)
+        return
+    row = _new_visit_row(session, actor, visit_id, customer, fields, tz=tz, device_id=device_id, rules=flag_rules)
+    add_new_row(session, Visit, row)
+    data = {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in row.items()}
+    record_change(session, RecordKind.VISIT, visit_id, audience=row["territory"], territory=row["territory"], data=data)
 
 
 def visits_of_day(session: Session, day: dt.date) -> list[Visit]:

@@ -1,0 +1,289 @@
+"""The PIN lock around the app: the store opens only with the rep's PIN, and the app locks when idle.
+
+`PhoneLock` is one per process (like `ClientCore`, which it builds once the store's key is known);
+`LockSession` is one per page session and puts the PIN screen (client/views/pin.py) over the app.
+
+- A store folder with a key file (`key.json`): the app starts locked and the PIN opens the store.
+- A folder without one (a first start): the store opens at once with a new data key held in memory;
+  after the first sign-in the rep sets a PIN, which wraps that key into the key file. Sync waits
+  until then. If the app is stopped before a PIN was set, the store it wrote (a sign-in token and
+  nothing the rep typed) cannot be read again and is discarded at the next start.
+- A store written before encryption (plain `store.json`): the rep sets a PIN first, then the store is
+  imported into sealed files; nothing waiting to be pushed is lost.
+
+Locked, the app keeps syncing: the store stays open in this process (its key in memory), so pending
+ops still go out and pulls still land; only the screens are covered. docs/security.md says what the
+lock does and does not protect against.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from client.app import FONT_FAMILY, FONTS, App, ClientCore, build_core
+from client.config import ClientConfig
+from client.journal import CorruptStore, has_plain_store, sealed_files
+from client.vault import InvalidPin, KdfParams, PinDelayed, StoreCipher, Vault, WrongPin, valid_pin
+from client.views import pin
+from client.views.pin import PinForm, PinMode
+from shared.i18n import DEFAULT_LANGUAGE, t
+
+logger = logging.getLogger(__name__)
+
+
+class PhoneLock:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        transport: Any = None,
+        kdf: KdfParams | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.transport = transport
+        self.vault = Vault(config.data_dir, kdf)
+        self.clock = clock
+        self.core: ClientCore | None = None
+        self.sessions: list[LockSession] = []
+        self._guard = threading.RLock()
+        self._last_activity = clock()
+        self._stop = threading.Event()
+        self._idle_thread: threading.Thread | None = None
+        if self.vault.has_pin() or has_plain_store(config.data_dir):
+            self.locked = True  # the PIN opens the store (or, for a plain store, is set first)
+        else:
+            for orphan in sealed_files(config.data_dir):  # sealed with a key that was never kept
+                logger.warning("discarding %s: written before a PIN was set, its key is gone", orphan)
+                orphan.unlink()
+            self.core = build_core(config, StoreCipher.new(), transport)
+            self.locked = False
+
+    @property
+    def needs_pin(self) -> bool:
+        """No PIN yet: the rep sets one (after signing in, or before opening a plain store)."""
+        return not self.vault.has_pin()
+
+    # ---- unlocking ----------------------------------------------------------------------------
+
+    def unlock(self, entered: str) -> ClientCore:
+        """Open the store with the PIN (the first time in this process) or check it; WrongPin, PinDelayed."""
+        cipher = self.vault.unlock(entered)
+        with self._guard:
+            if self.core is None:
+                self.core = build_core(self.config, cipher, self.transport)
+            self.locked = False
+            self._last_activity = self.clock()
+            return self.core
+
+    def set_pin(self, entered: str) -> ClientCore:
+        """Keep the store's key under a new PIN (opening a plain store, if that is what waits for it)."""
+        with self._guard:
+            cipher = self.core.store.cipher if self.core is not None else StoreCipher.new()
+            self.vault.set_pin(entered, cipher)
+            if self.core is None:
+                self.core = build_core(self.config, cipher, self.transport)
+            self.locked = False
+            self._last_activity = self.clock()
+            if self.core.service.signed_in():
+                self.core.runner.resume()
+            return self.core
+
+    # ---- idle lock ----------------------------------------------------------------------------
+
+    def touch(self) -> None:
+        self._last_activity = self.clock()
+
+    def idle_for(self) -> float:
+        return self.clock() - self._last_activity
+
+    def lock_if_idle(self) -> bool:
+        with self._guard:
+            core = self.core
+            if self.locked or core is None or self.needs_pin or core.runner.status.device_revoked:
+                return False
+            if self.idle_for() < self.config.idle_lock:
+                return False
+            self.locked = True
+            sessions = list(self.sessions)
+        for session in sessions:
+            session.cover(PinMode.UNLOCK)
+        return True
+
+    def start(self) -> None:
+        """Watch for idleness in the background (a daemon thread; `close` stops it)."""
+
+        def watch() -> None:
+            while not self._stop.wait(min(1.0, self.config.idle_lock / 4)):
+                try:
+                    self.lock_if_idle()
+                except Exception:
+                    logger.exception("idle lock check failed")
+
+        self._idle_thread = threading.Thread(target=watch, name="idle-lock", daemon=True)
+        self._idle_thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._idle_thread is not None:
+            self._idle_thread.join(timeout=5)
+        if self.core is not None:
+            self.core.close()
+
+    # ---- page sessions ------------------------------------------------------------------------
+
+    def main(self, page: ft.Page) -> None:
+        """Flet's entry point for a page session."""
+        session = LockSession(self, page)
+        with self._guard:
+            self.sessions.append(session)
+        session.start()
+
+    def unlocked(self, by: LockSession) -> None:
+        """Every other session's screens are uncovered too (one phone, one lock)."""
+        for session in list(self.sessions):
+            if session is not by:
+                session.uncover()
+
+    def forget(self, session: LockSession) -> None:
+        with self._guard:
+            if session in self.sessions:
+                self.sessions.remove(session)
+
+
+class LockSession:
+    """One page: the app, and the PIN screen put over it while locked (the app's state stays underneath)."""
+
+    def __init__(self, lock: PhoneLock, page: ft.Page) -> None:
+        self.lock = lock
+        self.page = page
+        self.app: App | None = None
+        self.form = PinForm()
+        self.covered: list[Any] | None = None  # the app's controls while the PIN screen shows
+
+    @property
+    def lang(self) -> str:
+        if self.app is not None:
+            return self.app.state.lang
+        return self.lock.config.lang or DEFAULT_LANGUAGE
+
+    def start(self) -> None:
+        if self.lock.locked:
+            self.page.fonts = FONTS
+            self.page.theme = ft.Theme(font_family=FONT_FAMILY)
+            self.page.padding = 0
+            self.cover(PinMode.SET if self.lock.needs_pin else PinMode.UNLOCK)
+        else:
+            self._mount_app()
+
+    def _mount_app(self) -> None:
+        core = self.lock.core
+        assert core is not None
+        self.page.controls = []
+        app = App(self.page, core)
+        app.on_activity = self.lock.touch
+        app.after_sign_in = self._after_sign_in
+        self.app = app
+        app.mount()
+        if self.lock.needs_pin and core.service.signed_in():  # signed in before, the PIN never set
+            self.cover(PinMode.SET)
+
+    def _after_sign_in(self) -> bool:
+        if not self.lock.needs_pin:
+            return False
+        self.cover(PinMode.SET)
+        return True
+
+    # ---- the PIN screen ------------------------------------------------------------------------
+
+    def cover(self, mode: PinMode) -> None:
+        """Show the PIN screen in place of the app (from any thread)."""
+        self._on_loop(self._cover, mode)
+
+    def _cover(self, mode: PinMode) -> None:
+        if self.covered is None:
+            self.covered = list(self.page.controls)
+        self.form = PinForm(mode=mode)
+        self.render()
+
+    def render(self) -> None:
+        self.page.controls = [
+            ft.SafeArea(ft.Container(pin.build(self.form, self.lang, self), padding=ft.Padding.all(16)), expand=True)
+        ]
+        try:
+            self.page.update()
+        except Exception:  # the session went away
+            logger.debug("page update failed", exc_info=True)
+
+    def submit_pin(self) -> None:
+        form, lang = self.form, self.lang
+        if form.busy:
+            return
+        if not valid_pin(form.pin):
+            form.error = t("client.pin.format", lang)
+        elif form.mode is PinMode.SET and form.repeat != form.pin:
+            form.error = t("client.pin.mismatch", lang)
+        else:
+            form.busy, form.error = True, None
+            self.page.run_thread(self._submit_worker, form.mode, form.pin)  # Argon2 takes about half a second
+        self.render()
+
+    def _submit_worker(self, mode: PinMode, entered: str) -> None:
+        try:
+            if mode is PinMode.SET:
+                self.lock.set_pin(entered)
+            else:
+                self.lock.unlock(entered)
+        except WrongPin as wrong:
+            message = t("client.pin.wrong_wait", self.lang, seconds=round(wrong.wait)) if wrong.wait else None
+            self._on_loop(self._refused, message or t("client.pin.wrong", self.lang))
+            return
+        except PinDelayed as delayed:
+            self._on_loop(self._refused, t("client.pin.wait", self.lang, seconds=round(delayed.wait)))
+            return
+        except InvalidPin:
+            self._on_loop(self._refused, t("client.pin.format", self.lang))
+            return
+        except CorruptStore as corrupt:  # reported, never opened with less than was saved
+            logger.error("the store cannot be opened: %s", corrupt)
+            self._on_loop(self._refused, t("client.pin.corrupt", self.lang, detail=str(corrupt)))
+            return
+        self._on_loop(self._unlocked, mode)
+        self.lock.unlocked(self)
+
+    def _refused(self, message: str) -> None:
+        self.form.busy, self.form.pin, self.form.repeat, self.form.error = False, "", "", message
+        self.render()
+
+    def _unlocked(self, mode: PinMode) -> None:
+        self.form = PinForm()
+        covered, self.covered = self.covered, None
+        if self.app is None:
+            self._mount_app()
+            return
+        if covered is not None:
+            self.page.controls = covered
+        if mode is PinMode.SET:  # just signed in: the first sync starts now
+            self.app.go_today()
+        else:
+            self.app.render()
+
+    def uncover(self) -> None:
+        """Another session unlocked: show the app again (or mount it, if it never was)."""
+        self._on_loop(self._unlocked, PinMode.UNLOCK)
+
+    def _on_loop(self, function: Callable[..., None], *args: Any) -> None:
+        async def job() -> None:
+            function(*args)
+
+        try:
+            self.page.run_task(job)
+        except Exception:  # the session is gone
+            logger.debug("page session gone", exc_info=True)
+            self.lock.forget(self)

@@ -1,0 +1,238 @@
+"""The development pipeline on the phone (客户开发流程): start a customer's development, advance it or move
+it back a stage, mark it won or lost with a reason. Everything is saved to the local store first (records
+of kinds `opportunity` and `stage_event`) and synced later; the stage shown is derived from the stage
+events on this phone, its own and those pulled, in clock order (shared.pipeline.derive), so it is the
+same stage the server and every other phone derive once they hold the same events.
+
+`PipelineHandlers` is the app's part (mixed into client.app.App): event handlers that call these
+functions and put the result into view state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from client.services import AppService, iso, parse_number
+from client.store import InvalidRecord
+from shared.enums import LossReason, PipelineOutcome, PipelineStage, RecordKind, StageAction
+from shared.i18n import t
+from shared.ids import new_id
+from shared.pipeline import (
+    PIPELINE_SETTINGS_ID,
+    PipelineState,
+    derive,
+    next_stage,
+    opportunity_id_for,
+    previous_stage,
+    probabilities_from,
+    win_probability,
+)
+
+if TYPE_CHECKING:
+    from client.state import AppState
+
+
+@dataclass(frozen=True)
+class CustomerPipeline:
+    """The customer's current (newest) opportunity as this phone knows it; None fields: not started."""
+
+    opportunity: dict[str, Any] | None
+    state: PipelineState
+    probability: int
+    rounds: int  # opportunities of the customer on this phone (the next one is round rounds + 1)
+
+    @property
+    def started(self) -> bool:
+        return self.opportunity is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.state.outcome is not PipelineOutcome.OPEN
+
+    @property
+    def advance_to(self) -> PipelineStage | None:
+        return next_stage(self.state) if self.started else None
+
+    @property
+    def back_to(self) -> PipelineStage | None:
+        return previous_stage(self.state) if self.started else None
+
+
+@dataclass
+class PipelineView:
+    """The customer card's pipeline section: what is known, and the loss form (战败分析) when open."""
+
+    customer_id: str | None = None
+    pipeline: CustomerPipeline | None = None
+    losing: bool = False
+    reason: str | None = None
+    note: str = ""
+    error: str | None = None
+    expected: str | None = None  # the expected value as typed; None: not being edited
+    expected_error: str | None = None
+
+
+def _events(service: AppService, opportunity_id: str) -> list[dict[str, Any]]:
+    """The opportunity's events, each with its clock: the server's (pulled) or this phone's own op's."""
+    found = []
+    for event in service.store.find(RecordKind.STAGE_EVENT, opportunity_id=opportunity_id):
+        clock = event.get("clock") or service.store.field_clocks(str(event["id"])).get("action") or ""
+        found.append({**event, "clock": clock})
+    return found
+
+
+def customer_pipeline(service: AppService, customer_id: str) -> CustomerPipeline:
+    opportunities = service.store.find(RecordKind.OPPORTUNITY, customer_id=customer_id)
+    settings = service.store.get(RecordKind.PIPELINE_SETTINGS, PIPELINE_SETTINGS_ID)
+    probabilities = probabilities_from(settings)
+    if not opportunities:
+        state = PipelineState()
+        return CustomerPipeline(None, state, win_probability(state, probabilities), 0)
+    states = {str(o["id"]): derive(_events(service, str(o["id"]))) for o in opportunities}
+    # The open one if any, else the newest (by when it was opened).
+    current = max(
+        opportunities,
+        key=lambda o: (states[str(o["id"])].outcome is PipelineOutcome.OPEN, str(o.get("opened_at") or "")),
+    )
+    state = states[str(current["id"])]
+    return CustomerPipeline(current, state, win_probability(state, probabilities), len(opportunities))
+
+
+def start_development(service: AppService, customer_id: str) -> dict[str, Any]:
+    """Open the customer's next development (one open at a time; its id is the same on every phone)."""
+    known = customer_pipeline(service, customer_id)
+    if known.started and not known.closed:
+        assert known.opportunity is not None
+        return known.opportunity
+    opportunity_id = opportunity_id_for(customer_id, known.rounds + 1)
+    fields = {"customer_id": customer_id, "opened_at": iso(service.clock())}
+    return service._save(RecordKind.OPPORTUNITY, opportunity_id, fields)  # saved, the runner told
+
+
+def set_expected_value(service: AppService, customer_id: str, text: str) -> dict[str, Any]:
+    """The expected yearly purchases (预计金额) of the customer's development, in yuan; empty clears it.
+    Raises ValueError when the text is not an amount (nothing is saved)."""
+    value = parse_number(text) if text.strip() else None
+    if text.strip() and (value is None or not 0 <= value <= 1_000_000_000):
+        raise ValueError(text)
+    opportunity = start_development(service, customer_id)
+    return service._save(RecordKind.OPPORTUNITY, str(opportunity["id"]), {"expected_value": value})
+
+
+def record_stage_event(
+    service: AppService,
+    customer_id: str,
+    action: StageAction,
+    stage: PipelineStage | None = None,
+    loss_reason: LossReason | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """Append a stage event to the customer's current opportunity (started first if there is none)."""
+    opportunity = start_development(service, customer_id)
+    fields: dict[str, Any] = {
+        "opportunity_id": str(opportunity["id"]),
+        "customer_id": customer_id,
+        "action": action.value,
+        "at": iso(service.clock()),
+    }
+    if stage is not None:
+        fields["stage"] = stage.value
+    if loss_reason is not None:
+        fields["loss_reason"] = loss_reason.value
+    if note.strip():
+        fields["note"] = note.strip()
+    return service._save(RecordKind.STAGE_EVENT, new_id(), fields)
+
+
+class PipelineHandlers:
+    """Event handlers of the customer card's pipeline section, mixed into client.app.App."""
+
+    state: AppState
+    service: AppService
+    _ui: threading.RLock
+    render: Callable[[], None]
+    _show: Callable[..., None]
+
+    def load_pipeline(self, customer_id: str | None) -> None:
+        """Read the customer's pipeline into view state (keeping an open loss form of the same customer)."""
+        view = self.state.pipeline
+        if customer_id != view.customer_id:
+            view = self.state.pipeline = PipelineView(customer_id=customer_id)
+        view.pipeline = customer_pipeline(self.service, customer_id) if customer_id else None
+
+    def _pipeline_saved(self) -> None:
+        from client.state import Screen  # the state module imports this one
+
+        customer_id = self.state.customer_id
+        self.state.pipeline = PipelineView(customer_id=customer_id)
+        self._show(Screen.CUSTOMER, customer_id, notice=t("client.pipeline.saved", self.state.lang))
+
+    def _pipeline_step(self, action: StageAction, stage: PipelineStage | None = None) -> None:
+        with self._ui:
+            customer_id = self.state.customer_id
+            if not customer_id:
+                return
+            record_stage_event(self.service, customer_id, action, stage)
+            self._pipeline_saved()
+
+    def start_development(self) -> None:
+        with self._ui:
+            if self.state.customer_id:
+                start_development(self.service, self.state.customer_id)
+                self._pipeline_saved()
+
+    def move_stage(self, stage: str) -> None:
+        self._pipeline_step(StageAction.MOVE, PipelineStage(stage))
+
+    def mark_won(self) -> None:
+        self._pipeline_step(StageAction.WON, PipelineStage.CLOSING)
+
+    def save_expected_value(self) -> None:
+        with self._ui:
+            view, customer_id = self.state.pipeline, self.state.customer_id
+            if not customer_id or view.expected is None:
+                return
+            try:
+                set_expected_value(self.service, customer_id, view.expected)
+            except (ValueError, InvalidRecord):
+                view.expected_error = t("client.pipeline.expected_invalid", self.state.lang)
+                self.render()
+                return
+            self._pipeline_saved()
+
+    def open_loss_form(self) -> None:
+        with self._ui:
+            view = self.state.pipeline
+            view.losing, view.reason, view.note, view.error = True, None, "", None
+            self.render()
+
+    def cancel_loss_form(self) -> None:
+        with self._ui:
+            self.state.pipeline.losing = False
+            self.render()
+
+    def mark_lost(self) -> None:
+        with self._ui:
+            view, customer_id = self.state.pipeline, self.state.customer_id
+            if not customer_id:
+                return
+            if view.reason not in {reason.value for reason in LossReason}:
+                view.error = t("client.pipeline.reason_required", self.state.lang)
+                self.render()
+                return
+            try:
+                record_stage_event(
+                    self.service,
+                    customer_id,
+                    StageAction.LOST,
+                    loss_reason=LossReason(str(view.reason)),
+                    note=view.note,
+                )
+            except InvalidRecord as error:
+                view.error = str(error)
+                self.render()
+                return
+            self._pipeline_saved()

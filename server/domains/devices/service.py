@@ -1,0 +1,200 @@
+"""Phones: registered at sign-in, listed and revoked by admins (all) and supervisors (their territory's reps).
+
+A revoked phone's next request is answered 403 `device_revoked` (server/auth.py), except its push: the ops
+are received into quarantine (`quarantine_push`), acknowledged, and wait for an admin to accept them
+(applied once through the normal push path, as the rep and the phone that made them) or drop them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from server.clock import now_iso
+from server.db import read_session, write_session
+from server.domains.audit.service import audit
+from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.users.models import Actor, User
+from server.domains.users.sessions import device_revoked_error
+from server.errors import Conflict, DomainError, Forbidden, NotFound
+from server.settings import Settings
+from shared.enums import Role
+from sync.protocol import SCHEMA_VERSION, OpResult, OpStatus, PushRequest, parse_op
+
+PENDING, ACCEPTED, DROPPED = "pending", "accepted", "dropped"
+
+
+def register_device(
+    session: Session, actor: Actor, device_id: str, *, name: str | None, platform: str | None
+) -> Device:
+    """At sign-in: the phone is known from now on (or seen again). A revoked phone cannot sign in again."""
+    now = now_iso()
+    device = session.get(Device, device_id)
+    if device is not None and device.revoked_at is not None:
+        raise device_revoked_error(device_id)
+    if device is None:
+        device = Device(id=device_id, user_id=actor.id, registered_at=now, last_seen_at=now)
+    device.user_id, device.last_seen_at = actor.id, now
+    device.name, device.platform = name or device.name, platform or device.platform
+    session.add(device)
+    return device
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    device: Device
+    user: User | None
+
+
+def _may_manage(actor: Actor, user: User | None) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.SUPERVISOR:
+        return False
+    # A supervisor without a territory heads the whole company; one with a territory manages its reps.
+    return actor.territory is None or (user is not None and user.territory == actor.territory)
+
+
+def list_devices(session: Session, actor: Actor) -> list[DeviceRow]:
+    if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+        raise Forbidden("only supervisors and admins manage phones")
+    query = select(Device, User).join(User, col(User.id) == col(Device.user_id), isouter=True)
+    rows = [DeviceRow(device, user) for device, user in session.exec(query.order_by(col(Device.last_seen_at).desc()))]
+    return [row for row in rows if _may_manage(actor, row.user)]
+
+
+def revoke_device(session: Session, actor: Actor, device_id: str, ip: str | None = None) -> Device:
+    """Revoke a phone: at its next contact it is told, hands over its unsent ops (quarantined) and wipes."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"no phone {device_id!r}", path="device_id")
+    if not _may_manage(actor, session.get(User, device.user_id)):
+        raise Forbidden("this phone belongs to a rep outside your territory", path="device_id")
+    if device.revoked_at is None:
+        device.revoked_at, device.revoked_by = now_iso(), actor.id
+        session.add(device)
+        audit(
+            session,
+            "device_revoked",
+            actor_id=actor.id,
+            actor_name=actor.username,
+            ip=ip,
+            details={"device_id": device.id, "user_id": device.user_id},
+        )
+    return device
+
+
+def is_revoked(engine: Engine, device_id: str) -> bool:
+    with read_session(engine) as session:
+        device = session.get(Device, device_id)
+    return device is not None and device.revoked_at is not None
+
+
+# ---- quarantine ---------------------------------------------------------------------------------
+
+
+def quarantine_push(engine: Engine, actor: Actor, request: PushRequest) -> DomainError:
+    """Keep a revoked phone's ops (not applied) and return the 403 that acknowledges them.
+
+    The answer names every op received (`details.quarantined`: seq and op_id), so the phone can empty its
+    outbox; ops already applied earlier are acknowledged too and not kept twice. Idempotent."""
+    from server.domains.sync.models import AppliedOp  # sync imports devices; imported here to avoid a cycle
+
+    received: list[dict[str, object]] = []
+    with write_session(engine) as session:
+        seqs = [op.seq for op in request.ops]
+        applied = set(
+            session.exec(
+                select(AppliedOp.seq).where(AppliedOp.device_id == request.device_id, col(AppliedOp.seq).in_(seqs))
+            ).all()
+        )
+        kept = set(
+            session.exec(
+                select(QuarantinedOp.seq).where(
+                    QuarantinedOp.device_id == request.device_id, col(QuarantinedOp.seq).in_(seqs)
+                )
+            ).all()
+        )
+        now = now_iso()
+        for op in request.ops:
+            if op.seq not in applied and op.seq not in kept:
+                session.add(
+                    QuarantinedOp(
+                        device_id=request.device_id,
+                        seq=op.seq,
+                        op_id=op.op_id,
+                        user_id=actor.id,
+                        op=op.as_dict(),
+                        received_at=now,
+                    )
+                )
+                kept.add(op.seq)
+            received.append({"seq": op.seq, "op_id": op.op_id})
+        if request.ops:
+            audit(
+                session,
+                "ops_quarantined",
+                actor_id=actor.id,
+                actor_name=actor.username,
+                details={"device_id": request.device_id, "count": len(request.ops)},
+            )
+    error = device_revoked_error(request.device_id)
+    error.details = {"device_id": request.device_id, "quarantined": received}
+    return error
+
+
+def list_quarantine(session: Session, status: str | None = PENDING) -> list[tuple[QuarantinedOp, User | None]]:
+    query = select(QuarantinedOp, User).join(User, col(User.id) == col(QuarantinedOp.user_id), isouter=True)
+    if status is not None:
+        query = query.where(QuarantinedOp.status == status)
+    return [(row, user) for row, user in session.exec(query.order_by(col(QuarantinedOp.id)))]
+
+
+def _pending(session: Session, quarantine_id: int) -> QuarantinedOp:
+    row = session.get(QuarantinedOp, quarantine_id)
+    if row is None:
+        raise NotFound(f"no quarantined op {quarantine_id}", path="quarantine_id")
+    if row.status != PENDING:
+        raise Conflict(f"this op was {row.status} already", path="quarantine_id")
+    return row
+
+
+def accept_quarantined(engine: Engine, settings: Settings, admin: Actor, quarantine_id: int) -> OpResult:
+    """Apply the op through the normal push path, as the rep and phone that made it. Exactly once: the
+    applied-op register (device, seq) answers a second application "duplicate"; a refused op becomes a
+    rejected op for supervisors, as a phone's would."""
+    from server.domains.sync.service import push  # sync imports devices; imported here to avoid a cycle
+
+    with read_session(engine) as session:
+        row = _pending(session, quarantine_id)
+        user = session.get(User, row.user_id)
+    if user is None:
+        raise NotFound("the rep of this op no longer exists", path="quarantine_id")
+    op = parse_op(row.op, "op")
+    rep = Actor.of(user)
+    try:
+        result = push(engine, settings, rep, PushRequest(op.device_id, SCHEMA_VERSION, [op])).results[0]
+    except DomainError as error:
+        result = OpResult(op.seq, op.op_id, OpStatus.REJECTED, str(error.code), error.message)
+    _decide(engine, admin, quarantine_id, ACCEPTED, result.as_dict())
+    return result
+
+
+def drop_quarantined(engine: Engine, admin: Actor, quarantine_id: int) -> None:
+    _decide(engine, admin, quarantine_id, DROPPED, None)
+
+
+def _decide(engine: Engine, admin: Actor, quarantine_id: int, status: str, result: dict[str, object] | None) -> None:
+    with write_session(engine) as session:
+        row = _pending(session, quarantine_id)
+        row.status, row.decided_at, row.decided_by, row.result = status, now_iso(), admin.id, result
+        session.add(row)
+        audit(
+            session,
+            f"quarantine_{status}",
+            actor_id=admin.id,
+            actor_name=admin.username,
+            details={"device_id": row.device_id, "seq": row.seq, "op_id": row.op_id, "result": result},
+        )

@@ -1,0 +1,76 @@
+"""The two dashboard tiles that come from other domains: target achievement (server/domains/targets) and the
+pipeline funnel (server/domains/pipeline). Each is one small function that asks its domain through the one
+call named below, and returns None (the tile says "not available yet") while that call is not in the tree:
+- targets: server.domains.targets.service.target_achievement(session, rep_ids, "YYYY-MM") -> {rep_id:
+  Achievement(amount, new_customers, visits: Measure(target | None, actual))}; targets are monthly, so the
+  tile shows the month the period starts in, summed over the scope's reps that have a target;
+- pipeline: server.domains.pipeline.service.pipeline_funnel(session, territory, rep_id) -> [(stage, count,
+  weighted value) named tuples], every stage in order, as the pipeline stands now.
+If either signature changes, only the function here that calls it changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from server.domains.reports.period import Period, Scope
+from server.domains.users.models import User
+from shared.enums import Role
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    measure: str
+    target: float
+    actual: float
+
+    @property
+    def achievement(self) -> float | None:
+        return None if self.target <= 0 else 100.0 * self.actual / self.target
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str
+    count: int  # opportunities at this stage now
+    reached: int = 0  # at this stage or a later one: how many got this far (the funnel's width)
+
+
+def _provider(module_name: str, function: str) -> Any | None:
+    """The function of a domain's service module, or None while that domain is not in the tree."""
+    package = module_name.rsplit(".", 1)[0]
+    if importlib.util.find_spec(package) is None or importlib.util.find_spec(module_name) is None:
+        return None
+    return getattr(importlib.import_module(module_name), function, None)
+
+
+def target_achievement(session: Session, scope: Scope, period: Period) -> list[TargetRow] | None:
+    achievement = _provider("server.domains.targets.service", "target_achievement")
+    if achievement is None:
+        return None
+    rep_ids = scope.rep_ids
+    if rep_ids is None:
+        rep_ids = frozenset(session.exec(select(User.id).where(User.role == Role.REP.value)).all())
+    month = f"{period.start.year:04d}-{period.start.month:02d}"
+    rows = list(achievement(session, sorted(rep_ids), month).values())
+    targets = []
+    for measure, attribute in (("sales_amount", "amount"), ("new_customers", "new_customers"), ("visits", "visits")):
+        with_target = [getattr(row, attribute) for row in rows if getattr(row, attribute).target is not None]
+        if with_target:
+            target = sum(float(m.target) for m in with_target)
+            targets.append(TargetRow(measure, target, sum(float(m.actual) for m in with_target)))
+    return targets
+
+
+def pipeline_funnel(session: Session, scope: Scope, period: Period) -> list[FunnelStage] | None:
+    """The funnel as it stands now (opportunities are not dated by period), for the scope."""
+    funnel = _provider("server.domains.pipeline.service", "pipeline_funnel")
+    if funnel is None:
+        return None
+    counts = [(str(stage), int(count)) for stage, count, *_ in funnel(session, scope.territory, scope.rep_id)]
+    return [FunnelStage(stage, count, sum(n for _, n in counts[i:])) for i, (stage, count) in enumerate(counts)]

@@ -1,0 +1,96 @@
+"""/api/targets: monthly sales targets per rep (set by supervisors) and their achievement."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, put
+from litestar.datastructures import State
+from litestar.params import JSONBody, QueryParameter
+from litestar.security.jwt import Token
+from msgspec import Meta, Struct
+
+from server.clock import today
+from server.db import read_session, write_session
+from server.domains.guards import RECORD_ID, known_query, supervisors
+from server.domains.targets import service
+from server.domains.targets.service import month_of, set_target, target_achievement, target_data, team_reps
+from server.domains.users.models import Actor
+from server.errors import error_responses
+
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Meta(pattern=MONTH)]
+MonthQuery = Annotated[str | None, QueryParameter(pattern=MONTH, min_length=7, max_length=7)]
+
+
+class TargetSet(Struct, forbid_unknown_fields=True):
+    rep_id: Annotated[str, Meta(pattern=RECORD_ID)]
+    month: Month
+    sales_amount: Annotated[float, Meta(ge=0, le=1_000_000_000)]
+    new_customers: Annotated[int, Meta(ge=0, le=10_000)]
+    visits: Annotated[int, Meta(ge=0, le=100_000)]
+
+
+class Measure(Struct):
+    target: float | None  # null: no target set for the month
+    actual: float
+    rate: float | None  # 完成率 = actual / target (1.0 is 100%); null without a target or with a zero target
+
+
+class RepAchievement(Struct):
+    rep_id: str
+    month: str
+    sales_amount: Measure
+    new_customers: Measure
+    visits: Measure
+
+
+def measure(value: service.Measure) -> Measure:
+    return Measure(target=value.target, actual=value.actual, rate=value.rate)
+
+
+class TargetController(Controller):
+    path = "/api/targets"
+    tags = ("targets",)
+
+    @get("", sync_to_thread=True, guards=[known_query("month")], responses=error_responses(400, 401))
+    def index(
+        self, request: Request[Actor, Token, Any], state: State, month: MonthQuery = None
+    ) -> list[RepAchievement]:
+        """The month's (default: this month in the server's time zone) targets and achievement: a rep's own,
+        a supervisor's team, every rep for an admin."""
+        actor = request.user
+        chosen = month or month_of(today(state.settings.tz))
+        with read_session(state.engine) as session:
+            rep_ids = [actor.id] if actor.is_rep else [rep.id for rep in team_reps(session, actor)]
+            rows = target_achievement(session, rep_ids, chosen)
+        return [
+            RepAchievement(
+                rep_id=row.rep_id,
+                month=row.month,
+                sales_amount=measure(row.amount),
+                new_customers=measure(row.new_customers),
+                visits=measure(row.visits),
+            )
+            for row in rows.values()
+        ]
+
+    @put(
+        "",
+        sync_to_thread=True,
+        guards=[supervisors, known_query()],
+        responses=error_responses(400, 401, 403, 404, 413, 422),
+    )
+    def set(self, request: Request[Actor, Token, Any], state: State, data: JSONBody[TargetSet]) -> dict[str, Any]:
+        """Set a rep's targets for a month (supervisors: their team); the rep's phone receives them."""
+        with write_session(state.engine) as session:
+            target = set_target(
+                session,
+                request.user,
+                data.rep_id,
+                data.month,
+                sales_amount=data.sales_amount,
+                new_customers=data.new_customers,
+                visits=data.visits,
+            )
+            return target_data(target)

@@ -1,0 +1,71 @@
+"""Phones and the quarantine: supervisors revoke their territory's phones (admins any), admins decide what a
+revoked phone's unsent ops become (accepted: applied once, as the rep; dropped: never applied)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from server.clock import local_time
+from server.db import read_session, write_session
+from server.domains.devices.service import (
+    accept_quarantined,
+    drop_quarantined,
+    list_devices,
+    list_quarantine,
+    revoke_device,
+)
+from server.domains.users.signin import client_address
+from server.settings import Settings
+from server.web.controllers import WebRequest, admins_only, page, supervisors_only
+
+
+class DevicePages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/devices", sync_to_thread=True, guards=[supervisors_only])
+    def devices(self, request: WebRequest, state: State, revoked: FromQuery[str | None] = None) -> Template:
+        settings: Settings = state.settings
+        with read_session(state.engine) as session:
+            rows = list_devices(session, request.user)
+        shown: list[dict[str, Any]] = [
+            {
+                "device": row.device,
+                "user": row.user,
+                "seen": local_time(row.device.last_seen_at, settings.tz),
+                "revoked": local_time(row.device.revoked_at, settings.tz),
+            }
+            for row in rows
+        ]
+        return page(request, "devices.html", devices=shown, just_revoked=revoked)
+
+    @post("/devices/{device_id:str}/revoke", sync_to_thread=True, guards=[supervisors_only])
+    def revoke(self, request: WebRequest, state: State, device_id: FromPath[str]) -> Redirect:
+        with write_session(state.engine) as session:
+            revoke_device(session, request.user, device_id, client_address(request))
+        return Redirect(f"/devices?revoked={device_id}", status_code=303)
+
+    @get("/quarantine", sync_to_thread=True, guards=[admins_only])
+    def quarantine(self, request: WebRequest, state: State, done: FromQuery[str | None] = None) -> Template:
+        settings: Settings = state.settings
+        with read_session(state.engine) as session:
+            rows = list_quarantine(session)
+        shown = [
+            {"item": item, "user": user, "received": local_time(item.received_at, settings.tz)} for item, user in rows
+        ]
+        return page(request, "quarantine.html", items=shown, done=done)
+
+    @post("/quarantine/{quarantine_id:int}/accept", sync_to_thread=True, guards=[admins_only])
+    def accept(self, request: WebRequest, state: State, quarantine_id: FromPath[int]) -> Redirect:
+        result = accept_quarantined(state.engine, state.settings, request.user, quarantine_id)
+        return Redirect(f"/quarantine?done={result.status.value}", status_code=303)
+
+    @post("/quarantine/{quarantine_id:int}/drop", sync_to_thread=True, guards=[admins_only])
+    def drop(self, request: WebRequest, state: State, quarantine_id: FromPath[int]) -> Redirect:
+        drop_quarantined(state.engine, request.user, quarantine_id)
+        return Redirect("/quarantine?done=dropped", status_code=303)

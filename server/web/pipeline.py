@@ -1,0 +1,147 @@
+"""Supervisor pages of the development pipeline: /pipeline (funnel, loss analysis, opportunities with
+filters) and /pipeline/{id} (an opportunity and its stage history)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.db import read_session, write_session
+from server.domains.customers.service import customers_by_id
+from server.domains.pipeline.models import Opportunity
+from server.domains.pipeline.service import (
+    OpportunityFilter,
+    get_opportunity,
+    history,
+    list_opportunities,
+    loss_analysis,
+    pipeline_funnel,
+    set_stage_probabilities,
+    stage_probabilities,
+)
+from server.domains.users.models import User
+from server.domains.users.service import list_reps
+from server.errors import DomainError
+from server.web.controllers import WebRequest, admins_only, page, supervisors_only
+from shared.enums import LossReason, PipelineOutcome, PipelineStage
+
+SHOWN = 500
+
+
+def _choice(value: str | None, allowed: list[str], name: str) -> str | None:
+    if not value:
+        return None
+    if value not in allowed:
+        raise DomainError(f"{name} must be one of {', '.join(allowed)}", path=name)
+    return value
+
+
+class PipelinePages(Controller):
+    path = "/pipeline"
+    guards = (supervisors_only,)
+    include_in_schema = False
+
+    @get("", sync_to_thread=True)
+    def pipeline(
+        self,
+        request: WebRequest,
+        state: State,
+        stage: FromQuery[str | None] = None,
+        rep: FromQuery[str | None] = None,
+        outcome: FromQuery[str | None] = None,
+        saved: FromQuery[bool] = False,
+    ) -> Template:
+        """The funnel and the loss analysis (of the chosen rep, or everyone), and the opportunities filtered."""
+        return pipeline_page(request, state, stage, rep, outcome, saved=saved)
+
+    @get("/{opportunity_id:str}", sync_to_thread=True)
+    def opportunity(self, request: WebRequest, state: State, opportunity_id: FromPath[str]) -> Template:
+        with read_session(state.engine) as session:
+            found = get_opportunity(session, request.user, opportunity_id)
+            events = history(session, found.id)
+            customers = customers_by_id(session, {found.customer_id})
+            people = {user.id: user for user in session.exec(select(User)).all()}
+        return page(
+            request,
+            "pipeline_detail.html",
+            opportunity=found,
+            events=events,
+            customer=customers.get(found.customer_id),
+            people=people,
+        )
+
+    @post("/probabilities", sync_to_thread=True, guards=[admins_only])
+    def set_probabilities(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Any:
+        """Admins set each stage's probability (whole percents); phones receive them with their next pull."""
+        values: dict[str, Any] = {}
+        for stage in PipelineStage:
+            text = data.get(stage.value, "").strip()
+            values[stage.value] = int(text) if text.isdigit() else text
+        try:
+            with write_session(state.engine) as session:
+                set_stage_probabilities(session, request.user, values)
+        except DomainError as error:
+            return pipeline_page(request, state, None, None, None, status_code=422, error=error.message)
+        return Redirect("/pipeline?saved=1", status_code=303)
+
+
+def pipeline_page(
+    request: WebRequest,
+    state: State,
+    stage: str | None,
+    rep: str | None,
+    outcome: str | None,
+    *,
+    status_code: int = 200,
+    saved: bool = False,
+    error: str | None = None,
+) -> Template:
+    """The /pipeline page (a filter value that is no stage, outcome or rep is a 400)."""
+    with read_session(state.engine) as session:
+        reps = list_reps(session)
+        stage = _choice(stage, [s.value for s in PipelineStage], "stage")
+        outcome = _choice(outcome, [o.value for o in PipelineOutcome], "outcome")
+        rep = _choice(rep, [r.id for r in reps], "rep")
+        where = OpportunityFilter(rep_id=rep, stage=stage, outcome=outcome, limit=SHOWN)
+        rows = list_opportunities(session, where)
+        funnel = pipeline_funnel(session, None, rep)
+        losses = loss_analysis(session, None, rep)
+        probabilities = stage_probabilities(session)
+        customers = customers_by_id(session, {row.customer_id for row in rows})
+        people = {user.id: user for user in session.exec(select(User)).all()}
+        counts = _outcome_counts(session, rep)
+    return page(
+        request,
+        "pipeline.html",
+        status_code,
+        saved=saved,
+        error=error,
+        rows=rows,
+        funnel=funnel,
+        losses=losses,
+        probabilities={stage.value: value for stage, value in probabilities.items()},
+        customers=customers,
+        people=people,
+        reps=reps,
+        stages=[s.value for s in PipelineStage],
+        outcomes=[o.value for o in PipelineOutcome],
+        chosen={"stage": stage or "", "rep": rep or "", "outcome": outcome or ""},
+        counts=counts,
+        reasons=[r.value for r in LossReason],
+    )
+
+
+def _outcome_counts(session: Session, rep_id: str | None) -> dict[str, int]:
+    """Open, won and lost opportunities (of the rep, or everyone)."""
+    query = select(Opportunity.outcome, func.count()).group_by(Opportunity.outcome)
+    if rep_id:
+        query = query.where(Opportunity.owner_rep_id == rep_id)
+    counts = dict.fromkeys((o.value for o in PipelineOutcome), 0)
+    counts.update({outcome: count for outcome, count in session.exec(query).all()})
+    return counts
