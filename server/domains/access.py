@@ -11,7 +11,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from server.domains.customers.models import Customer
 from server.domains.users.models import Actor
-from server.errors import Forbidden, ValidationFailed
+from server.domains.visits.models import Visit
+from server.errors import Conflict, Forbidden, ValidationFailed
 from shared.enums import RecordKind
 from shared.records import validate_fields
 
@@ -104,3 +105,34 @@ def customer_in_reach(session: Session, actor: Actor, customer_id: object, *, pa
         raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
     ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")
     return customer
+
+
+def unchanged_final_record(
+    existing: SQLModel, fields: Mapping[str, Any], *, path: str, message: str, reason: str
+) -> None:
+    """An append-only record sent again (a retried push): the same fields change nothing; a different value
+    is refused (409, `details.reason`), since such a record never changes once made."""
+    for name, value in fields.items():
+        if getattr(existing, name) != value:
+            raise Conflict(message, path=f"{path}.fields.{name}", details={"reason": reason})
+
+
+def visit_of(session: Session, actor: Actor, customer: Customer, visit_id: str, *, path: str, doing: str) -> Visit:
+    """The visit a record is made on: it exists, it was at this customer, and a rep may only use their own
+    (`doing` ends the refusal: "only the rep who made the visit <doing>")."""
+    visit = lookup(session, Visit, visit_id)
+    if visit is None:
+        raise ValidationFailed(
+            "no visit with this id: push the visit first",
+            path=f"{path}.fields.visit_id",
+            details={"reason": "unknown_visit"},
+        )
+    if visit.customer_id != customer.id:
+        raise ValidationFailed(
+            "the visit was at another customer",
+            path=f"{path}.fields.visit_id",
+            details={"reason": "visit_of_another_customer"},
+        )
+    if actor.is_rep and visit.rep_id != actor.id:
+        raise Forbidden(f"only the rep who made the visit {doing}", path=f"{path}.fields.visit_id")
+    return visit

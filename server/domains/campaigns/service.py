@@ -21,14 +21,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.access import check_fields, customer_in_reach, lookup, remember, unchanged_final_record, visit_of
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.orders.models import Order
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
-from server.domains.visits.models import Visit
-from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind
 
 CAMPAIGN_FIELDS = ("campaign_type", "name", "territory", "starts_on", "ends_on", "customer_ids", "cost", "notes")
@@ -147,13 +146,13 @@ def put_campaign_result(
     existing = lookup(session, CampaignResult, result_id)
     check_fields(RecordKind.CAMPAIGN_RESULT, fields, creating=existing is None, path=path)
     if existing is not None:
-        for name, value in fields.items():
-            if getattr(existing, name) != value:
-                raise Conflict(
-                    "a campaign result never changes once recorded: record a new one instead",
-                    path=f"{path}.fields.{name}",
-                    details={"reason": "result_is_final"},
-                )
+        unchanged_final_record(
+            existing,
+            fields,
+            path=path,
+            message="a campaign result never changes once recorded: record a new one instead",
+            reason="result_is_final",
+        )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     campaign = lookup(session, Campaign, fields["campaign_id"])
@@ -167,14 +166,7 @@ def put_campaign_result(
             path=f"{path}.fields.campaign_id",
             details={"reason": "campaign_of_another_territory"},
         )
-    visit = lookup(session, Visit, fields["visit_id"])
-    if visit is None or visit.customer_id != customer.id:
-        reason = "unknown_visit" if visit is None else "visit_of_another_customer"
-        raise ValidationFailed(
-            "no visit of this customer with this id", path=f"{path}.fields.visit_id", details={"reason": reason}
-        )
-    if actor.is_rep and visit.rep_id != actor.id:
-        raise Forbidden("only the rep who made the visit records on it", path=f"{path}.fields.visit_id")
+    visit = visit_of(session, actor, customer, fields["visit_id"], path=path, doing="records on it")
     order_id = fields.get("order_id")
     if order_id is not None:
         order = lookup(session, Order, order_id)

@@ -8,11 +8,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.access import check_fields, customer_in_reach, lookup, remember, unchanged_final_record
 from server.domains.competitors.models import CompetitorReport
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
-from server.errors import Conflict
 from shared.enums import RecordKind
 
 
@@ -22,13 +21,13 @@ def put_competitor_report(
     existing = lookup(session, CompetitorReport, report_id)
     check_fields(RecordKind.COMPETITOR_REPORT, fields, creating=existing is None, path=path)
     if existing is not None:
-        for name, value in fields.items():
-            if getattr(existing, name) != value:
-                raise Conflict(
-                    "a competitor report never changes once made: make a new one instead",
-                    path=f"{path}.fields.{name}",
-                    details={"reason": "report_is_final"},
-                )
+        unchanged_final_record(
+            existing,
+            fields,
+            path=path,
+            message="a competitor report never changes once made: make a new one instead",
+            reason="report_is_final",
+        )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     report = CompetitorReport(

@@ -17,15 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso, today
-from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.access import check_fields, customer_in_reach, lookup, remember, visit_of
 from server.domains.development.rules import LifecycleRules
 from server.domains.development.service import refresh_lifecycle
 from server.domains.orders.models import Order
 from server.domains.products.service import products_by_id
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
-from server.domains.visits.models import Visit
-from server.errors import Conflict, Forbidden, ValidationFailed
+from server.errors import Conflict, ValidationFailed
 from shared.enums import RecordKind
 from shared.records import amount_matches, order_total
 
@@ -50,13 +49,7 @@ def put_order(
     if existing is not None:
         return _same_order(existing, fields, path)
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
-    visit = lookup(session, Visit, fields["visit_id"])
-    if visit is None:
-        raise _refuse("no visit with this id: push the visit first", f"{path}.fields.visit_id", "unknown_visit")
-    if visit.customer_id != customer.id:
-        raise _refuse("the visit was at another customer", f"{path}.fields.visit_id", "visit_of_another_customer")
-    if actor.is_rep and visit.rep_id != actor.id:
-        raise Forbidden("only the rep who made the visit takes its orders", path=f"{path}.fields.visit_id")
+    visit = visit_of(session, actor, customer, fields["visit_id"], path=path, doing="takes its orders")
     lines = [dict(line) for line in fields["lines"]]
     known = products_by_id(session, (line["product_id"] for line in lines))
     for index, line in enumerate(lines):

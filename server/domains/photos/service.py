@@ -23,12 +23,11 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.db import write_session
-from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.access import check_fields, customer_in_reach, lookup, remember, unchanged_final_record, visit_of
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.photos.thumbnails import make_thumbnail
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
-from server.domains.visits.models import Visit
 from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from shared.enums import RecordKind, Role
 from shared.photos import sha256_hex, sniff_photo_type
@@ -41,30 +40,16 @@ def put_visit_photo(
     existing = lookup(session, VisitPhoto, photo_id)
     check_fields(RecordKind.VISIT_PHOTO, fields, creating=existing is None, path=path)
     if existing is not None:
-        for name, value in fields.items():
-            if getattr(existing, name) != value:
-                raise Conflict(
-                    "a photo's record never changes once made: take a new photo instead",
-                    path=f"{path}.fields.{name}",
-                    details={"reason": "photo_is_final"},
-                )
+        unchanged_final_record(
+            existing,
+            fields,
+            path=path,
+            message="a photo's record never changes once made: take a new photo instead",
+            reason="photo_is_final",
+        )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
-    visit = lookup(session, Visit, fields["visit_id"])
-    if visit is None:
-        raise ValidationFailed(
-            "no visit with this id: push the visit first",
-            path=f"{path}.fields.visit_id",
-            details={"reason": "unknown_visit"},
-        )
-    if visit.customer_id != customer.id:
-        raise ValidationFailed(
-            "the visit was at another customer",
-            path=f"{path}.fields.visit_id",
-            details={"reason": "visit_of_another_customer"},
-        )
-    if actor.is_rep and visit.rep_id != actor.id:
-        raise Forbidden("only the rep who made the visit adds its photos", path=f"{path}.fields.visit_id")
+    visit_of(session, actor, customer, fields["visit_id"], path=path, doing="adds its photos")
     photo = VisitPhoto(id=photo_id, rep_id=actor.id, territory=customer.territory, created_at=now_iso(), **fields)
     session.add(photo)
     remember(session, photo)

@@ -22,7 +22,14 @@ from typing import Any, NamedTuple
 from sqlmodel import Session, col, select
 
 from server.clock import SERVER_NODE, now_iso, now_ms, server_clock
-from server.domains.access import check_fields, customer_in_reach, ensure_territory, lookup, remember
+from server.domains.access import (
+    check_fields,
+    customer_in_reach,
+    ensure_territory,
+    lookup,
+    remember,
+    unchanged_final_record,
+)
 from server.domains.orders.models import Order
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.sync.changelog import EVERYONE_AUDIENCE, record_change, record_data
@@ -109,13 +116,13 @@ def put_stage_event(
     existing = lookup(session, StageEvent, event_id)
     check_fields(RecordKind.STAGE_EVENT, fields, creating=existing is None, path=path)
     if existing is not None:
-        for name, value in fields.items():
-            if getattr(existing, name) != value:
-                raise Conflict(
-                    "a stage event never changes once made: record a new one instead",
-                    path=f"{path}.fields.{name}",
-                    details={"reason": "event_is_final"},
-                )
+        unchanged_final_record(
+            existing,
+            fields,
+            path=path,
+            message="a stage event never changes once made: record a new one instead",
+            reason="event_is_final",
+        )
         return existing
     problems = stage_event_problems(fields)
     if problems:
