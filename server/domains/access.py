@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, col, select
 
 from server.domains.customers.models import Customer
+from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import Conflict, Forbidden, ValidationFailed
@@ -136,3 +137,22 @@ def visit_of(session: Session, actor: Actor, customer: Customer, visit_id: str, 
     if actor.is_rep and visit.rep_id != actor.id:
         raise Forbidden(f"only the rep who made the visit {doing}", path=f"{path}.fields.visit_id")
     return visit
+
+
+def store_territory_record(
+    session: Session, kind: RecordKind, record: SQLModel, data: dict[str, Any] | None = None
+) -> None:
+    """Add a new or changed record of a territory, and its change for every device of that territory
+    (`data`: the record as devices receive it, by default every column)."""
+    session.add(record)
+    remember(session, record)
+    territory: str = getattr(record, "territory")  # noqa: B009 - every territory record has one
+    record_id: str = getattr(record, "id")  # noqa: B009
+    record_change(
+        session,
+        kind,
+        record_id,
+        audience=territory,
+        territory=territory,
+        data=record_data(record) if data is None else data,
+    )

@@ -21,7 +21,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, remember, unchanged_final_record, visit_of
+from server.domains.access import (
+    check_fields,
+    customer_in_reach,
+    lookup,
+    store_territory_record,
+    unchanged_final_record,
+    visit_of,
+)
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.orders.models import Order
@@ -183,16 +190,7 @@ def put_campaign_result(
         created_at=now_iso(),
         **fields,
     )
-    session.add(result)
-    remember(session, result)
-    record_change(
-        session,
-        RecordKind.CAMPAIGN_RESULT,
-        result.id,
-        audience=result.territory,
-        territory=result.territory,
-        data=record_data(result),
-    )
+    store_territory_record(session, RecordKind.CAMPAIGN_RESULT, result)
     return result
 
 

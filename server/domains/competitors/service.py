@@ -8,9 +8,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, remember, unchanged_final_record
+from server.domains.access import (
+    check_fields,
+    customer_in_reach,
+    lookup,
+    store_territory_record,
+    unchanged_final_record,
+)
 from server.domains.competitors.models import CompetitorReport
-from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
 from shared.enums import RecordKind
 
@@ -33,16 +38,7 @@ def put_competitor_report(
     report = CompetitorReport(
         id=report_id, reported_by=actor.id, territory=customer.territory, created_at=now_iso(), **fields
     )
-    session.add(report)
-    remember(session, report)
-    record_change(
-        session,
-        RecordKind.COMPETITOR_REPORT,
-        report.id,
-        audience=report.territory,
-        territory=report.territory,
-        data=record_data(report),
-    )
+    store_territory_record(session, RecordKind.COMPETITOR_REPORT, report)
     return report
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, remember
+from server.domains.access import check_fields, customer_in_reach, lookup, store_territory_record
 from server.domains.notes.models import Note
-from server.domains.sync.changelog import record_change, record_data
+from server.domains.sync.changelog import record_data
 from server.domains.users.models import Actor
 from server.errors import Forbidden
 from shared.enums import RecordKind
@@ -34,11 +34,7 @@ def put_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, 
             setattr(note, name, value)
         note.territory = customer.territory
         note.updated_at = now_iso()
-    session.add(note)
-    remember(session, note)
-    record_change(
-        session, RecordKind.NOTE, note.id, audience=note.territory, territory=note.territory, data=note_data(note)
-    )
+    store_territory_record(session, RecordKind.NOTE, note, note_data(note))
     return note
 
 

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso, today
-from server.domains.access import check_fields, customer_in_reach, lookup, remember, visit_of
+from server.domains.access import check_fields, customer_in_reach, lookup, store_territory_record, visit_of
 from server.domains.development.rules import LifecycleRules
 from server.domains.development.service import refresh_lifecycle
 from server.domains.orders.models import Order
 from server.domains.products.service import products_by_id
-from server.domains.sync.changelog import record_change, record_data
+from server.domains.sync.changelog import record_data
 from server.domains.users.models import Actor
 from server.errors import Conflict, ValidationFailed
 from shared.enums import RecordKind
@@ -82,11 +82,7 @@ def put_order(
         order_day=local_day(fields["ordered_at"], tz),
         created_at=now_iso(),
     )
-    session.add(order)
-    remember(session, order)
-    record_change(
-        session, RecordKind.ORDER, order.id, audience=order.territory, territory=order.territory, data=order_data(order)
-    )
+    store_territory_record(session, RecordKind.ORDER, order, order_data(order))
     refresh_lifecycle(session, [customer], today(tz), lifecycle)
     return order
 

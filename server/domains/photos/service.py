@@ -23,10 +23,16 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.db import write_session
-from server.domains.access import check_fields, customer_in_reach, lookup, remember, unchanged_final_record, visit_of
+from server.domains.access import (
+    check_fields,
+    customer_in_reach,
+    lookup,
+    store_territory_record,
+    unchanged_final_record,
+    visit_of,
+)
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.photos.thumbnails import make_thumbnail
-from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
 from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from shared.enums import RecordKind, Role
@@ -51,16 +57,7 @@ def put_visit_photo(
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     visit_of(session, actor, customer, fields["visit_id"], path=path, doing="adds its photos")
     photo = VisitPhoto(id=photo_id, rep_id=actor.id, territory=customer.territory, created_at=now_iso(), **fields)
-    session.add(photo)
-    remember(session, photo)
-    record_change(
-        session,
-        RecordKind.VISIT_PHOTO,
-        photo.id,
-        audience=photo.territory,
-        territory=photo.territory,
-        data=record_data(photo),
-    )
+    store_territory_record(session, RecordKind.VISIT_PHOTO, photo)
     return photo
 
 

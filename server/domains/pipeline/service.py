@@ -28,6 +28,7 @@ from server.domains.access import (
     ensure_territory,
     lookup,
     remember,
+    store_territory_record,
     unchanged_final_record,
 )
 from server.domains.orders.models import Order
@@ -160,16 +161,7 @@ def put_stage_event(
         note=fields.get("note"),
         at=fields["at"],
     )
-    session.add(event)
-    remember(session, event)
-    record_change(
-        session,
-        RecordKind.STAGE_EVENT,
-        event.id,
-        audience=event.territory,
-        territory=event.territory,
-        data=event_data(event),
-    )
+    store_territory_record(session, RecordKind.STAGE_EVENT, event, event_data(event))
     refresh_opportunity(session, opportunity)
     return event
 

@@ -17,7 +17,7 @@ from server.domains.access import (
     check_fields,
     customer_in_reach,
     lookup,
-    remember,
+    store_territory_record,
 )
 from server.domains.customers.models import Customer
 from server.domains.routes.service import get_route_plan
@@ -152,11 +152,7 @@ def put_visit(
         visit.updated_at = now_iso()
         flags = check_in_flags(visit.model_dump(), customer, rules)
         visit.flags, visit.flagged = flags or None, bool(flags)
-    session.add(visit)
-    remember(session, visit)
-    record_change(
-        session, RecordKind.VISIT, visit.id, audience=visit.territory, territory=visit.territory, data=visit_data(visit)
-    )
+    store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))
     return visit
 
 
