@@ -103,7 +103,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
     """Open the store (sealed with `cipher`, see client/lock.py) and start the sync runner (paused until
     someone has signed in)."""
     store = LocalStore(config.data_dir, cipher)
-    service = AppService(store, default_server_url=config.server_url, transport=transport)
+    service = AppService(store, default_server_url=config.server_url, transport=transport, holidays=config.holidays)
     runner = SyncRunner(
         with_photo_upload(  # each sync is followed by the upload of the photos waiting (client.photos)
             http_engine_factory(

@@ -3,7 +3,7 @@
 Start it with::
 
     python -m client --server URL [--data-dir DIR] [--port 8550] [--host 127.0.0.1]
-                     [--lang zh-CN|en] [--sync-interval 30] [--idle-lock 300] [--web]
+                     [--lang zh-CN|en] [--sync-interval 30] [--idle-lock 300] [--holidays FILE] [--web]
 
 `--web` serves the app to a browser (Flet web, no CDN, everything offline: for development and the
 end-to-end tests); without it the app runs as a normal Flet app (on a phone, or a desktop window).
@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.holidays import Holiday, load_holidays
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 APP_FOLDER = "routecrm"
@@ -51,6 +52,7 @@ class ClientConfig:
     sync_interval: float = DEFAULT_SYNC_INTERVAL
     idle_lock: float = DEFAULT_IDLE_LOCK
     assets_dir: Path = ASSETS_DIR
+    holidays: tuple[Holiday, ...] | None = None  # None: shared.holidays.default_holidays()
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -74,7 +76,14 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     parser.add_argument(
         "--idle-lock", type=float, default=DEFAULT_IDLE_LOCK, help="seconds without a tap before the PIN is asked again"
     )
+    parser.add_argument("--holidays", type=Path, default=None, help="JSON list of holidays (shared/holidays.py)")
     args = parser.parse_args(argv)
+    holidays = None
+    if args.holidays is not None:
+        try:
+            holidays = tuple(load_holidays(args.holidays))
+        except ValueError as error:
+            parser.error(str(error))
     return ClientConfig(
         server_url=args.server.rstrip("/"),
         data_dir=args.data_dir or default_data_dir(env),
@@ -84,4 +93,5 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
         web=args.web,
         sync_interval=max(1.0, args.sync_interval),
         idle_lock=max(1.0, args.idle_lock),
+        holidays=holidays,
     )

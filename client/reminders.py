@@ -1,8 +1,9 @@
 """Care reminders the Today screen shows, computed on the phone from local records (works offline).
 
-Pure functions of records and dates, no store and no clock: key persons' birthdays in the coming week,
-customers overdue for a visit by their value tier's cadence, and follow-ups that are due (a next visit
-the rep agreed with the customer, complaints waiting for an answer or for the confirming follow-up).
+Pure functions of records and dates, no store and no clock: key persons' birthdays and holidays
+(shared/holidays.py) in the coming week, customers overdue for a visit by their value tier's cadence, and
+follow-ups that are due (a next visit the rep agreed with the customer, complaints waiting for an answer or
+for the confirming follow-up).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shared.cadence import add_months as add_months
 from shared.cadence import is_overdue
 from shared.cadence import visit_due as visit_due
 from shared.enums import ComplaintStatus, Severity, ValueTier
+from shared.holidays import Holiday
 from shared.records import COMPLAINT_RESPONSE_HOURS
 
 # "Care for the decision maker": a greeting is prepared a week ahead (today and the next 7 days).
@@ -204,14 +206,21 @@ def follow_ups(
     return sorted(found, key=lambda item: (not item.overdue, item.due, item.kind.value))
 
 
+def upcoming_holidays(holidays: Iterable[Holiday], today: dt.date) -> list[Holiday]:
+    """Holidays from today to a week ahead (the greeting and the gift are prepared in time), soonest first."""
+    last = today + dt.timedelta(days=BIRTHDAY_WINDOW_DAYS)
+    return sorted(holiday for holiday in holidays if today <= holiday.day <= last)
+
+
 @dataclass(frozen=True)
 class CareReminders:
     day: dt.date
     birthdays: list[BirthdayReminder] = field(default_factory=list)
+    holidays: list[Holiday] = field(default_factory=list)
     overdue: list[OverdueVisit] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
     customer_names: dict[str, str] = field(default_factory=dict)  # the customers reminded of, by id
 
     @property
     def empty(self) -> bool:
-        return not (self.birthdays or self.overdue or self.follow_ups)
+        return not (self.birthdays or self.holidays or self.overdue or self.follow_ups)

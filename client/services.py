@@ -14,7 +14,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -34,6 +34,7 @@ from shared.enums import (
     Severity,
     VisitType,
 )
+from shared.holidays import Holiday, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
@@ -380,12 +381,14 @@ class AppService:
         clock: Clock = local_now,
         transport: httpx.BaseTransport | None = None,
         on_saved: Callable[[], None] | None = None,
+        holidays: Sequence[Holiday] | None = None,
     ) -> None:
         self.store = store
         self.default_server_url = default_server_url
         self.clock = clock
         self.transport = transport
         self.on_saved = on_saved
+        self.holidays = list(default_holidays() if holidays is None else holidays)
 
     # ---- session ----------------------------------------------------------------------------
 
@@ -568,8 +571,8 @@ class AppService:
     # ---- care reminders ---------------------------------------------------------------------
 
     def care_reminders(self) -> reminders.CareReminders:
-        """Birthdays in the coming week, customers overdue by their tier's cadence, follow-ups due: from
-        what is on the phone, offline."""
+        """Birthdays and holidays in the coming week, customers overdue by their tier's cadence, follow-ups
+        due: from what is on the phone, offline."""
         now = self.clock()
         today = now.date()
         latest: dict[str, tuple[dt.datetime, dict[str, Any]]] = {}
@@ -588,6 +591,7 @@ class AppService:
                 for reminder in reminders.upcoming_birthdays(self.store.all(RecordKind.KEY_PERSON), today)
                 if reminder.customer_id in known
             ],
+            holidays=reminders.upcoming_holidays(self.holidays, today),
             overdue=reminders.overdue_visits(customers, last_days, today),
             follow_ups=[
                 item

@@ -3,6 +3,7 @@ care reminders (birthdays of key persons, customers overdue by their tier, follo
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import flet as ft
@@ -14,6 +15,7 @@ from client.views import Actions
 from client.views.common import ERROR_COLOR, enum_label, kind_label, muted, screen, section, tappable, title
 from client.views.targets import targets_section
 from shared.enums import ComplaintCategory, KeyPersonRole
+from shared.holidays import Holiday
 from shared.i18n import label, t
 
 MAX_REMINDERS = 10  # of each kind on the screen; the rest are counted
@@ -122,6 +124,13 @@ def birthday_text(item: BirthdayReminder, customer: str, lang: str) -> str:
     return t("client.care.birthday", lang, name=item.person.get("name") or "", role=role, customer=customer, when=when)
 
 
+def holiday_text(holiday: Holiday, today: dt.date, lang: str) -> str:
+    days = (holiday.day - today).days
+    day = f"{holiday.day.month:02d}-{holiday.day.day:02d}"
+    when = t("client.care.today", lang) if days == 0 else t("client.care.in_days", lang, days=days, day=day)
+    return t("client.care.holiday", lang, name=holiday.name, when=when)
+
+
 def overdue_text(item: OverdueVisit, lang: str) -> str:
     name, tier = str(item.customer.get("name") or ""), label(item.tier, lang)
     if item.last_visit is None:
@@ -173,6 +182,9 @@ def care_section(care: CareReminders, lang: str, actions: Actions) -> list[ft.Co
                 for item in care.birthdays
             ],
         )
+    if care.holidays:
+        controls.append(muted(t("client.care.holidays", lang)))
+        controls += [ft.Text(holiday_text(holiday, care.day, lang)) for holiday in care.holidays[:MAX_REMINDERS]]
     if care.follow_ups:
         controls.append(muted(t("client.care.follow_ups", lang)))
         controls += rows(

@@ -4,6 +4,7 @@ cadence by value tier (calendar months for C), follow-ups and complaint response
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,51 @@ def test_complaint_timer_is_the_servers_rule() -> None:
     assert answered is not None and answered.overdue(dt.datetime(2027, 1, 1, tzinfo=TZ))  # 73 h > 72 h
     assert complaint_timer({"severity": "weird", "received_at": received}) is None
     assert complaint_timer({"severity": "low", "received_at": "not a time"}) is None
+
+
+def test_holidays_in_the_next_seven_days_across_the_year_end() -> None:
+    from client.reminders import upcoming_holidays
+    from shared.holidays import Holiday, default_holidays
+
+    holidays = default_holidays()
+    assert [h.name for h in upcoming_holidays(holidays, dt.date(2026, 12, 26))] == ["元旦"]  # 2027-01-01
+    assert upcoming_holidays(holidays, dt.date(2026, 12, 24)) == []  # 8 days ahead: not yet
+    assert [(h.day, h.name) for h in upcoming_holidays(holidays, dt.date(2026, 9, 25))] == [
+        (dt.date(2026, 9, 25), "中秋节"),
+        (dt.date(2026, 10, 1), "国庆节"),
+    ]
+    mine = [Holiday(dt.date(2031, 1, 23), "春节")]
+    assert upcoming_holidays(mine, dt.date(2031, 1, 16)) == mine
+
+
+def test_a_company_holiday_file_is_read_and_a_bad_one_named(tmp_path: Path) -> None:
+    import json
+
+    from shared.holidays import Holiday, load_holidays
+
+    good = tmp_path / "holidays.json"
+    good.write_text(json.dumps([{"day": "2031-01-23", "name": " 春节 "}]), encoding="utf-8")
+    assert load_holidays(good) == [Holiday(dt.date(2031, 1, 23), "春节")]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"day": "2031-01-23", "name": "春节"}, {"day": "2031-02-30", "name": "x"}]))
+    with pytest.raises(ValueError, match="entry 2"):
+        load_holidays(bad)
+
+
+def test_the_care_reminders_show_a_holiday_of_the_coming_week(tmp_path: Path) -> None:
+    from client.services import AppService
+    from client.store import LocalStore
+    from client.vault import StoreCipher
+    from shared.holidays import Holiday
+
+    store = LocalStore(tmp_path, StoreCipher(bytes(32)))
+    moment = dt.datetime(2026, 9, 22, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    service = AppService(store, clock=lambda: moment, holidays=[Holiday(dt.date(2026, 9, 25), "中秋节")])
+    care = service.care_reminders()
+    assert [h.name for h in care.holidays] == ["中秋节"] and not care.empty
+    from client.views.today import care_section, holiday_text
+
+    assert holiday_text(care.holidays[0], care.day, "zh-CN") == "中秋节：3 天后（09-25）"
+    texts = [control.value for control in care_section(care, "zh-CN", None) if hasattr(control, "value")]  # type: ignore[arg-type]
+    assert "中秋节：3 天后（09-25）" in texts
+    store.close()
