@@ -84,8 +84,13 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def log_of(artifacts: Path, request: pytest.FixtureRequest, process: str) -> Path:
+    """Each test's own log of a process (test-artifacts/<test>-<process>.log), kept after a failure."""
+    return artifacts / f"{request.node.name}-{process}.log"
+
+
 @pytest.fixture
-def server(tmp_path: Path, artifacts: Path) -> Iterator[Service]:
+def server(tmp_path: Path, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
     port = free_port()
     env = {
         **os.environ,
@@ -100,7 +105,7 @@ def server(tmp_path: Path, artifacts: Path) -> Iterator[Service]:
         ["-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env,
         f"http://127.0.0.1:{port}/health",
-        artifacts / "server.log",
+        log_of(artifacts, request, "server"),
     )
     service.start()
     yield service
@@ -112,22 +117,31 @@ def server_url(server: Service) -> str:
     return server.ready_url.removesuffix("/health")
 
 
-@pytest.fixture
-def client_app(tmp_path: Path, server_url: str, artifacts: Path) -> Iterator[Service]:
+@contextlib.contextmanager
+def rep_app_process(folder: Path, server_url: str, log: Path, *options: str) -> Iterator[Service]:
+    """The rep's app as its own process in browser mode, its data in `folder`, syncing every 3 s."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "true", "TZ": FIELD_TZ}
     env.pop("FLET_APP_STORAGE_DATA", None)
-    client_options = ["--data-dir", str(tmp_path / "phone"), "--sync-interval", "3"]
+    client_options = ["--data-dir", str(folder), "--sync-interval", "3", *options]
     service = Service(
         "client",
         [*f"-m client --web --host 127.0.0.1 --port {port} --server {server_url}".split(), *client_options],
         env,
         f"http://127.0.0.1:{port}/",
-        artifacts / "client.log",
+        log,
     )
     service.start()
-    yield service
-    service.stop()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def client_app(tmp_path: Path, server_url: str, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    with rep_app_process(tmp_path / "phone", server_url, log_of(artifacts, request, "client")) as service:
+        yield service
 
 
 @pytest.fixture(scope="module")

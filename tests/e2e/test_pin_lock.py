@@ -8,7 +8,6 @@ headless Debian Chromium.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import FIELD_TZ, Service, free_port
+from tests.e2e.conftest import Service, log_of, rep_app_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -25,22 +24,11 @@ NOTE = "院长说下周二再来谈新品"
 
 
 @pytest.fixture
-def locking_app(tmp_path: Path, server_url: str, artifacts: Path) -> Iterator[Service]:
+def locking_app(tmp_path: Path, server_url: str, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
     """The rep's app as conftest's `client_app`, but locking after a few idle seconds."""
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "true", "TZ": FIELD_TZ}
-    env.pop("FLET_APP_STORAGE_DATA", None)
-    options = ["--data-dir", str(tmp_path / "phone"), "--sync-interval", "3", "--idle-lock", str(IDLE_LOCK_S)]
-    service = Service(
-        "client",
-        [*f"-m client --web --host 127.0.0.1 --port {port} --server {server_url}".split(), *options],
-        env,
-        f"http://127.0.0.1:{port}/",
-        artifacts / "client.log",
-    )
-    service.start()
-    yield service
-    service.stop()
+    log = log_of(artifacts, request, "client")
+    with rep_app_process(tmp_path / "phone", server_url, log, "--idle-lock", str(IDLE_LOCK_S)) as service:
+        yield service
 
 
 def test_the_app_locks_and_only_the_right_pin_opens_it(
