@@ -29,6 +29,9 @@ from sync.protocol import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# An idle connection is dropped after 2 s, before the server closes it (uvicorn: after 5 s idle): a request
+# sent on a connection the server is closing would fail with a read error and wait for the next sync.
+KEEPALIVE_EXPIRY_S = 2.0
 REFRESH_PATH = "/api/auth/refresh"
 TokensListener = Callable[[str, str], None]  # (access token, refresh token): store them durably
 
@@ -53,6 +56,7 @@ class HttpSyncApi:
             headers={"Authorization": f"Bearer {token}"},
             transport=transport,
             timeout=timeout,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
         )
         self._refresh_token = refresh_token
         self._on_tokens = on_tokens
