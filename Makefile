@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: $(STAMP) system-packages lint typecheck
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=25
 	PY=$(PY) scripts/test-postgres.sh -q
 
 unit: $(STAMP)

@@ -254,6 +254,10 @@ class LockSession:
             logger.error("the store cannot be opened: %s", corrupt)
             self._on_loop(self._refused, t("client.pin.corrupt", self.lang, detail=str(corrupt)))
             return
+        except Exception as failure:  # never left spinning: the rep sees it and can try again
+            logger.exception("opening the app with the PIN failed")
+            self._on_loop(self._refused, t("client.pin.failed", self.lang, detail=str(failure)))
+            return
         self._on_loop(self._unlocked, mode)
         self.lock.unlocked(self)
 

@@ -17,6 +17,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.pin.wrong_wait": "PIN 码错误，请 {seconds} 秒后再试",
         "client.pin.wait": "错误次数过多，请 {seconds} 秒后再试",
         "client.pin.corrupt": "本机数据文件已损坏或被改动，无法打开。请联系管理员：{detail}",
+        "client.pin.failed": "打开失败，请再试一次：{detail}",
     },
     "en": {
         "client.pin.unlock_title": "Enter your PIN to unlock",
@@ -38,5 +39,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.pin.wait": "Too many wrong PINs; try again in {seconds} s",
         "client.pin.corrupt": "The data files on this phone are damaged or were changed and cannot be opened. "
         "Ask your administrator: {detail}",
+        "client.pin.failed": "Could not open the app; please try again: {detail}",
     },
 }

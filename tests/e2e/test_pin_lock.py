@@ -31,6 +31,7 @@ def locking_app(tmp_path: Path, server_url: str, artifacts: Path, request: pytes
         yield service
 
 
+@pytest.mark.timeout(600)  # two app starts and an idle wait: 20-30 s here, once over 300 s on a loaded CI machine
 def test_the_app_locks_and_only_the_right_pin_opens_it(
     page: Page, locking_app: Service, tmp_path: Path, artifacts: Path
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from client.config import ClientConfig
 from client.journal import JOURNAL, PLAIN_SNAPSHOT, sealed_files
-from client.lock import PhoneLock
+from client.lock import LockSession, PhoneLock
 from client.vault import KdfParams, WrongPin
 from shared.enums import RecordKind
 from shared.ids import new_id
@@ -86,4 +86,48 @@ def test_a_plain_store_waits_for_a_pin_then_is_imported_with_its_waiting_ops(tmp
     core = lock.set_pin("97531")
     assert core.store.pending_count() == 1 and core.store.get_meta("token") == "t0ken"
     assert not (tmp_path / PLAIN_SNAPSHOT).exists() and (tmp_path / JOURNAL).exists()
+    lock.close()
+
+
+class FakePage:
+    """Just what LockSession uses of a Flet page; background work and loop tasks run at once."""
+
+    def __init__(self) -> None:
+        self.controls: list[object] = []
+
+    def update(self) -> None:
+        pass
+
+    def run_thread(self, function, *args) -> None:  # type: ignore[no-untyped-def]
+        function(*args)
+
+    def run_task(self, job) -> None:  # type: ignore[no-untyped-def]
+        coroutine = job()
+        with pytest.raises(StopIteration):
+            coroutine.send(None)
+
+
+def test_a_failure_while_opening_is_shown_and_the_pin_can_be_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = PhoneLock(config(tmp_path), kdf=CHEAP_KDF)
+    first.set_pin("4321")
+    first.close()
+    lock = PhoneLock(config(tmp_path), kdf=CHEAP_KDF)
+    session = LockSession(lock, FakePage())  # type: ignore[arg-type]
+    session.start()
+
+    def broken(*args: object) -> None:
+        raise OSError("disk read error")
+
+    monkeypatch.setattr("client.lock.build_core", broken)
+    session.form.pin = "4321"
+    session.submit_pin()
+    assert not session.form.busy and session.form.error is not None and "disk read error" in session.form.error
+    assert lock.core is None
+
+    monkeypatch.undo()
+    session.form.pin = "4321"
+    session.submit_pin()
+    assert lock.core is not None and not lock.locked and session.app is not None
     lock.close()
