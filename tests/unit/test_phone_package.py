@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ast
 import subprocess
+from importlib import metadata
 import sys
 import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE_PACKAGES = ("client", "sync", "shared")
@@ -22,6 +25,19 @@ SERVER_ONLY = ("server", "litestar", "sqlmodel", "sqlalchemy", "alembic", "psyco
 # Import names of distributions whose module name differs from the distribution's.
 IMPORT_NAMES = {"argon2-cffi": "argon2", "flet-geolocator": "flet_geolocator"}
 FLET_PERMISSIONS = {"location", "camera", "microphone", "photo_library"}
+# Binary distributions and the versions Flet's phone package index (pypi.flet.dev) has Android and iOS wheels
+# for, from https://docs.flet.dev/reference/binary-packages-android-ios (the ones the phone app can reach).
+# `flet build` installs from that index: a binary pin it has no wheel for fails the build.
+MOBILE_WHEELS = {
+    "argon2-cffi-bindings": {"21.2.0"},
+    "cffi": {"1.17.1"},
+    "cryptography": {"43.0.1"},
+    "msgpack": {"1.1.0"},
+    "pillow": {"10.4.0"},
+    "pydantic-core": {"2.23.3"},
+    "websockets": {"13.0.1"},
+    "pyyaml": {"6.0.2"},
+}
 
 
 def pins(pyproject: Path) -> dict[str, str]:
@@ -40,6 +56,38 @@ def test_the_phone_pins_what_the_project_pins() -> None:
         assert specifier.startswith("=="), f"{name} is not pinned in mobile/pyproject.toml"
         assert project.get(name) == specifier, f"{name}: phone {specifier}, project {project.get(name)}"
         assert name.split("[")[0] not in SERVER_ONLY
+
+
+def phone_distributions() -> dict[str, list[Requirement]]:
+    """Every distribution the phone app installs (its dependencies, transitively), with what asks for it."""
+    wanted: dict[str, list[Requirement]] = {}
+    stack = [Requirement(line) for line in phone_project()["project"]["dependencies"]]
+    while stack:
+        requirement = stack.pop()
+        name = canonicalize_name(requirement.name)
+        first = name not in wanted
+        wanted.setdefault(name, []).append(requirement)
+        if first:
+            for line in metadata.requires(name) or []:
+                needed = Requirement(line)
+                if needed.marker is None or needed.marker.evaluate({"extra": "", "platform_system": "Android"}):
+                    stack.append(needed)
+    return wanted
+
+
+def is_binary(name: str) -> bool:
+    return any(str(file).endswith((".so", ".pyd")) for file in metadata.distribution(name).files or [])
+
+
+def test_every_binary_package_of_the_phone_has_a_phone_wheel() -> None:
+    """Found by this test: cryptography 50.0.2 was pinned, and pypi.flet.dev builds only 43.0.1."""
+    binary = {name: asked for name, asked in phone_distributions().items() if is_binary(name)}
+    assert {"cryptography", "cffi", "argon2-cffi-bindings"} <= set(binary)
+    for name, asked in binary.items():
+        assert name in MOBILE_WHEELS, f"{name} is binary and pypi.flet.dev has no wheel for it"
+        usable = [v for v in MOBILE_WHEELS[name] if all(r.specifier.contains(Version(v)) for r in asked)]
+        specifiers = ", ".join(str(r.specifier) or "any" for r in asked)
+        assert usable, f"{name}: asked for {specifiers}; phone wheels exist for {sorted(MOBILE_WHEELS[name])}"
 
 
 def test_the_flet_build_settings_name_an_entry_point_and_known_permissions() -> None:
