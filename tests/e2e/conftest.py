@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 # The demo territory's clock: the phone and the server agree on what "today" is.
 FIELD_TZ = "Asia/Shanghai"
+
+# Playwright's `expect` waits 5 s unless told otherwise: too short for a Flet page to re-render on a loaded
+# 2-core CI machine (a conflicts list once took longer). Assertions that expect a slow step name their own.
+expect.set_options(timeout=20_000)
 
 
 def free_port() -> int:
