@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import changelog_scale, client_store, server_load, sync_throughput
+from bench import changelog_scale, client_store, pages, server_load, sync_throughput
 from bench.report import Machine, Report, Section, render_summary, write_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "sync": ("2. Sync throughput, side by side", sync_throughput.run),
     "load": ("3. Server under load", server_load.run),
     "scale": ("4. Incremental sync and the size of the change log", changelog_scale.run),
+    "pages": ("5. Supervisor pages with 5,000 customers", pages.run),
 }
 
 

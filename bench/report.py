@@ -185,11 +185,15 @@ def render_markdown(report: Report, notes: str = DEFAULT_NOTES) -> str:
         "make bench                                # every scenario, full size (under 15 minutes on 2 cores)",
         ".venv/bin/python -m bench --quick         # smaller sizes, under 2 minutes; prints, writes no file",
         ".venv/bin/python -m bench --only store,sync --output /tmp/b.md   # some scenarios, elsewhere",
-        "ROUTECRM_BENCH_DATABASE_URL=postgresql+psycopg://… make bench   # server-load scenario on PostgreSQL",
+        "ROUTECRM_BENCH_DATABASE_URL=postgresql+psycopg://… make bench   # load and pages scenarios on PostgreSQL",
         "```",
         "",
         "`ROUTECRM_BENCH_DATABASE_URL` must name a throwaway database: the load scenario wipes it and seeds the"
-        " demo county (`seed-demo --force`). The other scenarios always use SQLite in a temporary folder.",
+        " demo county (`seed-demo --force`); the pages scenario drops its schema and builds its company there"
+        " (kept for the next run). The other scenarios always use SQLite in a temporary folder.",
+        "",
+        "The pages scenario builds its company of 5,000 customers and 200,000 visits once (under 2 minutes) and"
+        " keeps it in `~/.cache/routecrm-bench` (`ROUTECRM_BENCH_CACHE`), rebuilt when a week old.",
         "",
         "The peer (`../shared/peers/pouchdb/run.sh`) needs `node` and `npm`; its first run installs"
         " pouchdb-server from the npm registry into `~/.cache/routecrm-peer-pouchdb`.",

@@ -12,8 +12,15 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shlex
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +31,12 @@ from bench.server_process import DEMO_PASSWORD, DEMO_REPS, login, running_server
 from sync.protocol import SCHEMA_VERSION
 
 BENCH_DATABASE_ENV = "ROUTECRM_BENCH_DATABASE_URL"
+# The shorter runs before the main one, as rep counts ("50,100" in full mode); "" runs the main run alone.
+SWEEP_ENV = "ROUTECRM_BENCH_LOAD_SWEEP"
+# A file to profile the server process into with py-spy during each run (a dev tool: pip install py-spy):
+# "<path>.txt" collapsed stacks, ".json" speedscope, else a flame graph; the rep count is added to the name.
+PROFILE_ENV = "ROUTECRM_BENCH_PROFILE"
+PROFILE_OPTIONS_ENV = "ROUTECRM_BENCH_PROFILE_OPTIONS"  # more py-spy options, e.g. "--gil" or "--idle"
 INTERVAL_S = (2.0, 4.0)  # between a rep's syncs: "every few seconds"
 RAMP_S = 5.0
 SWEEP_S = 30.0  # the shorter runs with fewer reps (full mode), to see where the latency bends
@@ -42,6 +55,11 @@ class Stats:
     visits_created: dict[str, int] = field(default_factory=dict)
     not_applied: int = 0
     pulled_changes: int = 0
+    server_cpu_s: float = 0.0  # the server process's CPU time (user + system) during the run
+
+    def server_cpu_ms_per_request(self) -> float:
+        """Robust to a busy machine, unlike latency: what one request cost the server, on average."""
+        return self.server_cpu_s * 1000 / max(1, self.requests)
 
     @property
     def requests(self) -> int:
@@ -265,8 +283,42 @@ def load_run(reps: int, duration_s: float, database_url: str | None) -> tuple[St
             accounts = [login(server.base_url, username, DEMO_PASSWORD) for username in DEMO_REPS]
             tokens = [token for token, _ in accounts]
             territories = [str(user["territory"]) for _, user in accounts]
-            stats, elapsed = asyncio.run(drive(server.base_url, tokens, customers, territories, reps, duration_s))
+            cpu_before = process_cpu_s(server.pid)
+            with profiled(server.pid, reps):
+                stats, elapsed = asyncio.run(drive(server.base_url, tokens, customers, territories, reps, duration_s))
+            stats.server_cpu_s = process_cpu_s(server.pid) - cpu_before
         return stats, elapsed, check_arrival(directory.database_url, stats)
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+@contextmanager
+def profiled(pid: int, reps: int) -> Iterator[None]:
+    """py-spy sampling the server process while the block runs, if PROFILE_ENV names an output file."""
+    target = os.environ.get(PROFILE_ENV)
+    if not target:
+        yield
+        return
+    path = Path(target)
+    output = path.with_name(f"{path.stem}-{reps}{path.suffix}")
+    formats = {".txt": "raw", ".json": "speedscope"}
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--output", str(output)]
+    command += ["--format", formats.get(path.suffix, "flamegraph"), "--rate", "200", "--nonblocking"]
+    command += shlex.split(os.environ.get(PROFILE_OPTIONS_ENV, ""))
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        recorder.wait(timeout=60)
+        print(f"   profile of the server ({reps} reps): {output}", flush=True)
 
 
 def run(quick: bool) -> Section:
@@ -274,6 +326,8 @@ def run(quick: bool) -> Section:
     duration_s = 15.0 if quick else 60.0
     database_url = os.environ.get(BENCH_DATABASE_ENV)
     backend = "PostgreSQL" if database_url else "SQLite"
+    sweep_setting = os.environ.get(SWEEP_ENV, "" if quick else "50,100")
+    sweep = [int(count) for count in sweep_setting.split(",") if count.strip()]
     section = Section(
         key="load",
         title="3. Server under load",
@@ -293,13 +347,12 @@ def run(quick: bool) -> Section:
             " in transit is kept and sent again at the next sync, as the phone does; such errors still count."
             + (
                 ""
-                if quick
-                else f" Before the {reps}-rep run, shorter runs ({SWEEP_S:.0f} s) with 50 and 100 reps show where"
-                " the latency bends."
+                if not sweep
+                else f" Before the {reps}-rep run, shorter runs ({SWEEP_S:.0f} s) with"
+                f" {' and '.join(map(str, sweep))} reps show where the latency bends."
             )
         ),
     )
-    sweep = [] if quick else [50, 100]
     runs = [(count, *load_run(count, SWEEP_S, database_url)) for count in sweep]
     stats, elapsed, arrival = load_run(reps, duration_s, database_url)
     runs.append((reps, stats, elapsed, arrival))
@@ -332,6 +385,11 @@ def run(quick: bool) -> Section:
             [
                 ["run time (ramp + syncing)", fmt(elapsed, "s")],
                 ["requests answered", f"{stats.requests:,} ({stats.requests / elapsed:,.1f}/s)"],
+                [
+                    "server CPU time (user + system)",
+                    f"{stats.server_cpu_s:,.1f} s ({stats.server_cpu_s / elapsed:.0%} of one core),"
+                    f" {stats.server_cpu_ms_per_request():.2f} ms per request",
+                ],
                 ["ops pushed and applied", f"{ops:,} ({ops / elapsed:,.1f}/s)"],
                 ["changes pulled", f"{stats.pulled_changes:,}"],
                 ["errors: answers other than 200", str(len(stats.errors))],
@@ -350,7 +408,18 @@ def run(quick: bool) -> Section:
     )
     section.tables.append(
         Table(
-            ["reps", "run", "requests/s", "ops/s", "request p50", "request p95", "sync p95", "errors", "exactly once"],
+            [
+                "reps",
+                "run",
+                "requests/s",
+                "ops/s",
+                "request p50",
+                "request p95",
+                "sync p95",
+                "server CPU per request",
+                "errors",
+                "exactly once",
+            ],
             [
                 [
                     str(count),
@@ -360,6 +429,7 @@ def run(quick: bool) -> Section:
                     fmt(percentile(run_stats.push_ms + run_stats.pull_ms, 50), "ms"),
                     fmt(percentile(run_stats.push_ms + run_stats.pull_ms, 95), "ms"),
                     fmt(percentile(run_stats.sync_ms, 95), "ms"),
+                    fmt(run_stats.server_cpu_ms_per_request(), "ms"),
                     str(len(run_stats.errors) + len(run_stats.transport_errors) + run_stats.not_applied),
                     "yes"
                     if run_arrival.devices_with_wrong_count == 0

@@ -17,7 +17,10 @@ from typing import Any
 import flet as ft
 import flet_geolocator as ftg
 
+from client import visit_fields
+from client.account import AccountHandlers, AccountLock
 from client.campaigns import CampaignEntry, month_progress, record_participation, visit_campaigns
+from client.complaints import ComplaintHandlers, ComplaintStepForm
 from client.config import ClientConfig
 from client.photo_picker import PhotoPicker
 from client.photos import (
@@ -62,6 +65,7 @@ from client.store import InvalidRecord, LocalStore
 from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
 from client.vault import StoreCipher
 from client.views import conflicts, customer, drafts, note, prospect, revoked, search, sign_in, today, visit
+from client.views import settings as settings_view
 from client.views.sync_bar import SyncBar
 from client.wipe import wipe_local_data
 from shared.enums import CustomerKind, RecordKind, VisitType
@@ -83,6 +87,7 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.NOTE: note.build,
     Screen.CONFLICTS: conflicts.build,
     Screen.REVOKED: revoked.build,
+    Screen.SETTINGS: settings_view.build,
 }
 
 
@@ -187,7 +192,7 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers):
+class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -206,6 +211,7 @@ class App(PipelineHandlers):
         self.body = ft.Column(
             [], scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
         )
+        self.body_screen: Screen | None = None  # the screen `body` shows
         self.connectivity: Any = None
         self.locator: LocationProvider | None = None
         self._locating = False  # a check-in or check-out waits for the device's position
@@ -214,6 +220,7 @@ class App(PipelineHandlers):
         # lock may take over to have a PIN set (it returns True, then resumes sync and shows today).
         self.on_activity: Callable[[], None] | None = None
         self.after_sign_in: Callable[[], bool] | None = None
+        self.account: AccountLock | None = None  # the lock's change PIN and sign out (settings screen)
 
     # ---- mounting ---------------------------------------------------------------------------
 
@@ -288,11 +295,32 @@ class App(PipelineHandlers):
             self.notice.value = state.notice or ""
             self.notice.visible = bool(state.notice)
             self.sync_bar.show(state.sync, state.lang)
+            new_screen = state.screen is not self.body_screen
+            self.body_screen = state.screen
             self.body.controls = [SCREENS[state.screen](state, self)]
             try:
                 self.page.update()
             except Exception:  # the session went away
                 logger.debug("page update failed", exc_info=True)
+                return
+            if new_screen:
+                # Another screen starts at its top. Left where the last screen was scrolled, Flutter's
+                # semantics tree kept that offset: screen readers (and the end-to-end tests) found fields
+                # where the buttons below them were drawn.
+                self._on_loop_async(self.body.scroll_to, 0)
+
+    def _on_loop_async(self, function: Callable[..., Any], *args: Any) -> None:
+        """Schedule a coroutine function (a control's method such as scroll_to) on the page's loop."""
+
+        async def job() -> None:
+            await function(*args)
+
+        if self._detached:
+            return
+        try:
+            self.page.run_task(job)
+        except Exception:  # the session is gone
+            logger.debug("could not schedule a UI call", exc_info=True)
 
     def _on_loop(self, function: Callable[..., None], *args: Any) -> None:
         """Run `function` on the page's event loop, where Flet runs event handlers: one thread touches the UI."""
@@ -372,6 +400,7 @@ class App(PipelineHandlers):
         elif screen is Screen.CUSTOMER:
             if arg and arg != state.customer_id:
                 state.key_person = KeyPersonForm()
+                state.complaint_step = ComplaintStepForm()
             state.customer_id = arg or state.customer_id
             state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
             self.load_pipeline(state.customer_id)
@@ -566,6 +595,9 @@ class App(PipelineHandlers):
         for key in VISIT_TEXT_FIELDS:
             value = (record or {}).get(key)
             values[key] = format_amount(value) if key == "order_amount" else str(value or "")
+        values.update(visit_fields.form_values(record))
+        if record is None and values["visit_type"] == VisitType.FOLLOW_UP.value:
+            values["follows_visit_id"] = (self.service.pending_home_visit(customer_id) or {}).get("id")
         planned = bool(record.get("planned")) if record else self.service.on_plan_today(customer_id)
         return VisitForm(
             visit=record,
@@ -576,7 +608,21 @@ class App(PipelineHandlers):
             records=self.service.visit_records(str(record["id"])) if record else VisitRecords(),
             photos=self._visit_photos(str(record["id"])) if record else [],
             campaigns=visit_campaigns(self.service, record, customer_id),
+            follows=self.service.visit(str(values["follows_visit_id"])) if values.get("follows_visit_id") else None,
         )
+
+    def choose_visit_type(self, visit_type: str) -> None:
+        """The rep picked a visit type: the form shows its own fields (a 回访 is linked to the home visit due)."""
+        with self._ui:
+            form = self.state.visit
+            form.values["visit_type"] = visit_type
+            if visit_type == VisitType.FOLLOW_UP.value and form.customer is not None:
+                if not form.values.get("follows_visit_id"):
+                    home = self.service.pending_home_visit(str(form.customer["id"]))
+                    form.values["follows_visit_id"] = (home or {}).get("id")
+                follows_id = form.values.get("follows_visit_id")
+                form.follows = self.service.visit(str(follows_id)) if follows_id else None
+            self.render()
 
     def start_visit(self, customer_id: str) -> None:
         open_visit = self.service.open_visit(customer_id)
@@ -650,6 +696,9 @@ class App(PipelineHandlers):
             record = self.service.check_in(customer_id, visit_type, location)
             self._saved_visit(record, shown)
 
+        if visit_type is VisitType.PHONE:  # a call: no location to wait for
+            finish(None)
+            return
         self._then_located(finish)
 
     def _visit_fields(self) -> dict[str, Any] | None:
@@ -679,6 +728,9 @@ class App(PipelineHandlers):
                 errors["next_visit_date"] = t("client.visit.bad_date", lang)
         else:
             fields["next_visit_date"] = None
+        type_fields, type_problems = visit_fields.record_fields(values, form.visit)
+        fields.update(type_fields)
+        errors.update({name: t(key, lang) for name, key in type_problems.items()})
         form.errors = errors
         form.message = None
         return None if errors else fields
@@ -733,6 +785,9 @@ class App(PipelineHandlers):
                 fields.update(typed)
             self._store_visit(visit_id, fields, check_out=True, location=location)
 
+        if form.values.get("visit_type") == VisitType.PHONE.value:  # a call: no location to wait for
+            finish(None)
+            return
         self._then_located(finish)
 
     # ---- on a visit: order, competitor report, complaint --------------------------------------
@@ -936,6 +991,27 @@ class App(PipelineHandlers):
             self.state.key_person = KeyPersonForm()
             notice = t("client.saved" if saved is not None else "client.customer.unchanged", lang)
             self._show(Screen.CUSTOMER, customer_id, notice=notice)
+
+    def ask_delete_key_person(self) -> None:
+        with self._ui:
+            if self.state.key_person.person_id is not None:
+                self.state.key_person.confirm_delete = True
+                self.render()
+
+    def cancel_delete_key_person(self) -> None:
+        with self._ui:
+            self.state.key_person.confirm_delete = False
+            self.render()
+
+    def delete_key_person(self) -> None:
+        """The confirmed delete of the key person being edited: a tombstone, synced like any change."""
+        with self._ui:
+            form, customer_id = self.state.key_person, self.state.customer_id
+            if form.person_id is None or not form.confirm_delete or not customer_id:
+                return
+            self.service.delete_key_person(form.person_id)
+            self.state.key_person = KeyPersonForm()
+            self._show(Screen.CUSTOMER, customer_id, notice=t("client.key_person.deleted", self.state.lang))
 
     # ---- sync -------------------------------------------------------------------------------
 

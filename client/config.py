@@ -3,7 +3,8 @@
 Start it with::
 
     python -m client --server URL [--data-dir DIR] [--port 8550] [--host 127.0.0.1]
-                     [--lang zh-CN|en] [--sync-interval 30] [--idle-lock 300] [--holidays FILE] [--web]
+                     [--lang zh-CN|en] [--sync-interval 30] [--idle-lock 300] [--background-lock 30]
+                     [--holidays FILE] [--web]
 
 `--web` serves the app to a browser (Flet web, no CDN, everything offline: for development and the
 end-to-end tests); without it the app runs as a normal Flet app (on a phone, or a desktop window).
@@ -18,7 +19,8 @@ The data folder (the local store: snapshot, journal, lock file) is, in this orde
 One process opens a data folder at a time (the store holds a file lock).
 
 The store is encrypted with a key the rep's PIN unlocks (client/vault.py, docs/security.md); the app
-locks again after `--idle-lock` seconds without a tap (default 5 minutes).
+locks again after `--idle-lock` seconds without a tap (default 5 minutes), and after `--background-lock`
+seconds in the background (default 30; 0: as soon as it is hidden).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ DEFAULT_PORT = 8550
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SYNC_INTERVAL = 30.0
 DEFAULT_IDLE_LOCK = 300.0  # seconds without a tap before the app asks for the PIN again
+DEFAULT_BACKGROUND_LOCK = 30.0  # seconds in the background before the app asks for the PIN again (0: at once)
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = ROOT / "assets"
 
@@ -51,8 +54,9 @@ class ClientConfig:
     web: bool = False
     sync_interval: float = DEFAULT_SYNC_INTERVAL
     idle_lock: float = DEFAULT_IDLE_LOCK
+    background_lock: float = DEFAULT_BACKGROUND_LOCK
     assets_dir: Path = ASSETS_DIR
-    holidays: tuple[Holiday, ...] | None = None  # None: shared.holidays.default_holidays()
+    holidays: tuple[Holiday, ...] | None = None  # None: the company's list from the server, else the built-in one
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -76,6 +80,12 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     parser.add_argument(
         "--idle-lock", type=float, default=DEFAULT_IDLE_LOCK, help="seconds without a tap before the PIN is asked again"
     )
+    parser.add_argument(
+        "--background-lock",
+        type=float,
+        default=DEFAULT_BACKGROUND_LOCK,
+        help="seconds in the background before the PIN is asked again (0: at once)",
+    )
     parser.add_argument("--holidays", type=Path, default=None, help="JSON list of holidays (shared/holidays.py)")
     args = parser.parse_args(argv)
     holidays = None
@@ -93,5 +103,6 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
         web=args.web,
         sync_interval=max(1.0, args.sync_interval),
         idle_lock=max(1.0, args.idle_lock),
+        background_lock=max(0.0, args.background_lock),
         holidays=holidays,
     )

@@ -1,4 +1,5 @@
-"""The PIN lock around the app: the store opens only with the rep's PIN, and the app locks when idle.
+"""The PIN lock around the app: the store opens only with the rep's PIN, and the app locks when idle or
+after a while in the background.
 
 `PhoneLock` is one per process (like `ClientCore`, which it builds once the store's key is known);
 `LockSession` is one per page session and puts the PIN screen (client/views/pin.py) over the app.
@@ -14,6 +15,11 @@
 Locked, the app keeps syncing: the store stays open in this process (its key in memory), so pending
 ops still go out and pulls still land; only the screens are covered. docs/security.md says what the
 lock does and does not protect against.
+
+In the background (the page's app lifecycle: hidden or paused; a browser tab hidden) the app
+locks once `background_lock` seconds have passed (0: at once), checked again when it is shown, since a
+suspended phone runs no watcher. The lock also offers the settings screen (client/account.py) a PIN
+change and the sign-out, after which the data folder is wiped and the app starts over as a fresh install.
 """
 
 from __future__ import annotations
@@ -26,15 +32,31 @@ from typing import Any
 
 import flet as ft
 
+from client.account import SignOutRefused, end_server_session, pending_work
 from client.app import FONT_FAMILY, FONTS, App, ClientCore, build_core
 from client.config import ClientConfig
 from client.journal import CorruptStore, has_plain_store, sealed_files
+from client.photos import PhotoFiles
 from client.vault import InvalidPin, KdfParams, PinDelayed, StoreCipher, Vault, WrongPin, valid_pin
 from client.views import pin
 from client.views.pin import PinForm, PinMode
+from client.wipe import wipe_local_data
 from shared.i18n import DEFAULT_LANGUAGE, t
 
 logger = logging.getLogger(__name__)
+
+# The page's lifecycle states in which the app counts as in the background, and those that bring it back.
+# Not INACTIVE: a permission prompt, the notification shade or (in a browser) focus moving to another window
+# makes the app inactive while it is still on screen and in use; locking then locked reps out mid-form.
+BACKGROUND_STATES = {ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE}
+FOREGROUND_STATES = {ft.AppLifecycleState.SHOW, ft.AppLifecycleState.RESUME}
+
+
+def uptime() -> float:
+    """Seconds on a clock that goes on while the phone sleeps where there is one (Linux, Android:
+    CLOCK_BOOTTIME), so a suspended app's time in the background counts in full; else time.monotonic."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
 
 
 class PhoneLock:
@@ -44,7 +66,7 @@ class PhoneLock:
         *,
         transport: Any = None,
         kdf: KdfParams | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = uptime,
     ) -> None:
         self.config = config
         self.transport = transport
@@ -54,6 +76,7 @@ class PhoneLock:
         self.sessions: list[LockSession] = []
         self._guard = threading.RLock()
         self._last_activity = clock()
+        self._hidden_since: float | None = None  # when the app went to the background (None: in front)
         self._stop = threading.Event()
         self._idle_thread: threading.Thread | None = None
         if self.vault.has_pin() or has_plain_store(config.data_dir):
@@ -80,6 +103,7 @@ class PhoneLock:
                 self.core = build_core(self.config, cipher, self.transport)
             self.locked = False
             self._last_activity = self.clock()
+            self._hidden_since = None  # someone is looking at it
             return self.core
 
     def set_pin(self, entered: str) -> ClientCore:
@@ -98,23 +122,95 @@ class PhoneLock:
     # ---- idle lock ----------------------------------------------------------------------------
 
     def touch(self) -> None:
+        """The rep used the app: the idle time starts again, and the app is evidently in front."""
         self._last_activity = self.clock()
+        self._hidden_since = None
 
     def idle_for(self) -> float:
         return self.clock() - self._last_activity
 
+    def hidden_for(self) -> float | None:
+        """Seconds in the background (None: in front)."""
+        hidden_since = self._hidden_since
+        return None if hidden_since is None else self.clock() - hidden_since
+
+    def _lock_due(self) -> bool:
+        hidden_for = self.hidden_for()
+        in_background_too_long = hidden_for is not None and hidden_for >= self.config.background_lock
+        return in_background_too_long or self.idle_for() >= self.config.idle_lock
+
     def lock_if_idle(self) -> bool:
+        """Lock when idle for `idle_lock` seconds, or in the background for `background_lock` seconds."""
         with self._guard:
             core = self.core
             if self.locked or core is None or self.needs_pin or core.runner.status.device_revoked:
                 return False
-            if self.idle_for() < self.config.idle_lock:
+            if not self._lock_due():
                 return False
             self.locked = True
             sessions = list(self.sessions)
         for session in sessions:
             session.cover(PinMode.UNLOCK)
         return True
+
+    # ---- lock in the background -------------------------------------------------------------------
+
+    def went_to_background(self) -> bool:
+        """The app was hidden, paused or lost focus: the grace starts (0: locked at once). True if locked."""
+        with self._guard:
+            if self._hidden_since is None:
+                self._hidden_since = self.clock()
+        return self.lock_if_idle()
+
+    def came_to_foreground(self) -> bool:
+        """The app is shown again: locked if it was away longer than the grace (its watcher may not have run
+        while the phone was suspended). True if locked now."""
+        locked = self.lock_if_idle()
+        with self._guard:
+            self._hidden_since = None
+        return locked
+
+    def lifecycle_changed(self, state: ft.AppLifecycleState) -> None:
+        if state in BACKGROUND_STATES:
+            self.went_to_background()
+        elif state in FOREGROUND_STATES:
+            self.came_to_foreground()
+
+    # ---- the settings screen: change the PIN, sign out (client/account.py) -----------------------
+
+    def change_pin(self, current: str, new: str) -> None:
+        """Re-wrap the store's key under a new PIN (Vault.change_pin: WrongPin, PinDelayed, InvalidPin)."""
+        self.vault.change_pin(current, new)
+        self.touch()
+
+    def sign_out(self) -> None:
+        """Sync, refuse while work waits (SignOutRefused with the counts), end the sign-in on the server
+        (SignOutRefused when it cannot be reached), then wipe the data folder and start over as a fresh
+        install: every page session shows the sign-in screen, and the next rep sets their own PIN."""
+        core = self.core
+        if core is None:
+            raise SignOutRefused("the app is locked")
+        for _ in range(2):  # hand over what waits; a sync running now may have begun before the last change
+            if core.runner.sync_once():
+                break
+            with core.runner.held():  # wait for it: the runner starts another at once, which the next try waits for
+                pass
+        with core.runner.held():
+            waiting = pending_work(core.store, PhotoFiles(core.store.storage.folder, core.store.cipher))
+            if waiting.total:
+                raise SignOutRefused("work is waiting to be synced", waiting)
+            end_server_session(core.service, self.transport)
+            core.runner.pause()  # nothing syncs any more on the old sign-in
+        with self._guard:
+            self.core = None
+            core.close()
+            removed = wipe_local_data(self.config.data_dir, lambda: None)
+            logger.info("signed out; removed from the data folder: %s", ", ".join(removed))
+            self.core = build_core(self.config, StoreCipher.new(), self.transport)
+            self.locked, self._hidden_since, self._last_activity = False, None, self.clock()
+            sessions = list(self.sessions)
+        for session in sessions:
+            session.restart()
 
     def start(self) -> None:
         """Watch for idleness in the background (a daemon thread; `close` stops it)."""
@@ -174,6 +270,7 @@ class LockSession:
         return self.lock.config.lang or DEFAULT_LANGUAGE
 
     def start(self) -> None:
+        self.page.on_app_lifecycle_state_change = lambda e: self.lock.lifecycle_changed(e.state)
         if self.lock.locked:
             self.page.fonts = FONTS
             self.page.theme = ft.Theme(font_family=FONT_FAMILY)
@@ -189,10 +286,19 @@ class LockSession:
         app = App(self.page, core)
         app.on_activity = self.lock.touch
         app.after_sign_in = self._after_sign_in
+        app.account = self.lock
         self.app = app
         app.mount()
         if self.lock.needs_pin and core.service.signed_in():  # signed in before, the PIN never set
             self.cover(PinMode.SET)
+
+    def restart(self) -> None:
+        """After a sign-out: a fresh app (the sign-in screen) in place of the old one (from any thread)."""
+        self._on_loop(self._restart)
+
+    def _restart(self) -> None:
+        self.app, self.covered, self.form = None, None, PinForm()
+        self._mount_app()
 
     def _after_sign_in(self) -> bool:
         if not self.lock.needs_pin:

@@ -8,6 +8,8 @@ what the server says it holds (docs/sync-protocol.md, "Photo upload"). An upload
 
 Files this module writes (for encryption at rest to cover): `photos/<id>`, `photos/<id>.uploaded`, their
 temporary `photos/*.tmp` while being written, and in browser mode the picker's uploads in `incoming/`.
+A photo whose record a sync removed (erased on the server with its customer's personal data) has its files
+deleted right after that sync (`forget_erased_photos`).
 """
 
 from __future__ import annotations
@@ -116,6 +118,30 @@ class PhotoFiles:
 
     def is_uploaded(self, photo_id: str) -> bool:
         return is_valid_id(photo_id) and (self.folder / (photo_id + UPLOADED_SUFFIX)).exists()
+
+    def remove(self, photo_id: str) -> None:
+        """Delete the photo's bytes and its upload marker (the photo was erased on the server)."""
+        path = self.path(photo_id)
+        path.with_name(photo_id + UPLOADED_SUFFIX).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        _fsync_folder(self.folder)
+
+
+def photo_ids(store: LocalStore) -> set[str]:
+    return {str(record["id"]) for record in store.all(RecordKind.VISIT_PHOTO)}
+
+
+def forget_erased_photos(store: LocalStore, files: PhotoFiles, before: set[str]) -> int:
+    """Delete the files of photos whose records a pull removed: the server erased them (a customer's personal
+    data, docs/security.md), so their bytes must not stay on the phone either. `before`: the photo records
+    the store held before the sync. Returns how many files were deleted."""
+    kept = photo_ids(store) | store.pending_record_ids()
+    gone = [photo_id for photo_id in before - kept if files.has(photo_id)]
+    for photo_id in gone:
+        files.remove(photo_id)
+    if gone:
+        logger.info("deleted %d photo files erased on the server", len(gone))
+    return len(gone)
 
 
 def add_photo(
@@ -272,7 +298,9 @@ class SyncThenUploadPhotos:
         self.sync, self.store, self.files, self.credentials, self.transport = sync, store, files, credentials, transport
 
     def run(self) -> SyncReport:
-        report = self.sync.run()
+        before = photo_ids(self.store)
+        report = self.sync.run()  # raises unless every page was pulled: a resync cut short deletes no file
+        forget_erased_photos(self.store, self.files, before)
         if not waiting_photos(self.store, self.files):
             return report
         server_url, token = self.credentials()

@@ -36,6 +36,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class PipelineRound:
+    """An earlier development of the customer (won or lost), shown read-only."""
+
+    number: int  # 1 for the customer's first development
+    opportunity: dict[str, Any]
+    state: PipelineState
+
+
+@dataclass(frozen=True)
 class CustomerPipeline:
     """The customer's current (newest) opportunity as this phone knows it; None fields: not started."""
 
@@ -43,6 +52,8 @@ class CustomerPipeline:
     state: PipelineState
     probability: int
     rounds: int  # opportunities of the customer on this phone (the next one is round rounds + 1)
+    earlier: tuple[PipelineRound, ...] = ()  # the other developments, newest first
+    refused: bool = False  # one this phone opened was refused: the server holds another open one
 
     @property
     def started(self) -> bool:
@@ -75,30 +86,80 @@ class PipelineView:
     expected_error: str | None = None
 
 
-def _events(service: AppService, opportunity_id: str) -> list[dict[str, Any]]:
+def _refused(record: dict[str, Any], waiting: set[str], drafts: set[str]) -> bool:
+    """The server refused the record (a draft holds its op) and never stored it (a pulled record carries its
+    territory), and no op is on its way: it will never count on the server, so it does not count here."""
+    record_id = str(record["id"])
+    return record_id in drafts and record_id not in waiting and "territory" not in record
+
+
+def _events(
+    service: AppService, opportunity_id: str, waiting: set[str] | None = None, drafts: set[str] | None = None
+) -> list[dict[str, Any]]:
     """The opportunity's events, each with its clock: the server's (pulled) or this phone's own op's."""
+    waiting = service.store.pending_record_ids() if waiting is None else waiting
+    drafts = _draft_ids(service) if drafts is None else drafts
     found = []
     for event in service.store.find(RecordKind.STAGE_EVENT, opportunity_id=opportunity_id):
+        if _refused(event, waiting, drafts):
+            continue
         clock = event.get("clock") or service.store.field_clocks(str(event["id"])).get("action") or ""
         found.append({**event, "clock": clock})
     return found
 
 
+def _draft_ids(service: AppService) -> set[str]:
+    return {str(draft["op"]["record_id"]) for draft in service.store.rejected_ops()}
+
+
 def customer_pipeline(service: AppService, customer_id: str) -> CustomerPipeline:
-    opportunities = service.store.find(RecordKind.OPPORTUNITY, customer_id=customer_id)
+    """The customer's current development and the earlier ones.
+
+    An opportunity this phone opened that the server refused (409 `opportunity_open`: another phone opened
+    the customer's development first, under another id) is left out once the server's open one is here:
+    the rep sees that one and carries on with it; the refused op and its events stay in the drafts."""
+    waiting, drafts = service.store.pending_record_ids(), _draft_ids(service)
+    found = service.store.find(RecordKind.OPPORTUNITY, customer_id=customer_id)
     settings = service.store.get(RecordKind.PIPELINE_SETTINGS, PIPELINE_SETTINGS_ID)
     probabilities = probabilities_from(settings)
+    states = {str(o["id"]): derive(_events(service, str(o["id"]), waiting, drafts)) for o in found}
+    # Once the server's open one is here, a local-only one with nothing on its way (its draft perhaps
+    # discarded already) is the refused one too.
+    server_open = any("territory" in o and states[str(o["id"])].outcome is PipelineOutcome.OPEN for o in found)
+    refused = [
+        o
+        for o in found
+        if _refused(o, waiting, drafts) or (server_open and "territory" not in o and str(o["id"]) not in waiting)
+    ]
+    opportunities = [o for o in found if o not in refused]
     if not opportunities:
         state = PipelineState()
-        return CustomerPipeline(None, state, win_probability(state, probabilities), 0)
-    states = {str(o["id"]): derive(_events(service, str(o["id"]))) for o in opportunities}
+        return CustomerPipeline(None, state, win_probability(state, probabilities), 0, refused=bool(refused))
     # The open one if any, else the newest (by when it was opened).
     current = max(
         opportunities,
         key=lambda o: (states[str(o["id"])].outcome is PipelineOutcome.OPEN, str(o.get("opened_at") or "")),
     )
+    # Rounds in order: by the round the id was made for (opportunity_id_for), else by the opening time.
+    made_for = {opportunity_id_for(customer_id, number): number for number in range(1, len(found) + 2)}
+    by_opening = sorted(
+        opportunities,
+        key=lambda o: (made_for.get(str(o["id"]), len(found) + 2), str(o.get("opened_at") or ""), str(o["id"])),
+    )
+    earlier = tuple(
+        PipelineRound(number, o, states[str(o["id"])])
+        for number, o in reversed(list(enumerate(by_opening, start=1)))
+        if o is not current
+    )
     state = states[str(current["id"])]
-    return CustomerPipeline(current, state, win_probability(state, probabilities), len(opportunities))
+    return CustomerPipeline(
+        current,
+        state,
+        win_probability(state, probabilities),
+        len(opportunities),
+        earlier,
+        bool(refused),
+    )
 
 
 def start_development(service: AppService, customer_id: str) -> dict[str, Any]:

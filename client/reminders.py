@@ -23,10 +23,13 @@ from shared.cadence import is_overdue
 from shared.cadence import visit_due as visit_due
 from shared.enums import ComplaintStatus, Severity, ValueTier
 from shared.holidays import Holiday
-from shared.records import COMPLAINT_RESPONSE_HOURS
+from shared.records import COMPLAINT_RESPONSE_HOURS, home_follow_up_due
 
 # "Care for the decision maker": a greeting is prepared a week ahead (today and the next 7 days).
 BIRTHDAY_WINDOW_DAYS = 7
+
+# A 回访 not made stays on Today this many days past its due date, then gives way to the tier cadence.
+HOME_FOLLOW_UP_SHOWN_DAYS = 7
 
 OPEN_COMPLAINT_STATUSES = frozenset(
     {ComplaintStatus.RECEIVED, ComplaintStatus.INVESTIGATING, ComplaintStatus.SOLUTION_PROPOSED}
@@ -94,6 +97,7 @@ class FollowUpKind(StrEnum):
     NEXT_VISIT = "next_visit"  # the rep agreed a next visit date on the last visit (下次拜访日期)
     COMPLAINT_ANSWER = "complaint_answer"  # a complaint still open: answer and carry it forward
     COMPLAINT_CONFIRM = "complaint_confirm"  # resolved: visit to confirm the customer is satisfied
+    HOME_VISIT = "home_visit"  # a home visit (家访) waits for its follow-up (回访) within 1-2 days
 
 
 @dataclass(frozen=True)
@@ -171,15 +175,44 @@ def overdue_visits(
     )
 
 
+def home_follow_ups(visits: Iterable[Mapping[str, Any]], now: dt.datetime) -> list[FollowUp]:
+    """Home visits (家访) still waiting for their follow-up (回访), due by the 2nd day after the home visit
+    (shared.records.home_follow_up_due), shown from the moment the home visit is saved. A follow-up visit
+    linked to it (follows_visit_id), or any later follow-up visit to the customer, settles it."""
+    today = now.date()
+    visits = list(visits)
+    linked = {str(visit.get("follows_visit_id")) for visit in visits if visit.get("follows_visit_id")}
+    last_follow_up: dict[str, dt.datetime] = {}
+    for visit in visits:
+        moment = parse_moment(visit.get("check_in_at"))
+        customer_id = str(visit.get("customer_id"))
+        if visit.get("visit_type") == "follow_up" and moment is not None:
+            last_follow_up[customer_id] = max(moment, last_follow_up.get(customer_id, moment))
+    found = []
+    for visit in visits:
+        moment = parse_moment(visit.get("check_in_at"))
+        customer_id = str(visit.get("customer_id"))
+        if visit.get("visit_type") != "home" or moment is None or str(visit.get("id")) in linked:
+            continue
+        if customer_id in last_follow_up and last_follow_up[customer_id] > moment:
+            continue
+        due = home_follow_up_due(moment.astimezone(now.tzinfo).date())
+        if (today - due).days <= HOME_FOLLOW_UP_SHOWN_DAYS:
+            found.append(FollowUp(FollowUpKind.HOME_VISIT, customer_id, due, due < today, dict(visit)))
+    return found
+
+
 def follow_ups(
     latest_visits: Iterable[Mapping[str, Any]],
     complaints: Iterable[Mapping[str, Any]],
     now: dt.datetime,
+    all_visits: Iterable[Mapping[str, Any]] = (),
 ) -> list[FollowUp]:
     """Follow-ups due by today (`now`'s date): agreed next visits not yet made, open complaints, resolved
-    complaints awaiting the confirming visit. `latest_visits`: each customer's latest visit only."""
+    complaints awaiting the confirming visit; and home visits awaiting their 回访 (from `all_visits`, due
+    within 1-2 days but shown at once). `latest_visits`: each customer's latest visit only."""
     today = now.date()
-    found = []
+    found = home_follow_ups(all_visits, now)
     for visit in latest_visits:
         agreed = parse_date(visit.get("next_visit_date"))
         checked_in = parse_moment(visit.get("check_in_at"))

@@ -24,6 +24,7 @@ import httpx
 from client import reminders
 from client.reminders import parse_moment
 from client.store import LocalStore
+from shared.complaints import ComplaintProgress, derive_progress
 from shared.enums import (
     ComplaintCategory,
     ComplaintStatus,
@@ -34,7 +35,7 @@ from shared.enums import (
     Severity,
     VisitType,
 )
-from shared.holidays import Holiday, default_holidays
+from shared.holidays import Holiday, company_holidays, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
@@ -388,7 +389,7 @@ class AppService:
         self.clock = clock
         self.transport = transport
         self.on_saved = on_saved
-        self.holidays = list(default_holidays() if holidays is None else holidays)
+        self.holiday_file = None if holidays is None else list(holidays)  # --holidays FILE: overrides the others
 
     # ---- session ----------------------------------------------------------------------------
 
@@ -538,7 +539,7 @@ class AppService:
                 self.store.find(RecordKind.KEY_PERSON, customer_id=customer_id),
                 key=lambda person: str(person.get("name") or ""),
             ),
-            complaints=self._newest(RecordKind.COMPLAINT, customer_id, "received_at"),
+            complaints=self.as_progressed(self._newest(RecordKind.COMPLAINT, customer_id, "received_at")),
             orders=self._newest(RecordKind.ORDER, customer_id, "ordered_at"),
             competitor_reports=self._newest(RecordKind.COMPETITOR_REPORT, customer_id, "observed_at"),
             products={str(product["id"]): product for product in self.store.all(RecordKind.PRODUCT)},
@@ -552,6 +553,33 @@ class AppService:
             key=lambda record: parse_moment(record.get(moment_field)) or EPOCH,
             reverse=True,
         )
+
+    # ---- complaints (steps: client/complaints.py) --------------------------------------------
+
+    def complaint_steps(self, complaint_id: str) -> list[dict[str, Any]]:
+        """The complaint's steps on this phone, each with its clock: the server's (pulled) or this phone's op's."""
+        found = []
+        for step in self.store.find(RecordKind.COMPLAINT_STEP, complaint_id=complaint_id):
+            clock = step.get("clock") or self.store.field_clocks(str(step["id"])).get("status") or ""
+            found.append({**step, "clock": clock})
+        return found
+
+    def complaint_progress(self, complaint: dict[str, Any]) -> ComplaintProgress:
+        return derive_progress(complaint, self.complaint_steps(str(complaint["id"])))
+
+    def as_progressed(self, complaints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Complaints as the rep should see them: status and timers moved on by the steps on this phone, and
+        `steps`, the history (oldest first, each with `applied` and `waiting`: not yet on the server)."""
+        waiting = self.store.pending_record_ids() if complaints else set()
+        found = []
+        for complaint in complaints:
+            known = self.complaint_progress(complaint)
+            steps = [
+                {**item.step, "applied": item.applied, "waiting": item.step.get("id") in waiting}
+                for item in known.history
+            ]
+            found.append({**complaint, "status": known.status.value, **known.timestamps(), "steps": steps})
+        return found
 
     # ---- key persons ------------------------------------------------------------------------
 
@@ -568,7 +596,20 @@ class AppService:
         changed = {name: value for name, value in fields.items() if person.get(name) != value}
         return self._save(RecordKind.KEY_PERSON, person_id, changed) if changed else None
 
+    def delete_key_person(self, person_id: str) -> None:
+        """Delete a key person: gone from the phone at once, a tombstone to the server with the next sync."""
+        self.store.delete(RecordKind.KEY_PERSON, person_id)
+        if self.on_saved is not None:
+            self.on_saved()
+
     # ---- care reminders ---------------------------------------------------------------------
+
+    def holidays(self, today: dt.date) -> list[Holiday]:
+        """The holidays reminded of: the app's --holidays file if given, else the company's list pulled from the
+        server (`holiday` records), else the built-in list (a first start offline, or no list kept)."""
+        if self.holiday_file is not None:
+            return self.holiday_file
+        return company_holidays(self.store.all(RecordKind.HOLIDAY), today) or default_holidays()
 
     def care_reminders(self) -> reminders.CareReminders:
         """Birthdays and holidays in the coming week, customers overdue by their tier's cadence, follow-ups
@@ -591,12 +632,15 @@ class AppService:
                 for reminder in reminders.upcoming_birthdays(self.store.all(RecordKind.KEY_PERSON), today)
                 if reminder.customer_id in known
             ],
-            holidays=reminders.upcoming_holidays(self.holidays, today),
+            holidays=reminders.upcoming_holidays(self.holidays(today), today),
             overdue=reminders.overdue_visits(customers, last_days, today),
             follow_ups=[
                 item
                 for item in reminders.follow_ups(
-                    [visit for _, visit in latest.values()], self.store.all(RecordKind.COMPLAINT), now
+                    [visit for _, visit in latest.values()],
+                    self.as_progressed(self.store.all(RecordKind.COMPLAINT)),
+                    now,
+                    all_visits=self.store.all(RecordKind.VISIT),  # home visits waiting for their 回访
                 )
                 if item.customer_id in known
             ],
@@ -669,21 +713,33 @@ class AppService:
         Counted through the store's per-customer index: a check-in costs what this customer's visits
         cost, not a scan of every visit on the phone (issue #6).
         """
-        count = len(self.store.find(RecordKind.VISIT, customer_id=customer_id))
+        visits = self.store.find(RecordKind.VISIT, customer_id=customer_id)
+        if reminders.home_follow_ups(visits, self.clock()):  # a home visit waits for its 回访
+            return VisitType.FOLLOW_UP
+        count = len(visits)
         return VisitType.FIRST if count == 0 else VisitType.SECOND if count == 1 else VisitType.DAY
+
+    def pending_home_visit(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's home visit (家访) still waiting for its follow-up (回访), the earliest due first."""
+        due = reminders.home_follow_ups(self.store.find(RecordKind.VISIT, customer_id=customer_id), self.clock())
+        return min(due, key=lambda item: item.due).record if due else None
 
     def check_in(
         self, customer_id: str, visit_type: VisitType | None = None, location: Location | None = None
     ) -> dict[str, Any]:
-        """Start a visit now, where the device is when it gives a position (see `locate`)."""
+        """Start a visit now, where the device is when it gives a position (see `locate`); a phone visit
+        (电话拜访) keeps no position, a follow-up (回访) is linked to the customer's home visit waiting for it."""
+        visit_type = visit_type or self.default_visit_type(customer_id)
         fields: dict[str, Any] = {
             "customer_id": customer_id,
-            "visit_type": (visit_type or self.default_visit_type(customer_id)).value,
+            "visit_type": visit_type.value,
             "planned": self.on_plan_today(customer_id),
             "check_in_at": iso(self.clock()),
             "ordered": False,
         }
-        location = valid_location(location)
+        if visit_type is VisitType.FOLLOW_UP and (home := self.pending_home_visit(customer_id)) is not None:
+            fields["follows_visit_id"] = home["id"]
+        location = valid_location(location) if visit_type is not VisitType.PHONE else None
         if location is not None:
             fields["check_in_lat"], fields["check_in_lng"] = location.lat, location.lng
             if location.accuracy is not None:
@@ -695,9 +751,11 @@ class AppService:
         return self._save(RecordKind.VISIT, visit_id, fields)
 
     def check_out(self, visit_id: str, fields: dict[str, Any], location: Location | None = None) -> dict[str, Any]:
-        """End the visit now with the form's fields; the record keeps no accuracy for check-out."""
+        """End the visit now with the form's fields; the record keeps no accuracy for check-out (nor, for a
+        phone visit, any position)."""
         fields = {**fields, "check_out_at": iso(self.clock())}
-        location = valid_location(location)
+        visit_type = fields.get("visit_type") or (self.visit(visit_id) or {}).get("visit_type")
+        location = valid_location(location) if visit_type != VisitType.PHONE.value else None
         if location is not None:
             fields["check_out_lat"], fields["check_out_lng"] = location.lat, location.lng
         return self._save(RecordKind.VISIT, visit_id, fields)

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from client.account import SettingsForm
 from client.campaigns import MonthProgress, VisitCampaigns
+from client.complaints import ComplaintStepForm
 from client.photos import PhotoThumb
 from client.pipeline import PipelineView
 from client.reminders import CareReminders
@@ -31,6 +33,7 @@ class Screen(StrEnum):
     NOTE = "note"  # a refused note, fixed and sent again
     CONFLICTS = "conflicts"
     REVOKED = "revoked"  # an admin revoked this phone: data wiped, nothing else opens
+    SETTINGS = "settings"  # change the PIN, sign out (client/account.py)
 
 
 @dataclass
@@ -100,6 +103,7 @@ class VisitForm:
     campaigns: VisitCampaigns = field(default_factory=VisitCampaigns)  # campaigns running, participation recorded
     photos: list[PhotoThumb] = field(default_factory=list)  # the visit's photos (client.photos)
     photo_error: str | None = None  # why the picked file was not kept (too large, not a photo)
+    follows: dict[str, Any] | None = None  # the home visit (家访) a follow-up (回访) carries through
 
 
 @dataclass
@@ -110,6 +114,7 @@ class KeyPersonForm:
     person_id: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    confirm_delete: bool = False  # the rep asked to delete this key person; waiting for the confirmation
 
 
 @dataclass
@@ -171,5 +176,7 @@ class AppState:
     targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
     pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section
+    complaint_step: ComplaintStepForm = field(default_factory=ComplaintStepForm)  # a complaint moved forward
     notice: str | None = None  # a one-line confirmation under the sync bar, e.g. "已保存（待同步）"
     sync: SyncStatus = field(default_factory=SyncStatus)
+    settings: SettingsForm = field(default_factory=SettingsForm)  # the settings screen (client/account.py)

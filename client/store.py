@@ -26,7 +26,7 @@ from client.vault import StoreCipher
 from shared.enums import OpAction, RecordKind
 from shared.hlc import Hlc, receive, tick
 from shared.ids import new_id
-from shared.records import DELETABLE_KINDS, FieldError, validate_fields
+from shared.records import DELETABLE_KINDS, FieldError, validate_fields, visit_type_problems
 from sync.protocol import Change as PulledChange
 from sync.protocol import Op, OpResult, OpStatus
 
@@ -46,6 +46,7 @@ INDEXED_FIELDS = {
     RecordKind.COMPLAINT.value: "customer_id",
     RecordKind.ORDER.value: "customer_id",
     RecordKind.COMPETITOR_REPORT.value: "customer_id",
+    RecordKind.COMPLAINT_STEP.value: "complaint_id",  # a complaint's history on the customer card
 }
 
 
@@ -219,6 +220,8 @@ class LocalStore:
         if errors:
             raise InvalidRecord(errors)
         record = {**(existing or {}), **fields, "id": record_id}
+        if kind is RecordKind.VISIT and (errors := visit_type_problems(record)):  # a type's own fields only
+            raise InvalidRecord(errors)
         known = self.field_clocks(record_id)
         base = {name: known[name] for name in fields if name in known}
         op, meta = self._new_op(kind, record_id, OpAction.PUT, fields, base)

@@ -26,7 +26,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -176,6 +177,12 @@ class SyncRunner:
     def connectivity_changed(self, connected: bool) -> None:
         if connected:
             self.request_sync()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No sync runs inside (a running one is waited for): e.g. while signing out checks what waits."""
+        with self._sync_lock:
+            yield
 
     def pause(self) -> None:
         with self._state_lock:

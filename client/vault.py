@@ -5,6 +5,7 @@ itself kept in the store folder wrapped by a key derived from the rep's PIN (Arg
   (`LocalStore(folder, cipher)`); tests make one directly (`StoreCipher(key)`), without the KDF.
 - `Vault` is the key file (`key.json`: salt, KDF parameters, wrapped key; written atomically) and the
   wrong-PIN limit (`pin_attempts.json`: failures and when the next try is allowed, growing delays).
+  Changing the PIN re-wraps the same data key (`change_pin`): nothing else is re-encrypted.
 
 What this protects against and what it does not is in docs/security.md. In short: the Argon2 cost
 times the PIN's length is what stands between a copied store folder and its data; the attempt limit
@@ -80,7 +81,7 @@ class StoreCipher:
 
     @classmethod
     def new(cls) -> StoreCipher:
-        return cls(AESGCM.generate_key(bit_length=8 * KEY_BYTES))
+        return cls(AESGCM.generate_key(8 * KEY_BYTES))
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -155,6 +156,16 @@ class Vault:
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self.key_path, json.dumps(body, indent=1).encode())
         self._save_attempts(0, 0.0)
+
+    def change_pin(self, current: str, new: str) -> StoreCipher:
+        """Re-wrap the data key under `new` once `current` unwraps it (a wrong one counts like on the lock
+        screen: WrongPin, PinDelayed). The store is not touched. The one durable step is the rename of
+        `key.json` (write_atomically), so a crash leaves either the old PIN working or the new one."""
+        if not valid_pin(new):
+            raise InvalidPin("a PIN is 4 to 8 digits")  # checked first: a typo in the new PIN costs no try
+        cipher = self.unlock(current)
+        self.set_pin(new, cipher)
+        return cipher
 
     def unlock(self, pin: str) -> StoreCipher:
         """The store's cipher; WrongPin (counted, with a growing delay) or PinDelayed (not tried)."""

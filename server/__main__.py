@@ -1,4 +1,5 @@
-"""Command line: `python -m server serve|seed-demo|create-user|init-db|backup|restore|nginx-config`.
+"""Command line: `python -m server serve|seed-demo|create-user|reset-password|sessions|init-db|backup|restore|
+nginx-config`.
 
 Settings come from the environment (server/settings.py).
 """
@@ -10,9 +11,13 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server.settings import Settings
 from shared.enums import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--role", required=True, choices=[role.value for role in Role])
     user.add_argument("--territory")
     user.add_argument("--display-name")
+
+    reset = commands.add_parser(
+        "reset-password", help="set a user's new password (prompted twice, or --stdin) and end their sign-ins"
+    )
+    reset.add_argument("username")
+    reset.add_argument("--stdin", action="store_true", help="read the new password from the first line of stdin")
+    sessions = commands.add_parser("sessions", help="end a user's sign-ins (phones and browsers)")
+    sessions.add_argument("action", choices=["revoke"])
+    sessions.add_argument("username")
 
     backup = commands.add_parser("backup", help="copy the database to a file (pg_dump, or SQLite's backup API)")
     backup.add_argument("output", type=Path)
@@ -129,8 +143,45 @@ def main(argv: list[str] | None = None) -> int:
             except DomainError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
+        elif args.command in {"reset-password", "sessions"}:
+            return _account_rescue(engine, args)
     finally:
         engine.dispose()
+    return 0
+
+
+def _new_password(from_stdin: bool) -> str | None:
+    """The new password from stdin's first line, or typed twice (None: the two differ)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("new password: ")
+    if getpass.getpass("new password again: ") != first:
+        return None
+    return first
+
+
+def _account_rescue(engine: Engine, args: argparse.Namespace) -> int:
+    """`reset-password USERNAME` and `sessions revoke USERNAME` (server/domains/users/resets.py)."""
+    from server.db import write_session
+    from server.domains.users.resets import end_sessions, reset_password
+    from server.errors import DomainError
+
+    try:
+        if args.command == "sessions":
+            with write_session(engine) as session:
+                ended = end_sessions(session, args.username)
+            print(f"{args.username}: {ended} sign-in(s) ended")
+            return 0
+        password = _new_password(args.stdin)
+        if password is None:
+            print("error: the two passwords differ; nothing changed", file=sys.stderr)
+            return 2
+        with write_session(engine) as session:
+            ended = reset_password(session, args.username, password)
+        print(f"{args.username}: password reset; {ended} sign-in(s) ended")
+    except DomainError as error:
+        print(f"error: {error}; nothing changed", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from server.clock import today
+from server.clock import local_day, today
 from server.db import create_tables, write_session
 from server.domains.access import RECORD_CACHE, preload
 from server.domains.campaigns.demo import seed_campaigns_and_targets
@@ -40,9 +40,18 @@ from server.domains.users.models import Actor
 from server.domains.users.service import count_users, create_user
 from server.domains.visits.service import put_visit, visit_flag_rules
 from server.settings import Settings
-from shared.enums import Attitude, CreditRating, CustomerKind, CustomerStatus, Importance, Role, VisitType
+from shared.enums import (
+    Attitude,
+    CreditRating,
+    CustomerKind,
+    CustomerStatus,
+    DealOutcome,
+    Importance,
+    Role,
+    VisitType,
+)
 from shared.ids import new_id
-from shared.records import order_total
+from shared.records import home_follow_up_due, order_total
 
 DEMO_PASSWORD = "demo1234"
 SEED = 20261126
@@ -314,6 +323,7 @@ def _seed(session: Session, settings: Settings) -> str:
                 _record_visit(session, world, rep, customer_id, fields, settings)
                 visit_count += 1
                 start += rng.randint(35, 70)
+    visit_count += _seed_home_follow_ups(session, world, now_day, settings)
 
     # Prospects the reps met on the road today (the board lists them).
     for territory, rep in reps.items():
@@ -504,6 +514,9 @@ class DemoWorld:
     report_count: int = 0
     # Where phones checked out: a stream of its own, so adding it changed none of the data above.
     check_out_rng: random.Random = field(default_factory=lambda: random.Random(SEED + 9))
+    # Each visit type's own fields (and a few day visits made home visits): a stream of its own too.
+    type_rng: random.Random = field(default_factory=lambda: random.Random(SEED + 11))
+    home_visits: dict[str, tuple[str, dt.date, Actor]] = field(default_factory=dict)  # the last 家访, by customer
 
 
 def _seed_products(session: Session, supervisor: Actor) -> list[Product]:
@@ -558,6 +571,7 @@ def _record_visit(
             spread = 0.0003
             fields["check_out_lat"] = round(lat + world.check_out_rng.uniform(-spread, spread), 6)
             fields["check_out_lng"] = round(lng + world.check_out_rng.uniform(-spread, spread), 6)
+    fields.update(_type_fields(world, customer_id, fields, settings))
     if fields.get("ordered") and world.patterns.get(customer_id) in ("lapsing", "lost") and world.rng.random() < 0.85:
         fields.update({"ordered": False, "order_amount": None})  # gone cold: visited, did not order
     lines = _order_lines(world, customer_id) if fields.get("ordered") else []
@@ -574,6 +588,8 @@ def _record_visit(
         flag_rules=visit_flag_rules(settings),
     )
     at = str(fields.get("check_out_at") or fields["check_in_at"])
+    if visit.visit_type == VisitType.HOME.value:
+        world.home_visits[customer_id] = (visit.id, visit.visit_day, rep)
     if itemised:
         _take_order(session, world, rep, customer_id, visit.id, lines, at, settings)
     if fields.get("check_out_at") and world.rng.random() < 0.06:
@@ -583,6 +599,87 @@ def _record_visit(
         report.update({"price": price, "promotion": promotion, "observed_at": at})
         put_competitor_report(session, rep, new_id(), report)
         world.report_count += 1
+
+
+NEEDS = ("疗效稳定、价格适中的常用药", "希望每周配送一次，不压库存", "儿科用药和输液耗材", "医保目录内的慢病用药")
+KEY_PERSONS_MET = ("王院长、药房刘主任", "坐诊李医生", "老板张某（决策人）", "采购赵会计")
+COMPETITORS_IN_USE = ("华北制药同类产品", "石药集团", "修正药业", "本地经销商自有品牌")
+PRESENTED = ("阿莫西林胶囊供货方案", "感冒灵颗粒与板蓝根组合报价", "输液耗材年度供货方案", "新品试用装与陈列支持")
+OBJECTIONS = ("嫌价格比竞品高：讲了质量和配送优势", "担心回款周期：说明了月结政策", "库存多：建议小批量试进")
+PROMISES = ("答应下周送样品到科室", "帮院长打听孩子中考政策", "承诺协调加急配送", "约定带产品资料给科室医生")
+CARRIED_THROUGH = ("送到了家访时答应的样品", "兑现了承诺的配送时间", "把报价单送到并讲解清楚")
+
+
+def _type_fields(
+    world: DemoWorld, customer_id: str, fields: dict[str, object], settings: Settings
+) -> dict[str, object]:
+    """Believable fields of the visit's type (shared.records.VISIT_TYPE_FIELDS); a few day visits that ended
+    are home visits (家访) instead, and a follow-up (回访) two days or less after one is linked to it."""
+    rng = world.type_rng
+    visit_type = VisitType(str(fields["visit_type"]))
+    if visit_type is VisitType.DAY and fields.get("check_out_at") and rng.random() < 0.06:
+        visit_type = VisitType.HOME
+    values: dict[str, object] = {"visit_type": visit_type.value}
+    if visit_type is VisitType.FIRST:
+        values.update({"needs": rng.choice(NEEDS), "key_persons_met": rng.choice(KEY_PERSONS_MET)})
+        values["competitors_in_use"] = rng.choice(COMPETITORS_IN_USE)
+        values["monthly_volume"] = float(rng.randrange(2000, 30000, 500))
+        values["next_visit_agreed"] = rng.random() < 0.7
+    elif visit_type in (VisitType.SECOND, VisitType.DAY):
+        values.update({"products_presented": rng.choice(PRESENTED), "objections": rng.choice(OBJECTIONS)})
+        outcome = rng.choices(list(DealOutcome), weights=[40, 45, 15])[0]
+        values["deal_outcome"] = DealOutcome.AGREED.value if fields.get("ordered") else outcome.value
+        if visit_type is VisitType.SECOND:
+            values["appointment_booked"] = rng.random() < 0.8
+    elif visit_type is VisitType.EARLY:
+        values.update({"materials_delivered": rng.random() < 0.9, "prescription_reminded": rng.random() < 0.8})
+    elif visit_type is VisitType.HOME:
+        values["promises"] = rng.choice(PROMISES)
+    elif visit_type is VisitType.FOLLOW_UP:
+        values.update({"carried_through": rng.choice(CARRIED_THROUGH), "satisfied": rng.random() < 0.85})
+        home = world.home_visits.get(customer_id)
+        day = local_day(str(fields["check_in_at"]), settings.tz)
+        if home is not None and home[1] <= day <= home_follow_up_due(home[1]):
+            values["follows_visit_id"] = home[0]
+    elif visit_type is VisitType.PHONE:
+        values["call_minutes"] = rng.randint(3, 15)
+    return values
+
+
+def _seed_home_follow_ups(session: Session, world: DemoWorld, today: dt.date, settings: Settings) -> int:
+    """The 回访 the day after each customer's last home visit of the fortnight (one made today or yesterday
+    still waits: the rep's phone shows it due)."""
+    made = 0
+    for customer_id, (_, day, rep) in list(world.home_visits.items()):
+        follow_day = day + dt.timedelta(days=1)
+        if follow_day >= today:
+            continue
+        start = 10 * 60 + world.type_rng.randint(0, 300)
+        fields: dict[str, object] = {
+            "customer_id": customer_id,
+            "visit_type": VisitType.FOLLOW_UP.value,
+            "check_in_at": _at(follow_day, start, settings),
+            "check_out_at": _at(follow_day, start + world.type_rng.randint(10, 25), settings),
+            "purpose": "回访落实家访内容",
+            "attitude": Attitude.POSITIVE.value,
+            "ordered": False,
+        }
+        lat, lng = world.places[customer_id]
+        fields["check_in_lat"] = round(lat + world.type_rng.uniform(-0.0003, 0.0003), 6)
+        fields["check_in_lng"] = round(lng + world.type_rng.uniform(-0.0003, 0.0003), 6)
+        fields["check_in_accuracy"] = float(world.type_rng.randint(5, 30))
+        fields.update(_type_fields(world, customer_id, fields, settings))
+        put_visit(
+            session,
+            rep,
+            new_id(),
+            fields,
+            tz=settings.tz,
+            device_id=f"demo-{rep.username}",
+            flag_rules=visit_flag_rules(settings),
+        )
+        made += 1
+    return made
 
 
 def _take_order(

@@ -3,10 +3,11 @@
 from server.domains.audit.models import AuditEvent
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.competitors.models import CompetitorReport
-from server.domains.complaints.models import Complaint
+from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.customers.models import Customer
 from server.domains.development.models import CreditRatingChange
 from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.holidays.models import CompanyHoliday
 from server.domains.imports.models import ImportBatch
 from server.domains.key_persons.models import KeyPerson
 from server.domains.notes.models import Note
@@ -30,8 +31,10 @@ __all__ = [
     "Campaign",
     "CampaignResult",
     "ChangeLog",
+    "CompanyHoliday",
     "CompetitorReport",
     "Complaint",
+    "ComplaintStep",
     "CreditRatingChange",
     "Customer",
     "Device",

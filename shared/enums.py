@@ -27,6 +27,8 @@ class RecordKind(StrEnum):
     CAMPAIGN = "campaign"  # 营销活动: planned by supervisors on the server, read by phones
     CAMPAIGN_RESULT = "campaign_result"  # a customer's participation in a campaign, recorded on a visit (append-only)
     SALES_TARGET = "sales_target"  # 销售目标 of one rep for one month: set by supervisors, read by that rep's phone
+    COMPLAINT_STEP = "complaint_step"  # a complaint moved to a step, with its note and time (append-only)
+    HOLIDAY = "holiday"  # 节日: the company's holiday list, kept by admins on the server, read by every phone
 
 
 class OpAction(StrEnum):
@@ -72,6 +74,14 @@ class VisitType(StrEnum):
     HOME = "home"  # 家访
     FOLLOW_UP = "follow_up"  # 回访
     PHONE = "phone"  # 电话拜访
+
+
+class DealOutcome(StrEnum):
+    """How a second or day visit ended (二次拜访 step 7, 缔结业务关系; 日访 ... 成交)."""
+
+    AGREED = "agreed"  # 达成合作
+    CONSIDERING = "considering"  # 考虑中
+    DECLINED = "declined"  # 未成交
 
 
 class Attitude(StrEnum):
@@ -127,6 +137,7 @@ class VisitFlag(StrEnum):
     FAR_FROM_CUSTOMER = "far_from_customer"  # checked in farther than the radius from the customer's location
     POOR_ACCURACY = "poor_accuracy"  # the phone's location was too imprecise to tell
     MOCKED_LOCATION = "mocked_location"  # the phone reported a mock (simulated) location
+    OUTSIDE_EARLY_WINDOW = "outside_early_window"  # an early visit (早访) checked in outside 07:30-08:10
 
 
 class CampaignType(StrEnum):

@@ -1,23 +1,28 @@
 """Holidays a rep prepares greetings and gifts for (关怀: 节日问候), shown on the phone's Today screen.
 
 Lunar holidays move every year, and no calendar library is on the phone, so their Gregorian days are listed
-for 2026-2030; the fixed ones are made for any year. A company configures its own list (more festivals, a
-local one, later years) as a JSON file given to the app (`python -m client --holidays FILE`, see
-client/config.py): `[{"day": "2031-01-23", "name": "春节"}, ...]`; it replaces this list.
+for 2026-2030; the fixed ones are made for any year. This built-in list is the default. A company keeps its
+own list on the server (admins, /admin/holidays): phones receive it as `holiday` records and use it instead
+(`company_holidays`); a phone that has none yet (first start, offline) uses the built-in list. A JSON file
+given to the app (`python -m client --holidays FILE`, see client/config.py) overrides both:
+`[{"day": "2031-01-23", "name": "春节"}, ...]`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
 class Holiday:
     day: dt.date
     name: str
+    note: str = field(default="", compare=False)  # the company's word on it, e.g. "send greetings to key persons"
 
 
 # 春节, 元宵节, 端午节 and 中秋节 by the lunar calendar.
@@ -60,3 +65,37 @@ def load_holidays(path: Path) -> list[Holiday]:
         except (TypeError, KeyError, ValueError) as error:
             raise ValueError(f"holidays file {path}, entry {index + 1}: {error!r}") from error
     return sorted(holidays)
+
+
+def default_holiday_records() -> list[dict[str, str]]:
+    """The built-in list as the fields of `holiday` records: lunar ones on their dates, fixed ones every year."""
+    dated = [{"name": name, "day": day} for name, days in LUNAR.items() for day in days]
+    yearly = [{"name": name, "month_day": f"{month:02d}-{day:02d}"} for name, (month, day) in FIXED.items()]
+    return sorted(dated, key=lambda item: item["day"]) + yearly
+
+
+def _day_in(year: int, month_day: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(f"{year:04d}-{month_day}")
+    except ValueError:  # 02-29 outside a leap year, or a malformed value
+        return None
+
+
+def company_holidays(records: Iterable[Mapping[str, Any]], today: dt.date) -> list[Holiday]:
+    """The company's holidays (pulled `holiday` records) as days: a dated one on its day, a yearly one in this
+    year and the next (a week ahead crosses the year's end). Records that make no day are left out."""
+    found = []
+    for record in records:
+        name, note = str(record.get("name") or "").strip(), str(record.get("note") or "")
+        if not name:
+            continue
+        days: list[dt.date | None] = []
+        if isinstance(record.get("day"), str):
+            try:
+                days = [dt.date.fromisoformat(record["day"])]
+            except ValueError:
+                days = []
+        elif isinstance(record.get("month_day"), str):
+            days = [_day_in(year, record["month_day"]) for year in (today.year, today.year + 1)]
+        found += [Holiday(day, name, note) for day in days if day is not None]
+    return sorted(found)

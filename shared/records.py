@@ -20,6 +20,7 @@ from shared.enums import (
     ComplaintStatus,
     CustomerKind,
     CustomerStatus,
+    DealOutcome,
     Importance,
     KeyPersonRole,
     LossReason,
@@ -149,6 +150,17 @@ def month(value: object) -> str | None:
     return None
 
 
+def month_day(value: object) -> str | None:
+    """A day of every year as MM-DD, e.g. 10-01 (02-29 allowed: it is kept in leap years only)."""
+    if not isinstance(value, str) or len(value) != 5 or value[2] != "-":
+        return "must be a day of the year MM-DD, e.g. 10-01"
+    try:
+        dt.date.fromisoformat(f"2000-{value}")  # a leap year: 02-29 is a day
+    except ValueError:
+        return "must be a day of the year MM-DD, e.g. 10-01"
+    return None
+
+
 MAX_ORDER_LINES = 100
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = 10_000_000
@@ -213,6 +225,7 @@ def amount_matches(amount: object, lines: Sequence[Mapping[str, object]]) -> boo
     return abs(Decimal(str(amount)) - order_total(lines)) < CENT / 2
 
 
+MAX_CALL_MINUTES = 240
 LATITUDE = Field(number(-90, 90))
 LONGITUDE = Field(number(-180, 180))
 
@@ -249,6 +262,23 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "order_amount": Field(number(0, 100_000_000)),
         "next_visit_date": Field(date),
         "notes": Field(text(2000)),
+        # Each visit type's own fields (VISIT_TYPE_FIELDS says which type has which; docs/visits.md).
+        "needs": Field(text(500)),  # 初次拜访: the customer's needs heard
+        "key_persons_met": Field(text(200)),  # 初次拜访: key persons met (names, roles)
+        "competitors_in_use": Field(text(200)),  # 初次拜访: competitors' products in use
+        "monthly_volume": Field(number(0, 100_000_000)),  # 初次拜访: monthly usage (purchases), yuan
+        "next_visit_agreed": Field(boolean),  # 初次拜访: the next visit was agreed (约定下次拜访)
+        "appointment_booked": Field(boolean),  # 二次拜访: booked by phone beforehand (电话预约)
+        "products_presented": Field(text(300)),  # 二次拜访, 日访: the offer / products presented
+        "objections": Field(text(500)),  # 二次拜访, 日访: objections heard and the answer given
+        "deal_outcome": Field(one_of(DealOutcome)),  # 二次拜访, 日访: how it ended
+        "materials_delivered": Field(boolean),  # 早访: newspaper and product material handed over
+        "prescription_reminded": Field(boolean),  # 早访: the doctor reminded to prescribe our product
+        "promises": Field(text(500)),  # 家访: what was talked about and promised, for the 回访 to carry through
+        "follows_visit_id": Field(record_id),  # 回访: the home visit it follows
+        "carried_through": Field(text(500)),  # 回访, 日访: what was carried through of earlier promises
+        "satisfied": Field(boolean),  # 回访: the customer is satisfied
+        "call_minutes": Field(whole(1, MAX_CALL_MINUTES)),  # 电话拜访: how long the call took
     },
     RecordKind.NOTE: {
         "customer_id": Field(record_id, required=True, nullable=False),
@@ -275,6 +305,15 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "status": Field(one_of(ComplaintStatus), nullable=False),
         "solution": Field(text(2000)),
         "received_at": Field(timestamp, required=True, nullable=False),
+    },
+    # A complaint moved to a step past 受理 (the step, its note, when): append-only; the complaint's status is
+    # the furthest step reached (shared/complaints.py).
+    RecordKind.COMPLAINT_STEP: {
+        "complaint_id": Field(record_id, required=True, nullable=False),
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "status": Field(one_of(ComplaintStatus), required=True, nullable=False),
+        "note": Field(text(2000)),
+        "at": Field(timestamp, required=True, nullable=False),
     },
     # An order taken during a visit; `amount` must be the lines' total (order_total), checked on both sides.
     RecordKind.ORDER: {
@@ -361,6 +400,14 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "new_customers": Field(whole(0, 10_000), required=True, nullable=False),
         "visits": Field(whole(0, 100_000), required=True, nullable=False),
     },
+    # 节日: a holiday of the company's list, kept by admins on the server (defaults: shared/holidays.py);
+    # devices only receive it. Exactly one of `day` (that date only) or `month_day` (every year): holiday_problems.
+    RecordKind.HOLIDAY: {
+        "name": Field(text(40, 1), required=True, nullable=False),
+        "day": Field(date),
+        "month_day": Field(month_day),
+        "note": Field(text(200)),  # what to do, e.g. "send greetings to key persons"
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -380,6 +427,7 @@ DEVICE_WRITABLE_KINDS = frozenset(
         RecordKind.NOTE,
         RecordKind.KEY_PERSON,
         RecordKind.COMPLAINT,
+        RecordKind.COMPLAINT_STEP,
         RecordKind.ORDER,
         RecordKind.COMPETITOR_REPORT,
         RecordKind.CAMPAIGN_RESULT,
@@ -395,6 +443,7 @@ IMMUTABLE_KINDS = frozenset(
         RecordKind.COMPETITOR_REPORT,
         RecordKind.CAMPAIGN_RESULT,
         RecordKind.STAGE_EVENT,
+        RecordKind.COMPLAINT_STEP,
         RecordKind.VISIT_PHOTO,
     }
 )
@@ -403,6 +452,63 @@ DELETABLE_KINDS = frozenset({RecordKind.CUSTOMER, RecordKind.KEY_PERSON})
 # Hours to a first answer (the complaint leaves "received"), by severity: "every complaint is answered fast".
 COMPLAINT_RESPONSE_HOURS = {Severity.HIGH: 4, Severity.MEDIUM: 24, Severity.LOW: 72}
 COMPLAINT_ORDER = list(ComplaintStatus)
+
+
+# Which of the visit's type fields each visit type has, from the seeds (docs/visits.md). A visit keeps the
+# fields every type shares (person met, purpose, attitude, progress, order, next visit date, notes); a type
+# field of another type is refused (visit_type_problems), so a home visit never carries call_minutes.
+VISIT_TYPE_FIELDS: dict[VisitType, tuple[str, ...]] = {
+    VisitType.FIRST: ("needs", "key_persons_met", "competitors_in_use", "monthly_volume", "next_visit_agreed"),
+    VisitType.SECOND: ("appointment_booked", "products_presented", "objections", "deal_outcome"),
+    VisitType.EARLY: ("materials_delivered", "prescription_reminded"),
+    VisitType.DAY: ("products_presented", "objections", "carried_through", "deal_outcome"),
+    VisitType.HOME: ("promises",),
+    VisitType.FOLLOW_UP: ("follows_visit_id", "carried_through", "satisfied"),
+    VisitType.PHONE: ("call_minutes",),
+}
+ALL_VISIT_TYPE_FIELDS = tuple(dict.fromkeys(name for names in VISIT_TYPE_FIELDS.values() for name in names))
+# 早访: doctors are seen as they start prescribing, 07:30-08:10 local time; outside it is flagged, never refused.
+EARLY_VISIT_WINDOW = (dt.time(7, 30), dt.time(8, 10))
+# 家访 is followed within 1-2 days by a 回访 that carries through what was said: due by the 2nd day after.
+HOME_FOLLOW_UP_DAYS = 2
+
+
+def visit_type_problems(visit: Mapping[str, object]) -> list[FieldError]:
+    """Type fields with a value that do not belong to the visit's type. `visit` is the whole record as it
+    would be stored (the stored fields updated by the new ones), so changing the type is checked too."""
+    try:
+        visit_type = VisitType(str(visit.get("visit_type")))
+    except ValueError:
+        return []  # validate_fields names the bad or missing type
+    allowed = VISIT_TYPE_FIELDS[visit_type]
+    return [
+        FieldError(name, f"is not a field of a {visit_type.value} visit (its fields: {', '.join(allowed)})")
+        for name in ALL_VISIT_TYPE_FIELDS
+        if name not in allowed and visit.get(name) is not None
+    ]
+
+
+def outside_early_window(check_in: dt.datetime) -> bool:
+    """Whether an early visit's check-in (in the rep's local time) falls outside 07:30-08:10."""
+    start, end = EARLY_VISIT_WINDOW
+    return not start <= check_in.time().replace(second=0, microsecond=0, tzinfo=None) <= end  # to the minute
+
+
+def home_follow_up_due(home_visit_day: dt.date) -> dt.date:
+    """The last day the 回访 after a home visit on `home_visit_day` is on time (a plain date: month ends too)."""
+    return home_visit_day + dt.timedelta(days=HOME_FOLLOW_UP_DAYS)
+
+
+def holiday_problems(fields: Mapping[str, object]) -> list[FieldError]:
+    """A whole holiday record's problems: its fields (validate_fields), and exactly one of day and month_day."""
+    errors = validate_fields(RecordKind.HOLIDAY, fields, creating=True)
+    dated, yearly = fields.get("day") is not None, fields.get("month_day") is not None
+    if dated == yearly:
+        problem = (
+            "give a date or a day of every year, not both" if dated else "a date or a day of every year is required"
+        )
+        errors.append(FieldError("day", problem))
+    return errors
 
 
 def validate_fields(kind: RecordKind, fields: Mapping[str, object], *, creating: bool) -> list[FieldError]:

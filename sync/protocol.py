@@ -7,7 +7,7 @@ Parsing is strict and names the problem: both the server (validating a push) and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -15,8 +15,10 @@ from shared.enums import OpAction, RecordKind
 from shared.hlc import is_hlc
 from shared.ids import is_valid_id
 
-SCHEMA_VERSION = 3  # of the records and messages; a server refuses clients older than it supports
+SCHEMA_VERSION = 4  # of the records and messages; a server refuses clients older than it supports
 # 2: orders, competitor reports, the product catalogue, check_in_mocked on visits (2026-11-27)
+# 3: visit photos, the development pipeline, campaigns and targets
+# 4: each visit type's own fields, complaint steps, the company's holidays
 MAX_OPS_PER_PUSH = 500
 MAX_PUSH_BYTES = 2 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 500
@@ -97,7 +99,14 @@ class OpResult:
     message: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status.value}
+        # Field by field, as Op.as_dict: a 500-op push answers 500 results and stores them too.
+        return {
+            "seq": self.seq,
+            "op_id": self.op_id,
+            "status": self.status.value,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -301,12 +310,23 @@ def _no_nul(value: object, path: str, depth: int = 0) -> None:
         if "\x00" in value:
             raise ProtocolError(path, "must not contain the NUL character (\\u0000)")
     elif isinstance(value, Mapping):
+        # Only what may fail is looked at closer (its path built then): a push holds thousands of plain values.
         for key, item in value.items():
-            _no_nul(key, path, depth + 1)
-            _no_nul(item, _join(path, str(key)), depth + 1)
+            if _may_fail(key, depth + 1):
+                _no_nul(key, path, depth + 1)
+            if _may_fail(item, depth + 1):
+                _no_nul(item, _join(path, str(key)), depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _no_nul(item, f"{path}[{index}]", depth + 1)
+            if _may_fail(item, depth + 1):
+                _no_nul(item, f"{path}[{index}]", depth + 1)
+
+
+def _may_fail(value: object, depth: int) -> bool:
+    """False for what `_no_nul` passes at once: a number, a boolean, null, or text without NUL, not too deep."""
+    if depth > MAX_NESTING or isinstance(value, Mapping | list):
+        return True
+    return isinstance(value, str) and "\x00" in value
 
 
 def _json_type(value: object) -> str:

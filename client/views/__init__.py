@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from client.views.complaints import ComplaintActions
 from client.views.pipeline import PipelineActions
+from client.views.settings import SettingsActions
+from client.views.visit_fields import VisitTypeActions
 
 
-class Actions(PipelineActions, Protocol):
+class Actions(PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, Protocol):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...
     def go_back(self) -> None: ...
@@ -48,3 +51,7 @@ class Actions(PipelineActions, Protocol):
     def open_key_person(self, person_id: str | None) -> None: ...  # None: a new key person
     def cancel_key_person(self) -> None: ...
     def save_key_person(self) -> None: ...
+    def ask_delete_key_person(self) -> None: ...  # the key person being edited; deleting waits for a confirmation
+    def cancel_delete_key_person(self) -> None: ...
+    def delete_key_person(self) -> None: ...  # the confirmed delete
+    def open_settings(self) -> None: ...  # change the PIN, sign out

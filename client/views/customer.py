@@ -10,6 +10,7 @@ from typing import Any
 
 import flet as ft
 
+from client.complaints import ComplaintStepForm
 from client.reminders import complaint_timer, parse_date
 from client.services import CustomerCard, visit_duration_minutes
 from client.state import AppState, KeyPersonForm
@@ -32,6 +33,7 @@ from client.views.common import (
     text_field,
     title,
 )
+from client.views.complaints import complaint_handling
 from client.views.conflicts import conflict_rows
 from client.views.pipeline import pipeline_section
 from client.views.visit import competitor_text, order_line_text
@@ -123,7 +125,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     controls += [
         *pipeline_section(state.pipeline, lang, actions),
         *key_persons(card, state.key_person, lang, actions),
-        *complaints(card, lang),
+        *complaints(card, state.complaint_step, lang, actions),
         *purchase_record(card, lang),
         *competitor_reports(card, lang),
     ]
@@ -247,6 +249,7 @@ def key_person_form(form: KeyPersonForm, lang: str, actions: Actions) -> ft.Cont
                     ],
                     wrap=True,
                 ),
+                *key_person_delete(form, lang, actions),
             ],
             spacing=8,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
@@ -255,6 +258,39 @@ def key_person_form(form: KeyPersonForm, lang: str, actions: Actions) -> ft.Cont
         border=ft.Border.all(1, ft.Colors.BLUE_200),
         border_radius=8,
     )
+
+
+def key_person_delete(form: KeyPersonForm, lang: str, actions: Actions) -> list[ft.Control]:
+    """Deleting the key person being edited: a button, then a confirmation naming them."""
+    if form.person_id is None:
+        return []
+    if not form.confirm_delete:
+        return [
+            ft.TextButton(
+                t("client.key_person.delete", lang),
+                icon=ft.Icons.DELETE_OUTLINE,
+                on_click=lambda e: actions.ask_delete_key_person(),
+            )
+        ]
+    name = str(form.values.get("name") or "")
+    return [
+        ft.Text(t("client.key_person.delete_confirm", lang, name=name), color=ERROR_COLOR),
+        ft.Row(
+            [
+                ft.Button(
+                    t("client.key_person.delete_yes", lang),
+                    icon=ft.Icons.DELETE_FOREVER,
+                    bgcolor=ft.Colors.RED_700,
+                    color=ft.Colors.WHITE,
+                    on_click=lambda e: actions.delete_key_person(),
+                ),
+                ft.TextButton(
+                    t("client.key_person.delete_no", lang), on_click=lambda e: actions.cancel_delete_key_person()
+                ),
+            ],
+            wrap=True,
+        ),
+    ]
 
 
 def hours(value: float) -> str:
@@ -277,7 +313,7 @@ def timer_text(complaint: dict[str, Any], now: dt.datetime | None, lang: str) ->
     return t("client.complaint.due", lang, time=date_time(timer.due_at.isoformat()), hours=hours(left)), False
 
 
-def complaints(card: CustomerCard, lang: str) -> list[ft.Control]:
+def complaints(card: CustomerCard, form: ComplaintStepForm, lang: str, actions: Actions) -> list[ft.Control]:
     controls: list[ft.Control] = [section(t("client.complaint.list", lang))]
     if not card.complaints:
         controls.append(muted(t("client.complaint.none", lang)))
@@ -301,6 +337,7 @@ def complaints(card: CustomerCard, lang: str) -> list[ft.Control]:
             rows.append(ft.Text(timer, color=ERROR_COLOR if late else None, size=13))
         if complaint.get("solution"):
             rows.append(muted(t("client.complaint.solution", lang, text=complaint["solution"])))
+        rows += complaint_handling(complaint, form, lang, actions)
         controls.append(ft.Column(rows, spacing=2))
     return controls
 

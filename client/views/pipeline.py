@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from client.pipeline import PipelineView
+from client.pipeline import PipelineRound, PipelineView
 from client.views.common import ERROR_COLOR, choice_chips, date_time, enum_label, error_text, money, muted, section
 from client.views.common import text_field as field
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, StageAction
@@ -53,6 +53,8 @@ def event_text(item: HistoryItem, lang: str) -> str:
 def pipeline_section(view: PipelineView, lang: str, actions: PipelineActions) -> list[ft.Control]:
     controls: list[ft.Control] = [section(t("client.pipeline.title", lang))]
     known = view.pipeline
+    if known is not None and known.refused:
+        controls.append(ft.Text(t("client.pipeline.refused", lang), color=ERROR_COLOR, size=13))
     if known is None or not known.started:
         controls += [
             muted(t("client.pipeline.none", lang)),
@@ -122,6 +124,41 @@ def pipeline_section(view: PipelineView, lang: str, actions: PipelineActions) ->
     controls.append(muted(t("client.pipeline.history", lang)))
     for item in reversed(state.history[-MAX_SHOWN:]):  # newest first, like the card's other lists
         controls.append(ft.Text(event_text(item, lang), size=13, italic=not item.applied))
+    return controls + earlier_rounds(known.earlier, lang)
+
+
+def round_text(item: PipelineRound, lang: str) -> str:
+    """第 n 轮 · 战败 · 开始 … · 结束 … · 止于 <stage> · <reason>."""
+    state = item.state
+    parts = [
+        t(
+            "client.pipeline.round",
+            lang,
+            number=item.number,
+            outcome=label(state.outcome, lang),
+            opened=date_time(item.opportunity.get("opened_at")),
+        )
+    ]
+    if state.closed_at:
+        parts.append(t("client.pipeline.round_closed", lang, closed=date_time(state.closed_at)))
+    parts.append(t("client.pipeline.round_stage", lang, stage=label(state.stage, lang)))
+    if state.loss_reason is not None:
+        parts.append(t("client.pipeline.lost_reason", lang, reason=label(state.loss_reason, lang)))
+    return " · ".join(parts)
+
+
+def earlier_rounds(rounds: tuple[PipelineRound, ...], lang: str) -> list[ft.Control]:
+    """The customer's earlier developments, newest first, read-only: outcome, reason, dates, their events."""
+    if not rounds:
+        return []
+    controls: list[ft.Control] = [muted(t("client.pipeline.earlier", lang))]
+    for item in rounds:
+        rows: list[ft.Control] = [ft.Text(round_text(item, lang), weight=ft.FontWeight.W_600, size=13)]
+        rows += [
+            ft.Text("  " + event_text(event, lang), size=12, italic=not event.applied)
+            for event in reversed(item.state.history[-MAX_SHOWN:])
+        ]
+        controls.append(ft.Column(rows, spacing=2))
     return controls
 
 

@@ -83,6 +83,9 @@ def build(state: AppState, actions: Actions) -> ft.Control:
                 ft.OutlinedButton(
                     t("client.today.search", lang), icon=ft.Icons.SEARCH, on_click=lambda e: actions.open_search()
                 ),
+                ft.OutlinedButton(  # change the PIN, sign out (client/account.py)
+                    t("client.settings.open", lang), icon=ft.Icons.SETTINGS, on_click=lambda e: actions.open_settings()
+                ),
                 ft.OutlinedButton(
                     t("client.today.conflicts", lang, count=state.open_conflicts),
                     icon=ft.Icons.WARNING_AMBER,
@@ -128,7 +131,8 @@ def holiday_text(holiday: Holiday, today: dt.date, lang: str) -> str:
     days = (holiday.day - today).days
     day = f"{holiday.day.month:02d}-{holiday.day.day:02d}"
     when = t("client.care.today", lang) if days == 0 else t("client.care.in_days", lang, days=days, day=day)
-    return t("client.care.holiday", lang, name=holiday.name, when=when)
+    text = t("client.care.holiday", lang, name=holiday.name, when=when)
+    return f"{text} · {holiday.note}" if holiday.note else text  # the company's note: what to prepare
 
 
 def overdue_text(item: OverdueVisit, lang: str) -> str:
@@ -148,6 +152,9 @@ def overdue_text(item: OverdueVisit, lang: str) -> str:
 def follow_up_text(item: FollowUp, customer: str, lang: str) -> str:
     if item.kind is FollowUpKind.NEXT_VISIT:
         return t("client.care.next_visit", lang, customer=customer, day=item.due.isoformat())
+    if item.kind is FollowUpKind.HOME_VISIT:  # 家访 → 回访 within 1-2 days
+        key = "client.reminders.home_follow_up_overdue" if item.overdue else "client.reminders.home_follow_up"
+        return t(key, lang, name=customer, day=item.due.isoformat())
     category = enum_label(ComplaintCategory, item.record.get("category"), lang)
     if item.kind is FollowUpKind.COMPLAINT_ANSWER:
         key = "client.care.complaint_late" if item.overdue else "client.care.complaint_open"

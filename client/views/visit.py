@@ -30,7 +30,8 @@ from client.views.common import (
 )
 from client.views.drafts_banner import draft_banner
 from client.views.photos import photo_section
-from shared.enums import Attitude, ComplaintCategory, Severity, VisitType
+from client.views.visit_fields import type_chips, type_fields, type_notes
+from shared.enums import Attitude, ComplaintCategory, Severity
 from shared.i18n import label, t
 
 logger = logging.getLogger(__name__)
@@ -74,13 +75,13 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     def set_ordered(checked: bool) -> None:
         values["ordered"] = checked
 
-    visit_types = [(member.value, label(member, lang)) for member in VisitType]
     controls: list[ft.Control] = [
         back_button(lang, actions.go_back),
         title(t("client.visit.title", lang, name=customer.get("name", ""))),
         *([draft_banner(form.draft, lang)] if form.draft is not None else []),
         muted(t("client.visit.planned" if form.planned else "client.visit.off_route", lang)),
-        choice_chips(t("client.visit.type", lang), visit_types, values.get("visit_type"), setter("visit_type")),
+        type_chips(form, lang, actions),  # client/views/visit_fields.py: the type's own fields below
+        *type_notes(form, lang),
     ]
     visit = form.visit
     if visit is None:
@@ -101,6 +102,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     controls += [
         ft.Text(" · ".join(status_line), weight=ft.FontWeight.W_600),
         *([] if form.draft is not None else visit_extras(form, lang, actions)),
+        *type_fields(form, lang, form.follows),
         field("person_met"),
         field("purpose"),
         choice_chips(t("client.visit.attitude", lang), attitudes, values.get("attitude"), setter("attitude")),

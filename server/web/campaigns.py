@@ -18,6 +18,7 @@ from server.domains.campaigns.models import Campaign
 from server.domains.campaigns.service import campaign_results, get_campaign, list_campaigns, put_campaign
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id, list_customers
+from server.domains.teams import team_of
 from server.domains.users.models import Actor, User
 from server.errors import DomainError, ValidationFailed
 from server.settings import Settings
@@ -30,8 +31,9 @@ MAX_CUSTOMERS_SHOWN = 500  # customers offered for invitation on the form
 
 def territories(session: Any, actor: Actor) -> list[str]:
     """The territories the actor plans campaigns in: their own, or every territory with customers."""
-    if actor.territory is not None:
-        return [actor.territory]
+    team = team_of(actor)
+    if team is not None:
+        return [team]
     query = select(Customer.territory).where(col(Customer.deleted).is_(False)).distinct()
     return sorted(session.exec(query).all())
 
@@ -95,7 +97,8 @@ class CampaignPages(Controller):
     ) -> Template:
         with read_session(state.engine) as session:
             places = territories(session, request.user)
-            territory = values.get("territory") or (places[0] if places else "")
+            asked = values.get("territory") or ""
+            territory = asked if asked in places else (places[0] if places else "")  # never another team's
             customers = list_customers(session, territory=territory, limit=MAX_CUSTOMERS_SHOWN) if territory else []
             outcome = campaign_results(session, campaign) if campaign is not None else None
             invited = customers_by_id(session, set(campaign.customer_ids)) if campaign else {}

@@ -21,8 +21,8 @@ from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.domains.audit.service import recent_events
 from server.domains.competitors.service import competitor_reports
-from server.domains.complaints.service import ComplaintTimer, complaints_of_customer, open_complaints, timer
-from server.domains.customers.service import customers_by_id, get_customer
+from server.domains.complaints.service import ComplaintTimer, complaints_of_customer, open_complaints, with_history
+from server.domains.customers.service import customers_by_id
 from server.domains.development.service import credit_history
 from server.domains.key_persons.service import key_persons_of_customer
 from server.domains.notes.service import notes_of_customer
@@ -30,6 +30,7 @@ from server.domains.orders.service import OrderFilter, list_orders
 from server.domains.photos.service import photos_of_customer
 from server.domains.pipeline.service import customer_pipeline
 from server.domains.sync.conflicts import open_conflicts, rejected_ops
+from server.domains.teams import team_of, visible_customer, visible_only
 from server.domains.users.models import Actor, User
 from server.domains.users.sessions import WEB_SESSION, open_session
 from server.domains.users.signin import client_address, sign_in
@@ -81,6 +82,7 @@ def complaint_rows(timers: list[ComplaintTimer], settings: Settings) -> list[dic
             "received": local_time(item.complaint.received_at, settings.tz),
             "due": item.due_at.astimezone(settings.tz),
             "overdue": item.overdue(now) and item.complaint.status != "confirmed",
+            "history": [{"view": view, "at": local_time(view.step.at, settings.tz)} for view in item.history],
         }
         for item in timers
     ]
@@ -115,11 +117,11 @@ def customer_page(
     """The customer's page: archive, edit form (as posted when it is shown again with errors), visits, orders..."""
     settings: Settings = state.settings
     with read_session(state.engine) as session:
-        customer = get_customer(session, customer_id)
+        customer = visible_customer(session, request.user, customer_id)  # another team's: 404
         visits = visits_of_customer(session, customer_id)
         notes = notes_of_customer(session, customer_id)
         key_persons = key_persons_of_customer(session, customer_id)
-        complaints = [timer(row) for row in complaints_of_customer(session, customer_id)]
+        complaints = with_history(session, complaints_of_customer(session, customer_id))
         people = {user.id: user for user in session.exec(select(User)).all()}
         orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
         competitors = competitor_reports(session, customer_id=customer_id)
@@ -245,7 +247,7 @@ class BoardController(Controller):
         settings: Settings = state.settings
         chosen = parse_day(day, settings)
         with read_session(state.engine) as session:
-            board = day_board(session, chosen, settings.tz)
+            board = day_board(session, chosen, settings.tz, team_of(request.user))
         return page(
             request,
             "board.html",
@@ -261,17 +263,25 @@ class BoardController(Controller):
         """What sync kept instead of dropping: conflict losers and refused ops."""
         settings: Settings = state.settings
         with read_session(state.engine) as session:
-            conflicts = open_conflicts(session)
-            refused = rejected_ops(session)
-            customers = customers_by_id(
-                session, {c.record_id for c in conflicts} | {r.op["record_id"] for r in refused}
+            conflicts = open_conflicts(session, team_of(request.user))
+            refused = rejected_ops(session, team_of(request.user))
+            customers = visible_only(
+                request.user,
+                customers_by_id(session, {c.record_id for c in conflicts} | {r.op["record_id"] for r in refused}),
             )
             people = {user.id: user for user in session.exec(select(User)).all()}
         return page(
             request,
             "review.html",
             conflicts=[{"conflict": c, "at": local_time(c.created_at, settings.tz)} for c in conflicts],
-            refused=[{"op": r, "at": local_time(r.rejected_at, settings.tz)} for r in refused],
+            refused=[
+                {
+                    "op": r,
+                    "at": local_time(r.rejected_at, settings.tz),
+                    "reviewed": local_time(r.reviewed_at, settings.tz),
+                }
+                for r in refused
+            ],
             customers=customers,
             people=people,
         )
@@ -291,7 +301,7 @@ class BoardController(Controller):
         """Open complaints, the most urgent first; overdue answers stand out."""
         settings: Settings = state.settings
         with read_session(state.engine) as session:
-            timers = open_complaints(session)
+            timers = open_complaints(session, team_of(request.user))
             customers = customers_by_id(session, {item.complaint.customer_id for item in timers})
         rows = complaint_rows(timers, settings)
         if format:
@@ -307,6 +317,7 @@ def _web_controllers() -> list[type[Controller]]:
     from server.web.dashboard import DashboardPages
     from server.web.development import DevelopmentPages
     from server.web.devices import DevicePages
+    from server.web.holidays import HolidayPages
     from server.web.imports import ImportPages
     from server.web.photos import PhotoPages
     from server.web.pipeline import PipelinePages
@@ -329,6 +340,7 @@ def _web_controllers() -> list[type[Controller]]:
         PhotoPages,
         ImportPages,
         AdminPages,
+        HolidayPages,
         PipelinePages,
     ]
 

@@ -24,9 +24,10 @@ from sqlmodel import select
 from server.clock import SERVER_NODE, now_ms
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
-from server.domains.customers.service import get_customer, put_customer
+from server.domains.customers.service import put_customer
 from server.domains.sync.merging import Edit
 from server.domains.sync.models import FieldConflict
+from server.domains.teams import visible_customer
 from server.domains.users.models import Actor
 from server.domains.users.signin import client_address
 from server.web.controllers import WebRequest, customer_page, supervisors_only
@@ -69,12 +70,12 @@ class CustomerPages(Controller):
             return customer_page(request, state, customer_id, status_code=400, edit_form=form)
         if not changes.fields:
             with read_session(state.engine) as session:
-                get_customer(session, customer_id)  # an unknown id is still a 404
+                visible_customer(session, request.user, customer_id)  # an unknown id (or another team's) is a 404
             return Redirect(f"/customers/{customer_id}?saved=0", status_code=303)
         actor = request.user
         edit = Edit(clock=supervisor_clock(actor), base=changes.base, op_id=new_id())
         with write_session(state.engine) as session:
-            get_customer(session, customer_id)  # put_customer would create an unknown id: a 404 here
+            visible_customer(session, actor, customer_id)  # put_customer would create an unknown id: a 404 here
             put_customer(session, actor, customer_id, changes.fields, edit=edit)
             conflicts = session.exec(
                 select(FieldConflict).where(FieldConflict.record_id == customer_id, FieldConflict.op_id == edit.op_id)

@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from server.clock import today
 from server.db import read_session
-from server.domains.customers.listing import NO_TIER, CustomerFilter, filter_customers
+from server.domains.customers.listing import NO_TIER, CustomerFilter, filter_customers, matching_customers
+from server.domains.teams import team_of
 from server.domains.users.models import User
 from server.domains.users.service import list_reps
 from server.errors import ValidationFailed
@@ -50,8 +51,9 @@ class CustomerListPage(Controller):
     ) -> Response[Any]:
         if overdue not in OVERDUE_CHOICES:
             raise ValidationFailed("overdue must be yes or no", path="overdue")
+        team = team_of(request.user)
         with read_session(state.engine) as session:
-            reps = list_reps(session)
+            reps = list_reps(session, team)
             owner = next((r for r in reps if r.username == rep), None)
             if rep and owner is None:
                 raise ValidationFailed("no such rep", path="rep")
@@ -62,15 +64,12 @@ class CustomerListPage(Controller):
                 status=status,
                 owner_rep_id=owner.id if owner else "",
                 overdue=OVERDUE_CHOICES[overdue],
+                territory=team,
             )
             found = filter_customers(session, wanted, today(state.settings.tz), page_number)
             owners = {user.id: user for user in session.exec(select(User)).all()}
-            if format:  # ?format=csv|xlsx: every page of the filtered list as a file (server/web/exports.py)
-                rows = [
-                    customer
-                    for number in range(1, found.pages + 1)
-                    for customer in filter_customers(session, wanted, today(state.settings.tz), number).customers
-                ]
+            if format:  # ?format=csv|xlsx: the whole filtered list as a file (server/web/exports.py), one query
+                rows = matching_customers(session, wanted, today(state.settings.tz))
         if format:
             return export_list(request, state, format, "customers", customer_columns(request, owners), rows)
         filters: dict[str, Any] = {"q": q, "tier": tier, "kind": kind, "status": status, "rep": rep, "overdue": overdue}

@@ -15,9 +15,10 @@ from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.domains.customers.service import customers_by_id
 from server.domains.development.service import recompute_tiers_now, set_credit_rating
-from server.domains.orders.service import OrderFilter, list_orders
+from server.domains.orders.service import OrderFilter, list_orders, order_summary
 from server.domains.products.models import Product
 from server.domains.products.service import list_products, put_product
+from server.domains.teams import team_of, visible_customer
 from server.domains.users.models import User
 from server.domains.visits.service import flagged_visits
 from server.errors import DomainError, NotFound, ValidationFailed
@@ -28,6 +29,9 @@ from server.web.rows import order_rows
 from shared.ids import new_id
 
 ORDER_DAYS = 30  # the orders page shows a month by default
+# The page lists the newest orders of the period (count and total are the whole period's, by one aggregate);
+# a month of 40 reps is about 8,000 orders, too many rows for a page. The file takes the whole period.
+PAGE_ORDERS, EXPORT_ORDERS = 300, 50_000
 FLAGGED_DAYS = 14
 
 
@@ -58,11 +62,15 @@ class DevelopmentPages(Controller):
         last = parse_day(until, settings)
         first = parse_day(since, settings) if since else last - dt.timedelta(days=ORDER_DAYS - 1)
         with read_session(state.engine) as session:
-            orders = list_orders(session, OrderFilter(since=first, until=last, limit=1000))
+            team = team_of(request.user)
+            wanted = OrderFilter(
+                territory=team, since=first, until=last, limit=EXPORT_ORDERS if format else PAGE_ORDERS
+            )
+            orders = list_orders(session, wanted)
+            count, total = order_summary(session, wanted)  # the whole period's, not only the rows shown
             rows = order_rows(session, orders, settings)
             customers = customers_by_id(session, {order.customer_id for order in orders})
             people = {user.id: user for user in session.exec(select(User)).all()}
-        total = round(sum(order.amount for order in orders), 2)
         if format:  # ?format=csv|xlsx: the list as a file (server/web/exports.py)
             return export_list(request, state, format, "orders", order_columns(customers, people), rows)
         return page(
@@ -74,6 +82,7 @@ class DevelopmentPages(Controller):
             since=first,
             until=last,
             total=total,
+            count=count,
             show_customer=True,
         )
 
@@ -124,7 +133,7 @@ class DevelopmentPages(Controller):
         settings: Settings = state.settings
         since = today(settings.tz) - dt.timedelta(days=FLAGGED_DAYS - 1)
         with read_session(state.engine) as session:
-            visits = flagged_visits(session, since)
+            visits = flagged_visits(session, since, team_of(request.user))
             customers = customers_by_id(session, {visit.customer_id for visit in visits})
             people = {user.id: user for user in session.exec(select(User)).all()}
         rows = [{"visit": v, "check_in": local_time(v.check_in_at, settings.tz)} for v in visits]
@@ -157,5 +166,6 @@ class DevelopmentPages(Controller):
         self, request: WebRequest, state: State, customer_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         with write_session(state.engine) as session:
+            visible_customer(session, request.user, customer_id)  # another team's customer: 404
             set_credit_rating(session, request.user, customer_id, data.get("rating", ""), data.get("reason") or None)
         return Redirect(f"/customers/{customer_id}", status_code=303)

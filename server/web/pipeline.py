@@ -25,9 +25,10 @@ from server.domains.pipeline.service import (
     set_stage_probabilities,
     stage_probabilities,
 )
+from server.domains.teams import team_of
 from server.domains.users.models import User
 from server.domains.users.service import list_reps
-from server.errors import DomainError
+from server.errors import DomainError, Forbidden, NotFound
 from server.web.controllers import WebRequest, admins_only, page, supervisors_only
 from shared.enums import LossReason, PipelineOutcome, PipelineStage
 
@@ -63,7 +64,10 @@ class PipelinePages(Controller):
     @get("/{opportunity_id:str}", sync_to_thread=True)
     def opportunity(self, request: WebRequest, state: State, opportunity_id: FromPath[str]) -> Template:
         with read_session(state.engine) as session:
-            found = get_opportunity(session, request.user, opportunity_id)
+            try:
+                found = get_opportunity(session, request.user, opportunity_id)
+            except Forbidden:  # another team's: answered as unknown, not as refused
+                raise NotFound("no such opportunity", path="opportunity_id") from None
             events = history(session, found.id)
             customers = customers_by_id(session, {found.customer_id})
             people = {user.id: user for user in session.exec(select(User)).all()}
@@ -103,19 +107,20 @@ def pipeline_page(
     error: str | None = None,
 ) -> Template:
     """The /pipeline page (a filter value that is no stage, outcome or rep is a 400)."""
+    team = team_of(request.user)
     with read_session(state.engine) as session:
-        reps = list_reps(session)
+        reps = list_reps(session, team)
         stage = _choice(stage, [s.value for s in PipelineStage], "stage")
         outcome = _choice(outcome, [o.value for o in PipelineOutcome], "outcome")
         rep = _choice(rep, [r.id for r in reps], "rep")
-        where = OpportunityFilter(rep_id=rep, stage=stage, outcome=outcome, limit=SHOWN)
+        where = OpportunityFilter(territory=team, rep_id=rep, stage=stage, outcome=outcome, limit=SHOWN)
         rows = list_opportunities(session, where)
-        funnel = pipeline_funnel(session, None, rep)
-        losses = loss_analysis(session, None, rep)
+        funnel = pipeline_funnel(session, team, rep)
+        losses = loss_analysis(session, team, rep)
         probabilities = stage_probabilities(session)
         customers = customers_by_id(session, {row.customer_id for row in rows})
         people = {user.id: user for user in session.exec(select(User)).all()}
-        counts = _outcome_counts(session, rep)
+        counts = _outcome_counts(session, team, rep)
     return page(
         request,
         "pipeline.html",
@@ -137,9 +142,11 @@ def pipeline_page(
     )
 
 
-def _outcome_counts(session: Session, rep_id: str | None) -> dict[str, int]:
-    """Open, won and lost opportunities (of the rep, or everyone)."""
+def _outcome_counts(session: Session, territory: str | None, rep_id: str | None) -> dict[str, int]:
+    """Open, won and lost opportunities (of the rep, or the team, or everyone)."""
     query = select(Opportunity.outcome, func.count()).group_by(Opportunity.outcome)
+    if territory:
+        query = query.where(Opportunity.territory == territory)
     if rep_id:
         query = query.where(Opportunity.owner_rep_id == rep_id)
     counts = dict.fromkeys((o.value for o in PipelineOutcome), 0)

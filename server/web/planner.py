@@ -34,7 +34,8 @@ from server.domains.routes.planning import (
     week_suggestions,
 )
 from server.domains.routes.service import set_route_plan
-from server.domains.users.models import User
+from server.domains.teams import sees, team_of
+from server.domains.users.models import Actor, User
 from server.domains.users.service import list_reps
 from server.errors import NotFound, ValidationFailed
 from server.web.controllers import WebRequest, page, parse_day, supervisors_only
@@ -50,9 +51,10 @@ class PlannedDay:
     stops: list[Customer]
 
 
-def rep_by_username(session: Session, username: str) -> User:
+def rep_by_username(session: Session, username: str, actor: Actor) -> User:
+    """The rep, if one of the actor's team (another team's rep is unknown here: 404)."""
     rep = session.exec(select(User).where(User.username == username)).first()
-    if rep is None or rep.role != Role.REP.value:
+    if rep is None or rep.role != Role.REP.value or not sees(actor, rep.territory):
         raise NotFound("no such rep", path="rep")
     return rep
 
@@ -101,7 +103,7 @@ class PlannerPages(Controller):
             monday = week_start(parse_day(week, settings)) if week else next_week(today(settings.tz))
         spage = max(spage, 1)
         with read_session(state.engine) as session:
-            reps = list_reps(session)
+            reps = list_reps(session, team_of(request.user))
             selected = next((r for r in reps if r.username == rep), reps[0] if reps else None)
             plans = week_plans(session, selected.id, monday) if selected else {}
             territory = selected.territory if selected else None
@@ -164,7 +166,7 @@ class PlannerPages(Controller):
 
         def save() -> None:
             with write_session(state.engine) as session:
-                rep = rep_by_username(session, rep_name)
+                rep = rep_by_username(session, rep_name, actor)
                 edit_day_plan(session, actor, rep.id, chosen, edit)
 
         await anyio.to_thread.run_sync(save)
@@ -182,7 +184,7 @@ class PlannerPages(Controller):
 
         def save() -> None:
             with write_session(state.engine) as session:
-                rep = rep_by_username(session, rep_name)
+                rep = rep_by_username(session, rep_name, actor)
                 set_route_plan(session, actor, rep.id, chosen, customer_ids)
 
         await anyio.to_thread.run_sync(save)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, true
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -16,6 +16,7 @@ from server.db import read_session
 from server.domains.complaints.models import Complaint
 from server.domains.complaints.service import OPEN_STATUSES
 from server.domains.sync.models import FieldConflict, RejectedOp
+from server.domains.teams import team_of
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.settings import Settings
@@ -50,28 +51,41 @@ def count(session: Session, query: Any) -> int:
     return int(session.exec(query).one())
 
 
-def open_complaint_query() -> Any:
-    return col(Complaint.status).in_([status.value for status in OPEN_STATUSES])
+def of_team(column: Any, team: str | None) -> Any:
+    """Rows of one team (server/domains/teams.py `team_of`); None: every territory."""
+    return true() if team is None else col(column) == team
 
 
-def unreviewed() -> Any:
-    return FieldConflict.reviewed == False  # noqa: E712
+def open_complaint_query(team: str | None = None) -> Any:
+    return and_(
+        col(Complaint.status).in_([status.value for status in OPEN_STATUSES]), of_team(Complaint.territory, team)
+    )
 
 
-def recent_refused(settings: Settings) -> Any:
-    return col(RejectedOp.rejected_at) >= since_moment(settings)
+def unreviewed(team: str | None = None) -> Any:
+    return and_(col(FieldConflict.reviewed).is_(False), of_team(FieldConflict.territory, team))
 
 
-def recent_flagged(settings: Settings) -> Any:
-    return (col(Visit.flagged).is_(True), col(Visit.visit_day) >= since_day(settings))
+def recent_refused(settings: Settings, team: str | None = None) -> Any:
+    """Refused in the last two weeks and not yet marked reviewed (the review page keeps the reviewed ones)."""
+    return and_(
+        col(RejectedOp.rejected_at) >= since_moment(settings),
+        col(RejectedOp.reviewed_at).is_(None),
+        of_team(RejectedOp.territory, team),
+    )
 
 
-def queue_counts(session: Session, settings: Settings) -> QueueCounts:
+def recent_flagged(settings: Settings, team: str | None = None) -> Any:
+    return (col(Visit.flagged).is_(True), col(Visit.visit_day) >= since_day(settings), of_team(Visit.territory, team))
+
+
+def queue_counts(session: Session, settings: Settings, team: str | None = None) -> QueueCounts:
+    """What waits for a supervisor of `team` (None: the whole company)."""
     return QueueCounts(
-        complaints=count(session, select(func.count()).select_from(Complaint).where(open_complaint_query())),
-        conflicts=count(session, select(func.count()).select_from(FieldConflict).where(unreviewed())),
-        refused=count(session, select(func.count()).select_from(RejectedOp).where(recent_refused(settings))),
-        flagged=count(session, select(func.count()).select_from(Visit).where(*recent_flagged(settings))),
+        complaints=count(session, select(func.count()).select_from(Complaint).where(open_complaint_query(team))),
+        conflicts=count(session, select(func.count()).select_from(FieldConflict).where(unreviewed(team))),
+        refused=count(session, select(func.count()).select_from(RejectedOp).where(recent_refused(settings, team))),
+        flagged=count(session, select(func.count()).select_from(Visit).where(*recent_flagged(settings, team))),
     )
 
 
@@ -84,7 +98,7 @@ def nav_queue_counts(request: Any) -> QueueCounts | None:
     state = request.app.state
     try:
         with read_session(state.engine) as session:
-            return queue_counts(session, state.settings)
+            return queue_counts(session, state.settings, team_of(user))
     except SQLAlchemyError:  # the nav must not turn a page (an error page, say) into a 500: no count then
         return None
 

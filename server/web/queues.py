@@ -1,31 +1,66 @@
 """Work queues (待办): what waits for a supervisor, in one place, the most urgent and oldest first.
 
-Complaints by their answer timer, conflicts kept by sync (marked reviewed from the row), ops refused in
-the last two weeks, check-ins flagged in the last two weeks. Every page's nav shows how many wait
-(`queue_counts`, a template global): count queries only, so pages stay cheap with 200,000 visits.
+Complaints by their answer timer (moved forward from the row, with a note), conflicts kept by sync (marked
+reviewed from the row), ops refused in the last two weeks (marked reviewed from the row, with a comment),
+check-ins flagged in the last two weeks. A supervisor whose account names a territory sees and acts on that
+team's items only (server/domains/teams.py); another team's item is unknown (404). Every page's nav shows
+how many wait (`queue_counts`, a template global): count queries only, so pages stay cheap with 200,000
+visits. Every action is a CSRF-protected form post, audited in the same transaction.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from server.clock import local_time
+from server.clock import local_time, today
 from server.db import read_session, write_session
-from server.domains.complaints.service import open_complaints
+from server.domains.audit.service import audit
+from server.domains.complaints.models import Complaint
+from server.domains.complaints.service import open_complaints, put_complaint
 from server.domains.customers.service import customers_by_id
 from server.domains.sync.models import FieldConflict, RejectedOp
-from server.domains.sync.review import mark_conflict_reviewed
+from server.domains.sync.review import MAX_COMMENT, mark_conflict_reviewed, mark_refused_reviewed
+from server.domains.teams import sees, team_of, visible_only
 from server.domains.users.models import User
+from server.domains.users.signin import client_address
 from server.domains.visits.models import Visit
+from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.controllers import WebRequest, complaint_rows, page, supervisors_only
+from server.web.i18n import lang_of
 from server.web.queue_counts import queue_counts, recent_flagged, recent_refused, unreviewed
+from shared.enums import ComplaintStatus
+from shared.i18n import label, t
+from shared.records import COMPLAINT_ORDER
 
 ROWS_PER_QUEUE = 20
+MAX_NOTE = 500
+
+
+def later_steps(status: str) -> list[str]:
+    """The steps a complaint may move to from `status` (forward only, shared.enums.ComplaintStatus)."""
+    return [step.value for step in COMPLAINT_ORDER[COMPLAINT_ORDER.index(ComplaintStatus(status)) + 1 :]]
+
+
+def _audit(request: WebRequest, session: Session, action: str, details: dict[str, Any]) -> None:
+    actor = request.user
+    audit(session, action, actor_id=actor.id, actor_name=actor.username, ip=client_address(request), details=details)
+
+
+def _note(value: str | None, lang: str, required_key: str) -> str:
+    """A note or comment from a form: required, at most 500 characters (NUL dropped: PostgreSQL refuses it)."""
+    text = (value or "").replace("\x00", "").strip()
+    if not text:
+        raise ValidationFailed(t(required_key, lang), path="note")
+    if len(text) > MAX_NOTE:
+        raise ValidationFailed(t("web.queues.error.too_long", lang, max=MAX_NOTE), path="note")
+    return text
 
 
 class QueuePages(Controller):
@@ -34,23 +69,34 @@ class QueuePages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def queues(self, request: WebRequest, state: State, reviewed: FromQuery[str | None] = None) -> Template:
+    def queues(
+        self,
+        request: WebRequest,
+        state: State,
+        reviewed: FromQuery[str | None] = None,
+        moved: FromQuery[str | None] = None,
+        refused_reviewed: FromQuery[str | None] = None,
+    ) -> Template:
         settings: Settings = state.settings
+        team = team_of(request.user)
         with read_session(state.engine) as session:
-            counts = queue_counts(session, settings)
-            complaints = open_complaints(session)[:ROWS_PER_QUEUE]  # the earliest answer due first
+            counts = queue_counts(session, settings, team)
+            complaints = open_complaints(session, team)[:ROWS_PER_QUEUE]  # the earliest answer due first
             conflicts = session.exec(
-                select(FieldConflict).where(unreviewed()).order_by(col(FieldConflict.created_at)).limit(ROWS_PER_QUEUE)
+                select(FieldConflict)
+                .where(unreviewed(team))
+                .order_by(col(FieldConflict.created_at))
+                .limit(ROWS_PER_QUEUE)
             ).all()
             refused = session.exec(
                 select(RejectedOp)
-                .where(recent_refused(settings))
+                .where(recent_refused(settings, team))
                 .order_by(col(RejectedOp.rejected_at))
                 .limit(ROWS_PER_QUEUE)
             ).all()
             flagged = session.exec(
                 select(Visit)
-                .where(*recent_flagged(settings))
+                .where(*recent_flagged(settings, team))
                 .order_by(col(Visit.visit_day), col(Visit.check_in_at))
                 .limit(ROWS_PER_QUEUE)
             ).all()
@@ -61,13 +107,21 @@ class QueuePages(Controller):
                 | {str((r.op.get("fields") or {}).get("customer_id")) for r in refused}
                 | {v.customer_id for v in flagged}
             )
-            customers = customers_by_id(session, customer_ids)
+            # A refused op may name another team's customer (the reason it was refused): not shown here.
+            customers = visible_only(request.user, customers_by_id(session, customer_ids))
             people = {user.id: user for user in session.exec(select(User)).all()}
+            moved_status = None
+            if moved:
+                moved_complaint = session.get(Complaint, moved)
+                if moved_complaint is not None and sees(request.user, moved_complaint.territory):
+                    moved_status = moved_complaint.status
         return page(
             request,
             "queues.html",
             counts=counts,
             complaints=complaint_rows(complaints, settings),
+            complaint_actions=True,
+            later_steps=later_steps,
             conflicts=[{"conflict": c, "at": local_time(c.created_at, settings.tz)} for c in conflicts],
             refused=[{"op": r, "at": local_time(r.rejected_at, settings.tz)} for r in refused],
             flagged=[{"visit": v, "check_in": local_time(v.check_in_at, settings.tz)} for v in flagged],
@@ -75,11 +129,65 @@ class QueuePages(Controller):
             people=people,
             show_customer=True,
             reviewed=reviewed,
+            moved_status=moved_status,
+            refused_reviewed=refused_reviewed,
             per_queue=ROWS_PER_QUEUE,
+            max_note=MAX_NOTE,
         )
 
     @post("/conflicts/{conflict_id:str}/reviewed", sync_to_thread=True)
     def review_conflict(self, request: WebRequest, state: State, conflict_id: FromPath[str]) -> Redirect:
         with write_session(state.engine) as session:
-            mark_conflict_reviewed(session, request.user, conflict_id)
+            conflict = mark_conflict_reviewed(session, request.user, conflict_id)
+            _audit(request, session, "conflict_reviewed", {"conflict_id": conflict.id, "record_id": conflict.record_id})
         return Redirect(f"/queues?reviewed={conflict_id}#conflicts", status_code=303)
+
+    @post("/complaints/{complaint_id:str}/status", sync_to_thread=True)
+    def move_complaint(
+        self, request: WebRequest, state: State, complaint_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
+        """Move a complaint forward (受理 → 调查 → 提出方案 → 解决 → 回访确认) with a note saying what was done.
+
+        The status changes through the complaints service as any edit does (the phones receive it; reaching
+        "resolved" puts a follow-up visit on the owner rep's route); the note becomes a note on the customer
+        (the rep sees it on the phone) and, with the step, an audit event."""
+        lang, actor, settings = lang_of(request), request.user, state.settings
+        with write_session(state.engine) as session:
+            complaint = session.get(Complaint, complaint_id)
+            if complaint is None or not sees(actor, complaint.territory):  # another team's: unknown here
+                raise NotFound(t("web.queues.error.no_complaint", lang), path="complaint_id")
+            before = complaint.status
+            target = data.get("status", "")
+            if target not in {step.value for step in ComplaintStatus}:
+                raise ValidationFailed(t("web.queues.error.bad_status", lang), path="status")
+            if target not in later_steps(before):
+                current = label(ComplaintStatus(before), lang)
+                raise ValidationFailed(t("web.queues.error.not_forward", lang, current=current), path="status")
+            note = _note(data.get("note"), lang, "web.queues.error.note_required")
+            # The note is kept on the complaint's step (synced to the rep's phone, erased with the customer);
+            # the audit entry says who moved what, without the note's text.
+            moved = put_complaint(session, actor, complaint_id, {"status": target}, today=today(settings.tz), note=note)
+            details = {"complaint_id": complaint_id, "from": before, "to": moved.status}
+            _audit(request, session, "complaint_status_changed", details)
+        return Redirect(f"/queues?moved={complaint_id}#complaints", status_code=303)
+
+    @post("/refused/{op_id:str}/reviewed", sync_to_thread=True)
+    def review_refused(
+        self, request: WebRequest, state: State, op_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
+        """Mark a refused op reviewed with a comment: it leaves the open queue, /review keeps it with the
+        comment. The rep's phone still holds it as a draft to fix or discard."""
+        lang = lang_of(request)
+        with write_session(state.engine) as session:
+            try:
+                refused = mark_refused_reviewed(session, request.user, op_id, data.get("comment", ""))
+            except ValidationFailed as error:
+                reason = (error.details or {}).get("reason")
+                if reason == "comment_required":
+                    error.message = t("web.queues.error.comment_required", lang)
+                elif reason == "comment_too_long":
+                    error.message = t("web.queues.error.too_long", lang, max=MAX_COMMENT)
+                raise
+            details = {"op_id": op_id, "kind": refused.op.get("kind"), "user_id": refused.user_id}
+            _audit(request, session, "refused_op_reviewed", details)  # the comment stays on the op (erasable)
+        return Redirect(f"/queues?refused_reviewed={op_id}#refused", status_code=303)

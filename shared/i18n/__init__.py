@@ -8,13 +8,43 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shared.i18n import campaigns, client, common, devices, pin, pipeline, planner, reports, web
+from shared.i18n import (
+    account,
+    campaigns,
+    client,
+    common,
+    complaints,
+    devices,
+    holidays,
+    pin,
+    pipeline,
+    planner,
+    reports,
+    teams,
+    visits,
+    web,
+)
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 
 CATALOGUE: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-for _part in (common, client, web, reports, planner, devices, campaigns, pipeline, pin):
+for _part in (
+    common,
+    client,
+    web,
+    reports,
+    planner,
+    devices,
+    campaigns,
+    pipeline,
+    pin,
+    holidays,
+    teams,
+    complaints,
+    account,
+    visits,
+):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])
 

@@ -190,6 +190,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.orders.since": "从",
         "web.orders.until": "到",
         "web.orders.total": "合计金额",
+        "web.orders.shown_newest": "这里列出最新的 {shown} 笔（共 {count} 笔）；导出文件包含全部。",
         "web.products.title": "产品目录",
         "web.products.saved": "已保存，业务员手机下次同步即可看到。",
         "web.products.hint": "业务员下单时从产品目录选择产品；停售的产品不再供选择，历史订单仍可查看。",
@@ -524,6 +525,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.orders.since": "From",
         "web.orders.until": "To",
         "web.orders.total": "Total",
+        "web.orders.shown_newest": "The newest {shown} of {count} orders are listed; the exported file has them all.",
         "web.products.title": "Product catalogue",
         "web.products.saved": "Saved; reps' phones get it with their next sync.",
         "web.products.hint": (

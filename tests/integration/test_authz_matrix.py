@@ -78,9 +78,11 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"  # a well-formed id of no re
 ADMIN_PAGE: dict[str, Outcome] = {"anonymous": LOGIN_REDIRECT, "rep": 403, "supervisor": 403, "admin": 200}
 SCHEMA_PAGE = everyone(OPEN)
 
-# Supervisors and admins reach the whole company (docs/sync-protocol.md: "Supervisors receive everything";
-# server/domains/access.py `ensure_territory`), also a supervisor whose account names a territory; reps
-# reach their own territory only: the `other` columns below say so.
+# Who sees what (server/domains/teams.py, docs/security.md): reps reach their own territory; the supervisor
+# here names a territory (sup.a, 东片), so another team's record is unknown to them (404, not 403: the answer
+# must not say it exists); admins (and a supervisor without a territory) reach the whole company. The `other`
+# columns say so; lists, counts and exports leaving the other team out are checked below the matrix.
+TEAM_RECORD = {"supervisor": 404}
 POLICY: dict[tuple[str, str], Rule] = {
     # API
     ("GET", "/health"): Rule(everyone(200)),
@@ -105,7 +107,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/auth/me"): Rule(API),
     ("POST", "/api/sync/pull"): Rule(API, body="pull"),
-    ("POST", "/api/sync/push"): Rule(API, other={"rep": 403}, record="push", body="push"),
+    ("POST", "/api/sync/push"): Rule(API, other={"rep": 403, "supervisor": 403}, record="push", body="push"),
     # web view: sign-in and out
     ("GET", "/login"): Rule(everyone(200)),
     ("POST", "/login"): Rule(
@@ -116,7 +118,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): Rule({**SUPERVISOR_PAGE, "supervisor": REDIRECT, "admin": REDIRECT}),
     ("GET", "/board"): Rule(SUPERVISOR_PAGE),
     ("GET", "/customers"): Rule(SUPERVISOR_PAGE),
-    ("GET", "/customers/{customer_id:str}"): Rule(SUPERVISOR_PAGE, record="customer_id"),
+    ("GET", "/customers/{customer_id:str}"): Rule(SUPERVISOR_PAGE, TEAM_RECORD, record="customer_id"),
     ("GET", "/complaints"): Rule(SUPERVISOR_PAGE),
     ("GET", "/review"): Rule(SUPERVISOR_PAGE),
     ("GET", "/plans"): Rule(SUPERVISOR_PAGE),
@@ -127,6 +129,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/queues/conflicts/{conflict_id:str}/reviewed"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
         sample_path=f"/queues/conflicts/{UNKNOWN_ID}/reviewed",
+        body="form",
+    ),
+    # Queue actions (issue 5): a complaint moved forward with a note, a refused op marked reviewed.
+    ("POST", "/queues/complaints/{complaint_id:str}/status"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/queues/complaints/{UNKNOWN_ID}/status",
+        body="form",
+    ),
+    ("POST", "/queues/refused/{op_id:str}/reviewed"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/queues/refused/{UNKNOWN_ID}/reviewed",
         body="form",
     ),
     ("GET", "/audit"): Rule(ADMIN_PAGE),
@@ -157,9 +170,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/customers/tiers/recompute"): Rule(SUPERVISOR_API),
     ("POST", "/api/customers/lifecycle/recompute"): Rule(SUPERVISOR_API),
-    ("GET", "/api/customers/{customer_id:str}/credit-rating"): Rule(SUPERVISOR_API, record="customer_id"),
+    ("GET", "/api/customers/{customer_id:str}/credit-rating"): Rule(SUPERVISOR_API, TEAM_RECORD, record="customer_id"),
     ("PUT", "/api/customers/{customer_id:str}/credit-rating"): Rule(
-        SUPERVISOR_API, record="customer_id", body="credit"
+        SUPERVISOR_API, TEAM_RECORD, record="customer_id", body="credit"
     ),
     # Personal data (issue 7): export and erasure are for admins only, supervisors included in the refusal.
     ("GET", "/api/privacy/customers/{customer_id:str}/export"): Rule(
@@ -203,9 +216,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/dashboard"): Rule(SUPERVISOR_PAGE),
     ("GET", "/reps/{rep:str}/day"): Rule(SUPERVISOR_PAGE, sample_path="/reps/rep.a/day"),
     ("POST", "/customers/tiers"): Rule(SUPERVISOR_ACTION, body="form"),
-    ("POST", "/customers/{customer_id:str}/credit"): Rule(SUPERVISOR_ACTION, record="customer_id", body="credit_form"),
+    ("POST", "/customers/{customer_id:str}/credit"): Rule(
+        SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="credit_form"
+    ),
     # A supervisor's edit of a customer's archive, merged like a phone's edit (issue 5).
-    ("POST", "/customers/{customer_id:str}"): Rule(SUPERVISOR_ACTION, record="customer_id", body="customer_edit_form"),
+    ("POST", "/customers/{customer_id:str}"): Rule(
+        SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="customer_edit_form"
+    ),
     # Campaigns and monthly targets (issue 4): planned and set by supervisors, read by reps, participation synced.
     ("GET", "/api/campaigns"): Rule(API),
     ("POST", "/api/campaigns"): Rule({**SUPERVISOR_API, "supervisor": 201, "admin": 201}, body="campaign"),
@@ -258,6 +275,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/admin/territories"): Rule(ADMIN_PAGE),
     ("POST", "/admin/territories"): Rule({**ADMIN_PAGE, "admin": 422}, body="form"),
+    ("GET", "/admin/holidays"): Rule(ADMIN_PAGE),
+    ("POST", "/admin/holidays"): Rule({**ADMIN_PAGE, "admin": 422}, body="form"),  # an empty form: refused
+    ("POST", "/admin/holidays/{holiday_id:str}/delete"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/holidays/{UNKNOWN_ID}/delete", body="form"
+    ),
     # static files and the API documentation: public
     ("GET", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
     ("HEAD", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
@@ -451,6 +473,45 @@ async def test_the_authorization_matrix(app: Litestar, client: Client, cast: Cas
                         f"got {response.status_code} {location or response.text[:120]!r}"
                     )
     assert not failures, f"{len(failures)} of {tried} calls broke the policy:\n" + "\n".join(failures)
+
+
+# Lists, the queue and exports: the other team's customers are absent for the territory supervisor (sup.a);
+# tests/integration/test_team_scope.py fills each list with both teams' visits, orders, complaints and more.
+TEAM_LISTS = (
+    "/customers",
+    "/customers?format=csv",
+    "/board",
+    "/complaints",
+    "/complaints?format=csv",
+    "/orders",
+    "/orders?format=csv",
+    "/visits/flagged",
+    "/visits/flagged?format=csv",
+    "/queues",
+    "/review",
+    "/plans",
+    "/pipeline",
+    "/campaigns",
+    "/campaigns/new",
+    "/targets",
+    "/devices",
+    "/dashboard",
+)
+
+
+async def test_lists_and_exports_leave_out_another_teams_customers(client: Client, cast: Cast) -> None:
+    other_name, own_name = "西片药店0", "东片诊所0"  # cast.other_customer, cast.own_customer (conftest `seeded`)
+    for caller in ("supervisor", "admin"):
+        client.cookies.clear()
+        client.cookies.set(TOKEN_COOKIE, cast.tokens[caller])
+        for url in TEAM_LISTS:
+            response = await client.get(url)
+            assert response.status_code == 200, f"{url} as {caller}: {response.status_code}"
+            text = response.content.decode("utf-8-sig")
+            if caller == "supervisor":
+                assert other_name not in text, f"{url} shows the other team's customer to {caller}"
+            if url.startswith("/customers"):  # the list and its export: the own team's, the other's for admins
+                assert own_name in text and (other_name in text) == (caller == "admin"), f"{url} as {caller}"
 
 
 @pytest.mark.parametrize("target", ["//evil.example/board", "/\\evil.example", "/\\/evil.example", "/\t/evil.example"])

@@ -351,8 +351,9 @@ async def test_a_team_supervisor_sees_their_team_only(app: Litestar, client: Cli
     assert "范围：东片" in page.text
     refused = await client.get("/dashboard", params={"territory": "西片"})
     assert refused.status_code == 403 and "您只能查看自己负责的片区" in refused.text
-    assert (await client.get("/dashboard", params={"rep": "rep.b"})).status_code == 403
-    assert (await client.get("/reps/rep.b/day")).status_code == 403
+    # Another team's rep is unknown to this supervisor (issue 5: 404, not 403, which would say they exist).
+    assert (await client.get("/dashboard", params={"rep": "rep.b"})).status_code == 404
+    assert (await client.get("/reps/rep.b/day")).status_code == 404
     assert (await client.get("/reps/rep.a/day", params={"day": TODAY.isoformat()})).status_code == 200
 
 

@@ -24,6 +24,7 @@ from server.domains.users.service import create_user, password_problem, set_pass
 from server.errors import ValidationFailed
 from server.settings import Settings
 from shared.enums import Role
+from shared.ids import new_id
 from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, TERRITORY_A, TERRITORY_B, World, make_op, push_body
 
@@ -214,6 +215,26 @@ async def test_a_revoked_phones_push_is_kept_in_quarantine_and_acknowledged(
     with read_session(app.state.engine) as session:
         assert [row.seq for row, _ in list_quarantine(session)] == [1, 2]
         assert session.exec(select(Note)).all() == []  # not applied
+
+
+async def test_a_push_naming_a_revoked_phone_is_quarantined_whatever_sign_in_sends_it(
+    app: Litestar, client: Client, seeded: World
+) -> None:
+    """The token's own phone is checked with the token; a push naming another device id has that one read too."""
+    await phone_login(client, "rep.a", device_id="phone-a")
+    admin_headers = bearer(app.state.jwt_auth.create_token(identifier=_admin(app).id))
+    assert (await client.post("/api/devices/phone-a/revoke", headers=admin_headers)).status_code == 200
+    script = await phone_login(client, "rep.a", device_id=None)  # a sign-in without a phone (scripts, bench)
+    note = {"customer_id": seeded.customers_a[0], "text": "另一个登录", "created_at": "2026-11-27T09:00:00+08:00"}
+    for device_id, expected in (("phone-a", 403), ("phone-b", 200)):
+        op = make_op(1, "note", new_id(), note, device_id=device_id)
+        response = await client.post("/api/sync/push", json=push_body([op], device_id), headers=bearer(script["token"]))
+        assert response.status_code == expected, response.text
+    assert response.json()["results"][0]["status"] == "applied"
+    from server.models import Note
+
+    with read_session(app.state.engine) as session:
+        assert [row.text for row in session.exec(select(Note)).all()] == ["另一个登录"]  # phone-b's, once
 
 
 def _admin(app: Litestar) -> Actor:

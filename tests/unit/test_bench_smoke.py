@@ -76,4 +76,4 @@ def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
 
 
 def test_every_scenario_is_registered() -> None:
-    assert list(SCENARIOS) == ["store", "sync", "load", "scale"]
+    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ast
 import subprocess
-from importlib import metadata
 import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 from packaging.requirements import Requirement

@@ -21,6 +21,7 @@ from server.models import (
     ChangeLog,
     CompetitorReport,
     Complaint,
+    ComplaintStep,
     CreditRatingChange,
     Customer,
     KeyPerson,
@@ -57,6 +58,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
                 ChangeLog,
                 KeyPerson,
                 Complaint,
+                ComplaintStep,
                 Product,
                 Order,
                 CompetitorReport,
@@ -73,8 +75,9 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
         assert count["RoutePlan"] >= 3 * 7
         synced = ("Customer", "Visit", "Note", "RoutePlan", "KeyPerson", "Complaint", "Product", "Order")
         synced += ("CompetitorReport", "Opportunity", "StageEvent", "Campaign", "CampaignResult", "SalesTarget")
+        synced += ("ComplaintStep",)  # the older demo complaints' moves, one step each
         assert count["ChangeLog"] == sum(count[name] for name in synced)
-        assert count["KeyPerson"] >= 60 and count["Complaint"] == 6
+        assert count["KeyPerson"] >= 60 and count["Complaint"] == 6 and count["ComplaintStep"] == 3
         assert count["Product"] == 15 and count["Order"] >= 300 and count["CompetitorReport"] >= 3
         assert count["CreditRatingChange"] >= 30
         customers = session.exec(select(Customer)).all()

@@ -33,6 +33,7 @@ from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.orders.models import Order
 from server.domains.sync.changelog import record_change, record_data
+from server.domains.teams import sees, team_only
 from server.domains.users.models import Actor
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind
@@ -126,18 +127,16 @@ def _invited(session: Session, customer_ids: list[str], territory: str, *, path:
 
 
 def get_campaign(session: Session, actor: Actor, campaign_id: str) -> Campaign:
-    """The campaign, if the actor may see it (a rep: their territory's only; supervisors see every one)."""
+    """The campaign, if the actor may see it: their team's only (server/domains/teams.py)."""
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None or (actor.is_rep and campaign.territory != actor.territory):
+    if campaign is None or not sees(actor, campaign.territory):
         raise NotFound("no such campaign", path="campaign_id")
     return campaign
 
 
 def list_campaigns(session: Session, actor: Actor, *, active_on: dt.date | None = None) -> list[Campaign]:
-    """Newest first; a rep sees their territory's campaigns, supervisors every one."""
-    query = select(Campaign)
-    if actor.is_rep:
-        query = query.where(Campaign.territory == actor.territory)
+    """Newest first; the actor's team's campaigns (a company-wide supervisor and admins: every one)."""
+    query = select(Campaign).where(team_only(actor, Campaign.territory))
     if active_on is not None:
         query = query.where(col(Campaign.starts_on) <= active_on, col(Campaign.ends_on) >= active_on)
     return list(session.exec(query.order_by(col(Campaign.starts_on).desc(), col(Campaign.name))).all())

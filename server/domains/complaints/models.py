@@ -31,3 +31,20 @@ class Complaint(ComplaintBase, table=True):
     confirmed_at: str | None = Field(default=None, max_length=40)
     updated_at: str = Field(max_length=40)
     field_clocks: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+
+
+class ComplaintStep(SQLModel, table=True):
+    """A complaint moved to a step, with its note and time: never changed, never deleted (shared/complaints.py)."""
+
+    __tablename__ = "complaint_steps"
+
+    id: str = Field(primary_key=True, max_length=36)
+    complaint_id: str = Field(max_length=36, index=True)
+    customer_id: str = Field(max_length=36, index=True)
+    status: str = Field(max_length=20)  # shared.enums.ComplaintStatus, past received
+    note: str | None = Field(default=None, max_length=2000)
+    at: str = Field(max_length=40)  # the device's time, shown to people
+    clock: str = Field(max_length=120)  # the edit's hybrid logical clock: orders the history
+    author_id: str = Field(max_length=36)  # who recorded it (a rep, or a supervisor)
+    territory: str = Field(max_length=60, index=True)
+    created_at: str = Field(max_length=40)

@@ -31,6 +31,7 @@ class CustomerFilter:
     status: str = ""  # shared.enums.CustomerStatus (the lifecycle)
     owner_rep_id: str = ""
     overdue: bool | None = None
+    territory: str | None = None  # one team's customers (server/domains/teams.py); None: every territory
 
     def validated(self) -> CustomerFilter:
         """Refuse values no customer can have, naming the filter (a 400, not an empty list)."""
@@ -98,6 +99,8 @@ def filter_conditions(wanted: CustomerFilter, today: dt.date) -> list[Any]:
         conditions.append(Customer.status == wanted.status)
     if wanted.owner_rep_id:
         conditions.append(Customer.owner_rep_id == wanted.owner_rep_id)
+    if wanted.territory is not None:
+        conditions.append(Customer.territory == wanted.territory)
     if wanted.overdue is not None:
         conditions.append(overdue_condition(today, wanted.overdue))
     return conditions

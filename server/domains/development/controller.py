@@ -12,7 +12,6 @@ from msgspec import Meta, Struct
 
 from server.clock import today
 from server.db import read_session, write_session
-from server.domains.customers.service import get_customer
 from server.domains.development.service import (
     credit_history,
     lifecycle_rules,
@@ -22,6 +21,7 @@ from server.domains.development.service import (
 )
 from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
 from server.domains.sync.changelog import record_data
+from server.domains.teams import visible_customer
 from server.domains.users.models import Actor
 from server.errors import error_responses
 from server.settings import Settings
@@ -79,8 +79,9 @@ class CustomerDevelopmentController(Controller):
     ) -> dict[str, Any]:
         """Set the customer's credit rating (信用等级); each change is kept in its history."""
         with write_session(state.engine) as session:
+            visible_customer(session, request.user, customer_id)  # another team's customer: 404
             set_credit_rating(session, request.user, customer_id, data.rating.value, data.reason)
-        return self._credit(state, customer_id)
+        return self._credit(request.user, state, customer_id)
 
     @get(
         "/{customer_id:str}/credit-rating",
@@ -88,13 +89,13 @@ class CustomerDevelopmentController(Controller):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def credit(self, state: State, customer_id: RecordIdPath) -> dict[str, Any]:
+    def credit(self, request: Request[Actor, Token, Any], state: State, customer_id: RecordIdPath) -> dict[str, Any]:
         """The customer's credit rating and its recent changes, newest first."""
-        return self._credit(state, customer_id)
+        return self._credit(request.user, state, customer_id)
 
     @staticmethod
-    def _credit(state: State, customer_id: str) -> dict[str, Any]:
+    def _credit(actor: Actor, state: State, customer_id: str) -> dict[str, Any]:
         with read_session(state.engine) as session:
-            customer = get_customer(session, customer_id)
+            customer = visible_customer(session, actor, customer_id)
             history = [record_data(change) for change in credit_history(session, customer_id)]
         return {"customer_id": customer_id, "credit_rating": customer.credit_rating, "history": history}

@@ -17,6 +17,7 @@ from server.domains.guards import RecordIdPath, RecordIdQuery, known_query
 from server.domains.orders.models import Order
 from server.domains.orders.service import OrderFilter, list_orders, order_data
 from server.domains.sync.changelog import record_data
+from server.domains.teams import team_of
 from server.domains.users.models import Actor
 from server.errors import NotFound, error_responses
 
@@ -46,7 +47,7 @@ class OrderController(Controller):
         actor = request.user
         where = OrderFilter(
             customer_id=customer_id,
-            territory=actor.territory if actor.is_rep else None,
+            territory=team_of(actor),
             since=since,
             until=until,
             limit=limit,
@@ -80,7 +81,5 @@ class OrderController(Controller):
         """Competitors' products, prices and promotions seen on visits, newest first."""
         actor = request.user
         with read_session(state.engine) as session:
-            rows = competitor_reports(
-                session, customer_id=customer_id, territory=actor.territory if actor.is_rep else None
-            )
+            rows = competitor_reports(session, customer_id=customer_id, territory=team_of(actor))
             return [record_data(row) for row in rows]

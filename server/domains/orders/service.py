@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso, today
@@ -112,19 +113,32 @@ class OrderFilter:
     limit: int = 500
 
 
-def list_orders(session: Session, where: OrderFilter) -> list[Order]:
-    """Newest first."""
-    query = select(Order)
+def _conditions(where: OrderFilter) -> list[Any]:
+    conditions: list[Any] = []
     if where.customer_id:
-        query = query.where(Order.customer_id == where.customer_id)
+        conditions.append(Order.customer_id == where.customer_id)
     if where.territory:
-        query = query.where(Order.territory == where.territory)
+        conditions.append(Order.territory == where.territory)
     if where.since:
-        query = query.where(col(Order.order_day) >= where.since)
+        conditions.append(col(Order.order_day) >= where.since)
     if where.until:
-        query = query.where(col(Order.order_day) <= where.until)
+        conditions.append(col(Order.order_day) <= where.until)
+    return conditions
+
+
+def list_orders(session: Session, where: OrderFilter) -> list[Order]:
+    """Newest first, at most `where.limit`."""
+    query = select(Order).where(*_conditions(where))
     query = query.order_by(col(Order.order_day).desc(), col(Order.ordered_at).desc()).limit(where.limit)
     return list(session.exec(query).all())
+
+
+def order_summary(session: Session, where: OrderFilter) -> tuple[int, float]:
+    """How many orders match and their total amount, all of them (the limit does not apply): one aggregate."""
+    count, total = session.exec(
+        select(func.count(), func.coalesce(func.sum(Order.amount), 0.0)).where(*_conditions(where))
+    ).one()
+    return int(count), round(float(total), 2)
 
 
 def ordered_visit_ids(session: Session, visit_ids: set[str]) -> set[str]:

@@ -25,6 +25,7 @@ from server.domains.pipeline.service import (
     set_stage_probabilities,
     stage_probabilities,
 )
+from server.domains.teams import team_of
 from server.domains.users.models import Actor
 from server.errors import error_responses
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, StageAction
@@ -154,7 +155,7 @@ class PipelineController(Controller):
         """Opportunities, most recently changed first; a rep sees their territory's."""
         actor = request.user
         where = OpportunityFilter(
-            territory=actor.territory if actor.is_rep else None,
+            territory=team_of(actor),
             rep_id=rep_id,
             customer_id=customer_id,
             stage=stage.value if stage else None,
@@ -186,7 +187,7 @@ class PipelineController(Controller):
         """Opportunities by stage (lost ones not counted) and their value weighted by the stage's probability."""
         actor = request.user
         with read_session(state.engine) as session:
-            rows = pipeline_funnel(session, actor.territory if actor.is_rep else None, rep_id)
+            rows = pipeline_funnel(session, team_of(actor), rep_id)
         return [
             FunnelStage(stage=row.stage, count=row.opportunities, weighted_value=row.weighted_value) for row in rows
         ]
@@ -198,7 +199,7 @@ class PipelineController(Controller):
         """战败分析: lost opportunities by reason, most frequent first, with the stages they were lost at."""
         actor = request.user
         with read_session(state.engine) as session:
-            rows = loss_analysis(session, actor.territory if actor.is_rep else None, rep_id)
+            rows = loss_analysis(session, team_of(actor), rep_id)
         return [LossReasonCount(reason=row.reason, count=row.lost, by_stage=row.by_stage) for row in rows]
 
     @get("/probabilities", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401))

@@ -5,7 +5,12 @@ What counts as personal (docs/operations.md, "Personal data: export and erasure"
 - a customer (a business): its contact person, phone and address, and all of its key persons. Its name,
   kind and map position stay: they describe the business, and visits' check-in checks need the position;
 - wherever those values were copied: the customer's notes, the free text of its visits and complaints,
-  the losing or kept values of sync conflicts, and refused ops (rejected_ops) that carried them.
+  and of its orders, competitor reports, opportunities, stage events, campaign results and complaint steps
+  (CUSTOMER_TEXTS), the losing or kept values of sync conflicts, refused ops (rejected_ops) and ops of revoked
+  phones (quarantined_ops) that carried them, and customer files kept for an import (import_batches);
+- a customer's visit photos (they may show people): listed in the export with their SHA-256 (the bytes are
+  at /photos/<id>), deleted by the customer's erasure: the record (a tombstone phones receive, and they delete
+  the file), the bytes, the thumbnail and any upload in progress.
 
 Erasure writes through the normal services (key persons are deleted, fields blanked by a put), so the change
 log carries every change and phones apply it on their next pull; conflict records are re-logged once scrubbed
@@ -14,22 +19,33 @@ so phones replace their copies too. Nothing erased is written to the audit log: 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import delete
+from sqlmodel import Session, SQLModel, col, select
 
 from server.clock import now_iso, today
 from server.domains.audit.service import audit
-from server.domains.complaints.models import Complaint
-from server.domains.complaints.service import complaints_of_customer, put_complaint
+from server.domains.campaigns.models import CampaignResult
+from server.domains.competitors.models import CompetitorReport
+from server.domains.complaints.models import Complaint, ComplaintStep
+from server.domains.complaints.service import complaints_of_customer, put_complaint, step_data
 from server.domains.customers.models import Customer
 from server.domains.customers.service import put_customer
+from server.domains.devices.models import QuarantinedOp
+from server.domains.imports.models import ImportBatch
+from server.domains.imports.reading import UnreadableFile, read_table
 from server.domains.key_persons.models import KeyPerson
 from server.domains.key_persons.service import delete_key_person
 from server.domains.notes.models import Note
 from server.domains.notes.service import notes_of_customer, put_note
+from server.domains.orders.models import Order
+from server.domains.orders.service import order_data
+from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
+from server.domains.pipeline.models import Opportunity, StageEvent
+from server.domains.pipeline.service import event_data, opportunity_data
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.models import FieldConflict, RejectedOp
 from server.domains.users.models import Actor
@@ -46,13 +62,48 @@ KEY_PERSON_PERSONAL = ("name", "phone", "birthday", "hobbies", "family_notes", "
 # Their values that are looked for in free text (an attitude is a word of our vocabulary, not theirs).
 KEY_PERSON_SEARCHED = ("name", "phone", "birthday", "hobbies", "family_notes")
 CUSTOMER_PERSONAL = ("contact_person", "phone", "address")
-VISIT_TEXT = ("person_met", "purpose", "progress", "notes")
+# With a visit type's own free text (shared.records.VISIT_TYPE_FIELDS): it may name a person too.
+VISIT_TEXT = (
+    *("person_met", "purpose", "progress", "notes"),
+    *("needs", "key_persons_met", "competitors_in_use", "products_presented", "objections", "promises"),
+    "carried_through",
+)
 COMPLAINT_TEXT = ("description", "solution")
 # The schema's longest text per free-text field (shared.records): the marker may be longer than what it replaces.
 TEXT_LIMITS = {"text": 2000, "person_met": 60, "purpose": 200, "progress": 500, "notes": 2000}
 TEXT_LIMITS |= {"description": 2000, "solution": 2000}
+TEXT_LIMITS |= {name: 500 for name in ("needs", "objections", "promises", "carried_through")}
+TEXT_LIMITS |= {"key_persons_met": 200, "competitors_in_use": 200, "products_presented": 300}
 # Shorter values are not searched for in free text: one character would erase it everywhere it occurs.
 MIN_MENTION = 2
+
+
+@dataclass(frozen=True)
+class CustomerText:
+    """A kind of record about a customer whose free text may quote a person: exported whole, scrubbed in place
+    (these kinds never change through the services once stored, so the erasure writes them and logs the change)."""
+
+    name: str  # its key in the export and the erasure summary
+    kind: RecordKind
+    model: type[SQLModel]
+    limits: dict[str, int]  # free-text field -> its longest text
+    data: Callable[[Any], dict[str, Any]]  # the record as devices receive it
+
+
+CUSTOMER_TEXTS = (
+    CustomerText("orders", RecordKind.ORDER, Order, {"notes": 500}, order_data),
+    CustomerText(
+        "competitor_reports",
+        RecordKind.COMPETITOR_REPORT,
+        CompetitorReport,
+        {"brand": 60, "product": 100, "promotion": 500},
+        record_data,
+    ),
+    CustomerText("opportunities", RecordKind.OPPORTUNITY, Opportunity, {"notes": 500}, opportunity_data),
+    CustomerText("stage_events", RecordKind.STAGE_EVENT, StageEvent, {"note": 500}, event_data),
+    CustomerText("campaign_results", RecordKind.CAMPAIGN_RESULT, CampaignResult, {"feedback": 500}, record_data),
+    CustomerText("complaint_steps", RecordKind.COMPLAINT_STEP, ComplaintStep, {"note": 2000}, step_data),
+)
 
 
 @dataclass
@@ -69,6 +120,10 @@ class ErasureSummary:
     complaints_scrubbed: int = 0
     conflicts_scrubbed: int = 0
     rejected_ops_scrubbed: int = 0
+    quarantined_ops_scrubbed: int = 0
+    import_files_dropped: int = 0
+    photos_deleted: int = 0
+    records_scrubbed: dict[str, int] = field(default_factory=dict)  # CustomerText.name -> how many
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,6 +198,38 @@ def _related_rejected_ops(session: Session, ids: set[str], values: list[str]) ->
     return [row for row in rows if _op_mentions(row, ids, values)]
 
 
+def _related_quarantined_ops(session: Session, ids: set[str], values: list[str]) -> list[QuarantinedOp]:
+    """Ops of revoked phones (kept for an admin's decision) about these records or quoting these values."""
+    rows = session.exec(select(QuarantinedOp).order_by(col(QuarantinedOp.id))).all()
+    found = []
+    for row in rows:
+        op = row.op or {}
+        fields = op.get("fields") or {}
+        if (
+            op.get("record_id") in ids
+            or (isinstance(fields, dict) and fields.get("customer_id") in ids)
+            or (isinstance(fields, dict) and any(_mentions(value, values) for value in fields.values()))
+        ):
+            found.append(row)
+    return found
+
+
+def _customer_records(session: Session, text: CustomerText, customer_id: str) -> list[Any]:
+    model: Any = text.model
+    return list(session.exec(select(model).where(model.customer_id == customer_id)).all())
+
+
+def _photos_of(session: Session, customer_id: str) -> list[VisitPhoto]:
+    query = select(VisitPhoto).where(VisitPhoto.customer_id == customer_id).order_by(col(VisitPhoto.taken_at))
+    return list(session.exec(query).all())
+
+
+def _photo_entry(photo: VisitPhoto) -> dict[str, Any]:
+    """A photo in the export: what it is and its SHA-256; an admin downloads the bytes at `url`."""
+    keep = ("id", "visit_id", "rep_id", "taken_at", "content_type", "size", "sha256", "uploaded_at")
+    return {**{name: getattr(photo, name) for name in keep}, "url": f"/photos/{photo.id}"}
+
+
 def _audit(
     session: Session, actor: Actor, action: str, kind: str, record_id: str, ip: str | None, **extra: Any
 ) -> None:
@@ -178,6 +265,12 @@ def export_key_person(session: Session, actor: Actor, person_id: str, *, ip: str
             for complaint in complaints_of_customer(session, person.customer_id)
             if any(_mentions(getattr(complaint, name), identifiers) for name in COMPLAINT_TEXT)
         ]
+        for text in CUSTOMER_TEXTS:
+            mentions[text.name] = [
+                _record(record)
+                for record in _customer_records(session, text, person.customer_id)
+                if any(_mentions(getattr(record, name), identifiers) for name in text.limits)
+            ]
     document = {
         **_document(actor, RecordKind.KEY_PERSON.value, person.id),
         "record": _record(person),
@@ -186,6 +279,9 @@ def export_key_person(session: Session, actor: Actor, person_id: str, *, ip: str
         "conflicts": [record_data(conflict) for conflict in _related_conflicts(session, {person.id})],
         "rejected_ops": [
             record_data(row) for row in _related_rejected_ops(session, {person.id}, _searchable([person.phone]))
+        ],
+        "quarantined_ops": [
+            record_data(row) for row in _related_quarantined_ops(session, {person.id}, _searchable([person.phone]))
         ],
     }
     _audit(session, actor, "privacy_export", RecordKind.KEY_PERSON.value, person.id, ip)
@@ -199,7 +295,8 @@ def _people_of(session: Session, customer_id: str) -> list[KeyPerson]:
 
 
 def export_customer(session: Session, actor: Actor, customer_id: str, *, ip: str | None = None) -> dict[str, Any]:
-    """The customer's record, key persons, notes, visits' free text, complaints, conflicts and refused ops."""
+    """The customer's record, key persons, notes, visits' free text, complaints, the records of CUSTOMER_TEXTS,
+    its visit photos (listed with their SHA-256), conflicts, refused ops and ops of revoked phones."""
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound("no such customer", path="customer_id")
@@ -209,6 +306,9 @@ def export_customer(session: Session, actor: Actor, customer_id: str, *, ip: str
     complaints = complaints_of_customer(session, customer.id)
     ids = {customer.id, *(p.id for p in people), *(n.id for n in notes), *(v.id for v in visits)}
     ids |= {c.id for c in complaints}
+    others = {text.name: _customer_records(session, text, customer.id) for text in CUSTOMER_TEXTS}
+    photos = _photos_of(session, customer.id)
+    ids |= {record.id for records in others.values() for record in records} | {photo.id for photo in photos}
     values = _searchable([customer.phone, *(person.phone for person in people)])
     document = {
         **_document(actor, RecordKind.CUSTOMER.value, customer.id),
@@ -217,8 +317,11 @@ def export_customer(session: Session, actor: Actor, customer_id: str, *, ip: str
         "notes": [record_data(note) for note in notes],
         "visits": [_visit_text(visit) for visit in visits],
         "complaints": [_record(complaint) for complaint in complaints],
+        **{name: [_record(record) for record in records] for name, records in others.items()},
+        "photos": [_photo_entry(photo) for photo in photos],
         "conflicts": [record_data(conflict) for conflict in _related_conflicts(session, ids)],
         "rejected_ops": [record_data(row) for row in _related_rejected_ops(session, ids, values)],
+        "quarantined_ops": [record_data(row) for row in _related_quarantined_ops(session, ids, values)],
     }
     _audit(session, actor, "privacy_export", RecordKind.CUSTOMER.value, customer.id, ip)
     return document
@@ -285,8 +388,10 @@ def _held_values(session: Session, scope: _Scope) -> list[Any]:
             conflict.record_id == customer_id and conflict.field in scope.customer_fields
         ):
             held += [conflict.kept_value, conflict.lost_value]
-    for row in session.exec(select(RejectedOp)).all():
-        op, fields = row.op or {}, (row.op or {}).get("fields")
+    ops = [row.op for row in session.exec(select(RejectedOp)).all()]
+    ops += [row.op for row in session.exec(select(QuarantinedOp)).all()]
+    for stored in ops:
+        op, fields = stored or {}, (stored or {}).get("fields")
         if not isinstance(fields, dict):
             continue
         if op.get("kind") == RecordKind.KEY_PERSON.value and op.get("record_id") in scope.person_ids:
@@ -309,8 +414,13 @@ def _erase(session: Session, actor: Actor, settings: Settings, scope: _Scope, su
         _blank_customer(session, actor, scope.customer, scope.customer_fields, summary)
         if scope.values:
             _scrub_customer_texts(session, actor, settings, scope.customer, scope.values, summary)
+            _scrub_customer_records(session, scope.customer, scope.values, summary)
+        if scope.whole_customer:
+            _delete_photos(session, scope.customer, summary)
     _scrub_conflicts(session, scope, summary)
     _scrub_rejected_ops(session, scope, summary)
+    _scrub_quarantined_ops(session, scope, summary)
+    _drop_import_files(session, scope, summary)
 
 
 def _erase_person(session: Session, actor: Actor, person: KeyPerson, summary: ErasureSummary) -> None:
@@ -370,6 +480,44 @@ def _scrub_customer_texts(
             summary.complaints_scrubbed += 1
 
 
+def _scrub_customer_records(session: Session, customer: Customer, values: list[str], summary: ErasureSummary) -> None:
+    """The records of CUSTOMER_TEXTS that quote an erased value: written in place, their change logged again."""
+    for text in CUSTOMER_TEXTS:
+        for record in _customer_records(session, text, customer.id):
+            changed = {
+                name: _scrub(getattr(record, name), values)[:limit]
+                for name, limit in text.limits.items()
+                if _mentions(getattr(record, name), values)
+            }
+            if not changed:
+                continue
+            for name, value in changed.items():
+                setattr(record, name, value)
+            if hasattr(record, "updated_at"):
+                record.updated_at = now_iso()
+            session.add(record)
+            territory = record.territory
+            record_change(
+                session, text.kind, record.id, audience=territory, territory=territory, data=text.data(record)
+            )
+            summary.records_scrubbed[text.name] = summary.records_scrubbed.get(text.name, 0) + 1
+
+
+def _delete_photos(session: Session, customer: Customer, summary: ErasureSummary) -> None:
+    """The customer's visit photos go: bytes, thumbnails, uploads in progress, and the record (a tombstone)."""
+    photos = _photos_of(session, customer.id)
+    ids = [photo.id for photo in photos]
+    if not ids:
+        return
+    session.execute(delete(VisitPhotoChunk).where(col(VisitPhotoChunk.photo_id).in_(ids)))
+    session.execute(delete(VisitPhotoContent).where(col(VisitPhotoContent.photo_id).in_(ids)))
+    for photo in photos:
+        session.delete(photo)
+        territory = photo.territory
+        record_change(session, RecordKind.VISIT_PHOTO, photo.id, audience=territory, territory=territory, data=None)
+    summary.photos_deleted = len(photos)
+
+
 def _scrub_conflicts(session: Session, scope: _Scope, summary: ErasureSummary) -> None:
     """Conflicts keep both values of a field; phones hold copies, so a scrubbed one is logged again."""
     ids = scope.person_ids
@@ -377,6 +525,8 @@ def _scrub_conflicts(session: Session, scope: _Scope, summary: ErasureSummary) -
     if customer_id is not None:
         ids.add(customer_id)
         ids |= {row.id for row in session.exec(select(Complaint).where(Complaint.customer_id == customer_id)).all()}
+        query = select(Opportunity.id).where(Opportunity.customer_id == customer_id)
+        ids |= set(session.exec(query).all())  # an opportunity's notes merge like a customer's fields
     for conflict in _related_conflicts(session, ids):
         wholly = conflict.record_id in scope.person_ids and conflict.field not in KEY_PERSON_KEPT
         wholly = wholly or (conflict.record_id == customer_id and conflict.field in scope.customer_fields)
@@ -418,8 +568,50 @@ def _scrub_rejected_ops(session: Session, scope: _Scope, summary: ErasureSummary
             op["fields"] = _scrubbed_fields(op, scope)
         message = _scrub(row.message, scope.values)
         path = _scrub(row.path, scope.values)
-        if (op, message, path) == (row.op, row.message, row.path):
+        comment = _scrub(getattr(row, "review_comment", None), scope.values)  # a supervisor's words on it
+        if (op, message, path, comment) == (row.op, row.message, row.path, getattr(row, "review_comment", None)):
             continue
         row.op, row.message, row.path = op, message, path  # a new dict: JSON columns see reassignment only
+        if comment is not None:
+            row.review_comment = comment[:500]
         session.add(row)
         summary.rejected_ops_scrubbed += 1
+
+
+def _file_mentions(batch: ImportBatch, values: list[str]) -> bool:
+    try:
+        table = read_table(batch.content, batch.encoding)
+    except UnreadableFile:
+        return False
+    return any(_mentions(cell, values) for _, cells in table.rows for cell in cells)
+
+
+def _drop_import_files(session: Session, scope: _Scope, summary: ErasureSummary) -> None:
+    """Customer files kept for an import's confirmation (server/domains/imports) that hold an erased value: an
+    imported one keeps its row (name, digest, counts: the audit log names it) without the file's bytes, which
+    nothing reads again; one still waiting for its confirmation is deleted (the supervisor uploads it again)."""
+    if not scope.values:
+        return
+    for batch in session.exec(select(ImportBatch).where(col(ImportBatch.content) != b"")).all():
+        if not _file_mentions(batch, scope.values):
+            continue
+        if batch.imported_at is None:
+            session.delete(batch)
+        else:
+            batch.content = b""
+            session.add(batch)
+        summary.import_files_dropped += 1
+
+
+def _scrub_quarantined_ops(session: Session, scope: _Scope, summary: ErasureSummary) -> None:
+    """An op of a revoked phone waits for an admin's decision: the erased values in it are replaced."""
+    ids = scope.person_ids | ({scope.customer.id} if scope.customer is not None else set())
+    for row in _related_quarantined_ops(session, ids, scope.values):
+        op = dict(row.op or {})
+        if isinstance(op.get("fields"), dict):
+            op["fields"] = _scrubbed_fields(op, scope)
+        if op == row.op:
+            continue
+        row.op = op  # a new dict: JSON columns see reassignment only
+        session.add(row)
+        summary.quarantined_ops_scrubbed += 1

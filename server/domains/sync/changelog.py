@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, insert
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import Table, delete, event, insert
+from sqlmodel import Session, SQLModel
 
 from server.clock import now_iso
 from server.domains.sync.models import ChangeLog
@@ -34,6 +34,7 @@ def record_data(record: SQLModel, *, exclude: set[str] | None = None) -> dict[st
 
 
 PENDING_CHANGES = "routecrm_pending_changes"
+CHANGE_LOG = cast(Table, ChangeLog.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at runtime
 
 
 def record_change(
@@ -68,12 +69,13 @@ def _write_pending_changes(session: Session) -> None:
     if not pending:
         return
     changed_at = now_iso()
+    log = CHANGE_LOG.c  # the table's own statements (SQLAlchemy Core), not the ORM's bulk ones: half the cost
     for kind in {key[0] for key in pending}:
         ids = [record_id for (row_kind, record_id) in pending if row_kind == kind]
         for start in range(0, len(ids), 500):  # bounded IN lists
             chunk = ids[start : start + 500]
-            session.execute(delete(ChangeLog).where(col(ChangeLog.kind) == kind, col(ChangeLog.record_id).in_(chunk)))
-    session.execute(insert(ChangeLog), [{**row, "changed_at": changed_at} for row in pending.values()])
+            session.execute(delete(CHANGE_LOG).where(log.kind == kind, log.record_id.in_(chunk)))
+    session.execute(insert(CHANGE_LOG), [{**row, "changed_at": changed_at} for row in pending.values()])
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -18,7 +18,7 @@ from msgspec.json import encode
 from server.domains.devices.service import is_revoked, quarantine_push
 from server.domains.sync import service
 from server.domains.users.models import Actor
-from server.errors import TooLarge, ValidationFailed, error_responses
+from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
 from shared.errors import ErrorCode
 from sync.protocol import (
     MAX_PUSH_BYTES,
@@ -118,13 +118,19 @@ class SyncController(Controller):
         """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
         push_request = await read_request(request, MAX_PUSH_BYTES, parse_push_request)
         actor = request.user
-        if actor.device_revoked or await anyio.to_thread.run_sync(is_revoked, state.engine, push_request.device_id):
-            # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
-            raise await anyio.to_thread.run_sync(quarantine_push, state.engine, actor, push_request)
-        body = await anyio.to_thread.run_sync(
-            lambda: encode(service.push(state.engine, state.settings, actor, push_request).as_dict())
-        )
-        return json_response(body)
+
+        def received() -> bytes | DomainError:
+            # The sign-in's own phone was read with the token in this request; another device id is read here.
+            device_id = push_request.device_id
+            if actor.device_revoked or (device_id != actor.device_id and is_revoked(state.engine, device_id)):
+                # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
+                return quarantine_push(state.engine, actor, push_request)
+            return encode(service.push(state.engine, state.settings, actor, push_request).as_dict())
+
+        outcome = await anyio.to_thread.run_sync(received)  # one trip to a worker thread
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return json_response(outcome)
 
     @post(
         "/pull",

@@ -89,3 +89,7 @@ class RejectedOp(SQLModel, table=True):
     message: str = Field(max_length=500)
     path: str | None = Field(default=None, max_length=200)
     rejected_at: str = Field(max_length=40)
+    # A supervisor looked at it (from the queue): it leaves the open queue, the review page keeps it.
+    reviewed_at: str | None = Field(default=None, max_length=40)
+    reviewed_by: str | None = Field(default=None, max_length=36)
+    review_comment: str | None = Field(default=None, max_length=500)

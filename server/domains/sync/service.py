@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from msgspec.json import encode
-from sqlalchemy import Table, Text, func, insert
+from sqlalchemy import Select, Table, Text, bindparam, func, insert, or_
 from sqlalchemy import cast as cast_sql
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, select
 
 from server.clock import accepted_clock, now_iso, today
 from server.db import read_session, write_session
@@ -24,7 +24,8 @@ from server.domains.access import lookup, new_rows_batched, preload
 from server.domains.campaigns.models import CampaignResult
 from server.domains.campaigns.service import put_campaign_result
 from server.domains.competitors.service import put_competitor_report
-from server.domains.complaints.service import put_complaint
+from server.domains.complaints.models import ComplaintStep
+from server.domains.complaints.service import put_complaint, put_complaint_step
 from server.domains.customers.service import delete_customer, put_customer
 from server.domains.development.service import lifecycle_rules
 from server.domains.key_persons.service import delete_key_person, put_key_person
@@ -38,14 +39,15 @@ from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
 from server.domains.sync.conflicts import record_rejected
 from server.domains.sync.merging import Edit
 from server.domains.sync.models import AppliedOp, ChangeLog
-from server.domains.sync.tombstones import horizon
-from server.domains.territories.service import resync_mark
+from server.domains.sync.tombstones import horizon_query
+from server.domains.teams import team_of
+from server.domains.territories.service import resync_mark_query
 from server.domains.users.models import Actor
 from server.domains.visits.service import push_visit, visit_flag_rules
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
 from server.models import CompetitorReport, Complaint, Customer, KeyPerson, Note, Order, Visit
 from server.settings import Settings
-from shared.enums import OpAction, RecordKind
+from shared.enums import OpAction, RecordKind, Role
 from shared.errors import ErrorCode
 from shared.records import DELETABLE_KINDS, DEVICE_WRITABLE_KINDS
 from sync.protocol import (
@@ -66,6 +68,7 @@ RECORD_MODELS: dict[RecordKind, type[SQLModel]] = {
     RecordKind.NOTE: Note,
     RecordKind.KEY_PERSON: KeyPerson,
     RecordKind.COMPLAINT: Complaint,
+    RecordKind.COMPLAINT_STEP: ComplaintStep,
     RecordKind.ORDER: Order,
     RecordKind.COMPETITOR_REPORT: CompetitorReport,
     RecordKind.VISIT_PHOTO: VisitPhoto,
@@ -95,6 +98,10 @@ def check_schema_version(version: int) -> None:
 
 def check_op_allowed(op: Op, path: str) -> None:
     """What no op may do whatever the data: checked for the whole push before the database is touched."""
+    if op.kind == RecordKind.HOLIDAY:
+        raise Forbidden(
+            "holiday records are kept by admins on the server; phones only receive them", path=f"{path}.kind"
+        )
     if op.kind not in DEVICE_WRITABLE_KINDS:
         raise Forbidden(f"{op.kind.value} records are written on the server by supervisors", path=f"{path}.kind")
     if op.action == OpAction.DELETE and op.kind not in DELETABLE_KINDS:
@@ -136,11 +143,24 @@ def _keep_refused(engine: Engine, actor: Actor, request: PushRequest, error: Dom
     record_rejected(engine, actor, op, code=str(error.code), message=error.message, path=error.path)
 
 
-def _applied_ops(session: Session, request: PushRequest) -> dict[int, AppliedOp]:
+@dataclass(frozen=True)
+class AppliedBefore:
+    """An op of this push that an earlier push applied: its id and the result then answered."""
+
+    op_id: str
+    result: dict[str, Any]
+
+
+APPLIED_OPS = cast(Table, AppliedOp.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at runtime
+
+
+def _applied_ops(session: Session, request: PushRequest) -> dict[int, AppliedBefore]:
     """The ops of this push the server has applied before, by seq: one query for the whole push."""
-    seqs = [op.seq for op in request.ops]
-    query = select(AppliedOp).where(AppliedOp.device_id == request.device_id, col(AppliedOp.seq).in_(seqs))
-    return {row.seq: row for row in session.exec(query).all()}
+    applied = APPLIED_OPS.c
+    query = sa_select(applied.seq, applied.op_id, applied.result).where(
+        applied.device_id == request.device_id, applied.seq.in_([op.seq for op in request.ops])
+    )
+    return {seq: AppliedBefore(op_id, result) for seq, op_id, result in session.execute(query).all()}
 
 
 def _records_touched(ops: list[Op]) -> dict[type[SQLModel], set[str]]:
@@ -157,7 +177,7 @@ def _records_touched(ops: list[Op]) -> dict[type[SQLModel], set[str]]:
 
 
 def _apply_once(
-    session: Session, settings: Settings, actor: Actor, op: Op, path: str, applied_before: dict[int, AppliedOp]
+    session: Session, settings: Settings, actor: Actor, op: Op, path: str, applied_before: dict[int, AppliedBefore]
 ) -> OpResult:
     applied = applied_before.get(op.seq)
     if applied is not None:
@@ -187,7 +207,7 @@ def _register_applied(session: Session, actor: Actor, request: PushRequest, resu
         if result.status is OpStatus.APPLIED
     ]
     if rows:
-        session.execute(insert(AppliedOp), rows)
+        session.execute(insert(APPLIED_OPS), rows)  # the table's INSERT (Core): the ORM's bulk one costs double
 
 
 def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> None:
@@ -217,6 +237,9 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
     elif op.kind == RecordKind.COMPLAINT:
         day = today(settings.tz)
         put_complaint(session, actor, op.record_id, op.fields, today=day, path=path, edit=_edit_of(op))
+    elif op.kind == RecordKind.COMPLAINT_STEP:
+        clock = accepted_clock(op.hlc) if op.hlc is not None else None  # None: the server's clock
+        put_complaint_step(session, actor, op.record_id, op.fields, today=today(settings.tz), clock=clock, path=path)
     elif op.kind == RecordKind.ORDER:
         is_new = lookup(session, Order, op.record_id) is None
         order = put_order(
@@ -266,8 +289,31 @@ class PullPage:
 CHANGE_LOG = cast(Table, ChangeLog.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at runtime
 
 
+def _pull_bounds_query() -> Select[tuple[int | None, int | None, int | None]]:
+    """The newest change number, the tombstone horizon and a user's resync mark (`rep_id`), in one statement:
+    a pull of a phone that is up to date costs what its queries cost, so they are few and built once."""
+    newest = select(func.max(ChangeLog.seq)).scalar_subquery()
+    forgotten = horizon_query().scalar_subquery()
+    moved = resync_mark_query().limit(1).scalar_subquery()
+    return sa_select(newest, forgotten, moved)
+
+
+PULL_BOUNDS = _pull_bounds_query()
+# A page of the change log after `cursor` up to `newest`, `limit` rows; built once (every pull runs one).
+PAGE = (
+    sa_select(CHANGE_LOG.c.seq, CHANGE_LOG.c.kind, CHANGE_LOG.c.record_id, CHANGE_LOG.c.deleted)
+    .add_columns(cast_sql(CHANGE_LOG.c.data, Text))
+    .where(CHANGE_LOG.c.seq > bindparam("cursor"), CHANGE_LOG.c.seq <= bindparam("newest"))
+    .order_by(CHANGE_LOG.c.seq)
+    .limit(bindparam("limit"))
+)
+REP_PAGE = PAGE.where(CHANGE_LOG.c.audience.in_(bindparam("audiences", expanding=True)))  # a rep's audiences
+
+
 def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
-    """Changes after the cursor, oldest first. A rep gets their territory's records and their own plans.
+    """Changes after the cursor, oldest first. A rep gets their territory's records and their own plans; a
+    supervisor whose account names a territory gets that team's records (its reps' plans included), and a
+    company-wide supervisor or an admin everything (server/domains/teams.py).
 
     The newest change number is read first and the page is bounded by it, so a change committed while
     this runs cannot be skipped (PostgreSQL reads each statement at a new snapshot). The records' JSON is
@@ -275,28 +321,29 @@ def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
     """
     check_schema_version(request.schema_version)
     with read_session(engine) as session:
-        if 0 < request.cursor < horizon(session) and not request.full:
+        newest, forgotten, moved = (number or 0 for number in session.execute(PULL_BOUNDS, {"rep_id": actor.id}).one())
+        if 0 < request.cursor < forgotten and not request.full:
             raise ResyncRequired(
                 "this device last synced before deletes the server no longer keeps: pull everything from 0",
                 path="cursor",
             )
-        if actor.is_rep and not request.full and 0 < request.cursor < resync_mark(session, actor.id):
+        team = team_of(actor)  # a rep's territory, a territory supervisor's team; None: everything
+        if actor.role != Role.ADMIN and not request.full and 0 < request.cursor < moved:
             raise ResyncRequired(
-                "this rep moved to another territory since this device last synced: pull everything from 0",
+                "this user moved to another territory since this device last synced: pull everything from 0",
                 path="cursor",
             )
-        newest = session.exec(select(func.max(ChangeLog.seq))).one() or 0
         log = CHANGE_LOG.c
-        query = (
-            sa_select(log.seq, log.kind, log.record_id, log.deleted, cast_sql(log.data, Text))
-            .where(log.seq > request.cursor, log.seq <= newest)
-            .order_by(log.seq)
-            .limit(request.limit + 1)
-        )
+        page: dict[str, Any] = {"cursor": request.cursor, "newest": newest, "limit": request.limit + 1}
+        query = PAGE
         if actor.is_rep:
-            audiences = [actor.territory or "", rep_audience(actor.id), EVERYONE_AUDIENCE]
-            query = query.where(log.audience.in_(audiences))
-        rows = [PulledRow(*row) for row in session.execute(query).all()]
+            query = REP_PAGE
+            page["audiences"] = [actor.territory or "", rep_audience(actor.id), EVERYONE_AUDIENCE]
+        elif team is not None:  # a supervisor of one team: what its phones pull, and its reps' plans
+            query = query.where(
+                or_(log.territory == team, log.audience.in_([rep_audience(actor.id), EVERYONE_AUDIENCE]))
+            )
+        rows = [PulledRow(*row) for row in session.execute(query, page).all()]
     has_more = len(rows) > request.limit
     rows = rows[: request.limit]
     # Without more to send, jump to the newest number: the rows in between are not this rep's.

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from server.db import write_session
 from server.domains.sync.models import ChangeLog
@@ -31,6 +32,11 @@ class SyncHorizon(SQLModel, table=True):
 def horizon(session: Session) -> int:
     row = session.get(SyncHorizon, TOMBSTONES)
     return row.seq if row else 0
+
+
+def horizon_query() -> SelectOfScalar[int]:
+    """`horizon`'s query (no row: no number), for a pull that reads it with other numbers in one statement."""
+    return select(SyncHorizon.seq).where(SyncHorizon.name == TOMBSTONES)
 
 
 def expire_tombstones(engine: Engine, settings: Settings, now: dt.datetime) -> int:

@@ -90,7 +90,9 @@ class AuthSession(SQLModel, table=True):
 
 class RefreshToken(SQLModel, table=True):
     """A refresh token, kept only as its SHA-256. Each is good for one use: using it issues the next one.
-    A token used twice means a copy exists (stolen, or a replay): the whole session is revoked."""
+    A token used twice means a copy exists (stolen, or a replay): the whole session is revoked, except once
+    within a short grace after its use while its successor was never used (the phone lost the answer;
+    server/domains/users/sessions.py)."""
 
     __tablename__ = "refresh_tokens"
 
@@ -98,3 +100,5 @@ class RefreshToken(SQLModel, table=True):
     session_id: str = Field(max_length=36, index=True)
     issued_at: str = Field(max_length=40)
     used_at: str | None = Field(default=None, max_length=40)
+    successor_hash: str | None = Field(default=None, max_length=64)  # the token its use issued
+    grace_used_at: str | None = Field(default=None, max_length=40)  # its one use within the grace

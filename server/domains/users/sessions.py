@@ -6,7 +6,12 @@
   expired session, a disabled user, or a revoked device stops a token at once, in every server process.
 - `refresh` trades a refresh token for a new pair. Each refresh token is good once: a second use means it
   was copied, and the whole session is revoked (the phone signs in again; its unsent work is kept).
-- `revoke_session` is sign-out.
+  One exception, for a phone that lost the answer (a dropped connection, or a crash before it stored the
+  new token): within `REFRESH_GRACE` of its use, while the token it issued was never used, the previous
+  token is accepted once more; it gets a fresh pair and the unused successor is used up (so whoever holds
+  that one, if it ever shows up, revokes the session). Outside the grace, a second time, or after the
+  successor was used, reuse revokes the session as before.
+- `revoke_session` is sign-out; `revoke_user_sessions` ends all of a user's (password reset, CLI).
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
+from sqlalchemy import Select, Table, bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
@@ -30,6 +38,7 @@ from shared.errors import ErrorCode
 
 API_SESSION = "api"
 WEB_SESSION = "web"
+REFRESH_GRACE = dt.timedelta(seconds=60)  # a phone retries a lost refresh within its backoff (at most 30 s)
 
 
 def _now() -> dt.datetime:
@@ -66,6 +75,19 @@ def _issue_refresh_token(session: Session, session_id: str, now: dt.datetime) ->
     return token
 
 
+def _lost_answer(session: Session, stored: RefreshToken, now: dt.datetime, grace: dt.timedelta) -> RefreshToken | None:
+    """The unused successor of a token used moments ago, if this second use may be the phone retrying a
+    refresh whose answer it never kept (once per token); else None: the second use is a reuse."""
+    if stored.used_at is None or stored.grace_used_at is not None or stored.successor_hash is None:
+        return None
+    if now - dt.datetime.fromisoformat(stored.used_at) > grace:
+        return None
+    successor = session.get(RefreshToken, stored.successor_hash)
+    if successor is None or successor.used_at is not None:
+        return None
+    return successor
+
+
 def open_session(
     session: Session,
     actor: Actor,
@@ -100,7 +122,9 @@ class RefreshOutcome:
         return self.actor, self.grant
 
 
-def refresh(session: Session, refresh_token: str, lifetime: dt.timedelta, ip: str | None) -> RefreshOutcome:
+def refresh(
+    session: Session, refresh_token: str, lifetime: dt.timedelta, ip: str | None, grace: dt.timedelta = REFRESH_GRACE
+) -> RefreshOutcome:
     """Use a refresh token once: the next one, and the actor for the next access token (in a write session)."""
     now = _now()
     stored = session.get(RefreshToken, hash_refresh_token(refresh_token))
@@ -110,7 +134,8 @@ def refresh(session: Session, refresh_token: str, lifetime: dt.timedelta, ip: st
     user = session.get(User, row.user_id) if row is not None else None
     if row is None or user is None or not user.active:
         return RefreshOutcome(error=Unauthorized("this sign-in is no longer valid: sign in again"))
-    if stored.used_at is not None:
+    successor = _lost_answer(session, stored, now, grace) if row.revoked_at is None else None
+    if stored.used_at is not None and successor is None:
         if row.revoked_at is None:
             _revoke(session, row, "refresh_reuse", now)
             audit(
@@ -130,14 +155,29 @@ def refresh(session: Session, refresh_token: str, lifetime: dt.timedelta, ip: st
     if device is not None and device.revoked_at is not None:
         return RefreshOutcome(error=device_revoked_error(device.id))
     # Write sessions take the write lock, so nobody else marks this token between the read and here.
-    stored.used_at = _iso(now)
-    session.add(stored)
+    if successor is not None:  # the answer to its first use was lost: that answer's token is used up
+        successor.used_at = _iso(now)
+        session.add(successor)
+        stored.grace_used_at = _iso(now)
+        audit(
+            session,
+            "refresh_grace",
+            actor_id=user.id,
+            actor_name=user.username,
+            ip=ip,
+            details={"session_id": row.id, "device_id": row.device_id},
+        )
+    else:
+        stored.used_at = _iso(now)
     row.expires_at = _iso(now + lifetime)  # sliding: a rep who syncs now and then stays signed in
     session.add(row)
     if device is not None:
         device.last_seen_at = _iso(now)
         session.add(device)
-    return RefreshOutcome(Actor.of(user), SessionGrant(row.id, _issue_refresh_token(session, row.id, now)))
+    next_token = _issue_refresh_token(session, row.id, now)
+    stored.successor_hash = hash_refresh_token(next_token)
+    session.add(stored)
+    return RefreshOutcome(Actor.of(user), SessionGrant(row.id, next_token))
 
 
 def _revoke(session: Session, row: AuthSession, reason: str, now: dt.datetime) -> None:
@@ -154,6 +194,17 @@ def revoke_session(session: Session, session_id: str, reason: str = "sign_out") 
     return row
 
 
+def revoke_user_sessions(session: Session, user_id: str, reason: str) -> int:
+    """End every open session of a user (their phones sign in again; unsent work stays on them)."""
+    open_rows = session.exec(
+        select(AuthSession).where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
+    ).all()
+    now = _now()
+    for row in open_rows:
+        _revoke(session, row, reason, now)
+    return len(open_rows)
+
+
 @dataclass(frozen=True)
 class TokenCheck:
     """What the one per-request query found: the actor, or why the token is refused."""
@@ -166,30 +217,41 @@ def actor_of_token(session: Session, user_id: str, session_id: str | None) -> To
     """The user, session and device of a token in one query. A token without a session is refused."""
     if not session_id:
         return TokenCheck(None)
-    query = (
-        select(User, AuthSession, Device)
-        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-        .join(Device, col(Device.id) == col(AuthSession.device_id), isouter=True)
-        .where(col(AuthSession.id) == session_id, col(User.id) == user_id)
-    )
-    found = session.exec(query).first()
+    found = session.execute(_TOKEN_QUERY, {"session_id": session_id, "user_id": user_id}).first()
     if found is None:
         return TokenCheck(None)
-    user, row, device = found
-    if not user.active or row.revoked_at is not None or row.expires_at <= _iso(_now()):
+    username, display_name, role, territory, active, device_id, revoked_at, expires_at, device_revoked_at = found
+    if not active or revoked_at is not None or expires_at <= _iso(_now()):
         return TokenCheck(None)
-    revoked = device is not None and device.revoked_at is not None
+    revoked = device_revoked_at is not None
     actor = Actor(
-        user.id,
-        user.username,
-        user.display_name,
-        Role(user.role),
-        user.territory,
-        session_id=row.id,
-        device_id=row.device_id,
+        user_id,
+        username,
+        display_name,
+        Role(role),
+        territory,
+        session_id=session_id,
+        device_id=device_id,
         device_revoked=revoked,
     )
     return TokenCheck(actor, device_revoked=revoked)
+
+
+def _token_query() -> Select[Any]:
+    """The columns `actor_of_token` needs, as one statement built once: every request runs it, and building
+    it and loading three ORM objects cost more than the query itself."""
+    users, sessions = cast(Table, User.__table__), cast(Table, AuthSession.__table__)  # type: ignore[attr-defined]
+    devices = cast(Table, Device.__table__)  # type: ignore[attr-defined]
+    u, s, d = users.c, sessions.c, devices.c
+    return (
+        sa_select(u.username, u.display_name, u.role, u.territory, u.active)
+        .add_columns(s.device_id, s.revoked_at, s.expires_at, d.revoked_at)  # user, session, device
+        .select_from(users.join(sessions, s.user_id == u.id).outerjoin(devices, d.id == s.device_id))
+        .where(s.id == bindparam("session_id"), u.id == bindparam("user_id"))
+    )
+
+
+_TOKEN_QUERY = _token_query()
 
 
 def sessions_of_device(session: Session, device_id: str) -> list[AuthSession]:

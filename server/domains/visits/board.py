@@ -90,11 +90,12 @@ class DayBoard:
         return format_rate(visit_success_rate(totals.ordered_on_route, totals.visited_on_route))
 
 
-def day_board(session: Session, day: dt.date, tz: ZoneInfo) -> DayBoard:
-    reps = list_reps(session)
+def day_board(session: Session, day: dt.date, tz: ZoneInfo, territory: str | None = None) -> DayBoard:
+    """The day of every rep, or of one territory's reps and customers (a supervisor's team)."""
+    reps = list_reps(session, territory)
     reps_by_id = {rep.id: rep for rep in reps}
     plans = plans_of_day(session, day)
-    visits = visits_of_day(session, day)
+    visits = [v for v in visits_of_day(session, day) if territory is None or v.territory == territory]
     order_totals = order_amounts_by_visit(session, {v.id for v in visits})
 
     def ordered(v: Visit) -> bool:
@@ -123,14 +124,16 @@ def day_board(session: Session, day: dt.date, tz: ZoneInfo) -> DayBoard:
     visit_rows.sort(
         key=lambda row: (row.rep.username if row.rep else "", row.check_in.timestamp() if row.check_in else 0)
     )
-    return DayBoard(day=day, reps=rows, visits=visit_rows, prospects=prospects_created_on(session, day, tz))
+    return DayBoard(day=day, reps=rows, visits=visit_rows, prospects=prospects_created_on(session, day, tz, territory))
 
 
-def prospects_created_on(session: Session, day: dt.date, tz: ZoneInfo) -> list[Customer]:
+def prospects_created_on(session: Session, day: dt.date, tz: ZoneInfo, territory: str | None = None) -> list[Customer]:
     query = select(Customer).where(
         Customer.status == CustomerStatus.PROSPECT.value,
         Customer.deleted == False,  # noqa: E712
     )
+    if territory is not None:
+        query = query.where(Customer.territory == territory)
     return [
         customer
         for customer in session.exec(query).all()

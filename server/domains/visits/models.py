@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
+from shared.visit_fields import type_field_texts
+
 
 class VisitBase(SQLModel):
     customer_id: str = Field(max_length=36, index=True)
@@ -29,6 +31,23 @@ class VisitBase(SQLModel):
     order_amount: float | None = None
     next_visit_date: dt.date | None = None
     notes: str | None = Field(default=None, max_length=2000)
+    # Each visit type's own fields (shared.records.VISIT_TYPE_FIELDS; docs/visits.md): empty unless the type has it.
+    needs: str | None = Field(default=None, max_length=500)
+    key_persons_met: str | None = Field(default=None, max_length=200)
+    competitors_in_use: str | None = Field(default=None, max_length=200)
+    monthly_volume: float | None = None
+    next_visit_agreed: bool | None = None
+    appointment_booked: bool | None = None
+    products_presented: str | None = Field(default=None, max_length=300)
+    objections: str | None = Field(default=None, max_length=500)
+    deal_outcome: str | None = Field(default=None, max_length=20)  # shared.enums.DealOutcome
+    materials_delivered: bool | None = None
+    prescription_reminded: bool | None = None
+    promises: str | None = Field(default=None, max_length=500)
+    follows_visit_id: str | None = Field(default=None, max_length=36, index=True)  # the home visit a 回访 follows
+    carried_through: str | None = Field(default=None, max_length=500)
+    satisfied: bool | None = None
+    call_minutes: int | None = None
 
 
 class Visit(VisitBase, table=True):
@@ -49,3 +68,7 @@ class Visit(VisitBase, table=True):
     # The check-in's flags for the supervisor (shared.enums.VisitFlag), computed by the server on every put.
     flags: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     flagged: bool = Field(default=False, index=True, sa_column_kwargs={"server_default": sa.false()})
+
+    def type_details(self, lang: str) -> list[tuple[str, str, str]]:
+        """The type fields this visit has, as (name, label, text) in `lang`, for the supervisor's pages."""
+        return type_field_texts(self.model_dump(), lang)

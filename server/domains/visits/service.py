@@ -24,9 +24,10 @@ from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
-from server.errors import Forbidden
+from server.errors import Forbidden, ValidationFailed
 from server.settings import Settings
-from shared.enums import RecordKind, VisitFlag
+from shared.enums import RecordKind, VisitFlag, VisitType
+from shared.records import outside_early_window, visit_type_problems
 
 EARTH_RADIUS_M = 6_371_000.0
 
@@ -51,12 +52,20 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def check_in_flags(visit: Mapping[str, Any], customer: Customer, rules: VisitFlagRules) -> list[str]:
+def check_in_flags(
+    visit: Mapping[str, Any], customer: Customer, rules: VisitFlagRules, tz: ZoneInfo | None = None
+) -> list[str]:
     """What a supervisor should look at in this check-in (the visit's columns); a flag never refuses the visit.
 
     No location at check-in, or a customer without a location, flags nothing: a phone visit (电话拜访)
-    or a phone without GPS is not suspicious by itself."""
+    or a phone without GPS is not suspicious by itself. An early visit (早访) checked in outside
+    07:30-08:10 in `tz` (the server's TIMEZONE) is flagged."""
     flags: list[str] = []
+    early = visit.get("visit_type") == VisitType.EARLY.value and tz is not None and visit.get("check_in_at")
+    if early and outside_early_window(dt.datetime.fromisoformat(str(visit["check_in_at"])).astimezone(tz)):
+        flags.append(VisitFlag.OUTSIDE_EARLY_WINDOW.value)
+    if visit.get("visit_type") == VisitType.PHONE.value:
+        return flags  # a call: where the phone was says nothing about the visit
     lat, lng, accuracy = visit.get("check_in_lat"), visit.get("check_in_lng"), visit.get("check_in_accuracy")
     if lat is not None and lng is not None and customer.lat is not None and customer.lng is not None:
         distance = distance_m(lat, lng, customer.lat, customer.lng)
@@ -93,7 +102,31 @@ def _checked(
     if visit is not None and actor.is_rep and visit.rep_id != actor.id:
         raise Forbidden("only the rep who made a visit may change it", path=path)
     customer_id = fields.get("customer_id") or (visit.customer_id if visit else None)
-    return visit, customer_in_reach(session, actor, customer_id, path=path)
+    customer = customer_in_reach(session, actor, customer_id, path=path)
+    check_type_fields(session, visit_id, {**(visit.model_dump() if visit else {}), **fields}, path)
+    return visit, customer
+
+
+def check_type_fields(session: Session, visit_id: str, visit: Mapping[str, Any], path: str) -> None:
+    """The visit's type fields belong to its type (the whole visit as it would be stored), and a 回访 follows a
+    home visit of the same customer (shared.records.visit_type_problems; docs/visits.md)."""
+    problems = visit_type_problems(visit)
+    if problems:
+        first = problems[0]
+        raise ValidationFailed(
+            f"{first.field} {first.problem}",
+            path=f"{path}.fields.{first.field}",
+            details=[problem.as_dict() for problem in problems],
+        )
+    followed_id = visit.get("follows_visit_id")
+    if followed_id is None:
+        return
+    followed = lookup(session, Visit, str(followed_id)) if followed_id != visit_id else None
+    if followed is None or followed.visit_type != VisitType.HOME.value or followed.customer_id != visit["customer_id"]:
+        raise ValidationFailed(
+            "follows_visit_id must name a home visit (家访) to the same customer",
+            path=f"{path}.fields.follows_visit_id",
+        )
 
 
 def _new_visit_row(
@@ -123,7 +156,7 @@ def _new_visit_row(
         "visit_day": visit_day,
         "updated_at": now_iso(),
     }
-    flags = check_in_flags(row, customer, rules)
+    flags = check_in_flags(row, customer, rules, tz)
     row["flags"], row["flagged"] = flags or None, bool(flags)
     return row
 
@@ -150,7 +183,7 @@ def put_visit(
         visit.visit_day = local_day(visit.check_in_at, tz)
         visit.territory = customer.territory
         visit.updated_at = now_iso()
-        flags = check_in_flags(visit.model_dump(), customer, rules)
+        flags = check_in_flags(visit.model_dump(), customer, rules, tz)
         visit.flags, visit.flagged = flags or None, bool(flags)
     store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))
     return visit
@@ -189,7 +222,9 @@ def visits_of_customer(session: Session, customer_id: str) -> list[Visit]:
     return sorted(visits, key=lambda visit: dt.datetime.fromisoformat(visit.check_in_at), reverse=True)
 
 
-def flagged_visits(session: Session, since: dt.date, limit: int = 300) -> list[Visit]:
-    """Visits with check-in flags since `since`, newest first."""
+def flagged_visits(session: Session, since: dt.date, territory: str | None = None, limit: int = 300) -> list[Visit]:
+    """Visits with check-in flags since `since` (of one territory, if given), newest first."""
     query = select(Visit).where(col(Visit.flagged).is_(True), col(Visit.visit_day) >= since)
+    if territory is not None:
+        query = query.where(Visit.territory == territory)
     return list(session.exec(query.order_by(col(Visit.visit_day).desc(), col(Visit.check_in_at)).limit(limit)).all())

@@ -1,0 +1,53 @@
+"""Strings of the company's holiday list (admins' page /admin/holidays)."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "enum.RecordKind.holiday": "节日",
+        "web.holidays.title": "节日",
+        "web.holidays.add": "添加节日",
+        "web.holidays.name": "名称",
+        "web.holidays.day": "日期（仅这一天）",
+        "web.holidays.month_day": "或每年的这一天（月-日，如 10-01）",
+        "web.holidays.note": "提醒",
+        "web.holidays.note_hint": "如：给关键人发问候、送礼品",
+        "web.holidays.save": "添加",
+        "web.holidays.remove": "删除",
+        "web.holidays.when": "日期",
+        "web.holidays.every_year": "每年 {day}",
+        "web.holidays.hint": "业务员手机在下次同步后，于节日前 7 天在“今日”关怀提醒中看到它。"
+        "农历节日每年日期不同，请按年份添加。",
+        "web.holidays.built_in": "当前使用内置节日表。添加或删除一个节日后，公司节日表从内置表开始保存。",
+        "web.holidays.done.added": "已添加，手机下次同步后可见。",
+        "web.holidays.done.removed": "已删除，手机下次同步后不再提醒。",
+        "web.holidays.error.name": "请填写节日名称（最多 40 个字）。",
+        "web.holidays.error.day": "请填写日期或每年的月-日，二者选一。",
+        "web.holidays.error.month_day": "每年的日期须为 月-日，如 10-01。",
+        "web.holidays.error.note": "提醒最多 200 个字。",
+        "web.holidays.error.duplicate": "这个节日已在表中。",
+    },
+    "en": {
+        "enum.RecordKind.holiday": "Holiday",
+        "web.holidays.title": "Holidays",
+        "web.holidays.add": "Add a holiday",
+        "web.holidays.name": "Name",
+        "web.holidays.day": "Date (that day only)",
+        "web.holidays.month_day": "or every year on (month-day, e.g. 10-01)",
+        "web.holidays.note": "Reminder",
+        "web.holidays.note_hint": "e.g. send greetings and gifts to key persons",
+        "web.holidays.save": "Add",
+        "web.holidays.remove": "Remove",
+        "web.holidays.when": "When",
+        "web.holidays.every_year": "every year on {day}",
+        "web.holidays.hint": "Reps' phones show it in Today's care reminders from 7 days before, after their "
+        "next sync. Lunar festivals move every year: add them per year.",
+        "web.holidays.built_in": "The built-in holiday list is in use. Adding or removing a holiday stores the "
+        "company's list, starting from the built-in one.",
+        "web.holidays.done.added": "Added; phones show it after their next sync.",
+        "web.holidays.done.removed": "Removed; phones stop reminding of it after their next sync.",
+        "web.holidays.error.name": "Give the holiday a name (at most 40 characters).",
+        "web.holidays.error.day": "Give either a date or a day of every year (month-day), one of the two.",
+        "web.holidays.error.month_day": "A day of every year is month-day, e.g. 10-01.",
+        "web.holidays.error.note": "The reminder is at most 200 characters.",
+        "web.holidays.error.duplicate": "This holiday is on the list already.",
+    },
+}

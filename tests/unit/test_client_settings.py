@@ -1,0 +1,183 @@
+"""Issue #7, the settings screen's handlers (client/account.py) over a real local store, with a fake lock:
+the new PIN is checked before the lock is asked, a wrong current PIN is said plainly, and the sign-out
+confirmation and refusal say what is not synced yet."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import flet as ft
+import pytest
+
+from client.account import PendingWork, SignOutRefused
+from client.app import SCREENS, App, ClientCore
+from client.services import AppService
+from client.state import Screen
+from client.store import LocalStore
+from client.sync_runner import SyncStatus
+from client.vault import StoreCipher, WrongPin
+from shared.enums import CustomerKind
+
+
+class InlinePage:
+    """Runs the app's worker threads and loop tasks at once (no Flet, no threads)."""
+
+    def __init__(self) -> None:
+        self.title, self.web = "", True
+
+    def update(self) -> None: ...
+
+    def run_thread(self, function: Callable[..., None], *args: Any) -> None:
+        function(*args)
+
+    def run_task(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        asyncio.run(job())
+
+
+class FakeLock:
+    def __init__(self) -> None:
+        self.pins: list[tuple[str, str]] = []
+        self.refuse_pin: Exception | None = None
+        self.refuse_sign_out: Exception | None = None
+        self.signed_out = False
+
+    def change_pin(self, current: str, new: str) -> None:
+        self.pins.append((current, new))
+        if self.refuse_pin is not None:
+            raise self.refuse_pin
+
+    def sign_out(self) -> None:
+        if self.refuse_sign_out is not None:
+            raise self.refuse_sign_out
+        self.signed_out = True
+
+
+class Runner:
+    status = SyncStatus()
+
+    def add_listener(self, listener: Any) -> None: ...
+    def remove_listener(self, listener: Any) -> None: ...
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
+    service = AppService(store, clock=lambda: dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
+    core = ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner())  # type: ignore[arg-type]
+    yield App(InlinePage(), core)  # type: ignore[arg-type]
+    store.close()
+
+
+def texts(control: Any) -> list[str]:
+    """Every string a control tree shows (as tests/unit/test_client_views.py reads them)."""
+    found: list[str] = []
+    if isinstance(control, ft.Text) and control.value:
+        found.append(str(control.value))
+    for attribute in ("content", "label"):
+        value = getattr(control, attribute, None)
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, ft.Control):
+            found += texts(value)
+    for child in getattr(control, "controls", None) or []:
+        found += texts(child)
+    return found
+
+
+def buttons(control: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if isinstance(control, ft.Button | ft.TextButton | ft.OutlinedButton) and isinstance(control.content, str):
+        found[control.content] = control
+    content = getattr(control, "content", None)
+    if isinstance(content, ft.Control):
+        found |= buttons(content)
+    for child in getattr(control, "controls", None) or []:
+        found |= buttons(child)
+    return found
+
+
+@pytest.fixture
+def settings_app(app: App) -> Iterator[tuple[App, FakeLock]]:
+    lock = FakeLock()
+    app.account = lock
+    app.open_settings()
+    assert app.state.screen is Screen.SETTINGS
+    yield app, lock
+
+
+def screen_texts(app: App) -> list[str]:
+    return texts(SCREENS[app.state.screen](app.state, app))
+
+
+def test_the_new_pin_is_checked_before_the_lock_is_asked(settings_app: tuple[App, FakeLock]) -> None:
+    app, lock = settings_app
+    form = app.state.settings
+    form.current_pin, form.new_pin, form.repeat_pin = "2468", "12", "12"
+    app.change_pin()
+    assert form.pin_error == "PIN 码须为 4 到 8 位数字" and lock.pins == []
+    form.new_pin, form.repeat_pin = "1357", "1375"
+    app.change_pin()
+    assert form.pin_error == "两次输入的 PIN 码不一致" and lock.pins == []
+
+
+def test_a_wrong_current_pin_is_said_with_its_wait_and_a_right_one_changes_it(
+    settings_app: tuple[App, FakeLock],
+) -> None:
+    app, lock = settings_app
+    form = app.state.settings
+    form.current_pin, form.new_pin, form.repeat_pin = "0000", "1357", "1357"
+    lock.refuse_pin = WrongPin(5, 30.0)
+    app.change_pin()
+    form = app.state.settings
+    assert form.pin_error == "当前 PIN 码错误，请 30 秒后再试" and not form.pin_busy and form.current_pin == ""
+    lock.refuse_pin = None
+    form.current_pin = "2468"
+    app.change_pin()
+    assert lock.pins[-1] == ("2468", "1357")
+    assert app.state.notice == "PIN 码已更改" and app.state.settings.new_pin == ""  # the form is cleared
+
+
+def test_the_sign_out_confirmation_counts_what_is_not_synced_and_a_refusal_says_it(
+    settings_app: tuple[App, FakeLock],
+) -> None:
+    app, lock = settings_app
+    customer_id = app.service.create_prospect("乙药店", CustomerKind.PHARMACY, "", "", "")["id"]
+    app.service.add_note(str(customer_id), "下周再来")
+    synced: list[bool] = []
+    app.sync_now = lambda: synced.append(True)  # type: ignore[method-assign]
+    app.ask_sign_out()
+    assert app.state.settings.pending == PendingWork(changes=2) and synced  # a sync starts at once
+    assert any("还有 2 条更改、0 条待修改的草稿、0 张照片未同步" in text for text in screen_texts(app))
+    assert "确认退出登录" in buttons(SCREENS[Screen.SETTINGS](app.state, app))
+
+    lock.refuse_sign_out = SignOutRefused("work is waiting", PendingWork(changes=1, drafts=1))
+    app.sign_out()
+    error = app.state.settings.sign_out_error or ""
+    assert "还有 1 条更改、1 条待修改的草稿" in error and not app.state.settings.signing_out
+    lock.refuse_sign_out = SignOutRefused("ConnectError: no network", unreachable=True)
+    app.sign_out()
+    assert "无法连接服务器" in (app.state.settings.sign_out_error or "")
+    lock.refuse_sign_out = None
+    app.sign_out()
+    assert lock.signed_out
+
+
+def test_with_nothing_waiting_the_confirmation_says_the_data_is_erased(settings_app: tuple[App, FakeLock]) -> None:
+    app, _ = settings_app
+    app.ask_sign_out()
+    assert app.state.settings.pending == PendingWork()
+    assert "所有更改都已同步。确定退出登录并清除本机数据吗？" in screen_texts(app)
+    app.cancel_sign_out()
+    assert not app.state.settings.confirming and "退出登录" in buttons(SCREENS[Screen.SETTINGS](app.state, app))
+
+
+def test_today_leads_to_the_settings(app: App) -> None:
+    app.go_today()
+    today_buttons = buttons(SCREENS[Screen.TODAY](app.state, app))
+    today_buttons["设置"].on_click(None)
+    assert app.state.screen is Screen.SETTINGS
