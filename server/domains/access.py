@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
@@ -16,7 +16,7 @@ from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import Conflict, Forbidden, ValidationFailed
 from shared.enums import RecordKind
-from shared.records import validate_fields
+from shared.records import FieldError, validate_fields
 
 Record = TypeVar("Record", bound=SQLModel)
 
@@ -122,22 +122,40 @@ def unchanged_final_record(
             raise Conflict(message, path=f"{path}.fields.{name}", details={"reason": reason})
 
 
+def refuse_problems(problems: Sequence[FieldError], path: str) -> None:
+    """Refuse a record whose checks (shared/records.py and friends) found problems, naming the first one's
+    field under `path` and listing them all; no problems, nothing happens."""
+    if problems:
+        first = problems[0]
+        raise ValidationFailed(
+            f"{first.field} {first.problem}",
+            path=f"{path}.{first.field}",
+            details=[problem.as_dict() for problem in problems],
+        )
+
+
+def customers_record(
+    session: Session, model: type[Record], record_id: str, customer: Customer, *, path: str, noun: str
+) -> Record:
+    """The record another one is made on (the visit of an order, the complaint of a step, the opportunity
+    of a stage event), named by its `<noun>_id` field: it must exist already and be this customer's."""
+    record = lookup(session, model, record_id)
+    field_path = f"{path}.fields.{noun}_id"
+    if record is None:
+        raise ValidationFailed(
+            f"no {noun} with this id: push the {noun} first", path=field_path, details={"reason": f"unknown_{noun}"}
+        )
+    if getattr(record, "customer_id") != customer.id:  # noqa: B009 - every such model has one
+        raise ValidationFailed(
+            f"the {noun} is another customer's", path=field_path, details={"reason": f"{noun}_of_another_customer"}
+        )
+    return record
+
+
 def visit_of(session: Session, actor: Actor, customer: Customer, visit_id: str, *, path: str, doing: str) -> Visit:
     """The visit a record is made on: it exists, it was at this customer, and a rep may only use their own
     (`doing` ends the refusal: "only the rep who made the visit <doing>")."""
-    visit = lookup(session, Visit, visit_id)
-    if visit is None:
-        raise ValidationFailed(
-            "no visit with this id: push the visit first",
-            path=f"{path}.fields.visit_id",
-            details={"reason": "unknown_visit"},
-        )
-    if visit.customer_id != customer.id:
-        raise ValidationFailed(
-            "the visit was at another customer",
-            path=f"{path}.fields.visit_id",
-            details={"reason": "visit_of_another_customer"},
-        )
+    visit = customers_record(session, Visit, visit_id, customer, path=path, noun="visit")
     if actor.is_rep and visit.rep_id != actor.id:
         raise Forbidden(f"only the rep who made the visit {doing}", path=f"{path}.fields.visit_id")
     return visit

@@ -21,8 +21,10 @@ from server.clock import now_iso, server_clock
 from server.domains.access import (
     check_fields,
     customer_in_reach,
+    customers_record,
     ensure_territory,
     lookup,
+    refuse_problems,
     remember,
     store_territory_record,
     unchanged_final_record,
@@ -34,7 +36,7 @@ from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.conflicts import record_conflict
 from server.domains.sync.merging import Edit, apply_edit
 from server.domains.users.models import Actor, User
-from server.errors import Conflict, ValidationFailed
+from server.errors import Conflict
 from shared.complaints import TIMED_STEPS, derive_progress, earliest, furthest, moment, step_index, step_problems
 from shared.enums import ComplaintStatus, RecordKind, Severity
 from shared.ids import new_id
@@ -144,27 +146,9 @@ def put_complaint_step(
             reason="step_is_final",
         )
         return existing
-    problems = step_problems(fields)
-    if problems:
-        raise ValidationFailed(
-            f"{problems[0].field} {problems[0].problem}",
-            path=f"{path}.fields.{problems[0].field}",
-            details=[problem.as_dict() for problem in problems],
-        )
+    refuse_problems(step_problems(fields), f"{path}.fields")
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
-    complaint = lookup(session, Complaint, fields["complaint_id"])
-    if complaint is None:
-        raise ValidationFailed(
-            "no complaint with this id: push the complaint first",
-            path=f"{path}.fields.complaint_id",
-            details={"reason": "unknown_complaint"},
-        )
-    if complaint.customer_id != customer.id:
-        raise ValidationFailed(
-            "the complaint is another customer's",
-            path=f"{path}.fields.complaint_id",
-            details={"reason": "complaint_of_another_customer"},
-        )
+    complaint = customers_record(session, Complaint, fields["complaint_id"], customer, path=path, noun="complaint")
     ensure_territory(actor, complaint.territory, path=path, what="the complaint")
     step = _new_step(
         session,

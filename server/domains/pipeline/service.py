@@ -25,8 +25,10 @@ from server.clock import SERVER_NODE, now_iso, now_ms, server_clock
 from server.domains.access import (
     check_fields,
     customer_in_reach,
+    customers_record,
     ensure_territory,
     lookup,
+    refuse_problems,
     remember,
     store_territory_record,
     unchanged_final_record,
@@ -36,7 +38,7 @@ from server.domains.pipeline.models import Opportunity, StageEvent, StageProbabi
 from server.domains.sync.changelog import EVERYONE_AUDIENCE, record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
 from server.domains.users.models import Actor
-from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.errors import Conflict, Forbidden, NotFound
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, RecordKind, Role, StageAction
 from shared.hlc import Hlc, tick
 from shared.ids import new_id
@@ -125,27 +127,11 @@ def put_stage_event(
             reason="event_is_final",
         )
         return existing
-    problems = stage_event_problems(fields)
-    if problems:
-        raise ValidationFailed(
-            f"{problems[0].field} {problems[0].problem}",
-            path=f"{path}.fields.{problems[0].field}",
-            details=[problem.as_dict() for problem in problems],
-        )
+    refuse_problems(stage_event_problems(fields), f"{path}.fields")
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
-    opportunity = lookup(session, Opportunity, fields["opportunity_id"])
-    if opportunity is None:
-        raise ValidationFailed(
-            "no opportunity with this id: push the opportunity first",
-            path=f"{path}.fields.opportunity_id",
-            details={"reason": "unknown_opportunity"},
-        )
-    if opportunity.customer_id != customer.id:
-        raise ValidationFailed(
-            "the opportunity is another customer's",
-            path=f"{path}.fields.opportunity_id",
-            details={"reason": "opportunity_of_another_customer"},
-        )
+    opportunity = customers_record(
+        session, Opportunity, fields["opportunity_id"], customer, path=path, noun="opportunity"
+    )
     event = StageEvent(
         id=event_id,
         rep_id=actor.id,
@@ -432,13 +418,7 @@ def set_stage_probabilities(session: Session, actor: Actor, values: Mapping[str,
     receive them as the `pipeline_settings` record."""
     if actor.role != Role.ADMIN:
         raise Forbidden("only admins set the pipeline's stage probabilities", path="probabilities")
-    problems = probability_problems(values)
-    if problems:
-        raise ValidationFailed(
-            f"{problems[0].field} {problems[0].problem}",
-            path=f"probabilities.{problems[0].field}",
-            details=[problem.as_dict() for problem in problems],
-        )
+    refuse_problems(probability_problems(values), "probabilities")
     now = now_iso()
     for stage in STAGES:
         row = session.get(StageProbability, stage.value)

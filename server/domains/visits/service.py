@@ -17,6 +17,7 @@ from server.domains.access import (
     check_fields,
     customer_in_reach,
     lookup,
+    refuse_problems,
     store_territory_record,
 )
 from server.domains.customers.models import Customer
@@ -110,14 +111,7 @@ def _checked(
 def check_type_fields(session: Session, visit_id: str, visit: Mapping[str, Any], path: str) -> None:
     """The visit's type fields belong to its type (the whole visit as it would be stored), and a 回访 follows a
     home visit of the same customer (shared.records.visit_type_problems; docs/visits.md)."""
-    problems = visit_type_problems(visit)
-    if problems:
-        first = problems[0]
-        raise ValidationFailed(
-            f"{first.field} {first.problem}",
-            path=f"{path}.fields.{first.field}",
-            details=[problem.as_dict() for problem in problems],
-        )
+    refuse_problems(visit_type_problems(visit), f"{path}.fields")
     followed_id = visit.get("follows_visit_id")
     if followed_id is None:
         return
