@@ -32,11 +32,13 @@ class DomainError(Exception):
         details: Any = None,
         code: ErrorCode | None = None,
         status_code: int | None = None,
+        key: str | None = None,
     ) -> None:
         super().__init__(f"{path}: {message}" if path else message)
         self.message = message
         self.path = path
         self.details = details
+        self.key = key  # shared/i18n key of the message: a web page shows it in the page's language
         if code is not None:
             self.code = code
         if status_code is not None:
@@ -167,9 +169,12 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         return Redirect(f"/login?next={quote(target, safe='')}")
     from server.web.i18n import page_context  # web imports errors; import here to keep the layering simple
 
+    context = page_context(request)
+    if isinstance(exc, DomainError) and exc.key:
+        message = context["t"](exc.key)
     return Template(
         template_name="error.html",
-        context={**page_context(request), "status": status, "code": code, "message": message},
+        context={**context, "status": status, "code": code, "message": message},
         status_code=status,
         media_type=MediaType.HTML,
     )

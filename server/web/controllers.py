@@ -94,7 +94,7 @@ def parse_day(value: str | None, settings: Settings) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise DomainError("day must look like 2026-11-27", path="day") from None
+        raise DomainError("day must look like 2026-11-27", path="day", key="web.error.bad_day") from None
 
 
 # A path on this site only: browsers read "//host" and "/\\host" as another site (an open redirect after sign-in).

@@ -50,13 +50,13 @@ class CustomerListPage(Controller):
         format: FromQuery[str | None] = None,
     ) -> Response[Any]:
         if overdue not in OVERDUE_CHOICES:
-            raise ValidationFailed("overdue must be yes or no", path="overdue")
+            raise ValidationFailed("overdue must be yes or no", path="overdue", key="web.error.bad_overdue")
         team = team_of(request.user)
         with read_session(state.engine) as session:
             reps = list_reps(session, team)
             owner = next((r for r in reps if r.username == rep), None)
             if rep and owner is None:
-                raise ValidationFailed("no such rep", path="rep")
+                raise ValidationFailed("no such rep", path="rep", key="web.error.no_rep")
             wanted = CustomerFilter(
                 search=q,
                 tier=tier,

@@ -76,7 +76,7 @@ def export_list(
 ) -> Response[bytes]:
     """The rows as a CSV or XLSX download, the export written to the audit log."""
     if format not in FORMATS:
-        raise ValidationFailed("format must be csv or xlsx", path="format")
+        raise ValidationFailed("format must be csv or xlsx", path="format", key="web.error.bad_format")
     lang = lang_of(request)
     header = [t(key, lang) for key, _ in columns]
     content = table_bytes(format, header, ([cell(row) for _, cell in columns] for row in rows))

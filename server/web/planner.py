@@ -55,7 +55,7 @@ def rep_by_username(session: Session, username: str, actor: Actor) -> User:
     """The rep, if one of the actor's team (another team's rep is unknown here: 404)."""
     rep = session.exec(select(User).where(User.username == username)).first()
     if rep is None or rep.role != Role.REP.value or not sees(actor, rep.territory):
-        raise NotFound("no such rep", path="rep")
+        raise NotFound("no such rep", path="rep", key="web.error.no_rep")
     return rep
 
 

@@ -129,6 +129,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.audit.action.sign_in_failed": "登录失败",
         "web.audit.action.sign_in_locked": "登录被锁定",
         "web.error.admins_only": "只有管理员可以查看此页面。",
+        "web.error.bad_day": "日期格式应为 2026-11-27。",
+        "web.error.bad_format": "导出格式只能是 csv 或 xlsx。",
+        "web.error.bad_overdue": "“逾期未访”只能选是或否。",
+        "web.error.no_rep": "没有这个业务员。",
         "web.nav.complaints": "投诉处理",
         "web.complaints.title": "待处理投诉",
         "web.complaints.hint": (
@@ -463,6 +467,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.audit.action.sign_in_failed": "Sign-in failed",
         "web.audit.action.sign_in_locked": "Sign-in locked out",
         "web.error.admins_only": "Only admins may see this page.",
+        "web.error.bad_day": "A day looks like 2026-11-27.",
+        "web.error.bad_format": "The export format is csv or xlsx.",
+        "web.error.bad_overdue": "Overdue is yes or no.",
+        "web.error.no_rep": "There is no such rep.",
         "web.nav.complaints": "Complaints",
         "web.complaints.title": "Open complaints",
         "web.complaints.hint": (

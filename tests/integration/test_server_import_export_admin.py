@@ -172,7 +172,7 @@ async def test_lists_export_as_csv_and_xlsx_with_formulas_escaped_and_the_export
         exported = await client.get(f"{path}?format=csv")
         assert exported.status_code == (403 if path == "/audit" else 200), path  # the audit log is for admins
     bad = await client.get("/customers?format=pdf")
-    assert bad.status_code == 422 and "csv or xlsx" in bad.text
+    assert bad.status_code == 422 and "导出格式只能是 csv 或 xlsx" in bad.text
     events = audited(engine, "list_exported")
     assert [(e.details or {}).get("list") for e in events][:2] == ["customers", "customers"]
     assert events[0].details and events[0].details["rows"] == len(rows) - 1 and events[0].actor_name == "boss"

@@ -288,3 +288,19 @@ def test_every_web_page_is_checked() -> None:
     """The route table gives the pages: a sanity check that it found the supervisor's pages at all."""
     assert {"/board", "/dashboard", "/customers", "/customers/{customer_id:str}", "/plans"} <= set(PAGES)
     assert not [path for path in NOT_PAGES if path not in PAGES], "NOT_PAGES names a route the app no longer has"
+
+
+@pytest.mark.parametrize(
+    ("url", "zh", "en"),
+    [
+        ("/board?day=27.11.2026", "日期格式应为 2026-11-27", "A day looks like 2026-11-27"),
+        ("/customers?overdue=maybe", "只能选是或否", "Overdue is yes or no"),
+        ("/customers?rep=nobody", "没有这个业务员", "There is no such rep"),
+        ("/customers?format=pdf", "只能是 csv 或 xlsx", "The export format is csv or xlsx"),
+    ],
+)
+def test_a_bad_address_is_explained_in_the_pages_language(site: Site, url: str, zh: str, en: str) -> None:
+    for lang, expected in (("zh-CN", zh), ("en", en)):
+        answer = site.client.get(f"{url}&lang={lang}")
+        assert answer.status_code in (400, 404, 422), (url, answer.status_code)
+        assert expected in answer.text, (url, lang)
