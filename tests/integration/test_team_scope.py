@@ -376,3 +376,20 @@ async def test_reviewing_a_conflict_from_the_queue_is_audited(
         assert session.get(FieldConflict, east.conflict_id).reviewed is True  # type: ignore[union-attr]
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "conflict_reviewed")).one()
         assert event.details == {"conflict_id": east.conflict_id, "record_id": east.customer_id}
+
+
+async def test_recomputing_tiers_shows_a_team_supervisor_their_teams_counts(
+    client: Client, engine: Engine, teams: tuple[Team, Team]
+) -> None:
+    east, _ = teams
+    with read_session(engine) as session:
+        everyone = len(session.exec(select(Customer)).all())
+        own = len(session.exec(select(Customer).where(Customer.territory == east.territory)).all())
+    assert 0 < own < everyone
+    for username, expected in (("sup.east", own), ("boss", everyone)):
+        await signed_in(client, username)
+        token = await form_token(client, "/customers")
+        response = await client.post("/customers/tiers", data={"_csrf_token": token}, follow_redirects=False)
+        assert response.status_code == 303
+        counts = dict(re.findall(r"[?&]([abc])=(\d+)", response.headers["location"]))
+        assert sum(int(count) for count in counts.values()) == expected, (username, counts)
