@@ -50,6 +50,7 @@ from shared.enums import (
     VisitType,
 )
 from shared.i18n import label, t
+from shared.visit_fields import type_field_texts
 
 MAX_SHOWN = 20  # of each history list on the card (newest first)
 
@@ -68,6 +69,8 @@ def visit_summary(visit: dict[str, Any], lang: str) -> str:
     minutes = visit_duration_minutes(visit)
     if minutes is not None:
         text += " · " + t("client.visit.duration", lang, minutes=minutes)
+    for _name, caption, value in type_field_texts(visit, lang):  # the visit type's own fields (docs/visits.md)
+        text += f" · {caption}: {value}"
     return text
 
 

@@ -168,7 +168,13 @@ def flagged_columns(request: WebRequest, customers: dict[str, Any], people: dict
         ("web.export.lng", lambda r: r["visit"].check_in_lng),
         ("web.export.accuracy", lambda r: r["visit"].check_in_accuracy),
         ("web.flagged.flags", lambda r: "、".join(label("VisitFlag", flag) for flag in r["visit"].flags or [])),
+        ("web.visit.type_fields", lambda r: type_fields_text(r["visit"], lang_of(request))),
     ]
+
+
+def type_fields_text(visit: Any, lang: str) -> str:
+    """A visit type's own fields in one cell: "label: value; label: value" (docs/visits.md)."""
+    return "; ".join(f"{caption}: {text}" for _name, caption, text in visit.type_details(lang))
 
 
 def audit_columns(request: WebRequest) -> list[Column]:

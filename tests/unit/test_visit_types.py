@@ -337,3 +337,13 @@ def test_the_app_records_a_phone_visit_without_locating_and_switches_types_clean
     app.save_visit()
     stored = service.visit(visit_id) or {}
     assert stored["visit_type"] == "first" and stored["needs"] == "儿科用药" and stored["call_minutes"] is None
+
+
+def test_the_customer_cards_visit_line_shows_the_types_own_fields() -> None:
+    from client.views.customer import visit_summary
+
+    visit = {"visit_type": "phone", "check_in_at": "2026-11-27T09:00:00+08:00", "ordered": False, "call_minutes": 12}
+    assert "12" in visit_summary(visit, "zh-CN") and "电话拜访" in visit_summary(visit, "zh-CN")
+    home = {"visit_type": "home", "check_in_at": "2026-11-27T19:00:00+08:00", "ordered": False}
+    home["promises"] = "下周送样品"
+    assert "下周送样品" in visit_summary(home, "zh-CN")
