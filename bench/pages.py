@@ -132,6 +132,10 @@ def ensure_dataset(database_url: str | None) -> Dataset:
             build(engine, settings, now)
             build_s = time.perf_counter() - started
             anchor = now
+        else:
+            from server.db import migrate_database
+
+            migrate_database(engine)  # a dataset cached before the latest migrations gets their tables and columns
         customers, visits, orders, plans = _counts(engine)
     finally:
         engine.dispose()

@@ -1,0 +1,22 @@
+"""no schema change (a revision reserved for the sync request path, which needed none; kept because
+databases made while it was reserved are stamped with it)
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-11-27 09:30:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0018"
+down_revision: str | None = "0017"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
