@@ -1,6 +1,10 @@
 """Record ids are made on the device, so an offline record has its final id at once."""
 
+import re
 import uuid
+
+# A UUID as devices write it (str(uuid.uuid4())): 8-4-4-4-12 hex digits.
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def new_id() -> str:
@@ -8,10 +12,4 @@ def new_id() -> str:
 
 
 def is_valid_id(value: object) -> bool:
-    if not isinstance(value, str) or len(value) != 36:
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and UUID_TEXT.fullmatch(value) is not None

@@ -6,7 +6,7 @@ Parsing is strict and names the problem: both the server (validating a push) and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -304,29 +304,49 @@ MAX_NESTING = 16  # of objects and arrays inside an op; records are flat, a few 
 
 def _no_nul(value: object, path: str, depth: int = 0) -> None:
     """No text anywhere may hold a NUL character: PostgreSQL cannot store it (text or jsonb), and no record needs it."""
+    if _clean(value, depth):  # the usual case, checked without building a single path
+        return
     if depth > MAX_NESTING:
         raise ProtocolError(path, f"is nested more than {MAX_NESTING} levels deep")
     if isinstance(value, str):
         if "\x00" in value:
             raise ProtocolError(path, "must not contain the NUL character (\\u0000)")
     elif isinstance(value, Mapping):
-        # Only what may fail is looked at closer (its path built then): a push holds thousands of plain values.
         for key, item in value.items():
-            if _may_fail(key, depth + 1):
-                _no_nul(key, path, depth + 1)
-            if _may_fail(item, depth + 1):
-                _no_nul(item, _join(path, str(key)), depth + 1)
+            _no_nul(key, path, depth + 1)
+            _no_nul(item, _join(path, str(key)), depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            if _may_fail(item, depth + 1):
-                _no_nul(item, f"{path}[{index}]", depth + 1)
+            _no_nul(item, f"{path}[{index}]", depth + 1)
 
 
-def _may_fail(value: object, depth: int) -> bool:
-    """False for what `_no_nul` passes at once: a number, a boolean, null, or text without NUL, not too deep."""
-    if depth > MAX_NESTING or isinstance(value, Mapping | list):
+SCALARS = (int, float, bool, type(None))
+
+
+def _clean(value: object, depth: int) -> bool:
+    """True when `_no_nul` passes `value` (no NUL, not too deep): decoded JSON's exact types, no paths built. A push
+    holds thousands of plain values. False means "look closer" (also for a type JSON does not decode to)."""
+    if depth > MAX_NESTING:
+        return False
+    kind = type(value)
+    if kind is str:
+        return "\x00" not in value  # type: ignore[operator]
+    if kind in SCALARS:
         return True
-    return isinstance(value, str) and "\x00" in value
+    if kind is dict:
+        items: Iterable[object] = (part for pair in value.items() for part in pair)  # type: ignore[attr-defined]
+    elif kind is list:
+        items = value  # type: ignore[assignment]
+    else:
+        return False
+    for item in items:
+        item_kind = type(item)
+        if item_kind is str:
+            if "\x00" in item or depth == MAX_NESTING:  # type: ignore[operator]
+                return False
+        elif (item_kind not in SCALARS or depth == MAX_NESTING) and not _clean(item, depth + 1):
+            return False
+    return True
 
 
 def _json_type(value: object) -> str:

@@ -239,8 +239,9 @@ class BoardController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def home(self) -> Redirect:
-        return Redirect("/board")
+    async def home(self, request: WebRequest) -> Redirect:
+        asked = request.query_params.get("lang")  # `/?lang=en` keeps its language on the board
+        return Redirect(f"/board?lang={asked}" if asked in LANGUAGES else "/board")
 
     @get("/board", sync_to_thread=True)
     def board(self, request: WebRequest, state: State, day: FromQuery[str | None] = None) -> Template:

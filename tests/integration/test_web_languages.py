@@ -284,6 +284,12 @@ def test_the_language_chosen_is_remembered(site: Site) -> None:
     assert '<html lang="zh-CN">' in site.client.get("/customers").text
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_home_address_keeps_the_language_asked(site: Site, lang: str) -> None:
+    answer = site.client.get("/", params={"lang": lang})
+    assert f'<html lang="{lang}">' in answer.text and answer.url.path == "/board"
+
+
 def test_every_web_page_is_checked() -> None:
     """The route table gives the pages: a sanity check that it found the supervisor's pages at all."""
     assert {"/board", "/dashboard", "/customers", "/customers/{customer_id:str}", "/plans"} <= set(PAGES)

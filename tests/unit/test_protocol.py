@@ -1,7 +1,14 @@
 import pytest
 
 from shared.ids import new_id
-from sync.protocol import MAX_OPS_PER_PUSH, SCHEMA_VERSION, ProtocolError, parse_pull_request, parse_push_request
+from sync.protocol import (
+    MAX_NESTING,
+    MAX_OPS_PER_PUSH,
+    SCHEMA_VERSION,
+    ProtocolError,
+    parse_pull_request,
+    parse_push_request,
+)
 
 DEVICE = "device-1"
 
@@ -50,6 +57,63 @@ def test_a_bad_push_names_where_and_what(body: object, path: str, words: str) ->
     with pytest.raises(ProtocolError) as raised:
         parse_push_request(body)
     assert raised.value.path == path and words in raised.value.problem
+
+
+def nested(levels: int, leaf: object) -> object:
+    value = leaf
+    for level in range(levels):
+        value = {"k": value} if level % 2 else [value]
+    return value
+
+
+@pytest.mark.parametrize("leaf", ["text", 7, None, [], {}])
+def test_values_may_nest_to_the_limit_and_no_further(leaf: object) -> None:
+    """Inside an op, `fields` is one level and each object or array around the leaf one more."""
+    deepest = MAX_NESTING - 2
+    parse_push_request(push(op(1, fields={"a": nested(deepest, leaf)})))
+    with pytest.raises(ProtocolError) as raised:
+        parse_push_request(push(op(1, fields={"a": nested(deepest + 1, leaf)})))
+    assert "nested more than" in raised.value.problem
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"text": "a\x00b"}, "ops[0].fields.text"),
+        ({"a\x00": 1}, "ops[0].fields"),
+        ({"list": ["ok", {"deep": ["x", "\x00"]}]}, "ops[0].fields.list[1].deep[1]"),
+    ],
+)
+def test_a_nul_character_is_named_where_it_is(fields: dict[str, object], path: str) -> None:
+    with pytest.raises(ProtocolError) as raised:
+        parse_push_request(push(op(1, fields=fields)))
+    assert raised.value.path == path and "NUL" in raised.value.problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0f8b8c0e-3b3a-4c1e-9d0a-1b2c3d4e5f60",
+        "0F8B8C0E-3B3A-4C1E-9D0A-1B2C3D4E5F60",
+    ],
+)
+def test_ids_are_uuids_as_devices_write_them(text: str) -> None:
+    parse_push_request(push(op(1, record_id=text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0f8b8c0e3b3a-4c1e-9d0a-1b2c3d4e-5f60",  # 36 characters, hyphens elsewhere
+        "0f8b8c0e-3b3a-4c1e-9d0a-1b2c3d4e5f6g",
+        "0f8b8c0e-3b3a-4c1e-9d0a-1b2c3d4e5f60\n",
+        "{0f8b8c0e-3b3a-4c1e-9d0a-1b2c3d4e5f6}",
+    ],
+)
+def test_other_ids_are_refused(text: str) -> None:
+    with pytest.raises(ProtocolError) as raised:
+        parse_push_request(push(op(1, record_id=text)))
+    assert raised.value.path == "ops[0].record_id"
 
 
 def test_too_many_ops_is_too_large() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, event, insert
+from sqlalchemy import Table, delete, event
 from sqlmodel import Session, SQLModel
 
 from server.clock import now_iso
+from server.db import insert_rows
 from server.domains.sync.models import ChangeLog
 from shared.enums import RecordKind
 
@@ -75,7 +76,7 @@ def _write_pending_changes(session: Session) -> None:
         for start in range(0, len(ids), 500):  # bounded IN lists
             chunk = ids[start : start + 500]
             session.execute(delete(CHANGE_LOG).where(log.kind == kind, log.record_id.in_(chunk)))
-    session.execute(insert(CHANGE_LOG), [{**row, "changed_at": changed_at} for row in pending.values()])
+    insert_rows(session, CHANGE_LOG, [{**row, "changed_at": changed_at} for row in pending.values()])
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -202,8 +202,10 @@ def push_visit(
         return
     row = _new_visit_row(session, actor, visit_id, customer, fields, tz=tz, device_id=device_id, rules=flag_rules)
     add_new_row(session, Visit, row)
-    data = {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in row.items()}
-    record_change(session, RecordKind.VISIT, visit_id, audience=row["territory"], territory=row["territory"], data=data)
+    # The change log's JSON writes its dates (visit_day, next_visit_date) as ISO text (server.db.JSON_CODEC).
+    record_change(
+        session, RecordKind.VISIT, visit_id, audience=row["territory"], territory=row["territory"], data=dict(row)
+    )
 
 
 def visits_of_day(session: Session, day: dt.date) -> list[Visit]:
