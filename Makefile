@@ -49,6 +49,8 @@ integration-pg: $(STAMP)
 e2e: $(STAMP) system-packages
 	$(PY) -m pytest tests/e2e
 
+# Writes docs/benchmarks.md. The sync and load scenarios also run on a throwaway PostgreSQL cluster when a
+# PostgreSQL server is installed (Debian: apt-get install postgresql); without it those rows are missing.
 bench: $(STAMP)
 	$(PY) -m bench
 

@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -76,12 +77,14 @@ def machine() -> Machine:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 3 minutes)")
     parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma-separated: {', '.join(SCENARIOS)}")
     parser.add_argument(
         "--output", type=Path, help="the markdown to write (default: docs/benchmarks.md; none for --quick)"
     )
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the servers and PostgreSQL clusters the scenarios started are stopped.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in SCENARIOS]
     if unknown:

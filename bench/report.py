@@ -183,14 +183,23 @@ def render_markdown(report: Report, notes: str = DEFAULT_NOTES) -> str:
         "",
         "```sh",
         "make bench                                # every scenario, full size (under 15 minutes on 2 cores)",
-        ".venv/bin/python -m bench --quick         # smaller sizes, under 2 minutes; prints, writes no file",
+        ".venv/bin/python -m bench --quick         # smaller sizes, under 3 minutes; prints, writes no file",
         ".venv/bin/python -m bench --only store,sync --output /tmp/b.md   # some scenarios, elsewhere",
-        "ROUTECRM_BENCH_DATABASE_URL=postgresql+psycopg://… make bench   # load and pages scenarios on PostgreSQL",
+        "ROUTECRM_BENCH_DATABASE_URL=postgresql+psycopg://… make bench   # PostgreSQL runs on that database",
         "```",
         "",
-        "`ROUTECRM_BENCH_DATABASE_URL` must name a throwaway database: the load scenario wipes it and seeds the"
-        " demo county (`seed-demo --force`); the pages scenario drops its schema and builds its company there"
-        " (kept for the next run). The other scenarios always use SQLite in a temporary folder.",
+        "The sync and load scenarios run on SQLite and then on PostgreSQL (`bench/postgres.py`): a throwaway"
+        " cluster made with the installed server's `initdb` in a temporary folder (as the `postgres` user when"
+        " run as root), on a unix socket only, with PostgreSQL's durable defaults (fsync and synchronous_commit"
+        " on, as SQLite fsyncs every commit), a fresh database per run, all removed at the end. Sync: the same"
+        " runs and its own floor; load: one run at full size (the shorter sweep runs are SQLite only). --quick"
+        " does the same at its smaller sizes. Without a PostgreSQL server (Debian: `apt-get install postgresql`)"
+        ' their PostgreSQL rows are missing and its targets read "not measured".',
+        "",
+        "`ROUTECRM_BENCH_DATABASE_URL` names a throwaway PostgreSQL database to use instead of the cluster:"
+        " the sync and load scenarios drop and remake its `public` schema before each PostgreSQL run; the pages"
+        " scenario, which otherwise runs on SQLite, builds its company there (kept for the next run, but"
+        " rebuilt when the other scenarios have wiped it). The SQLite runs happen either way.",
         "",
         "The pages scenario builds its company of 5,000 customers and 200,000 visits once (under 2 minutes) and"
         " keeps it in `~/.cache/routecrm-bench` (`ROUTECRM_BENCH_CACHE`), rebuilt when a week old.",

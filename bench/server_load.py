@@ -5,6 +5,7 @@ signs in as one of the three demo reps (the accounts are shared) with a device i
 within the first seconds, does the morning pull (from cursor 0 until nothing is left), then syncs every
 few seconds for a bounded time as the phone does: a push of the visit just checked in or checked out,
 then a pull from its cursor. At the end the database is asked whether every op arrived exactly once.
+On SQLite (with shorter runs of fewer reps first, full mode), then once on PostgreSQL (bench/postgres.py).
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import msgspec
 
+from bench import postgres
 from bench.client_store import rid
 from bench.report import Section, Table, Target, fmt, percentile
 from bench.server_process import DEMO_PASSWORD, DEMO_REPS, login, running_server, server_dir
+from sync.http import KEEPALIVE_EXPIRY_S, tls_context
 from sync.protocol import SCHEMA_VERSION
 
-BENCH_DATABASE_ENV = "ROUTECRM_BENCH_DATABASE_URL"
 # The shorter runs before the main one, as rep counts ("50,100" in full mode); "" runs the main run alone.
 SWEEP_ENV = "ROUTECRM_BENCH_LOAD_SWEEP"
 # A file to profile the server process into with py-spy during each run (a dev tool: pip install py-spy):
@@ -42,10 +45,29 @@ RAMP_S = 5.0
 SWEEP_S = 30.0  # the shorter runs with fewer reps (full mode), to see where the latency bends
 
 
+class PullAnswer(msgspec.Struct):
+    """What a simulated rep reads of a pull answer. On a phone each rep's own CPU decodes its pages; here one
+    process decodes for 200 reps on the cores the server uses, so it reads no more than it needs: the changes
+    are counted, not built (a page of 500 is about 400 kB of JSON)."""
+
+    changes: list[msgspec.Raw]
+    cursor: int
+    has_more: bool
+
+
+class PushResult(msgspec.Struct):
+    status: str
+
+
+class PushAnswer(msgspec.Struct):
+    results: list[PushResult]
+
+
 @dataclass
 class Stats:
     push_ms: list[float] = field(default_factory=list)
-    pull_ms: list[float] = field(default_factory=list)
+    morning_page_ms: list[float] = field(default_factory=list)  # the pages of the morning pull
+    day_pull_ms: list[float] = field(default_factory=list)  # the pulls after a push, during the day
     sync_ms: list[float] = field(default_factory=list)  # push then pull, as one sync of the phone
     morning_ms: list[float] = field(default_factory=list)  # the whole morning pull of one rep
     errors: list[str] = field(default_factory=list)  # answers other than 200
@@ -62,11 +84,25 @@ class Stats:
         return self.server_cpu_s * 1000 / max(1, self.requests)
 
     @property
+    def pull_ms(self) -> list[float]:
+        return self.morning_page_ms + self.day_pull_ms
+
+    @property
     def requests(self) -> int:
         return len(self.push_ms) + len(self.pull_ms)
 
 
-async def _post(http: httpx.AsyncClient, path: str, body: dict[str, Any], stats: Stats, into: list[float]) -> Any:
+Answer = TypeVar("Answer", PullAnswer, PushAnswer)
+
+
+async def _post(
+    http: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    answer: type[Answer],
+    stats: Stats,
+    into: list[float],
+) -> Answer | None:
     started = time.perf_counter()
     try:
         response = await http.post(path, json=body)
@@ -77,7 +113,7 @@ async def _post(http: httpx.AsyncClient, path: str, body: dict[str, Any], stats:
     if response.status_code != 200:
         stats.errors.append(f"{path}: {response.status_code} {response.text[:200]}")
         return None
-    return response.json()
+    return msgspec.json.decode(response.content, type=answer)
 
 
 async def simulated_rep(
@@ -95,7 +131,11 @@ async def simulated_rep(
     stats.visits_created[device_id] = 0
     await asyncio.sleep(rng.uniform(0, RAMP_S))
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60, limits=limits) as http:
+    # The certificates are loaded once for all reps, as each phone loads them once (sync.http.tls_context):
+    # 200 loads in the first seconds would cost the load process about 6 s of CPU.
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, timeout=60, limits=limits, verify=tls_context()
+    ) as http:
         cursor = 0
         started = time.perf_counter()
         while True:  # the morning pull
@@ -103,14 +143,15 @@ async def simulated_rep(
                 http,
                 "/api/sync/pull",
                 {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 500},
+                PullAnswer,
                 stats,
-                stats.pull_ms,
+                stats.morning_page_ms,
             )
             if page is None:
                 return
-            stats.pulled_changes += len(page["changes"])
-            cursor = page["cursor"]
-            if not page["has_more"]:
+            stats.pulled_changes += len(page.changes)
+            cursor = page.cursor
+            if not page.has_more:
                 break
         stats.morning_ms.append((time.perf_counter() - started) * 1000)
         seq, open_visit = 1, ""
@@ -164,14 +205,15 @@ async def simulated_rep(
                     http,
                     "/api/sync/pull",
                     {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 500},
+                    PullAnswer,
                     stats,
-                    stats.pull_ms,
+                    stats.day_pull_ms,
                 )
                 if page is None:
                     break
-                stats.pulled_changes += len(page["changes"])
-                cursor = page["cursor"]
-                if not page["has_more"]:
+                stats.pulled_changes += len(page.changes)
+                cursor = page.cursor
+                if not page.has_more:
                     stats.sync_ms.append((time.perf_counter() - sync_started) * 1000)
                     break
         for _ in range(5):  # the outbox is emptied before the rep stops, so every op made can be checked
@@ -188,10 +230,10 @@ async def simulated_rep(
 async def push(http: httpx.AsyncClient, device_id: str, op: dict[str, Any], retried: bool, stats: Stats) -> bool:
     """Send the one op; True once the server answered for it."""
     body = {"device_id": device_id, "schema_version": SCHEMA_VERSION, "ops": [op]}
-    answer = await _post(http, "/api/sync/push", body, stats, stats.push_ms)
+    answer = await _post(http, "/api/sync/push", body, PushAnswer, stats, stats.push_ms)
     if answer is None:
         return False
-    statuses = [result["status"] for result in answer["results"]]
+    statuses = [result.status for result in answer.results]
     if statuses == ["duplicate"] and retried:
         stats.retried_duplicates += 1  # the earlier send had arrived; only its answer was lost
     elif statuses != ["applied"]:
@@ -255,7 +297,9 @@ async def drive(
 ) -> tuple[Stats, float]:
     stats = Stats()
     deadline = time.perf_counter() + RAMP_S + duration_s
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one phone, one connection
+    # One phone, one connection, dropped after the phone's own idle time (sync.http): before the server drops it
+    # (uvicorn: 5 s idle), so a request never goes out on a connection the server is closing.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY_S)
     started = time.perf_counter()
     await asyncio.gather(
         *(
@@ -321,42 +365,16 @@ def profiled(pid: int, reps: int) -> Iterator[None]:
         print(f"   profile of the server ({reps} reps): {output}", flush=True)
 
 
-def run(quick: bool) -> Section:
-    reps = 20 if quick else 200
-    duration_s = 15.0 if quick else 60.0
-    database_url = os.environ.get(BENCH_DATABASE_ENV)
-    backend = "PostgreSQL" if database_url else "SQLite"
-    sweep_setting = os.environ.get(SWEEP_ENV, "" if quick else "50,100")
-    sweep = [int(count) for count in sweep_setting.split(",") if count.strip()]
-    section = Section(
-        key="load",
-        title="3. Server under load",
-        method=(
-            f"{reps} simulated reps (async httpx in one process, one keep-alive connection each) against the real"
-            f" server process (`python -m server serve`, one uvicorn process) on loopback, {backend}, demo county"
-            f" seeded (3 territories, 123 customers). The reps share the three demo rep accounts but each has its"
-            f" own device id. Each starts within the first {RAMP_S:.0f} s, does its morning pull (pages of 500"
-            f" from cursor 0), then for {duration_s:.0f} s syncs every {INTERVAL_S[0]:.0f}–{INTERVAL_S[1]:.0f} s"
-            " (uniformly random) as the phone does: a push of one op (check-in of a new visit, or check-out of the"
-            " open one), then a pull from its cursor until nothing is left. With so many reps per territory each"
-            " pull also brings the other reps' new visits (about a third of the whole load), which is more than a"
-            " real territory sees. Latency is measured in the load process from sending to the parsed answer;"
-            " that process shares the 2 cores with the server, so its own scheduling delay is part of the figures."
-            " Afterwards the database is asked whether every op answered 'applied' is stored exactly once"
-            " (one `applied_ops` row per device and seq, the visits and check-outs present). A push that fails"
-            " in transit is kept and sent again at the next sync, as the phone does; such errors still count."
-            + (
-                ""
-                if not sweep
-                else f" Before the {reps}-rep run, shorter runs ({SWEEP_S:.0f} s) with"
-                f" {' and '.join(map(str, sweep))} reps show where the latency bends."
-            )
-        ),
+def exactly_once(stats: Stats, arrival: Arrival) -> bool:
+    return (
+        arrival.devices_with_wrong_count == 0
+        and arrival.applied_rows == sum(stats.ops_sent.values())
+        and arrival.visits_rows == sum(stats.visits_created.values())
     )
-    runs = [(count, *load_run(count, SWEEP_S, database_url)) for count in sweep]
-    stats, elapsed, arrival = load_run(reps, duration_s, database_url)
-    runs.append((reps, stats, elapsed, arrival))
 
+
+def run_tables(reps: int, backend: str, stats: Stats, elapsed: float, arrival: Arrival) -> list[Table]:
+    """The latency table and the throughput-and-correctness table of one run."""
     ops = sum(stats.ops_sent.values())
     created = sum(stats.visits_created.values())
     rows = [
@@ -369,17 +387,15 @@ def run(quick: bool) -> Section:
         for name, values in (
             ("push (one op)", stats.push_ms),
             ("pull (from the cursor)", stats.pull_ms),
+            ("  of which the morning pull's pages", stats.morning_page_ms),
+            ("  of which the day's pulls", stats.day_pull_ms),
+            ("push and pull requests (the target's)", stats.push_ms + stats.pull_ms),
             ("sync (push, then pull)", stats.sync_ms),
             ("morning pull (whole)", stats.morning_ms),
         )
     ]
-    section.tables.append(
-        Table(["request", "count", "p50", "p95", "p99", "max"], rows, title=f"{reps} reps, {backend}")
-    )
-    exactly_once = (
-        arrival.devices_with_wrong_count == 0 and arrival.applied_rows == ops and arrival.visits_rows == created
-    )
-    section.tables.append(
+    return [
+        Table(["request", "count", "p50", "p95", "p99", "max"], rows, title=f"{reps} reps, {backend}"),
         Table(
             ["", ""],
             [
@@ -398,18 +414,110 @@ def run(quick: bool) -> Section:
                 ["answers other than 'applied' on a first send", str(stats.not_applied)],
                 [
                     "ops stored exactly once",
-                    f"{'yes' if exactly_once else 'NO'}: {arrival.applied_rows:,} applied_ops rows for {ops:,} ops,"
-                    f" {arrival.devices_with_wrong_count} devices off; {arrival.visits_rows:,} visits for"
-                    f" {created:,} check-ins, {arrival.visits_checked_out:,} checked out",
+                    f"{'yes' if exactly_once(stats, arrival) else 'NO'}: {arrival.applied_rows:,} applied_ops rows"
+                    f" for {ops:,} ops, {arrival.devices_with_wrong_count} devices off; {arrival.visits_rows:,}"
+                    f" visits for {created:,} check-ins, {arrival.visits_checked_out:,} checked out",
                 ],
             ],
-            title="Throughput and correctness",
-        )
+            title=f"Throughput and correctness ({reps} reps, {backend})",
+        ),
+    ]
+
+
+def run_targets(reps: int, database: str, stats: Stats, arrival: Arrival | None, why_missing: str = "") -> list[Target]:
+    """The scenario's four targets for one run; None figures (not measured) without an arrival check.
+
+    On SQLite they keep the names they always had ("load: errors"); on another database they say which
+    ("load: errors (200 reps, PostgreSQL)").
+    """
+    label = f"{reps} reps" if database == "SQLite" else f"{reps} reps, {database}"
+    extra = "" if database == "SQLite" else f" ({label})"
+    measured = arrival is not None
+    ops = sum(stats.ops_sent.values())
+    errors = float(len(stats.errors) + len(stats.transport_errors) + stats.not_applied)
+    not_once = 0 if arrival is None or exactly_once(stats, arrival) else max(1, abs(ops - arrival.applied_rows))
+    return [
+        Target(
+            f"load: sync request p95 ({label})",
+            percentile(stats.push_ms + stats.pull_ms, 95) if measured else None,
+            300,
+            "ms",
+            why_missing,
+        ),
+        Target(
+            f"load: whole sync p95 ({label})",
+            percentile(stats.sync_ms, 95) if measured else None,
+            300,
+            "ms",
+            why_missing,
+        ),
+        Target(f"load: errors{extra}", errors if measured else None, 0, "", why_missing),
+        Target(f"load: ops not stored exactly once{extra}", float(not_once) if measured else None, 0, "", why_missing),
+    ]
+
+
+def run(quick: bool) -> Section:
+    reps = 20 if quick else 200
+    duration_s = 15.0 if quick else 60.0
+    sweep_setting = os.environ.get(SWEEP_ENV, "" if quick else "50,100")
+    sweep = [int(count) for count in sweep_setting.split(",") if count.strip()]
+
+    runs = [(count, "SQLite", *load_run(count, SWEEP_S, None)) for count in sweep]
+    stats, elapsed, arrival = load_run(reps, duration_s, None)
+    runs.append((reps, "SQLite", stats, elapsed, arrival))
+    pg_note, pg_why, pg_description = "", "", ""
+    pg_result: tuple[Stats, float, Arrival] | None = None
+    try:
+        with postgres.databases() as pg:
+            pg_description = pg.description
+            pg_result = load_run(reps, duration_s, pg.fresh("load"))
+    except Exception as error:  # not installed, or broken: the SQLite figures still count
+        pg_result = None
+        pg_note, pg_why = postgres.failure(error)
+    if pg_result is not None:
+        runs.append((reps, "PostgreSQL", *pg_result))
+
+    section = Section(
+        key="load",
+        title="3. Server under load",
+        method=(
+            f"{reps} simulated reps (async httpx in one process, one keep-alive connection each) against the real"
+            " server process (`python -m server serve`, one uvicorn process) on loopback, demo county seeded"
+            " (3 territories, 123 customers); first on SQLite (a fresh file in a temporary folder; WAL, every commit"
+            " fsynced), then on "
+            + (pg_description if pg_result is not None else "PostgreSQL (not measured in this run)")
+            + ". The reps share the three demo rep accounts but each has its"
+            f" own device id. Each starts within the first {RAMP_S:.0f} s, does its morning pull (pages of 500"
+            f" from cursor 0), then for {duration_s:.0f} s syncs every {INTERVAL_S[0]:.0f}–{INTERVAL_S[1]:.0f} s"
+            " (uniformly random) as the phone does: a push of one op (check-in of a new visit, or check-out of the"
+            " open one), then a pull from its cursor until nothing is left. With so many reps per territory each"
+            " pull also brings the other reps' new visits (about a third of the whole load), which is more than a"
+            " real territory sees. Latency is measured in the load process from sending until the whole answer is"
+            " read. A phone decodes its pages on its own CPU; here one process decodes for every rep, so it reads"
+            " only what the rep needs next (cursor, has_more, the number of changes) with msgspec, without building"
+            " the records. That process shares the 2 cores with the server (and, on PostgreSQL, with the database's own"
+            " processes), so its own scheduling delay is part of the figures."
+            " Afterwards the database is asked whether every op answered 'applied' is stored exactly once"
+            " (one `applied_ops` row per device and seq, the visits and check-outs present). A push that fails"
+            " in transit is kept and sent again at the next sync, as the phone does; such errors still count."
+            + (
+                ""
+                if not sweep
+                else f" Before the {reps}-rep run on SQLite, shorter runs ({SWEEP_S:.0f} s) with"
+                f" {' and '.join(map(str, sweep))} reps show where the latency bends; PostgreSQL has the"
+                f" {reps}-rep run only, to keep the bench's time."
+            )
+            + " The same four targets are checked on each database."
+        ),
     )
+    section.tables += run_tables(reps, "SQLite", stats, elapsed, arrival)
+    if pg_result is not None:
+        section.tables += run_tables(reps, "PostgreSQL", *pg_result)
     section.tables.append(
         Table(
             [
                 "reps",
+                "database",
                 "run",
                 "requests/s",
                 "ops/s",
@@ -423,6 +531,7 @@ def run(quick: bool) -> Section:
             [
                 [
                     str(count),
+                    backend,
                     f"{SWEEP_S if count != reps else duration_s:.0f} s",
                     f"{run_stats.requests / run_elapsed:,.1f}",
                     f"{sum(run_stats.ops_sent.values()) / run_elapsed:,.1f}",
@@ -436,22 +545,19 @@ def run(quick: bool) -> Section:
                     and run_arrival.applied_rows == sum(run_stats.ops_sent.values())
                     else "NO",
                 ]
-                for count, run_stats, run_elapsed, run_arrival in runs
+                for count, backend, run_stats, run_elapsed, run_arrival in runs
             ],
-            title="By number of reps (a fresh server each)",
+            title="By number of reps and database (a fresh server each)",
         )
     )
-    section.targets += [
-        Target(f"load: sync request p95 ({reps} reps)", percentile(stats.push_ms + stats.pull_ms, 95), 300, "ms"),
-        Target(f"load: whole sync p95 ({reps} reps)", percentile(stats.sync_ms, 95), 300, "ms"),
-        Target("load: errors", float(len(stats.errors) + len(stats.transport_errors) + stats.not_applied), 0, ""),
-        Target(
-            "load: ops not stored exactly once",
-            float(0 if exactly_once else max(1, abs(ops - arrival.applied_rows))),
-            0,
-            "",
-        ),
-    ]
-    if stats.errors or stats.transport_errors:
-        section.notes.append(f"First errors: {'; '.join((stats.errors + stats.transport_errors)[:3])}")
+    section.targets += run_targets(reps, "SQLite", stats, arrival)
+    if pg_result is not None:
+        section.targets += run_targets(reps, "PostgreSQL", pg_result[0], pg_result[2])
+    else:
+        section.targets += run_targets(reps, "PostgreSQL", Stats(), None, pg_why)
+        section.notes.append(pg_note)
+    for backend, run_stats in (("SQLite", stats), ("PostgreSQL", pg_result[0] if pg_result else Stats())):
+        if run_stats.errors or run_stats.transport_errors:
+            first = "; ".join((run_stats.errors + run_stats.transport_errors)[:3])
+            section.notes.append(f"First errors on {backend}: {first}")
     return section

@@ -4,11 +4,12 @@ The workload of ../shared/peers/pouchdb/run.sh: device A pushes 10,000 records o
 batches of 500, then device B pulls them all in pages of 1,000. For RouteCRM the records are visits
 (put ops) pushed through the real client adapter (`sync.http.HttpSyncApi`) to the real server process
 on loopback over a fresh SQLite database, one server per run; the clock stops when the last answer is
-parsed. The peer runs the same workload in its own script (`bench_couch_http.js`, POST _bulk_docs and
-GET _changes with include_docs) in the same bench run.
+parsed. Then the same runs on PostgreSQL (bench/postgres.py: a throwaway durable cluster, a fresh database
+per run), when it is installed. The peer runs the same workload in its own script (`bench_couch_http.js`,
+POST _bulk_docs and GET _changes with include_docs) in the same bench run.
 
 The floor is what any server must do at least: decode the same push bodies from JSON and insert the same
-rows into SQLite in one transaction.
+rows in one transaction, into SQLite (and into PostgreSQL for the PostgreSQL figures).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import postgres
 from bench.client_store import rid
 from bench.report import Section, Table, Target, fmt, median
 from bench.server_process import login, running_server, server_dir
@@ -86,11 +89,12 @@ class RouteRun:
     pull_bytes: int  # answers
 
 
-def routecrm_run(records: int) -> RouteRun:
+def routecrm_run(records: int, database_url: str | None = None) -> RouteRun:
+    """One fresh server over a fresh database: SQLite in a temporary folder, or the empty `database_url`."""
     from sync.http import HttpSyncApi
     from sync.protocol import SCHEMA_VERSION, PullRequest, PushRequest
 
-    with server_dir() as directory:
+    with server_dir(database_url) as directory:
         directory.cli("init-db")
         directory.cli(
             "create-user",
@@ -176,15 +180,25 @@ def _pull_bytes(base_url: str, token: str) -> int:
 # ---- the floor ------------------------------------------------------------------------------
 
 
-def floor_run(records: int) -> tuple[float, float]:
-    """(decode the push bodies' JSON, insert the visits in one SQLite transaction and commit), in seconds."""
+def _push_bodies(records: int) -> list[bytes]:
     from sync.protocol import SCHEMA_VERSION, PushRequest
 
     ops = visit_ops("bench-device-a", rid(random.Random(1)), records, first_seq=2)
-    bodies = [
+    return [
         json.dumps(PushRequest("bench-device-a", SCHEMA_VERSION, ops[i : i + PUSH_BATCH]).as_dict()).encode()
         for i in range(0, len(ops), PUSH_BATCH)
     ]
+
+
+def _floor_rows(decoded: list[Any]) -> Iterator[tuple[str, str, str, str]]:
+    for body in decoded:
+        for op in body["ops"]:
+            yield op["record_id"], op["fields"]["customer_id"], op["fields"]["check_in_at"], json.dumps(op["fields"])
+
+
+def floor_run(records: int) -> tuple[float, float]:
+    """(decode the push bodies' JSON, insert the visits in one SQLite transaction and commit), in seconds."""
+    bodies = _push_bodies(records)
     with tempfile.TemporaryDirectory(prefix="routecrm-bench-floor-") as folder:
         connection = sqlite3.connect(Path(folder) / "floor.db", isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
@@ -197,17 +211,33 @@ def floor_run(records: int) -> tuple[float, float]:
         decode_s = time.perf_counter() - started
         started = time.perf_counter()
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(
-            "INSERT INTO visits VALUES (?, ?, ?, ?)",
-            (
-                (op["record_id"], op["fields"]["customer_id"], op["fields"]["check_in_at"], json.dumps(op["fields"]))
-                for body in decoded
-                for op in body["ops"]
-            ),
-        )
+        connection.executemany("INSERT INTO visits VALUES (?, ?, ?, ?)", _floor_rows(decoded))
         connection.execute("COMMIT")
         insert_s = time.perf_counter() - started
         connection.close()
+    return decode_s, insert_s
+
+
+def floor_run_postgres(records: int, database_url: str, run: int) -> tuple[float, float]:
+    """The same floor on PostgreSQL: psycopg's executemany (pipelined) in one transaction, committed."""
+    import psycopg
+
+    from bench.postgres import psycopg_conninfo
+
+    bodies = _push_bodies(records)
+    table = f"floor_visits_{run}"
+    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
+        connection.execute(
+            f"CREATE TABLE {table} (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, check_in_at TEXT NOT NULL,"
+            " data TEXT NOT NULL)"
+        )
+        started = time.perf_counter()
+        decoded = [json.loads(body) for body in bodies]
+        decode_s = time.perf_counter() - started
+        started = time.perf_counter()
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", _floor_rows(decoded))
+        insert_s = time.perf_counter() - started
     return decode_s, insert_s
 
 
@@ -252,6 +282,23 @@ def peer_run(runs: int, records: int) -> PeerResult:
 def run(quick: bool) -> Section:
     runs = 1 if quick else 3
     records = 2_000 if quick else RECORDS
+    route_runs = [routecrm_run(records) for _ in range(runs)]
+    pg_runs: list[RouteRun] = []
+    pg_floor: tuple[float, float] | None = None
+    pg_note, pg_why, pg_description = "", "", ""
+    try:
+        with postgres.databases() as pg:
+            pg_description = pg.description
+            pg_runs = [routecrm_run(records, pg.fresh("sync")) for _ in range(runs)]
+            floor_url = pg.fresh("floor")
+            pg_floor = min((floor_run_postgres(records, floor_url, index) for index in range(3)), key=sum)
+    except Exception as error:  # not installed, or broken: the SQLite figures still count
+        pg_runs, pg_floor = [], None
+        pg_note, pg_why = postgres.failure(error)
+    decode_s, insert_s = min((floor_run(records) for _ in range(3)), key=sum)
+    floor_s = decode_s + insert_s
+    peer = peer_run(runs, records)
+
     section = Section(
         key="sync",
         title="2. Sync throughput, side by side",
@@ -261,31 +308,40 @@ def run(quick: bool) -> Section:
             f" {PULL_PAGE:,}. RouteCRM: visits (put ops) pushed through the client's HTTP adapter"
             " (`sync.http.HttpSyncApi`: building, encoding, sending, parsing the answer) to the real server"
             " process (`python -m server serve`, one uvicorn process) on loopback over a fresh SQLite database"
-            " in a temporary folder, one fresh server per run; B is the same rep's second device, pulling from"
-            " cursor 0 (the visits plus the customer they belong to). The peer: pouchdb-server on loopback"
-            " running its own script (`bench_couch_http.js`: POST `_bulk_docs`, GET `_changes?include_docs`),"
-            f" in the same bench run. Medians of {runs} run(s) each. The floor: decoding the same"
-            f" {records // PUSH_BATCH} push bodies with `json.loads` plus inserting the same visits into SQLite"
-            " (WAL, one table, primary key) in one transaction, committed."
+            " in a temporary folder (WAL, synchronous=FULL: every commit is fsynced), one fresh server per run;"
+            " B is the same rep's second device, pulling from cursor 0 (the visits plus the customer they belong"
+            " to). Then the same RouteCRM runs on"
+            + (f" {pg_description}." if pg_runs else " PostgreSQL (not measured in this run).")
+            + " The peer: pouchdb-server on loopback running its own script (`bench_couch_http.js`: POST"
+            f" `_bulk_docs`, GET `_changes?include_docs`), in the same bench run. Medians of {runs} run(s) each."
+            f" The floor: decoding the same {records // PUSH_BATCH} push bodies with `json.loads` plus inserting"
+            " the same visits in one transaction, committed, into SQLite (WAL, one table, primary key) and, for"
+            " the PostgreSQL figures, into the same PostgreSQL (the same table, psycopg's pipelined `executemany`);"
+            " best of 3. The issue's targets (half the peer's time, at most 5× the floor) are"
+            " stated for RouteCRM whatever database it runs on, so they are checked twice: on SQLite (the"
+            " default for one machine) and on PostgreSQL (for several processes), each database against its"
+            " own floor."
         ),
     )
-    route_runs = [routecrm_run(records) for _ in range(runs)]
-    decode_s, insert_s = min(floor_run(records) for _ in range(3))
-    floor_s = decode_s + insert_s
-    peer = peer_run(runs, records)
-
     push_s = median([r.push_s for r in route_runs])
     pull_s = median([r.pull_s for r in route_runs])
-    rows = [
-        [
-            "RouteCRM (Litestar + SQLite)",
-            fmt(push_s, "s"),
-            fmt(pull_s, "s"),
-            f"{records / push_s:,.0f}",
-            f"{records / pull_s:,.0f}",
-            ", ".join(f"{r.push_s:.2f}/{r.pull_s:.2f}" for r in route_runs),
+    pg_push_s = median([r.push_s for r in pg_runs]) if pg_runs else None
+    pg_pull_s = median([r.pull_s for r in pg_runs]) if pg_runs else None
+    pg_floor_s = sum(pg_floor) if pg_floor else None
+
+    def route_row(name: str, push: float, pull: float, of: list[RouteRun]) -> list[str]:
+        return [
+            name,
+            fmt(push, "s"),
+            fmt(pull, "s"),
+            f"{records / push:,.0f}",
+            f"{records / pull:,.0f}",
+            ", ".join(f"{r.push_s:.2f}/{r.pull_s:.2f}" for r in of),
         ]
-    ]
+
+    rows = [route_row("RouteCRM (Litestar + SQLite)", push_s, pull_s, route_runs)]
+    if pg_push_s is not None and pg_pull_s is not None:
+        rows.append(route_row("RouteCRM (Litestar + PostgreSQL)", pg_push_s, pg_pull_s, pg_runs))
     if peer.push_s is not None and peer.pull_s is not None:
         rows.append(
             [
@@ -309,6 +365,17 @@ def run(quick: bool) -> Section:
             f"decode {decode_s:.3f} s + insert {insert_s:.3f} s",
         ]
     )
+    if pg_floor is not None and pg_floor_s is not None:
+        rows.append(
+            [
+                "floor (json.loads + one PostgreSQL transaction)",
+                fmt(pg_floor_s, "s"),
+                "",
+                f"{records / pg_floor_s:,.0f}",
+                "",
+                f"decode {pg_floor[0]:.3f} s + insert {pg_floor[1]:.3f} s",
+            ]
+        )
     section.tables.append(
         Table(
             ["system", "push", "pull", "push records/s", "pull records/s", "runs (push/pull s)"],
@@ -316,17 +383,36 @@ def run(quick: bool) -> Section:
             title=f"{records:,} records, push batches of {PUSH_BATCH}, pull pages of {PULL_PAGE:,}",
         )
     )
-    first = route_runs[0]
+
+    def ratio(value: float | None, of: float | None) -> str:
+        return fmt(value / of, "×") if value is not None and of else "–"
+
+    def column(of: RouteRun, push: float | None, pull: float | None, floor: float | None) -> list[str]:
+        return [
+            f"{of.push_bytes:,} ({of.push_bytes / records:.0f} per op)",
+            f"{of.pull_bytes:,} ({of.pull_bytes / of.pulled:.0f} per change)",
+            ratio(push, floor),
+            ratio(pull, floor),
+            ratio(push, peer.push_s),
+            ratio(pull, peer.pull_s),
+        ]
+
+    columns = [column(route_runs[0], push_s, pull_s, floor_s)]
+    if pg_runs:
+        columns.append(column(pg_runs[0], pg_push_s, pg_pull_s, pg_floor_s))
+    labels = [
+        "bytes pushed (request bodies)",
+        "bytes pulled (answers)",
+        "push ÷ floor (on the same database)",
+        "pull ÷ floor (on the same database)",
+        "push time ÷ peer",
+        "pull time ÷ peer",
+    ]
     section.tables.append(
         Table(
-            ["", "RouteCRM"],
-            [
-                ["bytes pushed (request bodies)", f"{first.push_bytes:,} ({first.push_bytes / records:.0f} per op)"],
-                ["bytes pulled (answers)", f"{first.pull_bytes:,} ({first.pull_bytes / first.pulled:.0f} per change)"],
-                ["push ÷ floor", fmt(push_s / floor_s, "×")],
-                ["pull ÷ floor", fmt(pull_s / floor_s, "×")],
-            ],
-            title="Wire sizes and the floor",
+            ["", "RouteCRM + SQLite", *(["RouteCRM + PostgreSQL"] if pg_runs else [])],
+            [[label, *(column[index] for column in columns)] for index, label in enumerate(labels)],
+            title="Wire sizes and ratios",
         )
     )
     why = f"peer did not run: {peer.problem[:80]}" if peer.push_s is None else ""
@@ -335,7 +421,37 @@ def run(quick: bool) -> Section:
         Target("sync: pull time RouteCRM ÷ peer", pull_s / peer.pull_s if peer.pull_s else None, 0.5, "×", why),
         Target("sync: push ÷ floor", push_s / floor_s, 5.0, "×"),
         Target("sync: pull ÷ floor", pull_s / floor_s, 5.0, "×"),
+        Target(
+            "sync: push time RouteCRM ÷ peer (PostgreSQL)",
+            pg_push_s / peer.push_s if pg_push_s is not None and peer.push_s else None,
+            0.5,
+            "×",
+            pg_why or why,
+        ),
+        Target(
+            "sync: pull time RouteCRM ÷ peer (PostgreSQL)",
+            pg_pull_s / peer.pull_s if pg_pull_s is not None and peer.pull_s else None,
+            0.5,
+            "×",
+            pg_why or why,
+        ),
+        Target(
+            "sync: push ÷ floor (PostgreSQL)",
+            pg_push_s / pg_floor_s if pg_push_s is not None and pg_floor_s else None,
+            5.0,
+            "×",
+            pg_why,
+        ),
+        Target(
+            "sync: pull ÷ floor (PostgreSQL)",
+            pg_pull_s / pg_floor_s if pg_pull_s is not None and pg_floor_s else None,
+            5.0,
+            "×",
+            pg_why,
+        ),
     ]
+    if pg_note:
+        section.notes.append(pg_note)
     if peer.push_s is None:
         section.notes.append(f"The peer could not run in this run: {peer.problem}")
     section.notes.append(

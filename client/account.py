@@ -28,6 +28,7 @@ from client.store import LocalStore
 from client.vault import InvalidPin, PinDelayed, WrongPin, valid_pin
 from shared.errors import ErrorCode
 from shared.i18n import t
+from sync.http import tls_context
 
 if TYPE_CHECKING:
     import flet as ft
@@ -71,7 +72,7 @@ def end_server_session(service: AppService, transport: httpx.BaseTransport | Non
     if not token or not base:
         return  # not signed in: nothing to end on the server
     try:
-        with httpx.Client(base_url=base, transport=transport, timeout=LOGIN_TIMEOUT) as http:
+        with httpx.Client(base_url=base, transport=transport, timeout=LOGIN_TIMEOUT, verify=tls_context()) as http:
             answer = http.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
             if answer.status_code == 401 and _code(answer) == ErrorCode.TOKEN_EXPIRED and service.refresh_token:
                 refreshed = http.post("/api/auth/refresh", json={"refresh_token": service.refresh_token})

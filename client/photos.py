@@ -32,6 +32,7 @@ from shared.ids import is_valid_id, new_id
 from shared.photos import CHUNK_BYTES, MAX_PHOTO_BYTES, chunk_offsets, sha256_hex, sniff_photo_type
 from sync.engine import SyncReport
 from sync.errors import AuthRequired, Unreachable
+from sync.http import tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -311,6 +312,7 @@ class SyncThenUploadPhotos:
             headers={"Authorization": f"Bearer {token}"},
             transport=self.transport,
             timeout=UPLOAD_TIMEOUT,
+            verify=tls_context(),  # loaded once per process (sync.http)
         )
         try:
             with client:

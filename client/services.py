@@ -39,6 +39,7 @@ from shared.holidays import Holiday, company_holidays, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
+from sync.http import tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -416,7 +417,7 @@ class AppService:
         if not server_url or not username.strip() or not password:
             raise SignInFailed(SignInProblem.MISSING)
         try:
-            with httpx.Client(transport=self.transport, timeout=LOGIN_TIMEOUT) as http:
+            with httpx.Client(transport=self.transport, timeout=LOGIN_TIMEOUT, verify=tls_context()) as http:
                 # The phone's own id binds the sign-in to this install, so an admin can revoke the phone.
                 credentials = {"username": username.strip(), "password": password, "device_id": self.store.device_id}
                 response = http.post(f"{server_url}/api/auth/login", json=credentials | {"platform": sys.platform})

@@ -11,6 +11,8 @@ signs in again, and nothing on the phone is dropped.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +38,15 @@ REFRESH_PATH = "/api/auth/refresh"
 TokensListener = Callable[[str, str], None]  # (access token, refresh token): store them durably
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The CA certificates httpx trusts (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), loaded once per process.
+
+    The app makes a client per sync; loading the certificates costs about 30 ms of CPU each time here, more on
+    a phone, and a phone syncs every 30 seconds and after each save."""
+    return httpx.create_ssl_context()
+
+
 class TokenExpired(AuthRequired):
     """401 `token_expired`: the access token is too old; a refresh token can get a new one."""
 
@@ -57,6 +68,7 @@ class HttpSyncApi:
             transport=transport,
             timeout=timeout,
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
+            verify=tls_context(),
         )
         self._refresh_token = refresh_token
         self._on_tokens = on_tokens

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import SCENARIOS
 from bench.report import (
     DEFAULT_NOTES,
@@ -77,3 +79,16 @@ def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
 
 def test_every_scenario_is_registered() -> None:
     assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages"]
+
+
+def test_without_postgresql_the_scenarios_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import postgres
+
+    monkeypatch.delenv(postgres.DATABASE_ENV, raising=False)
+    monkeypatch.setattr(postgres, "find_bindir", lambda: None)
+    with pytest.raises(postgres.PostgresMissing) as missing, postgres.databases():
+        pass
+    note, why = postgres.failure(missing.value)
+    assert note == postgres.NOT_INSTALLED and why == "PostgreSQL not installed"
+    broken_note, broken_why = postgres.failure(RuntimeError("initdb failed"))
+    assert "initdb failed" in broken_note and broken_why == "PostgreSQL run failed"
