@@ -1046,8 +1046,9 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
         """Open the draft's record in its form (visit, customer, note), as the rep last wrote it."""
         lang = self.state.lang
         fix = self.service.draft_fix(seq)
-        if fix is None:
-            self._show(Screen.DRAFTS, notice=t("client.drafts.gone", lang))
+        if fix is None:  # gone, or a draft that can only be discarded (a refused delete, an edit of a deleted record)
+            gone = self.service.store.rejected_op(seq) is None
+            self._show(Screen.DRAFTS, notice=t("client.drafts.gone" if gone else "client.drafts.cannot_fix", lang))
             return
         with self._ui:
             self.state.confirm_discard = None

@@ -35,6 +35,7 @@ from shared.enums import (
     Severity,
     VisitType,
 )
+from shared.errors import ErrorCode
 from shared.holidays import Holiday, company_holidays, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
@@ -906,7 +907,10 @@ class AppService:
         ]
         if not drafts:  # a refused delete: nothing to fix in a form, only to discard
             return None
-        record = dict(self.store.get(kind, record_id) or {})
+        stored = self.store.get(kind, record_id)
+        if stored is None and draft.get("code") == ErrorCode.CONFLICT:
+            return None  # an edit of a record deleted on the server (its tombstone pulled): sending it again fails
+        record = dict(stored or {})
         written: set[str] = set()
         for item in drafts:
             record.update(item["op"]["fields"])

@@ -248,9 +248,29 @@ class LocalStore:
             )
 
     def discard_rejected(self, seq: int) -> None:
-        """The rep chose to drop a refused op (the only way a refused op ever goes away)."""
+        """The rep chose to drop a refused op (the only way a refused op ever goes away).
+
+        What it wrote leaves the phone too: the phone's copy of its record goes (unless another waiting op
+        or draft still writes that record) and the next pull starts from 0, so the record comes back as the
+        server holds it, or stays gone if the server never had it. Without this a discarded visit stayed
+        on the phone for good, shown as saved (found by tests/integration/test_sync_stateful.py). A discard
+        is rare; the full pull is the price of not keeping a server copy of every record.
+        """
         with self._lock:
-            self._commit([("del", REJECTED, str(seq), None)])
+            data = self.storage.read()
+            draft = data.get(REJECTED, {}).get(str(seq))
+            changes: list[Change] = [("del", REJECTED, str(seq), None)]
+            if draft is not None:
+                kind, record_id = draft["op"]["kind"], draft["op"]["record_id"]
+                still_written = any(op["record_id"] == record_id for op in data.get(OUTBOX, {}).values()) or any(
+                    other["op"]["record_id"] == record_id
+                    for key, other in data.get(REJECTED, {}).items()
+                    if key != str(seq)
+                )
+                if not still_written:
+                    changes += [("del", kind, record_id, None), ("del", CLOCKS, record_id, None)]
+                changes.append(("put", META, META_ID, {**self._meta(), "cursor": 0}))
+            self._commit(changes)
 
     def field_clocks(self, record_id: str) -> dict[str, str]:
         return dict(self.storage.read().get(CLOCKS, {}).get(record_id, {}))

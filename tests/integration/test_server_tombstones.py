@@ -127,3 +127,26 @@ def test_a_full_pull_in_small_pages_crosses_the_horizon_without_being_sent_back(
         opened.close()
     api.close()
     office.close()
+
+
+@pytest.mark.parametrize("kind", [RecordKind.KEY_PERSON, RecordKind.CUSTOMER])
+def test_a_record_made_and_deleted_before_a_sync_stays_deleted(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, tmp_path: Path, kind: RecordKind
+) -> None:
+    """The rep adds a key person (or a prospect) and deletes it again while offline: both ops arrive in one
+    push. The delete must find the record the same push made, or the record comes back on every phone
+    (found by tests/integration/test_sync_stateful.py)."""
+    api = http_api(sync_client, "rep.a")
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
+    record_id = new_id()
+    if kind is RecordKind.KEY_PERSON:
+        fields = {"customer_id": seeded.customers_a[0], "name": "张主任", "role": "doctor"}
+    else:
+        fields = {"name": "新药店", "kind": "pharmacy"}
+    store.save(kind, record_id, fields)
+    store.delete(kind, record_id)
+    report = SyncEngine(store, api.push, api.pull).run()
+    assert (report.pushed, report.rejected) == (2, 0)
+    assert store.get(kind, record_id) is None
+    store.close()
+    api.close()

@@ -331,6 +331,25 @@ def test_a_refused_delete_cannot_be_fixed_only_discarded(store: LocalStore, cloc
     assert service.draft_fix(999) is None
 
 
+def test_an_edit_of_a_customer_deleted_on_the_server_can_only_be_discarded(store: LocalStore, clock: Clock) -> None:
+    service = make_service(store, clock)
+    shop = customer(store, "甲诊所")
+    service.update_customer(shop, {"name": "甲诊所", "kind": "clinic", "phone": "0312-1111"})
+    store.record_results(
+        [
+            OpResult(op.seq, op.op_id, OpStatus.REJECTED, "conflict", "the customer was deleted")
+            for op in store.pending_ops(9)
+        ]
+    )
+    (draft,) = store.rejected_ops()
+    assert service.draft_fix(draft["op"]["seq"]) is not None  # the tombstone not pulled yet: the rep may still look
+    store.apply_pull_page([Change(9, RecordKind.CUSTOMER, shop, True, None)], 9)
+    assert store.get(RecordKind.CUSTOMER, shop) is None
+    assert service.draft_fix(draft["op"]["seq"]) is None  # resending would be refused again: discard only
+    service.discard_rejected(draft["op"]["seq"])
+    assert store.rejected_ops() == [] and store.get(RecordKind.CUSTOMER, shop) is None
+
+
 def test_an_unchanged_customer_form_saves_nothing(store: LocalStore, clock: Clock) -> None:
     service = make_service(store, clock)
     shop = customer(store, "甲诊所")

@@ -97,6 +97,32 @@ def test_acknowledged_ops_leave_the_outbox_and_refused_ones_become_drafts(store:
     assert store.get(RecordKind.CUSTOMER, first) is not None
 
 
+def test_a_discarded_draft_leaves_the_phone_and_the_next_pull_brings_the_server_copy(store: LocalStore) -> None:
+    """What a discarded op wrote does not stay on the phone as if saved: its record goes (unless another
+    draft or waiting op still writes it) and the pull starts again from 0, to bring back the server's copy."""
+    pulled = new_id()
+    store.apply_pull_page(
+        [Change(7, RecordKind.CUSTOMER, pulled, False, {"id": pulled, "name": "甲", "kind": "village_clinic"})], 7
+    )
+    store.save(RecordKind.CUSTOMER, pulled, {"phone": "0312-1"})  # refused: the record keeps the server's name
+    visit, twice = new_id(), add_customer(store)
+    store.save(RecordKind.VISIT, visit, visit_fields(new_id()))  # refused: never on the server
+    store.save(RecordKind.CUSTOMER, twice, {"phone": "0312-2"})
+    ops = store.pending_ops(10)
+    store.record_results([OpResult(op.seq, op.op_id, OpStatus.REJECTED, "forbidden", "no") for op in ops])
+    drafts = {draft["op"]["record_id"]: draft["op"]["seq"] for draft in store.rejected_ops()}
+    store.discard_rejected(drafts[visit])
+    assert store.get(RecordKind.VISIT, visit) is None and store.pull_cursor() == 0
+    store.discard_rejected(drafts[pulled])
+    assert store.get(RecordKind.CUSTOMER, pulled) is None
+    store.discard_rejected(min(draft["op"]["seq"] for draft in store.rejected_ops()))  # `twice` has a second draft
+    assert store.get(RecordKind.CUSTOMER, twice) is not None
+    store.apply_pull_page(
+        [Change(9, RecordKind.CUSTOMER, pulled, False, {"id": pulled, "name": "甲", "kind": "village_clinic"})], 9
+    )
+    assert store.get(RecordKind.CUSTOMER, pulled) == {"id": pulled, "name": "甲", "kind": "village_clinic"}
+
+
 def test_an_answer_about_an_unknown_op_changes_nothing(store: LocalStore) -> None:
     add_customer(store)
     (op,) = store.pending_ops(10)

@@ -228,7 +228,7 @@ def _stamp_steps(complaint: Complaint) -> None:
 
 def _schedule_follow_up(session: Session, complaint: Complaint, actor: Actor, today: dt.date) -> None:
     """The customer's owner rep visits tomorrow; without one, the rep who took the complaint."""
-    customer = session.get(Customer, complaint.customer_id)
+    customer = lookup(session, Customer, complaint.customer_id)  # also one made earlier in the same push
     for rep_id in (customer.owner_rep_id if customer else None, complaint.reported_by, actor.id):
         if rep_id and add_follow_up(session, rep_id, today + dt.timedelta(days=1), complaint.customer_id):
             return

@@ -113,8 +113,11 @@ def set_computed(session: Session, customer: Customer, values: Mapping[str, Any]
 
 
 def delete_customer(session: Session, actor: Actor, customer_id: str, *, path: str = "customer") -> None:
-    """Tombstone: the row stays (visits point to it), devices receive `deleted: true`. Unknown ids: no-op."""
-    customer = session.get(Customer, customer_id)
+    """Tombstone: the row stays (visits point to it), devices receive `deleted: true`. Unknown ids: no-op.
+
+    Found through `lookup`, like a put: a customer made earlier in the same push is not flushed yet, and
+    `session.get` would not see it (the delete was lost and the record came back on every phone)."""
+    customer = lookup(session, Customer, customer_id)
     if customer is None or customer.deleted:
         return
     ensure_territory(actor, customer.territory, path=path, what="the customer")

@@ -61,8 +61,10 @@ def put_key_person(
 
 
 def delete_key_person(session: Session, actor: Actor, person_id: str, *, path: str = "key_person") -> None:
-    """Tombstone, and the personal fields are erased on the server (what a request for erasure asks)."""
-    person = session.get(KeyPerson, person_id)
+    """Tombstone, and the personal fields are erased on the server (what a request for erasure asks).
+
+    Found through `lookup`: a key person made earlier in the same push is not flushed yet (see delete_customer)."""
+    person = lookup(session, KeyPerson, person_id)
     if person is None or person.deleted:
         return
     ensure_territory(actor, person.territory, path=path, what="the key person")
