@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import postgres
 from bench.report import Section, Table, Target, fmt, percentile
 
 CACHE_ENV = "ROUTECRM_BENCH_CACHE"  # where built datasets are kept (default ~/.cache/routecrm-bench)
@@ -143,22 +144,12 @@ def ensure_dataset(database_url: str | None) -> Dataset:
 
 
 def _wipe(database_url: str) -> None:
-    from sqlalchemy import text
-
-    from server.db import make_engine
-
     if database_url.startswith("sqlite:///"):
         path = Path(database_url[len("sqlite:///") :])
         for stale in path.parent.glob(path.name + "*"):
             stale.unlink()
         return
-    engine = make_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
+    postgres.wipe(database_url)
 
 
 def build(engine: Any, settings: Any, anchor: dt.date) -> None:
