@@ -116,6 +116,26 @@ async def _post(
     return msgspec.json.decode(response.content, type=answer)
 
 
+def device_of(index: int) -> str:
+    return f"bench-load-{index:04d}"
+
+
+async def sign_in_phones(base_url: str, reps: int) -> list[str]:
+    """Each simulated phone signs in with its own device id, as the app does (the sign-in is bound to the phone,
+    so the server reads no other device per push); before the clock starts, a few at a time."""
+    gate = asyncio.Semaphore(4)
+
+    async def sign_in(http: httpx.AsyncClient, index: int) -> str:
+        async with gate:
+            body = {"username": DEMO_REPS[index % len(DEMO_REPS)], "password": DEMO_PASSWORD}
+            response = await http.post("/api/auth/login", json={**body, "device_id": device_of(index)})
+            response.raise_for_status()
+            return str(response.json()["token"])
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, verify=tls_context()) as http:
+        return list(await asyncio.gather(*(sign_in(http, index) for index in range(reps))))
+
+
 async def simulated_rep(
     index: int,
     base_url: str,
@@ -126,7 +146,7 @@ async def simulated_rep(
     limits: httpx.Limits,
 ) -> None:
     rng = random.Random(index)
-    device_id = f"bench-load-{index:04d}-{rid(rng)[:8]}"
+    device_id = device_of(index)
     stats.ops_sent[device_id] = 0
     stats.visits_created[device_id] = 0
     await asyncio.sleep(rng.uniform(0, RAMP_S))
@@ -180,6 +200,7 @@ async def simulated_rep(
                         "check_in_at": now,
                         "check_in_lat": 38.71,
                         "check_in_lng": 115.16,
+                        "planned": rng.random() < 0.85,  # the phone knows its route plan and says so
                         "ordered": False,
                     }
                 pending = {
@@ -306,8 +327,8 @@ async def drive(
             simulated_rep(
                 index,
                 base_url,
-                tokens[index % len(tokens)],
-                customers[territories[index % len(tokens)]],
+                tokens[index],
+                customers[territories[index % len(territories)]],
                 deadline,
                 stats,
                 limits,
@@ -324,9 +345,10 @@ def load_run(reps: int, duration_s: float, database_url: str | None) -> tuple[St
         directory.cli("seed-demo", *(["--force"] if database_url else []))
         customers = customers_by_territory(directory.database_url)
         with running_server(directory) as server:
-            accounts = [login(server.base_url, username, DEMO_PASSWORD) for username in DEMO_REPS]
-            tokens = [token for token, _ in accounts]
-            territories = [str(user["territory"]) for _, user in accounts]
+            territories = [
+                str(login(server.base_url, username, DEMO_PASSWORD)[1]["territory"]) for username in DEMO_REPS
+            ]
+            tokens = asyncio.run(sign_in_phones(server.base_url, reps))
             cpu_before = process_cpu_s(server.pid)
             with profiled(server.pid, reps):
                 stats, elapsed = asyncio.run(drive(server.base_url, tokens, customers, territories, reps, duration_s))
