@@ -223,7 +223,7 @@ def own_rows_run(records: int) -> float:
     (every column, the schema's indexes), its change-log row and its applied-op row, with the server's
     statements, in one transaction per push of 500 committed (fsynced) as the server commits it. The rows are
     built before the clock starts: no HTTP, no parsing, no checks. What the schema itself costs above the floor."""
-    from server.db import _compiled_insert, make_engine, migrate_database
+    from server.db import driver_insert, make_engine, migrate_database
     from server.domains.sync.models import AppliedOp, ChangeLog
     from server.domains.visits.service import VISIT_DEFAULTS
     from server.models import Visit
@@ -264,16 +264,12 @@ def own_rows_run(records: int) -> float:
                     {"device_id": op.device_id, "seq": op.seq, "op_id": op.op_id, "user_id": "rep", "result": result}
                     | {"applied_at": op.made_at}
                 )
-            statements = []
-            for table, table_rows in zip(tables, rows, strict=True):
-                keys = tuple(table_rows[0])
-                compiled, order, processors = _compiled_insert(engine.dialect, table, keys)
-                parameters = [
-                    [processors[key](row[key]) if key in processors else row[key] for key in order]
-                    for row in table_rows
+            batches.append(
+                [
+                    driver_insert(engine.dialect, table, table_rows)
+                    for table, table_rows in zip(tables, rows, strict=True)
                 ]
-                statements.append((compiled.string, parameters))
-            batches.append(statements)
+            )
         connection = engine.raw_connection()
         try:
             driver = connection.driver_connection

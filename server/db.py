@@ -196,17 +196,21 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         session.execute(insert(table), rows)
         return
     connection = session.connection()
-    statement, order, processors = _compiled_insert(connection.dialect, table, keys)
+    connection.exec_driver_sql(*driver_insert(connection.dialect, table, rows))
+
+
+def driver_insert(dialect: Any, table: Table, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """The INSERT of `rows` (one shape, every key a column) for the dialect's driver: its SQL and each row's
+    parameters, every value through its column type's bind processor."""
+    statement, order, processors = _compiled_insert(dialect, table, tuple(rows[0]))
     convert = [(key, processors.get(key)) for key in order]
     if statement.positional:
-        parameters: list[Any] = [
+        return statement.string, [
             tuple(row[key] if process is None else process(row[key]) for key, process in convert) for row in rows
         ]
-    else:
-        parameters = [
-            {key: row[key] if process is None else process(row[key]) for key, process in convert} for row in rows
-        ]
-    connection.exec_driver_sql(statement.string, parameters)
+    return statement.string, [
+        {key: row[key] if process is None else process(row[key]) for key, process in convert} for row in rows
+    ]
 
 
 @functools.lru_cache(maxsize=64)  # keyed by the dialect of each engine (tests make many)
