@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from shared.clock import Clock
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
 from sync.http import HttpSyncApi, TokensListener
@@ -80,7 +81,7 @@ class SyncRunner:
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
-        now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+        now: Callable[[], dt.datetime] = Clock().now,  # the app passes its company clock
         rand: Callable[[], float] = random.random,
         after_sync: Callable[[], object] | None = None,
         on_revoked: Callable[[], object] | None = None,

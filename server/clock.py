@@ -1,20 +1,46 @@
-"""Server time helpers. The server's clock stamps `updated_at`; a visit's day comes from its check-in."""
+"""The server's clock: every "now" and "today" on the server comes from the process clock installed here.
+
+`create_app(settings)` (and the command line) installs a `shared.clock.Clock` built from the settings; tests
+freeze the wall time with time-machine, or start server processes with `ROUTECRM_CLOCK_OFFSET`. The server
+stamps `updated_at` in UTC; a visit's day comes from its check-in, read in the company's zone (`TIMEZONE`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from zoneinfo import ZoneInfo
 
+from shared.clock import Clock
 from shared.hlc import Hlc
+
+_process_clock = Clock()
+
+
+def install(clock: Clock) -> None:
+    """Make `clock` the process's clock (at start, from the settings)."""
+    global _process_clock
+    _process_clock = clock
+
+
+def process_clock() -> Clock:
+    return _process_clock
+
+
+def utc_now() -> dt.datetime:
+    return _process_clock.utc_now()
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return _process_clock.now_iso()
+
+
+def now_in(tz: ZoneInfo) -> dt.datetime:
+    return _process_clock.utc_now().astimezone(tz)
 
 
 def today(tz: ZoneInfo) -> dt.date:
-    return dt.datetime.now(tz).date()
+    """The business day in `tz` (settings.tz, the company's zone)."""
+    return now_in(tz).date()
 
 
 def local_day(timestamp: str, tz: ZoneInfo) -> dt.date:
@@ -31,7 +57,7 @@ MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
 
 
 def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    return _process_clock.now_ms()
 
 
 def server_clock() -> str:

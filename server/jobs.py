@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
+from server.clock import utc_now
 from server.db import write_session
 from server.settings import Settings
 
@@ -99,7 +100,7 @@ class JobRunner:
         runner = runner_name()
         while not self._stop.is_set():
             try:
-                run_due_jobs(self.engine, self.settings, self.jobs, dt.datetime.now(dt.UTC), runner)
+                run_due_jobs(self.engine, self.settings, self.jobs, utc_now(), runner)
             except Exception:  # the database may be briefly unreachable; try again at the next poll
                 logger.exception("could not check scheduled jobs")
             self._stop.wait(POLL_SECONDS)

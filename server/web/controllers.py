@@ -17,7 +17,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from sqlmodel import select
 
 from server.auth import TOKEN_COOKIE, sign_out_web
-from server.clock import local_time, today
+from server.clock import local_time, today, utc_now
 from server.db import read_session, write_session
 from server.domains.audit.service import recent_events
 from server.domains.competitors.service import competitor_reports
@@ -75,7 +75,7 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
 
 
 def complaint_rows(timers: list[ComplaintTimer], settings: Settings) -> list[dict[str, Any]]:
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     return [
         {
             "complaint": item.complaint,

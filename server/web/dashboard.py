@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from server.clock import today
+from server.clock import now_in, today
 from server.db import read_session
 from server.domains.development.service import lifecycle_rules
 from server.domains.reports.charts import DayMap, LineChart, Place, day_map, line_chart
@@ -118,7 +118,7 @@ class DashboardPages(Controller):
                 scope = resolve_scope(session, actor, territory, rep)
             except DomainError as error:
                 raise _translated(error, lang) from None
-            board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=dt.datetime.now(settings.tz))
+            board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=now_in(settings.tz))
             fixed = visible_territory(actor)
             choices = [fixed] if fixed else territories(session)
             rep_choices = reps_in(session, scope.territory)

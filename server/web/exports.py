@@ -20,6 +20,7 @@ from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.security.jwt import Token
 
+from server.clock import now_in
 from server.db import write_session
 from server.domains.audit.service import audit
 from server.domains.users.models import Actor
@@ -91,7 +92,7 @@ def export_list(
             details={"list": list_name, "format": format, "rows": len(rows), "query": str(request.url.query)},
         )
     settings: Settings = state.settings
-    stamp = dt.datetime.now(settings.tz).strftime("%Y%m%d-%H%M")
+    stamp = now_in(settings.tz).strftime("%Y%m%d-%H%M")
     file_name = f"{list_name}-{stamp}.{format}"
     return Response(
         content,

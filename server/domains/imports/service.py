@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from server.clock import now_iso
+from server.clock import now_iso, utc_now
 from server.domains.audit.service import audit
 from server.domains.customers.service import put_customer
 from server.domains.imports.models import ImportBatch
@@ -41,7 +41,7 @@ def check_file(session: Session, actor: Actor, content: bytes, file_name: str, e
     report = check_table(session, actor, table)
     if not report.ok:
         return Checked(report, None)
-    cutoff = (dt.datetime.now(dt.UTC) - KEEP_BATCHES).isoformat(timespec="seconds")
+    cutoff = (utc_now() - KEEP_BATCHES).isoformat(timespec="seconds")
     session.execute(delete(ImportBatch).where(col(ImportBatch.created_at) < cutoff))
     batch = ImportBatch(
         id=new_id(),

@@ -27,6 +27,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
+from server.clock import utc_now
 from server.db import write_session
 from server.domains.audit.service import audit
 from server.domains.devices.models import Device
@@ -42,7 +43,7 @@ REFRESH_GRACE = dt.timedelta(seconds=60)  # a phone retries a lost refresh withi
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utc_now()
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from sqlmodel import Session
 
+from server.clock import utc_now
 from server.domains.audit.service import audit
 from server.domains.users.models import Actor, SignInThrottle
 from server.domains.users.service import authenticate
@@ -28,7 +29,7 @@ LOCKOUT = dt.timedelta(minutes=15)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utc_now()
 
 
 @dataclass(frozen=True)
