@@ -64,6 +64,9 @@ class SyncStatus:
     device_revoked: bool = False  # an admin revoked this phone: its data is wiped, the app shows so
 
 
+DEFAULT_CLOCK = Clock()
+
+
 def backoff_delay(failures: int, base: float, cap: float, rand: float) -> float:
     """Exponential backoff with "equal jitter": between half and all of min(cap, base * 2^(failures-1))."""
     ceiling = min(cap, base * 2 ** max(0, failures - 1))
@@ -81,7 +84,7 @@ class SyncRunner:
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
-        now: Callable[[], dt.datetime] = Clock().now,  # the app passes its company clock
+        now: Callable[[], dt.datetime] = DEFAULT_CLOCK.now,  # the app passes its company clock
         rand: Callable[[], float] = random.random,
         after_sync: Callable[[], object] | None = None,
         on_revoked: Callable[[], object] | None = None,
