@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SERVER_PORT ?= 8000
 CLIENT_PORT ?= 8550
 
-.PHONY: run test lint typecheck unit integration integration-pg e2e bench soak clean venv system-packages
+.PHONY: run server app stop-server test-times test lint typecheck unit integration integration-pg e2e bench soak clean venv system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,7 +24,17 @@ system-packages:
 	    chromium fonts-wqy-microhei nginx-light >/dev/null; }
 
 run: $(STAMP)
-	@scripts/run.sh $(SERVER_PORT) $(CLIENT_PORT)
+	@scripts/run.sh all $(SERVER_PORT) $(CLIENT_PORT)
+
+# One side at a time (e.g. the server in one terminal, the app in another): stopping one leaves the other.
+server: $(STAMP)
+	@scripts/run.sh server $(SERVER_PORT) $(CLIENT_PORT)
+
+app: $(STAMP)
+	@scripts/run.sh app $(SERVER_PORT) $(CLIENT_PORT)
+
+stop-server:
+	@scripts/run.sh stop-server
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

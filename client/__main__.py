@@ -14,13 +14,16 @@ from collections.abc import Sequence
 
 import flet as ft
 
+from client import clock
 from client.config import parse_args
 from client.lock import PhoneLock
 from client.photos import INCOMING_FOLDER
+from shared.clock import Clock
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
+    clock.install(Clock(offset=config.clock_offset))  # the company's zone follows once the store is open
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     lock = PhoneLock(config)  # the store opens once the rep's PIN unlocks it (client/lock.py)
     lock.start()

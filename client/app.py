@@ -17,7 +17,7 @@ from typing import Any
 import flet as ft
 import flet_geolocator as ftg
 
-from client import visit_fields
+from client import clock, visit_fields
 from client.account import AccountHandlers, AccountLock
 from client.campaigns import CampaignEntry, month_progress, record_participation, visit_campaigns
 from client.complaints import ComplaintHandlers, ComplaintStepForm
@@ -108,6 +108,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
     """Open the store (sealed with `cipher`, see client/lock.py) and start the sync runner (paused until
     someone has signed in)."""
     store = LocalStore(config.data_dir, cipher)
+    clock.use_zone(store.get_meta("timezone"))  # the company's business day, as the server last said
     service = AppService(store, default_server_url=config.server_url, transport=transport, holidays=config.holidays)
     runner = SyncRunner(
         with_photo_upload(  # each sync is followed by the upload of the photos waiting (client.photos)
@@ -118,6 +119,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
                 on_progress=lambda progress: runner.report_progress(progress),
                 refresh_token=lambda: service.refresh_token,
                 on_tokens=service.keep_tokens,
+                on_timezone=service.keep_company_zone,
             ),
             store,
             PhotoFiles(config.data_dir, store.cipher),

@@ -26,11 +26,13 @@ seconds in the background (default 30; 0: as soon as it is hidden).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.clock import CLOCK_OFFSET_ENV, parse_offset
 from shared.holidays import Holiday, load_holidays
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -57,6 +59,8 @@ class ClientConfig:
     background_lock: float = DEFAULT_BACKGROUND_LOCK
     assets_dir: Path = ASSETS_DIR
     holidays: tuple[Holiday, ...] | None = None  # None: the company's list from the server, else the built-in one
+    # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the app at another hour.
+    clock_offset: dt.timedelta = dt.timedelta(0)
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -89,6 +93,10 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     parser.add_argument("--holidays", type=Path, default=None, help="JSON list of holidays (shared/holidays.py)")
     args = parser.parse_args(argv)
     holidays = None
+    try:
+        clock_offset = parse_offset(env.get(CLOCK_OFFSET_ENV))
+    except ValueError as error:
+        parser.error(str(error))
     if args.holidays is not None:
         try:
             holidays = tuple(load_holidays(args.holidays))
@@ -105,4 +113,5 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
         idle_lock=max(1.0, args.idle_lock),
         background_lock=max(0.0, args.background_lock),
         holidays=holidays,
+        clock_offset=clock_offset,
     )

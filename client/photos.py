@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from client import clock
 from client.store import LocalStore
 from client.sync_runner import EngineFactory, RunsSync
 from client.vault import StoreCipher, StoreTampered
@@ -160,7 +161,7 @@ def add_photo(
         "size": len(data),
         "sha256": sha256_hex(data),
         "content_type": content_type,
-        "taken_at": (taken_at or dt.datetime.now().astimezone()).isoformat(timespec="seconds"),
+        "taken_at": (taken_at or clock.now()).isoformat(timespec="seconds"),
     }
     return store.save(RecordKind.VISIT_PHOTO, photo_id, fields)
 

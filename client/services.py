@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from client import reminders
+from client import clock, reminders
 from client.reminders import parse_moment
 from client.store import LocalStore
 from shared.complaints import ComplaintProgress, derive_progress
@@ -53,8 +53,8 @@ LOCATE_TIMEOUT = 4.0
 
 
 def local_now() -> dt.datetime:
-    """The device's wall clock with its UTC offset (visits record local time with the offset)."""
-    return dt.datetime.now().astimezone()
+    """Now in the company's zone with its UTC offset (visits record local time with the offset)."""
+    return clock.now()
 
 
 def iso(moment: dt.datetime) -> str:
@@ -445,7 +445,13 @@ class AppService:
             raise SignInFailed(SignInProblem.OTHER_USER, str(previous.get("display_name") or previous.get("username")))
         refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self.store.set_meta(token=token, refresh_token=refresh_token, user=user, server_url=server_url)
+        self.keep_company_zone(body.get("timezone"))
         return user
+
+    def keep_company_zone(self, name: object) -> None:
+        """The company's time zone from the server (sign-in, every pull): kept in the store, used by the clock."""
+        if isinstance(name, str) and name and self.store.get_meta("timezone") != name and clock.use_zone(name):
+            self.store.set_meta(timezone=name)
 
     @property
     def refresh_token(self) -> str | None:

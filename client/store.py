@@ -11,9 +11,7 @@ a test makes one directly, e.g. `StoreCipher(bytes(32))` or `StoreCipher.new()`.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
+from client import clock as company_clock
 from client.journal import Change, JournalStorage
 from client.vault import StoreCipher
 from shared.enums import OpAction, RecordKind
@@ -284,7 +283,7 @@ class LocalStore:
     ) -> tuple[Op, dict[str, Any]]:
         """The op for a change, and the device metadata after it (next seq, the clock advanced)."""
         seq = int(self.get_meta("next_seq", 1))
-        clock = tick(self._clock(), time.time_ns() // 1_000_000, self.device_id)
+        clock = tick(self._clock(), company_clock.now_ms(), self.device_id)
         op = Op(
             op_id=new_id(),
             device_id=self.device_id,
@@ -293,7 +292,7 @@ class LocalStore:
             record_id=record_id,
             action=action,
             fields=dict(fields),
-            made_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            made_at=company_clock.utc_now().isoformat(timespec="seconds"),
             hlc=str(clock),
             base=base,
         )
@@ -375,7 +374,7 @@ class LocalStore:
                 server_clocks = dict(data.pop("field_clocks", None) or {})
                 if server_clocks:  # the texts order like the clocks: the newest is the max
                     newest = Hlc.parse(max(server_clocks.values()))
-                    clock = receive(clock, newest, time.time_ns() // 1_000_000, self.device_id)
+                    clock = receive(clock, newest, company_clock.now_ms(), self.device_id)
                 local_clocks = self.field_clocks(change.record_id) if waiting else {}
                 if waiting is not None:  # the rep's edits still on their way stay on top
                     data.update(waiting)

@@ -31,10 +31,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from shared.clock import Clock
+from client import clock as company_clock
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
 from sync.http import HttpSyncApi, TokensListener
+from sync.protocol import PullRequest, PullResponse
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,6 @@ class SyncStatus:
     device_revoked: bool = False  # an admin revoked this phone: its data is wiped, the app shows so
 
 
-DEFAULT_CLOCK = Clock()
-
-
 def backoff_delay(failures: int, base: float, cap: float, rand: float) -> float:
     """Exponential backoff with "equal jitter": between half and all of min(cap, base * 2^(failures-1))."""
     ceiling = min(cap, base * 2 ** max(0, failures - 1))
@@ -84,7 +82,7 @@ class SyncRunner:
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
-        now: Callable[[], dt.datetime] = DEFAULT_CLOCK.now,  # the app passes its company clock
+        now: Callable[[], dt.datetime] = company_clock.now,
         rand: Callable[[], float] = random.random,
         after_sync: Callable[[], object] | None = None,
         on_revoked: Callable[[], object] | None = None,
@@ -344,10 +342,12 @@ class HttpSyncSession:
         on_progress: ProgressListener | None = None,
         refresh_token: str | None = None,
         on_tokens: TokensListener | None = None,
+        on_timezone: Callable[[str], object] | None = None,
     ) -> None:
         self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
         self.on_progress = on_progress
         self.refresh_token, self.on_tokens = refresh_token, on_tokens
+        self.on_timezone = on_timezone
 
     def run(self) -> SyncReport:
         if not self.token:
@@ -361,8 +361,15 @@ class HttpSyncSession:
             refresh_token=self.refresh_token,
             on_tokens=self.on_tokens,
         )
+
+        def pull(request: PullRequest) -> PullResponse:
+            page = api.pull(request)
+            if page.timezone and self.on_timezone is not None:  # the company's zone, kept for the phone's clock
+                self.on_timezone(page.timezone)
+            return page
+
         try:
-            return SyncEngine(self.store, push=api.push, pull=api.pull, on_progress=self.on_progress).run()
+            return SyncEngine(self.store, push=api.push, pull=pull, on_progress=self.on_progress).run()
         finally:
             api.close()
 
@@ -374,6 +381,7 @@ def http_engine_factory(
     on_progress: ProgressListener | None = None,
     refresh_token: Callable[[], str | None] | None = None,
     on_tokens: TokensListener | None = None,
+    on_timezone: Callable[[str], object] | None = None,
 ) -> EngineFactory:
     """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt;
     `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`);
@@ -382,6 +390,6 @@ def http_engine_factory(
     def make() -> RunsSync:
         server_url, token = credentials()
         refresh = refresh_token() if refresh_token is not None else None
-        return HttpSyncSession(store, server_url, token, transport, on_progress, refresh, on_tokens)
+        return HttpSyncSession(store, server_url, token, transport, on_progress, refresh, on_tokens, on_timezone)
 
     return make

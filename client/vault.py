@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import re
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +26,8 @@ from typing import Any
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from client import clock as company_clock
 
 KEY_FILE = "key.json"
 ATTEMPTS_FILE = "pin_attempts.json"
@@ -130,7 +131,9 @@ def _b64(data: bytes) -> str:
 class Vault:
     """The key file of one store folder and its wrong-PIN counter."""
 
-    def __init__(self, folder: str | Path, kdf: KdfParams | None = None, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, folder: str | Path, kdf: KdfParams | None = None, clock: Callable[[], float] = company_clock.epoch_seconds
+    ):
         self.folder = Path(folder)
         self.kdf = kdf or KdfParams()  # used when a PIN is set; unlocking uses the file's own parameters
         self.clock = clock

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from server.clock import install as install_clock
 from server.settings import Settings
 from shared.enums import Role
 
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(nginx_config(**{key: value for key, value in vars(args).items() if key != "command"}), end="")
         return 0
     settings = Settings.from_env()
+    install_clock(settings.clock)
     if args.command in {"backup", "restore"}:
         from server.backup import BackupError, backup_database, restore_database
 

@@ -22,6 +22,7 @@ from litestar.types import Message, Scope
 from sqlalchemy.engine import Engine
 
 from server.auth import make_jwt_auth
+from server.clock import install as install_clock
 from server.db import database_ok, make_engine, migrate_database
 from server.domains.campaigns.controller import CampaignController
 from server.domains.development.controller import CustomerDevelopmentController
@@ -110,6 +111,7 @@ SCHEDULED_JOBS = [
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
+    install_clock(settings.clock)
     engine = engine or make_engine(settings.database_url)
     jwt_auth = make_jwt_auth(settings, engine)
 

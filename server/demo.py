@@ -1,6 +1,7 @@
 """Demo data: a believable county (河北省保定市望都县) with three reps' territories and about 120 terminals.
 
-Deterministic (fixed random seed), dates relative to today in settings.TIMEZONE. Every record goes through
+Deterministic for a given moment (fixed random seed), relative to the company's now (settings.TIMEZONE):
+seeded at any hour, today holds the day so far and nothing lies in the future. Every record goes through
 the same service functions as real writes, so the change log is filled and phones can pull it all.
 Every demo user's password is `demo1234`.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from server.clock import local_day, today
+from server.clock import local_day, now_in
 from server.db import create_tables, write_session
 from server.domains.access import RECORD_CACHE, preload
 from server.domains.campaigns.demo import seed_campaigns_and_targets
@@ -208,6 +209,24 @@ def _at(day: dt.date, minutes: int, settings: Settings) -> str:
     return moment.isoformat()
 
 
+def _before(now: dt.datetime, at: str) -> str:
+    """`at`, or the same time a day earlier when it is still to come (seeded early in the morning)."""
+    moment = dt.datetime.fromisoformat(at)
+    return at if moment <= now else (moment - dt.timedelta(days=1)).isoformat()
+
+
+VISIT_END_FIELDS = ("check_out_at", "attitude", "progress", "ordered", "order_amount", "next_visit_date")
+
+
+def _so_far(fields: dict[str, object], now: dt.datetime) -> dict[str, object] | None:
+    """A visit as it stands at `now`: None when not yet begun, without its end when still going on."""
+    if dt.datetime.fromisoformat(str(fields["check_in_at"])) > now:
+        return None
+    if dt.datetime.fromisoformat(str(fields["check_out_at"])) <= now:
+        return fields
+    return {name: value for name, value in fields.items() if name not in VISIT_END_FIELDS}
+
+
 def _visit_fields(
     rng: random.Random, customer_id: str, day: dt.date, start: int, settings: Settings, *, finished: bool, ordered: bool
 ) -> dict[str, object]:
@@ -275,7 +294,8 @@ def _seed(session: Session, settings: Settings) -> str:
         )
         for username, name, territory in REPS
     }
-    now_day = today(settings.tz)
+    now = now_in(settings.tz)
+    now_day = now.date()
     world = DemoWorld(random.Random(SEED + 4), _seed_products(session, supervisor))
     customers: dict[str, list[str]] = {}
     for territory, townships in TERRITORIES.items():
@@ -309,20 +329,19 @@ def _seed(session: Session, settings: Settings) -> str:
             set_route_plan(session, supervisor, rep.id, day, planned)
             if day > now_day:
                 continue
-            if day == now_day:  # today: the morning's part of the route, the last visit still going on
-                visited = planned[: max(2, len(planned) // 2)]
-            else:
-                visited = [cid for cid in planned if rng.random() < 0.82]
+            # Today the rep works down the route in order (the later stops still ahead); earlier days skipped some.
+            visited = planned if day == now_day else [cid for cid in planned if rng.random() < 0.82]
             off_route = rng.sample([cid for cid in pool if cid not in planned], rng.choice((0, 1, 1, 2)))
             start = 7 * 60 + 50 + rng.randint(0, 30)
             sequence = [(cid, True) for cid in visited] + [(cid, False) for cid in off_route]
-            for index, (customer_id, on_route) in enumerate(sequence):
-                finished = not (day == now_day and index == len(sequence) - 1)
+            for customer_id, on_route in sequence:
                 ordered = rng.random() < (0.55 if on_route else 0.35)
-                fields = _visit_fields(rng, customer_id, day, start, settings, finished=finished, ordered=ordered)
-                _record_visit(session, world, rep, customer_id, fields, settings)
-                visit_count += 1
+                fields = _visit_fields(rng, customer_id, day, start, settings, finished=True, ordered=ordered)
                 start += rng.randint(35, 70)
+                so_far = _so_far(fields, now)  # today: the visits begun by now, the one going on not checked out
+                if so_far is not None:
+                    _record_visit(session, world, rep, customer_id, so_far, settings)
+                    visit_count += 1
     visit_count += _seed_home_follow_ups(session, world, now_day, settings)
 
     # Prospects the reps met on the road today (the board lists them).
@@ -340,7 +359,7 @@ def _seed(session: Session, settings: Settings) -> str:
                 "phone": _phone(rng),
                 "contact_person": _person(rng),
                 "importance": Importance.POTENTIAL.value,
-                "created_at": _at(now_day, 10 * 60 + rng.randint(0, 60), settings),
+                "created_at": _before(now, _at(now_day, 10 * 60 + rng.randint(0, 60), settings)),
             },
         )
 
@@ -356,12 +375,12 @@ def _seed(session: Session, settings: Settings) -> str:
                 {
                     "customer_id": customer_id,
                     "text": rng.choice(NOTES),
-                    "created_at": _at(written, 17 * 60 + rng.randint(0, 120), settings),
+                    "created_at": _before(now, _at(written, 17 * 60 + rng.randint(0, 120), settings)),
                 },
             )
             note_count += 1
     person_count = _seed_key_persons(session, rng, reps, customers, now_day)
-    complaint_count = _seed_complaints(session, rng, reps, supervisor, customers, now_day, settings)
+    complaint_count = _seed_complaints(session, rng, reps, supervisor, customers, now, settings)
     opportunity_count = seed_pipeline(session, reps, customers, now_day, settings.tz, SEED + 11)
     campaign_count, result_count, target_count = seed_campaigns_and_targets(
         session, supervisor, reps, customers, now_day, SEED + 13
@@ -430,17 +449,19 @@ def _seed_complaints(
     reps: dict[str, Actor],
     supervisor: Actor,
     customers: dict[str, list[str]],
-    now_day: dt.date,
+    now: dt.datetime,
     settings: Settings,
 ) -> int:
-    """Two complaints per territory: one taken this morning, one older and already moving through its steps."""
+    """Two complaints per territory: one taken this morning (yesterday, if the morning is still to come), one
+    older and already moving through its steps."""
+    now_day = now.date()
     count = 0
     steps = ["investigating", "solution_proposed", "resolved"]
     for territory, rep in reps.items():
         for age_days in (0, rng.randint(2, 5)):
             category, description = rng.choice(COMPLAINTS)
             complaint_id = new_id()
-            received = _at(now_day - dt.timedelta(days=age_days), 8 * 60 + rng.randint(30, 150), settings)
+            received = _before(now, _at(now_day - dt.timedelta(days=age_days), 8 * 60 + rng.randint(30, 150), settings))
             fields = {
                 "customer_id": rng.choice(customers[territory]),
                 "category": category,

@@ -10,8 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
+
 DEFAULT_DATABASE_URL = "sqlite:///./data/routecrm.db"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 SECRET_KEY_FILE = "secret_key"
 
 
@@ -44,6 +45,8 @@ class Settings:
     # customer's location, or less precise than this.
     visit_flag_radius_m: float = 500.0
     visit_flag_accuracy_m: float = 200.0
+    # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the server at another hour.
+    clock_offset: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -58,6 +61,11 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def clock(self) -> Clock:
+        """The process clock these settings describe: the company's zone, the wall time plus `clock_offset`."""
+        return Clock(tz=self.tz, offset=self.clock_offset)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +94,7 @@ class Settings:
             tier_b_share=float(env.get("TIER_B_SHARE") or 0.95),
             visit_flag_radius_m=float(env.get("VISIT_FLAG_RADIUS_M") or 500),
             visit_flag_accuracy_m=float(env.get("VISIT_FLAG_ACCURACY_M") or 200),
+            clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
         )
 
 

@@ -159,6 +159,7 @@ class PullResponse:
     cursor: int  # pass back to get what follows; assigned by the server, never a device clock
     has_more: bool
     server_time: str = ""
+    timezone: str = ""  # the company's zone (IANA name): the phone's business day
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -167,6 +168,7 @@ class PullResponse:
             "cursor": self.cursor,
             "has_more": self.has_more,
             "server_time": self.server_time,
+            "timezone": self.timezone,
         }
 
 
@@ -256,6 +258,7 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
         "cursor": {"type": "integer", "minimum": 0},
         "has_more": {"type": "boolean"},
         "server_time": {"type": "string"},
+        "timezone": {"type": "string", "description": "the company's time zone (IANA name)"},
     },
 }
 
@@ -500,4 +503,5 @@ def parse_pull_response(value: object) -> PullResponse:
         cursor=_int(_required(obj, "cursor", ""), "cursor"),
         has_more=bool(obj.get("has_more", False)),
         server_time=str(obj.get("server_time", "")),
+        timezone=str(obj.get("timezone", "")),
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import flet as ft
 
+from client import clock
 from client.services import parse_moment
 from shared.enums import CustomerKind, CustomerStatus
 from shared.i18n import label, t
@@ -101,14 +102,14 @@ def status_label(customer: dict[str, Any], lang: str) -> str:
 
 
 def clock_time(value: object) -> str:
-    """ "08:05" of an ISO date-time, in the device's time zone."""
+    """ "08:05" of an ISO date-time, in the company's time zone (whatever the phone's is)."""
     moment = parse_moment(value)
-    return moment.astimezone().strftime("%H:%M") if moment else ""
+    return clock.local(moment).strftime("%H:%M") if moment else ""
 
 
 def date_time(value: object) -> str:
     moment = parse_moment(value)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+    return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def tappable(content: ft.Control, on_click: Callable[[], None], semantics_label: str, identifier: str) -> ft.Control:

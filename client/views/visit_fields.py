@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import flet as ft
 
+from client import clock
 from client.reminders import parse_moment
 from client.state import VisitForm
 from client.views.common import choice_chips, clock_time, date_time, error_text, muted, section, text_field
@@ -46,7 +47,7 @@ def type_notes(form: VisitForm, lang: str) -> list[ft.Control]:
     if visit_type == VisitType.PHONE.value:
         notes.append(muted(t("visit.phone_no_location", lang)))
     moment = parse_moment(visit.get("check_in_at"))
-    if visit_type == VisitType.EARLY.value and moment is not None and outside_early_window(moment.astimezone()):
+    if visit_type == VisitType.EARLY.value and moment is not None and outside_early_window(clock.local(moment)):
         notes.append(error_text(t("visit.early_window", lang, time=clock_time(visit.get("check_in_at")))))
     return notes
 

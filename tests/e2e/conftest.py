@@ -1,9 +1,17 @@
 """Real processes for end-to-end tests: the sync server, the rep's app (Flet, browser mode) and
-headless Debian Chromium driven by Playwright. Nothing is faked; everything listens on loopback."""
+headless Debian Chromium driven by Playwright. Nothing is faked; everything listens on loopback.
+
+Time: the processes keep the machine's zone (whatever it is: the company's business day must not depend on
+it), and run on a clock shifted (`ROUTECRM_CLOCK_OFFSET`) to 09:30 of the company's current day, so that
+the demo data and every test see the same believable morning at any real hour: the first visits done, the
+rest of the route ahead. A test module overrides the `clock_offset` or `process_env` fixtures to choose
+another moment or zone; `company_now()` is that moment as the test process computes it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import socket
@@ -12,10 +20,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from shared.clock import CLOCK_OFFSET_ENV
+from tests.conftest import clock_offset_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -29,8 +41,37 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-# The demo territory's clock: the phone and the server agree on what "today" is.
+# The company's zone (the server's TIMEZONE, its default): the business day of the server and every phone.
 FIELD_TZ = "Asia/Shanghai"
+COMPANY_TZ = ZoneInfo(FIELD_TZ)
+E2E_COMPANY_TIME = dt.time(9, 30)
+
+
+def company_offset_at(moment: dt.time, days: int = 0) -> dt.timedelta:
+    """The clock shift that puts the processes at `moment` of the company's current day (plus `days`)."""
+    now = dt.datetime.now(COMPANY_TZ)
+    target = dt.datetime.combine(now.date() + dt.timedelta(days=days), moment, tzinfo=COMPANY_TZ)
+    return target - now
+
+
+# One shift for the whole session: every test's processes agree, and no test crosses the company's midnight.
+SESSION_OFFSET = company_offset_at(E2E_COMPANY_TIME)
+
+
+def company_now(offset: dt.timedelta = SESSION_OFFSET) -> dt.datetime:
+    """Now in the company's zone as the server and app processes of the tests see it."""
+    return (dt.datetime.now(dt.UTC) + offset).astimezone(COMPANY_TZ)
+
+
+def company_today(offset: dt.timedelta = SESSION_OFFSET) -> dt.date:
+    return company_now(offset).date()
+
+
+def process_clock_env(offset: dt.timedelta) -> dict[str, str]:
+    """`ROUTECRM_CLOCK_OFFSET` for a process: `offset`, plus the test process's own shift (ROUTECRM_TEST_NOW)."""
+    travelled = float(clock_offset_env().get(CLOCK_OFFSET_ENV, 0))
+    return {CLOCK_OFFSET_ENV: f"{offset.total_seconds() + travelled:.3f}"}
+
 
 # Playwright's `expect` waits 5 s unless told otherwise: too short for a Flet page to re-render on a loaded
 # 2-core CI machine (a conflicts list once took longer). Assertions that expect a slow step name their own.
@@ -94,14 +135,34 @@ def log_of(artifacts: Path, request: pytest.FixtureRequest, process: str) -> Pat
 
 
 @pytest.fixture
-def server(tmp_path: Path, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+def clock_offset() -> dt.timedelta:
+    """The shift of the processes' clocks (a test module overrides it to run at another moment)."""
+    return SESSION_OFFSET
+
+
+@pytest.fixture
+def server_env(clock_offset: dt.timedelta) -> dict[str, str]:
+    """Environment added to the server's process (a test module may override it, e.g. to set TZ)."""
+    return process_clock_env(clock_offset)
+
+
+@pytest.fixture
+def phone_env(clock_offset: dt.timedelta) -> dict[str, str]:
+    """Environment added to the rep's app process (a test module may override it, e.g. to set TZ)."""
+    return process_clock_env(clock_offset)
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, artifacts: Path, request: pytest.FixtureRequest, server_env: dict[str, str]
+) -> Iterator[Service]:
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}",
         "DATA_DIR": str(tmp_path / "server-data"),
         "PYTHONUNBUFFERED": "1",
-        "TZ": FIELD_TZ,
+        **server_env,
     }
     subprocess.run([sys.executable, "-m", "server", "seed-demo"], cwd=ROOT, env=env, check=True)
     service = Service(
@@ -122,10 +183,14 @@ def server_url(server: Service) -> str:
 
 
 @contextlib.contextmanager
-def rep_app_process(folder: Path, server_url: str, log: Path, *options: str) -> Iterator[Service]:
-    """The rep's app as its own process in browser mode, its data in `folder`, syncing every 3 s."""
+def rep_app_process(
+    folder: Path, server_url: str, log: Path, *options: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Service]:
+    """The rep's app as its own process in browser mode, its data in `folder`, syncing every 3 s; its clock
+    the session's (`extra_env` replaces that: see `phone_env`)."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "true", "TZ": FIELD_TZ}
+    added = process_clock_env(SESSION_OFFSET) if extra_env is None else extra_env
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "true", **added}
     env.pop("FLET_APP_STORAGE_DATA", None)
     client_options = ["--data-dir", str(folder), "--sync-interval", "3", *options]
     service = Service(
@@ -143,8 +208,11 @@ def rep_app_process(folder: Path, server_url: str, log: Path, *options: str) -> 
 
 
 @pytest.fixture
-def client_app(tmp_path: Path, server_url: str, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
-    with rep_app_process(tmp_path / "phone", server_url, log_of(artifacts, request, "client")) as service:
+def client_app(
+    tmp_path: Path, server_url: str, artifacts: Path, request: pytest.FixtureRequest, phone_env: dict[str, str]
+) -> Iterator[Service]:
+    log = log_of(artifacts, request, "client")
+    with rep_app_process(tmp_path / "phone", server_url, log, extra_env=phone_env) as service:
         yield service
 
 

@@ -8,13 +8,12 @@ import datetime as dt
 import re
 import subprocess
 import sys
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import ARTIFACTS, FIELD_TZ, ROOT, Service
+from tests.e2e.conftest import ARTIFACTS, ROOT, Service, company_today
 from tests.e2e.test_import_export_admin import sign_in_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -33,7 +32,7 @@ def test_a_holiday_added_by_an_admin_shows_in_the_phones_care_reminders(
     sign_in_as(admin, server_url, "admin.e2e", "admin-pass-42")
     admin.goto(f"{server_url}/admin/holidays")
     expect(admin.get_by_test_id("holidays-built-in")).to_be_visible()
-    in_three_days = dt.datetime.now(ZoneInfo(FIELD_TZ)).date() + dt.timedelta(days=3)
+    in_three_days = company_today() + dt.timedelta(days=3)
     admin.get_by_test_id("holiday-name").fill(HOLIDAY)
     admin.get_by_test_id("holiday-day").fill(in_three_days.isoformat())
     admin.get_by_test_id("holiday-note").fill(NOTE)

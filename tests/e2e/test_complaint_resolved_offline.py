@@ -12,13 +12,12 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import ARTIFACTS, Service
+from tests.e2e.conftest import ARTIFACTS, Service, company_today
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, supervisor_sign_in
 from tests.e2e.test_pipeline_stage_offline import back_to_today, reveal
 from tests.e2e.test_visit_with_order import rows
@@ -68,7 +67,7 @@ def test_a_complaint_resolved_offline_reaches_the_supervisor_with_the_note_and_a
     (stored,) = rows(database, "select status, responded_at, resolved_at from complaints where id = ?", complaint["id"])
     assert stored["status"] == "resolved" and stored["responded_at"] and stored["resolved_at"]
     # The follow-up visit: the customer is on the rep's route tomorrow (the server's day, TIMEZONE's default).
-    tomorrow = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=1)
+    tomorrow = company_today() + dt.timedelta(days=1)
     (plan,) = rows(
         database, "select customer_ids from route_plans where rep_id = ? and day = ?", rep["id"], tomorrow.isoformat()
     )

@@ -11,12 +11,11 @@ import json
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import FIELD_TZ, ROOT, Service
+from tests.e2e.conftest import ROOT, Service, company_today
 from tests.e2e.test_offline_visit_reaches_supervisor import supervisor_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -127,7 +126,7 @@ def test_the_dashboard_and_a_reps_day_show_what_the_records_say(
     desk: Page, server: Service, server_url: str, tmp_path: Path
 ) -> None:
     db = tmp_path / "server.db"  # the `server` fixture's database, in this test's tmp_path
-    today = dt.datetime.now(ZoneInfo(FIELD_TZ)).date()
+    today = company_today()
     monday = today - dt.timedelta(days=today.weekday())
     want = week_figures(db, monday, today)
 

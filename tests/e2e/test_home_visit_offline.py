@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import Service
+from tests.e2e.conftest import Service, company_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -57,7 +57,7 @@ def test_a_home_visit_recorded_offline_reminds_of_its_follow_up_and_reaches_the_
 
     # Today reminds of the 回访, due by the second day after (the phone's own date).
     rep_app.back_to_today(page)
-    due = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    due = (company_today() + dt.timedelta(days=2)).isoformat()
     expect(page.get_by_text(f"家访后回访 · {name} · {due} 前")).to_be_visible(timeout=10_000)
     expect(rep_app.pending_count(page)).not_to_have_text("待同步 0")
 

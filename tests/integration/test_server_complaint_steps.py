@@ -22,6 +22,8 @@ from tests.integration.conftest import DEVICE_A, DEVICE_B, World, local_time, lo
 from tests.integration.test_server_web import web_login
 
 Client = AsyncTestClient[Litestar]
+# The steps happen at hours of "today" (09:00, 10:00...): the clock stands at an afternoon so they are past.
+pytestmark = pytest.mark.usefixtures("company_afternoon")
 DEVICE_BOSS = "device-boss"
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from sqlalchemy import func
 from sqlmodel import select
 
-from server.clock import today
+from server.clock import now_in, today
 from server.db import create_tables, make_engine, read_session
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.domains.users.service import authenticate
@@ -40,6 +44,11 @@ from server.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A Wednesday afternoon in the company's zone (the demo's default Asia/Shanghai): the route is well under way.
+AFTERNOON = dt.datetime(2026, 12, 9, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@time_machine.travel(AFTERNOON, tick=False)
 def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", secret_key="k", data_dir=tmp_path)
     engine = make_engine(settings.database_url)
@@ -97,6 +106,55 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
             assert 6 <= row.tally.planned <= 10
             assert row.tally.visited_on_route >= 2
         assert board.visits and board.prospects
+    engine.dispose()
+
+
+# Record times with their UTC offset, as phones send them: none may lie after the moment the demo was seeded.
+RECORD_TIMES = {
+    Visit: ("check_in_at", "check_out_at"),
+    Complaint: ("received_at",),
+    ComplaintStep: ("at",),
+    Customer: ("created_at",),
+    Note: ("created_at",),
+    Order: ("ordered_at",),
+    CompetitorReport: ("observed_at",),
+    CampaignResult: ("recorded_at",),
+    StageEvent: ("at",),
+    Opportunity: ("opened_at",),
+}
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-12-07T00:05:00+08:00",  # just after the company's midnight
+        "2026-12-07T06:00:00+08:00",  # before the first visit (the hour a supervisor in UTC saw the future)
+        "2026-12-07T10:40:00+08:00",  # mid-morning, a visit going on
+        "2026-12-31T23:59:00+08:00",  # the year's last minute
+    ],
+)
+def test_the_demo_seeded_at_any_hour_has_nothing_in_the_future(tmp_path: Path, moment: str) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", secret_key="k", data_dir=tmp_path)
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=False):
+        now = now_in(settings.tz)
+        assert seed_demo(engine, settings) is not None
+        with read_session(engine) as session:
+            for model, columns in RECORD_TIMES.items():
+                for row in session.exec(select(model)).all():
+                    for column in columns:
+                        value = getattr(row, column)
+                        if value:
+                            assert dt.datetime.fromisoformat(value) <= now, (model.__name__, column, value)
+            visits = session.exec(select(Visit)).all()
+            assert max(visit.visit_day for visit in visits) <= now.date()
+            going_on = [visit for visit in visits if visit.check_out_at is None]
+            assert all(visit.visit_day == now.date() for visit in going_on)  # only today's last can still be open
+            board = day_board(session, today(settings.tz), settings.tz)
+            assert all(row.tally.planned >= 6 for row in board.reps)  # today's plans exist at any hour
+            if now.hour < 7:
+                assert not [visit for visit in visits if visit.visit_day == now.date()]  # the day has not begun
     engine.dispose()
 
 

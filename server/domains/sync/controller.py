@@ -143,5 +143,7 @@ class SyncController(Controller):
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
         actor = request.user
-        body = await anyio.to_thread.run_sync(lambda: service.pull_json(state.engine, actor, pull_request))
+        body = await anyio.to_thread.run_sync(
+            lambda: service.pull_json(state.engine, actor, pull_request, state.settings.timezone)
+        )
         return json_response(body)

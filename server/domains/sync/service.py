@@ -351,7 +351,7 @@ def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
     return PullPage(rows, cursor, has_more)
 
 
-def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
+def pull(engine: Engine, actor: Actor, request: PullRequest, timezone: str = "") -> PullResponse:
     """A pull page as protocol objects (for code that wants the records; the API sends `pull_json`)."""
     page = pull_page(engine, actor, request)
     changes = [
@@ -364,11 +364,14 @@ def pull(engine: Engine, actor: Actor, request: PullRequest) -> PullResponse:
         )
         for row in page.rows
     ]
-    return PullResponse(changes=changes, cursor=page.cursor, has_more=page.has_more, server_time=now_iso())
+    return PullResponse(
+        changes=changes, cursor=page.cursor, has_more=page.has_more, server_time=now_iso(), timezone=timezone
+    )
 
 
-def pull_json(engine: Engine, actor: Actor, request: PullRequest) -> bytes:
-    """The pull answer's JSON (`PullResponse.as_dict()`), each record's JSON spliced in as the database holds it."""
+def pull_json(engine: Engine, actor: Actor, request: PullRequest, timezone: str) -> bytes:
+    """The pull answer's JSON (`PullResponse.as_dict()`), each record's JSON spliced in as the database holds it.
+    `timezone` is the company's (settings.timezone): phones keep their business day in it."""
     page = pull_page(engine, actor, request)
     changes = b",".join(
         b'{"seq":%d,"kind":%s,"record_id":%s,"deleted":%s,"data":%s}'
@@ -381,9 +384,10 @@ def pull_json(engine: Engine, actor: Actor, request: PullRequest) -> bytes:
         )
         for row in page.rows
     )
-    return b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s}' % (
+    return b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s}' % (
         changes,
         page.cursor,
         b"true" if page.has_more else b"false",
         encode(now_iso()),
+        encode(timezone),
     )

@@ -54,6 +54,8 @@ class LoginAnswer(Struct):
     user: UserOut
     refresh_token: str
     expires_in: int
+    # The company's time zone (TIMEZONE): the phone's business day, whatever zone the phone is set to.
+    timezone: str
 
 
 class RefreshAnswer(Struct):
@@ -111,6 +113,7 @@ class AuthController(Controller):
             user=user_out(actor),
             refresh_token=grant.refresh_token,
             expires_in=int(settings.access_token_lifetime.total_seconds()),
+            timezone=settings.timezone,
         )
 
     @post(
