@@ -188,7 +188,7 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
         answer = await client.post("/api/sync/pull", json=request, headers=rep)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
         sent = json.loads(answer.content)
-        decoded = pull(engine, seeded.rep_a, parse_pull_request(request)).as_dict()
+        decoded = pull(engine, seeded.rep_a, parse_pull_request(request), "Asia/Shanghai").as_dict()
         assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
         assert parse_pull_response(sent).cursor == decoded["cursor"]
     assert [change["data"]["name"] for change in sent["changes"] if change["record_id"] == customer] == [fields["name"]]

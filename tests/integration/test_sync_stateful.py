@@ -52,10 +52,10 @@ delete did not see the push's unflushed row) and a discarded draft's record stay
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -82,8 +82,8 @@ from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-import client.store
 import server.domains.sync.service as sync_service
+from client import clock as phone_clock
 from client.store import LocalStore
 from client.vault import StoreCipher
 from server.clock import accepted_clock
@@ -94,6 +94,7 @@ from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.models import AuditEvent, Customer, Note, Visit
 from server.settings import Settings
+from shared.clock import Clock
 from shared.enums import KeyPersonRole, OpAction, RecordKind, Role
 from shared.ids import new_id
 from sync.engine import SyncEngine
@@ -184,16 +185,19 @@ class FaultyTransport(httpx.BaseTransport):
 
 
 class PhoneClocks:
-    """Stands in for the `time` module in `client.store`: the true clock shifted by the phone in use's skew."""
+    """The phone process's clock (client.clock) set to the true clock shifted by the phone in use's skew."""
 
     def __init__(self) -> None:
         self.skew_ms = 0
 
-    def time_ns(self) -> int:
-        return time.time_ns() + self.skew_ms * 1_000_000
+    @property
+    def skew_ms(self) -> int:
+        return self._skew_ms
 
-    def __getattr__(self, name: str) -> Any:  # the rest of the module as it is
-        return getattr(time, name)
+    @skew_ms.setter
+    def skew_ms(self, value: int) -> None:
+        self._skew_ms = value
+        phone_clock.install(Clock(offset=dt.timedelta(milliseconds=value)))
 
 
 @dataclass
@@ -337,10 +341,10 @@ def server_client(app: Litestar) -> Iterator[litestar_testing.TestClient[Litesta
 
 
 @pytest.fixture
-def phone_clocks(monkeypatch: pytest.MonkeyPatch) -> PhoneClocks:
+def phone_clocks() -> Iterator[PhoneClocks]:
     clocks = PhoneClocks()
-    monkeypatch.setattr(client.store, "time", clocks)
-    return clocks
+    yield clocks
+    phone_clock.install(Clock())
 
 
 @pytest.fixture
@@ -422,7 +426,7 @@ class Territory(RuleBasedStateMachine):
         self.open_pages: list[tuple[str, dict[str, str]]] = []  # (customer id, its edit form as rendered)
 
     def phone(self, index: int) -> Device:
-        """The phone, with the clock `client.store` reads set to its wrong time."""
+        """The phone, with the phone process's clock (client.clock) set to its wrong time."""
         device = self.devices[index]
         self.harness.phone_clocks.skew_ms = device.skew_ms
         return device
