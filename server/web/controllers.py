@@ -319,7 +319,9 @@ def _web_controllers() -> list[type[Controller]]:
     from server.web.development import DevelopmentPages
     from server.web.devices import DevicePages
     from server.web.holidays import HolidayPages
+    from server.web.import_sample import ImportSamplePage
     from server.web.imports import ImportPages
+    from server.web.manifest import WebAppManifest
     from server.web.photos import PhotoPages
     from server.web.pipeline import PipelinePages
     from server.web.planner import PlannerPages
@@ -340,9 +342,11 @@ def _web_controllers() -> list[type[Controller]]:
         TargetPages,
         PhotoPages,
         ImportPages,
+        ImportSamplePage,
         AdminPages,
         HolidayPages,
         PipelinePages,
+        WebAppManifest,
     ]
 
 

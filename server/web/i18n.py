@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from server.web.navigation import navigation
 from shared.enums import (
     Attitude,
     ComplaintCategory,
@@ -87,4 +88,5 @@ def page_context(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, An
         "enum_label": enum_labeller(lang),
         "current_user": connection.scope.get("user"),
         "current_path": connection.url.path,
+        "nav": navigation(connection.scope.get("user"), connection.url.path),
     }

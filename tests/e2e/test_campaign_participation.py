@@ -51,6 +51,7 @@ def test_a_campaign_planned_on_the_web_gets_participation_recorded_offline_on_a_
     supervisor.get_by_label("密码").fill("demo1234")
     supervisor.get_by_test_id("login-submit").click()
     expect(supervisor.get_by_test_id("board-day")).to_be_visible()
+    supervisor.get_by_test_id("nav-group-planning").locator("summary").click()  # the group's drop-down
     supervisor.get_by_test_id("nav-campaigns").click()
     supervisor.get_by_test_id("campaign-new").click()
     supervisor.get_by_label("片区").select_option(TERRITORY)

@@ -131,6 +131,7 @@ def test_the_dashboard_and_a_reps_day_show_what_the_records_say(
     want = week_figures(db, monday, today)
 
     supervisor_sign_in(desk, server_url)
+    desk.get_by_test_id("nav-group-results").locator("summary").click()  # the group's drop-down
     desk.get_by_test_id("nav-dashboard").click()
     expect(desk.get_by_test_id("dashboard-title")).to_have_attribute("data-start", monday.isoformat())
     expect(desk.get_by_test_id("period-label")).to_contain_text(f"{monday.year}年{monday.month}月{monday.day}日")

@@ -45,6 +45,7 @@ def test_a_route_planned_in_the_browser_is_pulled_by_the_reps_phone(
 ) -> None:
     page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000}).new_page()
     supervisor_sign_in(page, server_url)
+    page.get_by_test_id("nav-group-planning").locator("summary").click()  # the group's drop-down
     page.get_by_role("link", name="路线计划").click()
     page.get_by_test_id("planner-rep").select_option(REP)
     page.get_by_test_id("planner-load").click()
@@ -90,6 +91,7 @@ def test_customer_filters_and_the_work_queues_in_the_browser(
 ) -> None:
     page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000}).new_page()
     supervisor_sign_in(page, server_url)
+    page.get_by_test_id("nav-group-customers").locator("summary").click()
     page.get_by_role("link", name="客户档案").click()
     everyone = page.get_by_test_id("customer-count").inner_text()
     page.get_by_test_id("filter-tier").select_option("A")

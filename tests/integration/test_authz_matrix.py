@@ -255,6 +255,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/targets"): Rule(SUPERVISOR_ACTION, body="targets_form"),
     # Customer import (issue 5): a form without a file is answered with the report (422); an unknown batch 404.
     ("GET", "/customers/import"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/customers/import/sample.csv"): Rule(SUPERVISOR_PAGE),  # a sample file in the supervisor's territory
     ("POST", "/customers/import"): Rule({**SUPERVISOR_ACTION, "supervisor": 422, "admin": 422}, body="form"),
     ("POST", "/customers/import/{batch_id:str}/confirm"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
@@ -283,6 +284,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     # static files and the API documentation: public
     ("GET", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
     ("HEAD", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
+    # The web app manifest: a browser fetches it without cookies, the sign-in page links it too.
+    ("GET", "/manifest.webmanifest"): Rule(everyone(OPEN)),
     ("GET", "/schema"): Rule(SCHEMA_PAGE),
     ("GET", "/schema/openapi.json"): Rule(everyone(200)),
     ("GET", "/schema/openapi.yaml"): Rule(everyone(200)),

@@ -43,6 +43,8 @@ from shared.i18n import CATALOGUE, LANGUAGES
 NOT_PAGES = {
     "/": "a redirect to /board",
     "/metrics": "Prometheus metrics for the scraper",
+    "/manifest.webmanifest": "the web app manifest (JSON; its name in both languages: test_web_desk_on_a_phone.py)",
+    "/customers/import/sample.csv": "a sample CSV file to download (its headers: test_web_desk_on_a_phone.py)",
     "/photos/{photo_id:str}": "a photo (image bytes)",
     "/photos/{photo_id:str}/thumbnail": "a photo thumbnail (image bytes)",
 }
