@@ -18,9 +18,9 @@ from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from server.db import write_session
+from server.db import read_session, write_session
 from server.domains.imports.reading import ENCODINGS, MAX_FILE_BYTES, MAX_ROWS, Problem
-from server.domains.imports.service import check_file, confirm_import
+from server.domains.imports.service import check_file, confirm_import, kept_batch, read_file
 from server.domains.imports.validation import COLUMNS, Report, choice_list
 from server.domains.users.signin import client_address
 from server.web.controllers import WebRequest, page, supervisors_only
@@ -99,8 +99,9 @@ class ImportPages(Controller):
         actor = request.user
 
         def run() -> Any:
+            table = read_file(content, encoding)  # before the write transaction: pushes do not wait for it
             with write_session(state.engine) as session:
-                return check_file(session, actor, content, name, encoding)
+                return check_file(session, actor, table, content, name, encoding)
 
         checked = await anyio.to_thread.run_sync(run)
         status = 200 if checked.report.ok else 422
@@ -110,8 +111,13 @@ class ImportPages(Controller):
     def confirm(self, request: WebRequest, state: State, batch_id: FromPath[str]) -> Response[Any]:
         """Step 2: store every row, or (the customers changed since the check) none and show why."""
         actor = request.user
+        with read_session(state.engine) as session:
+            batch = kept_batch(session, actor, batch_id)
+        table = read_file(batch.content, batch.encoding)  # outside the write transaction, as in step 1
         with write_session(state.engine) as session:
-            report, ids = confirm_import(session, actor, batch_id, supervisor_clock(actor), client_address(request))
+            report, ids = confirm_import(
+                session, actor, batch_id, table, supervisor_clock(actor), client_address(request)
+            )
         if not report.ok:
             return import_page(request, 409, report=report)
         return Redirect(f"/customers/import?imported={len(ids)}", status_code=303)

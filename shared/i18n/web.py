@@ -306,6 +306,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.import.problem.wrong_encoding": "无法按所选编码（{encoding}）读取文件，请选择 UTF-8 或 GBK。",
         "web.import.problem.not_a_table": "无法读取：请上传 CSV 或 XLSX 文件。",
         "web.import.problem.too_many_rows": "超过 {limit} 行，请分成几个文件导入。",
+        "web.import.problem.sheet_too_long": (
+            "工作表超过 {limit} 行（空行也算在内）：请删除数据下方的空行，或分成几个文件导入。"
+        ),
+        "web.import.problem.too_many_cells": "工作表超过 {limit} 个单元格（空单元格也算在内），请删除多余的行和列。",
+        "web.import.problem.too_many_strings": "文件中的文本超过 {limit} 条，请分成几个文件导入。",
+        "web.import.problem.unpacked_too_large": "文件解压后超过 {limit} MB，无法检查：请只保留客户表，或另存为 CSV。",
+        "web.import.problem.too_complex": "文件结构过于复杂，无法检查：请只保留客户表，或另存为 CSV 后上传。",
         "web.import.problem.no_file": "请选择要上传的文件。",
         "web.import.problem.no_rows": "表头下面没有数据行。",
         "web.import.problem.unknown_column": "不认识这个表头，请使用下方列出的表头。",
@@ -674,6 +681,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.import.problem.wrong_encoding": "The file cannot be read as {encoding}: choose UTF-8 or GBK.",
         "web.import.problem.not_a_table": "Cannot read it: upload a CSV or XLSX file.",
         "web.import.problem.too_many_rows": "More than {limit} rows: split it into several files.",
+        "web.import.problem.sheet_too_long": (
+            "The sheet has more than {limit} rows (empty rows count too): delete the empty rows below the data, "
+            "or split it into several files."
+        ),
+        "web.import.problem.too_many_cells": (
+            "The sheet has more than {limit} cells (empty cells count too): delete the rows and columns not needed."
+        ),
+        "web.import.problem.too_many_strings": "The file holds more than {limit} texts: split it into several files.",
+        "web.import.problem.unpacked_too_large": (
+            "The file unpacks to more than {limit} MB and cannot be checked: keep only the customer sheet, or save "
+            "it as CSV."
+        ),
+        "web.import.problem.too_complex": (
+            "The file is too complex to check: keep only the customer sheet, or save it as CSV and upload that."
+        ),
         "web.import.problem.no_file": "Choose a file to upload.",
         "web.import.problem.no_rows": "There are no rows under the header.",
         "web.import.problem.unknown_column": "Unknown header: use the headers listed below.",

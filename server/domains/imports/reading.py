@@ -1,5 +1,7 @@
 """Reading an uploaded customer file into rows of text: CSV (UTF-8 with or without BOM, or GBK as Chinese
-Excel saves it) or XLSX. Limits keep a file small enough to check and store in one request."""
+Excel saves it) or XLSX. Limits keep a file small enough to check and store in one request: the upload's
+size, then, counted while the file is read, its rows (empty ones too), columns and, for an XLSX, what its
+zip inflates to (xlsx_limits.py). No database here: a file is read before any transaction begins."""
 
 from __future__ import annotations
 
@@ -7,33 +9,18 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass
 from typing import Any
+
+from server.domains.imports.problems import Problem, UnreadableFile
+from server.domains.imports.xlsx_limits import MAX_SHEET_ROWS, check_package
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000  # data rows, the header not counted
 MAX_COLUMNS = 40
 ENCODINGS = ("auto", "utf-8", "gbk")
 XLSX_MAGIC = b"PK\x03\x04"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the file: `row` as the spreadsheet numbers it (the header is row 1), `column` as
-    the file names it; `code` picks the message (web.import.problem.<code>), `values` fill it in."""
-
-    row: int | None
-    column: str | None
-    code: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be read (format, encoding, size): nothing row by row to report."""
-
-    def __init__(self, code: str, **values: Any) -> None:
-        super().__init__(code)
-        self.problem = Problem(None, None, code, values)
 
 
 @dataclass(frozen=True)
@@ -96,23 +83,31 @@ def _xlsx_rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     from openpyxl import load_workbook  # only imports that read XLSX pay for it
 
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            check_package(archive)  # before openpyxl, which loads every shared string
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError):
         raise UnreadableFile("not_a_table") from None
     try:
         sheet = workbook.worksheets[0]
-        values = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+        # Rows a sheet skips come out empty; openpyxl stops parsing after max_row.
+        values = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1, max_row=MAX_SHEET_ROWS + 1)
         header = _trimmed(next(values, ()))
         rows = _bounded(_trimmed(row) for row in values)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError):
+        raise UnreadableFile("not_a_table") from None
     finally:
         workbook.close()
     return header, rows
 
 
 def _bounded(rows: Any) -> list[tuple[int, list[str]]]:
-    """Non-empty rows numbered as the file numbers them (the header is row 1); over MAX_ROWS is refused."""
+    """Non-empty rows numbered as the file numbers them (the header is row 1); over MAX_ROWS is refused, and so
+    is a file past MAX_SHEET_ROWS rows, empty ones included (they cost as much to read)."""
     kept: list[tuple[int, list[str]]] = []
     for number, cells in enumerate(rows, start=2):
+        if number > MAX_SHEET_ROWS:
+            raise UnreadableFile("sheet_too_long", limit=MAX_SHEET_ROWS)
         if not any(str(cell).strip() for cell in cells):
             continue
         if len(kept) == MAX_ROWS:
@@ -138,3 +133,6 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
+
+
+__all__ = ["ENCODINGS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_ROWS", "Problem", "Table", "UnreadableFile", "read_table"]

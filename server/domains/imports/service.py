@@ -1,6 +1,10 @@
 """Importing customers: step 1 checks the file and keeps it (nothing stored as customers); step 2 checks the
 kept file again and stores every row in one transaction, through put_customer like any edit, so the
-customers enter the change log and reach the territory's phones with their next sync. Audited."""
+customers enter the change log and reach the territory's phones with their next sync. Audited.
+
+The file is read (`read_file`) before the write transaction begins, never inside it: a write transaction
+holds the write lock every phone's push waits for, and reading a file, even within its limits, is the slow
+part."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from server.clock import now_iso, utc_now
 from server.domains.audit.service import audit
 from server.domains.customers.service import put_customer
 from server.domains.imports.models import ImportBatch
-from server.domains.imports.reading import Problem, UnreadableFile, read_table
+from server.domains.imports.reading import Problem, Table, UnreadableFile, read_table
 from server.domains.imports.validation import Report, check_table
 from server.domains.sync.merging import Edit
 from server.domains.users.models import Actor
@@ -32,12 +36,21 @@ class Checked:
     batch_id: str | None  # set when the file is clean and kept for step 2
 
 
-def check_file(session: Session, actor: Actor, content: bytes, file_name: str, encoding: str) -> Checked:
-    """Step 1: every problem of the file; a clean file is kept (import_batches) for the confirmation."""
+def read_file(content: bytes, encoding: str) -> Table | Report:
+    """The file's table, or the report of why it cannot be read. Call it outside any transaction."""
     try:
-        table = read_table(content, encoding)
+        return read_table(content, encoding)
     except UnreadableFile as error:
-        return Checked(Report(problems=[error.problem]), None)
+        return Report(problems=[error.problem])
+
+
+def check_file(
+    session: Session, actor: Actor, table: Table | Report, content: bytes, file_name: str, encoding: str
+) -> Checked:
+    """Step 1: every problem of the file read from `content` (read_file); a clean file is kept
+    (import_batches) for the confirmation."""
+    if isinstance(table, Report):
+        return Checked(table, None)
     report = check_table(session, actor, table)
     if not report.ok:
         return Checked(report, None)
@@ -57,20 +70,25 @@ def check_file(session: Session, actor: Actor, content: bytes, file_name: str, e
     return Checked(report, batch.id)
 
 
-def confirm_import(
-    session: Session, actor: Actor, batch_id: str, clock: str, ip: str | None = None
-) -> tuple[Report, list[str]]:
-    """Step 2: check the kept file again (customers may have been added since) and store all its rows, or
-    none; returns the report and the new customers' ids (none when the report has problems)."""
+def kept_batch(session: Session, actor: Actor, batch_id: str) -> ImportBatch:
+    """The file step 1 kept for this supervisor, not imported yet."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.created_by != actor.id:
         raise NotFound("no such import: check the file again", path="batch_id")
     if batch.imported_at is not None:
         raise Conflict("this file was imported already", path="batch_id")
-    try:
-        table = read_table(batch.content, batch.encoding)
-    except UnreadableFile as error:  # pragma: no cover - it was read in step 1
-        return Report(problems=[error.problem]), []
+    return batch
+
+
+def confirm_import(
+    session: Session, actor: Actor, batch_id: str, table: Table | Report, clock: str, ip: str | None = None
+) -> tuple[Report, list[str]]:
+    """Step 2: check the kept file again (customers may have been added since) and store all its rows, or
+    none; `table` is the kept file read before this transaction (kept_batch, then read_file). Returns the
+    report and the new customers' ids (none when the report has problems)."""
+    batch = kept_batch(session, actor, batch_id)  # again, in the write transaction: a confirmation applies once
+    if isinstance(table, Report):  # pragma: no cover - it was read in step 1
+        return table, []
     report = check_table(session, actor, table)
     if not report.ok:
         return report, []
@@ -101,4 +119,4 @@ def confirm_import(
     return report, ids
 
 
-__all__ = ["AUDIT_ACTION", "Checked", "Problem", "check_file", "confirm_import"]
+__all__ = ["AUDIT_ACTION", "Checked", "Problem", "check_file", "confirm_import", "kept_batch", "read_file"]
