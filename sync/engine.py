@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sync.errors import ClientTooOld, DeviceRevoked, Refused, ResyncRequired
+from sync.errors import ClientTooOld, DeviceRevoked, Refused, ResyncRequired, ServerFailed, Unreachable
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_OPS_PER_PUSH,
@@ -41,6 +41,12 @@ class SyncStore(Protocol):
 
     def restart_pull(self) -> None: ...
 
+
+# The code of a draft made on the phone: the server failed (5xx) on this op each time, while answering others.
+SERVER_FAILED = "server_failed"
+# Tries of an op alone, each answered 5xx while an empty push between them is answered, before it is a poison
+# op: a passing failure (a restart, an overloaded proxy) seldom strikes one request three times in a row.
+POISON_TRIES = 3
 
 Push = Callable[[PushRequest], PushResponse]
 Pull = Callable[[PullRequest], PullResponse]
@@ -126,11 +132,14 @@ class SyncEngine:
             raise revoked
         return pushed, rejected
 
-    def _push_isolating(self, ops: list[Op]) -> list[OpResult]:
+    def _push_isolating(self, ops: list[Op], *, tries: int = POISON_TRIES) -> list[OpResult]:
         """Push `ops`; if the server refuses the batch, split it until the refused ops stand alone.
 
         The server stores nothing of a refused push, so splitting is safe, and a bad op holds up
         only itself: the others are pushed, the bad one becomes a draft with the server's reason.
+        A 5xx is split the same way while the server answers an empty push (it is up, so something in
+        the batch makes it fail); an op it still fails on alone, POISON_TRIES times, becomes a draft too
+        (a poison op must not jam the outbox). A server that does not answer leaves every op queued.
         """
         try:
             response = self.push(PushRequest(self.store.device_id, SCHEMA_VERSION, ops))
@@ -139,14 +148,35 @@ class SyncEngine:
         except Refused as refusal:
             if len(ops) == 1:
                 return [OpResult(ops[0].seq, ops[0].op_id, OpStatus.REJECTED, refusal.code, refusal.message)]
-            middle = len(ops) // 2
-            first = self._push_isolating(ops[:middle])
-            self.store.record_results(first)  # keep what is acknowledged even if the rest fails
-            return first + self._push_isolating(ops[middle:])
+            return self._split(ops)
+        except ServerFailed as failure:
+            if not self._server_answers():
+                raise  # down or restarting: retry later, the same ops
+            if len(ops) > 1:
+                return self._split(ops)
+            if tries > 1:
+                return self._push_isolating(ops, tries=tries - 1)
+            message = f"the server failed on this change each of the {POISON_TRIES} times it was sent alone"
+            message += f" (HTTP {failure.status})"
+            return [OpResult(ops[0].seq, ops[0].op_id, OpStatus.REJECTED, SERVER_FAILED, message)]
         answered = {(result.seq, result.op_id) for result in response.results}
         if answered != {(op.seq, op.op_id) for op in ops}:
             raise ProtocolViolation("the push answer does not name exactly the ops pushed")
         return response.results
+
+    def _split(self, ops: list[Op]) -> list[OpResult]:
+        middle = len(ops) // 2
+        first = self._push_isolating(ops[:middle])
+        self.store.record_results(first)  # keep what is acknowledged even if the rest fails
+        return first + self._push_isolating(ops[middle:])
+
+    def _server_answers(self) -> bool:
+        """An empty push (it stores nothing): does the server answer at all?"""
+        try:
+            self.push(PushRequest(self.store.device_id, SCHEMA_VERSION, []))
+        except Unreachable:
+            return False
+        return True
 
     # ---- pull -------------------------------------------------------------------------------
 

@@ -11,6 +11,16 @@ class Unreachable(SyncError):
     """No usable answer: no network, timeout, dropped connection, or a 5xx. Retry later, same ops."""
 
 
+class ServerFailed(Unreachable):
+    """A 5xx: the server failed on the request. Usually it passes (retry later, same ops); when the server
+    answers other requests but fails on one op every time, that op is a poison op (the engine keeps it as
+    a draft)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"server error {status}")
+        self.status = status
+
+
 class AuthRequired(SyncError):
     """The sign-in is missing, revoked or could not be refreshed (401): the rep must sign in again.
     Nothing is dropped."""

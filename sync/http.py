@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from shared.errors import ErrorCode
-from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, ResyncRequired, Unreachable
+from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, ResyncRequired, ServerFailed, Unreachable
 from sync.protocol import (
     ProtocolError,
     PullRequest,
@@ -114,7 +114,7 @@ class HttpSyncApi:
 def read_answer(response: httpx.Response) -> Any:
     """The JSON body of a 2xx answer; otherwise the matching `sync.errors` exception."""
     if response.status_code >= 500:
-        raise Unreachable(f"server error {response.status_code}")
+        raise ServerFailed(response.status_code)
     try:
         body = response.json()
     except ValueError:

@@ -6,6 +6,7 @@ Parsing is strict and names the problem: both the server (validating a push) and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -305,8 +306,18 @@ def _str(value: object, path: str, max_len: int = 100) -> str:
 MAX_NESTING = 16  # of objects and arrays inside an op; records are flat, a few levels leave room
 
 
+# Half a UTF-16 pair: JSON may escape one ("\ud83d", half an emoji) and json.loads keeps it, but such text
+# has no UTF-8 form, so no database (nor the answer to a pull) can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL stores none in text or jsonb) and no lone surrogate (no UTF-8 form)."""
+    return "\x00" not in text and (text.isascii() or _SURROGATE.search(text) is None)
+
+
 def _no_nul(value: object, path: str, depth: int = 0) -> None:
-    """No text anywhere may hold a NUL character: PostgreSQL cannot store it (text or jsonb), and no record needs it."""
+    """No text anywhere may hold a NUL character or a lone surrogate (`_storable`); no record needs either."""
     if _clean(value, depth):  # the usual case, checked without building a single path
         return
     if depth > MAX_NESTING:
@@ -314,6 +325,8 @@ def _no_nul(value: object, path: str, depth: int = 0) -> None:
     if isinstance(value, str):
         if "\x00" in value:
             raise ProtocolError(path, "must not contain the NUL character (\\u0000)")
+        if not _storable(value):
+            raise ProtocolError(path, "must not contain a lone surrogate (half an emoji, \\ud800-\\udfff)")
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _no_nul(key, path, depth + 1)
@@ -327,13 +340,13 @@ SCALARS = (int, float, bool, type(None))
 
 
 def _clean(value: object, depth: int) -> bool:
-    """True when `_no_nul` passes `value` (no NUL, not too deep): decoded JSON's exact types, no paths built. A push
-    holds thousands of plain values. False means "look closer" (also for a type JSON does not decode to)."""
+    """True when `_no_nul` passes `value` (storable text, not too deep): decoded JSON's exact types, no paths built.
+    A push holds thousands of plain values. False means "look closer" (also for a type JSON does not decode to)."""
     if depth > MAX_NESTING:
         return False
     kind = type(value)
     if kind is str:
-        return "\x00" not in value  # type: ignore[operator]
+        return _storable(value)  # type: ignore[arg-type]
     if kind in SCALARS:
         return True
     if kind is dict:
@@ -345,7 +358,7 @@ def _clean(value: object, depth: int) -> bool:
     for item in items:
         item_kind = type(item)
         if item_kind is str:
-            if "\x00" in item or depth == MAX_NESTING:  # type: ignore[operator]
+            if depth == MAX_NESTING or not _storable(item):  # type: ignore[arg-type]
                 return False
         elif (item_kind not in SCALARS or depth == MAX_NESTING) and not _clean(item, depth + 1):
             return False

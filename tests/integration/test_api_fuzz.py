@@ -11,6 +11,7 @@ The focused regression tests for what the fuzzing found are at the end of this f
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -204,6 +205,22 @@ async def test_text_with_a_nul_character_is_refused_naming_where(
     """PostgreSQL stores no NUL in text or jsonb: such a push failed there (500), and a refused push is kept
     in the database too (rejected ops), so it must be refused before anything is stored."""
     response = await client.post("/api/sync/push", json=body, headers=bearer(app, seeded.rep_a))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["path"] == path
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [({"text": "好的\ud83d"}, "ops[0].fields.text"), ({"text\udc00": "x"}, "ops[0].fields")],
+)
+async def test_text_with_half_an_emoji_is_refused_naming_where(
+    client: Client, seeded: World, app: Litestar, fields: dict[str, Any], path: str
+) -> None:
+    """A lone surrogate ("好的\\ud83d" in the JSON) has no UTF-8 form: the push answered 500 on every retry."""
+    body = push_body([make_op(1, "note", new_id(), {"customer_id": seeded.customers_a[0], **fields})])
+    headers = {**bearer(app, seeded.rep_a), "Content-Type": "application/json"}
+    response = await client.post("/api/sync/push", content=json.dumps(body), headers=headers)  # ASCII escapes
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
     assert response.json()["error"]["path"] == path

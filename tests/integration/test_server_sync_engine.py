@@ -109,6 +109,32 @@ def test_the_engine_pushes_keeps_a_bad_op_as_a_draft_and_pulls(
     api.close()
 
 
+def test_an_op_the_server_fails_on_becomes_a_draft_and_the_rest_syncs(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 6: the real server answering 500 on one op (a bug it has) must not jam the outbox."""
+    api = http_api(sync_client, "rep.a")
+    store = MemoryStore(device_id="phone-a")
+    good = [store.add(RecordKind.CUSTOMER, new_id(), customer_fields(f"药店{i}")) for i in range(2)]
+    poison = store.add(RecordKind.CUSTOMER, new_id(), customer_fields("好的"))  # in the middle of the batch
+    good += [store.add(RecordKind.CUSTOMER, new_id(), customer_fields(f"诊所{i}")) for i in range(4)]
+    allowed = service.check_op_allowed
+
+    def failing_on_poison(op: Op, path: str) -> None:
+        if op.record_id == poison.record_id:
+            raise RuntimeError("a bug the server has with this op")
+        allowed(op, path)
+
+    monkeypatch.setattr(service, "check_op_allowed", failing_on_poison)
+    report = SyncEngine(store, api.push, api.pull).run()
+    assert (report.pushed, report.rejected) == (6, 1)
+    assert store.outbox == [] and list(store.drafts) == [poison.seq]
+    assert store.drafts[poison.seq].code == "server_failed"
+    assert {op.record_id for op in good} <= set(store.records)  # pushed, then pulled back
+    assert poison.record_id not in store.records
+    api.close()
+
+
 def test_concurrent_identical_pushes_apply_once(
     sync_client: litestar_testing.TestClient[Litestar], seeded: World, engine: Engine, settings: Settings
 ) -> None:

@@ -91,6 +91,26 @@ def test_a_nul_character_is_named_where_it_is(fields: dict[str, object], path: s
 
 
 @pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"text": "好的\ud83d"}, "ops[0].fields.text"),  # half an emoji: the high surrogate without its pair
+        ({"text": "\ude00 low first"}, "ops[0].fields.text"),
+        ({"a\udfff": 1}, "ops[0].fields"),
+        ({"list": ["ok", {"deep": ["好", "\ud83d"]}]}, "ops[0].fields.list[1].deep[1]"),
+    ],
+)
+def test_a_lone_surrogate_is_named_where_it_is(fields: dict[str, object], path: str) -> None:
+    """JSON may escape half a UTF-16 pair (\\ud83d); such text has no UTF-8 form and cannot be stored."""
+    with pytest.raises(ProtocolError) as raised:
+        parse_push_request(push(op(1, fields=fields)))
+    assert raised.value.path == path and "surrogate" in raised.value.problem
+
+
+def test_whole_emoji_and_chinese_text_pass() -> None:
+    parse_push_request(push(op(1, fields={"text": "好的😀", "list": ["é", {"k": "𠮷"}]})))
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "0f8b8c0e-3b3a-4c1e-9d0a-1b2c3d4e5f60",
