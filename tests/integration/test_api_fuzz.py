@@ -24,6 +24,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from litestar import Litestar
+from litestar.enums import RequestEncodingType
+from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -35,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from server.api import ApiRequest
 from server.app import MAX_BODY_BYTES
 from server.domains.users.models import Actor
 from shared.ids import new_id
@@ -240,6 +243,56 @@ async def test_json_nested_too_deeply_is_refused_not_a_500(client: Client, seede
     response = await client.post("/api/sync/push", json=body, headers=bearer(app, seeded.rep_a))
     assert response.status_code == 400
     assert "nested" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "signed_in"),
+    [
+        ("POST", "/api/auth/login", False),
+        ("POST", "/api/auth/refresh", False),
+        ("POST", "/api/products", True),
+        ("PUT", "/api/products/{id}", True),
+        ("POST", "/api/campaigns", True),
+        ("PUT", "/api/campaigns/{id}", True),
+        ("PUT", "/api/targets", True),
+        ("PUT", "/api/pipeline/probabilities", True),
+        ("PUT", "/api/customers/{customer}/credit-rating", True),
+    ],
+)
+@pytest.mark.parametrize("brackets", ["[" * 50_000, "[" * 50_000 + "]" * 50_000, '{"a":' * 50_000])
+async def test_deeply_nested_json_is_refused_with_400_on_every_json_endpoint(
+    client: Client, seeded: World, app: Litestar, method: str, path: str, signed_in: bool, brackets: str
+) -> None:
+    """Issue 15, item 7: 50 000 nested brackets answered 500 wherever Litestar decodes the body (push and
+    pull read theirs themselves and answered 400)."""
+    headers = {"Content-Type": "application/json"}
+    if signed_in:
+        headers |= bearer(app, seeded.supervisor)
+    url = path.format(id=new_id(), customer=seeded.customers_a[0])
+    response = await client.request(method, url, content=brackets, headers=headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and "nested too deeply" in error["message"]
+
+
+def test_every_handler_that_decodes_a_json_body_uses_the_api_request(app: Litestar) -> None:
+    """The nesting check lives in server.api.ApiRequest: a new controller with a body must use it too."""
+
+    def decodes_json(handler: Any) -> bool:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        if data is None:
+            return False
+        return getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON) == RequestEncodingType.JSON
+
+    with_body = [
+        handler
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if decodes_json(handler)
+    ]
+    assert len(with_body) >= 9  # login, refresh, products, campaigns (2 each), targets, probabilities, credit
+    assert [str(h) for h in with_body if not issubclass(h.resolve_request_class(), ApiRequest)] == []
 
 
 async def test_login_refuses_unknown_fields_and_wrong_types_in_our_error_format(client: Client, seeded: World) -> None:

@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Request, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.api import ApiController
 from server.db import read_session, write_session
 from server.domains.campaigns.service import (
     campaign_data,
@@ -93,7 +94,7 @@ def _fields(data: Struct) -> dict[str, Any]:
     return fields
 
 
-class CampaignController(Controller):
+class CampaignController(ApiController):
     path = "/api/campaigns"
     tags = ("campaigns",)
 

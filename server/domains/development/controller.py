@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Request, get, post, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.api import ApiController
 from server.clock import today
 from server.db import read_session, write_session
 from server.domains.development.service import (
@@ -33,7 +34,7 @@ class CreditRatingUpdate(Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(max_length=200, pattern=NO_NUL)] | None = None
 
 
-class CustomerDevelopmentController(Controller):
+class CustomerDevelopmentController(ApiController):
     path = "/api/customers"
     tags = ("customer development",)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, put
+from litestar import Request, get, put
 from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.api import ApiController
 from server.db import read_session, write_session
 from server.domains.guards import RecordIdPath, RecordIdQuery, known_query
 from server.domains.pipeline.models import Opportunity, StageEvent
@@ -132,7 +133,7 @@ def _probabilities(values: dict[PipelineStage, int]) -> StageProbabilities:
     return StageProbabilities(**{stage.value: value for stage, value in values.items()})
 
 
-class PipelineController(Controller):
+class PipelineController(ApiController):
     path = "/api/pipeline"
     tags = ("development pipeline",)
 

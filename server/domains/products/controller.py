@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Request, get, post, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.api import ApiController
 from server.db import read_session, write_session
 from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
 from server.domains.products.service import get_product, list_products, put_product
@@ -44,7 +45,7 @@ class ProductUpdate(Struct, forbid_unknown_fields=True):
     active: bool | None = None
 
 
-class ProductController(Controller):
+class ProductController(ApiController):
     path = "/api/products"
     tags = ("products",)
 

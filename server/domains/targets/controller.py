@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, put
+from litestar import Request, get, put
 from litestar.datastructures import State
 from litestar.params import JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.api import ApiController
 from server.clock import today
 from server.db import read_session, write_session
 from server.domains.guards import RECORD_ID, known_query, supervisors
@@ -49,7 +50,7 @@ def measure(value: service.Measure) -> Measure:
     return Measure(target=value.target, actual=value.actual, rate=value.rate)
 
 
-class TargetController(Controller):
+class TargetController(ApiController):
     path = "/api/targets"
     tags = ("targets",)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.api import ApiController
 from server.auth import SessionJWTAuth
 from server.db import write_session
 from server.domains.audit.service import audit
@@ -78,7 +79,7 @@ def _access_token(state: State, actor: Actor, grant: SessionGrant) -> str:
     return jwt_auth.create_token(identifier=actor.id, token_extras={"sid": grant.session_id})
 
 
-class AuthController(Controller):
+class AuthController(ApiController):
     path = "/api/auth"
     tags = ("auth",)
 
