@@ -17,7 +17,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from server.clock import today
 from server.db import read_session, write_session
@@ -35,6 +35,7 @@ from server.domains.routes.planning import (
 )
 from server.domains.routes.service import set_route_plan
 from server.domains.teams import sees, team_of
+from server.domains.text_search import contains, typed_text
 from server.domains.users.models import Actor, User
 from server.domains.users.service import list_reps
 from server.errors import NotFound, ValidationFailed
@@ -111,14 +112,14 @@ class PlannerPages(Controller):
             planned_ids = {cid for stops in plans.values() for cid in stops}
             customers = customers_by_id(session, planned_ids)
             found: list[Customer] = []
-            if territory and q.strip():
+            if territory and typed_text(q):
                 found = list(
                     session.exec(
                         select(Customer)
                         .where(
                             Customer.territory == territory,
                             Customer.deleted == False,  # noqa: E712
-                            col(Customer.name).contains(q.strip()),
+                            contains(Customer.name, typed_text(q)),
                         )
                         .order_by(Customer.name)
                         .limit(SEARCH_RESULTS)

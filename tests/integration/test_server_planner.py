@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 import pytest
 from litestar import Litestar
@@ -233,6 +234,52 @@ async def test_customer_filters(client: Client, seeded: World, customer_mix: dic
     for bad in ("tier=D", "kind=castle", "status=zombie", "overdue=maybe", "rep=nobody", "page=0"):
         response = await client.get(f"/customers?{bad}")
         assert response.status_code in (400, 422), bad
+
+
+@pytest.fixture
+def oddly_named(seeded: World, engine: Engine) -> dict[str, str]:
+    """Customers whose names hold what LIKE treats as special: %, _, the escape characters / and \\."""
+    names = {"%": "五折%药店", "_": "东_西诊所", "\\": "反斜杠\\诊所", "/": "南/北卫生院"}
+    made: dict[str, str] = {}
+    with write_session(engine) as session:
+        for typed, name in names.items():
+            customer_id = new_id()
+            put_customer(
+                session,
+                seeded.supervisor,
+                customer_id,
+                customer_fields(name),
+                server_fields={"territory": TERRITORY_A, "owner_rep_id": seeded.rep_a.id},
+            )
+            made[typed] = customer_id
+    return made
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "\\", "/"])
+async def test_search_takes_what_was_typed_literally(
+    client: Client, seeded: World, oddly_named: dict[str, str], typed: str
+) -> None:
+    """Issue 15, item 11: `q=%` listed every customer (LIKE wildcards), `q=\\` found nothing on PostgreSQL.
+    The customer list and the planner's search find exactly the customer whose name holds the character."""
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    assert await listed(client, urlencode({"q": typed})) == [oddly_named[typed]]
+    planner = await client.get("/plans?" + urlencode({"rep": "rep.a", "q": typed}))
+    assert planner.status_code == 200, planner.text
+    assert set(row_ids(planner.text, "found")) == {oddly_named[typed]}
+    wanted = CustomerFilter(search=typed, territory=TERRITORY_A)
+    with read_session(client.app.state.engine) as session:
+        assert [c.id for c in matching_customers(session, wanted, seeded.today)] == [oddly_named[typed]]
+
+
+async def test_a_nul_in_a_search_is_dropped_not_a_500(
+    client: Client, seeded: World, oddly_named: dict[str, str]
+) -> None:
+    """PostgreSQL refuses a NUL even in a query's parameter (500); no stored text holds one: it is dropped."""
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    assert await listed(client, urlencode({"q": "西\x00诊所"})) == [oddly_named["_"]]
+    planner = await client.get("/plans?" + urlencode({"rep": "rep.a", "q": "卫生\x00院"}))
+    assert planner.status_code == 200, planner.text
+    assert set(row_ids(planner.text, "found")) == {oddly_named["/"]}
 
 
 async def test_customer_list_pages(client: Client, seeded: World, engine: Engine) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_
 from sqlmodel import Session, col, select
 
 from server.domains.customers.models import Customer
+from server.domains.text_search import contains, typed_text
 from server.domains.visits.models import Visit
 from server.errors import ValidationFailed
 from shared.cadence import overdue_cutoff
@@ -79,14 +80,14 @@ def overdue_condition(today: dt.date, overdue: bool) -> ColumnElement[bool]:
 def filter_conditions(wanted: CustomerFilter, today: dt.date) -> list[Any]:
     wanted = wanted.validated()
     conditions: list[Any] = [Customer.deleted == False]  # noqa: E712
-    text = wanted.search.strip()
+    text = typed_text(wanted.search)
     if text:
         conditions.append(
             or_(
-                col(Customer.name).contains(text),
-                col(Customer.contact_person).contains(text),
-                col(Customer.phone).contains(text),
-                col(Customer.address).contains(text),
+                contains(Customer.name, text),
+                contains(Customer.contact_person, text),
+                contains(Customer.phone, text),
+                contains(Customer.address, text),
             )
         )
     if wanted.tier == NO_TIER:

@@ -12,6 +12,7 @@ from server.domains.access import check_fields, ensure_territory, lookup, rememb
 from server.domains.customers.models import Customer
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
+from server.domains.text_search import contains, typed_text
 from server.domains.users.models import Actor
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
@@ -138,8 +139,8 @@ def list_customers(
     session: Session, *, search: str = "", territory: str | None = None, limit: int = 200
 ) -> list[Customer]:
     query = select(Customer).where(Customer.deleted == False)  # noqa: E712
-    if search:
-        query = query.where(col(Customer.name).contains(search.strip()))
+    if typed_text(search):
+        query = query.where(contains(Customer.name, typed_text(search)))
     if territory:
         query = query.where(Customer.territory == territory)
     return list(session.exec(query.order_by(Customer.territory, Customer.name).limit(limit)).all())
