@@ -79,14 +79,16 @@ class VisitSuggestion:
     tier: ValueTier
     last_visit: dt.date | None  # None: never visited
     due: dt.date | None  # None: never visited, due at once
-    overdue: bool  # already overdue on the first day of the period
+    overdue: bool  # already overdue today (whatever period is being planned)
 
 
 def suggested_visits(
-    customers: Iterable[CadenceCustomer], first_day: dt.date, last_day: dt.date
+    customers: Iterable[CadenceCustomer], first_day: dt.date, last_day: dt.date, *, today: dt.date
 ) -> list[VisitSuggestion]:
     """Customers to plan in the period [first_day, last_day] (e.g. next week): those whose next visit by
     their tier's cadence falls on or before `last_day`, including the overdue and the never visited.
+    `overdue` is as of `today` (the company's today), not of the period: planning next week on a Monday,
+    a customer due on Thursday is due, not late (it was judged on next Monday and marked 已逾期).
     Order: tier A before B before C; within a tier never visited first, then the earliest due day;
     ties by name, then id (so the list is the same on every load)."""
     found = []
@@ -95,7 +97,7 @@ def suggested_visits(
             continue
         due = visit_due(customer.last_visit, customer.tier) if customer.last_visit is not None else None
         if due is None or due <= last_day:
-            overdue = is_overdue(customer.tier, customer.last_visit, first_day)
+            overdue = is_overdue(customer.tier, customer.last_visit, today)
             found.append(VisitSuggestion(customer.id, customer.name, customer.tier, customer.last_visit, due, overdue))
     return sorted(
         found,

@@ -108,7 +108,7 @@ class PlannerPages(Controller):
             selected = next((r for r in reps if r.username == rep), reps[0] if reps else None)
             plans = week_plans(session, selected.id, monday) if selected else {}
             territory = selected.territory if selected else None
-            suggestions = week_suggestions(session, territory, monday) if territory else []
+            suggestions = week_suggestions(session, territory, monday, today(settings.tz)) if territory else []
             planned_ids = {cid for stops in plans.values() for cid in stops}
             customers = customers_by_id(session, planned_ids)
             found: list[Customer] = []

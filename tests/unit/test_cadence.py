@@ -78,6 +78,7 @@ def test_suggestions_for_a_week_across_the_year_end() -> None:
         ],
         monday,
         sunday,
+        today=monday,
     )
     assert [(s.customer_id, s.due, s.overdue) for s in found] == [
         ("a-in-week", D(2026, 12, 31), False),
@@ -99,9 +100,27 @@ def test_ties_are_broken_by_name_then_id() -> None:
             customer("id-0", A, None, "Clinic C"),
         ],
         *week,
+        today=week[0],
     )
     assert [s.customer_id for s in found] == ["id-0", "id-3", "id-1", "id-2"]
     reversed_input = suggested_visits(
-        [customer(s.customer_id, A, s.last_visit, s.name) for s in reversed(found)], *week
+        [customer(s.customer_id, A, s.last_visit, s.name) for s in reversed(found)], *week, today=week[0]
     )
     assert reversed_input == found
+
+
+@pytest.mark.parametrize(
+    ("due", "overdue"),
+    [
+        (D(2026, 12, 6), True),  # due yesterday: overdue
+        (D(2026, 12, 7), False),  # due today: due, not overdue yet
+        (D(2026, 12, 10), False),  # due in 3 days: not overdue
+    ],
+)
+def test_a_suggestion_is_overdue_by_today_not_by_the_planned_week(due: dt.date, overdue: bool) -> None:
+    """On Monday 7 December the planner shows next week (14-20 December): a customer due on the 10th was
+    marked 已逾期 because "overdue" was judged on the shown week's first day. Overdue is about today."""
+    today, monday, sunday = D(2026, 12, 7), D(2026, 12, 14), D(2026, 12, 20)
+    last = due - dt.timedelta(days=7)  # an A customer: weekly
+    (found,) = suggested_visits([customer("a", A, last)], monday, sunday, today=today)
+    assert found.due == due and found.overdue is overdue

@@ -60,10 +60,11 @@ def last_visit_days(session: Session, territory: str) -> list[CadenceCustomer]:
     ]
 
 
-def week_suggestions(session: Session, territory: str, monday: dt.date) -> list[VisitSuggestion]:
-    """Customers due by their tier's cadence on or before the week's last day, overdue ones included."""
+def week_suggestions(session: Session, territory: str, monday: dt.date, today: dt.date) -> list[VisitSuggestion]:
+    """Customers due by their tier's cadence on or before the week's last day, overdue ones (as of `today`,
+    the company's today) included."""
     days = week_days(monday)
-    return suggested_visits(last_visit_days(session, territory), days[0], days[-1])
+    return suggested_visits(last_visit_days(session, territory), days[0], days[-1], today=today)
 
 
 class StopAction(StrEnum):
