@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import time_machine
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from shared.clock import CLOCK_OFFSET_ENV
@@ -132,6 +133,17 @@ def artifacts() -> Path:
 def log_of(artifacts: Path, request: pytest.FixtureRequest, process: str) -> Path:
     """Each test's own log of a process (test-artifacts/<test>-<process>.log), kept after a failure."""
     return artifacts / f"{request.node.name}-{process}.log"
+
+
+@contextlib.contextmanager
+def on_clock_of(service: Service) -> Iterator[None]:
+    """The test process's clock set to the one `service` runs on, for server code a test runs in-process
+    (e.g. a supervisor's edit made through the services, which must come after the phone's)."""
+    offset = float(service.env.get(CLOCK_OFFSET_ENV) or 0)
+    hatch = time_machine.escape_hatch
+    real_now = hatch.time.time() if hatch.is_travelling() else time.time()
+    with time_machine.travel(real_now + offset, tick=True):
+        yield
 
 
 @pytest.fixture

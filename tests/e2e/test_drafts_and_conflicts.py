@@ -25,7 +25,7 @@ from server.domains.customers.service import put_customer
 from server.domains.users.models import Actor
 from server.models import Customer, FieldConflict, User, Visit
 from tests.e2e import rep_app
-from tests.e2e.conftest import ARTIFACTS, ROOT, Service
+from tests.e2e.conftest import ARTIFACTS, ROOT, Service, on_clock_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -36,9 +36,11 @@ SCREENSHOT = ROOT / "docs" / "screenshots" / "phone-drafts-conflicts.png"
 
 @contextmanager
 def server_database(server: Service) -> Iterator[Engine]:
+    """The server's database, the services run here on the server's clock (later than the phone's edit)."""
     engine = make_engine(server.env["DATABASE_URL"])
     try:
-        yield engine
+        with on_clock_of(server):
+            yield engine
     finally:
         engine.dispose()
 
