@@ -28,7 +28,8 @@ PULL = {"cursor": 0, "schema_version": SCHEMA_VERSION}
 
 
 async def phone_login(client: Client, username: str = "rep.a") -> dict[str, Any]:
-    body = {"username": username, "password": PASSWORD, "device_id": "phone-1", "platform": "android"}
+    # Each rep's own phone: a phone someone is signed in on is not another user's to sign in with.
+    body = {"username": username, "password": PASSWORD, "device_id": f"phone-of-{username}", "platform": "android"}
     response = await client.post("/api/auth/login", json=body)
     assert response.status_code == 200, response.text
     return dict(response.json())

@@ -224,9 +224,10 @@ async def test_a_push_naming_a_revoked_phone_is_quarantined_whatever_sign_in_sen
     await phone_login(client, "rep.a", device_id="phone-a")
     admin_headers = bearer(app.state.jwt_auth.create_token(identifier=_admin(app).id))
     assert (await client.post("/api/devices/phone-a/revoke", headers=admin_headers)).status_code == 200
-    script = await phone_login(client, "rep.a", device_id=None)  # a sign-in without a phone (scripts, bench)
     note = {"customer_id": seeded.customers_a[0], "text": "另一个登录", "created_at": "2026-11-27T09:00:00+08:00"}
     for device_id, expected in (("phone-a", 403), ("phone-b", 200)):
+        # A sign-in without a phone (scripts, bench) is bound to the first phone it pushes for.
+        script = await phone_login(client, "rep.a", device_id=None)
         op = make_op(1, "note", new_id(), note, device_id=device_id)
         response = await client.post("/api/sync/push", json=push_body([op], device_id), headers=bearer(script["token"]))
         assert response.status_code == expected, response.text
@@ -287,3 +288,101 @@ async def test_the_daily_job_forgets_sessions_ended_a_month_ago(
         assert len(session.exec(select(AuthSession)).all()) == 1
         assert len(session.exec(select(RefreshToken)).all()) == 1
     assert (await client.get("/api/auth/me", headers=bearer(live["token"]))).status_code == 200
+
+
+# ---- issue 15, item 2: a push names the phone its sign-in is bound to --------------------------------------
+
+
+def _stored_rows(app: Litestar) -> dict[str, int]:
+    from sqlalchemy import func
+
+    from server.domains.sync.models import AppliedOp, ChangeLog, RejectedOp
+    from server.models import Note
+
+    with read_session(app.state.engine) as session:
+        return {
+            model.__name__: session.exec(select(func.count()).select_from(model)).one()
+            for model in (Note, AppliedOp, ChangeLog, RejectedOp, Device)
+        }
+
+
+def _notes(customer_id: str, device_id: str, count: int, first_seq: int = 1) -> list[dict[str, Any]]:
+    note = {"customer_id": customer_id, "text": "拜访记录", "created_at": "2026-11-27T09:00:00+08:00"}
+    return [make_op(seq, "note", new_id(), note, device_id=device_id) for seq in range(first_seq, first_seq + count)]
+
+
+async def test_a_push_under_a_teammates_phone_is_refused_and_that_phones_own_seq_1_goes_through(
+    app: Litestar, client: Client, seeded: World
+) -> None:
+    """The probe: a rep pushed 5 ops under a teammate's device id; the teammate's seq 1 was then refused (409)."""
+    with write_session(app.state.engine) as session:
+        create_user(session, username="rep.a2", password=PASSWORD, role=Role.REP, territory=TERRITORY_A)
+    victim = await phone_login(client, "rep.a", device_id="phone-a")
+    teammate = await phone_login(client, "rep.a2", device_id="phone-x")
+    before = _stored_rows(app)
+    hijack = _notes(seeded.customers_a[0], "phone-a", 5)
+    response = await client.post("/api/sync/push", json=push_body(hijack, "phone-a"), headers=bearer(teammate["token"]))
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["path"] == "device_id"
+    assert _stored_rows(app) == before  # nothing applied, nothing kept as refused
+    own = _notes(seeded.customers_a[0], "phone-a", 1)
+    response = await client.post("/api/sync/push", json=push_body(own, "phone-a"), headers=bearer(victim["token"]))
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["status"] == "applied"
+
+    # Nor can the teammate sign in naming that phone while its rep is signed in on it.
+    login = await client.post(
+        "/api/auth/login", json={"username": "rep.a2", "password": PASSWORD, "device_id": "phone-a"}
+    )
+    assert login.status_code == 403, login.text
+    with read_session(app.state.engine) as session:
+        device = session.get(Device, "phone-a")
+    assert device is not None and device.user_id == seeded.rep_a.id
+
+
+async def test_a_sign_in_without_a_phone_pushes_for_its_users_phones_never_another_users(
+    app: Litestar, client: Client, seeded: World
+) -> None:
+    """Scripts and the benchmark sign in without a device id: they push for phones of their own user, or new
+    ones (registered to that user), never for a phone of another user."""
+    with write_session(app.state.engine) as session:
+        create_user(session, username="rep.a2", password=PASSWORD, role=Role.REP, territory=TERRITORY_A)
+    await phone_login(client, "rep.a", device_id="phone-a")
+    script = bearer((await phone_login(client, "rep.a2", device_id=None))["token"])
+    customer = seeded.customers_a[0]
+    before = _stored_rows(app)
+    refused = await client.post(
+        "/api/sync/push", json=push_body(_notes(customer, "phone-a", 1), "phone-a"), headers=script
+    )
+    assert refused.status_code == 403, refused.text
+    assert _stored_rows(app) == before
+    for device_id in ("script-1", "script-2"):
+        ops = _notes(customer, device_id, 1)
+        response = await client.post("/api/sync/push", json=push_body(ops, device_id), headers=script)
+        assert response.status_code == 200, response.text
+    with read_session(app.state.engine) as session:
+        devices = {device.id: device.user_id for device in session.exec(select(Device)).all()}
+    assert devices == {"phone-a": seeded.rep_a.id, "script-1": devices["script-2"], "script-2": devices["script-1"]}
+    assert devices["script-1"] != seeded.rep_a.id
+    # ...so the real rep.a's script cannot use them either
+    rep_a_script = bearer((await phone_login(client, "rep.a", device_id=None))["token"])
+    ops = _notes(customer, "script-1", 1, first_seq=2)
+    taken = await client.post("/api/sync/push", json=push_body(ops, "script-1"), headers=rep_a_script)
+    assert taken.status_code == 403, taken.text
+
+
+async def test_a_web_sign_in_has_no_phone_and_cannot_push(app: Litestar, client: Client, seeded: World) -> None:
+    """A supervisor's web session (its cookie's token sent as a Bearer token) pulls, but pushes for no phone."""
+    page = await client.get("/login")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    form = {"username": "boss", "password": PASSWORD, "next": "/board", "_csrf_token": csrf.group(1)}
+    assert (await client.post("/login", data=form, follow_redirects=False)).status_code == 303
+    token = client.cookies.get(TOKEN_COOKIE)
+    assert token
+    client.cookies.clear()
+    before = _stored_rows(app)
+    ops = _notes(seeded.customers_a[0], "web-x", 1)
+    response = await client.post("/api/sync/push", json=push_body(ops, "web-x"), headers=bearer(token))
+    assert response.status_code == 403, response.text
+    assert _stored_rows(app) == before

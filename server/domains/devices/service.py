@@ -7,7 +7,7 @@ are received into quarantine (`quarantine_push`), acknowledged, and wait for an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -16,8 +16,8 @@ from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
 from server.domains.devices.models import Device, QuarantinedOp
-from server.domains.users.models import Actor, User
-from server.domains.users.sessions import device_revoked_error
+from server.domains.users.models import Actor, AuthSession, User
+from server.domains.users.sessions import API_SESSION, device_revoked_error
 from server.errors import Conflict, DomainError, Forbidden, NotFound
 from server.settings import Settings
 from shared.enums import Role
@@ -29,17 +29,70 @@ PENDING, ACCEPTED, DROPPED = "pending", "accepted", "dropped"
 def register_device(
     session: Session, actor: Actor, device_id: str, *, name: str | None, platform: str | None
 ) -> Device:
-    """At sign-in: the phone is known from now on (or seen again). A revoked phone cannot sign in again."""
+    """At sign-in: the phone is known from now on (or seen again). A revoked phone cannot sign in again, nor
+    can another user name a phone someone is signed in on (a phone whose sign-ins ended may change hands)."""
     now = now_iso()
     device = session.get(Device, device_id)
     if device is not None and device.revoked_at is not None:
         raise device_revoked_error(device_id)
+    if device is not None and device.user_id != actor.id and _signed_in_on(session, device, now):
+        raise another_users_phone()
     if device is None:
         device = Device(id=device_id, user_id=actor.id, registered_at=now, last_seen_at=now)
     device.user_id, device.last_seen_at = actor.id, now
     device.name, device.platform = name or device.name, platform or device.platform
     session.add(device)
     return device
+
+
+def another_users_phone() -> Forbidden:
+    return Forbidden("this phone is signed in as another user", path="device_id")
+
+
+def _signed_in_on(session: Session, device: Device, now: str) -> bool:
+    """True while the phone's user has a sign-in on it that has not ended."""
+    query = (
+        select(AuthSession.id)
+        .join(User, col(User.id) == col(AuthSession.user_id))
+        .where(
+            AuthSession.device_id == device.id,
+            AuthSession.user_id == device.user_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+            User.active == True,  # noqa: E712
+        )
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def phone_of_push(engine: Engine, actor: Actor, device_id: str) -> Actor:
+    """The pushing sign-in's actor with the phone the push names, or Forbidden (path `device_id`).
+
+    A push spends its phone's sequence numbers: one naming another phone would have that phone's own ops
+    refused as conflicts. So a phone's sign-in (bound to its device id at sign-in) pushes for that phone only;
+    a sign-in made without a device id (scripts, the benchmark, tests playing several phones) pushes for its
+    user's phones or unknown ones (registered to its user at the first push), never another user's; a web
+    sign-in has no phone and never pushes."""
+    if actor.session_kind != API_SESSION:
+        raise Forbidden("a web sign-in has no phone: sync from the app", path="device_id")
+    if actor.device_id is not None:
+        if device_id != actor.device_id:
+            raise Forbidden(
+                "this sign-in is bound to another phone: push as the phone that signed in", path="device_id"
+            )
+        return actor
+    with read_session(engine) as session:
+        device = session.get(Device, device_id)
+    if device is None:
+        with write_session(engine) as session:
+            device = session.get(Device, device_id)  # another push may have registered it meanwhile
+            if device is None:
+                now = now_iso()
+                device = Device(id=device_id, user_id=actor.id, registered_at=now, last_seen_at=now)
+                session.add(device)
+    if device.user_id != actor.id:
+        raise another_users_phone()
+    return replace(actor, device_id=device_id, device_revoked=device.revoked_at is not None)
 
 
 @dataclass(frozen=True)
@@ -83,12 +136,6 @@ def revoke_device(session: Session, actor: Actor, device_id: str, ip: str | None
             details={"device_id": device.id, "user_id": device.user_id},
         )
     return device
-
-
-def is_revoked(engine: Engine, device_id: str) -> bool:
-    with read_session(engine) as session:
-        device = session.get(Device, device_id)
-    return device is not None and device.revoked_at is not None
 
 
 # ---- quarantine ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, 
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
-from server.domains.devices.service import is_revoked, quarantine_push
+from server.domains.devices.service import phone_of_push, quarantine_push
 from server.domains.sync import service
 from server.domains.users.models import Actor
 from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
@@ -120,12 +120,12 @@ class SyncController(Controller):
         actor = request.user
 
         def received() -> bytes | DomainError:
-            # The sign-in's own phone was read with the token in this request; another device id is read here.
-            device_id = push_request.device_id
-            if actor.device_revoked or (device_id != actor.device_id and is_revoked(state.engine, device_id)):
+            # Only the phone the sign-in is bound to (read with the token) may push: 403 for any other.
+            phone = phone_of_push(state.engine, actor, push_request.device_id)
+            if phone.device_revoked:
                 # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
-                return quarantine_push(state.engine, actor, push_request)
-            return encode(service.push(state.engine, state.settings, actor, push_request).as_dict())
+                return quarantine_push(state.engine, phone, push_request)
+            return encode(service.push(state.engine, state.settings, phone, push_request).as_dict())
 
         outcome = await anyio.to_thread.run_sync(received)  # one trip to a worker thread
         if isinstance(outcome, DomainError):

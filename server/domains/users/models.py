@@ -30,6 +30,7 @@ class Actor:
     """Who is making a request, as services need it; built from the token's user on every request.
 
     `session_id` and `device_id` say which sign-in (and which phone) the request came with, when known;
+    `session_kind` is "api" (a phone's or a script's) or "web" (the web view's, never bound to a phone);
     `device_revoked` is True only on a push from a revoked phone (its ops go to quarantine)."""
 
     id: str
@@ -40,6 +41,7 @@ class Actor:
     session_id: str | None = None
     device_id: str | None = None
     device_revoked: bool = False
+    session_kind: str | None = None
 
     @property
     def is_rep(self) -> bool:

@@ -221,7 +221,7 @@ def actor_of_token(session: Session, user_id: str, session_id: str | None) -> To
     found = session.execute(_TOKEN_QUERY, {"session_id": session_id, "user_id": user_id}).first()
     if found is None:
         return TokenCheck(None)
-    username, display_name, role, territory, active, device_id, revoked_at, expires_at, device_revoked_at = found
+    username, display_name, role, territory, active, kind, device_id, revoked_at, expires_at, device_revoked_at = found
     if not active or revoked_at is not None or expires_at <= _iso(_now()):
         return TokenCheck(None)
     revoked = device_revoked_at is not None
@@ -234,6 +234,7 @@ def actor_of_token(session: Session, user_id: str, session_id: str | None) -> To
         session_id=session_id,
         device_id=device_id,
         device_revoked=revoked,
+        session_kind=kind,
     )
     return TokenCheck(actor, device_revoked=revoked)
 
@@ -246,7 +247,7 @@ def _token_query() -> Select[Any]:
     u, s, d = users.c, sessions.c, devices.c
     return (
         sa_select(u.username, u.display_name, u.role, u.territory, u.active)
-        .add_columns(s.device_id, s.revoked_at, s.expires_at, d.revoked_at)  # user, session, device
+        .add_columns(s.kind, s.device_id, s.revoked_at, s.expires_at, d.revoked_at)  # user, session, device
         .select_from(users.join(sessions, s.user_id == u.id).outerjoin(devices, d.id == s.device_id))
         .where(s.id == bindparam("session_id"), u.id == bindparam("user_id"))
     )
