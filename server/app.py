@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ from server.jobs import Job, JobRunner
 from server.observability import JsonLogFormatter, MetricsController, metrics_config
 from server.settings import Settings
 from server.web.controllers import WEB_CONTROLLERS
+from server.web.map_tiles import content_security_policy
+from server.web.number_filters import register_number_filters
 from server.web.queue_counts import register_template_globals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,13 +83,27 @@ SECURITY_HEADERS = {
 }
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    """On every response, errors and static files included (a before_send hook sees them all)."""
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The headers on every response, errors and static files included (a before_send hook sees them all).
+    A map tile server (MAP_TILE_URL) adds its origin to img-src, and nothing else."""
+    added = {
+        **SECURITY_HEADERS,
+        "Content-Security-Policy": content_security_policy(CONTENT_SECURITY_POLICY, settings.map_tile_url),
+    }
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            for name, value in added.items():
+                if name not in headers:
+                    headers[name] = value
+
+    return add_security_headers
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    register_template_globals(engine)
+    register_number_filters(engine)
 
 
 def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -111,6 +128,7 @@ SCHEDULED_JOBS = [
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
+    security_headers = security_headers_hook(settings)  # first: a bad MAP_TILE_URL stops the start
     install_clock(settings.clock)
     engine = engine or make_engine(settings.database_url)
     jwt_auth = make_jwt_auth(settings, engine)
@@ -159,7 +177,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         exception_handlers=handlers,
         template_config=TemplateConfig(
-            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=register_template_globals
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -168,7 +186,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             exclude=[r"^/api/", r"^/health$", r"^/schema", r"^/static/"],
         ),
         openapi_config=OpenAPIConfig(title="RouteCRM", version="0.1.0", path="/schema"),
-        before_send=[add_security_headers],
+        before_send=[security_headers],
         middleware=[metrics_config().middleware],
         logging_config=logging_config,
         request_max_body_size=MAX_BODY_BYTES,

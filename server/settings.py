@@ -47,6 +47,9 @@ class Settings:
     visit_flag_accuracy_m: float = 200.0
     # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the server at another hour.
     clock_offset: timedelta = timedelta(0)
+    # A rep's day map draws on these tiles ({z}/{x}/{y} URL template, e.g. 天地图 or the company's own tile
+    # server); empty: a plain background, nothing fetched. Its origin is added to the CSP's img-src.
+    map_tile_url: str = ""
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -95,6 +98,7 @@ class Settings:
             visit_flag_radius_m=float(env.get("VISIT_FLAG_RADIUS_M") or 500),
             visit_flag_accuracy_m=float(env.get("VISIT_FLAG_ACCURACY_M") or 200),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
+            map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
         )
 
 

@@ -1,13 +1,15 @@
 """The supervisor's dashboard (a period's figures for a team or a rep) and a rep's day with its map.
 
-Charts and the map are inline SVG drawn by the server (server/domains/reports/charts.py): no script, no
-tiles, nothing from the internet. Numbers and dates are formatted for the page's language (`Formats`).
+The trend charts are drawn with ECharts and the day's map with Leaflet (vendored under assets/web/vendor/,
+served from /static: nothing from the internet; map tiles only from MAP_TILE_URL when it is set), from data
+the page carries (server/web/chart_data.py). Without JavaScript the page shows the same charts and map as
+inline SVG drawn by the server (server/domains/reports/charts.py). Numbers and dates are formatted for the
+page's language (`Formats`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from litestar import Controller, get
 from litestar.datastructures import State
@@ -17,13 +19,14 @@ from litestar.response import Template
 from server.clock import now_in, today
 from server.db import read_session
 from server.domains.development.service import lifecycle_rules
-from server.domains.reports.charts import DayMap, LineChart, Place, day_map, line_chart
+from server.domains.reports.charts import DayMap, Place, day_map
 from server.domains.reports.formats import Formats
 from server.domains.reports.period import PeriodKind, period_of
 from server.domains.reports.rep_day import RepDay, rep_day
 from server.domains.reports.service import dashboard, find_rep, reps_in, resolve_scope, territories, visible_territory
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
+from server.web.chart_data import day_map_data, trend_charts
 from server.web.controllers import WebRequest, page, supervisors_only
 from server.web.i18n import lang_of
 from shared.i18n import t
@@ -65,16 +68,6 @@ def _day(value: str | None, settings: Settings, lang: str) -> dt.date:
         raise ValidationFailed(t("web.reports.error.bad_day", lang), path="day", status_code=400) from None
 
 
-def trend_charts(board: Any, lang: str) -> list[dict[str, Any]]:
-    charts = []
-    for trend in board.trends:
-        chart: LineChart = line_chart(trend.days, trend.values, y_max=100.0 if trend.measure == "completion" else None)
-        charts.append(
-            {"measure": trend.measure, "chart": chart, "title": t(f"web.reports.trend.{trend.measure}", lang)}
-        )
-    return charts
-
-
 def map_of(day: RepDay) -> DayMap:
     places: list[Place] = []
     seen: set[str] = set()
@@ -101,7 +94,7 @@ class DashboardPages(Controller):
         self,
         request: WebRequest,
         state: State,
-        period: FromQuery[str] = "week",
+        period: FromQuery[str] = PeriodKind.LAST_7_DAYS.value,
         day: FromQuery[str | None] = None,
         territory: FromQuery[str | None] = None,
         rep: FromQuery[str | None] = None,
@@ -123,6 +116,8 @@ class DashboardPages(Controller):
             choices = [fixed] if fixed else territories(session)
             rep_choices = reps_in(session, scope.territory)
         last_day = min(chosen.end, today(settings.tz))
+        fmt = Formats(lang)
+        rep_names = {r.id: r.display_name for r in rep_choices}
         return page(
             request,
             "dashboard.html",
@@ -134,11 +129,11 @@ class DashboardPages(Controller):
             territory_choices=choices,
             territory_fixed=fixed is not None,
             rep_choices=rep_choices,
-            rep_names={r.id: r.display_name for r in rep_choices},
-            charts=trend_charts(board, lang),
+            rep_names=rep_names,
+            charts=trend_charts(board, fmt, rep_names),
             day_link=last_day if last_day >= chosen.start else chosen.start,
-            month_period=period_of(PeriodKind.MONTH, chosen.start),
-            fmt=Formats(lang),
+            month_period=period_of(PeriodKind.MONTH, chosen.anchor),
+            fmt=fmt,
         )
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)
@@ -164,6 +159,8 @@ class DashboardPages(Controller):
             }.values()
         ]
         day_places = map_of(the_day)
+        fmt = Formats(lang)
+        map_data = day_map_data(the_day, fmt, settings.map_tile_url)
         return page(
             request,
             "rep_day.html",
@@ -175,5 +172,7 @@ class DashboardPages(Controller):
             planned_keys=[f"c:{stop.customer_id}" for stop in the_day.stops],
             actual_keys=[f"in:{row.visit.id}" for row in the_day.visits],
             customer_marks=[mark for mark in marks if mark[0] in day_places.points],
-            fmt=Formats(lang),
+            map_data=map_data,
+            map_marks=map_data["marks"],
+            fmt=fmt,
         )

@@ -108,7 +108,7 @@ def test_a_campaign_planned_on_the_web_gets_participation_recorded_offline_on_a_
         supervisor.get_by_test_id("login-submit").click()
     supervisor.goto(campaign_url)
     expect(supervisor.get_by_test_id("result-participants")).to_have_text(re.compile("^1"))
-    expect(supervisor.get_by_test_id("result-attributed")).to_have_text("¥2400.00")
+    expect(supervisor.get_by_test_id("result-attributed")).to_have_text("¥2,400.00")
     expect(supervisor.get_by_test_id("campaign-participation")).to_contain_text("政策很实惠，院长当场答应订货")
     expect(supervisor.get_by_test_id("campaign-participation")).to_contain_text(name)
     supervisor.screenshot(path=SCREENSHOTS / "web-campaign-results.png", full_page=True)

@@ -1,7 +1,9 @@
 """The supervisor's dashboard and a rep's day, in headless Chromium against the real server on the demo county.
 
 Every number the pages show is computed here again, independently, from the server's SQLite file with plain
-SQL and the seeds' definitions: not through the server's code. The screenshots of the docs are taken here.
+SQL and the seeds' definitions: not through the server's code. The docs' screenshots of these pages are
+taken by tests/e2e/test_charts_and_map.py (with ROUTECRM_SCREENSHOTS=1); this test keeps its own in
+test-artifacts/.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ROOT, Service, company_today
+from tests.e2e.conftest import ARTIFACTS, Service, company_today
 from tests.e2e.test_offline_visit_reaches_supervisor import supervisor_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS
 DORMANT_DAYS = 60  # settings.lifecycle_dormant_days, the default the demo server runs with
 
 
@@ -127,14 +129,15 @@ def test_the_dashboard_and_a_reps_day_show_what_the_records_say(
 ) -> None:
     db = tmp_path / "server.db"  # the `server` fixture's database, in this test's tmp_path
     today = company_today()
-    monday = today - dt.timedelta(days=today.weekday())
-    want = week_figures(db, monday, today)
+    first = today - dt.timedelta(days=6)  # the dashboard opens on the last 7 days up to today
+    want = week_figures(db, first, today)
 
     supervisor_sign_in(desk, server_url)
     desk.get_by_test_id("nav-group-results").locator("summary").click()  # the group's drop-down
     desk.get_by_test_id("nav-dashboard").click()
-    expect(desk.get_by_test_id("dashboard-title")).to_have_attribute("data-start", monday.isoformat())
-    expect(desk.get_by_test_id("period-label")).to_contain_text(f"{monday.year}年{monday.month}月{monday.day}日")
+    expect(desk.get_by_test_id("dashboard-title")).to_have_attribute("data-start", first.isoformat())
+    expect(desk.get_by_test_id("dashboard-title")).to_have_attribute("data-end", today.isoformat())
+    expect(desk.get_by_test_id("period-label")).to_contain_text(f"{first.year}年{first.month}月{first.day}日")
     expect(desk.get_by_test_id("tile-completion-text")).to_have_text(str(want["completion"]))
     expect(desk.get_by_test_id("tile-success-text")).to_have_text(str(want["success"]))
     expect(desk.get_by_test_id("tile-visits")).to_have_attribute("data-value", str(want["visits"]))
@@ -146,14 +149,14 @@ def test_the_dashboard_and_a_reps_day_show_what_the_records_say(
     for username, rate in dict(want["rep_completion"]).items():  # type: ignore[call-overload]
         expect(desk.get_by_test_id(f"rep-completion-{username}")).to_have_text(rate)
     for measure in ("completion", "visits", "amount"):
-        expect(desk.get_by_test_id(f"trend-{measure}").locator("polyline").first).to_be_attached()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    desk.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+        expect(desk.get_by_test_id(f"trend-{measure}").locator("polyline").first).to_be_attached()  # the SVG
+        expect(desk.get_by_test_id(f"trend-canvas-{measure}").locator("canvas").first).to_be_visible()  # ECharts
+    desk.screenshot(path=SCREENSHOTS / "test_dashboard-dashboard.png", full_page=True)
 
     # English: the same numbers, the dates written the English way.
     desk.get_by_test_id("lang-switch").click()
     expect(desk.get_by_test_id("dashboard-title")).to_contain_text("Dashboard")
-    expect(desk.get_by_test_id("period-label")).to_contain_text(f"{monday.day} {monday.strftime('%b')} {monday.year}")
+    expect(desk.get_by_test_id("period-label")).to_contain_text(f"{first.day} {first.strftime('%b')} {first.year}")
     expect(desk.get_by_test_id("tile-completion-text")).to_have_text(str(want["completion"]))
     expect(desk.get_by_text("Visit completion rate by rep")).to_be_visible()
     desk.get_by_test_id("lang-switch").click()
@@ -183,7 +186,7 @@ def test_the_dashboard_and_a_reps_day_show_what_the_records_say(
             expect(desk.get_by_test_id(f"map-check-in-{visit_id}")).to_have_attribute("data-flagged", "true")
     expect(desk.get_by_test_id("planned-path")).to_be_attached()
     expect(desk.get_by_test_id("actual-path")).to_be_attached()
-    desk.screenshot(path=SCREENSHOTS / "rep-day-map.png", full_page=True)
+    desk.screenshot(path=SCREENSHOTS / "test_dashboard-rep-day-map.png", full_page=True)
 
     # The other language shows the same rep's same day.
     desk.get_by_test_id("lang-switch").click()

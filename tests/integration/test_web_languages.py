@@ -50,7 +50,7 @@ NOT_PAGES = {
 }
 # More states of some pages than their bare address shows: periods, filters, notices after a save.
 VARIANTS: dict[str, list[str]] = {
-    "/dashboard": ["period=day", "period=month", "rep=li.rep", "territory=望都东片"],
+    "/dashboard": ["period=day", "period=week", "period=month", "rep=li.rep", "territory=望都东片"],
     "/customers": ["overdue=yes", "q=卫生", "tier=A&kind=clinic", "tiers=true&a=1&b=2&c=3", "page=2"],
     "/plans": ["rep=li.rep", "rep=li.rep&q=卫生"],
     "/orders": ["since=2020-01-01"],

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from server.domains.reports import hooks
-from server.domains.reports.charts import Place, day_map, line_chart, nice_ceiling, nice_distance
+from server.domains.reports.charts import Place, day_map, line_chart, nice_axis, nice_distance
 from server.domains.reports.formats import Formats
 from server.domains.reports.period import PeriodKind, Scope, period_of
 
@@ -22,6 +22,8 @@ from server.domains.reports.period import PeriodKind, Scope, period_of
         (PeriodKind.MONTH, "2026-11-27", "2026-11-01", "2026-11-30"),
         (PeriodKind.MONTH, "2028-02-10", "2028-02-01", "2028-02-29"),  # a leap year
         (PeriodKind.MONTH, "2026-12-31", "2026-12-01", "2026-12-31"),
+        (PeriodKind.LAST_7_DAYS, "2026-12-07", "2026-12-01", "2026-12-07"),  # rolling: 7 days ending on the day
+        (PeriodKind.LAST_7_DAYS, "2027-01-02", "2026-12-27", "2027-01-02"),
     ],
 )
 def test_a_period_is_the_day_week_or_month_around_a_day(kind: PeriodKind, day: str, start: str, end: str) -> None:
@@ -29,6 +31,8 @@ def test_a_period_is_the_day_week_or_month_around_a_day(kind: PeriodKind, day: s
     assert (period.start.isoformat(), period.end.isoformat()) == (start, end)
     assert period.next().start == period.end + dt.timedelta(days=1)
     assert period.previous().end == period.start - dt.timedelta(days=1)
+    assert period_of(kind, period.anchor) == period  # the day an address names it by
+    assert period.trend().days == period.days or kind == PeriodKind.DAY
 
 
 def test_a_days_trend_is_the_fortnight_ending_on_it() -> None:
@@ -36,9 +40,50 @@ def test_a_days_trend_is_the_fortnight_ending_on_it() -> None:
     assert len(trend.days) == 14 and trend.days[-1] == dt.date(2026, 11, 27)
 
 
-@pytest.mark.parametrize(("value", "top"), [(0, 1), (0.7, 1), (3, 5), (12, 20), (21, 25), (100, 100), (7301, 10000)])
-def test_an_axis_ends_on_a_round_number(value: float, top: float) -> None:
-    assert nice_ceiling(value) == top
+@pytest.mark.parametrize(
+    ("highest", "integer", "ticks"),
+    [
+        (10, True, [0, 2, 4, 6, 8, 10]),  # visits per day: was 0, 2.5, 5, 7.5, 10 (shown as 0, 2, 5, 8, 10)
+        (9, True, [0, 2, 4, 6, 8, 10]),
+        (7.5, True, [0, 2, 4, 6, 8]),
+        (11, True, [0, 5, 10, 15]),
+        (21, True, [0, 5, 10, 15, 20, 25]),
+        (3, True, [0, 1, 2, 3]),
+        (1, True, [0, 1]),
+        (0.3, True, [0, 1]),  # a count's step is whole
+        (0, True, [0, 1]),  # nothing yet: one step
+        (0.7, False, [0, 0.2, 0.4, 0.6, 0.8]),
+        (100, False, [0, 20, 40, 60, 80, 100]),  # a rate
+        (7301, False, [0, 2000, 4000, 6000, 8000]),
+        (53448.66, False, [0, 20000, 40000, 60000]),
+    ],
+)
+def test_axis_ticks_are_round_numbers(highest: float, integer: bool, ticks: list[float]) -> None:
+    axis = nice_axis(highest, integer=integer)
+    assert axis.ticks == ticks and axis.top == ticks[-1] >= highest
+    assert axis.step in {m * 10.0**k for m in (1, 2, 5) for k in range(-3, 6)}  # never 2.5 x 10^k
+    assert len(axis.ticks) <= 6
+
+
+def test_a_visits_chart_reads_whole_numbers_on_its_axis() -> None:
+    days = [dt.date(2026, 11, 30) + dt.timedelta(days=n) for n in range(7)]
+    chart = line_chart(days, {"rep": [3.0, 10.0, 4.0, 0.0, 7.0, 2.0, 5.0]}, integer=True)
+    assert [value for _, value in chart.y_ticks] == [0, 2, 4, 6, 8, 10]
+    labels = [Formats("zh-CN").axis(value, "visits") for _, value in chart.y_ticks]
+    assert labels == ["0", "2", "4", "6", "8", "10"]
+
+
+def test_amount_ticks_are_grouped_like_every_amount() -> None:
+    zh, en = Formats("zh-CN"), Formats("en")
+    assert [zh.axis(v, "amount") for v in (0, 2000, 5000, 25000, 1_500_000)] == [
+        "¥0",
+        "¥2,000",
+        "¥5,000",
+        "¥25,000",
+        "¥1,500,000",
+    ]
+    assert en.axis(25000, "amount") == "¥25,000" and en.axis(0.5, "visits") == "0.5"
+    assert zh.axis(60, "completion") == "60%"
 
 
 def test_a_line_breaks_where_a_value_is_missing_and_higher_values_are_higher() -> None:

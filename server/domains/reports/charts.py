@@ -9,22 +9,41 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 PALETTE = ("#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7ea4", "#57606a")
 METRES_PER_DEGREE = 111_320.0
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k at or above `value` (an axis' top)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power + 1e-9:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop ends at 10
+@dataclass(frozen=True)
+class Axis:
+    """A value axis from 0: its top, the step between ticks, and the ticks (0, step, 2 step, ... top)."""
+
+    top: float
+    step: float
+    ticks: list[float]
+
+
+NICE_STEPS = (1, 2, 5)  # x 10^k: ticks a reader counts in without effort (never 2.5: 2.5, 7.5 read badly)
+
+
+def nice_axis(highest: float, *, integer: bool = False, most: int = 5) -> Axis:
+    """The smallest 1, 2 or 5 x 10^k step that covers `highest` in at most `most` intervals; a count's step
+    is whole (visits go 0, 2, 4, 6, 8, 10, never 2.5). Nothing to show (0): one step of 1."""
+    if not highest > 0 or not math.isfinite(highest):
+        return Axis(1.0, 1.0, [0.0, 1.0])
+    power = math.floor(math.log10(highest / most)) - 1
+    while True:
+        for multiple in NICE_STEPS:
+            step = multiple * 10.0**power
+            if integer and step < 1:
+                continue
+            intervals = math.ceil(highest / step - 1e-9)
+            if intervals <= most:
+                ticks = [round(step * k, 10) for k in range(intervals + 1)]
+                return Axis(ticks[-1], round(step, 10), ticks)
+        power += 1
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class LineChart:
     right: float
     bottom: float
     y_max: float
+    y_step: float
     y_ticks: list[tuple[float, float]]  # (y, value)
     x_ticks: list[tuple[float, dt.date]]
     series: list[ChartSeries]
@@ -62,12 +82,20 @@ def line_chart(
     values: Mapping[str, Sequence[float | None]],
     *,
     y_max: float | None = None,
+    integer: bool = False,
+    tick_label: Callable[[float], str] = str,
     width: int = 560,
     height: int = 220,
 ) -> LineChart:
-    """One line per key; a None value breaks its line (e.g. a day without a plan has no completion rate)."""
-    left, top, right, bottom = 56.0, 12.0, width - 24.0, height - 28.0
-    top_value = y_max or nice_ceiling(max((v for vs in values.values() for v in vs if v is not None), default=0))
+    """One line per key; a None value breaks its line (e.g. a day without a plan has no completion rate).
+    The y axis reaches `y_max` (a rate's 100) or the highest value, in round ticks (`nice_axis`); the plot
+    starts right of the widest tick as `tick_label` writes it (¥1,500,000 needs more room than 100%)."""
+    axis = nice_axis(
+        y_max or max((v for vs in values.values() for v in vs if v is not None), default=0), integer=integer
+    )
+    widest = max(len(tick_label(value)) for value in axis.ticks)
+    left, top, right, bottom = max(56.0, 8.0 + 9.0 * widest), 12.0, width - 24.0, height - 28.0
+    top_value = axis.top
     step_x = (right - left) / max(1, len(days) - 1)
 
     def x_of(index: int) -> float:
@@ -97,7 +125,8 @@ def line_chart(
         right=right,
         bottom=bottom,
         y_max=top_value,
-        y_ticks=[(y_of(top_value * k / 4), top_value * k / 4) for k in range(5)],
+        y_step=axis.step,
+        y_ticks=[(y_of(value), value) for value in axis.ticks],
         x_ticks=[(x_of(i), day) for i, day in enumerate(days) if i % every == 0],
         series=series,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from server.domains.reports.period import Period, PeriodKind
 from shared.i18n import t
+from shared.numbers import format_count, format_money, format_number
 from shared.rates import format_rate
 
 
@@ -21,10 +22,10 @@ class Formats:
         return self.lang == "zh-CN"
 
     def count(self, value: int | float) -> str:
-        return f"{value:,.0f}"
+        return format_count(value, self.lang)
 
     def money(self, value: float) -> str:
-        return f"¥{value:,.2f}"
+        return format_money(value, self.lang)
 
     def rate(self, value: float | None) -> str:
         return format_rate(value)
@@ -65,8 +66,9 @@ class Formats:
         return f"{self.date(period.start)} – {self.date(period.end)}"
 
     def axis(self, value: float, measure: str) -> str:
+        """A tick of a trend chart's value axis (ticks are round: `charts.nice_axis`), grouped like every
+        number on the page: ¥25,000 (not ¥25k or ¥2.5万, which read differently beside ¥5,000)."""
         if measure == "completion":
             return f"{value:.0f}%"
-        if measure == "amount":
-            return f"¥{value / 1000:,.0f}k" if value >= 1000 else f"¥{value:,.0f}"
-        return f"{value:,.0f}"
+        text = format_number(value, self.lang, 0 if value == int(value) else 1)
+        return "¥" + text if measure == "amount" else text

@@ -3,7 +3,8 @@ pipeline funnel (server/domains/pipeline). Each is one small function that asks 
 call named below, and returns None (the tile says "not available yet") while that call is not in the tree:
 - targets: server.domains.targets.service.target_achievement(session, rep_ids, "YYYY-MM") -> {rep_id:
   Achievement(amount, new_customers, visits: Measure(target | None, actual))}; targets are monthly, so the
-  tile shows the month the period starts in, summed over the scope's reps that have a target;
+  tile shows the month the period starts in (a rolling window: the one it ends in), summed over the scope's
+  reps that have a target;
 - pipeline: server.domains.pipeline.service.pipeline_funnel(session, territory, rep_id) -> [(stage, count,
   weighted value) named tuples], every stage in order, as the pipeline stands now.
 If either signature changes, only the function here that calls it changes.
@@ -56,7 +57,7 @@ def target_achievement(session: Session, scope: Scope, period: Period) -> list[T
     rep_ids = scope.rep_ids
     if rep_ids is None:
         rep_ids = frozenset(session.exec(select(User.id).where(User.role == Role.REP.value)).all())
-    month = f"{period.start.year:04d}-{period.start.month:02d}"
+    month = f"{period.anchor.year:04d}-{period.anchor.month:02d}"  # a rolling window: the month it ends in
     rows = list(achievement(session, sorted(rep_ids), month).values())
     targets = []
     for measure, attribute in (("sales_amount", "amount"), ("new_customers", "new_customers"), ("visits", "visits")):
