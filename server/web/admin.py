@@ -1,6 +1,7 @@
-"""Admin pages: users (create, reset a password, deactivate / reactivate, move to a territory) and
-territories. Passwords go through the users service (its policy); a rep moved to another territory gets
-their phones resynced in full (server/domains/territories). Every change is audited."""
+"""Admin pages: users (create, reset a password, deactivate / reactivate, end all sign-ins, move to a
+territory) and territories. A reset and a deactivation end every sign-in of the user. Passwords go through
+the users service (its policy); a rep moved to another territory gets their phones resynced in full
+(server/domains/territories). Every change is audited."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from server.db import read_session, write_session
 from server.domains.audit.service import audit
 from server.domains.territories.service import assign_territory, known_territories, list_territories, put_territory
 from server.domains.users.models import User
-from server.domains.users.service import create_user, password_problem, set_password
+from server.domains.users.resets import end_sessions_of
+from server.domains.users.service import create_user, password_problem, set_active, set_password
 from server.domains.users.signin import client_address
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.web.controllers import WebRequest, admins_only, page
@@ -112,19 +114,25 @@ class AdminPages(Controller):
     def set_active(
         self, request: WebRequest, state: State, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Response[Any]:
-        """Deactivate (signing in and every token stop working at once) or reactivate an account."""
+        """Deactivate (signing in stops, every sign-in ends) or reactivate an account."""
         active = data.get("active") == "1"
         if not active and user_id == request.user.id:
             return users_page(request, state, 400, error=t("web.admin.error.self", lang_of(request)))
         with write_session(state.engine) as session:
+            user = set_active(session, user_id, active)
+            if user is not None:
+                _audit(request, session, "user_reactivated" if active else "user_deactivated", {"user_id": user.id})
+        return Redirect(f"/admin/users?done={'reactivated' if active else 'deactivated'}", status_code=303)
+
+    @post("/users/{user_id:str}/sessions/end", sync_to_thread=True)
+    def end_sessions(self, request: WebRequest, state: State, user_id: FromPath[str]) -> Response[Any]:
+        """End every sign-in of the user (a lost phone, a leaver): their phones and browsers sign in again."""
+        with write_session(state.engine) as session:
             user = session.get(User, user_id)
             if user is None:
                 raise NotFound("no such user", path="user_id")
-            if user.active != active:
-                user.active = active
-                session.add(user)
-                _audit(request, session, "user_reactivated" if active else "user_deactivated", {"user_id": user.id})
-        return Redirect(f"/admin/users?done={'reactivated' if active else 'deactivated'}", status_code=303)
+            end_sessions_of(session, user, by=request.user, ip=client_address(request))
+        return Redirect(f"/admin/users?done=sessions#user-{user_id}", status_code=303)
 
     @post("/users/{user_id:str}/territory", sync_to_thread=True)
     def move(

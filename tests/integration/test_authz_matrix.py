@@ -271,6 +271,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{user_id:str}/active"): Rule(
         {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/active", body="form"
     ),
+    ("POST", "/admin/users/{user_id:str}/sessions/end"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/sessions/end", body="form"
+    ),
     ("POST", "/admin/users/{user_id:str}/territory"): Rule(
         {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/territory", body="form"
     ),

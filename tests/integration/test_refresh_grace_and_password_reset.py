@@ -189,3 +189,88 @@ async def test_sessions_revoke_ends_every_sign_in_of_the_user(
     assert not await pulls(client, phone["token"])
     assert signs_in(app, "rep.a", PASSWORD)  # the password stays
     assert "sessions_revoked" in actions(app)
+
+
+# ---- issue 15, item 3: the web admin's reset, deactivation and "end all sign-ins" ---------------------------
+
+
+async def admin_signed_in(app: Litestar, client: Client) -> str:
+    """The web view signed in as an admin; the users page's CSRF token."""
+    from server.domains.users.service import create_user
+    from shared.enums import Role
+    from tests.integration.test_server_web import csrf_token, web_login
+
+    with write_session(app.state.engine) as session:
+        create_user(session, username="root", password=PASSWORD, role=Role.ADMIN)
+    await web_login(client, "root")
+    page = await client.get("/admin/users")
+    assert page.status_code == 200, page.text
+    return csrf_token(page.text)
+
+
+async def test_a_password_reset_in_the_web_admin_ends_every_sign_in_of_the_user(
+    app: Litestar, client: Client, seeded: World
+) -> None:
+    phone = await phone_login(client)
+    other_rep = await phone_login(client, "rep.b")
+    csrf = await admin_signed_in(app, client)
+    reset = await client.post(
+        f"/admin/users/{seeded.rep_a.id}/password",
+        data={"password": "a-new-long-one-7", "_csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert reset.status_code == 303
+    assert not await pulls(client, phone["token"])  # the old access token
+    assert (await use(client, phone["refresh_token"])).status_code == 401  # the old refresh token
+    assert not open_sessions(app, seeded.rep_a.id)
+    assert await pulls(client, other_rep["token"])
+    with read_session(app.state.engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "password_changed")).one()
+    assert event.actor_name == "root" and event.details == {"user_id": seeded.rep_a.id, "sessions_ended": 1}
+
+
+async def test_deactivating_and_reactivating_a_user_does_not_bring_old_sign_ins_back(
+    app: Litestar, client: Client, seeded: World
+) -> None:
+    phone = await phone_login(client)
+    csrf = await admin_signed_in(app, client)
+    for active in ("0", "1"):
+        answer = await client.post(
+            f"/admin/users/{seeded.rep_a.id}/active",
+            data={"active": active, "_csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+    assert not await pulls(client, phone["token"])
+    assert (await use(client, phone["refresh_token"])).status_code == 401
+    assert signs_in(app, "rep.a", PASSWORD)  # reactivated: a new sign-in works
+    assert (await phone_login(client))["token"]
+
+
+@pytest.mark.parametrize(("lang", "label"), [("zh-CN", "结束全部登录"), ("en", "End all sign-ins")])
+async def test_an_admin_ends_all_sign_ins_of_a_user_on_the_users_page(
+    app: Litestar, client: Client, seeded: World, lang: str, label: str
+) -> None:
+    phone = await phone_login(client)
+    csrf = await admin_signed_in(app, client)
+    page = await client.get(f"/admin/users?lang={lang}")
+    assert label in page.text and f'action="/admin/users/{seeded.rep_a.id}/sessions/end"' in page.text
+    forged = await client.post(f"/admin/users/{seeded.rep_a.id}/sessions/end", data={}, follow_redirects=False)
+    assert forged.status_code == 403  # no CSRF token
+    assert await pulls(client, phone["token"])
+    ended = await client.post(
+        f"/admin/users/{seeded.rep_a.id}/sessions/end", data={"_csrf_token": csrf}, follow_redirects=False
+    )
+    assert ended.status_code == 303
+    assert not await pulls(client, phone["token"])
+    assert (await use(client, phone["refresh_token"])).status_code == 401
+    assert signs_in(app, "rep.a", PASSWORD)  # the password stays
+    with read_session(app.state.engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "sessions_revoked")).one()
+    assert event.actor_name == "root" and event.details == {
+        "user_id": seeded.rep_a.id,
+        "username": "rep.a",
+        "sessions_ended": 1,
+    }
+    done = await client.get(ended.headers["location"])
+    assert 'data-testid="admin-done"' in done.text

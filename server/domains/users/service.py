@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from server.domains.audit.service import audit
 from server.domains.users.models import Actor, User
+from server.domains.users.sessions import revoke_user_sessions
 from server.errors import Conflict, NotFound, ValidationFailed
 from shared.enums import Role
 from shared.errors import ErrorCode
@@ -107,20 +108,37 @@ def create_user(
 
 
 def set_password(session: Session, user_id: str, password: str, *, by: Actor | None = None) -> User:
-    """A reset (by an admin) or a change: the policy applies; the user's open sessions stay (sign-out ends them)."""
+    """A reset (by an admin) or a change: the policy applies, and every sign-in of the user ends (their phones
+    sign in again with the new password; unsent work stays on them)."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id!r}", path="user_id")
     check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     session.add(user)
+    ended = revoke_user_sessions(session, user.id, "password_reset")
     audit(
         session,
         "password_changed",
         actor_id=by.id if by else user.id,
         actor_name=by.username if by else user.username,
-        details={"user_id": user.id},
+        details={"user_id": user.id, "sessions_ended": ended},
     )
+    return user
+
+
+def set_active(session: Session, user_id: str, active: bool) -> User | None:
+    """Deactivate or reactivate an account; the user, or None when nothing changed. Deactivating ends every
+    sign-in (not only stops it), so reactivating brings none of the old tokens back."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user", path="user_id")
+    if user.active == active:
+        return None
+    user.active = active
+    session.add(user)
+    if not active:
+        revoke_user_sessions(session, user.id, "user_deactivated")
     return user
 
 
