@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(nginx_config(**{key: value for key, value in vars(args).items() if key != "command"}), end="")
         return 0
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except (ValueError, OSError, KeyError) as error:  # a bad setting; ZoneInfoNotFoundError is a KeyError
+        return cannot_start(str(error.args[0] if isinstance(error, KeyError) and error.args else error))
     install_clock(settings.clock)
     if args.command in {"backup", "restore"}:
         from server.backup import BackupError, backup_database, restore_database
@@ -91,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "serve":
+        problem = database_problem(settings.database_url)  # before any process starts: one line, no traceback
+        if problem is not None:
+            return cannot_start(problem)
         import uvicorn
 
         from server.observability import uvicorn_log_config
@@ -111,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=log_config)
         return 0
 
-    from server.db import make_engine, migrate_database, write_session
+    from server.db import make_engine, write_session
 
+    problem = database_problem(settings.database_url, check=args.command == "init-db")
+    if problem is not None:
+        return cannot_start(problem)
     engine = make_engine(settings.database_url)
     try:
-        migrate_database(engine)
         if args.command == "init-db":
             print(f"schema at the newest migration in {engine.url.render_as_string(hide_password=True)}")
         elif args.command == "seed-demo":
@@ -150,6 +158,39 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def cannot_start(problem: str) -> int:
+    """What stops a start, in one line on stderr (a full or read-only disk, a bad setting): exit status 2."""
+    print(f"error: cannot start: {' '.join(problem.split())}", file=sys.stderr)
+    return 2
+
+
+def database_problem(database_url: str, *, check: bool = True) -> str | None:
+    """None when the database is at the newest migration (migrating it if need be) and, with `check`, takes a
+    write; else what is wrong, in one line."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from server.db import make_engine, migrate_database
+    from server.domains.health.service import NOT_WRITABLE, check_database, one_line
+
+    where = make_url(database_url).render_as_string(hide_password=True)
+    try:
+        engine = make_engine(database_url)
+    except (OSError, SQLAlchemyError) as error:
+        return f"the database {where} cannot be opened: {one_line(error)}"
+    try:
+        migrate_database(engine)
+        found = check_database(engine) if check else None
+    except (OSError, SQLAlchemyError) as error:
+        return f"the database {where} cannot be migrated: {one_line(error)}"
+    finally:
+        engine.dispose()
+    if found is not None and not found.ok:
+        what = "takes no write (a full or read-only disk?)" if found.state == NOT_WRITABLE else "cannot be reached"
+        return f"the database {where} {what}: {found.reason}"
+    return None
 
 
 def _new_password(from_stdin: bool) -> str | None:

@@ -24,11 +24,12 @@ from sqlalchemy.engine import Engine
 
 from server.auth import make_jwt_auth
 from server.clock import install as install_clock
-from server.db import database_ok, make_engine, migrate_database
+from server.db import make_engine, migrate_database
 from server.domains.campaigns.controller import CampaignController
 from server.domains.development.controller import CustomerDevelopmentController
 from server.domains.development.service import lifecycle_job, tiers_job
 from server.domains.devices.controller import DeviceController
+from server.domains.health.service import check_database
 from server.domains.orders.controller import OrderController
 from server.domains.photos.controller import PhotoController
 from server.domains.pipeline.controller import PipelineController
@@ -59,13 +60,19 @@ logger = logging.getLogger("server.errors")
     sync_to_thread=True,
     tags=["health"],
     security=[{}],  # open to the balancer, no token
-    responses={503: ResponseSpec(data_container=dict[str, str], description="the database is unreachable")},
+    responses={
+        503: ResponseSpec(data_container=dict[str, str], description="the database is unreachable or takes no write")
+    },
 )
 def health(state: State) -> Response[dict[str, str]]:
-    ok = database_ok(state.engine)
+    """200 when the database is reachable and takes a write (a heartbeat row is written and committed), else
+    503 saying which: `unreachable` or `not_writable` (a full or read-only disk)."""
+    check = check_database(state.engine)
+    if not check.ok:
+        logger.warning("health: the database is %s: %s", check.state, check.reason)
     return Response(
-        {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unreachable"},
-        status_code=200 if ok else 503,
+        {"status": "ok" if check.ok else "degraded", "database": check.state},
+        status_code=200 if check.ok else 503,
         media_type=MediaType.JSON,
     )
 

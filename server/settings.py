@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +17,11 @@ from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/routecrm.db"
 SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32  # a key that signs every token: a short one can be guessed
+
+
+class SettingsError(ValueError):
+    """A setting the server cannot start with, said in one line that names it."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +82,15 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("DATA_DIR") or "data")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SettingsError(f"DATA_DIR {data_dir} cannot be made: {error.strerror or error}") from error
         timezone = env.get("TIMEZONE") or DEFAULT_TIMEZONE
         ZoneInfo(timezone)  # fail at start, not at the first visit, on a misspelt zone
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            secret_key=env.get("SECRET_KEY") or stored_secret_key(data_dir),
+            secret_key=_secret_key(env, data_dir),
             timezone=timezone,
             data_dir=data_dir,
             token_lifetime=timedelta(days=int(env.get("TOKEN_DAYS") or 30)),
@@ -102,27 +113,73 @@ class Settings:
         )
 
 
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    """SECRET_KEY when it is set (at least 32 characters: set but empty or short is refused, never replaced
+    by a generated key that other processes would not share), else the key kept in DATA_DIR."""
+    if "SECRET_KEY" not in env:
+        return stored_secret_key(data_dir)
+    key = env["SECRET_KEY"]
+    if len(key.strip()) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters (it has {len(key.strip())}): "
+            "make one with python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return key
+
+
 def stored_secret_key(data_dir: Path) -> str:
     """The signing key kept in DATA_DIR/secret_key (mode 0600), generated on first run and reused after.
 
-    Several server processes sharing one DATA_DIR share the key; across machines, set SECRET_KEY.
+    Several server processes sharing one DATA_DIR share the key; across machines, set SECRET_KEY. The file
+    appears whole or not at all (written to a temporary file, fsynced, then linked into place), so a start
+    on a full disk leaves nothing behind; a key file that is empty or short (left by an older version) is
+    refused, not used.
     """
     path = data_dir / SECRET_KEY_FILE
     try:
-        existing = path.read_text(encoding="utf-8").strip()
+        key = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        existing = ""
-    if existing:
-        return existing
+        try:
+            key = _write_new_key(path)
+        except OSError as error:
+            raise SettingsError(
+                f"DATA_DIR {data_dir}: cannot write a new {SECRET_KEY_FILE}: {error.strerror or error}"
+            ) from error
+    except OSError as error:
+        raise SettingsError(f"DATA_DIR {data_dir}: cannot read {SECRET_KEY_FILE}: {error.strerror or error}") from error
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        what = "is empty" if not key else f"holds a key shorter than {MIN_SECRET_KEY_LENGTH} characters"
+        raise SettingsError(
+            f"{path} {what} (an earlier start on a full disk?): delete it to have a new one made, or set SECRET_KEY"
+        )
+    return key
+
+
+def _write_new_key(path: Path) -> str:
+    """A new key in `path`, or the key another process put there first."""
     key = secrets.token_urlsafe(48)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(key)
-        out.flush()
-        os.fsync(out.fileno())
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)  # atomic, and never over a key another process linked first
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
+            os.replace(temporary, path)  # a file system without hard links: atomic still
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the new name is durable too
+        finally:
+            os.close(directory)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
     return key
 
 

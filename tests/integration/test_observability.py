@@ -54,7 +54,7 @@ async def test_an_unexpected_error_is_logged_and_answered_without_its_text(
     def broken(_engine: object) -> bool:
         raise RuntimeError("secret detail 42")
 
-    monkeypatch.setattr(server.app, "database_ok", broken)
+    monkeypatch.setattr(server.app, "check_database", broken)
     with caplog.at_level(logging.ERROR, logger="server.errors"):
         response = await client.get("/health")
     assert response.status_code == 500
