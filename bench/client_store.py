@@ -1,4 +1,4 @@
-"""Scenario 1: the rep's local store (client/store.py over client/journal.py) at realistic and large sizes.
+"""Scenario 1: the rep's local store (client/storage/: store.py over journal.py) at realistic and large sizes.
 
 A store is filled the way a phone fills it, by pulled pages (`LocalStore.apply_pull_page`), with 2,000
 customers, a route plan for today and N visits shaped like the server's records; it is then opened
@@ -12,7 +12,7 @@ Measured per size:
   (`AppService.today()`), no UI; wall time from spawning the process, and its resident memory;
 - the store's files on disk.
 
-The store is the app's: encrypted (AES-GCM, client/vault.py), its key in a key file under a PIN.
+The store is the app's: encrypted (AES-GCM, client/storage/vault.py), its key in a key file under a PIN.
 """
 
 from __future__ import annotations
@@ -116,13 +116,13 @@ def visit_record(rng: random.Random, customer_id: str, check_in: dt.datetime) ->
 class StoreShape:
     customers: list[str]
     planned: list[str]
-    cipher: Any  # client.vault.StoreCipher (imported lazily, like the rest of the client)
+    cipher: Any  # client.storage.vault.StoreCipher (imported lazily, like the rest of the client)
 
 
 def build_store(folder: Path, visits: int, *, seed: int = 7) -> StoreShape:
     """Fill a store by pulled pages: customers, today's plan, `visits` visits (about 6 of them today)."""
-    from client.store import LocalStore
-    from client.vault import StoreCipher, Vault
+    from client.storage.store import LocalStore
+    from client.storage.vault import StoreCipher, Vault
     from shared.enums import RecordKind
     from sync.protocol import Change
 
@@ -177,7 +177,7 @@ class SaveBench:
 
     def __init__(self, folder: Path, shape: StoreShape, *, seed: int = 11) -> None:
         from client.services import AppService
-        from client.store import LocalStore
+        from client.storage.store import LocalStore
 
         self.shape = shape
         self.rng = random.Random(seed)
@@ -227,8 +227,8 @@ def cold_start_child(folder: str) -> None:
     today's route; print figures."""
     started = time.perf_counter()
     from client.services import AppService
-    from client.store import LocalStore
-    from client.vault import Vault
+    from client.storage.store import LocalStore
+    from client.storage.vault import Vault
 
     imported = time.perf_counter()
     rss_imported = _rss_kb()
@@ -361,7 +361,7 @@ def measure_levels(levels: list[int], saves: int, cold_samples: int, scratch: Pa
 
 
 def run(quick: bool) -> Section:
-    from client.journal import SNAPSHOT
+    from client.storage.journal import SNAPSHOT
 
     saves = 200 if quick else 500
     levels = [500, HEADLINE_VISITS, 20_000] if quick else [500, 1_000, 2_000, HEADLINE_VISITS, 10_000, 20_000]
@@ -380,7 +380,8 @@ def run(quick: bool) -> Section:
             " last timed save. All sizes are built first and then measured in turns (one save for each size in"
             " turn, then the next), so that the disk's and the machine's noise falls on every size alike."
             " The store is the app's: every journal line and the snapshot sealed with AES-256-GCM, the key in a"
-            " key file under a PIN. Cold start: a new Python process imports `client.store` and `client.services`,"
+            " key file under a PIN. Cold start: a new Python process imports `client.storage.store` and"
+            " `client.services`,"
             " unlocks the key with the PIN (`Vault.unlock`, Argon2id at the app's cost: 64 MiB, 3 passes, 4 lanes),"
             " opens the store and computes `AppService.today()` (no UI); wall time from spawning it, median of"
             f" {cold_samples}; the file cache is warm (it is on a phone too, mostly). 'After saves' is the same"

@@ -16,8 +16,8 @@ import flet as ft
 
 from client import clock
 from client.config import parse_args
-from client.lock import PhoneLock
-from client.photos import INCOMING_FOLDER
+from client.features.photos.service import INCOMING_FOLDER
+from client.shell.lock import PhoneLock
 from shared.clock import Clock
 
 
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
     clock.install(Clock(offset=config.clock_offset))  # the company's zone follows once the store is open
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    lock = PhoneLock(config)  # the store opens once the rep's PIN unlocks it (client/lock.py)
+    lock = PhoneLock(config)  # the store opens once the rep's PIN unlocks it (client/shell/lock.py)
     lock.start()
     try:
         if config.web:
@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=config.port,
                 no_cdn=True,
                 assets_dir=str(config.assets_dir),
-                upload_dir=str(config.data_dir / INCOMING_FOLDER),  # the photo picker's files (client.photo_picker)
+                upload_dir=str(
+                    config.data_dir / INCOMING_FOLDER
+                ),  # the photo picker's files (features/photos/picker.py)
             )
         else:
             ft.run(lock.main, assets_dir=str(config.assets_dir))

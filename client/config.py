@@ -18,7 +18,7 @@ The data folder (the local store: snapshot, journal, lock file) is, in this orde
 
 One process opens a data folder at a time (the store holds a file lock).
 
-The store is encrypted with a key the rep's PIN unlocks (client/vault.py, docs/security.md); the app
+The store is encrypted with a key the rep's PIN unlocks (client/storage/vault.py, docs/security.md); the app
 locks again after `--idle-lock` seconds without a tap (default 5 minutes), and after `--background-lock`
 seconds in the background (default 30; 0: as soon as it is hidden).
 """

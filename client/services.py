@@ -21,9 +21,10 @@ from typing import Any, Protocol
 
 import httpx
 
-from client import clock, reminders
-from client.reminders import parse_moment
-from client.store import LocalStore
+from client import clock
+from client.features.today import reminders
+from client.features.today.reminders import parse_moment
+from client.storage.store import LocalStore
 from shared.complaints import ComplaintProgress, derive_progress
 from shared.enums import (
     ComplaintCategory,
@@ -562,7 +563,7 @@ class AppService:
             reverse=True,
         )
 
-    # ---- complaints (steps: client/complaints.py) --------------------------------------------
+    # ---- complaints (steps: client/features/complaints/service.py) --------------------------------------------
 
     def complaint_steps(self, complaint_id: str) -> list[dict[str, Any]]:
         """The complaint's steps on this phone, each with its clock: the server's (pulled) or this phone's op's."""
@@ -595,7 +596,7 @@ class AppService:
         self, customer_id: str, values: dict[str, Any], person_id: str | None = None
     ) -> dict[str, Any] | None:
         """Add a key person, or store the changed fields of one (None: nothing changed).
-        Raises FormProblems (nothing stored) or client.store.InvalidRecord."""
+        Raises FormProblems (nothing stored) or client.storage.store.InvalidRecord."""
         fields = key_person_fields(values)
         if person_id is None:
             fields = {name: value for name, value in fields.items() if value is not None}
@@ -755,7 +756,7 @@ class AppService:
         return self._save(RecordKind.VISIT, new_id(), fields)
 
     def save_visit(self, visit_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Store the form's fields (raises client.store.InvalidRecord with field errors)."""
+        """Store the form's fields (raises client.storage.store.InvalidRecord with field errors)."""
         return self._save(RecordKind.VISIT, visit_id, fields)
 
     def check_out(self, visit_id: str, fields: dict[str, Any], location: Location | None = None) -> dict[str, Any]:
@@ -936,7 +937,7 @@ class AppService:
         """Send the fixed record again: one new op replaces the drafts, stored durably before they go.
 
         The op carries the fields the drafts wrote (as fixed) and any other field the rep changed in
-        the form. Raises client.store.InvalidRecord if the fix is still not a valid record.
+        the form. Raises client.storage.store.InvalidRecord if the fix is still not a valid record.
         """
         fields = {name: fix.record[name] for name in fix.fields if name in fix.record}
         fields.update(

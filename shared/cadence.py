@@ -1,5 +1,5 @@
 """Visit cadence by value tier (A weekly, B every two weeks, C monthly): one rule for the phone's care
-reminders (client/reminders.py) and the supervisor's route planner suggestions (server/web/planner.py).
+reminders (client/features/today/reminders.py) and the supervisor's route planner suggestions (server/web/planner.py).
 
 Pure functions of dates, no clock: "overdue" means the next visit by the tier's cadence is before `today`
 (a customer visited exactly one cadence ago is due today, not overdue). A tiered customer never visited

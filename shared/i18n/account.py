@@ -1,4 +1,4 @@
-"""Strings of the phone's settings screen (client/views/settings.py): change the PIN, sign out.
+"""Strings of the phone's settings screen (client/features/account/settings_view.py): change the PIN, sign out.
 Keys start with "client.settings."."""
 
 MESSAGES = {

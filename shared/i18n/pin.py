@@ -1,4 +1,4 @@
-"""Strings of the phone's PIN lock (client/views/pin.py). Keys start with "client.pin."."""
+"""Strings of the phone's PIN lock (client/features/account/pin_view.py). Keys start with "client.pin."."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-CN": {

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
 from sync.engine import SyncEngine
 from sync.http import HttpSyncApi

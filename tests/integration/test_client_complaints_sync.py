@@ -16,11 +16,11 @@ from litestar import testing as litestar_testing
 from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
 
-from client.complaints import record_step
-from client.pipeline import customer_pipeline, record_stage_event, start_development
+from client.features.complaints.service import record_step
+from client.features.pipeline.service import customer_pipeline, record_stage_event, start_development
 from client.services import AppService
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.db import read_session, write_session
 from server.domains.complaints.service import put_complaint
 from server.domains.pipeline.service import put_opportunity

@@ -41,8 +41,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bench.server_process import running_server, server_dir
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.db import make_engine, read_session
 from server.domains.sync.models import AppliedOp, ChangeLog
 from server.models import Note, Visit
@@ -63,8 +63,8 @@ LINE_TIMEOUT_S = 30
 # never torn or mixed.
 ZYGOTE = r"""
 import os, random, sys, time
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine

@@ -15,10 +15,10 @@ from litestar import testing as litestar_testing
 from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
 
-from client.photos import PhotoFiles, add_photo, waiting_photos, with_photo_upload
-from client.store import LocalStore
+from client.features.photos.service import PhotoFiles, add_photo, waiting_photos, with_photo_upload
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from client.sync_runner import http_engine_factory
-from client.vault import StoreCipher
 from server.db import read_session
 from server.domains.photos.models import VisitPhoto, VisitPhotoContent
 from shared.enums import RecordKind
@@ -60,7 +60,7 @@ def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestC
 def sync_with_photos(
     store: LocalStore, folder: Path, base_url: str, token: str, transport: httpx.BaseTransport
 ) -> None:
-    """One sync as the app's runner makes it (client.app.build_core): records, then photos."""
+    """One sync as the app's runner makes it (client.shell.app.build_core): records, then photos."""
     credentials = lambda: (base_url, token)  # noqa: E731
     make = with_photo_upload(
         http_engine_factory(store, credentials, transport), store, PhotoFiles(folder, CIPHER), credentials, transport

@@ -19,10 +19,10 @@ from litestar.testing import AsyncTestClient
 
 from client import clock as phone_clock
 from client.services import AppService
-from client.store import LocalStore
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from client.sync_runner import SyncRunner, http_engine_factory
-from client.vault import StoreCipher
-from client.views.common import clock_time
+from client.widgets import clock_time
 from server.settings import Settings
 from shared.clock import DEFAULT_ZONE, Clock
 from sync.protocol import SCHEMA_VERSION

@@ -19,10 +19,10 @@ import pytest
 from litestar import Litestar
 from litestar import testing as litestar_testing
 
-from client.account import SignOutRefused
 from client.config import ClientConfig
-from client.lock import PhoneLock
-from client.vault import KdfParams
+from client.features.account.service import SignOutRefused
+from client.shell.lock import PhoneLock
+from client.storage.vault import KdfParams
 from server.settings import Settings
 from shared.enums import RecordKind
 from tests.integration.conftest import PASSWORD, World

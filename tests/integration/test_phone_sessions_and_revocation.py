@@ -22,10 +22,10 @@ from litestar import testing as litestar_testing
 from sqlmodel import func, select
 
 from client.services import AppService
-from client.store import LocalStore
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
+from client.storage.wipe import wipe_local_data
 from client.sync_runner import SyncRunner, http_engine_factory
-from client.vault import StoreCipher
-from client.wipe import wipe_local_data
 from server.db import read_session, write_session
 from server.domains.devices.models import QuarantinedOp
 from server.domains.users.models import AuthSession
@@ -52,7 +52,7 @@ def server(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient
 
 
 def open_phone(server: litestar_testing.TestClient[Litestar], folder: Path) -> Phone:
-    """The app's wiring (client/app.py build_core) without the UI or the runner's thread."""
+    """The app's wiring (client/shell/app.py build_core) without the UI or the runner's thread."""
     transport = InProcessTransport(server)
     store = LocalStore(folder, StoreCipher(bytes(32)))
     service = AppService(store, transport=transport)  # type: ignore[arg-type]

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, col, select
 
 import server.models  # noqa: F401 - every table known to the database scan
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.customers.service import put_customer

@@ -17,9 +17,9 @@ from litestar import testing as litestar_testing
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from client.photos import PhotoFiles, add_photo
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.features.photos.service import PhotoFiles, add_photo
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.campaigns.service import put_campaign

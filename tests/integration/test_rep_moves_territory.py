@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar import testing as litestar_testing
 from sqlalchemy.engine import Engine
 
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.db import write_session
 from server.domains.territories.service import assign_territory
 from shared.enums import RecordKind

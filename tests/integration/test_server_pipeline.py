@@ -17,10 +17,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from client.pipeline import customer_pipeline, record_stage_event
+from client.features.pipeline.service import customer_pipeline, record_stage_event
 from client.services import AppService
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.db import read_session, write_session
 from server.domains.pipeline.service import pipeline_funnel
 from server.domains.sync.models import FieldConflict

@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar import testing as litestar_testing
 from sqlalchemy.engine import Engine
 
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.db import make_engine
 from server.domains.sync.tombstones import expire_tombstones
 from server.jobs import Job, claim

@@ -84,8 +84,8 @@ from sqlmodel import Session, col, select
 
 import server.domains.sync.service as sync_service
 from client import clock as phone_clock
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from server.clock import accepted_clock
 from server.db import read_session, write_session
 from server.domains.customers.service import put_customer

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from client import reminders
+from client.features.today import reminders
 from shared import cadence
 from shared.cadence import CadenceCustomer, is_overdue, overdue_cutoff, suggested_visits, visit_due
 from shared.enums import ValueTier

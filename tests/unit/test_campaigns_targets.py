@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import select
 from test_client_services import USER, Clock, clock, login_transport, make_service, pulled, store
 
-from client.campaigns import CampaignEntry, month_progress, record_participation, visit_campaigns
+from client.features.campaigns.service import CampaignEntry, month_progress, record_participation, visit_campaigns
+from client.features.campaigns.targets_view import targets_section
+from client.features.campaigns.view import campaign_section
 from client.services import FormProblems
-from client.store import LocalStore
-from client.views.campaigns import campaign_section
-from client.views.targets import targets_section
+from client.storage.store import LocalStore
 from server.clock import today
 from server.db import create_tables, make_engine, read_session
 from server.demo import seed_demo

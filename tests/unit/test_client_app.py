@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from client.app import App, ClientCore
 from client.services import AppService, OrderLineInput
-from client.state import Screen, VisitPanel
-from client.store import LocalStore
+from client.shell.app import App, ClientCore
+from client.shell.state import Screen, VisitPanel
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from client.sync_runner import SyncStatus
-from client.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.protocol import Change

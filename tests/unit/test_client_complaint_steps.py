@@ -13,17 +13,17 @@ from typing import Any
 import flet as ft
 import pytest
 
-from client.app import App, ClientCore
-from client.complaints import ComplaintStepForm, record_step
-from client.pipeline import customer_pipeline, record_stage_event, start_development
+from client.features.complaints.service import ComplaintStepForm, record_step
+from client.features.complaints.view import complaint_handling
+from client.features.customers import view as customer_view
+from client.features.pipeline.service import customer_pipeline, record_stage_event, start_development
+from client.features.pipeline.view import pipeline_section
 from client.services import AppService, FormProblems
-from client.state import AppState, KeyPersonForm
-from client.store import LocalStore
+from client.shell.app import App, ClientCore
+from client.shell.state import AppState, KeyPersonForm
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from client.sync_runner import SyncStatus
-from client.vault import StoreCipher
-from client.views import customer as customer_view
-from client.views.complaints import complaint_handling
-from client.views.pipeline import pipeline_section
 from shared.enums import LossReason, OpAction, PipelineOutcome, PipelineStage, RecordKind, StageAction
 from shared.hlc import Hlc
 from shared.ids import new_id

@@ -1,4 +1,5 @@
-"""Issue #7: the phone's store encrypted at rest, its key under the rep's PIN (client/vault.py, client/journal.py).
+"""Issue #7: the phone's store encrypted at rest, its key under the rep's PIN (client/storage/: vault.py,
+journal.py).
 
 The store's own durability (saves survive SIGKILL, compaction, torn tails) is tested in test_client_store.py
 over the same encrypted storage."""
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from client.journal import JOURNAL, PLAIN_JOURNAL, PLAIN_SNAPSHOT, SNAPSHOT, CorruptStore, JournalStorage
-from client.photos import PhotoFiles
-from client.store import LocalStore
-from client.vault import (
+from client.features.photos.service import PhotoFiles
+from client.storage.journal import JOURNAL, PLAIN_JOURNAL, PLAIN_SNAPSHOT, SNAPSHOT, CorruptStore, JournalStorage
+from client.storage.store import LocalStore
+from client.storage.vault import (
     ATTEMPTS_FILE,
     FREE_ATTEMPTS,
     KEY_FILE,

@@ -1,4 +1,4 @@
-"""Issue #7: the PIN lock around the app (client/lock.py), without a page: first start, PIN set after the
+"""Issue #7: the PIN lock around the app (client/shell/lock.py), without a page: first start, PIN set after the
 sign-in, locked start, idle lock, a store left without a key, a plain store imported once a PIN is set."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from client.config import ClientConfig
-from client.journal import JOURNAL, PLAIN_SNAPSHOT, sealed_files
-from client.lock import LockSession, PhoneLock
-from client.vault import KdfParams, WrongPin
+from client.shell.lock import LockSession, PhoneLock
+from client.storage.journal import JOURNAL, PLAIN_SNAPSHOT, sealed_files
+from client.storage.vault import KdfParams, WrongPin
 from shared.enums import RecordKind
 from shared.ids import new_id
 
@@ -120,7 +120,7 @@ def test_a_failure_while_opening_is_shown_and_the_pin_can_be_tried_again(
     def broken(*args: object) -> None:
         raise OSError("disk read error")
 
-    monkeypatch.setattr("client.lock.build_core", broken)
+    monkeypatch.setattr("client.shell.lock.build_core", broken)
     session.form.pin = "4321"
     session.submit_pin()
     assert not session.form.busy and session.form.error is not None and "disk read error" in session.form.error

@@ -9,13 +9,21 @@ from typing import Any
 import flet as ft
 import pytest
 
-from client.photos import PhotoFiles, PhotoRefused, PhotoThumb, add_photo, check_photo, visit_photos, waiting_photos
-from client.state import AppState, Screen, VisitForm
-from client.store import LocalStore
+from client.features.photos.service import (
+    PhotoFiles,
+    PhotoRefused,
+    PhotoThumb,
+    add_photo,
+    check_photo,
+    visit_photos,
+    waiting_photos,
+)
+from client.features.visits import view as visit
+from client.shell.state import AppState, Screen, VisitForm
+from client.shell.sync_bar import SyncBar
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from client.sync_runner import SyncStatus
-from client.vault import StoreCipher
-from client.views import visit
-from client.views.sync_bar import SyncBar
 from shared.enums import RecordKind
 from shared.ids import new_id
 from shared.photos import CHUNK_BYTES, MAX_PHOTO_BYTES, chunk_offsets, sha256_hex, sniff_photo_type

@@ -12,12 +12,18 @@ from typing import Any
 import flet as ft
 import pytest
 
-from client.pipeline import PipelineHandlers, PipelineView, customer_pipeline, record_stage_event, start_development
+from client.features.pipeline.handlers import PipelineHandlers
+from client.features.pipeline.service import (
+    PipelineView,
+    customer_pipeline,
+    record_stage_event,
+    start_development,
+)
+from client.features.pipeline.view import pipeline_section
 from client.services import AppService
-from client.state import AppState, Screen
-from client.store import LocalStore
-from client.vault import StoreCipher
-from client.views.pipeline import pipeline_section
+from client.shell.state import AppState, Screen
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, RecordKind, StageAction
 from shared.hlc import Hlc
 from shared.ids import new_id
@@ -177,7 +183,7 @@ def test_the_section_advances_and_asks_why_a_development_was_lost(service: AppSe
 
 
 def test_the_customer_card_shows_the_section(service: AppService) -> None:
-    from client.views import customer
+    from client.features.customers import view as customer
 
     card = service.customer_card(CUSTOMER)
     state = AppState(lang="en", screen=Screen.CUSTOMER, customer_id=CUSTOMER, customer=card)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from client.reminders import (
+from client.features.today.reminders import (
     FollowUpKind,
     add_months,
     birthday_in,
@@ -210,7 +210,7 @@ def test_complaint_timer_is_the_servers_rule() -> None:
 
 
 def test_holidays_in_the_next_seven_days_across_the_year_end() -> None:
-    from client.reminders import upcoming_holidays
+    from client.features.today.reminders import upcoming_holidays
     from shared.holidays import Holiday, default_holidays
 
     holidays = default_holidays()
@@ -240,8 +240,8 @@ def test_a_company_holiday_file_is_read_and_a_bad_one_named(tmp_path: Path) -> N
 
 def test_the_care_reminders_show_a_holiday_of_the_coming_week(tmp_path: Path) -> None:
     from client.services import AppService
-    from client.store import LocalStore
-    from client.vault import StoreCipher
+    from client.storage.store import LocalStore
+    from client.storage.vault import StoreCipher
     from shared.holidays import Holiday
 
     store = LocalStore(tmp_path, StoreCipher(bytes(32)))
@@ -249,7 +249,7 @@ def test_the_care_reminders_show_a_holiday_of_the_coming_week(tmp_path: Path) ->
     service = AppService(store, clock=lambda: moment, holidays=[Holiday(dt.date(2026, 9, 25), "中秋节")])
     care = service.care_reminders()
     assert [h.name for h in care.holidays] == ["中秋节"] and not care.empty
-    from client.views.today import care_section, holiday_text
+    from client.features.today.view import care_section, holiday_text
 
     assert holiday_text(care.holidays[0], care.day, "zh-CN") == "中秋节：3 天后（09-25）"
     texts = [control.value for control in care_section(care, "zh-CN", None) if hasattr(control, "value")]  # type: ignore[arg-type]

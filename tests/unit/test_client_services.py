@@ -28,8 +28,8 @@ from client.services import (
     parse_number,
     visit_duration_minutes,
 )
-from client.store import InvalidRecord, LocalStore
-from client.vault import StoreCipher
+from client.storage.store import InvalidRecord, LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import CustomerKind, RecordKind, VisitType
 from shared.i18n import t
 from shared.ids import new_id
@@ -398,7 +398,7 @@ def test_conflicts_say_whose_change_lost_per_customer(store: LocalStore, clock: 
         ConflictSide.MINE_LOST,
     ]
 
-    from client.views.conflicts import conflict_text
+    from client.features.drafts.conflicts_view import conflict_text
 
     lost = card.conflicts[1]
     assert conflict_text(lost, "zh-CN") == "你的修改 电话=“0312-1” 被 “0312-2” 取代"

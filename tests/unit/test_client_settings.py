@@ -1,4 +1,5 @@
-"""Issue #7, the settings screen's handlers (client/account.py) over a real local store, with a fake lock:
+"""Issue #7, the settings screen's handlers (client/features/account/service.py) over a real local store, with a
+fake lock:
 the new PIN is checked before the lock is asked, a wrong current PIN is said plainly, and the sign-out
 confirmation and refusal say what is not synced yet."""
 
@@ -14,13 +15,13 @@ from typing import Any
 import flet as ft
 import pytest
 
-from client.account import PendingWork, SignOutRefused
-from client.app import SCREENS, App, ClientCore
+from client.features.account.service import PendingWork, SignOutRefused
 from client.services import AppService
-from client.state import Screen
-from client.store import LocalStore
+from client.shell.app import SCREENS, App, ClientCore
+from client.shell.state import Screen
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher, WrongPin
 from client.sync_runner import SyncStatus
-from client.vault import StoreCipher, WrongPin
 from shared.enums import CustomerKind
 
 

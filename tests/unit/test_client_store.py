@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from client.journal import JOURNAL, SNAPSHOT, CorruptStore, JournalStorage, StoreLocked
-from client.store import InvalidRecord, LocalStore
-from client.vault import StoreCipher
+from client.storage.journal import JOURNAL, SNAPSHOT, CorruptStore, JournalStorage, StoreLocked
+from client.storage.store import InvalidRecord, LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.protocol import Change, OpResult, OpStatus
@@ -189,7 +189,7 @@ def test_an_edit_names_the_clock_of_the_value_it_replaced(store: LocalStore) -> 
 def test_a_second_process_cannot_open_the_same_store(tmp_path: Path) -> None:
     store = LocalStore(tmp_path, CIPHER)
     code = (
-        "from client.store import LocalStore; from client.vault import StoreCipher; "
+        "from client.storage.store import LocalStore; from client.storage.vault import StoreCipher; "
         f"LocalStore({str(tmp_path)!r}, StoreCipher(bytes(32)))"
     )
     child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
@@ -243,8 +243,8 @@ def test_compaction_folds_the_journal_into_the_snapshot(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 store = LocalStore(sys.argv[1], StoreCipher(bytes(32)))

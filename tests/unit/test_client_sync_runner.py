@@ -227,7 +227,7 @@ def test_progress_shows_while_a_sync_runs_and_is_cleared_after() -> None:
 
 
 def test_the_sync_bar_says_how_much_a_large_first_sync_has_received() -> None:
-    from client.views.sync_bar import SyncBar, progress_text
+    from client.shell.sync_bar import SyncBar, progress_text
 
     receiving = SyncStatus(syncing=True, progress=SyncProgress(pages=6, received=3000, more=True))
     assert progress_text(receiving, "zh-CN") == "接收中 已收到 3,000 条（6 页），还有更多…"

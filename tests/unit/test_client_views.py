@@ -9,10 +9,16 @@ from typing import Any
 
 import flet as ft
 
-from client.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
+from client.features.customers import note_view as note
+from client.features.customers import prospect_view as prospect
+from client.features.customers import view as customer
+from client.features.drafts import conflicts_view as conflicts
+from client.features.drafts import view as drafts
+from client.features.today import view as today
+from client.features.today.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
+from client.features.visits import view as visit
 from client.services import ConflictItem, ConflictSide, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
-from client.state import AppState, KeyPersonForm, NoteForm, ProspectForm, Screen, VisitForm, VisitPanel
-from client.views import conflicts, customer, drafts, note, prospect, today, visit
+from client.shell.state import AppState, KeyPersonForm, NoteForm, ProspectForm, Screen, VisitForm, VisitPanel
 from shared.enums import RecordKind, ValueTier
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from client.services import AppService
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.holidays import Holiday, company_holidays, default_holiday_records, default_holidays
 from shared.records import holiday_problems, validate_fields
@@ -111,7 +111,7 @@ def test_a_holidays_file_overrides_the_pulled_list(store: LocalStore) -> None:
 
 
 def test_the_today_screen_shows_the_company_note() -> None:
-    from client.views.today import holiday_text
+    from client.features.today.view import holiday_text
 
     holiday = Holiday(dt.date(2026, 12, 30), "公司周年", "给关键人发问候")
     assert holiday_text(holiday, dt.date(2026, 12, 26), "zh-CN") == "公司周年：4 天后（12-30） · 给关键人发问候"

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client.store import LocalStore
-from client.vault import StoreCipher
-from client.wipe import wipe_local_data
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
+from client.storage.wipe import wipe_local_data
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine

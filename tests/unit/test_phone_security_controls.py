@@ -9,11 +9,11 @@ from pathlib import Path
 import flet as ft
 import pytest
 
-import client.vault as vault_module
+import client.storage.vault as vault_module
 from client.config import ClientConfig
-from client.lock import PhoneLock
-from client.store import LocalStore
-from client.vault import FREE_ATTEMPTS, InvalidPin, KdfParams, PinDelayed, StoreCipher, Vault, WrongPin
+from client.shell.lock import PhoneLock
+from client.storage.store import LocalStore
+from client.storage.vault import FREE_ATTEMPTS, InvalidPin, KdfParams, PinDelayed, StoreCipher, Vault, WrongPin
 from shared.enums import RecordKind
 from shared.ids import new_id
 

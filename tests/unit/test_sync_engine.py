@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from client.store import LocalStore
-from client.vault import StoreCipher
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import ProtocolViolation, SyncEngine, SyncProgress

@@ -12,15 +12,15 @@ from typing import Any
 import flet as ft
 import pytest
 
-from client import visit_fields
-from client.app import App, ClientCore
-from client.reminders import FollowUpKind, follow_ups, home_follow_ups
+from client.features.today.reminders import FollowUpKind, follow_ups, home_follow_ups
+from client.features.visits import fields as visit_fields
+from client.features.visits import view as visit_view
 from client.services import AppService, Location
-from client.state import AppState, VisitForm
-from client.store import InvalidRecord, LocalStore
+from client.shell.app import App, ClientCore
+from client.shell.state import AppState, VisitForm
+from client.storage.store import InvalidRecord, LocalStore
+from client.storage.vault import StoreCipher
 from client.sync_runner import SyncStatus
-from client.vault import StoreCipher
-from client.views import visit as visit_view
 from shared.enums import RecordKind, VisitType
 from shared.ids import new_id
 from shared.records import (
@@ -340,7 +340,7 @@ def test_the_app_records_a_phone_visit_without_locating_and_switches_types_clean
 
 
 def test_the_customer_cards_visit_line_shows_the_types_own_fields() -> None:
-    from client.views.customer import visit_summary
+    from client.features.customers.view import visit_summary
 
     visit = {"visit_type": "phone", "check_in_at": "2026-11-27T09:00:00+08:00", "ordered": False, "call_minutes": 12}
     assert "12" in visit_summary(visit, "zh-CN") and "电话拜访" in visit_summary(visit, "zh-CN")

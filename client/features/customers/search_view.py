@@ -1,0 +1,55 @@
+"""Browse and search all customers on the phone, to open a card or start an off-route visit."""
+
+from __future__ import annotations
+
+import functools
+
+import flet as ft
+
+from client.shell.actions import Actions
+from client.shell.state import AppState
+from client.widgets import back_button, kind_label, muted, screen, status_label, tappable, text_field, title
+from shared.i18n import t
+
+
+def result_rows(state: AppState, actions: Actions) -> list[ft.Control]:
+    lang = state.lang
+    if not state.search_results:
+        return [muted(t("client.search.none", lang))]
+    rows: list[ft.Control] = []
+    for index, customer in enumerate(state.search_results[:200], start=1):
+        name = str(customer.get("name", ""))
+        details = " · ".join(
+            part
+            for part in (kind_label(customer, lang), status_label(customer, lang), str(customer.get("address") or ""))
+            if part
+        )
+        rows.append(
+            tappable(
+                ft.Column([ft.Text(name, weight=ft.FontWeight.W_600), ft.Text(details, size=12)], spacing=2),
+                functools.partial(actions.open_customer, str(customer["id"])),
+                name,
+                f"customer-{index}",
+            )
+        )
+    return rows
+
+
+def build(state: AppState, actions: Actions) -> ft.Control:
+    lang = state.lang
+    results = screen(result_rows(state, actions))
+
+    def set_text(value: str) -> None:
+        # Only the list is rebuilt: rebuilding the field would take the focus away while the rep types.
+        actions.search(value)
+        results.controls = result_rows(state, actions)
+        results.update()
+
+    return screen(
+        [
+            back_button(lang, actions.go_back),
+            title(t("client.search.title", lang)),
+            text_field(t("client.search.field", lang), state.search_text, set_text),
+            results,
+        ]
+    )

@@ -1,0 +1,110 @@
+"""The pipeline feature's handlers: what the app does on this feature's taps (reaching the shell through
+the app it is mixed into)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from client.features.pipeline.service import (
+    PipelineView,
+    customer_pipeline,
+    record_stage_event,
+    set_expected_value,
+    start_development,
+)
+from client.services import AppService
+from client.shell.state import AppState, Screen
+from client.storage.store import InvalidRecord
+from shared.enums import LossReason, PipelineStage, StageAction
+from shared.i18n import t
+
+
+class PipelineHandlers:
+    """Event handlers of the customer card's pipeline section, mixed into client.shell.app.App."""
+
+    state: AppState
+    service: AppService
+    _ui: threading.RLock
+    render: Callable[[], None]
+    _show: Callable[..., None]
+
+    def load_pipeline(self, customer_id: str | None) -> None:
+        """Read the customer's pipeline into view state (keeping an open loss form of the same customer)."""
+        view = self.state.pipeline
+        if customer_id != view.customer_id:
+            view = self.state.pipeline = PipelineView(customer_id=customer_id)
+        view.pipeline = customer_pipeline(self.service, customer_id) if customer_id else None
+
+    def _pipeline_saved(self) -> None:
+
+        customer_id = self.state.customer_id
+        self.state.pipeline = PipelineView(customer_id=customer_id)
+        self._show(Screen.CUSTOMER, customer_id, notice=t("client.pipeline.saved", self.state.lang))
+
+    def _pipeline_step(self, action: StageAction, stage: PipelineStage | None = None) -> None:
+        with self._ui:
+            customer_id = self.state.customer_id
+            if not customer_id:
+                return
+            record_stage_event(self.service, customer_id, action, stage)
+            self._pipeline_saved()
+
+    def start_development(self) -> None:
+        with self._ui:
+            if self.state.customer_id:
+                start_development(self.service, self.state.customer_id)
+                self._pipeline_saved()
+
+    def move_stage(self, stage: str) -> None:
+        self._pipeline_step(StageAction.MOVE, PipelineStage(stage))
+
+    def mark_won(self) -> None:
+        self._pipeline_step(StageAction.WON, PipelineStage.CLOSING)
+
+    def save_expected_value(self) -> None:
+        with self._ui:
+            view, customer_id = self.state.pipeline, self.state.customer_id
+            if not customer_id or view.expected is None:
+                return
+            try:
+                set_expected_value(self.service, customer_id, view.expected)
+            except (ValueError, InvalidRecord):
+                view.expected_error = t("client.pipeline.expected_invalid", self.state.lang)
+                self.render()
+                return
+            self._pipeline_saved()
+
+    def open_loss_form(self) -> None:
+        with self._ui:
+            view = self.state.pipeline
+            view.losing, view.reason, view.note, view.error = True, None, "", None
+            self.render()
+
+    def cancel_loss_form(self) -> None:
+        with self._ui:
+            self.state.pipeline.losing = False
+            self.render()
+
+    def mark_lost(self) -> None:
+        with self._ui:
+            view, customer_id = self.state.pipeline, self.state.customer_id
+            if not customer_id:
+                return
+            if view.reason not in {reason.value for reason in LossReason}:
+                view.error = t("client.pipeline.reason_required", self.state.lang)
+                self.render()
+                return
+            try:
+                record_stage_event(
+                    self.service,
+                    customer_id,
+                    StageAction.LOST,
+                    loss_reason=LossReason(str(view.reason)),
+                    note=view.note,
+                )
+            except InvalidRecord as error:
+                view.error = str(error)
+                self.render()
+                return
+            self._pipeline_saved()

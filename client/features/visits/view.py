@@ -1,0 +1,389 @@
+"""A visit: check in (签到), the record form (保存), check out (签退) with the visit's duration; on the visit
+an order (下单) from the catalogue, a competitor report (竞品信息) and a complaint (投诉)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from client.features.campaigns.view import campaign_section
+from client.features.drafts.banner import draft_banner
+from client.features.photos.view import photo_section
+from client.features.visits.fields_view import type_chips, type_fields, type_notes
+from client.services import VisitRecords, order_amount, visit_duration_minutes
+from client.shell.actions import Actions
+from client.shell.state import AppState, VisitForm, VisitPanel
+from client.widgets import (
+    back_button,
+    choice_chips,
+    clock_time,
+    enum_label,
+    error_text,
+    money,
+    muted,
+    product_name,
+    screen,
+    section,
+    text_field,
+    title,
+)
+from shared.enums import Attitude, ComplaintCategory, Severity
+from shared.i18n import label, t
+
+logger = logging.getLogger(__name__)
+
+
+def coordinate(value: Any) -> str:
+    return f"{value:.5f}"  # about a metre; more digits than a phone's GPS knows would mislead
+
+
+def where(visit: dict[str, Any], lang: str) -> str:
+    """Where the rep checked in, or that the device gave no position (the visit is recorded all the same)."""
+    lat, lng, accuracy = visit.get("check_in_lat"), visit.get("check_in_lng"), visit.get("check_in_accuracy")
+    if lat is None or lng is None:
+        return t("client.visit.no_location", lang)
+    if accuracy is None:
+        return t("client.visit.location", lang, lat=coordinate(lat), lng=coordinate(lng))
+    return t("client.visit.location_accuracy", lang, lat=coordinate(lat), lng=coordinate(lng), metres=f"{accuracy:.0f}")
+
+
+def build(state: AppState, actions: Actions) -> ft.Control:
+    lang, form = state.lang, state.visit
+    customer = form.customer or {}
+    values = form.values
+
+    def setter(key: str) -> Callable[[str], None]:
+        def set_value(value: str) -> None:
+            values[key] = value
+
+        return set_value
+
+    def field(key: str, *, multiline: bool = False, keyboard: ft.KeyboardType = ft.KeyboardType.TEXT) -> ft.Control:
+        return text_field(
+            t(f"client.visit.{key}", lang),
+            str(values.get(key) or ""),
+            setter(key),
+            error=form.errors.get(key),
+            multiline=multiline,
+            keyboard=keyboard,
+        )
+
+    def set_ordered(checked: bool) -> None:
+        values["ordered"] = checked
+
+    controls: list[ft.Control] = [
+        back_button(lang, actions.go_back),
+        title(t("client.visit.title", lang, name=customer.get("name", ""))),
+        *([draft_banner(form.draft, lang)] if form.draft is not None else []),
+        muted(t("client.visit.planned" if form.planned else "client.visit.off_route", lang)),
+        type_chips(form, lang, actions),  # client/features/visits/fields_view.py: the type's own fields below
+        *type_notes(form, lang),
+    ]
+    visit = form.visit
+    if visit is None:
+        controls += [
+            muted(t("client.visit.before_check_in", lang)),
+            ft.Button(t("client.visit.check_in", lang), icon=ft.Icons.LOGIN, on_click=lambda e: actions.check_in()),
+        ]
+        return screen(controls, spacing=10)
+
+    status_line = [t("client.visit.checked_in", lang, time=clock_time(visit.get("check_in_at"))), where(visit, lang)]
+    if visit.get("check_out_at"):
+        status_line.append(t("client.visit.checked_out", lang, time=clock_time(visit.get("check_out_at"))))
+        if visit.get("check_out_lat") is not None and visit.get("check_out_lng") is not None:
+            lat, lng = coordinate(visit["check_out_lat"]), coordinate(visit["check_out_lng"])
+            status_line.append(t("client.visit.check_out_location", lang, lat=lat, lng=lng))
+        status_line.append(t("client.visit.duration", lang, minutes=visit_duration_minutes(visit)))
+    attitudes = [(member.value, label(member, lang)) for member in Attitude]
+    controls += [
+        ft.Text(" · ".join(status_line), weight=ft.FontWeight.W_600),
+        *([] if form.draft is not None else visit_extras(form, lang, actions)),
+        *type_fields(form, lang, form.follows),
+        field("person_met"),
+        field("purpose"),
+        choice_chips(t("client.visit.attitude", lang), attitudes, values.get("attitude"), setter("attitude")),
+        field("progress", multiline=True),
+        ft.Checkbox(
+            label=t("client.visit.ordered", lang),
+            value=bool(values.get("ordered")),
+            on_change=lambda e: set_ordered(bool(e.control.value)),
+        ),
+        field("order_amount", keyboard=ft.KeyboardType.NUMBER),
+        field("next_visit_date", keyboard=ft.KeyboardType.DATETIME),
+        field("notes", multiline=True),
+        error_text(form.message),
+    ]
+    if form.draft is not None:  # fixing a refused visit: one button sends it again
+        controls.append(
+            ft.Button(t("client.drafts.resend", lang), icon=ft.Icons.SEND, on_click=lambda e: actions.resend_draft())
+        )
+        return screen(controls, spacing=10)
+    controls += [
+        ft.Row(
+            [
+                ft.Button(t("client.visit.save", lang), icon=ft.Icons.SAVE, on_click=lambda e: actions.save_visit()),
+                ft.OutlinedButton(
+                    t("client.visit.check_out", lang),
+                    icon=ft.Icons.LOGOUT,
+                    on_click=lambda e: actions.check_out(),
+                    visible=not visit.get("check_out_at"),
+                ),
+            ],
+            wrap=True,
+        ),
+    ]
+    return screen(controls, spacing=10)
+
+
+# ---- on the visit: order, competitor report, complaint ------------------------------------------
+
+
+PANEL_BUTTONS = (
+    (VisitPanel.ORDER, "client.order.open", ft.Icons.SHOPPING_CART),
+    (VisitPanel.COMPETITOR, "client.competitor.open", ft.Icons.STORE),
+    (VisitPanel.COMPLAINT, "client.complaint.open", ft.Icons.REPORT_PROBLEM),
+)
+
+
+def visit_extras(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control]:
+    """The three buttons, the open form, and what this visit recorded so far."""
+    row = ft.Row(
+        [
+            (ft.Button if form.panel is panel else ft.OutlinedButton)(
+                t(key, lang), icon=icon, on_click=lambda e, panel=panel: actions.open_panel(panel.value)
+            )
+            for panel, key, icon in PANEL_BUTTONS
+        ],
+        wrap=True,
+    )
+    controls: list[ft.Control] = [row]
+    if form.panel is VisitPanel.ORDER:
+        controls.append(panel_box(order_panel(form, lang, actions)))
+    elif form.panel is VisitPanel.COMPETITOR:
+        controls.append(panel_box(competitor_panel(form, lang, actions)))
+    elif form.panel is VisitPanel.COMPLAINT:
+        controls.append(panel_box(complaint_panel(form, lang, actions)))
+    controls += recorded_on_visit(form.records, form.products, lang)
+    controls += campaign_section(
+        form.campaigns, form.records.orders, lang, actions
+    )  # client/features/campaigns/view.py
+    controls += photo_section(form, lang, actions)
+    return controls
+
+
+def panel_box(controls: list[ft.Control]) -> ft.Control:
+    return ft.Container(
+        ft.Column(controls, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+        padding=10,
+        border=ft.Border.all(1, ft.Colors.BLUE_200),
+        border_radius=8,
+    )
+
+
+def refresh(control: ft.Control) -> None:
+    """Update one control in place while the rep types (no re-render, so no typing is lost)."""
+    try:
+        control.update()
+    except Exception:  # not on a page (a test builds the view alone) or the session went away
+        logger.debug("in-place update skipped", exc_info=True)
+
+
+def order_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control]:
+    order, errors = form.order, form.panel_errors
+    by_id = {str(product["id"]): product for product in form.products}
+    chips: list[ft.Control] = [
+        ft.Chip(
+            label=f"{product_name(product)} {money(product.get('unit_price'), lang)}",
+            selected=str(product["id"]) in order.picked(),
+            show_checkmark=True,
+            on_select=lambda e, product_id=str(product["id"]): actions.toggle_order_product(product_id),
+        )
+        for product in form.products
+    ]
+
+    def total_text() -> str:
+        amount = order_amount(order.lines)
+        return t("client.order.total", lang, amount=money(amount, lang) if amount is not None else "—")
+
+    total = ft.Text(total_text(), size=16, weight=ft.FontWeight.BOLD)
+
+    def setter(index: int, name: str) -> Callable[[str], None]:
+        def set_value(value: str) -> None:
+            order.lines[index] = dataclasses.replace(order.lines[index], **{name: value})
+            total.value = total_text()
+            refresh(total)
+
+        return set_value
+
+    controls: list[ft.Control] = [section(t("client.order.title", lang))]
+    if not form.products:
+        controls.append(muted(t("client.order.no_products", lang)))
+    else:
+        controls += [muted(t("client.order.pick", lang)), ft.Row(chips, wrap=True, spacing=6, run_spacing=4)]
+    for index, line in enumerate(order.lines):
+        product = by_id.get(line.product_id, {})
+        unit = str(product.get("unit") or "")
+        number = index + 1
+        controls += [
+            ft.Text(f"{number}. {product_name(product)}", weight=ft.FontWeight.W_600),
+            ft.Row(
+                [
+                    ft.Container(
+                        text_field(
+                            t("client.order.quantity", lang, n=number, unit=unit or "—"),
+                            line.quantity,
+                            setter(index, "quantity"),
+                            error=errors.get(f"quantity.{index}"),
+                            keyboard=ft.KeyboardType.NUMBER,
+                        ),
+                        expand=True,
+                    ),
+                    ft.Container(
+                        text_field(
+                            t("client.order.unit_price", lang, n=number),
+                            line.unit_price,
+                            setter(index, "unit_price"),
+                            error=errors.get(f"unit_price.{index}"),
+                            keyboard=ft.KeyboardType.NUMBER,
+                        ),
+                        expand=True,
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ]
+
+    def set_notes(value: str) -> None:
+        order.notes = value
+
+    controls += [
+        total,
+        text_field(t("client.order.notes", lang), order.notes, set_notes),
+        error_text(errors.get("lines") or errors.get("visit") or other_problems(errors, ("quantity.", "unit_price."))),
+        ft.Button(t("client.order.submit", lang), icon=ft.Icons.CHECK, on_click=lambda e: actions.take_order()),
+    ]
+    return controls
+
+
+def other_problems(errors: dict[str, str], shown: tuple[str, ...]) -> str | None:
+    """Problems no field shows (e.g. the store refused a field): said under the form, never dropped."""
+    rest = [f"{name}: {problem}" for name, problem in errors.items() if not name.startswith(shown)]
+    return "; ".join(rest) or None
+
+
+def competitor_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control]:
+    entry, errors = form.competitor, form.panel_errors
+
+    def setter(name: str) -> Callable[[str], None]:
+        def set_value(value: str) -> None:
+            setattr(entry, name, value)
+
+        return set_value
+
+    def field(name: str, **options: Any) -> ft.Control:
+        return text_field(
+            t(f"client.competitor.{name}", lang), getattr(entry, name), setter(name), error=errors.get(name), **options
+        )
+
+    return [
+        section(t("client.competitor.title", lang)),
+        field("brand"),
+        field("product"),
+        field("price", keyboard=ft.KeyboardType.NUMBER),
+        field("promotion", multiline=True),
+        error_text(other_problems(errors, ("brand", "product", "price", "promotion"))),
+        ft.Button(
+            t("client.competitor.submit", lang), icon=ft.Icons.CHECK, on_click=lambda e: actions.record_competitor()
+        ),
+    ]
+
+
+def complaint_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control]:
+    entry, errors = form.complaint, form.panel_errors
+
+    def set_category(value: str) -> None:
+        entry.category = value
+
+    def set_severity(value: str) -> None:
+        entry.severity = value
+
+    def set_description(value: str) -> None:
+        entry.description = value
+
+    categories = [(member.value, label(member, lang)) for member in ComplaintCategory]
+    severities = [(member.value, label(member, lang)) for member in Severity]
+    return [
+        section(t("client.complaint.title", lang)),
+        choice_chips(t("client.complaint.category", lang), categories, entry.category, set_category),
+        error_text(errors.get("category")),
+        choice_chips(t("client.complaint.severity", lang), severities, entry.severity, set_severity),
+        error_text(errors.get("severity")),
+        text_field(
+            t("client.complaint.description", lang),
+            entry.description,
+            set_description,
+            error=errors.get("description"),
+            multiline=True,
+        ),
+        error_text(other_problems(errors, ("category", "severity", "description"))),
+        ft.Button(
+            t("client.complaint.submit", lang), icon=ft.Icons.CHECK, on_click=lambda e: actions.record_complaint()
+        ),
+    ]
+
+
+def order_line_text(line: dict[str, Any], products: dict[str, dict[str, Any]], lang: str) -> str:
+    product = products.get(str(line.get("product_id")), {})
+    name = product_name(product) if product else t("client.order.unknown_product", lang)
+    return t(
+        "client.order.line",
+        lang,
+        product=name,
+        quantity=f"{line.get('quantity')}",
+        unit=str(product.get("unit") or ""),
+        price=money(line.get("unit_price"), lang),
+    )
+
+
+def recorded_on_visit(records: VisitRecords, products: list[dict[str, Any]], lang: str) -> list[ft.Control]:
+    """What this visit recorded besides itself, so the rep sees it was kept."""
+    if not (records.orders or records.competitor_reports or records.complaints):
+        return []
+    by_id = {str(product["id"]): product for product in products}
+    controls: list[ft.Control] = [muted(t("client.visit.recorded", lang))]
+    for index, order in enumerate(records.orders, start=1):
+        lines = order.get("lines") or []
+        controls.append(
+            ft.Text(
+                t("client.order.summary", lang, n=index, count=len(lines), amount=money(order.get("amount"), lang)),
+                weight=ft.FontWeight.W_600,
+            )
+        )
+        controls += [ft.Text("  " + order_line_text(line, by_id, lang), size=13) for line in lines]
+    for report in records.competitor_reports:
+        controls.append(ft.Text(competitor_text(report, lang)))
+    for complaint in records.complaints:
+        controls.append(ft.Text(complaint_text(complaint, lang)))
+    return controls
+
+
+def competitor_text(report: dict[str, Any], lang: str) -> str:
+    parts = [str(report.get("brand") or ""), str(report.get("product") or "")]
+    if report.get("price") is not None:
+        parts.append(money(report.get("price"), lang))
+    if report.get("promotion"):
+        parts.append(str(report["promotion"]))
+    return t("client.competitor.summary", lang, text=" · ".join(part for part in parts if part))
+
+
+def complaint_text(complaint: dict[str, Any], lang: str) -> str:
+    parts = [
+        enum_label(ComplaintCategory, complaint.get("category"), lang),
+        enum_label(Severity, complaint.get("severity"), lang),
+        str(complaint.get("description") or ""),
+    ]
+    return t("client.complaint.summary", lang, text=" · ".join(part for part in parts if part))

@@ -1,0 +1,428 @@
+"""The rep's local store: records, the outbox of ops to push, and device metadata, in TinyDB.
+
+Every write goes through `JournalStorage.commit`, so a record and the op that will carry it to the
+server are stored together in one fsynced step: when `save` returns, the UI may say "saved".
+One writer: a process-wide lock here, a file lock in the storage.
+
+Everything the store writes is sealed with the data key of the `StoreCipher` it is given
+(`LocalStore(folder, cipher)`); the app gets that cipher from `client.storage.vault.Vault.unlock(pin)`,
+a test makes one directly, e.g. `StoreCipher(bytes(32))` or `StoreCipher.new()`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+from tinydb.table import Table
+
+from client import clock as company_clock
+from client.storage.journal import Change, JournalStorage
+from client.storage.vault import StoreCipher
+from shared.enums import OpAction, RecordKind
+from shared.hlc import Hlc, receive, tick
+from shared.ids import new_id
+from shared.records import DELETABLE_KINDS, FieldError, validate_fields, visit_type_problems
+from sync.protocol import Change as PulledChange
+from sync.protocol import Op, OpResult, OpStatus
+
+OUTBOX = "outbox"  # ops waiting for the server, keyed by their seq
+REJECTED = "rejected"  # ops the server refused for good: drafts the rep can see, fix or discard
+CLOCKS = "clocks"  # per record, the clock (shared.hlc) of each field's value as this device knows it
+META = "meta"
+META_ID = "device"
+COMPACT_AFTER_LINES = 5_000
+# Fields looked up by value on a rep's taps, kept in an in-memory index so that a check-in (which counts
+# the customer's visits) and the customer card cost what that customer has, not what the phone holds.
+INDEXED_FIELDS = {
+    RecordKind.VISIT.value: "customer_id",
+    RecordKind.NOTE.value: "customer_id",
+    RecordKind.CONFLICT.value: "record_id",
+    RecordKind.KEY_PERSON.value: "customer_id",
+    RecordKind.COMPLAINT.value: "customer_id",
+    RecordKind.ORDER.value: "customer_id",
+    RecordKind.COMPETITOR_REPORT.value: "customer_id",
+    RecordKind.COMPLAINT_STEP.value: "complaint_id",  # a complaint's history on the customer card
+}
+
+
+class InvalidRecord(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field} {e.problem}" for e in errors))
+        self.errors = errors
+
+
+class RecordTable(Table):
+    """Documents keyed by their record id (a UUID text), not TinyDB's counter."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+
+class RecordDB(TinyDB):
+    table_class = RecordTable
+
+
+class FieldIndex:
+    """Record ids by the value of one field of a table (ids in the order they were first indexed)."""
+
+    def __init__(self, field: str, docs: dict[str, dict[str, Any]]) -> None:
+        self.field = field
+        self._ids: dict[str, dict[str, None]] = {}
+        self._value_of: dict[str, str] = {}
+        for doc_id, doc in docs.items():
+            self.put(doc_id, doc)
+
+    def put(self, doc_id: str, doc: dict[str, Any]) -> None:
+        value = doc.get(self.field)
+        old = self._value_of.get(doc_id)
+        if old == value:
+            return
+        self.delete(doc_id)
+        if isinstance(value, str):
+            self._ids.setdefault(value, {})[doc_id] = None
+            self._value_of[doc_id] = value
+
+    def delete(self, doc_id: str) -> None:
+        old = self._value_of.pop(doc_id, None)
+        if old is not None:
+            ids = self._ids.get(old, {})
+            ids.pop(doc_id, None)
+            if not ids:
+                self._ids.pop(old, None)
+
+    def ids(self, value: object) -> list[str]:
+        return list(self._ids.get(value, {})) if isinstance(value, str) else []
+
+
+class LocalStore:
+    def __init__(self, folder: str | Path, cipher: StoreCipher) -> None:
+        self.cipher = cipher
+        self._lock = threading.RLock()
+        self._storage: JournalStorage | None = None
+        self._indexes: dict[str, FieldIndex] = {}  # built on first use, then kept up to date by `_commit`
+        self._db = RecordDB(folder, storage=self._open_storage)
+        if self.storage.journal_lines:
+            self.storage.compact()
+        if not self.get_meta("device_id"):
+            self.set_meta(device_id=new_id(), next_seq=1, cursor=0)
+
+    def _open_storage(self, folder: str | Path) -> JournalStorage:
+        self._storage = JournalStorage(folder, self.cipher)
+        return self._storage
+
+    @property
+    def storage(self) -> JournalStorage:
+        assert self._storage is not None
+        return self._storage
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- metadata ---------------------------------------------------------------------------
+
+    @property
+    def device_id(self) -> str:
+        return str(self.get_meta("device_id"))
+
+    def _meta(self) -> dict[str, Any]:
+        return dict(self.storage.read().get(META, {}).get(META_ID, {}))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        return self._meta().get(key, default)
+
+    def set_meta(self, **values: Any) -> None:
+        with self._lock:
+            self._commit([("put", META, META_ID, {**self._meta(), **values})])
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def _table(self, name: str) -> Table:
+        return self._db.table(name)
+
+    def get(self, kind: RecordKind, record_id: str) -> dict[str, Any] | None:
+        doc = self.storage.read().get(kind.value, {}).get(record_id)
+        return dict(doc) if doc is not None else None
+
+    def all(self, kind: RecordKind) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self._table(kind.value).all()]
+
+    def find(self, kind: RecordKind, /, **equals: Any) -> list[dict[str, Any]]:
+        """Records whose fields equal the given values, e.g. find(RecordKind.VISIT, customer_id=x).
+
+        An indexed field (`INDEXED_FIELDS`) among them is looked up in its index: the cost is the
+        number of records with that value, not the size of the table.
+        """
+        field = INDEXED_FIELDS.get(kind.value)
+        if field is None or field not in equals:
+            return [dict(doc) for doc in self._table(kind.value).search(Query().fragment(equals))]
+        with self._lock:
+            docs = self.storage.read().get(kind.value, {})
+            candidates = [docs[doc_id] for doc_id in self._index(kind.value).ids(equals[field]) if doc_id in docs]
+        return [
+            dict(doc) for doc in candidates if all(name in doc and doc[name] == value for name, value in equals.items())
+        ]
+
+    def _index(self, table: str) -> FieldIndex:
+        index = self._indexes.get(table)
+        if index is None:
+            index = FieldIndex(INDEXED_FIELDS[table], self.storage.read().get(table, {}))
+            self._indexes[table] = index
+        return index
+
+    def pending_count(self) -> int:
+        return len(self.storage.read().get(OUTBOX, {}))
+
+    def pending_record_ids(self) -> set[str]:
+        return {op["record_id"] for op in self.storage.read().get(OUTBOX, {}).values()}
+
+    def rejected_ops(self) -> list[dict[str, Any]]:
+        return sorted(self.storage.read().get(REJECTED, {}).values(), key=lambda item: item["op"]["seq"])
+
+    def rejected_op(self, seq: int) -> dict[str, Any] | None:
+        draft = self.storage.read().get(REJECTED, {}).get(str(seq))
+        return dict(draft) if draft is not None else None
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    def save(self, kind: RecordKind, record_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Store the record's new fields and the op that pushes them, durably, in one step."""
+        with self._lock:
+            record, changes = self._put_changes(kind, record_id, fields)
+            self._commit(changes)
+            return record
+
+    def resend_rejected(
+        self, seqs: Iterable[int], kind: RecordKind, record_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The rep fixed refused ops: a new op with `fields` replaces the drafts `seqs`.
+
+        The record, the new op and the drafts' removal are one durable step: the drafts go only
+        together with the op that replaces them (an invalid fix raises InvalidRecord and keeps them).
+        """
+        with self._lock:
+            record, changes = self._put_changes(kind, record_id, fields)
+            drafts = self.storage.read().get(REJECTED, {})
+            changes += [("del", REJECTED, str(seq), None) for seq in seqs if str(seq) in drafts]
+            self._commit(changes)
+            return record
+
+    def _put_changes(
+        self, kind: RecordKind, record_id: str, fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Change]]:
+        """The record with `fields` and the changes that store it with its op (validated; not yet stored)."""
+        existing = self.get(kind, record_id)
+        errors = validate_fields(kind, fields, creating=existing is None)
+        if errors:
+            raise InvalidRecord(errors)
+        record = {**(existing or {}), **fields, "id": record_id}
+        if kind is RecordKind.VISIT and (errors := visit_type_problems(record)):  # a type's own fields only
+            raise InvalidRecord(errors)
+        known = self.field_clocks(record_id)
+        base = {name: known[name] for name in fields if name in known}
+        op, meta = self._new_op(kind, record_id, OpAction.PUT, fields, base)
+        clocks = {**known, **dict.fromkeys(fields, op.hlc)}
+        changes: list[Change] = [
+            ("put", kind.value, record_id, record),
+            ("put", CLOCKS, record_id, clocks),
+            ("put", OUTBOX, str(op.seq), op.as_dict()),
+            ("put", META, META_ID, meta),
+        ]
+        return record, changes
+
+    def delete(self, kind: RecordKind, record_id: str) -> None:
+        with self._lock:
+            if kind not in DELETABLE_KINDS:
+                raise InvalidRecord([FieldError("kind", f"{kind.value} records cannot be deleted")])
+            op, meta = self._new_op(kind, record_id, OpAction.DELETE, {}, {})
+            self._commit(
+                [
+                    ("del", kind.value, record_id, None),
+                    ("put", OUTBOX, str(op.seq), op.as_dict()),
+                    ("put", META, META_ID, meta),
+                ]
+            )
+
+    def discard_rejected(self, seq: int) -> None:
+        """The rep chose to drop a refused op (the only way a refused op ever goes away).
+
+        What it wrote leaves the phone too: the phone's copy of its record goes (unless another waiting op
+        or draft still writes that record) and the next pull starts from 0, so the record comes back as the
+        server holds it, or stays gone if the server never had it. Without this a discarded visit stayed
+        on the phone for good, shown as saved (found by tests/integration/test_sync_stateful.py). A discard
+        is rare; the full pull is the price of not keeping a server copy of every record.
+        """
+        with self._lock:
+            data = self.storage.read()
+            draft = data.get(REJECTED, {}).get(str(seq))
+            changes: list[Change] = [("del", REJECTED, str(seq), None)]
+            if draft is not None:
+                kind, record_id = draft["op"]["kind"], draft["op"]["record_id"]
+                still_written = any(op["record_id"] == record_id for op in data.get(OUTBOX, {}).values()) or any(
+                    other["op"]["record_id"] == record_id
+                    for key, other in data.get(REJECTED, {}).items()
+                    if key != str(seq)
+                )
+                if not still_written:
+                    changes += [("del", kind, record_id, None), ("del", CLOCKS, record_id, None)]
+                changes.append(("put", META, META_ID, {**self._meta(), "cursor": 0}))
+            self._commit(changes)
+
+    def field_clocks(self, record_id: str) -> dict[str, str]:
+        return dict(self.storage.read().get(CLOCKS, {}).get(record_id, {}))
+
+    def _clock(self) -> Hlc | None:
+        text = self.get_meta("hlc")
+        return Hlc.parse(text) if text else None
+
+    def _new_op(
+        self, kind: RecordKind, record_id: str, action: OpAction, fields: dict[str, Any], base: dict[str, str]
+    ) -> tuple[Op, dict[str, Any]]:
+        """The op for a change, and the device metadata after it (next seq, the clock advanced)."""
+        seq = int(self.get_meta("next_seq", 1))
+        clock = tick(self._clock(), company_clock.now_ms(), self.device_id)
+        op = Op(
+            op_id=new_id(),
+            device_id=self.device_id,
+            seq=seq,
+            kind=kind,
+            record_id=record_id,
+            action=action,
+            fields=dict(fields),
+            made_at=company_clock.utc_now().isoformat(timespec="seconds"),
+            hlc=str(clock),
+            base=base,
+        )
+        return op, {**self._meta(), "next_seq": seq + 1, "hlc": str(clock)}
+
+    def _commit(self, changes: list[Change]) -> None:
+        with self._lock:
+            self.storage.commit(changes)
+            for action, table, doc_id, doc in changes:
+                index = self._indexes.get(table)
+                if index is not None:
+                    if action == "put" and doc is not None:
+                        index.put(doc_id, doc)
+                    else:
+                        index.delete(doc_id)
+            for name in {change[1] for change in changes}:
+                self._table(name).clear_cache()
+
+    # ---- what the sync engine needs (sync.engine.SyncStore) ----------------------------------
+
+    def pending_ops(self, limit: int) -> list[Op]:
+        outbox = self.storage.read().get(OUTBOX, {})
+        ops = sorted(outbox.values(), key=lambda op: op["seq"])[:limit]
+        return [
+            Op(
+                op_id=op["op_id"],
+                device_id=op["device_id"],
+                seq=op["seq"],
+                kind=RecordKind(op["kind"]),
+                record_id=op["record_id"],
+                action=OpAction(op["action"]),
+                fields=op["fields"],
+                made_at=op["made_at"],
+                hlc=op.get("hlc"),
+                base=op.get("base", {}),
+            )
+            for op in ops
+        ]
+
+    def record_results(self, results: Sequence[OpResult]) -> None:
+        """Drop acknowledged ops from the outbox; move refused ones to the drafts, never away."""
+        with self._lock:
+            outbox = self.storage.read().get(OUTBOX, {})
+            changes: list[Change] = []
+            for result in results:
+                op = outbox.get(str(result.seq))
+                if op is None or op["op_id"] != result.op_id:
+                    continue  # an answer about an op we no longer hold (already acknowledged)
+                if result.status is OpStatus.REJECTED:
+                    draft = {"op": op, "code": result.code, "message": result.message}
+                    changes.append(("put", REJECTED, str(result.seq), draft))
+                changes.append(("del", OUTBOX, str(result.seq), None))
+            self._commit(changes)
+
+    def pull_cursor(self) -> int:
+        return int(self.get_meta("cursor", 0))
+
+    def apply_pull_page(self, changes: Iterable[PulledChange], cursor: int) -> int:
+        """Store a pulled page and its cursor in one durable step; returns how many records changed.
+
+        A record with ops still waiting in the outbox takes the server's state with the waiting edits
+        re-applied on top: those ops reach the server next, and its merged answer comes back in a
+        later pull. The device's clock moves past every clock it sees, so its next edits order after.
+        """
+        with self._lock:
+            pending, deleting = self._waiting_edits()
+            clock = self._clock()
+            batch: list[Change] = []
+            for change in changes:
+                waiting = pending.get(change.record_id)
+                if change.deleted or change.data is None or change.record_id in deleting:
+                    if waiting is None and change.record_id not in deleting:
+                        batch += [
+                            ("del", change.kind.value, change.record_id, None),
+                            ("del", CLOCKS, change.record_id, None),
+                        ]
+                    continue  # the phone's ops go first; the server answers them (a draft if refused)
+                data = {**change.data, "id": change.record_id}
+                server_clocks = dict(data.pop("field_clocks", None) or {})
+                if server_clocks:  # the texts order like the clocks: the newest is the max
+                    newest = Hlc.parse(max(server_clocks.values()))
+                    clock = receive(clock, newest, company_clock.now_ms(), self.device_id)
+                local_clocks = self.field_clocks(change.record_id) if waiting else {}
+                if waiting is not None:  # the rep's edits still on their way stay on top
+                    data.update(waiting)
+                    server_clocks.update({name: local_clocks[name] for name in waiting if name in local_clocks})
+                batch.append(("put", change.kind.value, change.record_id, data))
+                if server_clocks:
+                    batch.append(("put", CLOCKS, change.record_id, server_clocks))
+            meta = {**self._meta(), "cursor": cursor} | ({"hlc": str(clock)} if clock else {})
+            batch.append(("put", META, META_ID, meta))
+            self._commit(batch)
+            return sum(1 for change in batch if change[1] not in (META, CLOCKS))
+
+    def restart_pull(self) -> None:
+        """Forget what was pulled and pull everything again (the server no longer has every delete since
+        our cursor). Records with waiting ops stay, as do the outbox, the drafts and the device's clock."""
+        with self._lock:
+            waiting = self.pending_record_ids()
+            data = self.storage.read()
+            batch: list[Change] = []
+            for kind in RecordKind:
+                for record_id in data.get(kind.value, {}):
+                    if record_id not in waiting:
+                        batch += [("del", kind.value, record_id, None), ("del", CLOCKS, record_id, None)]
+            batch.append(("put", META, META_ID, {**self._meta(), "cursor": 0}))
+            self._commit(batch)
+
+    def _waiting_edits(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """The fields that waiting ops write, per record and in order; and the records they delete."""
+        fields: dict[str, dict[str, Any]] = {}
+        deleting: set[str] = set()
+        for op in sorted(self.storage.read().get(OUTBOX, {}).values(), key=lambda op: op["seq"]):
+            if op["action"] == OpAction.DELETE.value:
+                deleting.add(op["record_id"])
+            else:
+                fields.setdefault(op["record_id"], {}).update(op["fields"])
+        return fields, deleting
+
+    def conflicts(self, record_id: str | None = None) -> list[dict[str, Any]]:
+        """Concurrent edits the server resolved (of one record if given), newest first (kept and lost values)."""
+        found = (
+            self.all(RecordKind.CONFLICT) if record_id is None else self.find(RecordKind.CONFLICT, record_id=record_id)
+        )
+        return sorted(found, key=lambda item: str(item.get("created_at")), reverse=True)
+
+    def maybe_compact(self) -> bool:
+        """Fold a long journal into the snapshot; the sync runner calls it when idle."""
+        with self._lock:
+            if self.storage.journal_lines < COMPACT_AFTER_LINES:
+                return False
+            self.storage.compact()
+            return True
