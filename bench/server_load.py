@@ -4,8 +4,10 @@ The demo county is seeded (3 territories, 123 customers, li.rep / wang.rep / zha
 signs in as one of the three demo reps (the accounts are shared) with a device id of its own, starts
 within the first seconds, does the morning pull (from cursor 0 until nothing is left), then syncs every
 few seconds for a bounded time as the phone does: a push of the visit just checked in or checked out,
-then a pull from its cursor. At the end the database is asked whether every op arrived exactly once.
-On SQLite (with shorter runs of fewer reps first, full mode), then once on PostgreSQL (bench/postgres.py).
+then a pull from its cursor. Meanwhile the morning rush: as many other reps (accounts of their own) sign in
+at random moments within the first minute, beside those syncs. At the end the database is asked whether every
+op arrived exactly once. On SQLite (with shorter runs of fewer reps first, full mode), then once on PostgreSQL
+(bench/postgres.py).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ PROFILE_ENV = "ROUTECRM_BENCH_PROFILE"
 PROFILE_OPTIONS_ENV = "ROUTECRM_BENCH_PROFILE_OPTIONS"  # more py-spy options, e.g. "--gil" or "--idle"
 INTERVAL_S = (2.0, 4.0)  # between a rep's syncs: "every few seconds"
 RAMP_S = 5.0
+RUSH_S = 60.0  # the morning rush: the sign-ins come within this long (or the run, if shorter)
 SWEEP_S = 30.0  # the shorter runs with fewer reps (full mode), to see where the latency bends
 
 
@@ -70,6 +73,7 @@ class Stats:
     day_pull_ms: list[float] = field(default_factory=list)  # the pulls after a push, during the day
     sync_ms: list[float] = field(default_factory=list)  # push then pull, as one sync of the phone
     morning_ms: list[float] = field(default_factory=list)  # the whole morning pull of one rep
+    sign_in_ms: list[float] = field(default_factory=list)  # the morning rush's sign-ins (argon2 at its real cost)
     errors: list[str] = field(default_factory=list)  # answers other than 200
     transport_errors: list[str] = field(default_factory=list)  # connection dropped, timeouts
     retried_duplicates: int = 0  # a re-sent op answered "duplicate": its first send had arrived
@@ -134,6 +138,59 @@ async def sign_in_phones(base_url: str, reps: int) -> list[str]:
 
     async with httpx.AsyncClient(base_url=base_url, timeout=60, verify=tls_context()) as http:
         return list(await asyncio.gather(*(sign_in(http, index) for index in range(reps))))
+
+
+def rush_username(index: int) -> str:
+    return f"bench.rush{index:04d}"
+
+
+def add_rush_accounts(database_url: str, count: int) -> None:
+    """`count` more reps for the morning rush, each with an account of its own (sign-in throttling counts per
+    account: 200 phones of one account signing in at once is not a morning). They get the demo password's
+    hash (li.rep's), so no argon2 is spent making them."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            password_hash, territory = connection.execute(
+                text("SELECT password_hash, territory FROM users WHERE username = :name"), {"name": DEMO_REPS[0]}
+            ).one()
+            rows = [
+                {"id": rid(random.Random(index)), "username": rush_username(index), "hash": password_hash}
+                | {"territory": territory}
+                for index in range(count)
+            ]
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, username, display_name, role, territory, active, password_hash)"
+                    " VALUES (:id, :username, :username, 'rep', :territory, true, :hash)"
+                ),
+                rows,
+            )
+    finally:
+        engine.dispose()
+
+
+async def morning_rush(base_url: str, count: int, within_s: float, stats: Stats) -> None:
+    """`count` phones sign in at uniformly random moments within `within_s` seconds, beside the syncs."""
+    rng = random.Random(4242)
+
+    async def sign_in(http: httpx.AsyncClient, index: int) -> None:
+        await asyncio.sleep(rng.uniform(0, within_s))
+        body = {"username": rush_username(index), "password": DEMO_PASSWORD, "device_id": f"bench-rush-{index:04d}"}
+        started = time.perf_counter()
+        try:
+            response = await http.post("/api/auth/login", json=body)
+        except httpx.HTTPError as error:
+            stats.transport_errors.append(f"/api/auth/login: {type(error).__name__}: {error!r}")
+            return
+        stats.sign_in_ms.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            stats.errors.append(f"/api/auth/login: {response.status_code} {response.text[:200]}")
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, verify=tls_context()) as http:
+        await asyncio.gather(*(sign_in(http, index) for index in range(count)))
 
 
 async def simulated_rep(
@@ -323,6 +380,7 @@ async def drive(
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY_S)
     started = time.perf_counter()
     await asyncio.gather(
+        morning_rush(base_url, reps, min(RUSH_S, RAMP_S + duration_s), stats),
         *(
             simulated_rep(
                 index,
@@ -334,7 +392,7 @@ async def drive(
                 limits,
             )
             for index in range(reps)
-        )
+        ),
     )
     return stats, time.perf_counter() - started
 
@@ -343,6 +401,7 @@ def load_run(reps: int, duration_s: float, database_url: str | None) -> tuple[St
     """One fresh server over the seeded demo county, `reps` simulated reps for `duration_s` after the ramp."""
     with server_dir(database_url) as directory:
         directory.cli("seed-demo", *(["--force"] if database_url else []))
+        add_rush_accounts(directory.database_url, reps)
         customers = customers_by_territory(directory.database_url)
         with running_server(directory) as server:
             territories = [
@@ -414,6 +473,7 @@ def run_tables(reps: int, backend: str, stats: Stats, elapsed: float, arrival: A
             ("push and pull requests (the target's)", stats.push_ms + stats.pull_ms),
             ("sync (push, then pull)", stats.sync_ms),
             ("morning pull (whole)", stats.morning_ms),
+            ("sign-in (the morning rush, beside the syncs)", stats.sign_in_ms),
         )
     ]
     return [
@@ -512,7 +572,11 @@ def run(quick: bool) -> Section:
             f" own device id. Each starts within the first {RAMP_S:.0f} s, does its morning pull (pages of 500"
             f" from cursor 0), then for {duration_s:.0f} s syncs every {INTERVAL_S[0]:.0f}–{INTERVAL_S[1]:.0f} s"
             " (uniformly random) as the phone does: a push of one op (check-in of a new visit, or check-out of the"
-            " open one), then a pull from its cursor until nothing is left. With so many reps per territory each"
+            " open one), then a pull from its cursor until nothing is left. Beside them, the morning rush: as"
+            f" many other reps, each with an account of its own, sign in with a device id at uniformly random"
+            f" moments within the first {RUSH_S:.0f} s (or the run, if shorter); the password is checked with"
+            " argon2 at its production cost, outside the write lock and two at a time, so the syncs should not"
+            " wait for it (their sign-in errors count as errors). With so many reps per territory each"
             " pull also brings the other reps' new visits (about a third of the whole load), which is more than a"
             " real territory sees. Latency is measured in the load process from sending until the whole answer is"
             " read. A phone decodes its pages on its own CPU; here one process decodes for every rep, so it reads"

@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any
 
+import anyio.to_thread
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
@@ -32,8 +33,8 @@ from server.domains.pipeline.service import customer_pipeline
 from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.teams import team_of, visible_customer, visible_only
 from server.domains.users.models import Actor, User
-from server.domains.users.sessions import WEB_SESSION, open_session
-from server.domains.users.signin import client_address, sign_in
+from server.domains.users.sessions import WEB_SESSION, SessionGrant, open_session
+from server.domains.users.signin import client_address, hashing_limiter, sign_in
 from server.domains.visits.board import day_board
 from server.domains.visits.service import visits_of_customer
 from server.errors import DomainError, Forbidden
@@ -177,8 +178,8 @@ class LoginController(Controller):
     async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
         return page(request, "login.html", next=safe_next(next), error=None, username="")
 
-    @post("/login", sync_to_thread=True)
-    def login(
+    @post("/login")
+    async def login(
         self,
         request: Request[Any, Any, Any],
         state: State,
@@ -187,8 +188,7 @@ class LoginController(Controller):
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = safe_next(data.get("next"))
         lang = lang_of(request)
-        with write_session(state.engine) as session:
-            outcome = sign_in(session, username, password, client_address(request))
+        outcome = await sign_in(state.engine, username, password, client_address(request), hashing_limiter(state))
         if outcome.locked_for is not None:
             error = t("web.login.locked", lang, minutes=math.ceil(outcome.locked_for / 60))
             return page(request, "login.html", 429, next=target, error=error, username=username)
@@ -200,8 +200,12 @@ class LoginController(Controller):
                 request, "error.html", 403, status=403, code="forbidden", message=t("web.error.reps_use_app", lang)
             )
         settings: Settings = state.settings
-        with write_session(state.engine) as session:  # a session in the database: /logout ends it at once
-            grant = open_session(session, actor, kind=WEB_SESSION, lifetime=settings.web_session_lifetime)
+
+        def open_web_session() -> SessionGrant:
+            with write_session(state.engine) as session:  # a session in the database: /logout ends it at once
+                return open_session(session, actor, kind=WEB_SESSION, lifetime=settings.web_session_lifetime)
+
+        grant = await anyio.to_thread.run_sync(open_web_session)
         jwt_auth: JWTCookieAuth[Actor, Token] = state.jwt_auth
         token = jwt_auth.create_token(
             identifier=actor.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
@@ -17,7 +18,7 @@ from server.domains.audit.service import audit
 from server.domains.devices.service import register_device
 from server.domains.users.models import Actor
 from server.domains.users.sessions import API_SESSION, SessionGrant, open_session, refresh, revoke_session
-from server.domains.users.signin import client_address, sign_in
+from server.domains.users.signin import client_address, hashing_limiter, sign_in
 from server.errors import Unauthorized, error_responses
 from server.settings import Settings
 
@@ -86,29 +87,32 @@ class AuthController(ApiController):
     @post(
         "/login",
         status_code=200,
-        sync_to_thread=True,
         security=[{}],  # the one API call without a token
         responses=error_responses(400, 401, 403, 413, 429),
     )
-    def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], state: State) -> LoginAnswer:
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], state: State) -> LoginAnswer:
         """Exchange a username and password for an access token (send it as `Authorization: Bearer <token>`)
         and a refresh token. Send `device_id` from a phone: the sign-in is bound to it (a revoked phone: 403).
 
         Repeated failures lock the username (and the address) out for a while: 429 with Retry-After."""
         settings: Settings = state.settings
-        with write_session(state.engine) as session:
-            outcome = sign_in(session, data.username, data.password, client_address(request))
-            actor = outcome.actor
-            grant: SessionGrant | None = None
-            if actor is not None:
+        address = client_address(request)
+        outcome = await sign_in(state.engine, data.username, data.password, address, hashing_limiter(state))
+        outcome.raise_if_locked()
+        actor = outcome.actor
+        if actor is None:
+            raise Unauthorized("wrong username or password")
+
+        def open_phone_session() -> SessionGrant:
+            with write_session(state.engine) as session:
                 if data.device_id:
                     register_device(session, actor, data.device_id, name=data.device_name, platform=data.platform)
-                grant = open_session(
+                return open_session(
                     session, actor, kind=API_SESSION, lifetime=settings.token_lifetime, device_id=data.device_id
                 )
-        outcome.raise_if_locked()
-        if actor is None or grant is None or grant.refresh_token is None:
-            raise Unauthorized("wrong username or password")
+
+        grant = await anyio.to_thread.run_sync(open_phone_session)
+        assert grant.refresh_token is not None
         return LoginAnswer(
             token=_access_token(state, actor, grant),
             user=user_out(actor),

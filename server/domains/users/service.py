@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
@@ -142,19 +144,34 @@ def set_active(session: Session, user_id: str, active: bool) -> User | None:
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, else None."""
-    user = session.exec(select(User).where(User.username == username.strip())).first()
+@dataclass(frozen=True)
+class PasswordCheck:
+    ok: bool
+    new_hash: str | None = None  # the password hashed again under today's parameters, to store
+
+
+def check_password(password_hash: str | None, password: str) -> PasswordCheck:
+    """Verify a password against a stored hash (no account: against a dummy hash, so the time taken says
+    nothing about which usernames exist). Pure CPU (argon2): call it outside any session or lock."""
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
+        return PasswordCheck(False)
+    if password_hash is None:
+        return PasswordCheck(False)
+    return PasswordCheck(True, hash_password(password) if _hasher.check_needs_rehash(password_hash) else None)
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, else None (scripts and tests: sign-in hashes outside any
+    session, server/domains/users/signin.py)."""
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    check = check_password(user.password_hash if user else None, password)
+    if user is None or not check.ok or not user.active:
         return None
-    if user is None or not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if check.new_hash is not None:
+        user.password_hash = check.new_hash
         session.add(user)
-        session.commit()
     return user
 
 
