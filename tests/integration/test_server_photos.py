@@ -265,19 +265,28 @@ async def test_who_may_upload_and_see_a_photo(
 ) -> None:
     data = jpeg_with_gps(200, 100)
     photo_id = await push_visit_with_photo(client, rep_a, seeded, data)
-    rep_b = await login(client, "rep.b")
-    assert (await client.get(f"/api/photos/{photo_id}/upload", headers=rep_b)).status_code == 403
-    assert (await put_chunk(client, rep_b, photo_id, 0, data)).status_code == 403
+    rep_b = await login(client, "rep.b")  # another team: its photo is unknown to them (issue 15, item 9)
+    assert (await client.get(f"/api/photos/{photo_id}/upload", headers=rep_b)).status_code == 404
+    assert (await put_chunk(client, rep_b, photo_id, 0, data)).status_code == 404
+    with write_session(engine) as session:  # a teammate sees the photo, but only its rep uploads it
+        create_user(session, username="rep.a2", password=PASSWORD, role=Role.REP, territory=TERRITORY_A)
+    teammate = await login(client, "rep.a2")
+    assert (await client.get(f"/api/photos/{photo_id}/upload", headers=teammate)).status_code == 403
     assert (await client.get(f"/api/photos/{photo_id}/upload")).status_code == 401
     assert (await client.get(f"/api/photos/{new_id()}/upload", headers=rep_a)).status_code == 404
     assert (await upload_all(client, rep_a, photo_id, data))["complete"] is True
     with write_session(engine) as session:
         create_user(session, username="sup.b", password=PASSWORD, role=Role.SUPERVISOR, territory=TERRITORY_B)
         create_user(session, username="sup.a", password=PASSWORD, role=Role.SUPERVISOR, territory=TERRITORY_A)
-    for username, status in (("sup.b", 403), ("sup.a", 200), ("boss", 200)):  # boss: the whole company
+    for username, status in (("sup.b", 404), ("sup.a", 200), ("boss", 200)):  # boss: the whole company
         await web_sign_in(client, username)
         assert (await client.get(f"/photos/{photo_id}")).status_code == status, username
         assert (await client.get(f"/photos/{photo_id}/thumbnail")).status_code == status, username
+        if status == 404:  # as an unknown photo is answered: nothing tells that it exists
+            other_id = new_id()
+            known, unknown = await client.get(f"/photos/{photo_id}"), await client.get(f"/photos/{other_id}")
+            assert known.status_code == unknown.status_code == 404
+            assert known.text.replace(photo_id, "<id>") == unknown.text.replace(other_id, "<id>")
         page = await client.get(f"/customers/{seeded.customers_a[0]}")
         assert (f'data-testid="visit-photo-{photo_id}"' in page.text) is (status == 200), username
     client.cookies.clear()

@@ -393,3 +393,24 @@ async def test_recomputing_tiers_shows_a_team_supervisor_their_teams_counts(
         assert response.status_code == 303
         counts = dict(re.findall(r"[?&]([abc])=(\d+)", response.headers["location"]))
         assert sum(int(count) for count in counts.values()) == expected, (username, counts)
+
+
+async def test_planning_another_teams_customer_is_answered_as_an_unknown_one(
+    client: Client, engine: Engine, teams: tuple[Team, Team]
+) -> None:
+    """Issue 15, item 9: a plan naming another team's customer for one's own rep answered 422 naming it."""
+    east, west = teams
+    await signed_in(client, east.supervisor)
+    answers = {}
+    for case, customer_id in (("other team", west.customer_id), ("unknown", new_id())):
+        for url, form in (
+            ("/plans", {"rep": "rep.a", "day": "2026-11-30", "customer_id": customer_id}),
+            ("/plans/stops", {"rep": "rep.a", "day": "2026-11-30", "customer_id": customer_id, "action": "add"}),
+        ):
+            token = await form_token(client)
+            response = await client.post(url, data={**form, "_csrf_token": token}, follow_redirects=False)
+            assert west.customer_name not in response.text, f"{url} ({case}) names the customer"
+            answers[(case, url)] = (response.status_code, response.text.replace(customer_id, "<id>"))
+    for url in ("/plans", "/plans/stops"):
+        assert answers[("other team", url)] == answers[("unknown", url)], url
+        assert answers[("unknown", url)][0] in (404, 422)

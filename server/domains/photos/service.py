@@ -33,9 +33,10 @@ from server.domains.access import (
 )
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.photos.thumbnails import make_thumbnail
+from server.domains.teams import sees
 from server.domains.users.models import Actor
 from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
-from shared.enums import RecordKind, Role
+from shared.enums import RecordKind
 from shared.photos import sha256_hex, sniff_photo_type
 
 
@@ -66,15 +67,14 @@ def put_visit_photo(
 
 def may_see(actor: Actor, photo: VisitPhoto) -> bool:
     """Admins and company-wide supervisors see every photo; anyone with a territory only its photos."""
-    return actor.role == Role.ADMIN or actor.territory is None or actor.territory == photo.territory
+    return sees(actor, photo.territory)
 
 
 def visible_photo(session: Session, actor: Actor, photo_id: str) -> VisitPhoto:
+    """The photo if the actor's team holds it; another team's is not found, as an unknown one is."""
     photo = session.get(VisitPhoto, photo_id)
-    if photo is None:
+    if photo is None or not may_see(actor, photo):
         raise NotFound("no photo with this id", path="photo_id")
-    if not may_see(actor, photo):
-        raise Forbidden("the photo is outside your territory", path="photo_id")
     return photo
 
 
@@ -106,7 +106,7 @@ def _status(session: Session, photo: VisitPhoto) -> UploadStatus:
 
 def _uploadable(session: Session, actor: Actor, photo_id: str) -> VisitPhoto:
     photo = session.get(VisitPhoto, photo_id)
-    if photo is None:
+    if photo is None or not may_see(actor, photo):  # another team's photo is unknown to this rep
         raise NotFound("no photo with this id: push its record first", path="photo_id")
     if photo.rep_id != actor.id:
         raise Forbidden("only the rep who took the photo uploads it", path="photo_id")

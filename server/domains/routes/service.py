@@ -14,6 +14,7 @@ from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
 from server.domains.sync.changelog import record_change, record_data, rep_audience
+from server.domains.teams import sees
 from server.domains.users.models import Actor, User
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind, Role
@@ -35,7 +36,8 @@ def set_route_plan(session: Session, actor: Actor, rep_id: str, day: dt.date, cu
     customers = customers_by_id(session, set(ordered))
     for index, customer_id in enumerate(ordered):
         customer = customers.get(customer_id)
-        if customer is None or customer.deleted:
+        # Another team's customer is answered as an unknown one: the answer must not tell that it exists.
+        if customer is None or customer.deleted or not sees(actor, customer.territory):
             raise ValidationFailed("no such customer", path=f"customer_ids[{index}]")
         if customer.territory != rep.territory:
             raise ValidationFailed(
