@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from server.db import insert_rows
 from server.domains.customers.models import Customer
 from server.domains.sync.changelog import record_change, record_data
-from server.domains.teams import team_of
+from server.domains.teams import sees, team_of
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import Conflict, Forbidden, ValidationFailed
@@ -153,11 +153,35 @@ def customers_record(
 
 def visit_of(session: Session, actor: Actor, customer: Customer, visit_id: str, *, path: str, doing: str) -> Visit:
     """The visit a record is made on: it exists, it was at this customer, and a rep may only use their own
-    (`doing` ends the refusal: "only the rep who made the visit <doing>")."""
+    (`doing` ends the refusal: "only the rep who made the visit <doing>"). Another team's visit is unknown."""
+    found = lookup(session, Visit, visit_id)
+    if found is not None and not sees(actor, found.territory):
+        raise ValidationFailed(
+            "no visit with this id: push the visit first",
+            path=f"{path}.fields.visit_id",
+            details={"reason": "unknown_visit"},
+        )
     visit = customers_record(session, Visit, visit_id, customer, path=path, noun="visit")
     if actor.is_rep and visit.rep_id != actor.id:
         raise Forbidden(f"only the rep who made the visit {doing}", path=f"{path}.fields.visit_id")
     return visit
+
+
+def check_named_visit(
+    session: Session,
+    actor: Actor,
+    customer: Customer,
+    fields: Mapping[str, Any],
+    *,
+    path: str,
+    doing: str,
+    stored: str | None = None,
+) -> None:
+    """A record that may name the visit it was made on (a note, a complaint, a competitor report): a
+    `visit_id` given, other than the one it has (`stored`), passes the orders' check (`visit_of`)."""
+    visit_id = fields.get("visit_id")
+    if isinstance(visit_id, str) and visit_id != stored:
+        visit_of(session, actor, customer, visit_id, path=path, doing=doing)
 
 
 def store_territory_record(

@@ -322,3 +322,48 @@ async def test_a_deleted_customer_becomes_a_tombstone(
     # Editing it afterwards is a conflict the rep gets to see, not a silent resurrection.
     again = await push(client, headers, push_body([make_op(2, "customer", target, {"phone": "1"})]))
     assert again.status_code == 409
+
+
+def _made_on_a_visit(kind: str, customer_id: str, visit_id: str) -> dict[str, Any]:
+    at = "2026-11-26T09:00:00+08:00"
+    fields: dict[str, dict[str, Any]] = {
+        "note": {"text": "拜访时记录", "created_at": at},
+        "complaint": {"category": "quality", "severity": "medium", "description": "包装破损", "received_at": at},
+        "competitor_report": {"brand": "某品牌", "product": "注射器", "observed_at": at},
+    }
+    return {"customer_id": customer_id, "visit_id": visit_id, **fields[kind]}
+
+
+@pytest.mark.parametrize("kind", ["note", "complaint", "competitor_report"])
+async def test_a_record_made_on_a_visit_names_one_of_its_customers_visits(
+    client: AsyncTestClient[Litestar], seeded: World, engine: Engine, kind: str
+) -> None:
+    """Issue 15, item 10: notes, complaints and competitor reports took any visit_id (as orders do not)."""
+    own_visit, other_team_visit, other_customer_visit = new_id(), new_id(), new_id()
+    rep_a, rep_b = await login(client, "rep.a"), await login(client, "rep.b")
+    visits_a = [
+        make_op(1, "visit", own_visit, visit_fields(seeded.customers_a[0], seeded.today, 8)),
+        make_op(2, "visit", other_customer_visit, visit_fields(seeded.customers_a[1], seeded.today, 9)),
+    ]
+    assert (await push(client, rep_a, push_body(visits_a))).status_code == 200
+    visit_b = make_op(1, "visit", other_team_visit, visit_fields(seeded.customers_b[0], seeded.today, 8), device_id="b")
+    assert (await push(client, rep_b, push_body([visit_b], device_id="b"))).status_code == 200
+    customer = seeded.customers_a[0]
+    for visit_id, reason in (
+        (new_id(), "unknown_visit"),
+        (other_team_visit, "unknown_visit"),  # another team's visit is unknown here, as it is everywhere
+        (other_customer_visit, "visit_of_another_customer"),
+    ):
+        before = row_counts(engine)
+        op = make_op(3, kind, new_id(), _made_on_a_visit(kind, customer, visit_id))
+        response = await push(client, rep_a, push_body([op]))
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["path"] == "ops[0].fields.visit_id" and error["details"]["reason"] == reason, error
+        assert row_counts(engine) == before
+    made = make_op(3, kind, new_id(), _made_on_a_visit(kind, customer, own_visit))
+    response = await push(client, rep_a, push_body([made]))
+    assert response.status_code == 200, response.text
+    without = {key: value for key, value in _made_on_a_visit(kind, customer, own_visit).items() if key != "visit_id"}
+    response = await push(client, rep_a, push_body([make_op(4, kind, new_id(), without)]))
+    assert response.status_code == 200, response.text  # the visit stays optional

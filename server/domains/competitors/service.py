@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from server.clock import now_iso
 from server.domains.access import (
     check_fields,
+    check_named_visit,
     customer_in_reach,
     lookup,
     store_territory_record,
@@ -35,6 +36,7 @@ def put_competitor_report(
         )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
+    check_named_visit(session, actor, customer, fields, path=path, doing="reports on it")
     report = CompetitorReport(
         id=report_id, reported_by=actor.id, territory=customer.territory, created_at=now_iso(), **fields
     )

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from server.clock import now_iso, server_clock
 from server.domains.access import (
     check_fields,
+    check_named_visit,
     customer_in_reach,
     customers_record,
     ensure_territory,
@@ -79,6 +80,7 @@ def put_complaint(
     created = complaint is None
     if complaint is None:
         customer = customer_in_reach(session, actor, fields.get("customer_id"), path=path)
+        check_named_visit(session, actor, customer, fields, path=path, doing="records a complaint on it")
         complaint = Complaint(
             id=complaint_id,
             territory=customer.territory,
@@ -92,6 +94,9 @@ def put_complaint(
         ensure_territory(actor, complaint.territory, path=path, what="the complaint")
         if "customer_id" in fields and fields["customer_id"] != complaint.customer_id:
             raise Conflict("a complaint stays with its customer", path=f"{path}.fields.customer_id")
+        if fields.get("visit_id") not in (None, complaint.visit_id):
+            customer = customer_in_reach(session, actor, complaint.customer_id, path=path)
+            check_named_visit(session, actor, customer, fields, path=path, doing="records a complaint on it")
         fields = dict(fields)
         wanted = fields.pop("status", None)
         if wanted is not None and step_index(wanted) < step_index(complaint.status):

@@ -8,7 +8,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from server.clock import now_iso
-from server.domains.access import check_fields, customer_in_reach, lookup, store_territory_record
+from server.domains.access import (
+    check_fields,
+    check_named_visit,
+    customer_in_reach,
+    lookup,
+    store_territory_record,
+)
 from server.domains.notes.models import Note
 from server.domains.sync.changelog import record_data
 from server.domains.users.models import Actor
@@ -27,6 +33,9 @@ def put_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, 
         raise Forbidden("only the author may change a note", path=path)
     customer_id = fields.get("customer_id") or (note.customer_id if note else None)
     customer = customer_in_reach(session, actor, customer_id, path=path)
+    check_named_visit(
+        session, actor, customer, fields, path=path, doing="notes on it", stored=note.visit_id if note else None
+    )
     if note is None:
         note = Note(id=note_id, author_id=actor.id, territory=customer.territory, updated_at=now_iso(), **fields)
     else:
