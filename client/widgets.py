@@ -137,6 +137,36 @@ def back_button(lang: str, on_click: Callable[[], None], key: str = "client.back
     return ft.TextButton(t(key, lang), icon=ft.Icons.ARROW_BACK, on_click=lambda e: on_click())
 
 
+def leave_prompt(lang: str, on_discard: Callable[[], None], on_keep: Callable[[], None]) -> ft.Control:
+    """Asked when the rep goes back from a form holding unsaved typing: nothing typed goes without a word."""
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Text(t("client.leave.title", lang), weight=ft.FontWeight.BOLD),
+                ft.Row(
+                    [
+                        ft.FilledButton(t("client.leave.keep", lang), on_click=lambda e: on_keep(), height=48),
+                        ft.OutlinedButton(t("client.leave.discard", lang), on_click=lambda e: on_discard(), height=48),
+                    ],
+                    wrap=True,
+                ),
+            ],
+            spacing=6,
+        ),
+        padding=10,
+        border=ft.Border.all(1, ft.Colors.ORANGE_300),
+        border_radius=8,
+        bgcolor=ft.Colors.ORANGE_50,
+    )
+
+
+def form_top(
+    lang: str, confirm_leave: bool, go_back: Callable[[], None], discard: Callable[[], None], keep: Callable[[], None]
+) -> list[ft.Control]:
+    """A form's back button, with the leave prompt under it while it is asked."""
+    return [back_button(lang, go_back), *([leave_prompt(lang, discard, keep)] if confirm_leave else [])]
+
+
 def screen(controls: list[ft.Control], spacing: int = 8) -> ft.Column:
     """A screen's column: children take the full width (a phone's narrow screen)."""
     return ft.Column(controls, spacing=spacing, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)

@@ -62,6 +62,7 @@ from client.services import (
     customer_form_fields,
     locate,
 )
+from client.shell.autosave import FORM_DRAFT, Debouncer, FormDraft, apply_draft, draft_of, has_typing
 from client.shell.state import (
     VISIT_TEXT_FIELDS,
     AppState,
@@ -214,6 +215,10 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
         lang = str(self.service.store.get_meta("lang") or core.config.lang)
         self.state = AppState(lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE, sync=core.runner.status)
         self._ui = threading.RLock()
+        # The form on screen, kept in the store as the rep types (client/shell/autosave.py); `_clean_form` is
+        # the form as it was loaded or last saved: typing beyond it is what going back asks about.
+        self._autosave = Debouncer(lambda: self._on_loop(self._keep_form_draft))
+        self._clean_form: FormDraft | None = None
         self.photos = PhotoFiles(core.store.storage.folder, core.store.cipher)  # photos/ beside the store's files
         self.photo_picker: PhotoPicker | None = None
         self.sync_bar = SyncBar(
@@ -271,13 +276,17 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
         self._start_photo_picker()
         if self.service.signed_in():
             self.state.user = self.service.user
+            typing = self._stored_form_draft()  # read first: showing Today would drop it
             self._show(Screen.TODAY)
+            if typing is not None:
+                self._restore_form_draft(typing)
         else:
             expired = self.core.runner.status.auth_required
             self._to_sign_in(t("client.signin.expired", self.state.lang) if expired else None)
 
     def _detach(self) -> None:
         self._detached = True
+        self._autosave.cancel()
         self.core.runner.remove_listener(self._on_sync_status)
 
     def _watch_connectivity(self) -> None:
@@ -399,8 +408,95 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             if self.state.sync.device_revoked:  # locked: the store is wiped and closed
                 screen, arg = Screen.REVOKED, None
             self.state.notice = notice
+            self.state.confirm_leave = False
             self._load(screen, arg)
             self.state.screen = screen
+            self._form_loaded()
+            self.render()
+
+    # ---- nothing typed is lost (client/shell/autosave.py) ---------------------------------------
+
+    def typed(self) -> None:
+        """The rep changed the form on screen: "已保存" no longer holds for it; keep it in a moment."""
+        if self.state.notice:
+            self.state.notice = None
+            self.notice.visible = False
+            try:
+                self.notice.update()
+            except Exception:  # not on the page (yet)
+                logger.debug("notice update failed", exc_info=True)
+        self._autosave.touch()
+
+    def _stored_form_draft(self) -> FormDraft | None:
+        if self.state.sync.device_revoked:
+            return None
+        return FormDraft.from_meta(self.service.store.get_meta(FORM_DRAFT))
+
+    def _keep_form_draft(self) -> None:
+        """On the page's loop: the form on screen into the store, when it holds typing."""
+        with self._ui:
+            if self._detached or self.state.sync.device_revoked:
+                return
+            draft = draft_of(self.state)
+            if has_typing(draft, self._clean_form):
+                assert draft is not None
+                if self.service.store.get_meta(FORM_DRAFT) != draft.as_meta():
+                    self.service.store.set_meta(**{FORM_DRAFT: draft.as_meta()})
+
+    def _forget_form_draft(self) -> None:
+        self._autosave.cancel()
+        if not self.state.sync.device_revoked and self.service.store.get_meta(FORM_DRAFT) is not None:
+            self.service.store.set_meta(**{FORM_DRAFT: None})
+
+    def _form_loaded(self) -> None:
+        """A screen was (re)loaded from the store, or its form saved: what it shows is clean, and a kept
+        draft is done with (saved, or left knowingly; a restore keeps it again once it is back on screen)."""
+        self._clean_form = draft_of(self.state)
+        self._forget_form_draft()
+
+    def _restore_form_draft(self, draft: FormDraft) -> None:
+        """At start (after the PIN): the form the rep was typing opens again with the same text."""
+        store = self.service.store
+        if draft.screen == Screen.VISIT.value and draft.target and self.service.visit(draft.target):
+            self._go(Screen.VISIT, draft.target)
+        elif (
+            draft.screen == Screen.VISIT.value
+            and draft.customer_id
+            and store.get(RecordKind.CUSTOMER, draft.customer_id)
+        ):
+            self.start_visit(draft.customer_id)
+        elif draft.screen == Screen.CUSTOMER.value and draft.target and store.get(RecordKind.CUSTOMER, draft.target):
+            self._go(Screen.CUSTOMER, draft.target)
+        elif draft.screen == Screen.PROSPECT.value and draft.target:
+            self.edit_customer(draft.target)
+        elif draft.screen == Screen.PROSPECT.value:
+            self.open_prospect()
+        else:
+            self._forget_form_draft()
+            return
+        with self._ui:
+            apply_draft(self.state, draft)
+            self._keep_form_draft()
+            self.render()
+
+    def _leaving_typing(self) -> bool:
+        """Going back from a form with unsaved typing asks first (once); True when it asked."""
+        if self.state.confirm_leave or not has_typing(draft_of(self.state), self._clean_form):
+            return False
+        self.state.confirm_leave = True
+        self.render()
+        return True
+
+    def discard_changes(self) -> None:
+        with self._ui:
+            self.state.confirm_leave = False
+            self._forget_form_draft()
+            self._clean_form = draft_of(self.state)  # nothing left to ask about
+            self.go_back()
+
+    def keep_editing(self) -> None:
+        with self._ui:
+            self.state.confirm_leave = False
             self.render()
 
     def _load(self, screen: Screen, arg: str | None) -> None:
@@ -445,6 +541,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
 
     def go_back(self) -> None:
         with self._ui:
+            if self._leaving_typing():
+                return
             if not self.state.history:
                 self._show(Screen.TODAY)
                 return
@@ -453,6 +551,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
 
     def go_today(self) -> None:
         with self._ui:
+            if self._leaving_typing():
+                return
             self.state.history.clear()
             self._show(Screen.TODAY)
 
@@ -691,6 +791,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
                     before.complaint,
                 )
             self.state.notice = t("client.saved", lang)
+            self._form_loaded()
             self.render()
         else:  # saved all the same; re-read the screen the rep is on now
             self._show(self.state.screen, self._current_arg(), notice=t("client.saved", lang))

@@ -178,6 +178,7 @@ class AppState:
     pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section
     complaint_step: ComplaintStepForm = field(default_factory=ComplaintStepForm)  # a complaint moved forward
     notice: str | None = None  # a one-line confirmation under the sync bar, e.g. "已保存（待同步）"
+    confirm_leave: bool = False  # the rep pressed back on a form holding unsaved typing: asked first
     sync: SyncStatus = field(default_factory=SyncStatus)
     settings: SettingsForm = field(
         default_factory=SettingsForm

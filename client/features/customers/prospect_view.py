@@ -8,7 +8,7 @@ import flet as ft
 from client.features.drafts.banner import draft_banner
 from client.shell.actions import Actions
 from client.shell.state import AppState
-from client.widgets import back_button, choice_chips, error_text, screen, text_field, title
+from client.widgets import choice_chips, error_text, form_top, screen, text_field, title
 from shared.enums import CustomerKind
 from shared.i18n import label, t
 
@@ -18,18 +18,23 @@ def build(state: AppState, actions: Actions) -> ft.Control:
 
     def set_name(value: str) -> None:
         form.name = value
+        actions.typed()
 
     def set_kind(value: str) -> None:
         form.kind = value
+        actions.typed()
 
     def set_address(value: str) -> None:
         form.address = value
+        actions.typed()
 
     def set_phone(value: str) -> None:
         form.phone = value
+        actions.typed()
 
     def set_contact(value: str) -> None:
         form.contact_person = value
+        actions.typed()
 
     kinds = [(member.value, label(member, lang)) for member in CustomerKind]
     if form.draft is not None:
@@ -48,7 +53,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         heading, save_label, icon = t("client.prospect.title", lang), t("client.prospect.save", lang), ft.Icons.SAVE
     return screen(
         [
-            back_button(lang, actions.go_back),
+            *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
             title(heading),
             *([draft_banner(form.draft, lang)] if form.draft is not None else []),
             text_field(t("client.prospect.name", lang), form.name, set_name),

@@ -27,6 +27,7 @@ from client.widgets import (
     date_time,
     enum_label,
     error_text,
+    form_top,
     kind_label,
     money,
     muted,
@@ -85,9 +86,10 @@ def build(state: AppState, actions: Actions) -> ft.Control:
 
     def set_note(value: str) -> None:
         state.note_draft = value
+        actions.typed()
 
     controls: list[ft.Control] = [
-        back_button(lang, actions.go_back),
+        *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
         title(str(customer.get("name", ""))),
         *badges(customer, lang),
         muted(t("client.customer.on_plan" if card.on_plan_today else "client.customer.off_plan", lang)),

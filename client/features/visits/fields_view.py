@@ -52,8 +52,11 @@ def type_notes(form: VisitForm, lang: str) -> list[ft.Control]:
     return notes
 
 
-def type_fields(form: VisitForm, lang: str, follows: dict[str, Any] | None = None) -> list[ft.Control]:
-    """The selected type's own fields. `follows`: the home visit a follow-up is linked to, if any."""
+def type_fields(
+    form: VisitForm, lang: str, follows: dict[str, Any] | None = None, on_typed: Callable[[], None] | None = None
+) -> list[ft.Control]:
+    """The selected type's own fields. `follows`: the home visit a follow-up is linked to, if any; `on_typed`
+    hears every change (the form is kept as the rep types: client/shell/autosave.py)."""
     values, names = form.values, fields_of(form.values.get("visit_type"))
     if not names:
         return []
@@ -61,6 +64,8 @@ def type_fields(form: VisitForm, lang: str, follows: dict[str, Any] | None = Non
     def setter(name: str) -> Callable[[Any], None]:
         def set_value(value: Any) -> None:
             values[name] = value
+            if on_typed is not None:
+                on_typed()
 
         return set_value
 

@@ -18,11 +18,11 @@ from client.services import VisitRecords, order_amount, visit_duration_minutes
 from client.shell.actions import Actions
 from client.shell.state import AppState, VisitForm, VisitPanel
 from client.widgets import (
-    back_button,
     choice_chips,
     clock_time,
     enum_label,
     error_text,
+    form_top,
     money,
     muted,
     product_name,
@@ -59,6 +59,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     def setter(key: str) -> Callable[[str], None]:
         def set_value(value: str) -> None:
             values[key] = value
+            actions.typed()
 
         return set_value
 
@@ -74,9 +75,10 @@ def build(state: AppState, actions: Actions) -> ft.Control:
 
     def set_ordered(checked: bool) -> None:
         values["ordered"] = checked
+        actions.typed()
 
     controls: list[ft.Control] = [
-        back_button(lang, actions.go_back),
+        *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
         title(t("client.visit.title", lang, name=customer.get("name", ""))),
         *([draft_banner(form.draft, lang)] if form.draft is not None else []),
         muted(t("client.visit.planned" if form.planned else "client.visit.off_route", lang)),
@@ -102,7 +104,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     controls += [
         ft.Text(" · ".join(status_line), weight=ft.FontWeight.W_600),
         *([] if form.draft is not None else visit_extras(form, lang, actions)),
-        *type_fields(form, lang, form.follows),
+        *type_fields(form, lang, form.follows, on_typed=actions.typed),
         field("person_met"),
         field("purpose"),
         choice_chips(t("client.visit.attitude", lang), attitudes, values.get("attitude"), setter("attitude")),
