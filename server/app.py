@@ -35,6 +35,7 @@ from server.domains.photos.controller import PhotoController
 from server.domains.pipeline.controller import PipelineController
 from server.domains.privacy.controller import PrivacyController
 from server.domains.products.controller import ProductController
+from server.domains.storable import install as install_text_check
 from server.domains.sync.controller import SyncController
 from server.domains.sync.tombstones import expire_tombstones
 from server.domains.targets.controller import TargetController
@@ -137,6 +138,7 @@ SCHEDULED_JOBS = [
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     security_headers = security_headers_hook(settings)  # first: a bad MAP_TILE_URL stops the start
     install_clock(settings.clock)
+    install_text_check()  # no NUL or lone surrogate reaches a row, whatever the path (server/domains/storable.py)
     engine = engine or make_engine(settings.database_url)
     jwt_auth = make_jwt_auth(settings, engine)
 

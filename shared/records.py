@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,10 +54,28 @@ class FieldError:
         return {"field": self.field, "problem": self.problem}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable_text(value: str) -> str | None:
+    """What no database can hold, said as a field's problem: a NUL (PostgreSQL stores none in text or JSON;
+    SQLite would keep it and hand it to every phone) or a lone surrogate (half an emoji: no UTF-8 form).
+    The one rule for every write path: record fields (push, web forms, JSON API, import) and, when a row is
+    stored, every text column (server/domains/storable.py)."""
+    if "\x00" in value:
+        return "must not contain the NUL character (\\u0000)"
+    if not value.isascii() and _SURROGATE.search(value) is not None:
+        return "must not contain a lone surrogate (half an emoji, \\ud800-\\udfff)"
+    return None
+
+
 def text(max_len: int, min_len: int = 0) -> Check:
     def check(value: object) -> str | None:
         if not isinstance(value, str):
             return f"must be text, got {type(value).__name__}"
+        unstorable = unstorable_text(value)
+        if unstorable is not None:
+            return unstorable
         if len(value.strip()) < min_len:
             return "must not be empty" if min_len == 1 else f"must have at least {min_len} characters"
         if len(value) > max_len:

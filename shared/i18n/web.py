@@ -149,6 +149,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.audit.action.sign_in_failed": "登录失败",
         "web.audit.action.sign_in_locked": "登录被锁定",
         "web.error.admins_only": "只有管理员可以查看此页面。",
+        "web.error.unstorable_text": "文本中含有无法保存的字符（NUL 字符或半个表情符号），未保存。",
         "web.error.bad_day": "日期格式应为 2026-11-27。",
         "web.error.bad_format": "导出格式只能是 csv 或 xlsx。",
         "web.error.bad_overdue": "“逾期未访”只能选是或否。",
@@ -305,6 +306,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.import.problem.unknown_encoding": "请选择列表中的编码。",
         "web.import.problem.wrong_encoding": "无法按所选编码（{encoding}）读取文件，请选择 UTF-8 或 GBK。",
         "web.import.problem.not_a_table": "无法读取：请上传 CSV 或 XLSX 文件。",
+        "web.import.problem.nul_character": (
+            "无法读取：文件中含有 NUL 字符（\\0），文本表格中不会有。请用 Excel 另存为 CSV 或 XLSX 后再上传。"
+        ),
         "web.import.problem.too_many_rows": "超过 {limit} 行，请分成几个文件导入。",
         "web.import.problem.sheet_too_long": (
             "工作表超过 {limit} 行（空行也算在内）：请删除数据下方的空行，或分成几个文件导入。"
@@ -519,6 +523,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.audit.action.sign_in_failed": "Sign-in failed",
         "web.audit.action.sign_in_locked": "Sign-in locked out",
         "web.error.admins_only": "Only admins may see this page.",
+        "web.error.unstorable_text": (
+            "The text holds a character that cannot be stored (NUL, or half an emoji): nothing was saved."
+        ),
         "web.error.bad_day": "A day looks like 2026-11-27.",
         "web.error.bad_format": "The export format is csv or xlsx.",
         "web.error.bad_overdue": "Overdue is yes or no.",
@@ -683,6 +690,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.import.problem.unknown_encoding": "Choose an encoding from the list.",
         "web.import.problem.wrong_encoding": "The file cannot be read as {encoding}: choose UTF-8 or GBK.",
         "web.import.problem.not_a_table": "Cannot read it: upload a CSV or XLSX file.",
+        "web.import.problem.nul_character": (
+            "Cannot read it: the file holds a NUL character (\\0), which no text table has. Save it from Excel as"
+            " CSV or XLSX and upload it again."
+        ),
         "web.import.problem.too_many_rows": "More than {limit} rows: split it into several files.",
         "web.import.problem.sheet_too_long": (
             "The sheet has more than {limit} rows (empty rows count too): delete the empty rows below the data, "

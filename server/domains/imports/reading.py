@@ -65,8 +65,8 @@ def _decode(content: bytes, encoding: str) -> tuple[str, str]:
 
 
 def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    if "\x00" in text:
-        raise UnreadableFile("not_a_table")
+    if "\x00" in text:  # no text table holds one (a binary file, or a NUL typed in): nothing could store it
+        raise UnreadableFile("nul_character")
     first_line = text.split("\n", 1)[0]
     # Comma as Excel writes it; a header with tabs (or semicolons) and no comma says that is the separator.
     delimiter = next((sep for sep in (",", "\t", ";") if sep in first_line), ",")
