@@ -98,7 +98,7 @@ class CampaignController(ApiController):
     path = "/api/campaigns"
     tags = ("campaigns",)
 
-    @get("", sync_to_thread=True, guards=[known_query("active_on")], responses=error_responses(400, 401))
+    @get("", sync_to_thread=True, guards=[known_query("active_on")], responses=error_responses(400, 401, 403))
     def index(
         self, request: Request[Actor, Token, Any], state: State, active_on: FromQuery[dt.date | None] = None
     ) -> list[dict[str, Any]]:
@@ -124,7 +124,7 @@ class CampaignController(ApiController):
         "/{campaign_id:str}",
         sync_to_thread=True,
         guards=[known_query()],
-        responses=error_responses(400, 401, 404),
+        responses=error_responses(400, 401, 403, 404),
     )
     def detail(self, request: Request[Actor, Token, Any], state: State, campaign_id: RecordIdPath) -> dict[str, Any]:
         with read_session(state.engine) as session:
@@ -152,7 +152,7 @@ class CampaignController(ApiController):
         "/{campaign_id:str}/results",
         sync_to_thread=True,
         guards=[known_query()],
-        responses=error_responses(400, 401, 404),
+        responses=error_responses(400, 401, 403, 404),
     )
     def results(self, request: Request[Actor, Token, Any], state: State, campaign_id: RecordIdPath) -> CampaignResults:
         """The campaign's results from participation records and orders (docs/campaigns-and-targets.md)."""
@@ -164,7 +164,7 @@ class CampaignController(ApiController):
         "/{campaign_id:str}/participation",
         sync_to_thread=True,
         guards=[known_query()],
-        responses=error_responses(400, 401, 404),
+        responses=error_responses(400, 401, 403, 404),
     )
     def participation(
         self, request: Request[Actor, Token, Any], state: State, campaign_id: RecordIdPath

@@ -32,7 +32,7 @@ class OrderController(Controller):
         "/orders",
         sync_to_thread=True,
         guards=[known_query("customer_id", "since", "until", "limit")],
-        responses=error_responses(400, 401),
+        responses=error_responses(400, 401, 403),
     )
     def orders(
         self,
@@ -73,7 +73,7 @@ class OrderController(Controller):
         "/competitor-reports",
         sync_to_thread=True,
         guards=[known_query("customer_id")],
-        responses=error_responses(400, 401),
+        responses=error_responses(400, 401, 403),
     )
     def competitor_reports(
         self, request: Request[Actor, Token, Any], state: State, customer_id: RecordIdQuery = None

@@ -141,7 +141,7 @@ class PipelineController(ApiController):
         "/opportunities",
         sync_to_thread=True,
         guards=[known_query("customer_id", "stage", "outcome", "rep_id", "limit")],
-        responses=error_responses(400, 401),
+        responses=error_responses(400, 401, 403),
     )
     def opportunities(
         self,
@@ -181,7 +181,7 @@ class PipelineController(ApiController):
             events = [event_read(event, applied) for event, applied in history(session, found.id)]
             return OpportunityDetail(opportunity=opportunity_read(found), history=events)
 
-    @get("/funnel", sync_to_thread=True, guards=[known_query("rep_id")], responses=error_responses(400, 401))
+    @get("/funnel", sync_to_thread=True, guards=[known_query("rep_id")], responses=error_responses(400, 401, 403))
     def funnel(
         self, request: Request[Actor, Token, Any], state: State, rep_id: RecordIdQuery = None
     ) -> list[FunnelStage]:
@@ -193,7 +193,7 @@ class PipelineController(ApiController):
             FunnelStage(stage=row.stage, count=row.opportunities, weighted_value=row.weighted_value) for row in rows
         ]
 
-    @get("/losses", sync_to_thread=True, guards=[known_query("rep_id")], responses=error_responses(400, 401))
+    @get("/losses", sync_to_thread=True, guards=[known_query("rep_id")], responses=error_responses(400, 401, 403))
     def losses(
         self, request: Request[Actor, Token, Any], state: State, rep_id: RecordIdQuery = None
     ) -> list[LossReasonCount]:
@@ -203,7 +203,7 @@ class PipelineController(ApiController):
             rows = loss_analysis(session, team_of(actor), rep_id)
         return [LossReasonCount(reason=row.reason, count=row.lost, by_stage=row.by_stage) for row in rows]
 
-    @get("/probabilities", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401))
+    @get("/probabilities", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401, 403))
     def probabilities(self, state: State) -> StageProbabilities:
         """The stage probabilities in use (phones receive them as the `pipeline_settings` record)."""
         with read_session(state.engine) as session:

@@ -49,7 +49,7 @@ class ProductController(ApiController):
     path = "/api/products"
     tags = ("products",)
 
-    @get("", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401))
+    @get("", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401, 403))
     def index(self, state: State) -> list[dict[str, Any]]:
         """The catalogue, by name, products no longer offered included (`active: false`)."""
         with read_session(state.engine) as session:

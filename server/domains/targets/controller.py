@@ -19,7 +19,8 @@ from server.domains.targets.service import month_of, set_target, target_achievem
 from server.domains.users.models import Actor
 from server.errors import error_responses
 
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# YYYY-MM of a year the calendar has (0001-9999: year 0000 is none, and was answered 422 after the pattern let it by)
+MONTH = r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(0[1-9]|1[0-2])$"
 Month = Annotated[str, Meta(pattern=MONTH)]
 MonthQuery = Annotated[str | None, QueryParameter(pattern=MONTH, min_length=7, max_length=7)]
 
@@ -54,7 +55,7 @@ class TargetController(ApiController):
     path = "/api/targets"
     tags = ("targets",)
 
-    @get("", sync_to_thread=True, guards=[known_query("month")], responses=error_responses(400, 401))
+    @get("", sync_to_thread=True, guards=[known_query("month")], responses=error_responses(400, 401, 403))
     def index(
         self, request: Request[Actor, Token, Any], state: State, month: MonthQuery = None
     ) -> list[RepAchievement]:
