@@ -22,12 +22,16 @@ def title(text: str) -> ft.Control:
     return ft.Text(text, size=20, weight=ft.FontWeight.BOLD)
 
 
+# Small print (details, times, statuses) is never under 14 sp: read at arm's length, in daylight.
+SMALL_TEXT = 14
+
+
 def section(text: str) -> ft.Control:
     return ft.Text(text, size=16, weight=ft.FontWeight.W_600)
 
 
 def muted(text: str) -> ft.Text:
-    return ft.Text(text, size=13, color=MUTED_COLOR)
+    return ft.Text(text, size=SMALL_TEXT, color=MUTED_COLOR)
 
 
 def error_text(text: str | None) -> ft.Control:
@@ -195,7 +199,7 @@ def product_name(product: dict[str, Any]) -> str:
 
 def badge(text: str, color: str = ft.Colors.BLUE_50) -> ft.Control:
     return ft.Container(
-        ft.Text(text, size=12, weight=ft.FontWeight.W_600),
+        ft.Text(text, size=SMALL_TEXT, weight=ft.FontWeight.W_600),
         bgcolor=color,
         border_radius=10,
         padding=ft.Padding.symmetric(horizontal=8, vertical=2),

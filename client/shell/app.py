@@ -77,6 +77,7 @@ from client.shell.state import (
     VisitPanel,
 )
 from client.shell.sync_bar import SyncBar
+from client.shell.theme import FONTS, phone_theme
 from client.storage.store import InvalidRecord, LocalStore
 from client.storage.vault import StoreCipher
 from client.storage.wipe import wipe_local_data
@@ -86,8 +87,6 @@ from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 logger = logging.getLogger(__name__)
 
-FONT_FAMILY = "WQY"
-FONTS = {FONT_FAMILY: "fonts/wqy-microhei.ttf"}  # relative to the assets folder; Flet web has no CJK fallback
 
 SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.SIGN_IN: sign_in.build,
@@ -247,7 +246,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
         page = self.page
         page.title = t("app.name", self.state.lang)
         page.fonts = FONTS
-        page.theme = ft.Theme(font_family=FONT_FAMILY)
+        page.theme = phone_theme()
         page.padding = 0
         page.add(
             ft.SafeArea(

@@ -37,7 +37,8 @@ from client.features.account import pin_view as pin
 from client.features.account.pin_view import PinForm, PinMode
 from client.features.account.service import SignOutRefused, end_server_session, pending_work
 from client.features.photos.service import PhotoFiles
-from client.shell.app import FONT_FAMILY, FONTS, App, ClientCore, build_core
+from client.shell.app import App, ClientCore, build_core
+from client.shell.theme import FONTS, phone_theme
 from client.storage.journal import CorruptStore, has_plain_store, sealed_files
 from client.storage.vault import InvalidPin, KdfParams, PinDelayed, StoreCipher, Vault, WrongPin, valid_pin
 from client.storage.wipe import wipe_local_data
@@ -273,7 +274,7 @@ class LockSession:
         self.page.on_app_lifecycle_state_change = lambda e: self.lock.lifecycle_changed(e.state)
         if self.lock.locked:
             self.page.fonts = FONTS
-            self.page.theme = ft.Theme(font_family=FONT_FAMILY)
+            self.page.theme = phone_theme()
             self.page.padding = 0
             self.cover(PinMode.SET if self.lock.needs_pin else PinMode.UNLOCK)
         else:

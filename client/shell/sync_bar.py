@@ -7,6 +7,7 @@ from collections.abc import Callable
 import flet as ft
 
 from client.sync_runner import SyncStatus
+from client.widgets import SMALL_TEXT
 from shared.i18n import t
 
 ONLINE_COLOR = ft.Colors.GREEN_700
@@ -42,9 +43,9 @@ class SyncBar:
         self.photos = ft.Text("", visible=False)
         self.connection = ft.Text("", weight=ft.FontWeight.BOLD)
         self.pending = ft.Text("")
-        self.last_sync = ft.Text("", size=12)
-        self.error = ft.Text("", size=12, color=ERROR_COLOR, visible=False)
-        self.progress = ft.Text("", size=12, visible=False)
+        self.last_sync = ft.Text("", size=SMALL_TEXT)
+        self.error = ft.Text("", size=SMALL_TEXT, color=ERROR_COLOR, visible=False)
+        self.progress = ft.Text("", size=SMALL_TEXT, visible=False)
         self.rejected = ft.TextButton("", on_click=lambda e: on_open_drafts(), visible=False)
         self.sync_now = ft.Button("", icon=ft.Icons.SYNC, on_click=lambda e: on_sync_now())
         self.control = ft.Container(

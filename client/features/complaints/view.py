@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import flet as ft
 
 from client.features.complaints.service import ComplaintStepForm
-from client.widgets import ERROR_COLOR, choice_chips, date_time, enum_label, error_text, muted, section
+from client.widgets import ERROR_COLOR, SMALL_TEXT, choice_chips, date_time, enum_label, error_text, muted, section
 from client.widgets import text_field as field
 from shared.complaints import next_moves
 from shared.enums import ComplaintStatus
@@ -43,7 +43,9 @@ def complaint_handling(
     if steps:
         controls.append(muted(t("client.complaint.history", lang)))
         controls += [
-            ft.Text(step_text(step, lang), size=13, color=None if step.get("applied", True) else ft.Colors.GREY_600)
+            ft.Text(
+                step_text(step, lang), size=SMALL_TEXT, color=None if step.get("applied", True) else ft.Colors.GREY_600
+            )
             for step in steps
         ]
     moves = next_moves(complaint.get("status"))

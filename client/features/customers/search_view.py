@@ -8,7 +8,7 @@ import flet as ft
 
 from client.shell.actions import Actions
 from client.shell.state import AppState
-from client.widgets import back_button, kind_label, muted, screen, status_label, tappable, text_field, title
+from client.widgets import SMALL_TEXT, back_button, kind_label, muted, screen, status_label, tappable, text_field, title
 from shared.i18n import t
 
 
@@ -26,7 +26,7 @@ def result_rows(state: AppState, actions: Actions) -> list[ft.Control]:
         )
         rows.append(
             tappable(
-                ft.Column([ft.Text(name, weight=ft.FontWeight.W_600), ft.Text(details, size=12)], spacing=2),
+                ft.Column([ft.Text(name, weight=ft.FontWeight.W_600), ft.Text(details, size=SMALL_TEXT)], spacing=2),
                 functools.partial(actions.open_customer, str(customer["id"])),
                 name,
                 f"customer-{index}",

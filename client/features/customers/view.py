@@ -21,6 +21,7 @@ from client.shell.actions import Actions
 from client.shell.state import AppState, KeyPersonForm
 from client.widgets import (
     ERROR_COLOR,
+    SMALL_TEXT,
     back_button,
     badge,
     choice_chips,
@@ -339,7 +340,7 @@ def complaints(card: CustomerCard, form: ComplaintStepForm, lang: str, actions: 
             ft.Text(str(complaint.get("description") or "")),
         ]
         if timer:
-            rows.append(ft.Text(timer, color=ERROR_COLOR if late else None, size=13))
+            rows.append(ft.Text(timer, color=ERROR_COLOR if late else None, size=SMALL_TEXT))
         if complaint.get("solution"):
             rows.append(muted(t("client.complaint.solution", lang, text=complaint["solution"])))
         rows += complaint_handling(complaint, form, lang, actions)
@@ -365,7 +366,7 @@ def purchase_record(card: CustomerCard, lang: str) -> list[ft.Control]:
                 weight=ft.FontWeight.W_600,
             )
         )
-        controls += [ft.Text("  " + order_line_text(line, card.products, lang), size=13) for line in lines]
+        controls += [ft.Text("  " + order_line_text(line, card.products, lang), size=SMALL_TEXT) for line in lines]
     return controls
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from client.services import DraftFix
+from client.widgets import SMALL_TEXT
 from shared.i18n import t
 
 
@@ -25,9 +26,9 @@ def draft_banner(fix: DraftFix, lang: str) -> ft.Control:
         )
     ]
     if fix.message:
-        lines.append(ft.Text(t("client.drafts.server_says", lang, message=fix.message), size=12))
+        lines.append(ft.Text(t("client.drafts.server_says", lang, message=fix.message), size=SMALL_TEXT))
     if len(fix.seqs) > 1:
-        lines.append(ft.Text(t("client.drafts.others", lang, count=len(fix.seqs)), size=12))
+        lines.append(ft.Text(t("client.drafts.others", lang, count=len(fix.seqs)), size=SMALL_TEXT))
     return ft.Container(
         ft.Column(lines, spacing=2),
         padding=8,

@@ -11,7 +11,7 @@ import flet as ft
 from client.services import ConflictItem, ConflictSide
 from client.shell.actions import Actions
 from client.shell.state import AppState
-from client.widgets import MUTED_COLOR, back_button, date_time, muted, screen, tappable, title
+from client.widgets import MUTED_COLOR, SMALL_TEXT, back_button, date_time, muted, screen, tappable, title
 from shared.enums import CustomerKind, CustomerStatus, Importance
 from shared.i18n import label, t
 
@@ -64,7 +64,7 @@ def conflict_rows(items: list[ConflictItem], lang: str, *, with_customer: bool) 
                 conflict_text(item, lang),
                 color=ft.Colors.ORANGE_900 if item.side is ConflictSide.MINE_LOST else None,
             ),
-            ft.Text(f"{date_time(item.conflict.get('created_at'))} · {status}", size=12, color=MUTED_COLOR),
+            ft.Text(f"{date_time(item.conflict.get('created_at'))} · {status}", size=SMALL_TEXT, color=MUTED_COLOR),
         ]
         rows.append(ft.Column(lines, spacing=2))
     return rows

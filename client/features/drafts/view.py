@@ -10,7 +10,7 @@ import flet as ft
 from client.features.drafts.banner import refusal_reason
 from client.shell.actions import Actions
 from client.shell.state import AppState
-from client.widgets import ERROR_COLOR, back_button, date_time, muted, screen, title
+from client.widgets import ERROR_COLOR, SMALL_TEXT, back_button, date_time, muted, screen, title
 from shared.i18n import t
 
 FIXABLE_KINDS = ("customer", "visit", "note")
@@ -37,7 +37,7 @@ def draft_card(draft: dict[str, Any], state: AppState, actions: Actions, index: 
     fixable = op.get("kind") in FIXABLE_KINDS and op.get("action") == "put"
     rows: list[ft.Control] = [
         ft.Text(t("client.drafts.item", lang, kind=kind, message=reason), weight=ft.FontWeight.W_600),
-        ft.Text(draft_summary(draft), size=12),
+        ft.Text(draft_summary(draft), size=SMALL_TEXT),
     ]
     if message and message != reason:
         rows.append(muted(t("client.drafts.server_says", lang, message=message)))

@@ -7,7 +7,7 @@ import flet as ft
 from client.features.photos.service import PhotoThumb
 from client.shell.actions import Actions
 from client.shell.state import VisitForm
-from client.widgets import error_text, section
+from client.widgets import SMALL_TEXT, error_text, section
 from shared.i18n import t
 
 THUMBNAIL_SIZE = 96
@@ -34,7 +34,7 @@ def thumbnail(photo: PhotoThumb, number: int, lang: str) -> ft.Control:
         else ft.Icon(ft.Icons.CLOUD_DONE, size=THUMBNAIL_SIZE // 2)
     )
     return ft.Column(
-        [picture, ft.Text(f"{name} · {photo_status(photo, lang)}", size=12)],
+        [picture, ft.Text(f"{name} · {photo_status(photo, lang)}", size=SMALL_TEXT)],
         spacing=2,
         horizontal_alignment=ft.CrossAxisAlignment.CENTER,
     )

@@ -9,7 +9,17 @@ from typing import Any, Protocol
 import flet as ft
 
 from client.features.pipeline.service import PipelineRound, PipelineView
-from client.widgets import ERROR_COLOR, choice_chips, date_time, enum_label, error_text, money, muted, section
+from client.widgets import (
+    ERROR_COLOR,
+    SMALL_TEXT,
+    choice_chips,
+    date_time,
+    enum_label,
+    error_text,
+    money,
+    muted,
+    section,
+)
 from client.widgets import text_field as field
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, StageAction
 from shared.i18n import label, t
@@ -54,7 +64,7 @@ def pipeline_section(view: PipelineView, lang: str, actions: PipelineActions) ->
     controls: list[ft.Control] = [section(t("client.pipeline.title", lang))]
     known = view.pipeline
     if known is not None and known.refused:
-        controls.append(ft.Text(t("client.pipeline.refused", lang), color=ERROR_COLOR, size=13))
+        controls.append(ft.Text(t("client.pipeline.refused", lang), color=ERROR_COLOR, size=SMALL_TEXT))
     if known is None or not known.started:
         controls += [
             muted(t("client.pipeline.none", lang)),
@@ -123,7 +133,7 @@ def pipeline_section(view: PipelineView, lang: str, actions: PipelineActions) ->
         controls.append(loss_form(view, lang, actions))
     controls.append(muted(t("client.pipeline.history", lang)))
     for item in reversed(state.history[-MAX_SHOWN:]):  # newest first, like the card's other lists
-        controls.append(ft.Text(event_text(item, lang), size=13, italic=not item.applied))
+        controls.append(ft.Text(event_text(item, lang), size=SMALL_TEXT, italic=not item.applied))
     return controls + earlier_rounds(known.earlier, lang)
 
 
@@ -153,9 +163,9 @@ def earlier_rounds(rounds: tuple[PipelineRound, ...], lang: str) -> list[ft.Cont
         return []
     controls: list[ft.Control] = [muted(t("client.pipeline.earlier", lang))]
     for item in rounds:
-        rows: list[ft.Control] = [ft.Text(round_text(item, lang), weight=ft.FontWeight.W_600, size=13)]
+        rows: list[ft.Control] = [ft.Text(round_text(item, lang), weight=ft.FontWeight.W_600, size=SMALL_TEXT)]
         rows += [
-            ft.Text("  " + event_text(event, lang), size=12, italic=not event.applied)
+            ft.Text("  " + event_text(event, lang), size=SMALL_TEXT, italic=not event.applied)
             for event in reversed(item.state.history[-MAX_SHOWN:])
         ]
         controls.append(ft.Column(rows, spacing=2))

@@ -13,7 +13,7 @@ from client.features.today.reminders import BirthdayReminder, CareReminders, Fol
 from client.services import Stop, StopStatus
 from client.shell.actions import Actions
 from client.shell.state import AppState
-from client.widgets import ERROR_COLOR, enum_label, kind_label, muted, screen, section, tappable, title
+from client.widgets import ERROR_COLOR, SMALL_TEXT, enum_label, kind_label, muted, screen, section, tappable, title
 from shared.enums import ComplaintCategory, KeyPersonRole
 from shared.holidays import Holiday
 from shared.i18n import label, t
@@ -45,7 +45,7 @@ def stop_row(stop: Stop, position: int | None, lang: str, actions: Actions, iden
     content = ft.Row(
         [
             ft.Column(
-                [ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600), ft.Text(details, size=12)],
+                [ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600), ft.Text(details, size=SMALL_TEXT)],
                 spacing=2,
                 expand=True,
             ),

@@ -18,6 +18,7 @@ from client.services import VisitRecords, order_amount, visit_duration_minutes
 from client.shell.actions import Actions
 from client.shell.state import AppState, VisitForm, VisitPanel
 from client.widgets import (
+    SMALL_TEXT,
     choice_chips,
     clock_time,
     enum_label,
@@ -365,7 +366,7 @@ def recorded_on_visit(records: VisitRecords, products: list[dict[str, Any]], lan
                 weight=ft.FontWeight.W_600,
             )
         )
-        controls += [ft.Text("  " + order_line_text(line, by_id, lang), size=13) for line in lines]
+        controls += [ft.Text("  " + order_line_text(line, by_id, lang), size=SMALL_TEXT) for line in lines]
     for report in records.competitor_reports:
         controls.append(ft.Text(competitor_text(report, lang)))
     for complaint in records.complaints:

@@ -1,0 +1,53 @@
+"""The rep's app for one thumb (issue 14): at 360×740, every button, chip and check box on Today and on a visit
+is at least 48 px high, and every text field too; screenshots of both screens are kept."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.e2e import rep_app
+from tests.e2e.conftest import ARTIFACTS, Service
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TOUCH_TARGET = 48
+PHONE = {"width": 360, "height": 740}
+TAPPABLE = "flt-semantics[role=button], flt-semantics[role=checkbox], input, textarea, [role=button], [role=checkbox]"
+
+
+def small_targets(page: Page) -> list[str]:
+    """The tappable nodes wholly in view that are lower than a touch target, with their names and heights."""
+    found: list[str] = page.evaluate(
+        """([selector, minimum]) => [...document.querySelectorAll(selector)]
+            .map(node => [node.getAttribute('aria-label') || node.innerText || node.tagName,
+                          node.getBoundingClientRect()])
+            .filter(([_, box]) => box.width > 0 && box.height > 0 && box.top > 1 && box.bottom < innerHeight - 16)  // a row cut by the scrolling edge is clipped
+            .filter(([_, box]) => box.height < minimum - 0.5)
+            .map(([name, box]) => `${name.trim()}: ${box.height.toFixed(1)} px`)""",
+        [TAPPABLE, TOUCH_TARGET],
+    )
+    return found
+
+
+def test_buttons_chips_and_fields_are_touch_targets_at_360_wide(browser: Browser, client_app: Service) -> None:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    try:
+        rep_app.sign_in(page, client_app.ready_url, "li.rep")
+        page.wait_for_timeout(3000)  # the CJK font (5 MB) is drawn once loaded
+        page.screenshot(path=ARTIFACTS / "phone-today-360.png")
+        small = small_targets(page)
+        assert not small, "\n".join(small)
+
+        position = rep_app.unvisited_stops(page)[0]
+        rep_app.stop_button(page, position).click()
+        page.wait_for_timeout(rep_app.SETTLE_MS)
+        rep_app.tap(page, "开始拜访")
+        rep_app.tap(page, "签到")
+        page.wait_for_timeout(3000)  # the CJK font (5 MB) is drawn once loaded
+        page.screenshot(path=ARTIFACTS / "phone-visit-360.png")
+        small = small_targets(page)
+        assert not small, "\n".join(small)
+    finally:
+        context.close()
