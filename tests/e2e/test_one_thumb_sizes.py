@@ -17,12 +17,14 @@ TAPPABLE = "flt-semantics[role=button], flt-semantics[role=checkbox], input, tex
 
 
 def small_targets(page: Page) -> list[str]:
-    """The tappable nodes wholly in view that are lower than a touch target, with their names and heights."""
+    """The tappable nodes wholly in view that are lower than a touch target, with their names and heights (a
+    row cut by the scrolling edge at the bottom is clipped, so it is left out)."""
     found: list[str] = page.evaluate(
         """([selector, minimum]) => [...document.querySelectorAll(selector)]
             .map(node => [node.getAttribute('aria-label') || node.innerText || node.tagName,
                           node.getBoundingClientRect()])
-            .filter(([_, box]) => box.width > 0 && box.height > 0 && box.top > 1 && box.bottom < innerHeight - 16)  // a row cut by the scrolling edge is clipped
+            .filter(([_, box]) => box.width > 0 && box.height > 0)
+            .filter(([_, box]) => box.top > 1 && box.bottom < innerHeight - 16)
             .filter(([_, box]) => box.height < minimum - 0.5)
             .map(([name, box]) => `${name.trim()}: ${box.height.toFixed(1)} px`)""",
         [TAPPABLE, TOUCH_TARGET],
