@@ -498,6 +498,14 @@ class AppService:
         off_ids = [customer_id for customer_id in visits_by_customer if customer_id not in set(planned_ids)]
         return TodayRoute(day, stops, [stop(customer_id) for customer_id in off_ids], has_plan=plan is not None)
 
+    def next_stop(self, after_customer_id: str | None = None) -> Stop | None:
+        """Today's next stop to visit: the first planned customer not visited yet (not `after_customer_id`,
+        the one just left), in route order; None when the route is done."""
+        for stop in self.today().stops:
+            if stop.status is StopStatus.NOT_VISITED and stop.customer_id != after_customer_id and stop.customer:
+                return stop
+        return None
+
     def route_plan(self, day: dt.date) -> dict[str, Any] | None:
         user_id = (self.user or {}).get("id")
         plans = [

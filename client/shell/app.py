@@ -749,6 +749,18 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
     def open_visit(self, visit_id: str) -> None:
         self._go(Screen.VISIT, visit_id)
 
+    def go_next_stop(self) -> None:
+        """From a finished visit to the next stop's card, with Today to go back to."""
+        following = self.state.visit.next_stop
+        with self._ui:
+            if following is None:
+                self.state.history = []
+                self._show(Screen.TODAY)
+            else:
+                self.state.history = [(Screen.TODAY, None)]
+                self.state.note_draft = ""
+                self._show(Screen.CUSTOMER, str(following["id"]))
+
     def _then_located(self, finish: Callable[[Location | None], None]) -> None:
         """Ask the device where it is off the page's loop (at most `LOCATE_TIMEOUT`), then `finish` on it."""
         self._locating = True
@@ -790,6 +802,12 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
                     before.complaint,
                 )
             self.state.notice = t("client.saved", lang)
+            if record.get("check_out_at") and not before.finished:  # just checked out: summary and 下一站
+                form = self.state.visit
+                form.finished = True
+                following = self.service.next_stop(after_customer_id=str(record["customer_id"]))
+                form.next_stop = following.customer if following else None
+                self._on_loop_async(self.body.scroll_to, 0)
             self._form_loaded()
             self.render()
         else:  # saved all the same; re-read the screen the rep is on now

@@ -104,6 +104,9 @@ class VisitForm:
     photos: list[PhotoThumb] = field(default_factory=list)  # the visit's photos (client.features.photos.service)
     photo_error: str | None = None  # why the picked file was not kept (too large, not a photo)
     follows: dict[str, Any] | None = None  # the home visit (家访) a follow-up (回访) carries through
+    # After 签退: the visit's summary sits on top with 下一站, today's next unvisited stop (None: route done).
+    finished: bool = False
+    next_stop: dict[str, Any] | None = None
 
 
 @dataclass

@@ -13,7 +13,7 @@ TOUCH_TARGET = 48
 BUTTON_STYLE = ft.ButtonStyle(
     padding=ft.Padding.symmetric(horizontal=16, vertical=15),
     visual_density=ft.VisualDensity.STANDARD,
-    text_style=ft.TextStyle(size=15),
+    text_style=ft.TextStyle(size=15, font_family=FONT_FAMILY),
 )
 
 
@@ -27,9 +27,12 @@ def phone_theme() -> ft.Theme:
         text_button_theme=ft.TextButtonTheme(style=BUTTON_STYLE),
         chip_theme=ft.ChipTheme(
             padding=ft.Padding.symmetric(horizontal=6, vertical=14),
-            label_text_style=ft.TextStyle(size=15),
+            label_text_style=ft.TextStyle(size=15, font_family=FONT_FAMILY),
         ),
+        # Every style names the font: a style without one falls back to a font with no CJK glyphs.
         text_theme=ft.TextTheme(
-            body_large=ft.TextStyle(size=16), body_medium=ft.TextStyle(size=15), body_small=ft.TextStyle(size=14)
+            body_large=ft.TextStyle(size=16, font_family=FONT_FAMILY),
+            body_medium=ft.TextStyle(size=15, font_family=FONT_FAMILY),
+            body_small=ft.TextStyle(size=14, font_family=FONT_FAMILY),
         ),
     )

@@ -1,13 +1,17 @@
 """The rep's app for one thumb (issue 14): at 360×740, every button, chip and check box on Today and on a visit
-is at least 48 px high, and every text field too; screenshots of both screens are kept."""
+is at least 48 px high, and every text field too; after 签退 the next action, 下一站, is on screen without
+scrolling and opens the next unvisited stop. Screenshots of the screens are kept."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import rep_app
 from tests.e2e.conftest import ARTIFACTS, Service
+from tests.e2e.rep_app import accessible_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -51,5 +55,17 @@ def test_buttons_chips_and_fields_are_touch_targets_at_360_wide(browser: Browser
         page.screenshot(path=ARTIFACTS / "phone-visit-360.png")
         small = small_targets(page)
         assert not small, "\n".join(small)
+
+        rep_app.fill(page, "访问对象", "王院长")
+        rep_app.tap(page, "签退")
+        next_stop = page.get_by_role("button", name=re.compile("^下一站："))
+        expect(next_stop).to_be_visible()
+        box = next_stop.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]  # no scrolling
+        page.screenshot(path=ARTIFACTS / "phone-visit-done-360.png")
+        following = accessible_name(next_stop).removeprefix("下一站：")
+        next_stop.click()
+        expect(page.get_by_role("button", name="开始拜访")).to_be_visible()
+        expect(page.get_by_text(following, exact=True).first).to_be_visible()
     finally:
         context.close()

@@ -81,6 +81,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     controls: list[ft.Control] = [
         *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
         title(t("client.visit.title", lang, name=customer.get("name", ""))),
+        *([finished_summary(form, lang, actions)] if form.finished and form.visit is not None else []),
         *([draft_banner(form.draft, lang)] if form.draft is not None else []),
         muted(t("client.visit.planned" if form.planned else "client.visit.off_route", lang)),
         type_chips(form, lang, actions),  # client/features/visits/fields_view.py: the type's own fields below
@@ -140,6 +141,33 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         ),
     ]
     return screen(controls, spacing=10)
+
+
+def finished_summary(form: VisitForm, lang: str, actions: Actions) -> ft.Control:
+    """After 签退, on top: how the visit went, and the one next action, 下一站 (or back to the finished route)."""
+    visit = form.visit or {}
+    parts = [t("client.visit.finished", lang)]
+    minutes = visit_duration_minutes(visit)
+    if minutes is not None:
+        parts.append(t("client.visit.duration", lang, minutes=minutes))
+    if form.records.orders:
+        parts.append(t("client.visit.finished_orders", lang, amount=f"{form.records.order_total:,.2f}"))
+    following = form.next_stop
+    if following is not None:
+        label_text = t("client.visit.next_stop", lang, name=str(following.get("name") or ""))
+        next_button: ft.Control = ft.FilledButton(
+            label_text, icon=ft.Icons.ARROW_FORWARD, on_click=lambda e: actions.go_next_stop()
+        )
+    else:
+        label_text = t("client.visit.route_done", lang)
+        next_button = ft.FilledButton(label_text, icon=ft.Icons.CHECK, on_click=lambda e: actions.go_next_stop())
+    return ft.Container(
+        ft.Column([ft.Text(" · ".join(parts), weight=ft.FontWeight.W_600), next_button], spacing=8),
+        padding=10,
+        border=ft.Border.all(1, ft.Colors.GREEN_300),
+        border_radius=8,
+        bgcolor=ft.Colors.GREEN_50,
+    )
 
 
 # ---- on the visit: order, competitor report, complaint ------------------------------------------
