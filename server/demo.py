@@ -215,6 +215,11 @@ def _before(now: dt.datetime, at: str) -> str:
     return at if moment <= now else (moment - dt.timedelta(days=1)).isoformat()
 
 
+def _sent_at(fields: dict[str, object]) -> str:
+    """When a demo visit reached the server: as the rep checked out (or in), as on a phone with signal."""
+    return str(fields.get("check_out_at") or fields["check_in_at"])
+
+
 VISIT_END_FIELDS = ("check_out_at", "attitude", "progress", "ordered", "order_amount", "next_visit_date")
 
 
@@ -607,6 +612,7 @@ def _record_visit(
         tz=settings.tz,
         device_id=f"demo-{rep.username}",
         flag_rules=visit_flag_rules(settings),
+        received_at=_sent_at(fields),
     )
     at = str(fields.get("check_out_at") or fields["check_in_at"])
     if visit.visit_type == VisitType.HOME.value:
@@ -698,6 +704,7 @@ def _seed_home_follow_ups(session: Session, world: DemoWorld, today: dt.date, se
             tz=settings.tz,
             device_id=f"demo-{rep.username}",
             flag_rules=visit_flag_rules(settings),
+            received_at=_sent_at(fields),
         )
         made += 1
     return made
@@ -799,6 +806,7 @@ def _seed_history_orders(
                     tz=settings.tz,
                     device_id=f"demo-{rep.username}",
                     flag_rules=visit_flag_rules(settings),
+                    received_at=_sent_at(fields),
                 )
                 _take_order(session, world, rep, customer_id, visit.id, lines, str(fields["check_out_at"]), settings)
                 world.history_visits += 1

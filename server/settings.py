@@ -9,7 +9,7 @@ import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,18 @@ from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
 DEFAULT_DATABASE_URL = "sqlite:///./data/routecrm.db"
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32  # a key that signs every token: a short one can be guessed
+
+
+# The shortest visit of each type (minutes) a supervisor takes without a flag; a call may be short.
+DEFAULT_VISIT_MIN_MINUTES = {
+    "first": 5,
+    "second": 5,
+    "early": 3,
+    "day": 5,
+    "home": 5,
+    "follow_up": 5,
+    "phone": 0,
+}
 
 
 class SettingsError(ValueError):
@@ -53,6 +65,14 @@ class Settings:
     # customer's location, or less precise than this.
     visit_flag_radius_m: float = 500.0
     visit_flag_accuracy_m: float = 200.0
+    # More visit flags (docs/visits.md): a visit shorter than its type's minimum (VISIT_MIN_MINUTES,
+    # "day=5,phone=0": named types override these), check-ins farther apart than this speed allows
+    # (VISIT_MAX_SPEED_KMH), a visit reaching the server this long after its check-in (VISIT_LATE_HOURS), a
+    # check-in outside the company's working hours (WORK_HOURS "08:00-18:00", in TIMEZONE).
+    visit_min_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_VISIT_MIN_MINUTES))
+    visit_max_speed_kmh: float = 120.0
+    visit_late_hours: float = 24.0
+    work_hours: tuple[time, time] = (time(8, 0), time(18, 0))
     # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the server at another hour.
     clock_offset: timedelta = timedelta(0)
     # A rep's day map draws on these tiles ({z}/{x}/{y} URL template, e.g. 天地图 or the company's own tile
@@ -68,6 +88,10 @@ class Settings:
             raise ValueError("tier shares: need 0 < TIER_A_SHARE <= TIER_B_SHARE <= 1")
         if self.tier_window_days <= 0 or self.visit_flag_radius_m <= 0 or self.visit_flag_accuracy_m <= 0:
             raise ValueError("TIER_WINDOW_DAYS, VISIT_FLAG_RADIUS_M and VISIT_FLAG_ACCURACY_M must be positive")
+        if self.visit_max_speed_kmh <= 0 or self.visit_late_hours <= 0:
+            raise ValueError("VISIT_MAX_SPEED_KMH and VISIT_LATE_HOURS must be positive")
+        if not self.work_hours[0] < self.work_hours[1]:
+            raise ValueError("WORK_HOURS: the day must start before it ends, e.g. 08:00-18:00")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -108,6 +132,10 @@ class Settings:
             tier_b_share=float(env.get("TIER_B_SHARE") or 0.95),
             visit_flag_radius_m=float(env.get("VISIT_FLAG_RADIUS_M") or 500),
             visit_flag_accuracy_m=float(env.get("VISIT_FLAG_ACCURACY_M") or 200),
+            visit_min_minutes=visit_min_minutes(env.get("VISIT_MIN_MINUTES") or ""),
+            visit_max_speed_kmh=float(env.get("VISIT_MAX_SPEED_KMH") or 120),
+            visit_late_hours=float(env.get("VISIT_LATE_HOURS") or 24),
+            work_hours=work_hours(env.get("WORK_HOURS") or "08:00-18:00"),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
             map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
         )
@@ -187,3 +215,25 @@ def _log_format(value: str) -> str:
     if value not in {"text", "json"}:
         raise ValueError(f"LOG_FORMAT must be text or json, not {value!r}")
     return value
+
+
+def visit_min_minutes(value: str) -> dict[str, int]:
+    """VISIT_MIN_MINUTES, e.g. "day=5,phone=0": each named visit type's minimum over the defaults."""
+    minimums = dict(DEFAULT_VISIT_MIN_MINUTES)
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, minutes = item.partition("=")
+        if name.strip() not in minimums or not minutes.strip().isdigit():
+            raise SettingsError(
+                f"VISIT_MIN_MINUTES: {item!r} is not <visit type>=<whole minutes> (types: {', '.join(minimums)})"
+            )
+        minimums[name.strip()] = int(minutes)
+    return minimums
+
+
+def work_hours(value: str) -> tuple[time, time]:
+    """WORK_HOURS, e.g. "08:00-18:00": when the company's working day starts and ends, in TIMEZONE."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as error:
+        raise SettingsError(f"WORK_HOURS must read like 08:00-18:00, not {value!r}") from error
+    return start, end

@@ -138,6 +138,13 @@ class VisitFlag(StrEnum):
     POOR_ACCURACY = "poor_accuracy"  # the phone's location was too imprecise to tell
     MOCKED_LOCATION = "mocked_location"  # the phone reported a mock (simulated) location
     OUTSIDE_EARLY_WINDOW = "outside_early_window"  # an early visit (早访) checked in outside 07:30-08:10
+    NO_LOCATION = "no_location"  # a visit in person (not 电话拜访) checked in without a location fix
+    TOO_SHORT = "too_short"  # shorter than its visit type's minimum (checked out, or a call's minutes)
+    OVERLAPPING = "overlapping"  # its time overlaps another visit of the same rep
+    IMPOSSIBLE_TRAVEL = "impossible_travel"  # too far from the rep's previous check-in for the time between
+    ENTERED_LATE = "entered_late"  # reached the server long after its check-in
+    OUTSIDE_HOURS = "outside_hours"  # checked in outside the company's working hours
+    PHOTO_OUTSIDE_VISIT = "photo_outside_visit"  # a photo taken before its check-in or after its check-out
 
 
 class CampaignType(StrEnum):

@@ -24,6 +24,7 @@ from server.domains.reports.formats import Formats
 from server.domains.reports.period import PeriodKind, period_of
 from server.domains.reports.rep_day import RepDay, rep_day
 from server.domains.reports.service import dashboard, find_rep, reps_in, resolve_scope, territories, visible_territory
+from server.domains.visits.service import flagged_per_rep
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.chart_data import day_map_data, trend_charts
@@ -112,6 +113,7 @@ class DashboardPages(Controller):
             except DomainError as error:
                 raise _translated(error, lang) from None
             board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=now_in(settings.tz))
+            flagged = flagged_per_rep(session, chosen.start, chosen.end, [row.rep.id for row in board.reps])
             fixed = visible_territory(actor)
             choices = [fixed] if fixed else territories(session)
             rep_choices = reps_in(session, scope.territory)
@@ -134,6 +136,7 @@ class DashboardPages(Controller):
             day_link=last_day if last_day >= chosen.start else chosen.start,
             month_period=period_of(PeriodKind.MONTH, chosen.anchor),
             fmt=fmt,
+            flagged=flagged,
         )
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)

@@ -169,8 +169,15 @@ def flagged_columns(request: WebRequest, customers: dict[str, Any], people: dict
         ("web.export.lng", lambda r: r["visit"].check_in_lng),
         ("web.export.accuracy", lambda r: r["visit"].check_in_accuracy),
         ("web.flagged.flags", lambda r: "、".join(label("VisitFlag", flag) for flag in r["visit"].flags or [])),
+        ("web.flagged.reasons", lambda r: flag_reasons_text(r["visit"], lang_of(request))),
+        ("web.flagged.codes", lambda r: ",".join(r["visit"].flags or [])),
         ("web.visit.type_fields", lambda r: type_fields_text(r["visit"], lang_of(request))),
     ]
+
+
+def flag_reasons_text(visit: Any, lang: str) -> str:
+    """Each flag with its reason and figures in one cell: "name: reason; name: reason" (docs/visits.md)."""
+    return "; ".join(f"{name}: {reason}" if reason else name for _code, name, reason in visit.flag_reasons(lang))
 
 
 def type_fields_text(visit: Any, lang: str) -> str:

@@ -35,6 +35,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "visit.bad_volume": "请填写金额（元），如 12000。",
         "client.reminders.home_follow_up": "家访后回访 · {name} · {day} 前",
         "client.reminders.home_follow_up_overdue": "家访后回访已逾期 · {name} · 应于 {day} 前",
+        "enum.VisitFlag.no_location": "签到无定位",
+        "enum.VisitFlag.too_short": "拜访时间过短",
+        "enum.VisitFlag.overlapping": "与另一拜访时间重叠",
+        "enum.VisitFlag.impossible_travel": "行程速度不可能",
+        "enum.VisitFlag.entered_late": "事后补录",
+        "enum.VisitFlag.outside_hours": "工作时间外签到",
+        "enum.VisitFlag.photo_outside_visit": "照片不在拜访时间内",
+        "visit.flag_reason.far_from_customer": "距客户 {distance_m} 米（限 {limit_m} 米）",
+        "visit.flag_reason.poor_accuracy": "定位精度 {accuracy_m} 米（限 {limit_m} 米）",
+        "visit.flag_reason.mocked_location": "手机报告为模拟位置",
+        "visit.flag_reason.outside_early_window": "{time} 签到",
+        "visit.flag_reason.no_location": "非电话拜访，签到时没有位置",
+        "visit.flag_reason.too_short": "{minutes} 分钟（本类至少 {limit_minutes} 分钟）",
+        "visit.flag_reason.overlapping": "与 {other_at} 的拜访重叠 {minutes} 分钟",
+        "visit.flag_reason.impossible_travel": (
+            "距上一签到（{other_at}）{distance_m} 米，相隔 {minutes} 分钟，约 {speed_kmh} 公里/小时（限 {limit_kmh}）"
+        ),
+        "visit.flag_reason.impossible_travel_at_once": "与上一签到（{other_at}）同一时刻，相距 {distance_m} 米",
+        "visit.flag_reason.entered_late": "签到后 {hours} 小时才送达服务器（限 {limit_hours} 小时）",
+        "visit.flag_reason.entered_late_saved": (
+            "签到后 {hours} 小时才送达服务器（限 {limit_hours} 小时）；手机上于签到后 {saved_hours} 小时保存"
+        ),
+        "visit.flag_reason.outside_hours": "{time} 签到（工作时间 {start}–{end}）",
+        "visit.flag_reason.photo_outside_visit": "{photos} 张照片拍于签到前或签出后（最多相差 {minutes} 分钟）",
+        "web.flagged.reasons": "原因",
+        "web.flagged.codes": "提示代码",
+        "web.dashboard.flagged_visits": "异常拜访",
         "web.visit.type_fields": "本类记录",
     },
     "en": {
@@ -74,6 +101,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "visit.bad_volume": "Enter an amount in yuan, e.g. 12000.",
         "client.reminders.home_follow_up": "Follow-up after home visit · {name} · by {day}",
         "client.reminders.home_follow_up_overdue": "Follow-up after home visit overdue · {name} · was due {day}",
+        "enum.VisitFlag.no_location": "No location at check-in",
+        "enum.VisitFlag.too_short": "Visit too short",
+        "enum.VisitFlag.overlapping": "Overlaps another visit",
+        "enum.VisitFlag.impossible_travel": "Impossible travel",
+        "enum.VisitFlag.entered_late": "Entered after the fact",
+        "enum.VisitFlag.outside_hours": "Checked in outside working hours",
+        "enum.VisitFlag.photo_outside_visit": "Photo outside the visit",
+        "visit.flag_reason.far_from_customer": "{distance_m} m from the customer (limit {limit_m} m)",
+        "visit.flag_reason.poor_accuracy": "accuracy {accuracy_m} m (limit {limit_m} m)",
+        "visit.flag_reason.mocked_location": "the phone reported a mock location",
+        "visit.flag_reason.outside_early_window": "checked in at {time}",
+        "visit.flag_reason.no_location": "a visit in person checked in without a location",
+        "visit.flag_reason.too_short": "{minutes} min (this type: at least {limit_minutes} min)",
+        "visit.flag_reason.overlapping": "overlaps the {other_at} visit by {minutes} min",
+        "visit.flag_reason.impossible_travel": (
+            "{distance_m} m from the previous check-in ({other_at}) in {minutes} min: about {speed_kmh} km/h"
+            " (limit {limit_kmh})"
+        ),
+        "visit.flag_reason.impossible_travel_at_once": (
+            "at the same moment as the previous check-in ({other_at}), {distance_m} m away"
+        ),
+        "visit.flag_reason.entered_late": "reached the server {hours} h after the check-in (limit {limit_hours} h)",
+        "visit.flag_reason.entered_late_saved": (
+            "reached the server {hours} h after the check-in (limit {limit_hours} h); saved on the phone"
+            " {saved_hours} h after it"
+        ),
+        "visit.flag_reason.outside_hours": "checked in at {time} (working hours {start}–{end})",
+        "visit.flag_reason.photo_outside_visit": (
+            "{photos} photo(s) taken before the check-in or after the check-out (up to {minutes} min outside)"
+        ),
+        "web.flagged.reasons": "Reasons",
+        "web.flagged.codes": "Flag codes",
+        "web.dashboard.flagged_visits": "Flagged visits",
         "web.visit.type_fields": "Type's record",
     },
 }

@@ -35,6 +35,7 @@ from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhoto
 from server.domains.photos.thumbnails import make_thumbnail
 from server.domains.teams import sees
 from server.domains.users.models import Actor
+from server.domains.visits.service import mark_day_to_recheck
 from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from shared.enums import RecordKind
 from shared.photos import sha256_hex, sniff_photo_type
@@ -56,7 +57,8 @@ def put_visit_photo(
         )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
-    visit_of(session, actor, customer, fields["visit_id"], path=path, doing="adds its photos")
+    visit = visit_of(session, actor, customer, fields["visit_id"], path=path, doing="adds its photos")
+    mark_day_to_recheck(session, visit.rep_id, visit.visit_day)  # taken before its check-in or after check-out?
     photo = VisitPhoto(id=photo_id, rep_id=actor.id, territory=customer.territory, created_at=now_iso(), **fields)
     store_territory_record(session, RecordKind.VISIT_PHOTO, photo)
     return photo

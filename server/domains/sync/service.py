@@ -226,6 +226,7 @@ def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str
             device_id=op.device_id,
             path=path,
             flag_rules=visit_flag_rules(settings),
+            made_at=op.made_at,  # when the phone saved it: told apart from when it reached the server
         )
     elif op.kind == RecordKind.NOTE:
         put_note(session, actor, op.record_id, op.fields, path=path)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared.visit_fields import type_field_texts
+from shared.visit_flags import flag_texts
 
 
 class VisitBase(SQLModel):
@@ -69,7 +71,17 @@ class Visit(VisitBase, table=True):
     # The check-in's flags for the supervisor (shared.enums.VisitFlag), computed by the server on every put.
     flags: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     flagged: bool = Field(default=False, index=True, sa_column_kwargs={"server_default": sa.false()})
+    # Each flag's figures (server/domains/visits/flags.py): {code: {"distance_m": 812, ...}}, in `flags`' order.
+    flag_figures: dict[str, dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    received_at: str | None = Field(default=None, max_length=40)  # when the server first got it (None: before 0021)
+    made_at: str | None = Field(default=None, max_length=40)  # the device's clock when the rep saved it (an op's)
 
     def type_details(self, lang: str) -> list[tuple[str, str, str]]:
         """The type fields this visit has, as (name, label, text) in `lang`, for the supervisor's pages."""
         return type_field_texts(self.model_dump(), lang)
+
+    def flag_reasons(self, lang: str) -> list[tuple[str, str, str]]:
+        """Each flag as (code, name, reason with its figures) in `lang`, for the supervisor's pages."""
+        return flag_texts(self.flags, self.flag_figures, lang)

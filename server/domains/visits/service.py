@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso
@@ -21,62 +20,99 @@ from server.domains.access import (
     store_territory_record,
 )
 from server.domains.customers.models import Customer
+from server.domains.photos.models import VisitPhoto
 from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
+from server.domains.visits.flags import (
+    DAY_FLAGS,
+    Flags,
+    VisitFlagRules,
+    day_flags,
+    distance_m,
+    own_flags,
+    visit_flag_rules,
+)
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed
-from server.settings import Settings
 from shared.enums import RecordKind, VisitFlag, VisitType
-from shared.records import outside_early_window, visit_type_problems
+from shared.records import visit_type_problems
 
-EARTH_RADIUS_M = 6_371_000.0
+__all__ = ["VisitFlagRules", "distance_m", "visit_flag_rules"]  # where the callers have always found them
 
-
-@dataclass(frozen=True)
-class VisitFlagRules:
-    """When a check-in is flagged for the supervisor (settings VISIT_FLAG_RADIUS_M, VISIT_FLAG_ACCURACY_M)."""
-
-    radius_m: float = 500.0
-    accuracy_m: float = 200.0
+# The rep-days whose shared flags (overlaps, travel, photos) are recomputed when the session commits:
+# (rep_id, day) -> (rules, tz), or (None, None) when only a photo changed (rules unknown: travel kept).
+DAYS_TO_RECHECK = "routecrm_visit_days_to_recheck"
 
 
-def visit_flag_rules(settings: Settings) -> VisitFlagRules:
-    return VisitFlagRules(radius_m=settings.visit_flag_radius_m, accuracy_m=settings.visit_flag_accuracy_m)
+def _own_flags(visit: Mapping[str, Any], customer: Customer, rules: VisitFlagRules, tz: ZoneInfo) -> Flags:
+    return own_flags(visit, (customer.lat, customer.lng), rules, tz)
 
 
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine), in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+def _merged(flags: list[str] | None, figures: Mapping[str, Any] | None, fresh: Flags, kinds: frozenset[str]) -> Flags:
+    """The visit's flags with those of `kinds` replaced by `fresh` (own flags first, then the day's)."""
+    kept = {code: dict((figures or {}).get(code) or {}) for code in flags or [] if code not in kinds}
+    merged = {**kept, **{str(code): value for code, value in fresh.items()}}
+    order = [code for code in VisitFlag if code in merged]
+    return {str(code): merged[code] for code in order}
 
 
-def check_in_flags(
-    visit: Mapping[str, Any], customer: Customer, rules: VisitFlagRules, tz: ZoneInfo | None = None
-) -> list[str]:
-    """What a supervisor should look at in this check-in (the visit's columns); a flag never refuses the visit.
+def _store_flags(target: Visit | dict[str, Any], flags: Flags) -> None:
+    codes, figures, flagged = list(flags) or None, dict(flags) or None, bool(flags)
+    if isinstance(target, dict):
+        target.update({"flags": codes, "flag_figures": figures, "flagged": flagged})
+    elif (target.flags, target.flag_figures, target.flagged) != (codes, figures, flagged):
+        target.flags, target.flag_figures, target.flagged = codes, figures, flagged
 
-    No location at check-in, or a customer without a location, flags nothing: a phone visit (电话拜访)
-    or a phone without GPS is not suspicious by itself. An early visit (早访) checked in outside
-    07:30-08:10 in `tz` (the server's TIMEZONE) is flagged."""
-    flags: list[str] = []
-    early = visit.get("visit_type") == VisitType.EARLY.value and tz is not None and visit.get("check_in_at")
-    if early and outside_early_window(dt.datetime.fromisoformat(str(visit["check_in_at"])).astimezone(tz)):
-        flags.append(VisitFlag.OUTSIDE_EARLY_WINDOW.value)
-    if visit.get("visit_type") == VisitType.PHONE.value:
-        return flags  # a call: where the phone was says nothing about the visit
-    lat, lng, accuracy = visit.get("check_in_lat"), visit.get("check_in_lng"), visit.get("check_in_accuracy")
-    if lat is not None and lng is not None and customer.lat is not None and customer.lng is not None:
-        distance = distance_m(lat, lng, customer.lat, customer.lng)
-        if distance > rules.radius_m:
-            flags.append(VisitFlag.FAR_FROM_CUSTOMER.value)
-    if accuracy is not None and accuracy > rules.accuracy_m:
-        flags.append(VisitFlag.POOR_ACCURACY.value)
-    if visit.get("check_in_mocked"):
-        flags.append(VisitFlag.MOCKED_LOCATION.value)
-    return flags
+
+OWN_FLAGS = frozenset(str(code) for code in VisitFlag if code not in DAY_FLAGS)
+
+
+def mark_day_to_recheck(
+    session: Session, rep_id: str, day: dt.date, rules: VisitFlagRules | None = None, tz: ZoneInfo | None = None
+) -> None:
+    """Recompute the shared flags of the rep's visits that day when the session commits: one query for the
+    visits, one for their photos, per rep-day, however many of its visits the push brought."""
+    days: dict[tuple[str, dt.date], tuple[VisitFlagRules | None, ZoneInfo | None]] = session.info.setdefault(
+        DAYS_TO_RECHECK, {}
+    )
+    if rules is not None or (rep_id, day) not in days:
+        days[(rep_id, day)] = (rules, tz)
+    if not event.contains(session, "before_commit", _recheck_marked_days):
+        event.listen(session, "before_commit", _recheck_marked_days)
+        event.listen(session, "after_rollback", _forget_marked_days)
+
+
+def _forget_marked_days(session: Session) -> None:
+    session.info.pop(DAYS_TO_RECHECK, None)
+
+
+def _recheck_marked_days(session: Session) -> None:
+    for (rep_id, day), (rules, tz) in session.info.pop(DAYS_TO_RECHECK, {}).items():
+        recheck_rep_day(session, rep_id, day, rules, tz)
+
+
+def recheck_rep_day(
+    session: Session, rep_id: str, day: dt.date, rules: VisitFlagRules | None, tz: ZoneInfo | None
+) -> None:
+    """The day's flags of one rep's visits that day (`flags.day_flags`); rules None: only the photos'."""
+    visits = session.exec(select(Visit).where(Visit.visit_day == day, Visit.rep_id == rep_id)).all()
+    if not visits:
+        return
+    taken = session.exec(
+        select(VisitPhoto.visit_id, VisitPhoto.taken_at).where(col(VisitPhoto.visit_id).in_([v.id for v in visits]))
+    ).all()
+    views = [{name: getattr(visit, name) for name in DAY_FLAG_COLUMNS} for visit in visits]
+    computed = day_flags(
+        views, [(visit_id, taken_at) for visit_id, taken_at in taken], rules or VisitFlagRules(), tz or ZoneInfo("UTC")
+    )
+    kinds = DAY_FLAGS if rules is not None else frozenset({VisitFlag.PHOTO_OUTSIDE_VISIT})
+    for visit in visits:
+        fresh = {code: figures for code, figures in computed[visit.id].items() if code in kinds}
+        _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, frozenset(str(k) for k in kinds)))
+
+
+DAY_FLAG_COLUMNS = ("id", "visit_type", "check_in_at", "check_out_at", "check_in_lat", "check_in_lng")
 
 
 def visit_data(visit: Visit) -> dict[str, Any]:
@@ -133,6 +169,8 @@ def _new_visit_row(
     tz: ZoneInfo,
     device_id: str | None,
     rules: VisitFlagRules,
+    received_at: str | None,
+    made_at: str | None,
 ) -> dict[str, Any]:
     """Every column of a new visit: the fields sent, the server's own, the check-in's flags."""
     values = _stored(fields)
@@ -149,9 +187,11 @@ def _new_visit_row(
         "territory": customer.territory,
         "visit_day": visit_day,
         "updated_at": now_iso(),
+        "received_at": received_at or now_iso(),
+        "made_at": made_at[:40] if made_at else None,
     }
-    flags = check_in_flags(row, customer, rules, tz)
-    row["flags"], row["flagged"] = flags or None, bool(flags)
+    _store_flags(row, _own_flags(row, customer, rules, tz))
+    mark_day_to_recheck(session, actor.id, visit_day, rules, tz)
     return row
 
 
@@ -165,20 +205,38 @@ def put_visit(
     device_id: str | None = None,
     path: str = "visit",
     flag_rules: VisitFlagRules | None = None,
+    received_at: str | None = None,
+    made_at: str | None = None,
 ) -> Visit:
+    """Create or change a visit; its flags are computed now, the rep-day's shared ones when the session commits.
+    `received_at`: when the server got it (now, unless seeding the past); `made_at`: the device's save time."""
     visit, customer = _checked(session, actor, visit_id, fields, path)
     rules = flag_rules or VisitFlagRules()
     if visit is None:
-        row = _new_visit_row(session, actor, visit_id, customer, fields, tz=tz, device_id=device_id, rules=rules)
+        row = _new_visit_row(
+            session,
+            actor,
+            visit_id,
+            customer,
+            fields,
+            tz=tz,
+            device_id=device_id,
+            rules=rules,
+            received_at=received_at,
+            made_at=made_at,
+        )
         visit = Visit(**row)
     else:
+        day_before = visit.visit_day
         for name, value in _stored(fields).items():
             setattr(visit, name, value)
         visit.visit_day = local_day(visit.check_in_at, tz)
         visit.territory = customer.territory
         visit.updated_at = now_iso()
-        flags = check_in_flags(visit.model_dump(), customer, rules, tz)
-        visit.flags, visit.flagged = flags or None, bool(flags)
+        fresh = _own_flags(visit.model_dump(), customer, rules, tz)
+        _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS))
+        for day in {day_before, visit.visit_day}:
+            mark_day_to_recheck(session, visit.rep_id, day, rules, tz)
     store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))
     return visit
 
@@ -193,6 +251,7 @@ def push_visit(
     device_id: str,
     path: str,
     flag_rules: VisitFlagRules,
+    made_at: str | None = None,
 ) -> None:
     """`put_visit` inside a push (`new_rows_batched`): a new visit is a plain row, inserted with the push's
     other new visits in one statement (a tenth of the cost of an ORM object); a change goes through put_visit."""
@@ -200,7 +259,18 @@ def push_visit(
     if visit is not None:
         put_visit(session, actor, visit_id, fields, tz=tz, device_id=device_id, path=path, flag_rules=flag_rules)
         return
-    row = _new_visit_row(session, actor, visit_id, customer, fields, tz=tz, device_id=device_id, rules=flag_rules)
+    row = _new_visit_row(
+        session,
+        actor,
+        visit_id,
+        customer,
+        fields,
+        tz=tz,
+        device_id=device_id,
+        rules=flag_rules,
+        received_at=None,
+        made_at=made_at,
+    )
     add_new_row(session, Visit, row)
     # The change log's JSON writes its dates (visit_day, next_visit_date) as ISO text (server.db.JSON_CODEC).
     record_change(
@@ -216,6 +286,19 @@ def visits_of_customer(session: Session, customer_id: str) -> list[Visit]:
     """Newest first (check-in times carry offsets, so order by the instant, not the text)."""
     visits = session.exec(select(Visit).where(Visit.customer_id == customer_id)).all()
     return sorted(visits, key=lambda visit: dt.datetime.fromisoformat(visit.check_in_at), reverse=True)
+
+
+def flagged_per_rep(session: Session, first: dt.date, last: dt.date, rep_ids: list[str]) -> dict[str, int]:
+    """How many flagged visits each of these reps made from `first` to `last` (one grouped query)."""
+    if not rep_ids:
+        return {}
+    query = (
+        select(Visit.rep_id, func.count())
+        .where(col(Visit.flagged).is_(True), col(Visit.visit_day) >= first, col(Visit.visit_day) <= last)
+        .where(col(Visit.rep_id).in_(rep_ids))
+        .group_by(col(Visit.rep_id))
+    )
+    return {rep_id: count for rep_id, count in session.exec(query).all()}
 
 
 def flagged_visits(session: Session, since: dt.date, territory: str | None = None, limit: int = 300) -> list[Visit]:
