@@ -117,7 +117,8 @@ def date_time(value: object) -> str:
 
 
 def tappable(content: ft.Control, on_click: Callable[[], None], semantics_label: str, identifier: str) -> ft.Control:
-    """A card-like tappable row; its accessible name is `semantics_label` (e.g. "name 未拜访")."""
+    """A card-like tappable row, 48 px high at least (one line and its padding); its accessible name is
+    `semantics_label` (e.g. "name 未拜访")."""
     return ft.Semantics(
         label=semantics_label,
         identifier=identifier,
@@ -126,7 +127,7 @@ def tappable(content: ft.Control, on_click: Callable[[], None], semantics_label:
         content=ft.Container(
             content=content,
             on_click=lambda e: on_click(),
-            padding=ft.Padding.symmetric(horizontal=12, vertical=8),
+            padding=ft.Padding.symmetric(horizontal=12, vertical=14),
             border=ft.Border.all(1, ft.Colors.GREY_300),
             border_radius=8,
         ),

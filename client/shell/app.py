@@ -88,6 +88,9 @@ from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 logger = logging.getLogger(__name__)
 
 
+# A screen's next action, kept under the scrolling body (client/shell/app.py `action_bar`).
+ACTION_BARS: dict[Screen, Callable[[AppState, Any], ft.Control | None]] = {Screen.VISIT: visit.next_action}
+
 SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.SIGN_IN: sign_in.build,
     Screen.TODAY: today.build,
@@ -230,6 +233,9 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             [], scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
         )
         self.body_screen: Screen | None = None  # the screen `body` shows
+        # Under the scrolling body, always in reach of the thumb: the screen's one next action (a visit's
+        # 签到, 签退 or 下一站), or nothing.
+        self.action_bar = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=6), visible=False)
         self.connectivity: Any = None
         self.locator: LocationProvider | None = None
         self._locating = False  # a check-in or check-out waits for the device's position
@@ -259,6 +265,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
                         self.sync_bar.control,
                         ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
                         ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
+                        self.action_bar,
                     ],
                     spacing=0,
                     expand=True,
@@ -320,6 +327,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             new_screen = state.screen is not self.body_screen
             self.body_screen = state.screen
             self.body.controls = [SCREENS[state.screen](state, self)]
+            next_action = ACTION_BARS[state.screen](state, self) if state.screen in ACTION_BARS else None
+            self.action_bar.content, self.action_bar.visible = next_action, next_action is not None
             try:
                 self.page.update()
             except Exception:  # the session went away

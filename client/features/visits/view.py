@@ -81,18 +81,15 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     controls: list[ft.Control] = [
         *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
         title(t("client.visit.title", lang, name=customer.get("name", ""))),
-        *([finished_summary(form, lang, actions)] if form.finished and form.visit is not None else []),
+        *([finished_summary(form, lang)] if form.finished and form.visit is not None else []),
         *([draft_banner(form.draft, lang)] if form.draft is not None else []),
         muted(t("client.visit.planned" if form.planned else "client.visit.off_route", lang)),
         type_chips(form, lang, actions),  # client/features/visits/fields_view.py: the type's own fields below
         *type_notes(form, lang),
     ]
     visit = form.visit
-    if visit is None:
-        controls += [
-            muted(t("client.visit.before_check_in", lang)),
-            ft.Button(t("client.visit.check_in", lang), icon=ft.Icons.LOGIN, on_click=lambda e: actions.check_in()),
-        ]
+    if visit is None:  # 签到 waits in the action bar under the form (`next_action`)
+        controls.append(muted(t("client.visit.before_check_in", lang)))
         return screen(controls, spacing=10)
 
     status_line = [t("client.visit.checked_in", lang, time=clock_time(visit.get("check_in_at"))), where(visit, lang)]
@@ -126,25 +123,33 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             ft.Button(t("client.drafts.resend", lang), icon=ft.Icons.SEND, on_click=lambda e: actions.resend_draft())
         )
         return screen(controls, spacing=10)
-    controls += [
-        ft.Row(
-            [
-                ft.Button(t("client.visit.save", lang), icon=ft.Icons.SAVE, on_click=lambda e: actions.save_visit()),
-                ft.OutlinedButton(
-                    t("client.visit.check_out", lang),
-                    icon=ft.Icons.LOGOUT,
-                    on_click=lambda e: actions.check_out(),
-                    visible=not visit.get("check_out_at"),
-                ),
-            ],
-            wrap=True,
-        ),
-    ]
+    controls.append(  # 签退 waits in the action bar under the form (`next_action`)
+        ft.OutlinedButton(t("client.visit.save", lang), icon=ft.Icons.SAVE, on_click=lambda e: actions.save_visit())
+    )
     return screen(controls, spacing=10)
 
 
-def finished_summary(form: VisitForm, lang: str, actions: Actions) -> ft.Control:
-    """After 签退, on top: how the visit went, and the one next action, 下一站 (or back to the finished route)."""
+def next_action(state: AppState, actions: Actions) -> ft.Control | None:
+    """The visit's one next action, always in reach under the form: 签到, then 签退, then 下一站."""
+    form, lang = state.visit, state.lang
+    if form.draft is not None or form.customer is None:
+        return None  # fixing a refused visit: its resend button is in the form
+    if form.visit is None:
+        text, icon, action = t("client.visit.check_in", lang), ft.Icons.LOGIN, actions.check_in
+    elif not form.visit.get("check_out_at"):
+        text, icon, action = t("client.visit.check_out", lang), ft.Icons.LOGOUT, actions.check_out
+    elif form.finished and form.next_stop is not None:
+        name = str(form.next_stop.get("name") or "")
+        text, icon, action = t("client.visit.next_stop", lang, name=name), ft.Icons.ARROW_FORWARD, actions.go_next_stop
+    elif form.finished:
+        text, icon, action = t("client.visit.route_done", lang), ft.Icons.CHECK, actions.go_next_stop
+    else:
+        return None
+    return ft.Row([ft.FilledButton(text, icon=icon, on_click=lambda e: action(), expand=True)])
+
+
+def finished_summary(form: VisitForm, lang: str) -> ft.Control:
+    """After 签退, on top: how the visit went."""
     visit = form.visit or {}
     parts = [t("client.visit.finished", lang)]
     minutes = visit_duration_minutes(visit)
@@ -152,17 +157,8 @@ def finished_summary(form: VisitForm, lang: str, actions: Actions) -> ft.Control
         parts.append(t("client.visit.duration", lang, minutes=minutes))
     if form.records.orders:
         parts.append(t("client.visit.finished_orders", lang, amount=f"{form.records.order_total:,.2f}"))
-    following = form.next_stop
-    if following is not None:
-        label_text = t("client.visit.next_stop", lang, name=str(following.get("name") or ""))
-        next_button: ft.Control = ft.FilledButton(
-            label_text, icon=ft.Icons.ARROW_FORWARD, on_click=lambda e: actions.go_next_stop()
-        )
-    else:
-        label_text = t("client.visit.route_done", lang)
-        next_button = ft.FilledButton(label_text, icon=ft.Icons.CHECK, on_click=lambda e: actions.go_next_stop())
-    return ft.Container(
-        ft.Column([ft.Text(" · ".join(parts), weight=ft.FontWeight.W_600), next_button], spacing=8),
+    return ft.Container(  # the next action, 下一站, is in the action bar under the form (`next_action`)
+        ft.Text(" · ".join(parts), weight=ft.FontWeight.W_600),
         padding=10,
         border=ft.Border.all(1, ft.Colors.GREEN_300),
         border_radius=8,
