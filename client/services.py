@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import httpx
 
 from client import clock
+from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
 from client.features.today.reminders import parse_moment
 from client.storage.store import LocalStore
@@ -785,6 +786,10 @@ class AppService:
             (product for product in self.store.all(RecordKind.PRODUCT) if product.get("active", True)),
             key=lambda product: (str(product.get("name") or ""), str(product.get("spec") or "")),
         )
+
+    def usual_products(self, customer_id: str) -> list[str]:
+        """The customer's usual products, most often ordered first (the order form shows them first)."""
+        return usual_products(self.store.find(RecordKind.ORDER, customer_id=customer_id))
 
     def visit_records(self, visit_id: str) -> VisitRecords:
         visit = self.visit(visit_id)

@@ -948,6 +948,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             form.panel_errors = {}
             if form.panel is VisitPanel.ORDER:
                 form.products = self.service.products()
+                customer_id = str((form.customer or {}).get("id") or "")
+                form.usual_products = self.service.usual_products(customer_id) if customer_id else []
             self.render()
 
     def toggle_order_product(self, product_id: str) -> None:

@@ -64,6 +64,7 @@ class OrderForm:
 
     lines: list[OrderLineInput] = field(default_factory=list)
     notes: str = ""
+    query: str = ""  # what the rep typed to find a product (client/features/orders/catalogue.py)
 
     def picked(self) -> set[str]:
         return {line.product_id for line in self.lines}
@@ -95,6 +96,7 @@ class VisitForm:
     draft: DraftFix | None = None  # fixing refused ops of this visit: saving sends it again
     panel: VisitPanel | None = None
     products: list[dict[str, Any]] = field(default_factory=list)  # the catalogue on offer, for the order form
+    usual_products: list[str] = field(default_factory=list)  # this customer's usual product ids, most ordered first
     order: OrderForm = field(default_factory=OrderForm)
     competitor: CompetitorForm = field(default_factory=CompetitorForm)
     complaint: ComplaintForm = field(default_factory=ComplaintForm)

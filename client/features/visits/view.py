@@ -12,6 +12,7 @@ import flet as ft
 
 from client.features.campaigns.view import campaign_section
 from client.features.drafts.banner import draft_banner
+from client.features.orders.catalogue import find_products
 from client.features.photos.view import photo_section
 from client.features.visits.fields_view import type_chips, type_fields, type_notes
 from client.services import VisitRecords, order_amount, visit_duration_minutes
@@ -222,15 +223,27 @@ def refresh(control: ft.Control) -> None:
 def order_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control]:
     order, errors = form.order, form.panel_errors
     by_id = {str(product["id"]): product for product in form.products}
-    chips: list[ft.Control] = [
-        ft.Chip(
-            label=f"{product_name(product)} {money(product.get('unit_price'), lang)}",
-            selected=str(product["id"]) in order.picked(),
-            show_checkmark=True,
-            on_select=lambda e, product_id=str(product["id"]): actions.toggle_order_product(product_id),
-        )
-        for product in form.products
-    ]
+
+    def chips() -> list[ft.Control]:
+        found = find_products(form.products, order.query, form.usual_products)
+        if not found:
+            return [muted(t("client.order.none_found", lang, query=order.query.strip()))]
+        return [
+            ft.Chip(
+                label=f"{product_name(product)} {money(product.get('unit_price'), lang)}",
+                selected=str(product["id"]) in order.picked(),
+                show_checkmark=True,
+                on_select=lambda e, product_id=str(product["id"]): actions.toggle_order_product(product_id),
+            )
+            for product in found
+        ]
+
+    chip_row = ft.Row(chips(), wrap=True, spacing=6, run_spacing=4)
+
+    def set_query(value: str) -> None:  # the chips follow the typing in place: no re-render, no lost focus
+        order.query = value
+        chip_row.controls = chips()
+        refresh(chip_row)
 
     def total_text() -> str:
         amount = order_amount(order.lines)
@@ -250,7 +263,11 @@ def order_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control
     if not form.products:
         controls.append(muted(t("client.order.no_products", lang)))
     else:
-        controls += [muted(t("client.order.pick", lang)), ft.Row(chips, wrap=True, spacing=6, run_spacing=4)]
+        controls += [
+            text_field(t("client.order.search", lang), order.query, set_query),
+            muted(t("client.order.pick", lang)),
+            chip_row,
+        ]
     for index, line in enumerate(order.lines):
         product = by_id.get(line.product_id, {})
         unit = str(product.get("unit") or "")
