@@ -209,6 +209,18 @@ def _at(day: dt.date, minutes: int, settings: Settings) -> str:
     return moment.isoformat()
 
 
+def _minute_of_day(at: str) -> int:
+    moment = dt.datetime.fromisoformat(at)
+    return moment.hour * 60 + moment.minute
+
+
+def _book_visit(world: DemoWorld, rep: Actor, day: dt.date, fields: dict[str, object]) -> None:
+    """A route visit's time, kept for the rep's day (its times are set by the route, in order, never clashing)."""
+    start = _minute_of_day(str(fields["check_in_at"]))
+    end = _minute_of_day(str(fields.get("check_out_at") or fields["check_in_at"])) + 1
+    world.booked.setdefault((rep.id, day), []).append((start, max(end, start + 1)))
+
+
 def _before(now: dt.datetime, at: str) -> str:
     """`at`, or the same time a day earlier when it is still to come (seeded early in the morning)."""
     moment = dt.datetime.fromisoformat(at)
@@ -254,7 +266,7 @@ def _visit_fields(
     if finished:
         fields.update(
             {
-                "check_out_at": _at(day, start + rng.randint(8, 45), settings),
+                "check_out_at": _at(day, start + rng.randint(8, 25), settings),  # before the next stop's start
                 "attitude": rng.choices([a.value for a in Attitude], weights=[50, 38, 12])[0],
                 "progress": rng.choice(PROGRESS),
                 "ordered": ordered,
@@ -344,6 +356,7 @@ def _seed(session: Session, settings: Settings) -> str:
                 fields = _visit_fields(rng, customer_id, day, start, settings, finished=True, ordered=ordered)
                 start += rng.randint(35, 70)
                 so_far = _so_far(fields, now)  # today: the visits begun by now, the one going on not checked out
+                _book_visit(world, rep, day, fields)
                 if so_far is not None:
                     _record_visit(session, world, rep, customer_id, so_far, settings)
                     visit_count += 1
@@ -525,6 +538,9 @@ CREDIT_REASONS = {
 }
 
 
+TRAVEL_MINUTES = 10  # between two customers of a village route, at least
+
+
 @dataclass
 class DemoWorld:
     """What the order-related parts of the demo share; its own random stream keeps the rest unchanged."""
@@ -543,6 +559,16 @@ class DemoWorld:
     # Each visit type's own fields (and a few day visits made home visits): a stream of its own too.
     type_rng: random.Random = field(default_factory=lambda: random.Random(SEED + 11))
     home_visits: dict[str, tuple[str, dt.date, Actor]] = field(default_factory=dict)  # the last 家访, by customer
+    # Each rep-day's visits as (start, end) minutes: a rep is at one customer at a time, with time to travel.
+    booked: dict[tuple[str, dt.date], list[tuple[int, int]]] = field(default_factory=dict)
+
+    def book(self, rep_id: str, day: dt.date, start: int, minutes: int) -> int:
+        """The first start from `start` on at which the rep is free for `minutes` (plus travel); booked."""
+        taken = self.booked.setdefault((rep_id, day), [])
+        while clash := [end for begin, end in taken if start < end + TRAVEL_MINUTES and begin < start + minutes]:
+            start = max(clash) + TRAVEL_MINUTES
+        taken.append((start, start + minutes))
+        return start
 
 
 def _seed_products(session: Session, supervisor: Actor) -> list[Product]:
@@ -681,12 +707,13 @@ def _seed_home_follow_ups(session: Session, world: DemoWorld, today: dt.date, se
         follow_day = day + dt.timedelta(days=1)
         if follow_day >= today:
             continue
-        start = 10 * 60 + world.type_rng.randint(0, 300)
+        minutes = world.type_rng.randint(10, 25)
+        start = world.book(rep.id, follow_day, 10 * 60 + world.type_rng.randint(0, 300), minutes)
         fields: dict[str, object] = {
             "customer_id": customer_id,
             "visit_type": VisitType.FOLLOW_UP.value,
             "check_in_at": _at(follow_day, start, settings),
-            "check_out_at": _at(follow_day, start + world.type_rng.randint(10, 25), settings),
+            "check_out_at": _at(follow_day, start + minutes, settings),
             "purpose": "回访落实家访内容",
             "attitude": Attitude.POSITIVE.value,
             "ordered": False,
@@ -784,12 +811,14 @@ def _seed_history_orders(
             world.patterns[customer_id] = pattern
             for day in _order_days(world, pattern, first_day, before):
                 phone = world.rng.random() < 0.2
-                start = 9 * 60 + world.rng.randint(0, 420)
+                wanted = 9 * 60 + world.rng.randint(0, 420)
+                minutes = 5 if phone else world.rng.randint(10, 40)
+                start = world.book(rep.id, day, wanted, minutes)
                 fields: dict[str, object] = {
                     "customer_id": customer_id,
                     "visit_type": (VisitType.PHONE if phone else VisitType.DAY).value,
                     "check_in_at": _at(day, start, settings),
-                    "check_out_at": _at(day, start + (5 if phone else world.rng.randint(10, 40)), settings),
+                    "check_out_at": _at(day, start + minutes, settings),
                     "purpose": "跟进订单与回款" if phone else "正常补货",
                     "progress": "关系稳定，正常补货",
                     "attitude": Attitude.POSITIVE.value,
