@@ -19,6 +19,7 @@ from shared.enums import Role
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--username", required=True)
     user.add_argument("--password")
     user.add_argument("--role", required=True, choices=[role.value for role in Role])
-    user.add_argument("--territory")
+    user.add_argument("--territory", help="a territory the database knows (or the first one)")
+    user.add_argument("--new-territory", action="store_true", help="the --territory is new: make it")
     user.add_argument("--display-name")
 
     reset = commands.add_parser(
@@ -141,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             password = args.password or os.environ.get("ROUTECRM_PASSWORD") or getpass.getpass("password: ")
             try:
                 with write_session(engine) as session:
+                    if args.territory:
+                        _territory_for_new_user(session, args.territory, new=args.new_territory)
                     created = create_user(
                         session,
                         username=args.username,
@@ -158,6 +162,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _territory_for_new_user(session: Session, name: str, *, new: bool) -> None:
+    """A user names a territory the database knows, as on the admin page: a typo would make a team of one.
+    `--new-territory` makes it; so does the first user of a database that knows no territory yet."""
+    from server.domains.territories.service import known_territories, put_territory
+    from server.errors import ValidationFailed
+
+    known = known_territories(session)
+    if name in known:
+        return
+    if not new and known:
+        raise ValidationFailed(
+            f"no territory named {name!r} (known: {', '.join(known)}); to make a new one, add --new-territory",
+            path="territory",
+        )
+    put_territory(session, name, None)
 
 
 def cannot_start(problem: str) -> int:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, InternalServerException
 from litestar.logging.config import LoggingConfig
@@ -22,8 +21,10 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 from sqlalchemy.engine import Engine
 
+from server import api_docs
 from server.auth import make_jwt_auth
 from server.clock import install as install_clock
+from server.csrf import csrf_middleware
 from server.db import make_engine, migrate_database
 from server.domains.campaigns.controller import CampaignController
 from server.domains.development.controller import CustomerDevelopmentController
@@ -105,6 +106,10 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awai
             for name, value in added.items():
                 if name not in headers:
                     headers[name] = value
+            # Pages, exports and API answers hold personal data: no browser or proxy keeps them (the back
+            # button after sign-out on a shared computer). Static files may be cached.
+            if "cache-control" not in headers and not str(scope.get("path", "")).startswith("/static/"):
+                headers["Cache-Control"] = "no-store"
 
     return add_security_headers
 
@@ -188,15 +193,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_httponly=True,
-            cookie_secure=settings.secure_cookies,
-            exclude=[r"^/api/", r"^/health$", r"^/schema", r"^/static/"],
+        openapi_config=OpenAPIConfig(
+            title="RouteCRM", version="0.1.0", path="/schema", render_plugins=api_docs.render_plugins()
         ),
-        openapi_config=OpenAPIConfig(title="RouteCRM", version="0.1.0", path="/schema"),
         before_send=[security_headers],
-        middleware=[metrics_config().middleware],
+        # CSRF tokens tied to the sign-in (server/csrf.py), not Litestar's double submit.
+        middleware=[metrics_config().middleware, csrf_middleware(settings.secret_key, settings.secure_cookies)],
         logging_config=logging_config,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

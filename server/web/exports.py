@@ -35,7 +35,10 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell as a formula when it starts with one of these, also in full width (a Chinese
+# keyboard types ＝), also behind leading spaces or a line break; a tab or a line break first is quoted too.
+FORMULA_STARTS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+LEADING_BLANKS = " \t\r\n\u3000\u00a0"
 
 WebRequest = Request[Actor, Token, Any]  # as server.web.controllers, which imports this module
 Column = tuple[str, Callable[[Any], object]]  # (i18n key of the header, the cell of a row)
@@ -50,7 +53,8 @@ def safe_cell(value: object) -> object:
     if isinstance(value, int | float):
         return value
     text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    formula_like = text[:1] in ("\t", "\r", "\n") or text.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS)
+    return "'" + text if formula_like else text
 
 
 def table_bytes(format: str, header: list[str], rows: Iterable[list[object]]) -> bytes:

@@ -297,7 +297,6 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/schema/redoc"): Rule(SCHEMA_PAGE),
     ("GET", "/schema/rapidoc"): Rule(SCHEMA_PAGE),
     ("GET", "/schema/elements"): Rule(SCHEMA_PAGE),
-    ("GET", "/schema/oauth2-redirect.html"): Rule(SCHEMA_PAGE),
     ("GET", "/schema/{path:str}"): Rule(SCHEMA_PAGE, sample_path="/schema/no-such-page"),
 }
 
@@ -374,6 +373,8 @@ async def request_for(
     username = cast.actors[caller].username if caller in cast.actors else ""
     if rule.body in ("logout", "logout_form") and caller in cast.actors:  # signing out ends the session: a new one
         token = client.app.state.jwt_auth.create_token(identifier=cast.actors[caller].id)
+    if token is not None:  # as a browser signed in to the web view carries it, also when it loads the form:
+        client.cookies.set(TOKEN_COOKIE, token)  # a form's CSRF token is made for the sign-in it is used in
     if rule.body in (
         "form",
         "logout_form",
@@ -442,7 +443,6 @@ async def request_for(
         kwargs["json"] = push_body([make_op(1, "note", new_id(), fields, device_id=device)], device_id=device)
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-        client.cookies.set(TOKEN_COOKIE, token)  # as a browser signed in to the web view carries it
     return headers, kwargs
 
 

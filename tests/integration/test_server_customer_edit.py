@@ -222,7 +222,9 @@ async def test_a_stale_form_never_silently_overwrites_another_supervisors_edit(
     mine, theirs = "东片诊所（张改）", "东片诊所（李改）"
     assert (await post_form(client, customer_id, other | {"name": theirs})).status_code == 303
     await web_login(client, "boss")
-    response = await post_form(client, customer_id, stale | {"name": mine})
+    # The stale form's values and clocks, sent in this sign-in (a form's CSRF token is made for its sign-in).
+    fresh = await edit_form(client, customer_id)
+    response = await post_form(client, customer_id, stale | {"name": mine, "_csrf_token": fresh["_csrf_token"]})
     assert response.status_code == 303
     assert stored(engine, customer_id).name == mine  # the later edit
     [conflict] = conflicts_of(engine, customer_id)

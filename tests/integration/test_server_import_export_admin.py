@@ -104,7 +104,8 @@ async def test_a_good_file_is_stored_after_the_confirmation_and_reaches_the_terr
     assert "新华药店" in {c["data"]["name"] for c in rep_changes if c["kind"] == "customer"}
     assert "河西诊所" not in {c["data"]["name"] for c in rep_changes if c["kind"] == "customer"}
     await web_login(client, "boss")
-    again = await confirm(client, checked.text)
+    page_now = (await client.get("/customers/import")).text  # this sign-in's CSRF token
+    again = await confirm(client, checked.text.replace(csrf_token(checked.text), csrf_token(page_now)))
     assert again.status_code == 409  # a confirmation applies once
     assert counts(engine)[0] == customers + 2
 
@@ -301,3 +302,26 @@ async def test_territories_page_saves_a_territory_that_users_can_then_be_assigne
     assert unknown.status_code == 422
     with read_session(engine) as session:
         assert session.exec(select(User.territory).where(col(User.id) == seeded.rep_b.id)).one() == TERRITORY_B
+
+
+def test_create_user_refuses_an_unknown_territory(
+    seeded: World, settings: Any, engine: Engine, monkeypatch: Any, capsys: Any
+) -> None:
+    """Issue 15, item 13: `python -m server create-user --territory 东片区` (a typo) made a territory nobody
+    else has. A user may only name a known territory, as on the admin page; `--new-territory` makes one."""
+    from server.__main__ import main as server_cli
+    from server.models import Territory
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    base = ["create-user", "--password", "long-enough-9", "--role", "rep"]
+    assert server_cli([*base, "--username", "typo.rep", "--territory", "东片区"]) == 2
+    err = capsys.readouterr().err
+    assert "东片区" in err and TERRITORY_A in err and "--new-territory" in err
+    assert server_cli([*base, "--username", "known.rep", "--territory", TERRITORY_A]) == 0
+    assert server_cli([*base, "--username", "south.rep", "--territory", "南片", "--new-territory"]) == 0
+    with read_session(engine) as session:
+        names = {user.username: user.territory for user in session.exec(select(User)).all()}
+        assert session.get(Territory, "南片") is not None
+    assert "typo.rep" not in names and names["known.rep"] == TERRITORY_A and names["south.rep"] == "南片"

@@ -105,3 +105,92 @@ async def test_admins_see_the_audit_log_and_supervisors_do_not(
     page = await client.get("/audit")
     assert page.status_code == 200
     assert "登录失败" in page.text and "rep.a" in page.text
+
+
+async def test_a_failed_sign_in_logs_an_unknown_username_masked(
+    client: AsyncTestClient[Litestar], seeded: World, engine: Engine
+) -> None:
+    """Issue 15, item 13: a password typed into the username box landed in /audit verbatim."""
+    typed = "Tr0ub4dor&3-my-password"
+    for _ in range(2):
+        assert (await attempt(client, "whatever", typed))[0] == 401
+    assert (await attempt(client, "wrong-password", "rep.a"))[0] == 401
+    with read_session(engine) as session:
+        names = [event.actor_name for event in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
+    assert all(typed not in (name or "") and typed.lower() not in (name or "") for name in names), names
+    assert names[0] == names[1] and names[0] and names[0].startswith("Tr")  # repeated attempts tell alike
+    assert names[2] == "rep.a"  # a real account's name stays readable
+
+
+async def test_pages_exports_and_api_answers_are_not_kept_by_caches(
+    client: AsyncTestClient[Litestar], seeded: World
+) -> None:
+    """Issue 15, item 13: pages and exports with personal data came without Cache-Control: a shared computer's
+    browser (or a proxy) kept them after sign-out."""
+    from tests.integration.conftest import login
+
+    headers = await login(client, "rep.a")
+    await web_login(client, "boss")
+    for path in (
+        f"/customers/{seeded.customers_a[0]}",
+        "/customers?format=csv",
+        "/customers?format=xlsx",
+        "/board",
+        "/login",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response.headers.get("cache-control") == "no-store", path
+    from sync.protocol import SCHEMA_VERSION
+
+    pull = await client.post("/api/sync/pull", json={"cursor": 0, "schema_version": SCHEMA_VERSION}, headers=headers)
+    assert pull.headers.get("cache-control") == "no-store"
+    static = await client.get("/static/app.css")
+    assert static.status_code == 200 and static.headers.get("cache-control") != "no-store"
+
+
+async def test_the_api_docs_at_schema_work_under_the_content_security_policy(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    """Issue 15, item 13: the Swagger and Redoc pages loaded their scripts from a CDN and ran inline scripts,
+    which the CSP (rightly) refuses: blank pages. The docs are a page of our own now, without any script."""
+    for path in ("/schema", "/schema/swagger", "/schema/redoc"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page = response.text
+        assert "<script" not in page and "style=" not in page and "<style" not in page, path
+        assert "https://" not in page and "http://" not in page, path  # nothing from elsewhere
+        assert "/api/sync/push" in page and "/schema/openapi.json" in page, path
+    assert (await client.get("/schema/openapi.json")).json()["paths"]["/api/sync/push"]
+
+
+async def test_a_csrf_token_works_only_in_the_session_it_was_made_for(
+    client: AsyncTestClient[Litestar], seeded: World
+) -> None:
+    """Issue 15, item 13: the CSRF token was not tied to the sign-in: a cookie and token pair made anywhere (an
+    attacker's own visit) passed for any session once the pair's cookie was planted in a victim's browser."""
+    from server.auth import TOKEN_COOKIE
+
+    anonymous = await client.get("/login")
+    planted_cookie = client.cookies.get("csrftoken")
+    planted_token = csrf_token(anonymous.text)
+    client.cookies.clear()
+
+    await web_login(client, "boss")
+    first_session = client.cookies.get(TOKEN_COOKIE)
+    own_token = csrf_token((await client.get("/board")).text)
+    if planted_cookie:
+        client.cookies.set("csrftoken", planted_cookie)
+    forged = await client.post("/logout", data={"_csrf_token": planted_token}, follow_redirects=False)
+    assert forged.status_code == 403, forged.text
+    assert (await client.get("/board", follow_redirects=False)).status_code == 200  # still signed in
+
+    client.cookies.clear()
+    await web_login(client, "boss")  # another sign-in: the first one's token is no good here
+    stale = await client.post("/logout", data={"_csrf_token": own_token}, follow_redirects=False)
+    assert stale.status_code == 403, stale.text
+    fresh = csrf_token((await client.get("/board")).text)
+    assert (await client.post("/logout", data={"_csrf_token": fresh}, follow_redirects=False)).status_code == 303
+    assert first_session and first_session != client.cookies.get(TOKEN_COOKIE)

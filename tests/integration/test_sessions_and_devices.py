@@ -137,8 +137,11 @@ async def test_web_sign_out_ends_the_session_so_a_copied_cookie_stops_working(cl
     form = {"username": "boss", "password": PASSWORD, "next": "/board", "_csrf_token": csrf.group(1)}
     assert (await client.post("/login", data=form, follow_redirects=False)).status_code == 303
     cookie = client.cookies.get(TOKEN_COOKIE)
-    assert cookie and (await client.get("/board")).status_code == 200
-    logout = await client.post("/logout", data={"_csrf_token": csrf.group(1)}, follow_redirects=False)
+    board = await client.get("/board")
+    assert cookie and board.status_code == 200
+    signed_in_csrf = re.search(r'name="_csrf_token" value="([^"]+)"', board.text)  # made for this sign-in
+    assert signed_in_csrf
+    logout = await client.post("/logout", data={"_csrf_token": signed_in_csrf.group(1)}, follow_redirects=False)
     assert logout.status_code == 303
     client.cookies.set(TOKEN_COOKIE, cookie)  # the cookie kept by someone (or the browser's back button)
     again = await client.get("/board", follow_redirects=False)

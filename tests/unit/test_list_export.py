@@ -17,7 +17,17 @@ def test_text_that_starts_like_a_formula_is_quoted(text: str) -> None:
     assert safe_cell(text) == "'" + text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [" =1+1", "  +86 138", "\n=1+1", "\r\n@SUM(A1)", "\u3000=cmd", "＝1+1", "＋86", "－2+3", "＠SUM(A1)", " \t=x"],
+)
+def test_a_formula_behind_spaces_or_a_newline_or_in_full_width_is_quoted_too(text: str) -> None:
+    """Issue 15, item 13: a leading space or newline, and the full-width ＝ a Chinese keyboard types, slipped by."""
+    assert safe_cell(text) == "'" + text
+
+
 def test_other_cells() -> None:
+    assert safe_cell(" 新华药店") == " 新华药店" and safe_cell("A=B") == "A=B"
     assert safe_cell("新华药店") == "新华药店"
     assert safe_cell(-12.5) == -12.5 and safe_cell(3) == 3
     assert safe_cell(None) == "" and safe_cell(True) == "✓" and safe_cell(False) == ""

@@ -20,6 +20,7 @@ three short steps around the hashing:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from server.domains.audit.service import audit
 from server.domains.users.models import Actor, SignInThrottle, User
 from server.domains.users.service import PasswordCheck, check_password
 from server.errors import TooManyAttempts
+from shared.records import unstorable_text
 
 MAX_USER_FAILURES = 5
 MAX_ADDRESS_FAILURES = 30
@@ -102,8 +104,15 @@ def _keys(username: str, address: str | None) -> list[tuple[str, int]]:
 
 
 def logged_name(session: Session, username: str) -> str:
-    """The username for the audit log."""
-    return username.strip().lower()[:60]
+    """The username for the audit log: as typed when it names an account; else masked, since a password typed
+    into the username box must not land in the log: its first two characters and a short digest (repeated
+    attempts with one name still look alike). Nothing a database cannot store is kept."""
+    name = username.strip()[:60]
+    if name and session.exec(select(User.id).where(User.username == name)).first() is not None:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    shown = "".join(char for char in name[:2] if char.isprintable() and not unstorable_text(char))
+    return f"{shown}…#{digest}"
 
 
 def _begin_attempt(engine: Engine, username: str, address: str | None) -> int | None:
