@@ -42,6 +42,7 @@ from shared.holidays import Holiday, company_holidays, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
+from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags
 from sync.http import tls_context
 
 logger = logging.getLogger(__name__)
@@ -447,13 +448,38 @@ class AppService:
             raise SignInFailed(SignInProblem.OTHER_USER, str(previous.get("display_name") or previous.get("username")))
         refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self.store.set_meta(token=token, refresh_token=refresh_token, user=user, server_url=server_url)
-        self.keep_company_zone(body.get("timezone"))
+        self.keep_company(body.get("timezone"), body.get("visit_rules"))
         return user
 
-    def keep_company_zone(self, name: object) -> None:
-        """The company's time zone from the server (sign-in, every pull): kept in the store, used by the clock."""
-        if isinstance(name, str) and name and self.store.get_meta("timezone") != name and clock.use_zone(name):
-            self.store.set_meta(timezone=name)
+    def keep_company(self, timezone: object, visit_rules: object = None) -> None:
+        """What the server says of the company (sign-in, every pull), kept in the store: its time zone, which
+        the clock then uses, and its visit flag limits (`visit_rules`)."""
+        known = self.store.get_meta("timezone")
+        if isinstance(timezone, str) and timezone and known != timezone and clock.use_zone(timezone):
+            self.store.set_meta(timezone=timezone)
+        if isinstance(visit_rules, dict) and visit_rules and self.store.get_meta("visit_rules") != visit_rules:
+            self.store.set_meta(visit_rules=visit_rules)
+
+    def visit_rules(self) -> VisitFlagRules:
+        """The company's visit flag limits as the server last said (the defaults before that)."""
+        return VisitFlagRules.from_dict(self.store.get_meta("visit_rules"))
+
+    def expected_flags(self, visit_id: str) -> Flags:
+        """The flags the visit will carry as the server judges it, checked out now if it is not yet: so the rep
+        knows before 签退 and can say why in the visit's remarks. Only the server judges its own receipt (a
+        visit entered late) and photos."""
+        visit = self.visit(visit_id)
+        if visit is None:
+            return {}
+        now = self.clock()
+        ending = visit if visit.get("check_out_at") else {**visit, "check_out_at": iso(now)}
+        customer = self.store.get(RecordKind.CUSTOMER, str(visit.get("customer_id"))) or {}
+        place = (customer.get("lat"), customer.get("lng"))
+        rules, tz = self.visit_rules(), clock.company_zone()
+        flags = own_flags(ending, place, rules, tz)
+        day = [ending if other.get("id") == visit_id else other for other in self.visits_on(now.date())]
+        flags.update(day_flags(day, (), rules, tz).get(visit_id, {}))
+        return flags
 
     @property
     def refresh_token(self) -> str | None:

@@ -342,12 +342,12 @@ class HttpSyncSession:
         on_progress: ProgressListener | None = None,
         refresh_token: str | None = None,
         on_tokens: TokensListener | None = None,
-        on_timezone: Callable[[str], object] | None = None,
+        on_company: Callable[[PullResponse], object] | None = None,
     ) -> None:
         self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
         self.on_progress = on_progress
         self.refresh_token, self.on_tokens = refresh_token, on_tokens
-        self.on_timezone = on_timezone
+        self.on_company = on_company
 
     def run(self) -> SyncReport:
         if not self.token:
@@ -364,8 +364,8 @@ class HttpSyncSession:
 
         def pull(request: PullRequest) -> PullResponse:
             page = api.pull(request)
-            if page.timezone and self.on_timezone is not None:  # the company's zone, kept for the phone's clock
-                self.on_timezone(page.timezone)
+            if self.on_company is not None:  # the company's zone and visit rules, kept on the phone
+                self.on_company(page)
             return page
 
         try:
@@ -381,7 +381,7 @@ def http_engine_factory(
     on_progress: ProgressListener | None = None,
     refresh_token: Callable[[], str | None] | None = None,
     on_tokens: TokensListener | None = None,
-    on_timezone: Callable[[str], object] | None = None,
+    on_company: Callable[[PullResponse], object] | None = None,
 ) -> EngineFactory:
     """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt;
     `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`);
@@ -390,6 +390,6 @@ def http_engine_factory(
     def make() -> RunsSync:
         server_url, token = credentials()
         refresh = refresh_token() if refresh_token is not None else None
-        return HttpSyncSession(store, server_url, token, transport, on_progress, refresh, on_tokens, on_timezone)
+        return HttpSyncSession(store, server_url, token, transport, on_progress, refresh, on_tokens, on_company)
 
     return make

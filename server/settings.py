@@ -14,22 +14,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
+from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/routecrm.db"
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32  # a key that signs every token: a short one can be guessed
-
-
-# The shortest visit of each type (minutes) a supervisor takes without a flag; a call may be short.
-DEFAULT_VISIT_MIN_MINUTES = {
-    "first": 5,
-    "second": 5,
-    "early": 3,
-    "day": 5,
-    "home": 5,
-    "follow_up": 5,
-    "phone": 0,
-}
 
 
 class SettingsError(ValueError):

@@ -161,6 +161,7 @@ class PullResponse:
     has_more: bool
     server_time: str = ""
     timezone: str = ""  # the company's zone (IANA name): the phone's business day
+    visit_rules: dict[str, Any] = field(default_factory=dict)  # the company's visit flag limits (shared/visit_rules)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -170,6 +171,7 @@ class PullResponse:
             "has_more": self.has_more,
             "server_time": self.server_time,
             "timezone": self.timezone,
+            "visit_rules": self.visit_rules,
         }
 
 
@@ -260,6 +262,7 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
         "has_more": {"type": "boolean"},
         "server_time": {"type": "string"},
         "timezone": {"type": "string", "description": "the company's time zone (IANA name)"},
+        "visit_rules": {"type": "object", "description": "the company's visit flag limits"},
     },
 }
 
@@ -517,4 +520,5 @@ def parse_pull_response(value: object) -> PullResponse:
         has_more=bool(obj.get("has_more", False)),
         server_time=str(obj.get("server_time", "")),
         timezone=str(obj.get("timezone", "")),
+        visit_rules=dict(obj["visit_rules"]) if isinstance(obj.get("visit_rules"), Mapping) else {},
     )

@@ -134,7 +134,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
                 on_progress=lambda progress: runner.report_progress(progress),
                 refresh_token=lambda: service.refresh_token,
                 on_tokens=service.keep_tokens,
-                on_timezone=service.keep_company_zone,
+                on_company=lambda page: service.keep_company(page.timezone, page.visit_rules),
             ),
             store,
             PhotoFiles(config.data_dir, store.cipher),
@@ -326,6 +326,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             self.sync_bar.show(state.sync, state.lang)
             new_screen = state.screen is not self.body_screen
             self.body_screen = state.screen
+            if state.screen is Screen.VISIT and state.visit.visit is not None and state.visit.draft is None:
+                state.visit.expected_flags = self.service.expected_flags(str(state.visit.visit["id"]))
             self.body.controls = [SCREENS[state.screen](state, self)]
             next_action = ACTION_BARS[state.screen](state, self) if state.screen in ACTION_BARS else None
             self.action_bar.content, self.action_bar.visible = next_action, next_action is not None

@@ -109,6 +109,8 @@ class VisitForm:
     # After 签退: the visit's summary sits on top with 下一站, today's next unvisited stop (None: route done).
     finished: bool = False
     next_stop: dict[str, Any] | None = None
+    # The flags the visit will carry (shared/visit_rules.py), said before 签退 and in the summary after it.
+    expected_flags: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

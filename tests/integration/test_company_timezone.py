@@ -73,7 +73,7 @@ def test_the_phone_keeps_the_company_day_from_the_server(app: Litestar, seeded: 
                 store,
                 lambda: (service.server_url, service.token),
                 transport,
-                on_timezone=service.keep_company_zone,
+                on_company=lambda page: service.keep_company(page.timezone, page.visit_rules),
             ),
             counts=lambda: (store.pending_count(), len(store.rejected_ops())),
         )

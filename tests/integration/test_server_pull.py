@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from server.db import write_session
 from server.domains.routes.service import set_route_plan
+from server.settings import Settings
 from shared.ids import new_id
 from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION, parse_pull_request, parse_pull_response
 from tests.integration.conftest import (
@@ -172,11 +173,12 @@ async def test_a_bad_pull_is_refused_naming_the_problem(
 
 
 async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_page(
-    client: AsyncTestClient[Litestar], seeded: World, engine: Engine
+    client: AsyncTestClient[Litestar], seeded: World, engine: Engine, settings: Settings
 ) -> None:
     """The API splices each record's JSON text in as the database holds it (`pull_json`); what a phone parses
     is exactly the decoded page (`pull`): Chinese text, numbers, lists, a tombstone, the paging fields."""
     from server.domains.sync.service import pull
+    from server.domains.visits.flags import visit_flag_rules
 
     rep = await login(client, "rep.a")
     customer = new_id()
@@ -188,7 +190,8 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
         answer = await client.post("/api/sync/pull", json=request, headers=rep)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
         sent = json.loads(answer.content)
-        decoded = pull(engine, seeded.rep_a, parse_pull_request(request), "Asia/Shanghai").as_dict()
+        rules = visit_flag_rules(settings).as_dict()
+        decoded = pull(engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules).as_dict()
         assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
         assert parse_pull_response(sent).cursor == decoded["cursor"]
     assert [change["data"]["name"] for change in sent["changes"] if change["record_id"] == customer] == [fields["name"]]

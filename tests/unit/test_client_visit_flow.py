@@ -17,8 +17,9 @@ from client.shell.app import App, ClientCore
 from client.shell.state import Screen
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from shared.enums import RecordKind
+from shared.enums import RecordKind, VisitFlag, VisitType
 from shared.ids import new_id
+from shared.visit_rules import VisitFlagRules
 from tests.unit.test_client_app import Page, Runner, pulled
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -91,3 +92,28 @@ def test_on_the_last_stop_the_next_action_is_back_to_today(app: App) -> None:
     assert app.state.visit.finished and app.state.visit.next_stop is None
     app.go_next_stop()
     assert app.state.screen is Screen.TODAY and not app.state.history
+
+
+def test_before_check_out_the_rep_is_told_what_the_visit_will_be_flagged_for(app: App) -> None:
+    (only,) = route(app, "甲诊所")
+    app.service.keep_company("Asia/Shanghai", VisitFlagRules().as_dict())  # 5 minutes at least, 0 for a call
+    app._show(Screen.TODAY)
+    app.start_visit(only)
+    app.check_in()  # no GPS here: no location, and 0 minutes so far
+    app.render()
+    assert set(app.state.visit.expected_flags) == {VisitFlag.NO_LOCATION, VisitFlag.TOO_SHORT}
+    assert app.state.visit.expected_flags[VisitFlag.TOO_SHORT]["limit_minutes"] == 5
+
+    no_minimum = {visit_type.value: 0 for visit_type in VisitType}
+    app.service.keep_company("Asia/Shanghai", VisitFlagRules(min_minutes=no_minimum).as_dict())  # the server says
+    app.render()
+    assert set(app.state.visit.expected_flags) == {VisitFlag.NO_LOCATION}
+    app.check_out()
+    assert app.state.visit.finished and set(app.state.visit.expected_flags) == {VisitFlag.NO_LOCATION}
+
+
+def test_the_company_rules_travel_as_plain_values_and_fall_back_to_the_defaults() -> None:
+    rules = VisitFlagRules(radius_m=300.0, min_minutes={"day": 7}, work_start=dt.time(7, 30))
+    assert VisitFlagRules.from_dict(rules.as_dict()) == rules
+    assert VisitFlagRules.from_dict(None) == VisitFlagRules()
+    assert VisitFlagRules.from_dict({"radius_m": "far"}) == VisitFlagRules()

@@ -1,5 +1,5 @@
 """Each visit flag at its boundaries: just under, at and over its limit, and with the data missing
-(server/domains/visits/flags.py; docs/visits.md). Pure functions: no database, no clock."""
+(shared/visit_rules.py; docs/visits.md). Pure functions: no database, no clock."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.domains.visits.flags import VisitFlagRules, day_flags, distance_m, own_flags, visit_flag_rules
+from server.domains.visits.flags import visit_flag_rules
 from server.settings import Settings, SettingsError, visit_min_minutes, work_hours
 from shared.visit_flags import flag_texts
+from shared.visit_rules import VisitFlagRules, day_flags, distance_m, own_flags
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2026, 12, 2)

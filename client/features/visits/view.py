@@ -35,6 +35,7 @@ from client.widgets import (
 )
 from shared.enums import Attitude, ComplaintCategory, Severity
 from shared.i18n import label, t
+from shared.visit_flags import flag_texts
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     attitudes = [(member.value, label(member, lang)) for member in Attitude]
     controls += [
         ft.Text(" · ".join(status_line), weight=ft.FontWeight.W_600),
+        *([flags_notice(form, lang)] if form.expected_flags and not form.finished else []),
         *([] if form.draft is not None else visit_extras(form, lang, actions)),
         *type_fields(form, lang, form.follows, on_typed=actions.typed),
         field("person_met"),
@@ -149,8 +151,34 @@ def next_action(state: AppState, actions: Actions) -> ft.Control | None:
     return ft.Row([ft.FilledButton(text, icon=icon, on_click=lambda e: action(), expand=True)])
 
 
+def flag_lines(form: VisitForm, lang: str) -> list[ft.Control]:
+    codes = list(form.expected_flags)
+    return [
+        ft.Text(f"· {name}" + (f"：{reason}" if reason else ""), size=SMALL_TEXT)
+        for _, name, reason in flag_texts(codes, form.expected_flags, lang)
+    ]
+
+
+def flags_notice(form: VisitForm, lang: str) -> ft.Control:
+    """Before 签退: what the supervisor will be shown about this visit, so the rep can say why in the remarks."""
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Text(t("client.visit.will_be_flagged", lang), weight=ft.FontWeight.W_600),
+                *flag_lines(form, lang),
+                muted(t("client.visit.flag_explain", lang)),
+            ],
+            spacing=4,
+        ),
+        padding=10,
+        border=ft.Border.all(1, ft.Colors.ORANGE_300),
+        border_radius=8,
+        bgcolor=ft.Colors.ORANGE_50,
+    )
+
+
 def finished_summary(form: VisitForm, lang: str) -> ft.Control:
-    """After 签退, on top: how the visit went."""
+    """After 签退, on top: how the visit went, and what it is flagged for."""
     visit = form.visit or {}
     parts = [t("client.visit.finished", lang)]
     minutes = visit_duration_minutes(visit)
@@ -158,8 +186,9 @@ def finished_summary(form: VisitForm, lang: str) -> ft.Control:
         parts.append(t("client.visit.duration", lang, minutes=minutes))
     if form.records.orders:
         parts.append(t("client.visit.finished_orders", lang, amount=f"{form.records.order_total:,.2f}"))
+    flagged = [muted(t("client.visit.flagged", lang)), *flag_lines(form, lang)] if form.expected_flags else []
     return ft.Container(  # the next action, 下一站, is in the action bar under the form (`next_action`)
-        ft.Text(" · ".join(parts), weight=ft.FontWeight.W_600),
+        ft.Column([ft.Text(" · ".join(parts), weight=ft.FontWeight.W_600), *flagged], spacing=4),
         padding=10,
         border=ft.Border.all(1, ft.Colors.GREEN_300),
         border_radius=8,

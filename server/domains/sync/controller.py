@@ -18,6 +18,7 @@ from msgspec.json import encode
 from server.domains.devices.service import phone_of_push, quarantine_push
 from server.domains.sync import service
 from server.domains.users.models import Actor
+from server.domains.visits.flags import visit_flag_rules
 from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
 from shared.errors import ErrorCode
 from sync.protocol import (
@@ -144,6 +145,8 @@ class SyncController(Controller):
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
         actor = request.user
         body = await anyio.to_thread.run_sync(
-            lambda: service.pull_json(state.engine, actor, pull_request, state.settings.timezone)
+            lambda: service.pull_json(
+                state.engine, actor, pull_request, state.settings.timezone, visit_flag_rules(state.settings).as_dict()
+            )
         )
         return json_response(body)

@@ -352,7 +352,9 @@ def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
     return PullPage(rows, cursor, has_more)
 
 
-def pull(engine: Engine, actor: Actor, request: PullRequest, timezone: str = "") -> PullResponse:
+def pull(
+    engine: Engine, actor: Actor, request: PullRequest, timezone: str = "", visit_rules: dict[str, Any] | None = None
+) -> PullResponse:
     """A pull page as protocol objects (for code that wants the records; the API sends `pull_json`)."""
     page = pull_page(engine, actor, request)
     changes = [
@@ -366,13 +368,21 @@ def pull(engine: Engine, actor: Actor, request: PullRequest, timezone: str = "")
         for row in page.rows
     ]
     return PullResponse(
-        changes=changes, cursor=page.cursor, has_more=page.has_more, server_time=now_iso(), timezone=timezone
+        changes=changes,
+        cursor=page.cursor,
+        has_more=page.has_more,
+        server_time=now_iso(),
+        timezone=timezone,
+        visit_rules=visit_rules or {},
     )
 
 
-def pull_json(engine: Engine, actor: Actor, request: PullRequest, timezone: str) -> bytes:
+def pull_json(
+    engine: Engine, actor: Actor, request: PullRequest, timezone: str, visit_rules: dict[str, Any] | None = None
+) -> bytes:
     """The pull answer's JSON (`PullResponse.as_dict()`), each record's JSON spliced in as the database holds it.
-    `timezone` is the company's (settings.timezone): phones keep their business day in it."""
+    `timezone` is the company's (settings.timezone): phones keep their business day in it; `visit_rules` its
+    visit flag limits, which phones use to say before 签退 what a visit will be flagged for."""
     page = pull_page(engine, actor, request)
     changes = b",".join(
         b'{"seq":%d,"kind":%s,"record_id":%s,"deleted":%s,"data":%s}'
@@ -385,10 +395,11 @@ def pull_json(engine: Engine, actor: Actor, request: PullRequest, timezone: str)
         )
         for row in page.rows
     )
-    return b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s}' % (
+    return b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s,"visit_rules":%s}' % (
         changes,
         page.cursor,
         b"true" if page.has_more else b"false",
         encode(now_iso()),
         encode(timezone),
+        encode(visit_rules or {}),
     )

@@ -19,6 +19,7 @@ from server.domains.devices.service import register_device
 from server.domains.users.models import Actor
 from server.domains.users.sessions import API_SESSION, SessionGrant, open_session, refresh, revoke_session
 from server.domains.users.signin import client_address, hashing_limiter, sign_in
+from server.domains.visits.flags import visit_flag_rules
 from server.errors import Unauthorized, error_responses
 from server.settings import Settings
 
@@ -58,6 +59,8 @@ class LoginAnswer(Struct):
     expires_in: int
     # The company's time zone (TIMEZONE): the phone's business day, whatever zone the phone is set to.
     timezone: str
+    # The company's visit flag limits (shared/visit_rules.py): the phone says before 签退 what will be flagged.
+    visit_rules: dict[str, Any]
 
 
 class RefreshAnswer(Struct):
@@ -119,6 +122,7 @@ class AuthController(ApiController):
             refresh_token=grant.refresh_token,
             expires_in=int(settings.access_token_lifetime.total_seconds()),
             timezone=settings.timezone,
+            visit_rules=visit_flag_rules(settings).as_dict(),
         )
 
     @post(

@@ -71,7 +71,7 @@ class Visit(VisitBase, table=True):
     # The check-in's flags for the supervisor (shared.enums.VisitFlag), computed by the server on every put.
     flags: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     flagged: bool = Field(default=False, index=True, sa_column_kwargs={"server_default": sa.false()})
-    # Each flag's figures (server/domains/visits/flags.py): {code: {"distance_m": 812, ...}}, in `flags`' order.
+    # Each flag's figures (shared/visit_rules.py): {code: {"distance_m": 812, ...}}, in `flags`' order.
     flag_figures: dict[str, dict[str, Any]] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
     )

@@ -24,19 +24,12 @@ from server.domains.photos.models import VisitPhoto
 from server.domains.routes.service import get_route_plan
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.users.models import Actor
-from server.domains.visits.flags import (
-    DAY_FLAGS,
-    Flags,
-    VisitFlagRules,
-    day_flags,
-    distance_m,
-    own_flags,
-    visit_flag_rules,
-)
+from server.domains.visits.flags import visit_flag_rules
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed
 from shared.enums import RecordKind, VisitFlag, VisitType
 from shared.records import visit_type_problems
+from shared.visit_rules import DAY_FLAGS, Flags, VisitFlagRules, day_flags, distance_m, own_flags
 
 __all__ = ["VisitFlagRules", "distance_m", "visit_flag_rules"]  # where the callers have always found them
 
