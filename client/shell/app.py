@@ -427,8 +427,9 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
     # ---- nothing typed is lost (client/shell/autosave.py) ---------------------------------------
 
     def typed(self) -> None:
-        """The rep changed the form on screen: "已保存" no longer holds for it; keep it in a moment."""
-        if self.state.notice:
+        """The rep changed the form on screen: "已保存" no longer holds for it; keep it in a moment. (A change
+        event that arrives after the save, with the value saved, changes nothing: the notice stays.)"""
+        if self.state.notice and has_typing(draft_of(self.state), self._clean_form):
             self.state.notice = None
             self.notice.visible = False
             try:

@@ -126,6 +126,9 @@ def test_a_saved_form_is_clean_and_says_saved_until_typed_again(folder: Path) ->
 
     app.open_visit(str(app.service.store.all(RecordKind.VISIT)[0]["id"]))
     app.state.notice = "已保存（待同步）"
+    app.typed()  # a change event arriving late, with the value saved: still saved
+    assert app.state.notice == "已保存（待同步）"
+    app.state.visit.values["person_met"] = "赵主任（院长）"
     app.typed()
     assert app.state.notice is None  # "saved" no longer holds for what is on screen
     app.service.store.close()
