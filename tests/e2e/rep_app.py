@@ -35,6 +35,13 @@ def tap(page: Page, name: str | re.Pattern[str], role: str = "button") -> None:
 PIN = "2468"  # the PIN sign_in sets on a first sign-in (issue #7); unlock() enters it
 
 
+def wait_offline(page: Page) -> None:
+    """After the server stops: wait until the sync bar says 离线 (its hint line moves the screen down), so that
+    no tap lands where something was a moment before."""
+    expect(page.get_by_text("离线", exact=True)).to_be_visible(timeout=90_000)
+    page.wait_for_timeout(SETTLE_MS)
+
+
 def today_heading(page: Page) -> Locator:
     return page.get_by_text(re.compile(r"^今日路线 \d{4}-\d{2}-\d{2}$"))
 

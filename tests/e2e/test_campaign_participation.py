@@ -70,6 +70,7 @@ def test_a_campaign_planned_on_the_web_gets_participation_recorded_offline_on_a_
     # The phone receives it; then the server goes away and the rep works offline.
     sync_once_more(page)
     server.stop()
+    rep_app.wait_offline(page)
     rep_app.stop_button(page, position).click()
     page.wait_for_timeout(rep_app.SETTLE_MS)
     rep_app.tap(page, "开始拜访")

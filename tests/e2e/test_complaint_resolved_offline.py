@@ -44,6 +44,8 @@ def test_a_complaint_resolved_offline_reaches_the_supervisor_with_the_note_and_a
     expect(page.get_by_text(re.compile(r"^上次同步 \d"))).to_be_visible(timeout=SYNC_WAIT_MS)
 
     server.stop()  # offline: the complaint's handling lives only on the phone
+
+    rep_app.wait_offline(page)
     rep_app.tap(page, "查找客户")
     rep_app.fill(page, "搜索客户名称", complaint["name"])
     page.get_by_role("button", name=re.compile(f"^{re.escape(complaint['name'])}")).first.click()

@@ -85,6 +85,7 @@ def test_a_refused_visit_is_fixed_and_resent_and_a_lost_edit_shows_as_a_conflict
 
     # Offline, the rep visits one customer and corrects another one's phone number.
     server.stop()
+    rep_app.wait_offline(page)
     visited = rep_app.record_visit(page, stops[0], person="刘药师")
     rep_app.back_to_today(page)
     edited = rep_app.stop_name(page, stops[1])

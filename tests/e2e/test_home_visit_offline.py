@@ -40,6 +40,7 @@ def test_a_home_visit_recorded_offline_reminds_of_its_follow_up_and_reaches_the_
     position = rep_app.unvisited_stops(page)[0]
     name = rep_app.stop_name(page, position)
     server.stop()
+    rep_app.wait_offline(page)
 
     rep_app.stop_button(page, position).click()
     page.wait_for_timeout(rep_app.SETTLE_MS)

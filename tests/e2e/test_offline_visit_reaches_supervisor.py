@@ -56,6 +56,7 @@ def test_visits_recorded_offline_reach_the_supervisor_board(
 
     # The network goes: every write from here on lives only on the phone.
     server.stop()
+    rep_app.wait_offline(page)
     second = rep_app.record_visit(page, stops[1], person="刘药师")
     rep_app.back_to_today(page)
     note_customer = rep_app.add_note(page, stops[2], "老板下周回村，届时再谈新品陈列")

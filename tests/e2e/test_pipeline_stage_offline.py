@@ -78,6 +78,8 @@ def test_a_stage_advanced_offline_reaches_the_supervisors_pipeline(
     stops = rep_app.unvisited_stops(page)
 
     server.stop()  # offline from here: the stage change lives only on the phone
+
+    rep_app.wait_offline(page)
     advanced = None
     for position in stops:
         advanced = advance_a_stage(page, position)

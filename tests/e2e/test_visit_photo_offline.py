@@ -60,6 +60,7 @@ def test_a_full_visit_with_a_photo_recorded_offline_reaches_the_supervisor(
     position = rep_app.unvisited_stops(page)[0]
     name = rep_app.stop_name(page, position)
     server.stop()
+    rep_app.wait_offline(page)
 
     rep_app.stop_button(page, position).click()
     page.wait_for_timeout(rep_app.SETTLE_MS)

@@ -53,6 +53,7 @@ def test_an_order_a_competitor_report_and_a_complaint_taken_offline_reach_the_se
     position = rep_app.unvisited_stops(page)[0]
     name = rep_app.stop_name(page, position)
     server.stop()
+    rep_app.wait_offline(page)
 
     rep_app.stop_button(page, position).click()
     page.wait_for_timeout(rep_app.SETTLE_MS)
