@@ -56,6 +56,9 @@ def advance_a_stage(page: Page, position: int) -> tuple[str, PipelineStage] | No
         if page.get_by_role("button", name=start).count():
             rep_app.tap(page, start)
             expect(page.get_by_text("开发阶段已保存")).to_be_visible(timeout=10_000)
+            # The new round's card, before any of its buttons is read (the old round's may linger a moment).
+            expect(page.get_by_text(re.compile(r"^阶段：确定开发对象"))).to_be_visible()
+            page.wait_for_timeout(rep_app.SETTLE_MS)
             break
     if not reveal(page, ADVANCE):
         back_to_today(page)

@@ -189,3 +189,16 @@ def test_the_customer_card_shows_the_section(service: AppService) -> None:
     state = AppState(lang="en", screen=Screen.CUSTOMER, customer_id=CUSTOMER, customer=card)
     state.pipeline = PipelineView(CUSTOMER, customer_pipeline(service, CUSTOMER))
     assert "Development not started" in texts(customer.build(state, Recorder()))
+
+
+def test_a_won_development_moves_on_to_repeat_purchase_in_its_own_round(service: AppService) -> None:
+    """重复购买 is where a won development goes next: the same round, never a new one (a new round would take the
+    move and drop it as impossible from its first stage)."""
+    start_development(service, CUSTOMER)
+    record_stage_event(service, CUSTOMER, StageAction.WON, PipelineStage.CLOSING)
+    record_stage_event(service, CUSTOMER, StageAction.MOVE, PipelineStage.REPEAT)
+    known = customer_pipeline(service, CUSTOMER)
+    assert known.opportunity is not None and known.opportunity["id"] == opportunity_id_for(CUSTOMER, 1)
+    assert (known.state.stage, known.state.outcome, known.rounds) == (PipelineStage.REPEAT, PipelineOutcome.WON, 1)
+    record_stage_event(service, CUSTOMER, StageAction.MOVE, PipelineStage.INFORMATION)  # not offered: a new round
+    assert customer_pipeline(service, CUSTOMER).rounds == 2

@@ -57,6 +57,12 @@ class PipelineHandlers:
                 self._pipeline_saved()
 
     def move_stage(self, stage: str) -> None:
+        """Move to `stage`, if the card still offers it: a tap on a button the card no longer shows (it changed
+        under the thumb: another round started, a sync moved the stage) must not move the new round."""
+        known = self.state.pipeline.pipeline
+        offered = {choice.value for choice in (known.advance_to, known.back_to) if choice} if known else set()
+        if stage not in offered:
+            return
         self._pipeline_step(StageAction.MOVE, PipelineStage(stage))
 
     def mark_won(self) -> None:

@@ -187,8 +187,14 @@ def record_stage_event(
     loss_reason: LossReason | None = None,
     note: str = "",
 ) -> dict[str, Any]:
-    """Append a stage event to the customer's current opportunity (started first if there is none)."""
-    opportunity = start_development(service, customer_id)
+    """Append a stage event to the customer's current opportunity (started first if there is none, or if it is
+    closed: except 重复购买, which a won development moves on to)."""
+    known = customer_pipeline(service, customer_id)
+    repeat = action is StageAction.MOVE and stage is not None and stage is known.advance_to
+    if known.opportunity is not None and known.closed and repeat:
+        opportunity = known.opportunity
+    else:
+        opportunity = start_development(service, customer_id)
     fields: dict[str, Any] = {
         "opportunity_id": str(opportunity["id"]),
         "customer_id": customer_id,
