@@ -78,9 +78,10 @@ def test_check_in_location_reaches_the_supervisor_and_a_refused_one_does_not_blo
 
     supervisor = browser.new_context(locale="zh-CN").new_page()
     supervisor_sign_in(supervisor, server_url)
-    # The demo customer lies elsewhere in the county: the check-in is flagged as far away, never refused.
-    far = r"^38\.71000, 115\.15000 ±15 米\s*签到位置远离客户$"
-    for name, shown in ((located, far), (unlocated, r"^—$")):
+    # The demo customer lies elsewhere in the county: the check-in is flagged as far away, with how far, never
+    # refused; the visit made without a position is flagged for that (issue 17).
+    far = r"^38\.71000, 115\.15000 ±15 米\s*签到位置远离客户\s*距客户 [\d,]+ 米（限 500 米）"
+    for name, shown in ((located, far), (unlocated, r"^—\s*签到无定位")):
         supervisor.goto(f"{server_url}/customers?q={name}")
         supervisor.get_by_role("link", name=name, exact=True).first.click()
         expect(supervisor.get_by_test_id("customer-name")).to_have_text(name)

@@ -1,4 +1,4 @@
-"""Nothing typed is lost (issue 14): a rep checks in, types who was met and a remark, and the app process is
+"""Nothing typed is lost (issue 14): a rep checks in, types who was met and the purpose, and the app process is
 killed (SIGKILL: no chance to save anything) before the visit is saved. Started again and unlocked, the app
 opens the same visit with the same text. Going back from it asks first; 继续编辑 keeps the text, 放弃修改
 leaves it knowingly."""
@@ -13,7 +13,7 @@ from tests.e2e.conftest import ARTIFACTS, Service
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PERSON, REMARK = "王院长（药房）", "下周二送样品，带上新品资料"
+PERSON, REMARK = "王院长（药房）", "下周二送样品，带上新品资料"  # who was met, the purpose
 AUTOSAVE_WAIT_MS = 2_000  # the form is kept 0.6 s after the last keystroke; the rest is slack
 
 
@@ -34,7 +34,7 @@ def test_text_typed_on_a_visit_survives_a_kill_and_leaving_asks_first(page: Page
     rep_app.tap(page, "开始拜访")
     rep_app.tap(page, "签到")
     rep_app.fill(page, "访问对象", PERSON)
-    rep_app.fill(page, "拜访备注", REMARK)
+    rep_app.fill(page, "拜访目的", REMARK)
     page.wait_for_timeout(AUTOSAVE_WAIT_MS)
 
     assert client_app.process is not None
@@ -46,7 +46,7 @@ def test_text_typed_on_a_visit_survives_a_kill_and_leaving_asks_first(page: Page
 
     expect(page.get_by_text(f"拜访：{name}")).to_be_visible(timeout=30_000)
     assert typed_in(page, "访问对象") == PERSON
-    assert typed_in(page, "拜访备注") == REMARK
+    assert typed_in(page, "拜访目的") == REMARK
     page.screenshot(path=ARTIFACTS / "phone-typed-text-back-after-kill.png")
 
     rep_app.tap(page, "返回")
