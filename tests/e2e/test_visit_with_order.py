@@ -46,7 +46,7 @@ def fill_box(page: Page, pattern: str, value: str) -> None:
 def test_an_order_a_competitor_report_and_a_complaint_taken_offline_reach_the_server(
     page: Page, browser: Browser, server: Service, server_url: str, client_app: Service, tmp_path: Path
 ) -> None:
-    page.set_viewport_size({"width": 420, "height": 1500})  # the whole order form on one screen
+    page.set_viewport_size({"width": 420, "height": 1800})  # the whole order form on one screen, above the action bar
     rep_app.sign_in(page, client_app.ready_url, "li.rep")
     # The first sync brings the catalogue; from here on the phone works alone.
     expect(page.get_by_text(re.compile(r"^上次同步 \d"))).to_be_visible(timeout=SYNC_WAIT_MS)
@@ -64,7 +64,10 @@ def test_an_order_a_competitor_report_and_a_complaint_taken_offline_reach_the_se
     # 下单: two products from the catalogue, one at a negotiated price.
     rep_app.tap(page, "下单")
     rep_app.tap(page, re.compile(f"^{FIRST}"), role="checkbox")
+    expect(textbox(page, "^第1项数量")).to_be_visible()  # the line is drawn: nothing moves under the next tap
     rep_app.tap(page, re.compile(f"^{SECOND}"), role="checkbox")
+    expect(textbox(page, "^第2项数量")).to_be_visible()
+    page.wait_for_timeout(rep_app.SETTLE_MS)
     fill_box(page, "^第1项数量", "3")
     fill_box(page, "^第2项数量", "4")
     expect(page.get_by_text("合计 ¥286")).to_be_visible()  # unit prices prefilled from the catalogue: 3 x 62 + 4 x 25

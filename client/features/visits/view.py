@@ -261,7 +261,7 @@ def order_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control
             ft.Chip(
                 label=f"{product_name(product)} {money(product.get('unit_price'), lang)}",
                 selected=str(product["id"]) in order.picked(),
-                show_checkmark=True,
+                show_checkmark=False,  # picked shows in colour: a checkmark widened the chip and moved the rows
                 on_select=lambda e, product_id=str(product["id"]): actions.toggle_order_product(product_id),
             )
             for product in found
