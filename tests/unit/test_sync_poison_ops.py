@@ -12,12 +12,11 @@ import pytest
 
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from shared.enums import RecordKind
-from shared.ids import new_id
 from sync.engine import POISON_TRIES, SyncEngine
 from sync.errors import ServerFailed, Unreachable
 from sync.http import read_answer
-from sync.protocol import OpResult, OpStatus, PullRequest, PullResponse, PushRequest, PushResponse
+from sync.protocol import PushRequest, PushResponse
+from tests.unit.test_sync_engine import accept_all, customers, nothing_to_pull
 
 
 @pytest.fixture
@@ -25,22 +24,6 @@ def store(tmp_path: Path) -> Iterator[LocalStore]:
     opened = LocalStore(tmp_path, StoreCipher(bytes(32)))
     yield opened
     opened.close()
-
-
-def customers(store: LocalStore, names: list[str]) -> list[str]:
-    ids = []
-    for name in names:
-        ids.append(new_id())
-        store.save(RecordKind.CUSTOMER, ids[-1], {"name": name, "kind": "pharmacy"})
-    return ids
-
-
-def nothing_to_pull(request: PullRequest) -> PullResponse:
-    return PullResponse(changes=[], cursor=request.cursor, has_more=False)
-
-
-def accept_all(request: PushRequest) -> PushResponse:
-    return PushResponse([OpResult(op.seq, op.op_id, OpStatus.APPLIED) for op in request.ops])
 
 
 class Server:
