@@ -20,8 +20,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import col, select
 
 from server.db import make_engine, migrate_database, write_session
-from server.domains.sync.models import ChangeLog
-from server.domains.sync.tombstones import TOMBSTONES, SyncHorizon
+from server.domains.sync.models import ChangeLog, SyncHorizon
+from server.domains.sync.tombstones import TOMBSTONES
 
 
 class BackupError(Exception):

@@ -18,23 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel
 
 from server.clock import utc_now
 from server.db import write_session
+from server.jobs_models import ScheduledJob
 from server.settings import Settings
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 30.0
-
-
-class ScheduledJob(SQLModel, table=True):
-    __tablename__ = "scheduled_jobs"
-
-    name: str = Field(primary_key=True, max_length=60)
-    next_run_at: str = Field(max_length=40)
-    last_run_at: str | None = Field(default=None, max_length=40)
-    last_runner: str | None = Field(default=None, max_length=120)
 
 
 @dataclass(frozen=True)

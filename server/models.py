@@ -17,13 +17,12 @@ from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhoto
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.products.models import Product
 from server.domains.routes.models import RoutePlan
-from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict, RejectedOp
-from server.domains.sync.tombstones import SyncHorizon
+from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict, RejectedOp, SyncHorizon
 from server.domains.targets.models import SalesTarget
 from server.domains.territories.models import RepResync, Territory
 from server.domains.users.models import AuthSession, RefreshToken, SignInThrottle, User
 from server.domains.visits.models import Visit
-from server.jobs import ScheduledJob
+from server.jobs_models import ScheduledJob
 
 __all__ = [
     "AppliedOp",

@@ -1,4 +1,5 @@
-"""The change log (pull cursors) and the applied-op register (idempotent pushes)."""
+"""The change log (pull cursors), the applied-op register (idempotent pushes), conflicts, refused ops and the
+tombstone horizon (server/domains/sync/tombstones.py)."""
 
 from __future__ import annotations
 
@@ -93,3 +94,12 @@ class RejectedOp(SQLModel, table=True):
     reviewed_at: str | None = Field(default=None, max_length=40)
     reviewed_by: str | None = Field(default=None, max_length=36)
     review_comment: str | None = Field(default=None, max_length=500)
+
+
+class SyncHorizon(SQLModel, table=True):
+    """The newest change number the change log has forgotten: cursors below it must resync fully."""
+
+    __tablename__ = "sync_horizon"
+
+    name: str = Field(primary_key=True, max_length=40)
+    seq: int = 0

@@ -10,23 +10,14 @@ import datetime as dt
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from server.db import write_session
-from server.domains.sync.models import ChangeLog
+from server.domains.sync.models import ChangeLog, SyncHorizon
 from server.settings import Settings
 
 TOMBSTONES = "tombstones"
-
-
-class SyncHorizon(SQLModel, table=True):
-    """The newest change number the change log has forgotten: cursors below it must resync fully."""
-
-    __tablename__ = "sync_horizon"
-
-    name: str = Field(primary_key=True, max_length=40)
-    seq: int = 0
 
 
 def horizon(session: Session) -> int:
