@@ -42,13 +42,14 @@ from server.domains.sync.tombstones import expire_tombstones
 from server.domains.targets.controller import TargetController
 from server.domains.users.controller import AuthController
 from server.domains.users.sessions import forget_ended_sessions
-from server.errors import DomainError, handle_error
+from server.errors import DomainError, error_handler
 from server.jobs import Job, JobRunner
 from server.observability import JsonLogFormatter, MetricsController, metrics_config
 from server.settings import Settings
 from server.web.controllers import WEB_CONTROLLERS
 from server.web.map_tiles import content_security_policy
 from server.web.number_filters import register_number_filters
+from server.web.pages import error_page
 from server.web.queue_counts import register_template_globals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,9 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awai
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     register_template_globals(engine)
     register_number_filters(engine)
+
+
+handle_error = error_handler(error_page)  # API answers in JSON, web pages as the error page
 
 
 def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -6,6 +6,7 @@ Web pages get an HTML error page, or a redirect to /login when the visitor is no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import quote
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shared.errors import ErrorCode
@@ -147,34 +148,33 @@ def error_body(code: str, message: str, path: str | None = None, details: Any = 
     return {"error": error}
 
 
-def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The one exception handler (registered for DomainError and Litestar's HTTPException)."""
-    if isinstance(exc, DomainError):
-        status, code, message = exc.status_code, str(exc.code), exc.message
-        path, details = exc.path, exc.details
-    elif isinstance(exc, HTTPException):
-        status = exc.status_code
-        code = str(_CODE_OF_STATUS.get(status, ErrorCode.INVALID_REQUEST))
-        message, path = exc.detail, None
-        details = exc.extra if exc.extra else None
-    else:  # pragma: no cover - only the two types above are registered
-        status, code, message, path, details = HTTP_500_INTERNAL_SERVER_ERROR, "internal", str(exc), None, None
-    headers = getattr(exc, "headers", None) or {}
-    if is_api_path(request.url.path):
-        return Response(
-            error_body(code, message, path, details), status_code=status, media_type=MediaType.JSON, headers=headers
-        )
-    if status == 401:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"/login?next={quote(target, safe='')}")
-    from server.web.i18n import page_context  # web imports errors; import here to keep the layering simple
+# The error page of a web request: (request, status, code, message, i18n key of the message or None) -> response.
+# The web layer gives it (server/web/pages.py `error_page`), so this module needs nothing above it.
+ErrorPage = Callable[[Request[Any, Any, Any], int, str, str, str | None], Response[Any]]
 
-    context = page_context(request)
-    if isinstance(exc, DomainError) and exc.key:
-        message = context["t"](exc.key)
-    return Template(
-        template_name="error.html",
-        context={**context, "status": status, "code": code, "message": message},
-        status_code=status,
-        media_type=MediaType.HTML,
-    )
+
+def error_handler(error_page: ErrorPage) -> Callable[[Request[Any, Any, Any], Exception], Response[Any]]:
+    """The one exception handler (registered for DomainError and Litestar's HTTPException)."""
+
+    def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        if isinstance(exc, DomainError):
+            status, code, message = exc.status_code, str(exc.code), exc.message
+            path, details = exc.path, exc.details
+        elif isinstance(exc, HTTPException):
+            status = exc.status_code
+            code = str(_CODE_OF_STATUS.get(status, ErrorCode.INVALID_REQUEST))
+            message, path = exc.detail, None
+            details = exc.extra if exc.extra else None
+        else:  # pragma: no cover - only the two types above are registered
+            status, code, message, path, details = HTTP_500_INTERNAL_SERVER_ERROR, "internal", str(exc), None, None
+        headers = getattr(exc, "headers", None) or {}
+        if is_api_path(request.url.path):
+            return Response(
+                error_body(code, message, path, details), status_code=status, media_type=MediaType.JSON, headers=headers
+            )
+        if status == 401:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return Redirect(f"/login?next={quote(target, safe='')}")
+        return error_page(request, status, code, message, exc.key if isinstance(exc, DomainError) else None)
+
+    return handle_error

@@ -21,8 +21,8 @@ from server.domains.users.resets import end_sessions_of
 from server.domains.users.service import create_user, password_problem, set_active, set_password
 from server.domains.users.signin import client_address
 from server.errors import DomainError, NotFound, ValidationFailed
-from server.web.controllers import WebRequest, admins_only, page
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, admins_only, page
 from shared.enums import Role
 from shared.i18n import t
 

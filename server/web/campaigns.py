@@ -22,7 +22,7 @@ from server.domains.teams import team_of
 from server.domains.users.models import Actor, User
 from server.errors import DomainError, ValidationFailed
 from server.settings import Settings
-from server.web.controllers import WebRequest, page, supervisors_only
+from server.web.pages import WebRequest, page, supervisors_only
 from shared.enums import CampaignType
 from shared.ids import new_id
 

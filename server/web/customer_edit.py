@@ -30,9 +30,10 @@ from server.domains.sync.models import FieldConflict
 from server.domains.teams import visible_customer
 from server.domains.users.models import Actor
 from server.domains.users.signin import client_address
-from server.web.controllers import WebRequest, customer_page, supervisors_only
 from server.web.customer_form import changes_of, edit_notices, read_form
+from server.web.customer_page import customer_page
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, supervisors_only
 from shared.hlc import Hlc
 from shared.ids import new_id
 

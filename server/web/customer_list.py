@@ -19,8 +19,8 @@ from server.domains.teams import team_of
 from server.domains.users.models import User
 from server.domains.users.service import list_reps
 from server.errors import ValidationFailed
-from server.web.controllers import WebRequest, page, supervisors_only
 from server.web.exports import customer_columns, export_list
+from server.web.pages import WebRequest, page, supervisors_only
 from shared.enums import CustomerKind, CustomerStatus, ValueTier
 
 OVERDUE_CHOICES = {"": None, "yes": True, "no": False}

@@ -28,8 +28,8 @@ from server.domains.visits.service import flagged_per_rep
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.chart_data import day_map_data, trend_charts
-from server.web.controllers import WebRequest, page, supervisors_only
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, page, supervisors_only
 from shared.i18n import t
 
 MAX_PARAM = 60

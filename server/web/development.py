@@ -24,8 +24,8 @@ from server.domains.users.models import User
 from server.domains.visits.service import flagged_visits
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.settings import Settings
-from server.web.controllers import WebRequest, page, parse_day, supervisors_only
 from server.web.exports import export_list, flagged_columns, order_columns
+from server.web.pages import WebRequest, page, parse_day, supervisors_only
 from server.web.rows import order_rows
 from shared.ids import new_id
 

@@ -21,7 +21,7 @@ from server.domains.devices.service import (
 )
 from server.domains.users.signin import client_address
 from server.settings import Settings
-from server.web.controllers import WebRequest, admins_only, page, supervisors_only
+from server.web.pages import WebRequest, admins_only, page, supervisors_only
 
 
 class DevicePages(Controller):

@@ -16,18 +16,17 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request, Response
+from litestar import Response
 from litestar.datastructures import State
-from litestar.security.jwt import Token
 
 from server.clock import now_in
 from server.db import write_session
 from server.domains.audit.service import audit
-from server.domains.users.models import Actor
 from server.domains.users.signin import client_address
 from server.errors import ValidationFailed
 from server.settings import Settings
 from server.web.i18n import enum_labeller, lang_of
+from server.web.pages import WebRequest
 from shared.i18n import t
 
 AUDIT_ACTION = "list_exported"
@@ -40,7 +39,6 @@ FORMATS = {
 FORMULA_STARTS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 LEADING_BLANKS = " \t\r\n\u3000\u00a0"
 
-WebRequest = Request[Actor, Token, Any]  # as server.web.controllers, which imports this module
 Column = tuple[str, Callable[[Any], object]]  # (i18n key of the header, the cell of a row)
 
 

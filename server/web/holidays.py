@@ -18,8 +18,8 @@ from server.domains.holidays.models import CompanyHoliday
 from server.domains.holidays.service import add_holiday, holiday_list, remove_holiday
 from server.domains.users.signin import client_address
 from server.errors import DomainError
-from server.web.controllers import WebRequest, admins_only, page
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, admins_only, page
 from shared.i18n import t
 
 FORM_FIELDS = ("name", "day", "month_day", "note")

@@ -17,8 +17,8 @@ from server.db import read_session
 from server.domains.imports.validation import COLUMNS
 from server.domains.territories.service import known_territories
 from server.domains.users.models import Actor
-from server.web.controllers import WebRequest, supervisors_only
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, supervisors_only
 from shared.enums import CustomerKind, CustomerStatus, Importance
 from shared.i18n import label, t
 

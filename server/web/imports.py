@@ -23,9 +23,9 @@ from server.domains.imports.reading import ENCODINGS, MAX_FILE_BYTES, MAX_ROWS, 
 from server.domains.imports.service import check_file, confirm_import, kept_batch, read_file
 from server.domains.imports.validation import COLUMNS, Report, choice_list
 from server.domains.users.signin import client_address
-from server.web.controllers import WebRequest, page, supervisors_only
 from server.web.customer_edit import supervisor_clock
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, page, supervisors_only
 from shared.i18n import t
 
 # The form may carry a file up to the limit the check reports clearly; beyond this Litestar answers 413.

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from server.db import read_session
 from server.domains.guards import RecordIdPath
 from server.domains.photos.service import photo_content
-from server.web.controllers import WebRequest, supervisors_only
+from server.web.pages import WebRequest, supervisors_only
 
 # Photos never change once complete: the browser may keep them, but only for the signed-in user.
 CACHE_CONTROL = "private, max-age=86400"

@@ -29,7 +29,7 @@ from server.domains.teams import team_of
 from server.domains.users.models import User
 from server.domains.users.service import list_reps
 from server.errors import DomainError, Forbidden, NotFound
-from server.web.controllers import WebRequest, admins_only, page, supervisors_only
+from server.web.pages import WebRequest, admins_only, page, supervisors_only
 from shared.enums import LossReason, PipelineOutcome, PipelineStage
 
 SHOWN = 500

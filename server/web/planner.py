@@ -39,7 +39,7 @@ from server.domains.text_search import contains, typed_text
 from server.domains.users.models import Actor, User
 from server.domains.users.service import list_reps
 from server.errors import NotFound, ValidationFailed
-from server.web.controllers import WebRequest, page, parse_day, supervisors_only
+from server.web.pages import WebRequest, page, parse_day, supervisors_only
 from shared.enums import Role
 
 SUGGESTIONS_PER_PAGE = 50

@@ -32,9 +32,10 @@ from server.domains.users.signin import client_address
 from server.domains.visits.models import Visit
 from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
-from server.web.controllers import WebRequest, complaint_rows, page, supervisors_only
 from server.web.i18n import lang_of
+from server.web.pages import WebRequest, page, supervisors_only
 from server.web.queue_counts import queue_counts, recent_flagged, recent_refused, unreviewed
+from server.web.rows import complaint_rows
 from shared.enums import ComplaintStatus
 from shared.i18n import label, t
 from shared.records import COMPLAINT_ORDER

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.clock import local_time
+from server.clock import local_time, utc_now
+from server.domains.complaints.service import ComplaintTimer
 from server.domains.orders.models import Order
 from server.domains.products.service import products_by_id
 from server.settings import Settings
@@ -33,3 +34,17 @@ def order_rows(session: Session, orders: Iterable[Order], settings: Settings) ->
             )
         rows.append({"order": order, "lines": lines, "at": local_time(order.ordered_at, settings.tz)})
     return rows
+
+
+def complaint_rows(timers: list[ComplaintTimer], settings: Settings) -> list[dict[str, Any]]:
+    now = utc_now()
+    return [
+        {
+            "complaint": item.complaint,
+            "received": local_time(item.complaint.received_at, settings.tz),
+            "due": item.due_at.astimezone(settings.tz),
+            "overdue": item.overdue(now) and item.complaint.status != "confirmed",
+            "history": [{"view": view, "at": local_time(view.step.at, settings.tz)} for view in item.history],
+        }
+        for item in timers
+    ]

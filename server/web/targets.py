@@ -15,7 +15,7 @@ from server.clock import today
 from server.db import read_session, write_session
 from server.domains.targets.service import month_of, parse_month, set_target, target_achievement, team_reps
 from server.errors import DomainError, ValidationFailed
-from server.web.controllers import WebRequest, page, supervisors_only
+from server.web.pages import WebRequest, page, supervisors_only
 
 MEASURES = ("sales_amount", "new_customers", "visits")
 

@@ -1,0 +1,94 @@
+"""The customer's page: the archive and its edit form, key persons, complaints, visits, notes, orders,
+competitors' reports, photos, credit history and pipeline (its routes: server/web/customer_edit.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.datastructures import State
+from litestar.response import Template
+from sqlmodel import select
+
+from server.clock import local_time
+from server.db import read_session
+from server.domains.competitors.service import competitor_reports
+from server.domains.complaints.service import complaints_of_customer, with_history
+from server.domains.development.service import credit_history
+from server.domains.key_persons.service import key_persons_of_customer
+from server.domains.notes.service import notes_of_customer
+from server.domains.orders.service import OrderFilter, list_orders
+from server.domains.photos.service import photos_of_customer
+from server.domains.pipeline.service import customer_pipeline
+from server.domains.teams import visible_customer
+from server.domains.users.models import User
+from server.domains.visits.service import visits_of_customer
+from server.settings import Settings
+from server.web.customer_form import CustomerEditForm, form_of
+from server.web.pages import WebRequest, page
+from server.web.rows import complaint_rows, order_rows
+from shared.enums import CreditRating
+from shared.rates import visit_ordered
+
+
+def customer_page(
+    request: WebRequest,
+    state: State,
+    customer_id: str,
+    *,
+    status_code: int = 200,
+    edit_form: CustomerEditForm | None = None,
+    notices: list[tuple[str, str]] | None = None,
+) -> Template:
+    """The customer's page: archive, edit form (as posted when it is shown again with errors), visits, orders..."""
+    settings: Settings = state.settings
+    with read_session(state.engine) as session:
+        customer = visible_customer(session, request.user, customer_id)  # another team's: 404
+        visits = visits_of_customer(session, customer_id)
+        notes = notes_of_customer(session, customer_id)
+        key_persons = key_persons_of_customer(session, customer_id)
+        complaints = with_history(session, complaints_of_customer(session, customer_id))
+        people = {user.id: user for user in session.exec(select(User)).all()}
+        orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
+        competitors = competitor_reports(session, customer_id=customer_id)
+        credit = credit_history(session, customer_id)
+        pipeline = customer_pipeline(session, customer_id)
+        photos = photos_of_customer(session, request.user, customer_id)
+    visit_orders: dict[str, float] = {}
+    for row in orders:
+        visit_id = row["order"].visit_id
+        visit_orders[visit_id] = round(visit_orders.get(visit_id, 0.0) + row["order"].amount, 2)
+    visit_rows: list[dict[str, Any]] = []
+    for visit in visits:
+        start, end = local_time(visit.check_in_at, settings.tz), local_time(visit.check_out_at, settings.tz)
+        duration = round((end - start).total_seconds() / 60) if start and end else None
+        visit_rows.append(
+            {
+                "visit": visit,
+                "check_in": start,
+                "check_out": end,
+                "duration": duration,
+                "ordered": visit_ordered(visit.ordered, 1 if visit.id in visit_orders else 0),
+                "amount": visit_orders.get(visit.id, visit.order_amount),
+            }
+        )
+    return page(
+        request,
+        "customer.html",
+        status_code,
+        customer=customer,
+        edit_form=edit_form or form_of(customer),
+        notices=notices or [],
+        key_persons=key_persons,
+        complaints=complaint_rows(complaints, settings),
+        show_customer=False,
+        visits=visit_rows,
+        notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
+        people=people,
+        orders=orders,
+        order_total=round(sum(row["order"].amount for row in orders), 2),
+        competitors=[{"report": r, "at": local_time(r.observed_at, settings.tz)} for r in competitors],
+        photos=photos,
+        credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
+        credit_ratings=[rating.value for rating in CreditRating],
+        pipeline=pipeline,
+    )
