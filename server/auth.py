@@ -23,8 +23,15 @@ from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddlewa
 from sqlalchemy.engine import Engine
 
 from server.db import read_session, write_session
+from server.domains.audit.service import audit
 from server.domains.users.models import Actor
-from server.domains.users.sessions import API_SESSION, actor_of_token, device_revoked_error, open_session
+from server.domains.users.sessions import (
+    API_SESSION,
+    actor_of_token,
+    device_revoked_error,
+    open_session,
+    revoke_session,
+)
 from server.errors import Unauthorized
 from server.settings import Settings
 from shared.enums import Role
@@ -168,9 +175,6 @@ def session_of_cookie(connection: ASGIConnection[Any, Any, Any, Any], secret: st
 
 def sign_out_web(connection: ASGIConnection[Any, Any, Any, Any], engine: Engine, secret: str) -> None:
     """Web sign-out: end the cookie's session in the database (audited), so a copy of the cookie is useless."""
-    from server.domains.audit.service import audit  # auth is imported early by the app; keep its imports few
-    from server.domains.users.sessions import revoke_session
-
     session_id = session_of_cookie(connection, secret)
     if session_id is None:
         return

@@ -16,6 +16,8 @@ from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
 from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.sync.models import AppliedOp
+from server.domains.sync.service import push
 from server.domains.users.models import Actor, AuthSession, User
 from server.domains.users.sessions import API_SESSION, device_revoked_error
 from server.errors import Conflict, DomainError, Forbidden, NotFound
@@ -146,8 +148,6 @@ def quarantine_push(engine: Engine, actor: Actor, request: PushRequest) -> Domai
 
     The answer names every op received (`details.quarantined`: seq and op_id), so the phone can empty its
     outbox; ops already applied earlier are acknowledged too and not kept twice. Idempotent."""
-    from server.domains.sync.models import AppliedOp  # sync imports devices; imported here to avoid a cycle
-
     received: list[dict[str, object]] = []
     with write_session(engine) as session:
         seqs = [op.seq for op in request.ops]
@@ -211,8 +211,6 @@ def accept_quarantined(engine: Engine, settings: Settings, admin: Actor, quarant
     """Apply the op through the normal push path, as the rep and phone that made it. Exactly once: the
     applied-op register (device, seq) answers a second application "duplicate"; a refused op becomes a
     rejected op for supervisors, as a phone's would."""
-    from server.domains.sync.service import push  # sync imports devices; imported here to avoid a cycle
-
     with read_session(engine) as session:
         row = _pending(session, quarantine_id)
         user = session.get(User, row.user_id)

@@ -1,6 +1,7 @@
 """The two dashboard tiles that come from other domains: target achievement (server/domains/targets) and the
 pipeline funnel (server/domains/pipeline). Each is one small function that asks its domain through the one
-call named below, and returns None (the tile says "not available yet") while that call is not in the tree:
+call named below (a plain import: neither domain imports reports), and returns None (the tile says "not
+available yet") when `_provider` has no such call:
 - targets: server.domains.targets.service.target_achievement(session, rep_ids, "YYYY-MM") -> {rep_id:
   Achievement(amount, new_customers, visits: Measure(target | None, actual))}; targets are monthly, so the
   tile shows the month the period starts in (a rolling window: the one it ends in), summed over the scope's
@@ -12,14 +13,14 @@ If either signature changes, only the function here that calls it changes.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, select
 
+from server.domains.pipeline import service as pipeline_service
 from server.domains.reports.period import Period, Scope
+from server.domains.targets import service as targets_service
 from server.domains.users.models import User
 from shared.enums import Role
 
@@ -42,12 +43,14 @@ class FunnelStage:
     reached: int = 0  # at this stage or a later one: how many got this far (the funnel's width)
 
 
+# The service modules the tiles ask, by name.
+PROVIDERS = {module.__name__: module for module in (targets_service, pipeline_service)}
+
+
 def _provider(module_name: str, function: str) -> Any | None:
-    """The function of a domain's service module, or None while that domain is not in the tree."""
-    package = module_name.rsplit(".", 1)[0]
-    if importlib.util.find_spec(package) is None or importlib.util.find_spec(module_name) is None:
-        return None
-    return getattr(importlib.import_module(module_name), function, None)
+    """The function of one of the PROVIDERS, or None (no such module or function: the tile is not available)."""
+    module = PROVIDERS.get(module_name)
+    return None if module is None else getattr(module, function, None)
 
 
 def target_achievement(session: Session, scope: Scope, period: Period) -> list[TargetRow] | None:
