@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 import pytest
 from sqlmodel import select
-from test_client_services import USER, Clock, clock, login_transport, make_service, pulled, store
+from test_client_services import USER, Clock, clock, login_transport, make_service
 
 from client.features.campaigns.service import CampaignEntry, month_progress, record_participation, visit_campaigns
 from client.features.campaigns.targets_view import targets_section
@@ -31,8 +31,9 @@ from server.settings import Settings
 from shared.enums import RecordKind
 from shared.ids import new_id
 from shared.records import validate_fields
+from tests.unit.helpers import pulled
 
-__all__ = ["clock", "store"]  # fixtures used here
+__all__ = ["clock"]  # a fixture used here (store: tests/unit/conftest.py)
 
 NOV_1, NOV_30 = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 

@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -16,31 +15,10 @@ from client.shell.app import App, ClientCore
 from client.shell.state import Screen, VisitPanel
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from client.sync_runner import SyncStatus
 from shared.enums import RecordKind
-from shared.ids import new_id
-from sync.protocol import Change
+from tests.unit.helpers import Page, Runner, pulled
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-class Page:
-    """Enough of a Flet page for handlers that render: updates are counted, nothing is drawn."""
-
-    def __init__(self) -> None:
-        self.updates = 0
-        self.title = ""
-        self.web = True
-
-    def update(self) -> None:
-        self.updates += 1
-
-
-class Runner:
-    status = SyncStatus()
-
-    def add_listener(self, listener: Any) -> None: ...
-    def remove_listener(self, listener: Any) -> None: ...
 
 
 @pytest.fixture
@@ -50,13 +28,6 @@ def app(tmp_path: Path) -> Iterator[App]:
     core = ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner())  # type: ignore[arg-type]
     yield App(Page(), core)  # type: ignore[arg-type]
     store.close()
-
-
-def pulled(store: LocalStore, kind: RecordKind, data: dict[str, object]) -> str:
-    record_id = new_id()
-    seq = store.pull_cursor() + 1
-    store.apply_pull_page([Change(seq, kind, record_id, False, data)], seq)
-    return record_id
 
 
 def checked_in(app: App) -> tuple[str, str]:

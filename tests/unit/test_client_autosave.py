@@ -17,7 +17,7 @@ from client.shell.state import Screen
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
 from shared.enums import RecordKind
-from tests.unit.test_client_app import Page, Runner, pulled
+from tests.unit.helpers import Page, Runner, pulled
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 KEY = bytes(32)

@@ -23,35 +23,16 @@ from client.shell.app import App, ClientCore
 from client.shell.state import AppState, KeyPersonForm
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from client.sync_runner import SyncStatus
 from shared.enums import LossReason, OpAction, PipelineOutcome, PipelineStage, RecordKind, StageAction
 from shared.hlc import Hlc
 from shared.ids import new_id
 from sync.protocol import Change, OpResult, OpStatus
+from tests.unit.helpers import Page, Recorder, Runner, walk
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 CUSTOMER = new_id()
 COMPLAINT = new_id()
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
-
-
-class Recorder:
-    """Actions that record what was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args: self.calls.append((name, args))
-
-
-def walk(node: Any) -> Iterator[Any]:
-    yield node
-    value = getattr(node, "content", None)
-    if isinstance(value, ft.Control):
-        yield from walk(value)
-    for child in getattr(node, "controls", None) or []:
-        yield from walk(child)
 
 
 def texts(controls: list[ft.Control]) -> str:
@@ -242,25 +223,6 @@ def test_an_opportunity_the_server_refused_gives_way_to_the_servers_open_one(ser
     # Discarding the draft does not bring the refused one back.
     service.discard_rejected(op.seq)
     assert customer_pipeline(service, CUSTOMER).opportunity["id"] == theirs  # type: ignore[index]
-
-
-class Page:
-    """Enough of a Flet page for handlers that render: updates are counted, nothing is drawn."""
-
-    def __init__(self) -> None:
-        self.updates = 0
-        self.title = ""
-        self.web = True
-
-    def update(self) -> None:
-        self.updates += 1
-
-
-class Runner:
-    status = SyncStatus()
-
-    def add_listener(self, listener: Any) -> None: ...
-    def remove_listener(self, listener: Any) -> None: ...
 
 
 def test_the_apps_handlers_move_a_complaint_and_delete_a_key_person(service: AppService) -> None:

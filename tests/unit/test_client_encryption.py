@@ -31,18 +31,16 @@ from client.storage.vault import (
 )
 from shared.enums import RecordKind
 from shared.ids import new_id
+from tests.unit.helpers import FakeClock
 
 CHEAP_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)  # the real cost is for phones, not tests
 PHONE = "13912345678"
 NAME = "望都县康宁诊所"
 
 
-class Clock:
+class Clock(FakeClock[float]):
     def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+        super().__init__(1_000_000.0)
 
 
 def store_with_a_customer(folder: Path, cipher: StoreCipher) -> str:

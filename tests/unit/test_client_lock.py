@@ -14,16 +14,14 @@ from client.storage.journal import JOURNAL, PLAIN_SNAPSHOT, sealed_files
 from client.storage.vault import KdfParams, WrongPin
 from shared.enums import RecordKind
 from shared.ids import new_id
+from tests.unit.helpers import FakeClock
 
 CHEAP_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
 
 
-class Clock:
+class Clock(FakeClock[float]):
     def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+        super().__init__(100.0)
 
 
 def config(folder: Path) -> ClientConfig:

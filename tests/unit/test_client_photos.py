@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from client.sync_runner import SyncStatus
 from shared.enums import RecordKind
 from shared.ids import new_id
 from shared.photos import CHUNK_BYTES, MAX_PHOTO_BYTES, chunk_offsets, sha256_hex, sniff_photo_type
+from tests.unit.helpers import Recorder, walk
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 100
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100
@@ -74,13 +74,6 @@ def test_chunks_cover_the_photo_from_where_the_server_stands() -> None:
     assert list(chunk_offsets(10, 0, chunk=4)) == [(0, 4), (4, 8), (8, 10)]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    opened = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-    yield opened
-    opened.close()
-
-
 def a_visit(store: LocalStore) -> dict[str, object]:
     visit_id, customer_id = new_id(), new_id()
     fields = {"customer_id": customer_id, "visit_type": "day", "check_in_at": "2026-11-27T10:00:00+08:00"}
@@ -123,34 +116,15 @@ def test_a_photo_file_is_named_by_a_record_id_only(tmp_path: Path) -> None:
 # ---- on the screen ---------------------------------------------------------------------------------
 
 
-class Recorder:
-    """Actions that record what was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args: self.calls.append((name, args))
-
-
-def controls_of(node: Any) -> Iterator[Any]:
-    yield node
-    content = getattr(node, "content", None)
-    if isinstance(content, ft.Control):
-        yield from controls_of(content)
-    for child in getattr(node, "controls", None) or []:
-        yield from controls_of(child)
-
-
 def texts(control: ft.Control) -> list[str]:
-    found = [str(node.value) for node in controls_of(control) if isinstance(node, ft.Text) and node.value]
-    return found + [node.content for node in controls_of(control) if isinstance(getattr(node, "content", None), str)]
+    found = [str(node.value) for node in walk(control) if isinstance(node, ft.Text) and node.value]
+    return found + [node.content for node in walk(control) if isinstance(getattr(node, "content", None), str)]
 
 
 def buttons(control: ft.Control) -> dict[str, Any]:
     return {
         node.content: node
-        for node in controls_of(control)
+        for node in walk(control)
         if isinstance(node, ft.Button | ft.OutlinedButton) and isinstance(node.content, str)
     }
 

@@ -29,19 +29,10 @@ from shared.hlc import Hlc
 from shared.ids import new_id
 from shared.pipeline import PIPELINE_SETTINGS_ID, opportunity_id_for
 from sync.protocol import Change
+from tests.unit.helpers import Recorder
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 CUSTOMER = new_id()
-
-
-class Recorder:
-    """Actions that record what was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args: self.calls.append((name, args))
 
 
 def walk(node: Any) -> Iterator[Any]:

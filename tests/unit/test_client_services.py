@@ -7,7 +7,6 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,24 +34,15 @@ from shared.i18n import t
 from shared.ids import new_id
 from shared.records import SCHEMAS, amount_matches, validate_fields
 from sync.protocol import Change, OpResult, OpStatus
+from tests.unit.helpers import FakeClock, pulled
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 USER = {"id": new_id(), "username": "li.rep", "display_name": "李明", "role": "rep", "territory": "东片"}
 
 
-class Clock:
+class Clock(FakeClock[dt.datetime]):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    opened = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-    yield opened
-    opened.close()
+        super().__init__(dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
 
 
 @pytest.fixture
@@ -73,13 +63,6 @@ def login_transport(status: int = 200) -> httpx.MockTransport:
 
 def make_service(store: LocalStore, clock: Clock, transport: httpx.BaseTransport | None = None) -> AppService:
     return AppService(store, default_server_url="http://server", clock=clock, transport=transport)
-
-
-def pulled(store: LocalStore, kind: RecordKind, data: dict[str, object]) -> str:
-    record_id = new_id()
-    seq = store.pull_cursor() + 1
-    store.apply_pull_page([Change(seq, kind, record_id, False, data)], seq)
-    return record_id
 
 
 def customer(store: LocalStore, name: str) -> str:

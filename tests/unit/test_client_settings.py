@@ -12,7 +12,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import flet as ft
 import pytest
 
 from client.features.account.service import PendingWork, SignOutRefused
@@ -21,8 +20,8 @@ from client.shell.app import SCREENS, App, ClientCore
 from client.shell.state import Screen
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher, WrongPin
-from client.sync_runner import SyncStatus
 from shared.enums import CustomerKind
+from tests.unit.helpers import Runner, buttons, texts
 
 
 class InlinePage:
@@ -58,13 +57,6 @@ class FakeLock:
         self.signed_out = True
 
 
-class Runner:
-    status = SyncStatus()
-
-    def add_listener(self, listener: Any) -> None: ...
-    def remove_listener(self, listener: Any) -> None: ...
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[App]:
     store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
@@ -72,34 +64,6 @@ def app(tmp_path: Path) -> Iterator[App]:
     core = ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner())  # type: ignore[arg-type]
     yield App(InlinePage(), core)  # type: ignore[arg-type]
     store.close()
-
-
-def texts(control: Any) -> list[str]:
-    """Every string a control tree shows (as tests/unit/test_client_views.py reads them)."""
-    found: list[str] = []
-    if isinstance(control, ft.Text) and control.value:
-        found.append(str(control.value))
-    for attribute in ("content", "label"):
-        value = getattr(control, attribute, None)
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, ft.Control):
-            found += texts(value)
-    for child in getattr(control, "controls", None) or []:
-        found += texts(child)
-    return found
-
-
-def buttons(control: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    if isinstance(control, ft.Button | ft.TextButton | ft.OutlinedButton) and isinstance(control.content, str):
-        found[control.content] = control
-    content = getattr(control, "content", None)
-    if isinstance(content, ft.Control):
-        found |= buttons(content)
-    for child in getattr(control, "controls", None) or []:
-        found |= buttons(child)
-    return found
 
 
 @pytest.fixture

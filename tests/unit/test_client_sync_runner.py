@@ -8,14 +8,7 @@ import time
 from client.sync_runner import SyncRunner, SyncStatus, backoff_delay
 from sync.engine import SyncProgress, SyncReport
 from sync.errors import AuthRequired, Refused, Unreachable
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.unit.helpers import FakeClock
 
 
 class ScriptedEngine:
@@ -37,7 +30,9 @@ class ScriptedEngine:
         return outcome
 
 
-def make_runner(engine: ScriptedEngine, clock: FakeClock, rand: float = 1.0, backoff_cap: float = 30) -> SyncRunner:
+def make_runner(
+    engine: ScriptedEngine, clock: FakeClock[float], rand: float = 1.0, backoff_cap: float = 30
+) -> SyncRunner:
     return SyncRunner(
         engine.factory, monotonic=clock, rand=lambda: rand, interval=30, debounce=1, backoff_cap=backoff_cap
     )
@@ -50,7 +45,7 @@ def test_backoff_grows_exponentially_up_to_the_cap_with_jitter_between_half_and_
 
 
 def test_unreachable_backs_off_and_a_success_returns_to_the_interval() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     engine = ScriptedEngine([Unreachable("down"), Unreachable("down"), Unreachable("down"), SyncReport()])
     runner = make_runner(engine, clock)
     delays = []
@@ -67,7 +62,7 @@ def test_unreachable_backs_off_and_a_success_returns_to_the_interval() -> None:
 
 
 def test_backoff_is_capped() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     engine = ScriptedEngine([Unreachable("down")] * 10)
     runner = make_runner(engine, clock, backoff_cap=30)
     for _ in range(10):
@@ -78,7 +73,7 @@ def test_backoff_is_capped() -> None:
 
 
 def test_a_save_while_backing_off_syncs_after_the_debounce_and_sync_now_at_once() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     engine = ScriptedEngine([Unreachable("down")] * 6)
     runner = make_runner(engine, clock)
     for _ in range(5):  # backoff is now 16 s
@@ -96,7 +91,7 @@ def test_a_save_while_backing_off_syncs_after_the_debounce_and_sync_now_at_once(
 
 
 def test_a_save_during_a_sync_is_not_forgotten() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     runner: SyncRunner
 
     class SavingEngine(ScriptedEngine):
@@ -112,7 +107,7 @@ def test_a_save_during_a_sync_is_not_forgotten() -> None:
 
 
 def test_auth_required_pauses_until_resumed() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     engine = ScriptedEngine([AuthRequired("expired"), SyncReport()])
     runner = make_runner(engine, clock)
     runner.step()
@@ -126,7 +121,7 @@ def test_auth_required_pauses_until_resumed() -> None:
 
 
 def test_a_refused_request_is_reported_and_retried_at_the_interval() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     runner = make_runner(ScriptedEngine([Refused(400, "invalid_request", "bad")]), clock)
     runner.step()
     assert runner.status.last_error == "bad"
@@ -134,7 +129,7 @@ def test_a_refused_request_is_reported_and_retried_at_the_interval() -> None:
 
 
 def test_status_reaches_listeners_with_store_counts() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     seen: list[SyncStatus] = []
     runner = SyncRunner(ScriptedEngine([]).factory, monotonic=clock, counts=lambda: (3, 1))
     runner.add_listener(seen.append)
@@ -204,7 +199,7 @@ def test_a_runner_started_paused_does_not_sync() -> None:
 
 
 def test_progress_shows_while_a_sync_runs_and_is_cleared_after() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     seen: list[SyncStatus] = []
     holder: list[SyncRunner] = []
 

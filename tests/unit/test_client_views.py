@@ -20,53 +20,7 @@ from client.features.visits import view as visit
 from client.services import ConflictItem, ConflictSide, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
 from client.shell.state import AppState, KeyPersonForm, NoteForm, ProspectForm, Screen, VisitForm, VisitPanel
 from shared.enums import RecordKind, ValueTier
-
-
-class Recorder:
-    """Actions that record what was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args: self.calls.append((name, args))
-
-
-def texts(control: ft.Control) -> list[str]:
-    """Every string a control tree shows (Text values, button contents, field labels)."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, ft.Text) and node.value:
-            found.append(str(node.value))
-        for attribute in ("content", "label"):
-            value = getattr(node, attribute, None)
-            if isinstance(value, str):
-                found.append(value)
-            elif isinstance(value, ft.Control):
-                walk(value)
-        for child in getattr(node, "controls", None) or []:
-            walk(child)
-
-    walk(control)
-    return found
-
-
-def buttons(control: ft.Control) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, ft.Button | ft.TextButton | ft.OutlinedButton) and isinstance(node.content, str):
-            found[node.content] = node
-        for attribute in ("content",):
-            value = getattr(node, attribute, None)
-            if isinstance(value, ft.Control):
-                walk(value)
-        for child in getattr(node, "controls", None) or []:
-            walk(child)
-
-    walk(control)
-    return found
+from tests.unit.helpers import Recorder, buttons, texts
 
 
 def visit_draft() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from client.storage.vault import StoreCipher
 from shared.enums import RecordKind, VisitFlag, VisitType
 from shared.ids import new_id
 from shared.visit_rules import VisitFlagRules
-from tests.unit.test_client_app import Page, Runner, pulled
+from tests.unit.helpers import Page, Runner, pulled
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 USER = {"id": new_id(), "username": "li.rep", "display_name": "李明", "role": "rep", "territory": "东片"}

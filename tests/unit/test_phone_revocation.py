@@ -4,7 +4,6 @@ test_phone_sessions_and_revocation.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,13 +18,6 @@ from sync.engine import SyncEngine
 from sync.errors import AuthRequired, DeviceRevoked
 from sync.http import HttpSyncApi
 from sync.protocol import SCHEMA_VERSION, PullRequest, PullResponse, PushRequest, PushResponse
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    opened = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-    yield opened
-    opened.close()
 
 
 def add_customers(store: LocalStore, count: int) -> None:

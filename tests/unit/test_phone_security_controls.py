@@ -16,16 +16,14 @@ from client.storage.store import LocalStore
 from client.storage.vault import FREE_ATTEMPTS, InvalidPin, KdfParams, PinDelayed, StoreCipher, Vault, WrongPin
 from shared.enums import RecordKind
 from shared.ids import new_id
+from tests.unit.helpers import FakeClock
 
 CHEAP_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
 
 
-class Clock:
+class Clock(FakeClock[float]):
     def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+        super().__init__(1000.0)
 
 
 def vault_with_pin(folder: Path, pin: str = "2468", clock: Clock | None = None) -> tuple[Vault, StoreCipher]:

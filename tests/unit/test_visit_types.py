@@ -4,8 +4,6 @@ home visit's follow-up rule, and the phone's service, store and form."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,8 +17,6 @@ from client.services import AppService, Location
 from client.shell.app import App, ClientCore
 from client.shell.state import AppState, VisitForm
 from client.storage.store import InvalidRecord, LocalStore
-from client.storage.vault import StoreCipher
-from client.sync_runner import SyncStatus
 from shared.enums import RecordKind, VisitType
 from shared.ids import new_id
 from shared.records import (
@@ -34,6 +30,7 @@ from shared.records import (
 )
 from shared.visit_fields import type_field_texts
 from sync.protocol import Change
+from tests.unit.helpers import FakeClock, Recorder, Runner, walk
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -174,19 +171,9 @@ def test_type_fields_read_in_both_languages() -> None:
 # ---- the phone -------------------------------------------------------------------------------------------
 
 
-class Clock:
+class Clock(FakeClock[dt.datetime]):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 30, 16, 0, tzinfo=TZ)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    opened = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-    yield opened
-    opened.close()
+        super().__init__(dt.datetime(2026, 11, 30, 16, 0, tzinfo=TZ))
 
 
 def a_customer(store: LocalStore) -> str:
@@ -262,25 +249,6 @@ def test_picking_a_type_asks_the_app_to_show_its_fields() -> None:
     assert ("choose_visit_type", ("home",)) in actions.calls
 
 
-class Recorder:
-    """Actions that record what was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args: self.calls.append((name, args))
-
-
-def walk(control: Any) -> Iterator[Any]:
-    yield control
-    content = getattr(control, "content", None)
-    if isinstance(content, ft.Control):
-        yield from walk(content)
-    for child in getattr(control, "controls", None) or []:
-        yield from walk(child)
-
-
 def fields_by_label(control: ft.Control) -> dict[str, ft.TextField]:
     return {
         node.label: node for node in walk(control) if isinstance(node, ft.TextField) and isinstance(node.label, str)
@@ -305,13 +273,6 @@ class Page:
 
     def run_thread(self, handler: Any, *args: Any) -> None:
         raise AssertionError("a phone visit must not wait for a location")
-
-
-class Runner:
-    status = SyncStatus()
-
-    def add_listener(self, listener: Any) -> None: ...
-    def remove_listener(self, listener: Any) -> None: ...
 
 
 def test_the_app_records_a_phone_visit_without_locating_and_switches_types_cleanly(store: LocalStore) -> None:
