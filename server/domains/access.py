@@ -14,7 +14,7 @@ from server.domains.sync.changelog import record_change, record_data
 from server.domains.teams import sees, team_of
 from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
-from server.errors import Conflict, Forbidden, ValidationFailed
+from server.errors import Forbidden, ValidationFailed
 from shared.enums import RecordKind
 from shared.records import FieldError, validate_fields
 
@@ -109,16 +109,6 @@ def customer_in_reach(session: Session, actor: Actor, customer_id: object, *, pa
         raise ValidationFailed("no customer with this id", path=f"{path}.fields.customer_id")
     ensure_territory(actor, customer.territory, path=path, what=f"customer {customer_id}")
     return customer
-
-
-def unchanged_final_record(
-    existing: SQLModel, fields: Mapping[str, Any], *, path: str, message: str, reason: str
-) -> None:
-    """An append-only record sent again (a retried push): the same fields change nothing; a different value
-    is refused (409, `details.reason`), since such a record never changes once made."""
-    for name, value in fields.items():
-        if getattr(existing, name) != value:
-            raise Conflict(message, path=f"{path}.fields.{name}", details={"reason": reason})
 
 
 def refuse_problems(problems: Sequence[FieldError], path: str) -> None:

@@ -26,9 +26,9 @@ from server.domains.access import (
     customer_in_reach,
     lookup,
     store_territory_record,
-    unchanged_final_record,
     visit_of,
 )
+from server.domains.append_only import AppendOnly
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.orders.models import Order
@@ -145,20 +145,20 @@ def list_campaigns(session: Session, actor: Actor, *, active_on: dt.date | None 
 # ---- participation, recorded on visits ---------------------------------------------------------------
 
 
+RESULTS = AppendOnly(
+    RecordKind.CAMPAIGN_RESULT,
+    CampaignResult,
+    message="a campaign result never changes once recorded: record a new one instead",
+    reason="result_is_final",
+)
+
+
 def put_campaign_result(
     session: Session, actor: Actor, result_id: str, fields: Mapping[str, Any], *, path: str = "campaign_result"
 ) -> CampaignResult:
     """A customer's participation as the rep recorded it on a visit; never changes once stored."""
-    existing = lookup(session, CampaignResult, result_id)
-    check_fields(RecordKind.CAMPAIGN_RESULT, fields, creating=existing is None, path=path)
+    existing = RESULTS.existing(session, result_id, fields, path=path)
     if existing is not None:
-        unchanged_final_record(
-            existing,
-            fields,
-            path=path,
-            message="a campaign result never changes once recorded: record a new one instead",
-            reason="result_is_final",
-        )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     campaign = lookup(session, Campaign, fields["campaign_id"])

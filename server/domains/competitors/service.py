@@ -9,31 +9,28 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.domains.access import (
-    check_fields,
     check_named_visit,
     customer_in_reach,
-    lookup,
     store_territory_record,
-    unchanged_final_record,
 )
+from server.domains.append_only import AppendOnly
 from server.domains.competitors.models import CompetitorReport
 from server.domains.users.models import Actor
 from shared.enums import RecordKind
+
+REPORTS = AppendOnly(
+    RecordKind.COMPETITOR_REPORT,
+    CompetitorReport,
+    message="a competitor report never changes once made: make a new one instead",
+    reason="report_is_final",
+)
 
 
 def put_competitor_report(
     session: Session, actor: Actor, report_id: str, fields: Mapping[str, Any], *, path: str = "competitor_report"
 ) -> CompetitorReport:
-    existing = lookup(session, CompetitorReport, report_id)
-    check_fields(RecordKind.COMPETITOR_REPORT, fields, creating=existing is None, path=path)
+    existing = REPORTS.existing(session, report_id, fields, path=path)
     if existing is not None:
-        unchanged_final_record(
-            existing,
-            fields,
-            path=path,
-            message="a competitor report never changes once made: make a new one instead",
-            reason="report_is_final",
-        )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     check_named_visit(session, actor, customer, fields, path=path, doing="reports on it")

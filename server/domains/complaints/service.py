@@ -28,8 +28,8 @@ from server.domains.access import (
     refuse_problems,
     remember,
     store_territory_record,
-    unchanged_final_record,
 )
+from server.domains.append_only import AppendOnly
 from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.customers.models import Customer
 from server.domains.routes.service import add_follow_up
@@ -128,6 +128,14 @@ def put_complaint(
     return complaint
 
 
+STEPS = AppendOnly(
+    RecordKind.COMPLAINT_STEP,
+    ComplaintStep,
+    message="a complaint's step never changes once made: record a new one instead",
+    reason="step_is_final",
+)
+
+
 def put_complaint_step(
     session: Session,
     actor: Actor,
@@ -140,16 +148,8 @@ def put_complaint_step(
 ) -> ComplaintStep:
     """Store a step of a complaint (append-only) and move the complaint to the furthest step reached.
     `clock` is the device's edit clock; None (an app from before clocks) takes the server's."""
-    existing = lookup(session, ComplaintStep, step_id)
-    check_fields(RecordKind.COMPLAINT_STEP, fields, creating=existing is None, path=path)
+    existing = STEPS.existing(session, step_id, fields, path=path)
     if existing is not None:
-        unchanged_final_record(
-            existing,
-            fields,
-            path=path,
-            message="a complaint's step never changes once made: record a new one instead",
-            reason="step_is_final",
-        )
         return existing
     refuse_problems(step_problems(fields), f"{path}.fields")
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)

@@ -18,14 +18,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso, today
-from server.domains.access import check_fields, customer_in_reach, lookup, store_territory_record, visit_of
+from server.domains.access import customer_in_reach, store_territory_record, visit_of
+from server.domains.append_only import AppendOnly
 from server.domains.development.rules import LifecycleRules
 from server.domains.development.service import refresh_lifecycle
 from server.domains.orders.models import Order
 from server.domains.products.service import products_by_id
 from server.domains.sync.changelog import record_data
 from server.domains.users.models import Actor
-from server.errors import Conflict, ValidationFailed
+from server.errors import ValidationFailed
 from shared.enums import RecordKind
 from shared.records import amount_matches, order_total
 
@@ -33,6 +34,22 @@ from shared.records import amount_matches, order_total
 def _refuse(message: str, path: str, reason: str, **details: Any) -> ValidationFailed:
     """422 invalid_record; `details.reason` says which order rule failed, for the phone to show."""
     return ValidationFailed(message, path=path, details={"reason": reason, **details})
+
+
+def _differs(order: Order, name: str, value: Any) -> bool:
+    """What sets orders apart from other append-only records: an amount sent again is compared with the
+    order's lines' total to the fen (`amount_matches`: a phone may send 12.3 or 12.30), not with equality."""
+    same = amount_matches(value, order.lines) if name == "amount" else getattr(order, name) == value
+    return not same
+
+
+ORDERS = AppendOnly(
+    RecordKind.ORDER,
+    Order,
+    message="an order never changes once taken: record a new order instead",
+    reason="order_is_final",
+    differs=_differs,
+)
 
 
 def put_order(
@@ -45,10 +62,9 @@ def put_order(
     lifecycle: LifecycleRules,
     path: str = "order",
 ) -> Order:
-    existing = lookup(session, Order, order_id)
-    check_fields(RecordKind.ORDER, fields, creating=existing is None, path=path)
+    existing = ORDERS.existing(session, order_id, fields, path=path)
     if existing is not None:
-        return _same_order(existing, fields, path)
+        return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     visit = visit_of(session, actor, customer, fields["visit_id"], path=path, doing="takes its orders")
     lines = [dict(line) for line in fields["lines"]]
@@ -85,18 +101,6 @@ def put_order(
     )
     store_territory_record(session, RecordKind.ORDER, order, order_data(order))
     refresh_lifecycle(session, [customer], today(tz), lifecycle)
-    return order
-
-
-def _same_order(order: Order, fields: Mapping[str, Any], path: str) -> Order:
-    for name, value in fields.items():
-        same = amount_matches(value, order.lines) if name == "amount" else getattr(order, name) == value
-        if not same:
-            raise Conflict(
-                "an order never changes once taken: record a new order instead",
-                path=f"{path}.fields.{name}",
-                details={"reason": "order_is_final"},
-            )
     return order
 
 

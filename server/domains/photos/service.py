@@ -24,13 +24,11 @@ from sqlmodel import Session, col, select
 from server.clock import now_iso
 from server.db import write_session
 from server.domains.access import (
-    check_fields,
     customer_in_reach,
-    lookup,
     store_territory_record,
-    unchanged_final_record,
     visit_of,
 )
+from server.domains.append_only import AppendOnly
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.photos.thumbnails import make_thumbnail
 from server.domains.teams import sees
@@ -40,21 +38,20 @@ from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFai
 from shared.enums import RecordKind
 from shared.photos import sha256_hex, sniff_photo_type
 
+PHOTOS = AppendOnly(
+    RecordKind.VISIT_PHOTO,
+    VisitPhoto,
+    message="a photo's record never changes once made: take a new photo instead",
+    reason="photo_is_final",
+)
+
 
 def put_visit_photo(
     session: Session, actor: Actor, photo_id: str, fields: Mapping[str, Any], *, path: str = "visit_photo"
 ) -> VisitPhoto:
     """Store a photo's metadata (a push op of kind visit_photo); it never changes once stored."""
-    existing = lookup(session, VisitPhoto, photo_id)
-    check_fields(RecordKind.VISIT_PHOTO, fields, creating=existing is None, path=path)
+    existing = PHOTOS.existing(session, photo_id, fields, path=path)
     if existing is not None:
-        unchanged_final_record(
-            existing,
-            fields,
-            path=path,
-            message="a photo's record never changes once made: take a new photo instead",
-            reason="photo_is_final",
-        )
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     visit = visit_of(session, actor, customer, fields["visit_id"], path=path, doing="adds its photos")

@@ -31,8 +31,8 @@ from server.domains.access import (
     refuse_problems,
     remember,
     store_territory_record,
-    unchanged_final_record,
 )
+from server.domains.append_only import AppendOnly
 from server.domains.orders.models import Order
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.sync.changelog import EVERYONE_AUDIENCE, record_change, record_data
@@ -104,6 +104,14 @@ def put_opportunity(
     return opportunity
 
 
+EVENTS = AppendOnly(
+    RecordKind.STAGE_EVENT,
+    StageEvent,
+    message="a stage event never changes once made: record a new one instead",
+    reason="event_is_final",
+)
+
+
 def put_stage_event(
     session: Session,
     actor: Actor,
@@ -116,16 +124,8 @@ def put_stage_event(
 ) -> StageEvent:
     """Store a stage event and derive its opportunity's state again. `clock` is the device's edit clock;
     None (the server's own events, an app from before clocks) orders it after every event already there."""
-    existing = lookup(session, StageEvent, event_id)
-    check_fields(RecordKind.STAGE_EVENT, fields, creating=existing is None, path=path)
+    existing = EVENTS.existing(session, event_id, fields, path=path)
     if existing is not None:
-        unchanged_final_record(
-            existing,
-            fields,
-            path=path,
-            message="a stage event never changes once made: record a new one instead",
-            reason="event_is_final",
-        )
         return existing
     refuse_problems(stage_event_problems(fields), f"{path}.fields")
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
