@@ -80,8 +80,9 @@ from litestar import Litestar
 from litestar import testing as litestar_testing
 from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
+import server.domains.sync.kinds as sync_kinds
 import server.domains.sync.service as sync_service
 from client import clock as phone_clock
 from client.storage.store import LocalStore
@@ -89,6 +90,7 @@ from client.storage.vault import StoreCipher
 from server.clock import accepted_clock
 from server.db import read_session, write_session
 from server.domains.customers.service import put_customer
+from server.domains.sync.kinds import Applying, SyncKinds
 from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict, RejectedOp
 from server.domains.users.models import Actor
 from server.domains.users.service import create_user
@@ -358,7 +360,7 @@ def accepted_clocks(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
             seen[device_clock] = kept
         return kept
 
-    monkeypatch.setattr(sync_service, "accepted_clock", recording)
+    monkeypatch.setattr(sync_kinds, "accepted_clock", recording)  # where an op's clock is read (Applying)
     return seen
 
 
@@ -369,13 +371,15 @@ def applications(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     this_push: list[str] = []
     real_apply, real_push = sync_service._apply, sync_service.push
 
-    def apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> None:
-        real_apply(session, settings, actor, op, path)
-        this_push.append(op.op_id)
+    def apply(kinds: SyncKinds, applying: Applying) -> None:
+        real_apply(kinds, applying)
+        this_push.append(applying.op.op_id)
 
-    def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest) -> PushResponse:
+    def push(
+        engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds | None = None
+    ) -> PushResponse:
         this_push.clear()
-        response = real_push(engine, settings, actor, request)  # returns once its transaction committed
+        response = real_push(engine, settings, actor, request, kinds)  # returns once its transaction committed
         committed.update(this_push)
         return response
 

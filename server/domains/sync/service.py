@@ -18,34 +18,18 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from server.clock import accepted_clock, now_iso, today
+from server.clock import now_iso
 from server.db import insert_rows, read_session, write_session
-from server.domains.access import lookup, new_rows_batched, preload
-from server.domains.campaigns.models import CampaignResult
-from server.domains.campaigns.service import put_campaign_result
-from server.domains.competitors.service import put_competitor_report
-from server.domains.complaints.models import ComplaintStep
-from server.domains.complaints.service import put_complaint, put_complaint_step
-from server.domains.customers.service import delete_customer, put_customer
-from server.domains.development.service import lifecycle_rules
-from server.domains.key_persons.service import delete_key_person, put_key_person
-from server.domains.notes.service import put_note
-from server.domains.orders.service import put_order
-from server.domains.photos.models import VisitPhoto
-from server.domains.photos.service import put_visit_photo
-from server.domains.pipeline.models import Opportunity, StageEvent
-from server.domains.pipeline.service import after_order, put_opportunity, put_stage_event
+from server.domains.access import new_rows_batched, preload
 from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
 from server.domains.sync.conflicts import record_rejected
-from server.domains.sync.merging import Edit
+from server.domains.sync.kinds import Applying, SyncKinds
 from server.domains.sync.models import AppliedOp, ChangeLog
 from server.domains.sync.tombstones import horizon_query
 from server.domains.teams import team_of
 from server.domains.territories.service import resync_mark_query
 from server.domains.users.models import Actor
-from server.domains.visits.service import push_visit, visit_flag_rules
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
-from server.models import CompetitorReport, Complaint, Customer, KeyPerson, Note, Order, Visit
 from server.settings import Settings
 from shared.enums import OpAction, RecordKind, Role
 from shared.errors import ErrorCode
@@ -62,20 +46,6 @@ from sync.protocol import (
     PushResponse,
 )
 
-RECORD_MODELS: dict[RecordKind, type[SQLModel]] = {
-    RecordKind.CUSTOMER: Customer,
-    RecordKind.VISIT: Visit,
-    RecordKind.NOTE: Note,
-    RecordKind.KEY_PERSON: KeyPerson,
-    RecordKind.COMPLAINT: Complaint,
-    RecordKind.COMPLAINT_STEP: ComplaintStep,
-    RecordKind.ORDER: Order,
-    RecordKind.COMPETITOR_REPORT: CompetitorReport,
-    RecordKind.VISIT_PHOTO: VisitPhoto,
-    RecordKind.CAMPAIGN_RESULT: CampaignResult,
-    RecordKind.OPPORTUNITY: Opportunity,
-    RecordKind.STAGE_EVENT: StageEvent,
-}
 OP_PATH = re.compile(r"^ops\[(\d+)\]")
 
 
@@ -113,18 +83,27 @@ def check_op_allowed(op: Op, path: str) -> None:
         )
 
 
-def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest) -> PushResponse:
+def push(
+    engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds | None = None
+) -> PushResponse:
+    """Apply a push's ops, each through its kind's handler in `kinds` (server/sync_kinds.py, which the
+    controller passes). None: that registry, for a caller that does not pass it yet (the devices domain's
+    accept_quarantined); the import is then made here, the one place sync names the module above the domains."""
+    if kinds is None:
+        from server.sync_kinds import SYNC_KINDS
+
+        kinds = SYNC_KINDS
     check_schema_version(request.schema_version)
     try:
         for index, op in enumerate(request.ops):
             check_op_allowed(op, f"ops[{index}]")
         with write_session(engine) as session:  # any error below rolls the whole push back
             applied = _applied_ops(session, request)
-            preload(session, _records_touched(request.ops))
+            preload(session, _records_touched(kinds, request.ops))
             # The ops' records are found through the push's cache, not by flushing; new visits wait as rows.
             with session.no_autoflush, new_rows_batched(session):
                 results = [
-                    _apply_once(session, settings, actor, op, f"ops[{index}]", applied)
+                    _apply_once(kinds, Applying(session, settings, actor, op, f"ops[{index}]"), applied)
                     for index, op in enumerate(request.ops)
                 ]
             _register_applied(session, actor, request, results)
@@ -163,31 +142,31 @@ def _applied_ops(session: Session, request: PushRequest) -> dict[int, AppliedBef
     return {seq: AppliedBefore(op_id, result) for seq, op_id, result in session.execute(query).all()}
 
 
-def _records_touched(ops: list[Op]) -> dict[type[SQLModel], set[str]]:
+def _records_touched(kinds: SyncKinds, ops: list[Op]) -> dict[type[SQLModel], set[str]]:
     """The records a push reads or writes: its own, and the customers its visits, notes... belong to."""
     wanted: dict[type[SQLModel], set[str]] = {}
+    customers = kinds.get(RecordKind.CUSTOMER)
     for op in ops:
-        model = RECORD_MODELS.get(op.kind)
-        if model is not None:
-            wanted.setdefault(model, set()).add(op.record_id)
+        handler = kinds.get(op.kind)
+        if handler is not None:
+            wanted.setdefault(handler.model, set()).add(op.record_id)
         customer_id = op.fields.get("customer_id")
-        if isinstance(customer_id, str):
-            wanted.setdefault(Customer, set()).add(customer_id)
+        if customers is not None and isinstance(customer_id, str):
+            wanted.setdefault(customers.model, set()).add(customer_id)
     return wanted
 
 
-def _apply_once(
-    session: Session, settings: Settings, actor: Actor, op: Op, path: str, applied_before: dict[int, AppliedBefore]
-) -> OpResult:
+def _apply_once(kinds: SyncKinds, applying: Applying, applied_before: dict[int, AppliedBefore]) -> OpResult:
+    op = applying.op
     applied = applied_before.get(op.seq)
     if applied is not None:
         if applied.op_id != op.op_id:
             raise Conflict(
                 f"seq {op.seq} of device {op.device_id} was already used by op {applied.op_id}",
-                path=f"{path}.seq",
+                path=f"{applying.path}.seq",
             )
         return OpResult(**{**applied.result, "status": OpStatus.DUPLICATE})
-    _apply(session, settings, actor, op, path)
+    _apply(kinds, applying)
     return OpResult(seq=op.seq, op_id=op.op_id, status=OpStatus.APPLIED)
 
 
@@ -210,63 +189,15 @@ def _register_applied(session: Session, actor: Actor, request: PushRequest, resu
         insert_rows(session, APPLIED_OPS, rows)
 
 
-def _apply(session: Session, settings: Settings, actor: Actor, op: Op, path: str) -> None:
-    if op.kind == RecordKind.CUSTOMER:
-        if op.action == OpAction.DELETE:
-            delete_customer(session, actor, op.record_id, path=path)
-        else:
-            put_customer(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
-    elif op.kind == RecordKind.VISIT:
-        push_visit(
-            session,
-            actor,
-            op.record_id,
-            op.fields,
-            tz=settings.tz,
-            device_id=op.device_id,
-            path=path,
-            flag_rules=visit_flag_rules(settings),
-            made_at=op.made_at,  # when the phone saved it: told apart from when it reached the server
-        )
-    elif op.kind == RecordKind.NOTE:
-        put_note(session, actor, op.record_id, op.fields, path=path)
-    elif op.kind == RecordKind.KEY_PERSON:
-        if op.action == OpAction.DELETE:
-            delete_key_person(session, actor, op.record_id, path=path)
-        else:
-            put_key_person(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
-    elif op.kind == RecordKind.COMPLAINT:
-        day = today(settings.tz)
-        put_complaint(session, actor, op.record_id, op.fields, today=day, path=path, edit=_edit_of(op))
-    elif op.kind == RecordKind.COMPLAINT_STEP:
-        clock = accepted_clock(op.hlc) if op.hlc is not None else None  # None: the server's clock
-        put_complaint_step(session, actor, op.record_id, op.fields, today=today(settings.tz), clock=clock, path=path)
-    elif op.kind == RecordKind.ORDER:
-        is_new = lookup(session, Order, op.record_id) is None
-        order = put_order(
-            session, actor, op.record_id, op.fields, tz=settings.tz, lifecycle=lifecycle_rules(settings), path=path
-        )
-        if is_new:  # a first order wins the customer's open development; a later one is 重复购买
-            after_order(session, order)
-    elif op.kind == RecordKind.COMPETITOR_REPORT:
-        put_competitor_report(session, actor, op.record_id, op.fields, path=path)
-    elif op.kind == RecordKind.VISIT_PHOTO:
-        put_visit_photo(session, actor, op.record_id, op.fields, path=path)
-    elif op.kind == RecordKind.CAMPAIGN_RESULT:
-        put_campaign_result(session, actor, op.record_id, op.fields, path=path)
-    elif op.kind == RecordKind.OPPORTUNITY:
-        put_opportunity(session, actor, op.record_id, op.fields, path=path, edit=_edit_of(op))
-    elif op.kind == RecordKind.STAGE_EVENT:
-        clock = accepted_clock(op.hlc) if op.hlc is not None else None  # None: after the events there
-        put_stage_event(session, actor, op.record_id, op.fields, clock=clock, path=path)
-    else:  # pragma: no cover - check_op_allowed refused it already
-        raise Forbidden(f"{op.kind.value} records are written on the server", path=f"{path}.kind")
-
-
-def _edit_of(op: Op) -> Edit:
-    # An op without a clock (an app from before clocks) writes over what is there, as it always did.
-    base = op.base if op.hlc is not None else None
-    return Edit(clock=accepted_clock(op.hlc), base=base, op_id=op.op_id, device_id=op.device_id)
+def _apply(kinds: SyncKinds, applying: Applying) -> None:
+    op = applying.op
+    handler = kinds.get(op.kind)
+    if handler is None:  # pragma: no cover - every kind check_op_allowed lets through has one (test_sync_kinds)
+        raise Forbidden(f"{op.kind.value} records are written on the server", path=f"{applying.path}.kind")
+    if op.action == OpAction.DELETE and handler.delete is not None:  # other kinds: check_op_allowed refused it
+        handler.delete(applying)
+    else:
+        handler.put(applying)
 
 
 @dataclass(frozen=True)

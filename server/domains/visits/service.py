@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,20 +153,23 @@ def check_type_fields(session: Session, visit_id: str, visit: Mapping[str, Any],
         )
 
 
+@dataclass(frozen=True)
+class VisitWriting:
+    """What writing a visit needs besides its fields: the company's time zone and flag rules, the phone it
+    came from, when the server got it (None: now) and when the phone saved it."""
+
+    tz: ZoneInfo
+    rules: VisitFlagRules
+    device_id: str | None = None
+    received_at: str | None = None
+    made_at: str | None = None
+
+
 def _new_visit_row(
-    session: Session,
-    actor: Actor,
-    visit_id: str,
-    customer: Customer,
-    fields: Mapping[str, Any],
-    *,
-    tz: ZoneInfo,
-    device_id: str | None,
-    rules: VisitFlagRules,
-    received_at: str | None,
-    made_at: str | None,
+    session: Session, actor: Actor, visit_id: str, customer: Customer, fields: Mapping[str, Any], writing: VisitWriting
 ) -> dict[str, Any]:
     """Every column of a new visit: the fields sent, the server's own, the check-in's flags."""
+    tz, made_at = writing.tz, writing.made_at
     values = _stored(fields)
     visit_day = local_day(values["check_in_at"], tz)
     if "planned" not in values:  # the device did not say: the rep's plan for that day decides
@@ -176,16 +180,35 @@ def _new_visit_row(
         **values,
         "id": visit_id,
         "rep_id": actor.id,
-        "device_id": device_id,
+        "device_id": writing.device_id,
         "territory": customer.territory,
         "visit_day": visit_day,
         "updated_at": now_iso(),
-        "received_at": received_at or now_iso(),
+        "received_at": writing.received_at or now_iso(),
         "made_at": made_at[:40] if made_at else None,
     }
-    _store_flags(row, _own_flags(row, customer, rules, tz))
-    mark_day_to_recheck(session, actor.id, visit_day, rules, tz)
+    _store_flags(row, _own_flags(row, customer, writing.rules, tz))
+    mark_day_to_recheck(session, actor.id, visit_day, writing.rules, tz)
     return row
+
+
+def _change_visit(
+    session: Session, visit: Visit, customer: Customer, fields: Mapping[str, Any], writing: VisitWriting
+) -> None:
+    """Change a visit's fields and store it with its change for devices: its own flags are computed again, and
+    both its days (before and after the change) rechecked."""
+    tz, rules = writing.tz, writing.rules
+    day_before = visit.visit_day
+    for name, value in _stored(fields).items():
+        setattr(visit, name, value)
+    visit.visit_day = local_day(visit.check_in_at, tz)
+    visit.territory = customer.territory
+    visit.updated_at = now_iso()
+    fresh = _own_flags(visit.model_dump(), customer, rules, tz)
+    _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS))
+    for day in {day_before, visit.visit_day}:
+        mark_day_to_recheck(session, visit.rep_id, day, rules, tz)
+    store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))
 
 
 def put_visit(
@@ -203,67 +226,26 @@ def put_visit(
 ) -> Visit:
     """Create or change a visit; its flags are computed now, the rep-day's shared ones when the session commits.
     `received_at`: when the server got it (now, unless seeding the past); `made_at`: the device's save time."""
+    writing = VisitWriting(tz, flag_rules or VisitFlagRules(), device_id, received_at, made_at)
     visit, customer = _checked(session, actor, visit_id, fields, path)
-    rules = flag_rules or VisitFlagRules()
-    if visit is None:
-        row = _new_visit_row(
-            session,
-            actor,
-            visit_id,
-            customer,
-            fields,
-            tz=tz,
-            device_id=device_id,
-            rules=rules,
-            received_at=received_at,
-            made_at=made_at,
-        )
-        visit = Visit(**row)
-    else:
-        day_before = visit.visit_day
-        for name, value in _stored(fields).items():
-            setattr(visit, name, value)
-        visit.visit_day = local_day(visit.check_in_at, tz)
-        visit.territory = customer.territory
-        visit.updated_at = now_iso()
-        fresh = _own_flags(visit.model_dump(), customer, rules, tz)
-        _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS))
-        for day in {day_before, visit.visit_day}:
-            mark_day_to_recheck(session, visit.rep_id, day, rules, tz)
+    if visit is not None:
+        _change_visit(session, visit, customer, fields, writing)
+        return visit
+    visit = Visit(**_new_visit_row(session, actor, visit_id, customer, fields, writing))
     store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))
     return visit
 
 
 def push_visit(
-    session: Session,
-    actor: Actor,
-    visit_id: str,
-    fields: Mapping[str, Any],
-    *,
-    tz: ZoneInfo,
-    device_id: str,
-    path: str,
-    flag_rules: VisitFlagRules,
-    made_at: str | None = None,
+    session: Session, actor: Actor, visit_id: str, fields: Mapping[str, Any], writing: VisitWriting, *, path: str
 ) -> None:
     """`put_visit` inside a push (`new_rows_batched`): a new visit is a plain row, inserted with the push's
-    other new visits in one statement (a tenth of the cost of an ORM object); a change goes through put_visit."""
+    other new visits in one statement (a tenth of the cost of an ORM object); a change is put_visit's."""
     visit, customer = _checked(session, actor, visit_id, fields, path)
     if visit is not None:
-        put_visit(session, actor, visit_id, fields, tz=tz, device_id=device_id, path=path, flag_rules=flag_rules)
+        _change_visit(session, visit, customer, fields, writing)
         return
-    row = _new_visit_row(
-        session,
-        actor,
-        visit_id,
-        customer,
-        fields,
-        tz=tz,
-        device_id=device_id,
-        rules=flag_rules,
-        received_at=None,
-        made_at=made_at,
-    )
+    row = _new_visit_row(session, actor, visit_id, customer, fields, writing)
     add_new_row(session, Visit, row)
     # The change log's JSON writes its dates (visit_day, next_visit_date) as ISO text (server.db.JSON_CODEC).
     record_change(
