@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from litestar.testing import AsyncTestClient, TestClient
 from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
@@ -162,6 +162,13 @@ def seeded(client: AsyncTestClient[Litestar], engine: Engine, settings: Settings
         ]
         set_route_plan(session, supervisor, rep_a.id, today, customers_a[:3])
     return World(supervisor, rep_a, rep_b, customers_a, customers_b, today)
+
+
+@pytest.fixture
+def sync_client(app: Litestar, seeded: World) -> Iterator[TestClient[Litestar]]:
+    """The server in-process for a phone's sync engine (a sync client: HttpSyncApi and httpx transports), seeded."""
+    with TestClient(app=app) as client:
+        yield client
 
 
 async def login(client: AsyncTestClient[Litestar], username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -44,6 +44,7 @@ from server.domains.users.models import Actor
 from shared.ids import new_id
 from sync.protocol import MAX_NESTING, MAX_NUMBER, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, MAX_PUSH_BYTES, SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, World, make_op, push_body
+from tests.integration.helpers import bearer
 
 SCALE = int(os.environ.get("ROUTECRM_FUZZ_SCALE", "1"))
 MIN_CASES = 1000
@@ -89,10 +90,6 @@ def api_schema(app: Litestar, seeded: World, no_network: None) -> Iterator[schem
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=config)
     yield schema
     asgi.shutdown_lifespans()  # the lifespan schemathesis started for the app (it closes the app's engine)
-
-
-def bearer(app: Litestar, actor: Actor) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.jwt_auth.create_token(identifier=actor.id)}"}
 
 
 def fuzz_operation(

@@ -9,11 +9,9 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from litestar import Litestar
 from litestar import testing as litestar_testing
-from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
 
 from client.features.complaints.service import record_step
@@ -30,17 +28,10 @@ from shared.ids import new_id
 from sync.engine import SyncEngine
 from sync.http import HttpSyncApi
 from tests.integration.conftest import PASSWORD, World
+from tests.integration.helpers import InProcessTransport
 from tests.integration.test_server_web import by_testid, csrf_token
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-class InProcessTransport(httpx.BaseTransport):
-    def __init__(self, client: litestar_testing.TestClient[Litestar]) -> None:
-        self.inner = litestar_transport.TestClientTransport(client)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.inner.handle_request(request)
 
 
 class Phone:
@@ -58,12 +49,6 @@ class Phone:
     def close(self) -> None:
         self.api.close()
         self.store.close()
-
-
-@pytest.fixture
-def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient[Litestar]]:
-    with litestar_testing.TestClient(app=app) as client:
-        yield client
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ app from where the server stands, not from byte 0, and the photo arrives once, w
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from litestar import Litestar
 from litestar import testing as litestar_testing
 from litestar.testing import transport as litestar_transport
@@ -49,12 +47,6 @@ class FlakyTransport(httpx.BaseTransport):
             if self.cut_after is not None and len(self.chunk_starts) >= self.cut_after:
                 raise httpx.ReadError("connection reset before the answer", request=request)
         return response
-
-
-@pytest.fixture
-def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient[Litestar]]:
-    with litestar_testing.TestClient(app=app) as client:
-        yield client
 
 
 def sync_with_photos(

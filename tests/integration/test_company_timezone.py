@@ -27,7 +27,7 @@ from server.settings import Settings
 from shared.clock import DEFAULT_ZONE, Clock
 from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, World
-from tests.integration.test_server_sync_engine import InProcessTransport
+from tests.integration.helpers import InProcessTransport
 
 COMPANY_ZONE = "Asia/Kolkata"
 LATE_EVENING = dt.datetime(2026, 12, 7, 23, 0, tzinfo=ZoneInfo(COMPANY_ZONE))  # 2026-12-08 01:30 in Shanghai

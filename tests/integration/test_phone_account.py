@@ -26,7 +26,7 @@ from client.storage.vault import KdfParams
 from server.settings import Settings
 from shared.enums import RecordKind
 from tests.integration.conftest import PASSWORD, World
-from tests.integration.test_server_sync_engine import InProcessTransport
+from tests.integration.helpers import InProcessTransport
 
 CHEAP_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
 Server = litestar_testing.TestClient[Litestar]

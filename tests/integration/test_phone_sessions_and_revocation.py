@@ -34,7 +34,7 @@ from server.models import AppliedOp, Note
 from server.settings import Settings
 from shared.enums import Role
 from tests.integration.conftest import PASSWORD, World
-from tests.integration.test_server_sync_engine import InProcessTransport
+from tests.integration.helpers import InProcessTransport
 
 
 @dataclass

@@ -4,7 +4,6 @@ every phone through sync, and afterwards the erased values are nowhere in the se
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from shared.enums import RecordKind, Role
 from shared.ids import new_id
 from sync.engine import SyncEngine
 from tests.integration.conftest import PASSWORD, World, make_op, push_body, visit_fields
+from tests.integration.helpers import bearer
 from tests.integration.test_server_sync_engine import http_api
 
 PHONE = "13912345678"  # the key person's mobile, as first written
@@ -43,19 +43,9 @@ Client = litestar_testing.TestClient[Litestar]
 
 
 @pytest.fixture
-def sync_client(app: Litestar, seeded: World) -> Iterator[Client]:
-    with litestar_testing.TestClient(app=app) as client:
-        yield client
-
-
-@pytest.fixture
 def admin(engine: Engine, seeded: World) -> Actor:
     with write_session(engine) as session:
         return Actor.of(create_user(session, username="admin", password=PASSWORD, role=Role.ADMIN))
-
-
-def bearer(app: Litestar, actor: Actor) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.jwt_auth.create_token(identifier=actor.id)}"}
 
 
 def add_key_person(engine: Engine, seeded: World, customer_id: str, **extra: Any) -> str:

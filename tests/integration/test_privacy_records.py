@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from litestar import testing as litestar_testing
 from sqlalchemy.engine import Engine
@@ -37,8 +35,9 @@ from shared.photos import CHUNK_BYTES
 from shared.pipeline import opportunity_id_for
 from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, TERRITORY_A, World, local_time, make_op, push_body, visit_fields
+from tests.integration.helpers import bearer
 from tests.integration.test_client_photo_upload import FlakyTransport, sync_with_photos
-from tests.integration.test_privacy import bearer, database_text
+from tests.integration.test_privacy import database_text
 
 CIPHER = StoreCipher(bytes(32))
 CONTACT = "王建国"
@@ -60,12 +59,6 @@ def pull_all_sync(client: Client, headers: dict[str, str]) -> tuple[list[dict[st
         cursor = page["cursor"]
         if not page["has_more"]:
             return changes, cursor
-
-
-@pytest.fixture
-def sync_client(app: Litestar, seeded: World) -> Iterator[Client]:
-    with litestar_testing.TestClient(app=app) as client:
-        yield client
 
 
 def test_a_customers_photos_pipeline_orders_and_campaign_results_are_exported_and_erased(

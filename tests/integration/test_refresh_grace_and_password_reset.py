@@ -22,6 +22,7 @@ from server.domains.users.sessions import REFRESH_GRACE, hash_refresh_token
 from server.settings import Settings
 from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, World
+from tests.integration.helpers import actions
 
 Client = AsyncTestClient[Litestar]
 PULL = {"cursor": 0, "schema_version": SCHEMA_VERSION}
@@ -42,11 +43,6 @@ async def use(client: Client, refresh_token: str) -> Any:
 async def pulls(client: Client, token: str) -> bool:
     response = await client.post("/api/sync/pull", json=PULL, headers={"Authorization": f"Bearer {token}"})
     return response.status_code == 200
-
-
-def actions(app: Litestar) -> list[str]:
-    with read_session(app.state.engine) as session:
-        return [event.action for event in session.exec(select(AuditEvent)).all()]
 
 
 def used_long_ago(app: Litestar, refresh_token: str) -> None:

@@ -18,9 +18,7 @@ from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine
 from tests.integration.conftest import TERRITORY_B, World
-from tests.integration.test_server_sync_engine import http_api, sync_client
-
-__all__ = ["sync_client"]  # the fixture, imported for these tests
+from tests.integration.test_server_sync_engine import http_api
 
 
 def test_the_phone_of_a_moved_rep_holds_only_the_new_territory(

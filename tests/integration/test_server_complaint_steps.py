@@ -18,7 +18,8 @@ from server.domains.routes.service import get_route_plan
 from server.models import Complaint, ComplaintStep
 from shared.hlc import Hlc
 from shared.ids import new_id
-from tests.integration.conftest import DEVICE_A, DEVICE_B, World, local_time, login, make_op, pull_all, push_body
+from tests.integration.conftest import DEVICE_A, DEVICE_B, World, local_time, login, pull_all
+from tests.integration.helpers import op, push
 from tests.integration.test_server_web import web_login
 
 Client = AsyncTestClient[Litestar]
@@ -45,15 +46,6 @@ def step_fields(complaint_id: str, customer_id: str, status: str, at: str, note:
 def clock(minutes_ago: int, node: str) -> str:
     wall = int((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)).timestamp() * 1000)
     return str(Hlc(wall, 0, node))
-
-
-def op(seq: int, kind: str, record_id: str, fields: dict[str, Any], device: str, hlc: str | None = None) -> Any:
-    made = make_op(seq, kind, record_id, fields, device_id=device)
-    return {**made, "hlc": hlc} if hlc else made
-
-
-async def push(client: Client, headers: dict[str, str], ops: list[dict[str, Any]], device: str) -> Any:
-    return await client.post("/api/sync/push", json=push_body(ops, device_id=device), headers=headers)
 
 
 async def new_complaint(client: Client, headers: dict[str, str], seeded: World, received_at: str) -> tuple[str, str]:

@@ -38,17 +38,17 @@ from tests.integration.conftest import (
     World,
     local_time,
     login,
-    make_op,
     pull_all,
     push_body,
     visit_fields,
 )
+from tests.integration.helpers import op, push
 from tests.integration.test_server_orders import catalogue, order_fields
-from tests.integration.test_server_sync_engine import http_api, sync_client
+from tests.integration.test_server_sync_engine import http_api
 from tests.integration.test_server_web import csrf_token, web_login
 
 Client = AsyncTestClient[Litestar]
-__all__ = ["catalogue", "sync_client"]  # fixtures, used by name
+__all__ = ["catalogue"]  # a fixture, used by name
 
 
 def shown(page: str, testid: str) -> str:
@@ -75,22 +75,11 @@ def event(opportunity_id: str, customer_id: str, action: str, **extra: Any) -> d
     }
 
 
-def op(
-    seq: int, kind: str, record_id: str, fields: dict[str, Any], device: str, hlc: str | None = None
-) -> dict[str, Any]:
-    made = make_op(seq, kind, record_id, fields, device_id=device)
-    return {**made, "hlc": hlc} if hlc else made
-
-
 def state_of(engine: Engine, opportunity_id: str) -> tuple[str, str, str | None]:
     with read_session(engine) as session:
         found = session.get(Opportunity, opportunity_id)
         assert found is not None
         return found.stage, found.outcome, found.loss_reason
-
-
-async def push(client: Client, headers: dict[str, str], ops: list[dict[str, Any]], device: str) -> Any:
-    return await client.post("/api/sync/push", json=push_body(ops, device_id=device), headers=headers)
 
 
 async def test_two_devices_offline_both_events_kept_and_the_stage_follows_the_clocks(

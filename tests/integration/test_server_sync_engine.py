@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from litestar import Litestar
 from litestar import testing as litestar_testing
-from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
 
 from server.domains.sync import service
@@ -23,6 +21,7 @@ from sync.engine import SyncEngine
 from sync.http import HttpSyncApi
 from sync.protocol import SCHEMA_VERSION, Change, Op, OpResult, OpStatus, PullRequest, PushRequest
 from tests.integration.conftest import PASSWORD, World, customer_fields, visit_fields
+from tests.integration.helpers import InProcessTransport
 
 
 @dataclass
@@ -62,22 +61,6 @@ class MemoryStore:
             count += 1
         self.cursor = cursor
         return count
-
-
-@pytest.fixture
-def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient[Litestar]]:
-    with litestar_testing.TestClient(app=app) as client:
-        yield client
-
-
-class InProcessTransport(httpx.BaseTransport):
-    """Litestar's sync test transport as a full httpx transport (it lacks close())."""
-
-    def __init__(self, client: litestar_testing.TestClient[Litestar]) -> None:
-        self.inner = litestar_transport.TestClientTransport(client)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.inner.handle_request(request)
 
 
 def http_api(client: litestar_testing.TestClient[Litestar], username: str) -> HttpSyncApi:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,12 +27,6 @@ from tests.integration.conftest import PASSWORD, World, visit_fields
 from tests.integration.test_server_sync_engine import http_api
 
 LATER = dt.timedelta(days=91)
-
-
-@pytest.fixture
-def sync_client(app: Litestar, seeded: World) -> Iterator[litestar_testing.TestClient[Litestar]]:
-    with litestar_testing.TestClient(app=app) as client:
-        yield client
 
 
 def test_an_expired_tombstone_makes_an_older_cursor_resync_without_losing_waiting_work(

@@ -27,6 +27,7 @@ from shared.enums import Role
 from shared.ids import new_id
 from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, TERRITORY_A, TERRITORY_B, World, make_op, push_body
+from tests.integration.helpers import actions
 
 Client = AsyncTestClient[Litestar]
 PULL = {"cursor": 0, "schema_version": SCHEMA_VERSION}
@@ -43,11 +44,6 @@ async def phone_login(client: Client, username: str, device_id: str | None = "ph
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def actions(app: Litestar) -> list[str]:
-    with read_session(app.state.engine) as session:
-        return [event.action for event in session.exec(select(AuditEvent)).all()]
 
 
 def expired_token(settings: Settings, user_id: str, session_id: str) -> str:
