@@ -1,0 +1,118 @@
+"""When a customer receives reps: reception windows by weekday (several a day), closed days, appointments.
+
+A clinic is not open to reps at any hour: a 卫生院 may receive them only on some afternoons, a pharmacy's
+owner only before 10:00. Door hours are kept on the customer as a small dict (synced like its other fields):
+
+    {"weekly": {"1": ["08:00-10:00", "14:00-17:00"], "3": ["14:00-17:00"]}, "closed": ["2026-12-25"]}
+
+Weekdays are ISO numbers (1 = Monday). A customer without door hours receives reps all day; once any
+weekday is given, the weekdays not given are closed. Times are the company's (the business day's zone).
+A window is a pair of minutes since the day's midnight: (480, 600) is 08:00-10:00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+Window = tuple[int, int]
+ALL_DAY: tuple[Window, ...] = ((0, 24 * 60),)
+WINDOW_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class DoorHoursError(ValueError):
+    """Door hours that cannot be read; the message says which part and why."""
+
+
+def parse_window(text: str) -> Window:
+    """ "08:00-10:00" → (480, 600); an end before its start, or an hour past 24:00, is refused."""
+    match = WINDOW_TEXT.match(text)
+    if match is None:
+        raise DoorHoursError(f"{text!r} is not a time window like 08:00-10:00")
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start_m > 59 or end_m > 59 or end > 24 * 60:
+        raise DoorHoursError(f"{text!r} is not a time of the day")
+    if end <= start:
+        raise DoorHoursError(f"{text!r} ends before it starts")
+    return start, end
+
+
+def window_text(window: Window) -> str:
+    start, end = window
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def merged(windows: list[Window]) -> tuple[Window, ...]:
+    """Sorted, with overlapping or touching windows joined."""
+    result: list[Window] = []
+    for start, end in sorted(windows):
+        if result and start <= result[-1][1]:
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class DoorHours:
+    weekly: Mapping[int, tuple[Window, ...]] = field(default_factory=dict)  # ISO weekday → windows
+    closed: frozenset[dt.date] = frozenset()
+
+    def windows_on(self, day: dt.date) -> tuple[Window, ...]:
+        """The windows of `day`: () when the customer does not receive reps that day."""
+        if day in self.closed:
+            return ()
+        if not self.weekly:
+            return ALL_DAY
+        return self.weekly.get(day.isoweekday(), ())
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.weekly or self.closed)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "weekly": {
+                str(weekday): [window_text(window) for window in windows]
+                for weekday, windows in sorted(self.weekly.items())
+            },
+            "closed": sorted(day.isoformat() for day in self.closed),
+        }
+
+    @classmethod
+    def from_dict(cls, value: object) -> DoorHours:
+        """Read stored or typed door hours; DoorHoursError says what is wrong. None or {} is "all day"."""
+        if value is None:
+            return cls()
+        if not isinstance(value, Mapping):
+            raise DoorHoursError("door hours must be an object with weekly and closed")
+        unknown = set(value) - {"weekly", "closed"}
+        if unknown:
+            raise DoorHoursError(f"door hours have unknown parts: {', '.join(sorted(map(str, unknown)))}")
+        weekly_value = value.get("weekly") or {}
+        if not isinstance(weekly_value, Mapping):
+            raise DoorHoursError("weekly must map weekday numbers (1 = Monday) to windows")
+        weekly: dict[int, tuple[Window, ...]] = {}
+        for key, windows in weekly_value.items():
+            if str(key) not in {"1", "2", "3", "4", "5", "6", "7"}:
+                raise DoorHoursError(f"{key!r} is not a weekday: use 1 (Monday) to 7 (Sunday)")
+            if not isinstance(windows, list) or not all(isinstance(window, str) for window in windows):
+                raise DoorHoursError(f"weekday {key}: windows must be a list like ['08:00-10:00']")
+            weekly[int(key)] = merged([parse_window(window) for window in windows])
+        closed_value = value.get("closed") or []
+        if not isinstance(closed_value, list):
+            raise DoorHoursError("closed must be a list of dates like 2026-12-25")
+        try:
+            closed = frozenset(dt.date.fromisoformat(str(day)) for day in closed_value)
+        except ValueError as error:
+            raise DoorHoursError(f"closed: {error}") from None
+        return cls(weekly=weekly, closed=closed)
+
+
+def appointment_window(at: dt.time, minutes: int) -> Window:
+    """An appointment: the visit starts at `at`, not earlier and not later."""
+    start = at.hour * 60 + at.minute
+    return start, start + minutes

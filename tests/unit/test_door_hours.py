@@ -1,0 +1,53 @@
+"""Door hours (shared/door_hours.py): read from what a supervisor types or a phone stores, with clear refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from shared.door_hours import ALL_DAY, DoorHours, DoorHoursError, appointment_window, parse_window
+
+MONDAY = dt.date(2026, 12, 7)
+
+
+def test_no_door_hours_means_all_day_and_given_weekdays_close_the_others() -> None:
+    assert DoorHours().windows_on(MONDAY) == ALL_DAY
+    hours = DoorHours.from_dict({"weekly": {"1": ["14:00-17:00", "08:00-10:00"]}})
+    assert hours.windows_on(MONDAY) == ((480, 600), (840, 1020))  # sorted
+    assert hours.windows_on(MONDAY + dt.timedelta(days=1)) == ()  # Tuesday not given: closed
+
+
+def test_closed_days_win_and_overlapping_windows_join() -> None:
+    hours = DoorHours.from_dict({"weekly": {"1": ["08:00-10:00", "09:30-11:00"]}, "closed": ["2026-12-07"]})
+    assert hours.windows_on(MONDAY) == ()
+    assert hours.windows_on(MONDAY + dt.timedelta(days=7)) == ((480, 660),)
+
+
+def test_door_hours_round_trip_through_their_stored_form() -> None:
+    stored = {"weekly": {"1": ["08:00-10:00"], "5": ["14:30-17:00"]}, "closed": ["2026-12-25"]}
+    assert DoorHours.from_dict(stored).as_dict() == stored
+    assert DoorHours.from_dict(None) == DoorHours() and DoorHours.from_dict({}) == DoorHours()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"weekly": {"8": ["08:00-10:00"]}}, "'8' is not a weekday"),
+        ({"weekly": {"1": ["10:00-08:00"]}}, "ends before it starts"),
+        ({"weekly": {"1": ["8 to 10"]}}, "is not a time window like 08:00-10:00"),
+        ({"weekly": {"1": ["08:00-25:00"]}}, "is not a time of the day"),
+        ({"weekly": {"1": "08:00-10:00"}}, "windows must be a list"),
+        ({"closed": ["25/12"]}, "closed:"),
+        ({"hours": {}}, "unknown parts: hours"),
+        ("08:00-10:00", "must be an object"),
+    ],
+)
+def test_unreadable_door_hours_are_refused_with_the_part_that_is_wrong(value: object, message: str) -> None:
+    with pytest.raises(DoorHoursError, match=message):
+        DoorHours.from_dict(value)
+
+
+def test_typed_windows_accept_the_usual_separators_and_an_appointment_is_a_fixed_start() -> None:
+    assert parse_window("8:30 - 11:00") == (510, 660) == parse_window("08:30至11:00")
+    assert appointment_window(dt.time(10, 0), 30) == (600, 630)
