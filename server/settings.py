@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
+from shared.route_order import DEFAULT_PLAN_MINUTES, ROAD_FACTOR, SPEED_KMH
 from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/routecrm.db"
@@ -67,6 +68,12 @@ class Settings:
     # A rep's day map draws on these tiles ({z}/{x}/{y} URL template, e.g. 天地图 or the company's own tile
     # server); empty: a plain background, nothing fetched. Its origin is added to the CSP's img-src.
     map_tile_url: str = ""
+    # Ordering a rep's day (shared/route_order.py): straight-line distance times ROUTE_ROAD_FACTOR, driven at
+    # ROUTE_SPEED_KMH (a territory can set its own), and the time planned at each customer by its kind
+    # (VISIT_PLAN_MINUTES, e.g. "pharmacy=15,township_hospital=40": named kinds override the defaults).
+    route_road_factor: float = ROAD_FACTOR
+    route_speed_kmh: float = SPEED_KMH
+    visit_plan_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PLAN_MINUTES))
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -81,6 +88,8 @@ class Settings:
             raise ValueError("VISIT_MAX_SPEED_KMH and VISIT_LATE_HOURS must be positive")
         if not self.work_hours[0] < self.work_hours[1]:
             raise ValueError("WORK_HOURS: the day must start before it ends, e.g. 08:00-18:00")
+        if self.route_road_factor < 1 or self.route_speed_kmh <= 0:
+            raise ValueError("ROUTE_ROAD_FACTOR must be at least 1 and ROUTE_SPEED_KMH positive")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -127,6 +136,11 @@ class Settings:
             work_hours=work_hours(env.get("WORK_HOURS") or "08:00-18:00"),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
             map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
+            route_road_factor=float(env.get("ROUTE_ROAD_FACTOR") or ROAD_FACTOR),
+            route_speed_kmh=float(env.get("ROUTE_SPEED_KMH") or SPEED_KMH),
+            visit_plan_minutes=named_minutes(
+                "VISIT_PLAN_MINUTES", env.get("VISIT_PLAN_MINUTES") or "", DEFAULT_PLAN_MINUTES
+            ),
         )
 
 
@@ -208,15 +222,20 @@ def _log_format(value: str) -> str:
 
 def visit_min_minutes(value: str) -> dict[str, int]:
     """VISIT_MIN_MINUTES, e.g. "day=5,phone=0": each named visit type's minimum over the defaults."""
-    minimums = dict(DEFAULT_VISIT_MIN_MINUTES)
+    return named_minutes("VISIT_MIN_MINUTES", value, DEFAULT_VISIT_MIN_MINUTES)
+
+
+def named_minutes(setting: str, value: str, defaults: Mapping[str, int]) -> dict[str, int]:
+    """A setting like "day=5,phone=0": whole minutes for named keys over the defaults; unknown names refused."""
+    minutes_by_name = dict(defaults)
     for item in filter(None, (part.strip() for part in value.split(","))):
         name, _, minutes = item.partition("=")
-        if name.strip() not in minimums or not minutes.strip().isdigit():
+        if name.strip() not in minutes_by_name or not minutes.strip().isdigit():
             raise SettingsError(
-                f"VISIT_MIN_MINUTES: {item!r} is not <visit type>=<whole minutes> (types: {', '.join(minimums)})"
+                f"{setting}: {item!r} is not <name>=<whole minutes> (names: {', '.join(minutes_by_name)})"
             )
-        minimums[name.strip()] = int(minutes)
-    return minimums
+        minutes_by_name[name.strip()] = int(minutes)
+    return minutes_by_name
 
 
 def work_hours(value: str) -> tuple[time, time]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from shared.door_hours import DoorHours, DoorHoursError
 from shared.enums import (
     Attitude,
     CampaignType,
@@ -211,6 +212,15 @@ def _line_problem(line: object) -> str | None:
     return None
 
 
+def door_hours(value: object) -> str | None:
+    """A customer's reception windows (shared/door_hours.py): {"weekly": {"1": ["08:00-10:00"]}, "closed": [...]}."""
+    try:
+        DoorHours.from_dict(value)
+    except DoorHoursError as error:
+        return str(error)
+    return None
+
+
 def order_lines(value: object) -> str | None:
     """An order's lines: 1 to 100 of {product_id, quantity > 0, unit_price >= 0}, each product once."""
     if not isinstance(value, list) or not value:
@@ -259,6 +269,7 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "status": Field(one_of(CustomerStatus), nullable=False),
         "importance": Field(one_of(Importance), nullable=False),
         "contact_person": Field(text(60)),
+        "door_hours": Field(door_hours),  # when the customer receives reps; none: all day
         "created_at": Field(timestamp),
     },
     RecordKind.VISIT: {

@@ -27,6 +27,16 @@ from shared.visit_rules import distance_m
 Point = tuple[float, float]  # latitude, longitude
 ROAD_FACTOR = 1.3  # county roads are about this much longer than the straight line
 SPEED_KMH = 30.0  # average on county roads, villages and turns included
+# The time planned at a customer, by its kind (shared.enums.CustomerKind); the server's VISIT_PLAN_MINUTES.
+DEFAULT_PLAN_MINUTES = {
+    "township_hospital": 40,
+    "village_clinic": 20,
+    "clinic": 25,
+    "pharmacy": 15,
+    "retailer": 15,
+    "dealer": 45,
+    "industrial": 30,
+}
 NEAR = 10  # or-opt puts stops next to one of their nearest 10 only
 SMALL_DAY = 15  # up to this many stops the search tries harder: more starts, and misses searched in full
 RANDOM_STARTS = 6

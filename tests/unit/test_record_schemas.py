@@ -152,7 +152,7 @@ def holds(field: Field) -> Holds:
         return Holds((sa.Integer,))
     if made_by == "boolean":
         return Holds((sa.Boolean,))
-    if made_by in {"id_list", "order_lines"}:
+    if made_by in {"id_list", "order_lines", "door_hours"}:
         return Holds((sa.JSON,))
     raise AssertionError(f"a field checked by {check.__qualname__}: say here what column holds its values")
 

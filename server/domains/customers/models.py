@@ -18,6 +18,8 @@ class CustomerBase(SQLModel):
     status: str = Field(default="prospect", max_length=20)  # shared.enums.CustomerStatus
     importance: str = Field(default="normal", max_length=20)  # shared.enums.Importance
     contact_person: str | None = Field(default=None, max_length=60)
+    # When the customer receives reps (shared/door_hours.py as_dict); None: all day.
+    door_hours: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     created_at: str | None = Field(default=None, max_length=40)  # ISO 8601 with offset, as the device sent it
 
 

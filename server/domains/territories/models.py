@@ -13,6 +13,8 @@ class Territory(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=60)
     description: str | None = Field(default=None, max_length=200)
     created_at: str = Field(max_length=40)
+    # The average speed between customers here, for ordering routes; None: the company's ROUTE_SPEED_KMH.
+    travel_speed_kmh: float | None = None
 
 
 class RepResync(SQLModel, table=True):

@@ -23,6 +23,9 @@ class User(UserBase, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     password_hash: str = Field(max_length=200)
+    # Where a rep's day starts and ends (home or depot), for ordering the day's route; None: not set.
+    base_lat: float | None = None
+    base_lng: float | None = None
 
 
 @dataclass(frozen=True)

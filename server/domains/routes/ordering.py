@@ -1,0 +1,108 @@
+"""Ordering a rep's day on the server (shared/route_order.py): from the rep's base at the start of the working
+day, inside each customer's door hours, back to the base at the end; with each stop's expected arrival, the
+km and time, and the stops that cannot fit and why. Saving the order goes through `set_route_plan`, so it
+reaches the rep's phone at its next sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from server.domains.customers.models import Customer
+from server.domains.customers.service import customers_by_id
+from server.domains.routes.models import RoutePlan
+from server.domains.routes.service import get_route_plan, set_route_plan
+from server.domains.territories.models import Territory
+from server.domains.users.models import Actor, User
+from server.errors import NotFound
+from server.settings import Settings
+from shared.door_hours import DoorHours, DoorHoursError
+from shared.route_order import DayPlan, Point, Stop, TravelModel, best_order, schedule
+
+
+@dataclass(frozen=True)
+class OrderedDay:
+    """A day's plan as scheduled: `plan` in the order stored (or proposed), the customers by id, and where
+    the day starts (the rep's base; None: not set, the day starts at its first stop)."""
+
+    day: dt.date
+    plan: DayPlan
+    customers: dict[str, Customer]
+    base: Point | None
+
+
+def travel_model(session: Session, settings: Settings, territory: str | None) -> TravelModel:
+    """The company's road factor at the territory's own speed, if it has one."""
+    own = session.get(Territory, territory) if territory else None
+    speed = own.travel_speed_kmh if own is not None and own.travel_speed_kmh else settings.route_speed_kmh
+    return TravelModel(road_factor=settings.route_road_factor, speed_kmh=speed)
+
+
+def door_windows(customer: Customer) -> DoorHours:
+    """The customer's door hours; unreadable stored ones (an older import) count as none set."""
+    try:
+        return DoorHours.from_dict(customer.door_hours)
+    except DoorHoursError:
+        return DoorHours()
+
+
+def stop_of(customer: Customer, day: dt.date, settings: Settings) -> Stop:
+    located = customer.lat is not None and customer.lng is not None
+    return Stop(
+        id=customer.id,
+        at=(customer.lat, customer.lng) if located else None,  # type: ignore[arg-type]
+        minutes=settings.visit_plan_minutes.get(customer.kind, 20),
+        windows=door_windows(customer).windows_on(day),
+    )
+
+
+def minute_of(moment: dt.time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _ordered_day(
+    session: Session, settings: Settings, rep: User, day: dt.date, customer_ids: Sequence[str], *, search: bool
+) -> OrderedDay:
+    customers = customers_by_id(session, set(customer_ids))
+    stops = [stop_of(customers[customer_id], day, settings) for customer_id in customer_ids if customer_id in customers]
+    base = (rep.base_lat, rep.base_lng) if rep.base_lat is not None and rep.base_lng is not None else None
+    start_at = base or next((stop.at for stop in stops if stop.at is not None), None)
+    work_start, work_end = (minute_of(moment) for moment in settings.work_hours)
+    travel = travel_model(session, settings, rep.territory)
+    if start_at is None:  # no stop has a position: nothing to measure
+        plan = schedule(stops, (0.0, 0.0), work_start, travel, day_end=work_end)
+    else:
+        arrange = best_order if search else schedule
+        plan = arrange(stops, start_at, work_start, travel, end_at=base, day_end=work_end)
+    return OrderedDay(day, plan, customers, base)
+
+
+def _rep(session: Session, rep_id: str) -> User:
+    rep = session.get(User, rep_id)
+    if rep is None:
+        raise NotFound("no such rep", path="rep_id")
+    return rep
+
+
+def planned_day(session: Session, settings: Settings, rep_id: str, day: dt.date) -> OrderedDay:
+    """The rep's plan for `day` in its stored order, scheduled: arrivals, waits, km and misses."""
+    plan = get_route_plan(session, rep_id, day)
+    return _ordered_day(session, settings, _rep(session, rep_id), day, plan.customer_ids if plan else [], search=False)
+
+
+def best_day(session: Session, settings: Settings, rep_id: str, day: dt.date) -> OrderedDay:
+    """The rep's plan for `day` in the best order found (not saved)."""
+    plan = get_route_plan(session, rep_id, day)
+    return _ordered_day(session, settings, _rep(session, rep_id), day, plan.customer_ids if plan else [], search=True)
+
+
+def order_day_plan(
+    session: Session, actor: Actor, settings: Settings, rep_id: str, day: dt.date
+) -> tuple[RoutePlan, OrderedDay]:
+    """Save the best order found for the rep's day (the phone gets it at its next sync)."""
+    ordered = best_day(session, settings, rep_id, day)
+    plan = set_route_plan(session, actor, rep_id, day, ordered.plan.order)
+    return plan, ordered

@@ -1,0 +1,105 @@
+"""Issue #18 on the server: a rep's day ordered from their base inside the customers' door hours, saved so
+that the rep's phone pulls the new order; door hours travel with the customer and bad ones are refused."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import Engine
+
+from server.db import read_session, write_session
+from server.domains.customers.models import Customer
+from server.domains.routes.ordering import best_day, order_day_plan, planned_day
+from server.domains.routes.service import set_route_plan
+from server.domains.users.models import User
+from server.settings import Settings
+from shared.ids import new_id
+from shared.route_order import Missed
+from tests.integration.conftest import World, customer_fields, login, make_op, pull_all, push_body, row_counts
+
+Client = AsyncTestClient[Litestar]
+BASE = (38.85, 115.49)
+EVERY_WEEKDAY = {str(weekday): ["08:00-18:00"] for weekday in range(1, 8)}
+
+
+def place(engine: Engine, world: World, layout: dict[str, tuple[float, dict[str, object] | None]]) -> list[str]:
+    """Put rep A's base at BASE and their 4 customers due north of it (degrees of latitude, door hours);
+    plan them today in the order given. Returns the ids by name."""
+    ids = dict(zip(layout, world.customers_a, strict=False))
+    with write_session(engine) as session:
+        rep = session.get(User, world.rep_a.id)
+        assert rep is not None
+        rep.base_lat, rep.base_lng = BASE
+        for name, (north, hours) in layout.items():
+            customer = session.get(Customer, ids[name])
+            assert customer is not None
+            customer.lat, customer.lng, customer.door_hours = BASE[0] + north, BASE[1], hours
+        set_route_plan(session, world.supervisor, world.rep_a.id, world.today, list(ids.values()))
+    return list(ids.values())
+
+
+def test_the_best_order_goes_out_and_back_and_keeps_a_morning_only_pharmacy_in_its_window(
+    seeded: World, engine: Engine, settings: Settings
+) -> None:
+    today = seeded.today.isoweekday()
+    morning_only = {"weekly": {str(today): ["08:00-09:45"]}}
+    ids = place(engine, seeded, {"near": (0.02, None), "far": (0.2, morning_only), "middle": (0.1, None)})
+    near, far, middle = ids
+    with read_session(engine) as session:
+        as_planned = planned_day(session, settings, seeded.rep_a.id, seeded.today)
+        best = best_day(session, settings, seeded.rep_a.id, seeded.today)
+    assert as_planned.plan.order == [near, far, middle]
+    assert [arrival.stop.id for arrival in as_planned.plan.missed] == [far]  # 08:00 + near and its 25 min: too late
+    assert best.plan.order == [far, middle, near] and not best.plan.missed
+    first = best.plan.arrivals[0]
+    assert first.arrive < 9 * 60 + 45 and first.leave <= 9 * 60 + 45  # served inside 08:00-09:45
+    assert best.base == BASE and best.plan.km > 2 * 0.2 * 111 * settings.route_road_factor * 0.99
+
+
+def test_a_closed_day_is_a_stop_that_cannot_fit_with_its_reason(
+    seeded: World, engine: Engine, settings: Settings
+) -> None:
+    closed_today = {"weekly": EVERY_WEEKDAY, "closed": [seeded.today.isoformat()]}
+    ids = place(engine, seeded, {"open": (0.05, None), "closed": (0.06, closed_today)})
+    with read_session(engine) as session:
+        best = best_day(session, settings, seeded.rep_a.id, seeded.today)
+    assert [(arrival.stop.id, arrival.missed) for arrival in best.plan.missed] == [(ids[1], Missed.CLOSED)]
+
+
+async def test_a_saved_order_reaches_the_reps_phone_at_its_next_sync(
+    client: Client, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    today = seeded.today.isoweekday()
+    ids = place(engine, seeded, {"near": (0.02, None), "far": (0.2, {"weekly": {str(today): ["08:00-09:45"]}})})
+    headers = await login(client, "rep.a")
+    _, cursor = await pull_all(client, headers)
+    with write_session(engine) as session:
+        plan, _ = order_day_plan(session, seeded.supervisor, settings, seeded.rep_a.id, seeded.today)
+    assert plan.customer_ids == [ids[1], ids[0]]
+    changes, _ = await pull_all(client, headers, cursor)
+    (pulled,) = [change for change in changes if change["kind"] == "route_plan"]
+    assert pulled["data"]["customer_ids"] == [ids[1], ids[0]]
+
+
+async def test_door_hours_sync_with_the_customer_and_unreadable_ones_are_refused_and_store_nothing(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    headers = await login(client, "rep.a")
+    hours = {"weekly": {"1": ["08:00-10:00", "14:00-17:00"]}, "closed": ["2026-12-25"]}
+    customer_id = new_id()
+    ok = make_op(1, "customer", customer_id, customer_fields("新开药店", door_hours=hours))
+    pushed = await client.post("/api/sync/push", json=push_body([ok]), headers=headers)
+    assert pushed.status_code == 200, pushed.text
+    with read_session(engine) as session:
+        stored = session.get(Customer, customer_id)
+        assert stored is not None and stored.door_hours == hours
+
+    before = row_counts(engine)
+    bad = make_op(2, "customer", new_id(), customer_fields("另一家", door_hours={"weekly": {"1": ["10:00-08:00"]}}))
+    refused = await client.post("/api/sync/push", json=push_body([bad]), headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert "ends before it starts" in refused.text and "door_hours" in refused.text
+    after = row_counts(engine)
+    assert {table: count for table, count in after.items() if table != "rejected_ops"} == {
+        table: count for table, count in before.items() if table != "rejected_ops"
+    }
