@@ -11,14 +11,21 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
 from server.domains.territories.service import assign_territory, known_territories, list_territories, put_territory
-from server.domains.users.models import User
 from server.domains.users.resets import end_sessions_of
-from server.domains.users.service import create_user, password_problem, set_active, set_password
+from server.domains.users.service import (
+    active_users,
+    create_user,
+    find_user,
+    list_users,
+    password_problem,
+    set_active,
+    set_password,
+)
 from server.domains.users.signin import client_address
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.web.i18n import lang_of
@@ -29,7 +36,7 @@ from shared.i18n import t
 
 def users_page(request: WebRequest, state: State, status_code: int = 200, **context: Any) -> Template:
     with read_session(state.engine) as session:
-        users = list(session.exec(select(User).order_by(User.role, User.username)).all())
+        users = list_users(session)
         territories = known_territories(session)
     defaults: dict[str, Any] = {"error": None, "done": None, "form": {}}
     return page(
@@ -102,7 +109,7 @@ class AdminPages(Controller):
                 user = set_password(session, user_id, password, by=request.user)  # audited as password_changed
         except DomainError as error:
             with read_session(state.engine) as session:
-                found = session.get(User, user_id)
+                found = find_user(session, user_id)
             if found is None:
                 raise
             return users_page(
@@ -128,7 +135,7 @@ class AdminPages(Controller):
     def end_sessions(self, request: WebRequest, state: State, user_id: FromPath[str]) -> Response[Any]:
         """End every sign-in of the user (a lost phone, a leaver): their phones and browsers sign in again."""
         with write_session(state.engine) as session:
-            user = session.get(User, user_id)
+            user = find_user(session, user_id)
             if user is None:
                 raise NotFound("no such user", path="user_id")
             end_sessions_of(session, user, by=request.user, ip=client_address(request))
@@ -171,7 +178,7 @@ class AdminPages(Controller):
         with read_session(state.engine) as session:
             described = {territory.name: territory for territory in list_territories(session)}
             names = known_territories(session)
-            people = list(session.exec(select(User).where(User.active == True)).all())  # noqa: E712
+            people = active_users(session)
         rows = [
             {
                 "name": name,

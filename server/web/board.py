@@ -9,7 +9,6 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import select
 
 from server.clock import local_time, today
 from server.db import read_session
@@ -18,7 +17,7 @@ from server.domains.complaints.service import open_complaints
 from server.domains.customers.service import customers_by_id
 from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.teams import team_of, visible_only
-from server.domains.users.models import User
+from server.domains.users.service import people_by_id
 from server.domains.visits.board import day_board
 from server.settings import Settings
 from server.web.exports import audit_columns, complaint_columns, export_list
@@ -64,7 +63,7 @@ class BoardController(Controller):
                 request.user,
                 customers_by_id(session, {c.record_id for c in conflicts} | {r.op["record_id"] for r in refused}),
             )
-            people = {user.id: user for user in session.exec(select(User)).all()}
+            people = people_by_id(session)
         return page(
             request,
             "review.html",

@@ -10,16 +10,15 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import col, select
 
 from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.domains.campaigns.models import Campaign
 from server.domains.campaigns.service import campaign_results, get_campaign, list_campaigns, put_campaign
-from server.domains.customers.models import Customer
-from server.domains.customers.service import customers_by_id, list_customers
+from server.domains.customers.service import customer_territories, customers_by_id, list_customers
 from server.domains.teams import team_of
-from server.domains.users.models import Actor, User
+from server.domains.users.models import Actor
+from server.domains.users.service import people_by_id
 from server.errors import DomainError, ValidationFailed
 from server.settings import Settings
 from server.web.pages import WebRequest, page, supervisors_only
@@ -34,8 +33,7 @@ def territories(session: Any, actor: Actor) -> list[str]:
     team = team_of(actor)
     if team is not None:
         return [team]
-    query = select(Customer.territory).where(col(Customer.deleted).is_(False)).distinct()
-    return sorted(session.exec(query).all())
+    return customer_territories(session)
 
 
 async def form_values(request: WebRequest) -> dict[str, Any]:
@@ -103,7 +101,7 @@ class CampaignPages(Controller):
             outcome = campaign_results(session, campaign) if campaign is not None else None
             invited = customers_by_id(session, set(campaign.customer_ids)) if campaign else {}
             participants = customers_by_id(session, outcome.participants) if outcome else {}
-            people = {user.id: user for user in session.exec(select(User)).all()}
+            people = people_by_id(session)
         settings: Settings = state.settings
         return page(
             request,

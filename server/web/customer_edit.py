@@ -19,14 +19,12 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import select
 
 from server.clock import SERVER_NODE, now_ms
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
-from server.domains.customers.service import put_customer
+from server.domains.customers.service import conflicts_of_edit, put_customer
 from server.domains.sync.merging import Edit
-from server.domains.sync.models import FieldConflict
 from server.domains.teams import visible_customer
 from server.domains.users.models import Actor
 from server.domains.users.signin import client_address
@@ -78,9 +76,7 @@ class CustomerPages(Controller):
         with write_session(state.engine) as session:
             visible_customer(session, actor, customer_id)  # put_customer would create an unknown id: a 404 here
             put_customer(session, actor, customer_id, changes.fields, edit=edit)
-            conflicts = session.exec(
-                select(FieldConflict).where(FieldConflict.record_id == customer_id, FieldConflict.op_id == edit.op_id)
-            ).all()
+            conflicts = conflicts_of_edit(session, customer_id, edit.op_id)
             lost = [conflict.field for conflict in conflicts if conflict.lost_by_user_id == actor.id]
             overrode = [conflict.field for conflict in conflicts if conflict.lost_by_user_id != actor.id]
             audit(

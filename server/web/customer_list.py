@@ -10,14 +10,12 @@ from urllib.parse import urlencode
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
-from sqlmodel import select
 
 from server.clock import today
 from server.db import read_session
 from server.domains.customers.listing import NO_TIER, CustomerFilter, filter_customers, matching_customers
 from server.domains.teams import team_of
-from server.domains.users.models import User
-from server.domains.users.service import list_reps
+from server.domains.users.service import list_reps, people_by_id
 from server.errors import ValidationFailed
 from server.web.exports import customer_columns, export_list
 from server.web.pages import WebRequest, page, supervisors_only
@@ -67,7 +65,7 @@ class CustomerListPage(Controller):
                 territory=team,
             )
             found = filter_customers(session, wanted, today(state.settings.tz), page_number)
-            owners = {user.id: user for user in session.exec(select(User)).all()}
+            owners = people_by_id(session)
             if format:  # ?format=csv|xlsx: the whole filtered list as a file (server/web/exports.py), one query
                 rows = matching_customers(session, wanted, today(state.settings.tz))
         if format:

@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar.datastructures import State
 from litestar.response import Template
-from sqlmodel import select
 
 from server.clock import local_time
 from server.db import read_session
@@ -20,7 +19,7 @@ from server.domains.orders.service import OrderFilter, list_orders
 from server.domains.photos.service import photos_of_customer
 from server.domains.pipeline.service import customer_pipeline
 from server.domains.teams import visible_customer
-from server.domains.users.models import User
+from server.domains.users.service import people_by_id
 from server.domains.visits.service import visits_of_customer
 from server.settings import Settings
 from server.web.customer_form import CustomerEditForm, form_of
@@ -47,7 +46,7 @@ def customer_page(
         notes = notes_of_customer(session, customer_id)
         key_persons = key_persons_of_customer(session, customer_id)
         complaints = with_history(session, complaints_of_customer(session, customer_id))
-        people = {user.id: user for user in session.exec(select(User)).all()}
+        people = people_by_id(session)
         orders = order_rows(session, list_orders(session, OrderFilter(customer_id=customer_id)), settings)
         competitors = competitor_reports(session, customer_id=customer_id)
         credit = credit_history(session, customer_id)

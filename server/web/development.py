@@ -9,20 +9,17 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import func, select
 
 from server.clock import local_time, today
 from server.db import read_session, write_session
-from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
-from server.domains.development.service import recompute_tiers_now, set_credit_rating
+from server.domains.development.service import recompute_tiers_now, set_credit_rating, tier_counts
 from server.domains.orders.service import OrderFilter, list_orders, order_summary
-from server.domains.products.models import Product
-from server.domains.products.service import list_products, put_product
+from server.domains.products.service import get_product, list_products, put_product
 from server.domains.teams import team_of, visible_customer
-from server.domains.users.models import User
+from server.domains.users.service import people_by_id
 from server.domains.visits.service import flagged_visits
-from server.errors import DomainError, NotFound, ValidationFailed
+from server.errors import DomainError, ValidationFailed
 from server.settings import Settings
 from server.web.exports import export_list, flagged_columns, order_columns
 from server.web.pages import WebRequest, page, parse_day, supervisors_only
@@ -71,7 +68,7 @@ class DevelopmentPages(Controller):
             count, total = order_summary(session, wanted)  # the whole period's, not only the rows shown
             rows = order_rows(session, orders, settings)
             customers = customers_by_id(session, {order.customer_id for order in orders})
-            people = {user.id: user for user in session.exec(select(User)).all()}
+            people = people_by_id(session)
         if format:  # ?format=csv|xlsx: the list as a file (server/web/exports.py)
             return export_list(request, state, format, "orders", order_columns(customers, people), rows)
         return page(
@@ -123,8 +120,7 @@ class DevelopmentPages(Controller):
         if "active" in data:
             fields["active"] = data["active"] == "1"
         with write_session(state.engine) as session:
-            if session.get(Product, product_id) is None:
-                raise NotFound("no such product", path="product_id")
+            get_product(session, product_id)  # an unknown product: 404
             put_product(session, request.user, product_id, fields)
         return Redirect("/products?saved=1", status_code=303)
 
@@ -136,7 +132,7 @@ class DevelopmentPages(Controller):
         with read_session(state.engine) as session:
             visits = flagged_visits(session, since, team_of(request.user))
             customers = customers_by_id(session, {visit.customer_id for visit in visits})
-            people = {user.id: user for user in session.exec(select(User)).all()}
+            people = people_by_id(session)
         rows = [{"visit": v, "check_in": local_time(v.check_in_at, settings.tz)} for v in visits]
         if format:
             columns = flagged_columns(request, customers, people)
@@ -161,8 +157,7 @@ class DevelopmentPages(Controller):
         team = team_of(request.user)
         if team is not None:
             with read_session(state.engine) as session:
-                query = select(Customer.tier, func.count()).where(Customer.territory == team).group_by(Customer.tier)
-                counts = {str(tier): int(count) for tier, count in session.exec(query).all()}
+                counts = tier_counts(session, team)
         return Redirect(
             f"/customers?tiers=1&a={counts.get('A', 0)}&b={counts.get('B', 0)}&c={counts.get('C', 0)}",
             status_code=303,

@@ -9,25 +9,22 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy import func
-from sqlmodel import Session, select
 
 from server.db import read_session, write_session
 from server.domains.customers.service import customers_by_id
-from server.domains.pipeline.models import Opportunity
 from server.domains.pipeline.service import (
     OpportunityFilter,
     get_opportunity,
     history,
     list_opportunities,
     loss_analysis,
+    outcome_counts,
     pipeline_funnel,
     set_stage_probabilities,
     stage_probabilities,
 )
 from server.domains.teams import team_of
-from server.domains.users.models import User
-from server.domains.users.service import list_reps
+from server.domains.users.service import list_reps, people_by_id
 from server.errors import DomainError, Forbidden, NotFound
 from server.web.pages import WebRequest, admins_only, page, supervisors_only
 from shared.enums import LossReason, PipelineOutcome, PipelineStage
@@ -70,7 +67,7 @@ class PipelinePages(Controller):
                 raise NotFound("no such opportunity", path="opportunity_id") from None
             events = history(session, found.id)
             customers = customers_by_id(session, {found.customer_id})
-            people = {user.id: user for user in session.exec(select(User)).all()}
+            people = people_by_id(session)
         return page(
             request,
             "pipeline_detail.html",
@@ -119,8 +116,8 @@ def pipeline_page(
         losses = loss_analysis(session, team, rep)
         probabilities = stage_probabilities(session)
         customers = customers_by_id(session, {row.customer_id for row in rows})
-        people = {user.id: user for user in session.exec(select(User)).all()}
-        counts = _outcome_counts(session, team, rep)
+        people = people_by_id(session)
+        counts = outcome_counts(session, team, rep)
     return page(
         request,
         "pipeline.html",
@@ -140,15 +137,3 @@ def pipeline_page(
         counts=counts,
         reasons=[r.value for r in LossReason],
     )
-
-
-def _outcome_counts(session: Session, territory: str | None, rep_id: str | None) -> dict[str, int]:
-    """Open, won and lost opportunities (of the rep, or the team, or everyone)."""
-    query = select(Opportunity.outcome, func.count()).group_by(Opportunity.outcome)
-    if territory:
-        query = query.where(Opportunity.territory == territory)
-    if rep_id:
-        query = query.where(Opportunity.owner_rep_id == rep_id)
-    counts = dict.fromkeys((o.value for o in PipelineOutcome), 0)
-    counts.update({outcome: count for outcome, count in session.exec(query).all()})
-    return counts

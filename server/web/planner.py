@@ -17,12 +17,12 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.clock import today
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
-from server.domains.customers.service import customers_by_id
+from server.domains.customers.service import customers_by_id, list_customers
 from server.domains.routes.planning import (
     StopAction,
     StopEdit,
@@ -35,9 +35,9 @@ from server.domains.routes.planning import (
 )
 from server.domains.routes.service import set_route_plan
 from server.domains.teams import sees, team_of
-from server.domains.text_search import contains, typed_text
+from server.domains.text_search import typed_text
 from server.domains.users.models import Actor, User
-from server.domains.users.service import list_reps
+from server.domains.users.service import list_reps, user_by_username
 from server.errors import NotFound, ValidationFailed
 from server.web.pages import WebRequest, page, parse_day, supervisors_only
 from shared.enums import Role
@@ -54,7 +54,7 @@ class PlannedDay:
 
 def rep_by_username(session: Session, username: str, actor: Actor) -> User:
     """The rep, if one of the actor's team (another team's rep is unknown here: 404)."""
-    rep = session.exec(select(User).where(User.username == username)).first()
+    rep = user_by_username(session, username)
     if rep is None or rep.role != Role.REP.value or not sees(actor, rep.territory):
         raise NotFound("no such rep", path="rep", key="web.error.no_rep")
     return rep
@@ -113,18 +113,7 @@ class PlannerPages(Controller):
             customers = customers_by_id(session, planned_ids)
             found: list[Customer] = []
             if territory and typed_text(q):
-                found = list(
-                    session.exec(
-                        select(Customer)
-                        .where(
-                            Customer.territory == territory,
-                            Customer.deleted == False,  # noqa: E712
-                            contains(Customer.name, typed_text(q)),
-                        )
-                        .order_by(Customer.name)
-                        .limit(SEARCH_RESULTS)
-                    ).all()
-                )
+                found = list_customers(session, search=q, territory=territory, limit=SEARCH_RESULTS)
         days = [
             PlannedDay(d, [customers[cid] for cid in plans.get(d, []) if cid in customers]) for d in week_days(monday)
         ]

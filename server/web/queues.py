@@ -16,25 +16,22 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
-from server.domains.complaints.models import Complaint
-from server.domains.complaints.service import open_complaints, put_complaint
+from server.domains.complaints.service import find_complaint, open_complaints, put_complaint
 from server.domains.customers.service import customers_by_id
-from server.domains.sync.models import FieldConflict, RejectedOp
+from server.domains.queues.service import queue_counts, waiting_conflicts, waiting_flagged, waiting_refused
 from server.domains.sync.review import MAX_COMMENT, mark_conflict_reviewed, mark_refused_reviewed
 from server.domains.teams import sees, team_of, visible_only
-from server.domains.users.models import User
+from server.domains.users.service import people_by_id
 from server.domains.users.signin import client_address
-from server.domains.visits.models import Visit
 from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.i18n import lang_of
 from server.web.pages import WebRequest, page, supervisors_only
-from server.web.queue_counts import queue_counts, recent_flagged, recent_refused, unreviewed
 from server.web.rows import complaint_rows
 from shared.enums import ComplaintStatus
 from shared.i18n import label, t
@@ -83,24 +80,9 @@ class QueuePages(Controller):
         with read_session(state.engine) as session:
             counts = queue_counts(session, settings, team)
             complaints = open_complaints(session, team)[:ROWS_PER_QUEUE]  # the earliest answer due first
-            conflicts = session.exec(
-                select(FieldConflict)
-                .where(unreviewed(team))
-                .order_by(col(FieldConflict.created_at))
-                .limit(ROWS_PER_QUEUE)
-            ).all()
-            refused = session.exec(
-                select(RejectedOp)
-                .where(recent_refused(settings, team))
-                .order_by(col(RejectedOp.rejected_at))
-                .limit(ROWS_PER_QUEUE)
-            ).all()
-            flagged = session.exec(
-                select(Visit)
-                .where(*recent_flagged(settings, team))
-                .order_by(col(Visit.visit_day), col(Visit.check_in_at))
-                .limit(ROWS_PER_QUEUE)
-            ).all()
+            conflicts = waiting_conflicts(session, team, ROWS_PER_QUEUE)
+            refused = waiting_refused(session, settings, team, ROWS_PER_QUEUE)
+            flagged = waiting_flagged(session, settings, team, ROWS_PER_QUEUE)
             customer_ids = (
                 {item.complaint.customer_id for item in complaints}
                 | {c.record_id for c in conflicts}
@@ -110,10 +92,10 @@ class QueuePages(Controller):
             )
             # A refused op may name another team's customer (the reason it was refused): not shown here.
             customers = visible_only(request.user, customers_by_id(session, customer_ids))
-            people = {user.id: user for user in session.exec(select(User)).all()}
+            people = people_by_id(session)
             moved_status = None
             if moved:
-                moved_complaint = session.get(Complaint, moved)
+                moved_complaint = find_complaint(session, moved)
                 if moved_complaint is not None and sees(request.user, moved_complaint.territory):
                     moved_status = moved_complaint.status
         return page(
@@ -154,7 +136,7 @@ class QueuePages(Controller):
         (the rep sees it on the phone) and, with the step, an audit event."""
         lang, actor, settings = lang_of(request), request.user, state.settings
         with write_session(state.engine) as session:
-            complaint = session.get(Complaint, complaint_id)
+            complaint = find_complaint(session, complaint_id)
             if complaint is None or not sees(actor, complaint.territory):  # another team's: unknown here
                 raise NotFound(t("web.queues.error.no_complaint", lang), path="complaint_id")
             before = complaint.status

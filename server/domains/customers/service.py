@@ -12,6 +12,7 @@ from server.domains.access import check_fields, ensure_territory, lookup, rememb
 from server.domains.customers.models import Customer
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
+from server.domains.sync.models import FieldConflict
 from server.domains.text_search import contains, typed_text
 from server.domains.users.models import Actor
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -151,3 +152,16 @@ def customers_by_id(session: Session, ids: set[str]) -> dict[str, Customer]:
         return {}
     rows = session.exec(select(Customer).where(col(Customer.id).in_(ids))).all()
     return {customer.id: customer for customer in rows}
+
+
+def customer_territories(session: Session) -> list[str]:
+    """Every territory that has a (not deleted) customer, sorted."""
+    query = select(Customer.territory).where(col(Customer.deleted).is_(False)).distinct()
+    return sorted(session.exec(query).all())
+
+
+def conflicts_of_edit(session: Session, customer_id: str, op_id: str) -> list[FieldConflict]:
+    """The conflict records one edit of the customer left (by the edit's op id): the fields where it lost to a
+    later concurrent value, or overrode one."""
+    query = select(FieldConflict).where(FieldConflict.record_id == customer_id, FieldConflict.op_id == op_id)
+    return list(session.exec(query).all())

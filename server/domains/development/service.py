@@ -159,6 +159,12 @@ def credit_history(session: Session, customer_id: str, limit: int = 20) -> list[
     return list(session.exec(query.order_by(col(CreditRatingChange.changed_at).desc()).limit(limit)).all())
 
 
+def tier_counts(session: Session, territory: str) -> dict[str, int]:
+    """How many of the territory's customers are in each A/B/C tier (deleted ones too; no tier: "None")."""
+    query = select(Customer.tier, func.count()).where(Customer.territory == territory).group_by(Customer.tier)
+    return {str(tier): int(count) for tier, count in session.exec(query).all()}
+
+
 # Scheduled jobs (server.app.SCHEDULED_JOBS): each runs once a day across all server processes.
 def lifecycle_job(engine: Engine, settings: Settings, now: dt.datetime) -> int:
     with write_session(engine) as session:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.clock import SERVER_NODE, now_iso, now_ms, server_clock
@@ -403,6 +404,18 @@ def loss_analysis(session: Session, territory: str | None = None, rep_id: str | 
         for reason, stages in by_reason.items()
     ]
     return sorted(rows, key=lambda row: (-row.lost, list(LossReason).index(row.reason)))
+
+
+def outcome_counts(session: Session, territory: str | None = None, rep_id: str | None = None) -> dict[str, int]:
+    """Open, won and lost opportunities (of the rep, or the team, or everyone); every outcome present."""
+    query = select(Opportunity.outcome, func.count()).group_by(Opportunity.outcome)
+    if territory:
+        query = query.where(Opportunity.territory == territory)
+    if rep_id:
+        query = query.where(Opportunity.owner_rep_id == rep_id)
+    counts = dict.fromkeys((o.value for o in PipelineOutcome), 0)
+    counts.update({outcome: count for outcome, count in session.exec(query).all()})
+    return counts
 
 
 # ---- stage probabilities ----------------------------------------------------------------------

@@ -189,3 +189,28 @@ def list_reps(session: Session, territory: str | None = None) -> list[User]:
 
 def count_users(session: Session) -> int:
     return len(session.exec(select(User.id)).all())
+
+
+def people_by_id(session: Session) -> dict[str, User]:
+    """Every user (active or not) by id: the names a page shows beside records (who visited, who lost)."""
+    return {user.id: user for user in session.exec(select(User)).all()}
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by role then username (the admin's list of users)."""
+    return list(session.exec(select(User).order_by(User.role, User.username)).all())
+
+
+def active_users(session: Session) -> list[User]:
+    """The active users, in the database's order (the admin's territories page groups them by territory)."""
+    return list(session.exec(select(User).where(User.active == True)).all())  # noqa: E712
+
+
+def find_user(session: Session, user_id: str) -> User | None:
+    """The user with this id, active or not, or None."""
+    return session.get(User, user_id)
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    """The user with exactly this username, active or not, or None."""
+    return session.exec(select(User).where(User.username == username)).first()
