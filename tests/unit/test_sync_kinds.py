@@ -3,7 +3,9 @@ service names no domain: it applies each op through the handler the registry giv
 
 The sync service may still import, besides its own modules: `access` (the push's record cache), `teams` (who
 pulls what), `users.models` (the actor) and `territories` (a pull asks for a user's resync mark; the query
-belongs to territories, and pulling needs it whatever kinds are synced).
+belongs to territories, and pulling needs it whatever kinds are synced). `push` imports server/sync_kinds.py
+(the wiring above the domains) only when a caller passes no registry: the devices domain's accept_quarantined
+does not pass one yet.
 """
 
 from __future__ import annotations
