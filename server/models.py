@@ -22,6 +22,7 @@ from server.domains.targets.models import SalesTarget
 from server.domains.territories.models import RepResync, Territory
 from server.domains.users.models import AuthSession, RefreshToken, SignInThrottle, User
 from server.domains.visits.models import Visit
+from server.domains.work_reports.models import WorkReport
 from server.jobs_models import ScheduledJob
 
 __all__ = [
@@ -63,4 +64,5 @@ __all__ = [
     "VisitPhoto",
     "VisitPhotoChunk",
     "VisitPhotoContent",
+    "WorkReport",
 ]

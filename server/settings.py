@@ -68,6 +68,9 @@ class Settings:
     # A rep's day map draws on these tiles ({z}/{x}/{y} URL template, e.g. 天地图 or the company's own tile
     # server); empty: a plain background, nothing fetched. Its origin is added to the CSP's img-src.
     map_tile_url: str = ""
+    # Leaderboards (排行榜) on the reps' phones too (LEADERBOARD_ON_PHONE=1): each territory's day, week and month
+    # rankings reach its phones as `leaderboard` records (server/domains/work_reports); off, supervisors only.
+    leaderboard_on_phone: bool = False
     # Ordering a rep's day (shared/route_order.py): straight-line distance times ROUTE_ROAD_FACTOR, driven at
     # ROUTE_SPEED_KMH (a territory can set its own), and the time planned at each customer by its kind
     # (VISIT_PLAN_MINUTES, e.g. "pharmacy=15,township_hospital=40": named kinds override the defaults).
@@ -136,6 +139,7 @@ class Settings:
             work_hours=work_hours(env.get("WORK_HOURS") or "08:00-18:00"),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
             map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
+            leaderboard_on_phone=(env.get("LEADERBOARD_ON_PHONE") or "").lower() in {"1", "true", "yes"},
             route_road_factor=float(env.get("ROUTE_ROAD_FACTOR") or ROAD_FACTOR),
             route_speed_kmh=float(env.get("ROUTE_SPEED_KMH") or SPEED_KMH),
             visit_plan_minutes=named_minutes(

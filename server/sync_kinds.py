@@ -17,6 +17,7 @@ from server.domains.photos import sync as photos
 from server.domains.pipeline import sync as pipeline
 from server.domains.sync.kinds import KindHandler
 from server.domains.visits import sync as visits
+from server.domains.work_reports import sync as work_reports
 from shared.enums import RecordKind
 
 SYNC_KINDS: dict[RecordKind, KindHandler] = {
@@ -32,4 +33,5 @@ SYNC_KINDS: dict[RecordKind, KindHandler] = {
     RecordKind.CAMPAIGN_RESULT: campaigns.CAMPAIGN_RESULT,
     RecordKind.OPPORTUNITY: pipeline.OPPORTUNITY,
     RecordKind.STAGE_EVENT: pipeline.STAGE_EVENT,
+    RecordKind.WORK_REPORT: work_reports.WORK_REPORT,
 }

@@ -29,6 +29,15 @@ class RecordKind(StrEnum):
     SALES_TARGET = "sales_target"  # 销售目标 of one rep for one month: set by supervisors, read by that rep's phone
     COMPLAINT_STEP = "complaint_step"  # a complaint moved to a step, with its note and time (append-only)
     HOLIDAY = "holiday"  # 节日: the company's holiday list, kept by admins on the server, read by every phone
+    WORK_REPORT = "work_report"  # 日报 / 周报 of a rep for a day or week: written on the phone, commented on the web
+    LEADERBOARD = "leaderboard"  # 排行榜 of a territory and period (server-made; phones get it if LEADERBOARD_ON_PHONE)
+
+
+class ReportPeriod(StrEnum):
+    """What a rep's work report (日报 / 周报) covers: one day, or a Monday-to-Sunday week."""
+
+    DAY = "day"  # 日报
+    WEEK = "week"  # 周报
 
 
 class OpAction(StrEnum):

@@ -29,6 +29,7 @@ from shared.enums import (
     PhotoType,
     PipelineStage,
     RecordKind,
+    ReportPeriod,
     Severity,
     StageAction,
     VisitType,
@@ -438,6 +439,26 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "month_day": Field(month_day),
         "note": Field(text(200)),  # what to do, e.g. "send greetings to key persons"
     },
+    # 日报 / 周报: the rep's summary and next focus for a day or a week (starts_on: the day, or the week's
+    # Monday; shared/work_reports.py report_problems). One per rep and period: its id is report_id(...). The
+    # figures are not in it: each side computes them from its own records. The supervisor's comment is the
+    # server's (comment, commented_at, commented_by_name), sent back to the rep's phone.
+    RecordKind.WORK_REPORT: {
+        "period": Field(one_of(ReportPeriod), required=True, nullable=False),
+        "starts_on": Field(date, required=True, nullable=False),
+        "summary": Field(text(2000, 1), required=True, nullable=False),
+        "next_focus": Field(text(1000)),
+        "submitted_at": Field(timestamp, required=True, nullable=False),
+    },
+    # 排行榜 of a territory for a period, computed on the server (server/domains/work_reports); phones only
+    # receive it, and only when the company shows leaderboards to reps (LEADERBOARD_ON_PHONE).
+    RecordKind.LEADERBOARD: {
+        "period": Field(text(10, 1), required=True, nullable=False),
+        "starts_on": Field(date, required=True, nullable=False),
+        "ends_on": Field(date, required=True, nullable=False),
+        "territory": Field(text(60), required=True),
+        "computed_at": Field(timestamp, required=True, nullable=False),
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -464,6 +485,7 @@ DEVICE_WRITABLE_KINDS = frozenset(
         RecordKind.OPPORTUNITY,
         RecordKind.STAGE_EVENT,
         RecordKind.VISIT_PHOTO,
+        RecordKind.WORK_REPORT,
     }
 )
 # Kinds whose records never change once stored (a put of a stored id must repeat it exactly).

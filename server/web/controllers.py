@@ -26,6 +26,7 @@ from server.web.pipeline import PipelinePages
 from server.web.planner import PlannerPages
 from server.web.queues import QueuePages
 from server.web.targets import TargetPages
+from server.web.work_reports import WorkReportPages
 
 WEB_CONTROLLERS: list[type[Controller]] = [
     LoginController,
@@ -46,4 +47,5 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     HolidayPages,
     PipelinePages,
     WebAppManifest,
+    WorkReportPages,
 ]

@@ -39,6 +39,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavLink("board", "/board", ("/board",)),
             # nav-queues is the queue count beside the menu, always in sight (base.html)
             NavLink("queues", "/queues", ("/queues",), test_id="nav-queue-page"),
+            NavLink("work_reports", "/reports", ("/reports",)),
         ),
     ),
     NavGroup(
@@ -61,6 +62,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
         "results",
         (
             NavLink("dashboard", "/dashboard", ("/dashboard", "/reps/")),
+            NavLink("leaderboard", "/reports/leaderboard", ("/reports/leaderboard",)),
             NavLink("orders", "/orders", ("/orders",)),
             NavLink("products", "/products", ("/products",)),
         ),

@@ -23,6 +23,7 @@ from shared.i18n import (
     teams,
     visits,
     web,
+    work_reports,
 )
 
 LANGUAGES = ("zh-CN", "en")
@@ -44,6 +45,7 @@ for _part in (
     complaints,
     account,
     visits,
+    work_reports,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

@@ -211,6 +211,15 @@ POLICY: dict[tuple[str, str], Rule] = {
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404}, sample_path=f"/products/{UNKNOWN_ID}", body="form"
     ),
     ("GET", "/visits/flagged"): Rule(SUPERVISOR_PAGE),
+    # 日报 / 周报 and leaderboards (issue 16): the team's reports; a comment on another team's report is unknown
+    # (tests/integration/test_work_reports.py tries one).
+    ("GET", "/reports"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/reports/leaderboard"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/reports/{report_id:str}/comment"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/reports/{UNKNOWN_ID}/comment",
+        body="form",
+    ),
     # The dashboard and a rep's day (issue 5): a supervisor whose account names a territory sees that team
     # (rep.a is in 东片, sup.a's own); tests/integration/test_reports.py tries the other team's rep.
     ("GET", "/dashboard"): Rule(SUPERVISOR_PAGE),

@@ -31,6 +31,7 @@ from server.models import (
     StageEvent,
     Visit,
     VisitPhoto,
+    WorkReport,
 )
 from shared.enums import RecordKind
 from shared.ids import new_id
@@ -51,6 +52,7 @@ TABLES: dict[RecordKind, type[SQLModel]] = {
     RecordKind.OPPORTUNITY: Opportunity,
     RecordKind.STAGE_EVENT: StageEvent,
     RecordKind.VISIT_PHOTO: VisitPhoto,
+    RecordKind.WORK_REPORT: WorkReport,
 }
 
 # Columns no phone writes: each is `id` (the op's record_id, not one of its fields) or one of these.
@@ -114,6 +116,18 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
     ),
     RecordKind.STAGE_EVENT: frozenset({"clock", "rep_id", "order_id", "territory", "created_at"}),
     RecordKind.VISIT_PHOTO: frozenset({"rep_id", "territory", "created_at", "uploaded_at"}),
+    RecordKind.WORK_REPORT: frozenset(
+        {
+            "rep_id",
+            "territory",
+            "comment",  # the supervisor's, on the web
+            "commented_by",
+            "commented_by_name",
+            "commented_at",
+            "created_at",
+            "updated_at",
+        }
+    ),
 }
 
 
