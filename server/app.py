@@ -46,6 +46,7 @@ from server.errors import DomainError, error_handler
 from server.jobs import Job, JobRunner
 from server.observability import JsonLogFormatter, MetricsController, metrics_config
 from server.settings import Settings
+from server.sync_kinds import SYNC_KINDS
 from server.web.controllers import WEB_CONTROLLERS
 from server.web.map_tiles import content_security_policy
 from server.web.number_filters import register_number_filters
@@ -189,7 +190,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             *WEB_CONTROLLERS,
             create_static_files_router(path="/static", directories=[WEB_ASSETS], include_in_schema=False),
         ],
-        state=State({"engine": engine, "settings": settings, "jwt_auth": jwt_auth}),
+        state=State({"engine": engine, "settings": settings, "jwt_auth": jwt_auth, "sync_kinds": SYNC_KINDS}),
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

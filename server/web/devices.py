@@ -62,7 +62,7 @@ class DevicePages(Controller):
 
     @post("/quarantine/{quarantine_id:int}/accept", sync_to_thread=True, guards=[admins_only])
     def accept(self, request: WebRequest, state: State, quarantine_id: FromPath[int]) -> Redirect:
-        result = accept_quarantined(state.engine, state.settings, request.user, quarantine_id)
+        result = accept_quarantined(state.engine, state.settings, request.user, quarantine_id, state.sync_kinds)
         return Redirect(f"/quarantine?done={result.status.value}", status_code=303)
 
     @post("/quarantine/{quarantine_id:int}/drop", sync_to_thread=True, guards=[admins_only])

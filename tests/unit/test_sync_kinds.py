@@ -3,9 +3,9 @@ service names no domain: it applies each op through the handler the registry giv
 
 The sync service may still import, besides its own modules: `access` (the push's record cache), `teams` (who
 pulls what), `users.models` (the actor) and `territories` (a pull asks for a user's resync mark; the query
-belongs to territories, and pulling needs it whatever kinds are synced). `push` imports server/sync_kinds.py
-(the wiring above the domains) only when a caller passes no registry: the devices domain's accept_quarantined
-does not pass one yet.
+belongs to territories, and pulling needs it whatever kinds are synced). No module under server/domains
+imports server/sync_kinds.py (the wiring above the domains): the app keeps the registry in its state and the
+callers of `push` pass it.
 """
 
 from __future__ import annotations
@@ -59,3 +59,9 @@ def test_the_sync_service_imports_no_other_domain() -> None:
     assert "server.domains.sync.kinds" in modules  # the check reads the imports it should
     assert [module for module in sorted(modules) if not allowed(module)] == []
     assert "server.models" not in modules  # every table, hence every domain's models
+
+
+def test_no_domain_reaches_up_to_the_wiring() -> None:
+    domains = Path(SERVICE).parents[1]
+    reaching = [path for path in sorted(domains.rglob("*.py")) if "server.sync_kinds" in imported_modules(path)]
+    assert reaching == []

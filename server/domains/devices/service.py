@@ -16,6 +16,7 @@ from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
 from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.sync.kinds import SyncKinds
 from server.domains.sync.models import AppliedOp
 from server.domains.sync.service import push
 from server.domains.users.models import Actor, AuthSession, User
@@ -207,7 +208,9 @@ def _pending(session: Session, quarantine_id: int) -> QuarantinedOp:
     return row
 
 
-def accept_quarantined(engine: Engine, settings: Settings, admin: Actor, quarantine_id: int) -> OpResult:
+def accept_quarantined(
+    engine: Engine, settings: Settings, admin: Actor, quarantine_id: int, kinds: SyncKinds
+) -> OpResult:
     """Apply the op through the normal push path, as the rep and phone that made it. Exactly once: the
     applied-op register (device, seq) answers a second application "duplicate"; a refused op becomes a
     rejected op for supervisors, as a phone's would."""
@@ -219,7 +222,7 @@ def accept_quarantined(engine: Engine, settings: Settings, admin: Actor, quarant
     op = parse_op(row.op, "op")
     rep = Actor.of(user)
     try:
-        result = push(engine, settings, rep, PushRequest(op.device_id, SCHEMA_VERSION, [op])).results[0]
+        result = push(engine, settings, rep, PushRequest(op.device_id, SCHEMA_VERSION, [op]), kinds).results[0]
     except DomainError as error:
         result = OpResult(op.seq, op.op_id, OpStatus.REJECTED, str(error.code), error.message)
     _decide(engine, admin, quarantine_id, ACCEPTED, result.as_dict())

@@ -20,7 +20,6 @@ from server.domains.sync import service
 from server.domains.users.models import Actor
 from server.domains.visits.flags import visit_flag_rules
 from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
-from server.sync_kinds import SYNC_KINDS
 from shared.errors import ErrorCode
 from sync.protocol import (
     MAX_PUSH_BYTES,
@@ -127,7 +126,7 @@ class SyncController(Controller):
             if phone.device_revoked:
                 # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
                 return quarantine_push(state.engine, phone, push_request)
-            return encode(service.push(state.engine, state.settings, phone, push_request, SYNC_KINDS).as_dict())
+            return encode(service.push(state.engine, state.settings, phone, push_request, state.sync_kinds).as_dict())
 
         outcome = await anyio.to_thread.run_sync(received)  # one trip to a worker thread
         if isinstance(outcome, DomainError):

@@ -83,16 +83,9 @@ def check_op_allowed(op: Op, path: str) -> None:
         )
 
 
-def push(
-    engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds | None = None
-) -> PushResponse:
-    """Apply a push's ops, each through its kind's handler in `kinds` (server/sync_kinds.py, which the
-    controller passes). None: that registry, for a caller that does not pass it yet (the devices domain's
-    accept_quarantined); the import is then made here, the one place sync names the module above the domains."""
-    if kinds is None:
-        from server.sync_kinds import SYNC_KINDS
-
-        kinds = SYNC_KINDS
+def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds) -> PushResponse:
+    """Apply a push's ops, each through its kind's handler in `kinds` (server/sync_kinds.py's registry, which
+    the app keeps in its state and its callers pass: the sync controller, the quarantine's accept)."""
     check_schema_version(request.schema_version)
     try:
         for index, op in enumerate(request.ops):
