@@ -12,10 +12,11 @@ from typing import Protocol
 from client.features.account.settings_view import SettingsActions
 from client.features.complaints.view import ComplaintActions
 from client.features.pipeline.view import PipelineActions
+from client.features.reports.view import ReportActions
 from client.features.visits.fields_view import VisitTypeActions
 
 
-class Actions(PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, Protocol):
+class Actions(PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, Protocol):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...
     def go_back(self) -> None: ...  # asks first when the form holds unsaved typing (state.confirm_leave)
@@ -59,3 +60,4 @@ class Actions(PipelineActions, SettingsActions, VisitTypeActions, ComplaintActio
     def cancel_delete_key_person(self) -> None: ...
     def delete_key_person(self) -> None: ...  # the confirmed delete
     def open_settings(self) -> None: ...  # change the PIN, sign out
+    def open_report(self) -> None: ...  # 日报 / 周报 (Today's top row)

@@ -45,6 +45,8 @@ from client.features.photos.service import (
     with_photo_upload,
 )
 from client.features.pipeline.handlers import PipelineHandlers
+from client.features.reports import view as report_screen
+from client.features.reports.handlers import ReportHandlers, report_arg
 from client.features.today import view as today
 from client.features.visits import fields as visit_fields
 from client.features.visits import view as visit
@@ -103,6 +105,7 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.CONFLICTS: conflicts.build,
     Screen.REVOKED: revoked.build,
     Screen.SETTINGS: settings_view.build,
+    Screen.REPORT: report_screen.build,
 }
 
 
@@ -209,7 +212,7 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
+class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -228,6 +231,10 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
         )
         self.app_title = ft.Text("", size=16, weight=ft.FontWeight.BOLD, expand=True)
         self.lang_button = ft.TextButton("", icon=ft.Icons.TRANSLATE, on_click=lambda e: self.toggle_language())
+        # 日报 on Today's top row (client/features/reports): the day's report, offline.
+        self.report_button = ft.TextButton(
+            "", icon=ft.Icons.ASSIGNMENT, height=48, visible=False, on_click=lambda e: self.open_report()
+        )
         self.notice = ft.Text("", color=ft.Colors.GREEN_800, visible=False)
         self.body = ft.Column(
             [], scroll=ft.ScrollMode.AUTO, expand=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
@@ -259,7 +266,10 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
                 ft.Column(
                     [
                         ft.Container(
-                            ft.Row([self.app_title, self.lang_button], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                            ft.Row(
+                                [self.app_title, self.report_button, self.lang_button],
+                                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                            ),
                             padding=ft.Padding.only(left=12, right=4, top=4),
                         ),
                         self.sync_bar.control,
@@ -321,6 +331,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             state = self.state
             self.app_title.value = t("app.name", state.lang)
             self.lang_button.content = t("client.lang.switch", state.lang)
+            self.report_button.content = t("client.report.open", state.lang)
+            self.report_button.visible = state.screen is Screen.TODAY
             self.notice.value = state.notice or ""
             self.notice.visible = bool(state.notice)
             self.sync_bar.show(state.sync, state.lang)
@@ -392,6 +404,10 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
                 self._load(self.state.screen, None)
                 self.render(by_rep=False)
                 return
+            if status.data_version != previous.data_version and self.state.screen is Screen.REPORT:
+                self.refresh_report_view()  # a supervisor's comment may have come; the typing stays
+                self.render(by_rep=False)
+                return
             self.sync_bar.show(status, self.state.lang)
             try:
                 self.sync_bar.control.update()
@@ -405,6 +421,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             return self.state.customer_id
         if self.state.screen is Screen.VISIT and self.state.visit.visit:
             return str(self.state.visit.visit["id"])
+        if self.state.screen is Screen.REPORT:
+            return report_arg(self.state.report)
         return None
 
     def _go(self, screen: Screen, arg: str | None = None, *, notice: str | None = None) -> None:
@@ -478,6 +496,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
             self.start_visit(draft.customer_id)
         elif draft.screen == Screen.CUSTOMER.value and draft.target and store.get(RecordKind.CUSTOMER, draft.target):
             self._go(Screen.CUSTOMER, draft.target)
+        elif draft.screen == Screen.REPORT.value:
+            self._go(Screen.REPORT, draft.target)
         elif draft.screen == Screen.PROSPECT.value and draft.target:
             self.edit_customer(draft.target)
         elif draft.screen == Screen.PROSPECT.value:
@@ -538,6 +558,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers):
                 state.confirm_discard = None
         elif screen is Screen.CONFLICTS:
             state.conflicts = self.service.conflicts()
+        elif screen is Screen.REPORT:
+            self.load_report(arg)
 
     def _to_sign_in(self, message: str | None) -> None:
         with self._ui:

@@ -57,6 +57,10 @@ def draft_of(state: AppState) -> FormDraft | None:
         )
     if state.screen is Screen.CUSTOMER and state.customer_id:
         return FormDraft(Screen.CUSTOMER.value, state.customer_id, {"note": state.note_draft})
+    if state.screen is Screen.REPORT and state.report.starts_on:
+        report = state.report
+        values = {"summary": report.summary, "next_focus": report.next_focus}
+        return FormDraft(Screen.REPORT.value, f"{report.period}:{report.starts_on}", values)
     if state.screen is Screen.PROSPECT and state.prospect.draft is None:
         values = {name: getattr(state.prospect, name) for name in PROSPECT_FIELDS}
         return FormDraft(Screen.PROSPECT.value, state.prospect.customer_id, values)
@@ -69,6 +73,9 @@ def apply_draft(state: AppState, draft: FormDraft) -> None:
         state.visit.values.update(draft.values)
     elif draft.screen == Screen.CUSTOMER.value:
         state.note_draft = str(draft.values.get("note") or "")
+    elif draft.screen == Screen.REPORT.value:
+        state.report.summary = str(draft.values.get("summary") or "")
+        state.report.next_focus = str(draft.values.get("next_focus") or "")
     elif draft.screen == Screen.PROSPECT.value:
         for name in PROSPECT_FIELDS:
             if isinstance(draft.values.get(name), str):

@@ -15,6 +15,7 @@ from client.features.campaigns.service import MonthProgress, VisitCampaigns
 from client.features.complaints.service import ComplaintStepForm
 from client.features.photos.service import PhotoThumb
 from client.features.pipeline.service import PipelineView
+from client.features.reports.service import ReportForm, ReportView
 from client.features.today.reminders import CareReminders
 from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
 from client.sync_runner import SyncStatus
@@ -34,6 +35,7 @@ class Screen(StrEnum):
     CONFLICTS = "conflicts"
     REVOKED = "revoked"  # an admin revoked this phone: data wiped, nothing else opens
     SETTINGS = "settings"  # change the PIN, sign out (client/features/account/service.py)
+    REPORT = "report"  # 日报 / 周报 (client/features/reports/service.py)
 
 
 @dataclass
@@ -184,6 +186,8 @@ class AppState:
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
     pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section
     complaint_step: ComplaintStepForm = field(default_factory=ComplaintStepForm)  # a complaint moved forward
+    report: ReportForm = field(default_factory=ReportForm)  # the report screen's form (日报 / 周报)
+    report_view: ReportView = field(default_factory=ReportView)  # its figures, comment and leaderboards
     notice: str | None = None  # a one-line confirmation under the sync bar, e.g. "已保存（待同步）"
     confirm_leave: bool = False  # the rep pressed back on a form holding unsaved typing: asked first
     sync: SyncStatus = field(default_factory=SyncStatus)
