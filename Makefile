@@ -68,6 +68,7 @@ e2e: $(STAMP) system-packages
 # Writes docs/benchmarks.md. The sync and load scenarios also run on a throwaway PostgreSQL cluster when a
 # PostgreSQL server is installed (Debian: apt-get install postgresql); without it those rows are missing.
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) -m bench
 
 # The sync proofs at soak size: 20,000 stateful schedules, 2,000 SIGKILLs (about an hour), then the
