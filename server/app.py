@@ -42,6 +42,7 @@ from server.domains.sync.tombstones import expire_tombstones
 from server.domains.targets.controller import TargetController
 from server.domains.users.controller import AuthController
 from server.domains.users.sessions import forget_ended_sessions
+from server.domains.work_reports.service import leaderboards_job
 from server.errors import DomainError, error_handler
 from server.jobs import Job, JobRunner
 from server.observability import JsonLogFormatter, MetricsController, metrics_config
@@ -142,6 +143,7 @@ SCHEDULED_JOBS = [
     Job("customer_lifecycle", dt.timedelta(hours=24), lifecycle_job),
     Job("value_tiers", dt.timedelta(hours=24), tiers_job),
     Job("forget_ended_sessions", dt.timedelta(hours=24), forget_ended_sessions),
+    Job("leaderboards", dt.timedelta(minutes=15), leaderboards_job),  # only with LEADERBOARD_ON_PHONE
 ]
 
 

@@ -358,3 +358,40 @@ async def test_leaderboards_rank_the_reps_of_a_territory(
     assert 'data-testid="rank-completion-rep.c" data-rank="1"' in page.text
     assert by_testid(page.text, "value-amount-rep.a") == "¥20.00"
     assert "rep.b" not in page.text
+
+
+async def test_leaderboards_reach_the_territorys_phones_only_when_the_setting_is_on(
+    client: Client, app: Litestar, seeded: World, engine: Engine, product: str
+) -> None:
+    from dataclasses import replace
+
+    from server.clock import utc_now
+    from server.domains.work_reports.service import leaderboards_job
+
+    rep_a, rep_b = await login(client, "rep.a"), await login(client, "rep.b")
+    va = new_id()
+    ops = [make_op(1, "visit", va, visit_fields(seeded.customers_a[0], seeded.today, 9))]
+    ops.append(order_op(2, seeded.customers_a[0], va, product, 4, seeded.today))
+    ops.append(make_op(3, "work_report", report_id(seeded.rep_a.id, "day", seeded.today), report_fields(seeded.today)))
+    assert (await client.post("/api/sync/push", json=push_body(ops), headers=rep_a)).status_code == 200
+    assert leaderboards_job(engine, app.state.settings, utc_now()) == 0  # off by default: supervisors only
+    changes, cursor = await pull_all(client, rep_a)
+    assert not [c for c in changes if c["kind"] == "leaderboard"]
+
+    app.state.settings = replace(app.state.settings, leaderboard_on_phone=True)
+    edit = make_op(4, "work_report", report_id(seeded.rep_a.id, "day", seeded.today), {"summary": "再补一句"})
+    assert (await client.post("/api/sync/push", json=push_body([edit]), headers=rep_a)).status_code == 200
+    changes, cursor = await pull_all(client, rep_a, cursor)
+    boards = {c["data"]["period"]: c["data"] for c in changes if c["kind"] == "leaderboard"}
+    assert set(boards) == {"day", "week", "month"}
+    day = boards["day"]
+    assert day["territory"] == TERRITORY_A and day["starts_on"] == seeded.today.isoformat()
+    assert day["rankings"]["amount"] == [{"rank": 1, "rep_id": seeded.rep_a.id, "name": "rep.a", "value": 40.0}]
+    assert day["rankings"]["completion"][0]["value"] == pytest.approx(100 / 3)  # 1 of 3 planned
+    # unchanged rankings are not sent again; the other territory's phones get their own only
+    assert leaderboards_job(engine, app.state.settings, utc_now()) == 3  # 西片's three, first time
+    assert leaderboards_job(engine, app.state.settings, utc_now()) == 0
+    again, _ = await pull_all(client, rep_a, cursor)
+    assert not [c for c in again if c["kind"] == "leaderboard"]
+    theirs, _ = await pull_all(client, rep_b)
+    assert {c["data"]["territory"] for c in theirs if c["kind"] == "leaderboard"} == {"西片"}

@@ -9,14 +9,17 @@ customer" (server/domains/targets/service.py: the first order ever, credited to 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from server.clock import local_day, now_iso
+from server.db import write_session
 from server.domains.access import check_fields, lookup, refuse_problems, remember
 from server.domains.complaints.models import Complaint
 from server.domains.customers.service import customers_by_id
@@ -24,12 +27,14 @@ from server.domains.reports.period import Period, PeriodKind, Scope, period_of
 from server.domains.reports.service import day_tallies, orders_per_rep_day
 from server.domains.routes.models import RoutePlan
 from server.domains.sync.changelog import record_change, record_data, rep_audience
+from server.domains.sync.models import ChangeLog
 from server.domains.targets.service import _new_customers_by_rep
 from server.domains.teams import sees, team_of
 from server.domains.users.models import Actor, User
 from server.domains.users.service import list_reps
 from server.domains.work_reports.models import WorkReport
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.settings import Settings
 from shared.enums import RecordKind, ReportPeriod
 from shared.records import text
 from shared.work_reports import ReportFigures, next_period, period_days, sum_tallies
@@ -399,3 +404,52 @@ def leaderboard(
         for measure in LEADERBOARD_MEASURES
     }
     return Leaderboard(period, territory, rankings)
+
+
+# --- leaderboards on the reps' phones (LEADERBOARD_ON_PHONE) ---------------------------------------------------
+
+LEADERBOARD_NAMESPACE = uuid.UUID("0d7f2b8e-6a51-4c3e-9f0a-2b6c8d4e1f73")
+
+
+def leaderboard_id(territory: str, kind: PeriodKind, start: dt.date) -> str:
+    """One record per territory and period: a newer ranking of the same period replaces it on the phones."""
+    return str(uuid.uuid5(LEADERBOARD_NAMESPACE, f"{territory}:{kind.value}:{start.isoformat()}"))
+
+
+def publish_leaderboards(session: Session, territory: str, tz: ZoneInfo, now: dt.datetime) -> int:
+    """The territory's day, week and month leaderboards (today's) as `leaderboard` records for its phones; a
+    ranking unchanged since it was last sent is not sent again. Returns how many were sent."""
+    day = now.astimezone(tz).date()
+    sent = 0
+    for kind in LEADERBOARD_PERIODS:
+        board = leaderboard(session, territory, kind, day, tz, today=day).as_dict()
+        record_id = leaderboard_id(territory, kind, board_start(board))
+        last = session.exec(
+            select(ChangeLog.data).where(
+                ChangeLog.kind == RecordKind.LEADERBOARD.value, ChangeLog.record_id == record_id
+            )
+        ).first()
+        if isinstance(last, dict) and {k: v for k, v in last.items() if k != "computed_at"} == board:
+            continue
+        data = {**board, "computed_at": now.astimezone(tz).isoformat(timespec="seconds")}
+        record_change(session, RecordKind.LEADERBOARD, record_id, audience=territory, territory=territory, data=data)
+        sent += 1
+    return sent
+
+
+def board_start(board: Mapping[str, Any]) -> dt.date:
+    return dt.date.fromisoformat(str(board["starts_on"]))
+
+
+def rep_territories(session: Session) -> list[str]:
+    """Every territory that has an active rep."""
+    return sorted({rep.territory for rep in list_reps(session) if rep.territory})
+
+
+def leaderboards_job(engine: Engine, settings: Settings, now: dt.datetime) -> int:
+    """The scheduled job (server/app.py): every territory's leaderboards to its phones, when the company shows
+    them on phones; nothing otherwise."""
+    if not settings.leaderboard_on_phone:
+        return 0
+    with write_session(engine) as session:
+        return sum(publish_leaderboards(session, territory, settings.tz, now) for territory in rep_territories(session))
