@@ -44,7 +44,13 @@ SAMPLES: dict[str, tuple[str, str] | str] = {
     "opportunity_id": ("opportunities", "id"),
     "rep": REP,
 }
-SHOTS = {"board": "/board", "dashboard": "/dashboard", "rep-day": f"/reps/{REP}/day"}
+SHOTS = {
+    "board": "/board",
+    "dashboard": "/dashboard",
+    "rep-day": f"/reps/{REP}/day",
+    "work-reports": "/reports",
+    "leaderboard": "/reports/leaderboard",
+}
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ROUTECRM_SCREENSHOTS") == "1" else ARTIFACTS
 
 # Every label of the bar that is shown: its text, whether it wraps (a range over its text is taller than one
