@@ -6,14 +6,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post, put
-from litestar.datastructures import State
+from litestar import get, post, put
 from litestar.params import FromQuery, JSONBody
-from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
 from server.api import ApiController
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.campaigns.service import (
     campaign_data,
     campaign_results,
@@ -23,7 +22,6 @@ from server.domains.campaigns.service import (
 )
 from server.domains.guards import NO_NUL, RECORD_ID, RecordIdPath, known_query, supervisors
 from server.domains.sync.changelog import record_data
-from server.domains.users.models import Actor
 from server.errors import error_responses
 from shared.enums import CampaignType
 from shared.ids import new_id
@@ -97,14 +95,14 @@ def _fields(data: Struct) -> dict[str, Any]:
 class CampaignController(ApiController):
     path = "/api/campaigns"
     tags = ("campaigns",)
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True, guards=[known_query("active_on")], responses=error_responses(400, 401, 403))
     def index(
-        self, request: Request[Actor, Token, Any], state: State, active_on: FromQuery[dt.date | None] = None
+        self, actor: CurrentActor, session: ReadSession, active_on: FromQuery[dt.date | None] = None
     ) -> list[dict[str, Any]]:
         """Campaigns, newest first (a rep sees their territory's); `active_on` keeps those running that day."""
-        with read_session(state.engine) as session:
-            return [campaign_data(c) for c in list_campaigns(session, request.user, active_on=active_on)]
+        return [campaign_data(c) for c in list_campaigns(session, actor, active_on=active_on)]
 
     @post(
         "",
@@ -113,12 +111,10 @@ class CampaignController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 413, 422),
     )
-    def create(
-        self, request: Request[Actor, Token, Any], state: State, data: JSONBody[CampaignCreate]
-    ) -> dict[str, Any]:
+    def create(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[CampaignCreate]) -> dict[str, Any]:
         """Plan a campaign (supervisors: their territory's); the territory's phones receive it."""
-        with write_session(state.engine) as session:
-            return campaign_data(put_campaign(session, request.user, new_id(), _fields(data), path="campaign"))
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
+            return campaign_data(put_campaign(session, actor, new_id(), _fields(data), path="campaign"))
 
     @get(
         "/{campaign_id:str}",
@@ -126,9 +122,8 @@ class CampaignController(ApiController):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def detail(self, request: Request[Actor, Token, Any], state: State, campaign_id: RecordIdPath) -> dict[str, Any]:
-        with read_session(state.engine) as session:
-            return campaign_data(get_campaign(session, request.user, campaign_id))
+    def detail(self, actor: CurrentActor, session: ReadSession, campaign_id: RecordIdPath) -> dict[str, Any]:
+        return campaign_data(get_campaign(session, actor, campaign_id))
 
     @put(
         "/{campaign_id:str}",
@@ -137,16 +132,12 @@ class CampaignController(ApiController):
         responses=error_responses(400, 401, 403, 404, 413, 422),
     )
     def update(
-        self,
-        request: Request[Actor, Token, Any],
-        state: State,
-        campaign_id: RecordIdPath,
-        data: JSONBody[CampaignUpdate],
+        self, actor: CurrentActor, engine: DatabaseEngine, campaign_id: RecordIdPath, data: JSONBody[CampaignUpdate]
     ) -> dict[str, Any]:
         """Change a campaign's type, name, period, cost, invited customers or notes (supervisors)."""
-        with write_session(state.engine) as session:
-            get_campaign(session, request.user, campaign_id)
-            return campaign_data(put_campaign(session, request.user, campaign_id, _fields(data), path="campaign"))
+        with write_session(engine) as session:
+            get_campaign(session, actor, campaign_id)
+            return campaign_data(put_campaign(session, actor, campaign_id, _fields(data), path="campaign"))
 
     @get(
         "/{campaign_id:str}/results",
@@ -154,10 +145,9 @@ class CampaignController(ApiController):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def results(self, request: Request[Actor, Token, Any], state: State, campaign_id: RecordIdPath) -> CampaignResults:
+    def results(self, actor: CurrentActor, session: ReadSession, campaign_id: RecordIdPath) -> CampaignResults:
         """The campaign's results from participation records and orders (docs/campaigns-and-targets.md)."""
-        with read_session(state.engine) as session:
-            outcome = campaign_results(session, get_campaign(session, request.user, campaign_id))
+        outcome = campaign_results(session, get_campaign(session, actor, campaign_id))
         return msgspec.convert(outcome.as_dict(), CampaignResults)
 
     @get(
@@ -167,9 +157,8 @@ class CampaignController(ApiController):
         responses=error_responses(400, 401, 403, 404),
     )
     def participation(
-        self, request: Request[Actor, Token, Any], state: State, campaign_id: RecordIdPath
+        self, actor: CurrentActor, session: ReadSession, campaign_id: RecordIdPath
     ) -> list[dict[str, Any]]:
         """The campaign's participation records, oldest first (recorded on visits, sync kind "campaign_result")."""
-        with read_session(state.engine) as session:
-            outcome = campaign_results(session, get_campaign(session, request.user, campaign_id))
-            return [record_data(result) for result in outcome.results]
+        outcome = campaign_results(session, get_campaign(session, actor, campaign_id))
+        return [record_data(result) for result in outcome.results]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, post, put
-from litestar.datastructures import State
+from litestar import get, post, put
 from litestar.params import JSONBody
-from litestar.security.jwt import Token
 from msgspec import Meta, Struct
+from sqlmodel import Session
 
 from server.api import ApiController
 from server.clock import today
 from server.db import read_session, write_session
+from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.development.service import (
     credit_history,
     lifecycle_rules,
@@ -25,7 +25,6 @@ from server.domains.sync.changelog import record_data
 from server.domains.teams import visible_customer
 from server.domains.users.models import Actor
 from server.errors import error_responses
-from server.settings import Settings
 from shared.enums import CreditRating
 
 
@@ -34,9 +33,26 @@ class CreditRatingUpdate(Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(max_length=200, pattern=NO_NUL)] | None = None
 
 
+class TiersRecomputed(Struct):
+    changed: int
+    counts: dict[str, int]  # customers per tier (A, B, C) after the run
+    window_start: str | None  # the first day of orders counted (ISO date)
+
+
+class LifecycleRecomputed(Struct):
+    changed: int
+
+
+class CreditRatingRead(Struct):
+    customer_id: str
+    credit_rating: str | None  # shared.enums.CreditRating; null: never rated
+    history: list[dict[str, Any]]  # its latest changes (at most 20), newest first
+
+
 class CustomerDevelopmentController(ApiController):
     path = "/api/customers"
     tags = ("customer development",)
+    dependencies = api_dependencies()
 
     @post(
         "/tiers/recompute",
@@ -45,11 +61,11 @@ class CustomerDevelopmentController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403),
     )
-    def recompute_tiers(self, state: State) -> dict[str, Any]:
+    def recompute_tiers(self, engine: DatabaseEngine, settings: AppSettings) -> TiersRecomputed:
         """Every customer's A/B/C value tier from the last TIER_WINDOW_DAYS of orders (also done daily)."""
-        outcome = recompute_tiers_now(state.engine, state.settings)
+        outcome = recompute_tiers_now(engine, settings)
         window_start = outcome.window_start.isoformat() if outcome.window_start else None
-        return {"changed": outcome.changed, "counts": outcome.counts, "window_start": window_start}
+        return TiersRecomputed(changed=outcome.changed, counts=outcome.counts, window_start=window_start)
 
     @post(
         "/lifecycle/recompute",
@@ -58,12 +74,11 @@ class CustomerDevelopmentController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403),
     )
-    def recompute_lifecycle(self, state: State) -> dict[str, Any]:
+    def recompute_lifecycle(self, engine: DatabaseEngine, settings: AppSettings) -> LifecycleRecomputed:
         """Apply the lifecycle rules to every customer who ever ordered (also done daily)."""
-        settings: Settings = state.settings
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
             changed = refresh_all_lifecycles(session, today(settings.tz), lifecycle_rules(settings))
-        return {"changed": changed}
+        return LifecycleRecomputed(changed=changed)
 
     @put(
         "/{customer_id:str}/credit-rating",
@@ -73,16 +88,17 @@ class CustomerDevelopmentController(ApiController):
     )
     def rate_credit(
         self,
-        request: Request[Actor, Token, Any],
-        state: State,
+        actor: CurrentActor,
+        engine: DatabaseEngine,
         customer_id: RecordIdPath,
         data: JSONBody[CreditRatingUpdate],
-    ) -> dict[str, Any]:
+    ) -> CreditRatingRead:
         """Set the customer's credit rating (信用等级); each change is kept in its history."""
-        with write_session(state.engine) as session:
-            visible_customer(session, request.user, customer_id)  # another team's customer: 404
-            set_credit_rating(session, request.user, customer_id, data.rating.value, data.reason)
-        return self._credit(request.user, state, customer_id)
+        with write_session(engine) as session:
+            visible_customer(session, actor, customer_id)  # another team's customer: 404
+            set_credit_rating(session, actor, customer_id, data.rating.value, data.reason)
+        with read_session(engine) as session:
+            return self._credit(actor, session, customer_id)
 
     @get(
         "/{customer_id:str}/credit-rating",
@@ -90,13 +106,12 @@ class CustomerDevelopmentController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def credit(self, request: Request[Actor, Token, Any], state: State, customer_id: RecordIdPath) -> dict[str, Any]:
+    def credit(self, actor: CurrentActor, session: ReadSession, customer_id: RecordIdPath) -> CreditRatingRead:
         """The customer's credit rating and its recent changes, newest first."""
-        return self._credit(request.user, state, customer_id)
+        return self._credit(actor, session, customer_id)
 
     @staticmethod
-    def _credit(actor: Actor, state: State, customer_id: str) -> dict[str, Any]:
-        with read_session(state.engine) as session:
-            customer = visible_customer(session, actor, customer_id)
-            history = [record_data(change) for change in credit_history(session, customer_id)]
-        return {"customer_id": customer_id, "credit_rating": customer.credit_rating, "history": history}
+    def _credit(actor: Actor, session: Session, customer_id: str) -> CreditRatingRead:
+        customer = visible_customer(session, actor, customer_id)
+        history = [record_data(change) for change in credit_history(session, customer_id)]
+        return CreditRatingRead(customer_id=customer_id, credit_rating=customer.credit_rating, history=history)

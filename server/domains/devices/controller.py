@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.params import PathParameter
 from litestar.security.jwt import Token
 from msgspec import Struct
 
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.devices.models import Device
 from server.domains.devices.service import list_devices, revoke_device
 from server.domains.guards import NO_NUL, known_query, supervisors
@@ -55,12 +55,12 @@ class DeviceController(Controller):
     path = "/api/devices"
     tags = ("devices",)
     guards = (supervisors,)
+    dependencies = api_dependencies()
 
     @get("/", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401, 403))
-    def list(self, request: Request[Actor, Token, Any], state: State) -> DeviceList:
+    def list(self, actor: CurrentActor, session: ReadSession) -> DeviceList:
         """The phones of the caller's territory's reps (an admin's or a head supervisor's: all), last seen first."""
-        with read_session(state.engine) as session:
-            rows = list_devices(session, request.user)
+        rows = list_devices(session, actor)
         return DeviceList([device_out(row.device, row.user.username if row.user else None) for row in rows])
 
     @post(
@@ -70,9 +70,15 @@ class DeviceController(Controller):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def revoke(self, request: Request[Actor, Token, Any], state: State, device_id: DeviceIdPath) -> DeviceOut:
+    def revoke(
+        self,
+        request: Request[Actor, Token, Any],
+        actor: CurrentActor,
+        engine: DatabaseEngine,
+        device_id: DeviceIdPath,
+    ) -> DeviceOut:
         """Revoke a phone: its next request is refused (403 device_revoked) except its push, whose ops are kept
         in quarantine for an admin; then the app wipes its data. Revoking twice changes nothing."""
-        with write_session(state.engine) as session:
-            device = revoke_device(session, request.user, device_id, client_address(request))
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
+            device = revoke_device(session, actor, device_id, client_address(request))
         return device_out(device, None)

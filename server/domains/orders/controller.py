@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
-from litestar.datastructures import State
+from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
-from litestar.security.jwt import Token
 
-from server.db import read_session
+from server.dependencies import CurrentActor, ReadSession, api_dependencies
 from server.domains.access import ensure_territory
 from server.domains.competitors.service import competitor_reports
 from server.domains.guards import RecordIdPath, RecordIdQuery, known_query
@@ -18,7 +16,6 @@ from server.domains.orders.models import Order
 from server.domains.orders.service import OrderFilter, list_orders, order_data
 from server.domains.sync.changelog import record_data
 from server.domains.teams import team_of
-from server.domains.users.models import Actor
 from server.errors import NotFound, error_responses
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
@@ -27,6 +24,7 @@ Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 class OrderController(Controller):
     path = "/api"
     tags = ("orders",)
+    dependencies = api_dependencies()
 
     @get(
         "/orders",
@@ -36,15 +34,14 @@ class OrderController(Controller):
     )
     def orders(
         self,
-        request: Request[Actor, Token, Any],
-        state: State,
+        actor: CurrentActor,
+        session: ReadSession,
         customer_id: RecordIdQuery = None,
         since: FromQuery[dt.date | None] = None,
         until: FromQuery[dt.date | None] = None,
         limit: Limit = 200,
     ) -> list[dict[str, Any]]:
         """Orders, newest first; a rep sees their territory's. Orders are taken on phones (sync kind "order")."""
-        actor = request.user
         where = OrderFilter(
             customer_id=customer_id,
             territory=team_of(actor),
@@ -52,8 +49,7 @@ class OrderController(Controller):
             until=until,
             limit=limit,
         )
-        with read_session(state.engine) as session:
-            return [order_data(order) for order in list_orders(session, where)]
+        return [order_data(order) for order in list_orders(session, where)]
 
     @get(
         "/orders/{order_id:str}",
@@ -61,12 +57,11 @@ class OrderController(Controller):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def order(self, request: Request[Actor, Token, Any], state: State, order_id: RecordIdPath) -> dict[str, Any]:
-        with read_session(state.engine) as session:
-            order = session.get(Order, order_id)
+    def order(self, actor: CurrentActor, session: ReadSession, order_id: RecordIdPath) -> dict[str, Any]:
+        order = session.get(Order, order_id)
         if order is None:
             raise NotFound("no such order", path="order_id")
-        ensure_territory(request.user, order.territory, path="order_id", what="the order")
+        ensure_territory(actor, order.territory, path="order_id", what="the order")
         return order_data(order)
 
     @get(
@@ -76,10 +71,8 @@ class OrderController(Controller):
         responses=error_responses(400, 401, 403),
     )
     def competitor_reports(
-        self, request: Request[Actor, Token, Any], state: State, customer_id: RecordIdQuery = None
+        self, actor: CurrentActor, session: ReadSession, customer_id: RecordIdQuery = None
     ) -> list[dict[str, Any]]:
         """Competitors' products, prices and promotions seen on visits, newest first."""
-        actor = request.user
-        with read_session(state.engine) as session:
-            rows = competitor_reports(session, customer_id=customer_id, territory=team_of(actor))
-            return [record_data(row) for row in rows]
+        rows = competitor_reports(session, customer_id=customer_id, territory=team_of(actor))
+        return [record_data(row) for row in rows]

@@ -13,13 +13,12 @@ from typing import Annotated, Any, cast
 
 import anyio.to_thread
 from litestar import Controller, Request, get, put
-from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.params import PathParameter
 from litestar.security.jwt import Token
 
-from server.db import read_session
+from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import RecordIdPath, known_query
 from server.domains.photos import service
 from server.domains.users.models import Actor
@@ -60,6 +59,7 @@ class ChunkOperation(Operation):
 class PhotoController(Controller):
     path = "/api/photos"
     tags = ("photos",)
+    dependencies = api_dependencies()
 
     @get(
         "/{photo_id:str}/upload",
@@ -67,12 +67,9 @@ class PhotoController(Controller):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def upload_status(
-        self, request: Request[Actor, Token, Any], state: State, photo_id: RecordIdPath
-    ) -> UploadStatusBody:
+    def upload_status(self, actor: CurrentActor, session: ReadSession, photo_id: RecordIdPath) -> UploadStatusBody:
         """How many bytes of the photo the server holds: the phone sends the rest from there."""
-        with read_session(state.engine) as session:
-            return UploadStatusBody.of(service.upload_status(session, request.user, photo_id))
+        return UploadStatusBody.of(service.upload_status(session, actor, photo_id))
 
     @put(
         "/{photo_id:str}/chunks/{start:int}",
@@ -83,7 +80,12 @@ class PhotoController(Controller):
         responses=error_responses(400, 401, 403, 404, 409, 413, 422),
     )
     async def put_chunk(
-        self, request: Request[Actor, Token, Any], state: State, photo_id: RecordIdPath, start: ChunkStart
+        self,
+        request: Request[Actor, Token, Any],
+        actor: CurrentActor,
+        engine: DatabaseEngine,
+        photo_id: RecordIdPath,
+        start: ChunkStart,
     ) -> UploadStatusBody:
         """Store the bytes starting at `start`; sending a chunk again is harmless. The last chunk completes
         the photo when the bytes match its SHA-256 (else 422 and the upload starts again from 0)."""
@@ -91,7 +93,5 @@ class PhotoController(Controller):
             data = await request.body()
         except RequestEntityTooLarge:
             raise TooLarge(f"a chunk is at most {MAX_CHUNK_BYTES} bytes", path="body") from None
-        status = await anyio.to_thread.run_sync(
-            service.receive_chunk, state.engine, request.user, photo_id, start, data
-        )
+        status = await anyio.to_thread.run_sync(service.receive_chunk, engine, actor, photo_id, start, data)
         return UploadStatusBody.of(status)

@@ -4,16 +4,15 @@ probabilities (read by everyone, set by admins). Opportunities and stage events 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, get, put
-from litestar.datastructures import State
+from litestar import get, put
 from litestar.params import FromQuery, JSONBody, QueryParameter
-from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
 from server.api import ApiController
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import RecordIdPath, RecordIdQuery, known_query
 from server.domains.pipeline.models import Opportunity, StageEvent
 from server.domains.pipeline.service import (
@@ -27,7 +26,6 @@ from server.domains.pipeline.service import (
     stage_probabilities,
 )
 from server.domains.teams import team_of
-from server.domains.users.models import Actor
 from server.errors import error_responses
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, StageAction
 
@@ -136,6 +134,7 @@ def _probabilities(values: dict[PipelineStage, int]) -> StageProbabilities:
 class PipelineController(ApiController):
     path = "/api/pipeline"
     tags = ("development pipeline",)
+    dependencies = api_dependencies()
 
     @get(
         "/opportunities",
@@ -145,8 +144,8 @@ class PipelineController(ApiController):
     )
     def opportunities(
         self,
-        request: Request[Actor, Token, Any],
-        state: State,
+        actor: CurrentActor,
+        session: ReadSession,
         customer_id: RecordIdQuery = None,
         rep_id: RecordIdQuery = None,
         stage: FromQuery[PipelineStage | None] = None,
@@ -154,7 +153,6 @@ class PipelineController(ApiController):
         limit: Limit = 200,
     ) -> list[OpportunityRead]:
         """Opportunities, most recently changed first; a rep sees their territory's."""
-        actor = request.user
         where = OpportunityFilter(
             territory=team_of(actor),
             rep_id=rep_id,
@@ -163,8 +161,7 @@ class PipelineController(ApiController):
             outcome=outcome.value if outcome else None,
             limit=limit,
         )
-        with read_session(state.engine) as session:
-            return [opportunity_read(row) for row in list_opportunities(session, where)]
+        return [opportunity_read(row) for row in list_opportunities(session, where)]
 
     @get(
         "/opportunities/{opportunity_id:str}",
@@ -172,42 +169,30 @@ class PipelineController(ApiController):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def opportunity(
-        self, request: Request[Actor, Token, Any], state: State, opportunity_id: RecordIdPath
-    ) -> OpportunityDetail:
+    def opportunity(self, actor: CurrentActor, session: ReadSession, opportunity_id: RecordIdPath) -> OpportunityDetail:
         """One opportunity and its stage history (every event, whether it applied)."""
-        with read_session(state.engine) as session:
-            found = get_opportunity(session, request.user, opportunity_id)
-            events = [event_read(event, applied) for event, applied in history(session, found.id)]
-            return OpportunityDetail(opportunity=opportunity_read(found), history=events)
+        found = get_opportunity(session, actor, opportunity_id)
+        events = [event_read(event, applied) for event, applied in history(session, found.id)]
+        return OpportunityDetail(opportunity=opportunity_read(found), history=events)
 
     @get("/funnel", sync_to_thread=True, guards=[known_query("rep_id")], responses=error_responses(400, 401, 403))
-    def funnel(
-        self, request: Request[Actor, Token, Any], state: State, rep_id: RecordIdQuery = None
-    ) -> list[FunnelStage]:
+    def funnel(self, actor: CurrentActor, session: ReadSession, rep_id: RecordIdQuery = None) -> list[FunnelStage]:
         """Opportunities by stage (lost ones not counted) and their value weighted by the stage's probability."""
-        actor = request.user
-        with read_session(state.engine) as session:
-            rows = pipeline_funnel(session, team_of(actor), rep_id)
+        rows = pipeline_funnel(session, team_of(actor), rep_id)
         return [
             FunnelStage(stage=row.stage, count=row.opportunities, weighted_value=row.weighted_value) for row in rows
         ]
 
     @get("/losses", sync_to_thread=True, guards=[known_query("rep_id")], responses=error_responses(400, 401, 403))
-    def losses(
-        self, request: Request[Actor, Token, Any], state: State, rep_id: RecordIdQuery = None
-    ) -> list[LossReasonCount]:
+    def losses(self, actor: CurrentActor, session: ReadSession, rep_id: RecordIdQuery = None) -> list[LossReasonCount]:
         """战败分析: lost opportunities by reason, most frequent first, with the stages they were lost at."""
-        actor = request.user
-        with read_session(state.engine) as session:
-            rows = loss_analysis(session, team_of(actor), rep_id)
+        rows = loss_analysis(session, team_of(actor), rep_id)
         return [LossReasonCount(reason=row.reason, count=row.lost, by_stage=row.by_stage) for row in rows]
 
     @get("/probabilities", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401, 403))
-    def probabilities(self, state: State) -> StageProbabilities:
+    def probabilities(self, session: ReadSession) -> StageProbabilities:
         """The stage probabilities in use (phones receive them as the `pipeline_settings` record)."""
-        with read_session(state.engine) as session:
-            return _probabilities(stage_probabilities(session))
+        return _probabilities(stage_probabilities(session))
 
     @put(
         "/probabilities",
@@ -216,9 +201,9 @@ class PipelineController(ApiController):
         responses=error_responses(400, 401, 403, 413, 422),
     )
     def set_probabilities(
-        self, request: Request[Actor, Token, Any], state: State, data: JSONBody[StageProbabilities]
+        self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[StageProbabilities]
     ) -> StageProbabilities:
         """Set every stage's probability (admins)."""
         values = {stage.value: getattr(data, stage.value) for stage in PipelineStage}
-        with write_session(state.engine) as session:
-            return _probabilities(set_stage_probabilities(session, request.user, values))
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
+            return _probabilities(set_stage_probabilities(session, actor, values))

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post, put
-from litestar.datastructures import State
+from litestar import get, post, put
 from litestar.params import JSONBody
-from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
 from server.api import ApiController
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
 from server.domains.products.service import get_product, list_products, put_product
 from server.domains.sync.changelog import record_data
-from server.domains.users.models import Actor
 from server.errors import error_responses
 from shared.ids import new_id
 from shared.records import MAX_UNIT_PRICE
@@ -48,12 +46,12 @@ class ProductUpdate(Struct, forbid_unknown_fields=True):
 class ProductController(ApiController):
     path = "/api/products"
     tags = ("products",)
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401, 403))
-    def index(self, state: State) -> list[dict[str, Any]]:
+    def index(self, session: ReadSession) -> list[dict[str, Any]]:
         """The catalogue, by name, products no longer offered included (`active: false`)."""
-        with read_session(state.engine) as session:
-            return [record_data(p) for p in list_products(session)]
+        return [record_data(p) for p in list_products(session)]
 
     @post(
         "",
@@ -62,12 +60,10 @@ class ProductController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 413, 422),
     )
-    def create(
-        self, request: Request[Actor, Token, Any], state: State, data: JSONBody[ProductCreate]
-    ) -> dict[str, Any]:
+    def create(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[ProductCreate]) -> dict[str, Any]:
         """Add a product (supervisors); phones receive it with their next pull."""
-        with write_session(state.engine) as session:
-            product = put_product(session, request.user, new_id(), msgspec.structs.asdict(data))
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
+            product = put_product(session, actor, new_id(), msgspec.structs.asdict(data))
             return record_data(product)
 
     @put(
@@ -78,13 +74,13 @@ class ProductController(ApiController):
     )
     def update(
         self,
-        request: Request[Actor, Token, Any],
-        state: State,
+        actor: CurrentActor,
+        engine: DatabaseEngine,
         product_id: RecordIdPath,
         data: JSONBody[ProductUpdate],
     ) -> dict[str, Any]:
         """Change a product's name, spec, unit, list price or whether it is offered (supervisors)."""
         fields = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not None}
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             get_product(session, product_id)
-            return record_data(put_product(session, request.user, product_id, fields))
+            return record_data(put_product(session, actor, product_id, fields))

@@ -15,6 +15,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, 
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
+from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.devices.service import phone_of_push, quarantine_push
 from server.domains.sync import service
 from server.domains.users.models import Actor
@@ -107,6 +108,7 @@ def documented(request_schema: dict[str, Any], response_schema: dict[str, Any]) 
 class SyncController(Controller):
     path = "/api/sync"
     tags = ("sync",)
+    dependencies = api_dependencies()
 
     @post(
         "/push",
@@ -115,18 +117,25 @@ class SyncController(Controller):
         operation_class=documented(PUSH_REQUEST_SCHEMA, PUSH_RESPONSE_SCHEMA),
         responses=error_responses(400, 401, 403, 409, 413, 422, 426),
     )
-    async def push(self, request: Request[Actor, Token, Any], state: State) -> Response[bytes]:
+    async def push(
+        self,
+        request: Request[Actor, Token, Any],
+        state: State,
+        actor: CurrentActor,
+        engine: DatabaseEngine,
+        settings: AppSettings,
+    ) -> Response[bytes]:
         """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
         push_request = await read_request(request, MAX_PUSH_BYTES, parse_push_request)
-        actor = request.user
+        sync_kinds = state.sync_kinds
 
         def received() -> bytes | DomainError:
             # Only the phone the sign-in is bound to (read with the token) may push: 403 for any other.
-            phone = phone_of_push(state.engine, actor, push_request.device_id)
+            phone = phone_of_push(engine, actor, push_request.device_id)
             if phone.device_revoked:
                 # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
-                return quarantine_push(state.engine, phone, push_request)
-            return encode(service.push(state.engine, state.settings, phone, push_request, state.sync_kinds).as_dict())
+                return quarantine_push(engine, phone, push_request)
+            return encode(service.push(engine, settings, phone, push_request, sync_kinds).as_dict())
 
         outcome = await anyio.to_thread.run_sync(received)  # one trip to a worker thread
         if isinstance(outcome, DomainError):
@@ -140,13 +149,18 @@ class SyncController(Controller):
         operation_class=documented(PULL_REQUEST_SCHEMA, PULL_RESPONSE_SCHEMA),
         responses=error_responses(400, 401, 403, 410, 413, 426),
     )
-    async def pull(self, request: Request[Actor, Token, Any], state: State) -> Response[bytes]:
+    async def pull(
+        self,
+        request: Request[Actor, Token, Any],
+        actor: CurrentActor,
+        engine: DatabaseEngine,
+        settings: AppSettings,
+    ) -> Response[bytes]:
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
-        actor = request.user
         body = await anyio.to_thread.run_sync(
             lambda: service.pull_json(
-                state.engine, actor, pull_request, state.settings.timezone, visit_flag_rules(state.settings).as_dict()
+                engine, actor, pull_request, settings.timezone, visit_flag_rules(settings).as_dict()
             )
         )
         return json_response(body)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, put
-from litestar.datastructures import State
+from litestar import get, put
 from litestar.params import JSONBody, QueryParameter
-from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
 from server.api import ApiController
 from server.clock import today
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import RECORD_ID, known_query, supervisors
 from server.domains.targets import service
 from server.domains.targets.service import month_of, set_target, target_achievement, target_data, team_reps
-from server.domains.users.models import Actor
 from server.errors import error_responses
 
 # YYYY-MM of a year the calendar has (0001-9999: year 0000 is none, and was answered 422 after the pattern let it by)
@@ -54,18 +52,17 @@ def measure(value: service.Measure) -> Measure:
 class TargetController(ApiController):
     path = "/api/targets"
     tags = ("targets",)
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True, guards=[known_query("month")], responses=error_responses(400, 401, 403))
     def index(
-        self, request: Request[Actor, Token, Any], state: State, month: MonthQuery = None
+        self, actor: CurrentActor, session: ReadSession, settings: AppSettings, month: MonthQuery = None
     ) -> list[RepAchievement]:
         """The month's (default: this month in the server's time zone) targets and achievement: a rep's own,
         a supervisor's team, every rep for an admin."""
-        actor = request.user
-        chosen = month or month_of(today(state.settings.tz))
-        with read_session(state.engine) as session:
-            rep_ids = [actor.id] if actor.is_rep else [rep.id for rep in team_reps(session, actor)]
-            rows = target_achievement(session, rep_ids, chosen)
+        chosen = month or month_of(today(settings.tz))
+        rep_ids = [actor.id] if actor.is_rep else [rep.id for rep in team_reps(session, actor)]
+        rows = target_achievement(session, rep_ids, chosen)
         return [
             RepAchievement(
                 rep_id=row.rep_id,
@@ -83,12 +80,12 @@ class TargetController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 404, 413, 422),
     )
-    def set(self, request: Request[Actor, Token, Any], state: State, data: JSONBody[TargetSet]) -> dict[str, Any]:
+    def set(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[TargetSet]) -> dict[str, Any]:
         """Set a rep's targets for a month (supervisors: their team); the rep's phone receives them."""
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
             target = set_target(
                 session,
-                request.user,
+                actor,
                 data.rep_id,
                 data.month,
                 sales_amount=data.sales_amount,

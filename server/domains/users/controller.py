@@ -14,6 +14,7 @@ from msgspec import Meta, Struct
 from server.api import ApiController
 from server.auth import SessionJWTAuth
 from server.db import write_session
+from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.devices.service import register_device
 from server.domains.users.models import Actor
@@ -21,7 +22,6 @@ from server.domains.users.sessions import API_SESSION, SessionGrant, open_sessio
 from server.domains.users.signin import client_address, hashing_limiter, sign_in
 from server.domains.visits.flags import visit_flag_rules
 from server.errors import Unauthorized, error_responses
-from server.settings import Settings
 
 MAX_PASSWORD_LENGTH = 1024  # argon2 hashes any length; a bound keeps a sign-in cheap
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL (the username is stored by sign-in throttling)
@@ -86,6 +86,7 @@ def _access_token(state: State, actor: Actor, grant: SessionGrant) -> str:
 class AuthController(ApiController):
     path = "/api/auth"
     tags = ("auth",)
+    dependencies = api_dependencies()
 
     @post(
         "/login",
@@ -93,21 +94,27 @@ class AuthController(ApiController):
         security=[{}],  # the one API call without a token
         responses=error_responses(400, 401, 403, 413, 429),
     )
-    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], state: State) -> LoginAnswer:
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginRequest],
+        state: State,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+    ) -> LoginAnswer:
         """Exchange a username and password for an access token (send it as `Authorization: Bearer <token>`)
         and a refresh token. Send `device_id` from a phone: the sign-in is bound to it (a revoked phone: 403).
 
         Repeated failures lock the username (and the address) out for a while: 429 with Retry-After."""
-        settings: Settings = state.settings
         address = client_address(request)
-        outcome = await sign_in(state.engine, data.username, data.password, address, hashing_limiter(state))
+        outcome = await sign_in(engine, data.username, data.password, address, hashing_limiter(state))
         outcome.raise_if_locked()
         actor = outcome.actor
         if actor is None:
             raise Unauthorized("wrong username or password")
 
         def open_phone_session() -> SessionGrant:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 if data.device_id:
                     register_device(session, actor, data.device_id, name=data.device_name, platform=data.platform)
                 return open_session(
@@ -132,11 +139,17 @@ class AuthController(ApiController):
         security=[{}],  # the refresh token is the credential
         responses=error_responses(400, 401, 403, 413),
     )
-    def refresh(self, request: Request[Any, Any, Any], data: JSONBody[RefreshRequest], state: State) -> RefreshAnswer:
+    def refresh(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RefreshRequest],
+        state: State,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+    ) -> RefreshAnswer:
         """A new access token and a new refresh token for a refresh token, which is then used up. Using one
         twice revokes the sign-in (401); a revoked phone gets 403 `device_revoked`."""
-        settings: Settings = state.settings
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
             outcome = refresh(session, data.refresh_token, settings.token_lifetime, client_address(request))
         actor, grant = outcome.raise_if_refused()
         assert grant.refresh_token is not None
@@ -148,10 +161,9 @@ class AuthController(ApiController):
         )
 
     @post("/logout", status_code=204, sync_to_thread=True, responses=error_responses(401, 403))
-    def logout(self, request: Request[Actor, Token, Any], state: State) -> None:
+    def logout(self, request: Request[Actor, Token, Any], actor: CurrentActor, engine: DatabaseEngine) -> None:
         """Sign out: this sign-in's access and refresh tokens stop working at once."""
-        actor = request.user
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             if actor.session_id and revoke_session(session, actor.session_id):
                 audit(
                     session,
@@ -163,5 +175,5 @@ class AuthController(ApiController):
                 )
 
     @get("/me", responses=error_responses(401, 403))
-    async def me(self, request: Request[Actor, Token, Any]) -> MeAnswer:
-        return MeAnswer(user=user_out(request.user))
+    async def me(self, actor: CurrentActor) -> MeAnswer:
+        return MeAnswer(user=user_out(actor))
