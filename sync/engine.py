@@ -37,7 +37,13 @@ class SyncStore(Protocol):
 
     def pull_cursor(self) -> int: ...
 
-    def apply_pull_page(self, changes: Iterable[Change], cursor: int) -> int: ...
+    def full_pull_unfinished(self) -> bool:
+        """A pull from 0 stopped between pages (a dropped link, the app closed) and may go on from its cursor."""
+        ...
+
+    def apply_pull_page(self, changes: Iterable[Change], cursor: int, *, full_pull_pending: bool = False) -> int:
+        """Store a page and its cursor; `full_pull_pending`: it belongs to a pull from 0 with more pages to come."""
+        ...
 
     def restart_pull(self) -> None: ...
 
@@ -183,7 +189,10 @@ class SyncEngine:
     def _pull_all(self, so_far: SyncReport) -> int:
         pulled = pages = received = 0
         cursor = self.store.pull_cursor()
-        full = cursor == 0  # this pull brings everything; its pages' cursors may lie below the horizon
+        # A pull from 0 brings everything, so its pages' cursors may lie below the horizon; so may those of a
+        # pull from 0 that a dropped link cut short and that goes on from its last stored page. Without saying
+        # so, the server would send that phone back to 0 after every drop, and a weak link would never finish.
+        full = cursor == 0 or self.store.full_pull_unfinished()
         while True:
             request = PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit, full=full)
             try:
@@ -196,7 +205,7 @@ class SyncEngine:
                 continue
             if page.cursor < cursor:
                 raise ProtocolViolation(f"the server moved the cursor back from {cursor} to {page.cursor}")
-            pulled += self.store.apply_pull_page(page.changes, page.cursor)
+            pulled += self.store.apply_pull_page(page.changes, page.cursor, full_pull_pending=full and page.has_more)
             cursor = page.cursor
             pages += 1
             received += len(page.changes)

@@ -11,6 +11,7 @@ a test makes one directly, e.g. `StoreCipher(bytes(32))` or `StoreCipher.new()`.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,6 +36,9 @@ CLOCKS = "clocks"  # per record, the clock (shared.hlc) of each field's value as
 META = "meta"
 META_ID = "device"
 COMPACT_AFTER_LINES = 5_000
+# Meta: when an unfinished pull from 0 began (UTC); how long such a pull may go on from its cursor.
+FULL_PULL_SINCE = "full_pull_since"
+FULL_PULL_RESUMABLE = dt.timedelta(days=7)
 # Fields looked up by value on a rep's taps, kept in an in-memory index so that a check-in (which counts
 # the customer's visits) and the customer card cost what that customer has, not what the phone holds.
 INDEXED_FIELDS = {
@@ -350,8 +354,26 @@ class LocalStore:
     def pull_cursor(self) -> int:
         return int(self.get_meta("cursor", 0))
 
-    def apply_pull_page(self, changes: Iterable[PulledChange], cursor: int) -> int:
+    def full_pull_unfinished(self) -> bool:
+        """A pull from 0 stopped between pages less than FULL_PULL_RESUMABLE ago: it goes on from its cursor.
+
+        The phone then holds only what that pull brought, so a delete the server forgot since cannot concern
+        it, unless the pull stopped for longer than the server keeps deletes (90 days by default): after a
+        week, the pull goes on as an ordinary one, and the server sends it back to 0 if it must."""
+        since = self.get_meta(FULL_PULL_SINCE)
+        if not isinstance(since, str):
+            return False
+        try:
+            started = dt.datetime.fromisoformat(since)
+        except ValueError:
+            return False
+        return abs(company_clock.utc_now() - started) < FULL_PULL_RESUMABLE
+
+    def apply_pull_page(self, changes: Iterable[PulledChange], cursor: int, *, full_pull_pending: bool = False) -> int:
         """Store a pulled page and its cursor in one durable step; returns how many records changed.
+
+        `full_pull_pending`: the page is part of a pull from 0 and more pages follow; kept with the cursor, so
+        that a pull cut short (by the network, or the app closed) goes on from here as part of it.
 
         A record with ops still waiting in the outbox takes the server's state with the waiting edits
         re-applied on top: those ops reach the server next, and its merged answer comes back in a
@@ -383,6 +405,10 @@ class LocalStore:
                 if server_clocks:
                     batch.append(("put", CLOCKS, change.record_id, server_clocks))
             meta = {**self._meta(), "cursor": cursor} | ({"hlc": str(clock)} if clock else {})
+            if full_pull_pending:
+                meta.setdefault(FULL_PULL_SINCE, company_clock.utc_now().isoformat(timespec="seconds"))
+            else:
+                meta.pop(FULL_PULL_SINCE, None)
             batch.append(("put", META, META_ID, meta))
             self._commit(batch)
             return sum(1 for change in batch if change[1] not in (META, CLOCKS))
@@ -398,7 +424,9 @@ class LocalStore:
                 for record_id in data.get(kind.value, {}):
                     if record_id not in waiting:
                         batch += [("del", kind.value, record_id, None), ("del", CLOCKS, record_id, None)]
-            batch.append(("put", META, META_ID, {**self._meta(), "cursor": 0}))
+            meta = {**self._meta(), "cursor": 0}
+            meta.pop(FULL_PULL_SINCE, None)
+            batch.append(("put", META, META_ID, meta))
             self._commit(batch)
 
     def _waiting_edits(self) -> tuple[dict[str, dict[str, Any]], set[str]]:

@@ -54,7 +54,10 @@ class MemoryStore:
     def pull_cursor(self) -> int:
         return self.cursor
 
-    def apply_pull_page(self, changes: Iterable[Change], cursor: int) -> int:
+    def full_pull_unfinished(self) -> bool:
+        return False
+
+    def apply_pull_page(self, changes: Iterable[Change], cursor: int, *, full_pull_pending: bool = False) -> int:
         count = 0
         for change in changes:
             self.records[change.record_id] = change.data

@@ -246,8 +246,11 @@ class RecordingStore:
     def pull_cursor(self) -> int:
         return self.device.store.pull_cursor()
 
-    def apply_pull_page(self, changes: Iterable[Change], cursor: int) -> int:
-        return self.device.store.apply_pull_page(changes, cursor)
+    def full_pull_unfinished(self) -> bool:
+        return self.device.store.full_pull_unfinished()
+
+    def apply_pull_page(self, changes: Iterable[Change], cursor: int, *, full_pull_pending: bool = False) -> int:
+        return self.device.store.apply_pull_page(changes, cursor, full_pull_pending=full_pull_pending)
 
     def restart_pull(self) -> None:
         self.device.store.restart_pull()

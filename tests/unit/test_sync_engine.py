@@ -231,3 +231,49 @@ def test_a_server_that_sends_a_full_pull_back_is_a_protocol_violation_not_a_loop
 
     with pytest.raises(ProtocolViolation, match="full resync of a full pull"):
         SyncEngine(store, accept_all, pull).run()
+
+
+def test_a_full_pull_cut_short_goes_on_from_its_cursor_still_saying_full(store: LocalStore) -> None:
+    """A first sync on a weak link: the link drops after two pages. The next sync goes on from the stored cursor
+    and still says `full` (its cursors may lie below the horizon); once it ends, the next pull is an ordinary one.
+    Without the flag the server would send it back to 0 after every drop (issue #20)."""
+    sent: list[tuple[int, bool]] = []
+    drop_at = [2]
+
+    def pull(request: PullRequest) -> PullResponse:
+        sent.append((request.cursor, request.full))
+        if drop_at and request.cursor == drop_at[0]:
+            drop_at.clear()
+            raise Unreachable("ReadError: connection reset by peer")
+        if request.cursor >= 4:
+            return nothing_to_pull(request)
+        seq = request.cursor + 1
+        change = Change(seq, RecordKind.CUSTOMER, new_id(), False, {"name": f"店{seq}", "kind": "shop"})
+        return PullResponse(changes=[change], cursor=seq, has_more=seq < 4)
+
+    with pytest.raises(Unreachable):
+        SyncEngine(store, accept_all, pull).run()
+    assert store.pull_cursor() == 2 and store.full_pull_unfinished()
+    SyncEngine(store, accept_all, pull).run()
+    assert not store.full_pull_unfinished()
+    SyncEngine(store, accept_all, pull).run()
+    assert sent == [(0, True), (1, True), (2, True), (2, True), (3, True), (4, False)]
+    assert len(store.all(RecordKind.CUSTOMER)) == 4
+
+
+def test_a_full_pull_left_unfinished_for_more_than_a_week_goes_on_as_an_ordinary_one(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a week the server may have forgotten a delete made after the pull's first pages: it decides."""
+    import datetime as dt
+
+    from client import clock as company_clock
+
+    change = Change(1, RecordKind.CUSTOMER, new_id(), False, {"name": "店", "kind": "shop"})
+    store.apply_pull_page([change], 1, full_pull_pending=True)
+    assert store.full_pull_unfinished()
+    later = company_clock.utc_now() + dt.timedelta(days=8)
+    monkeypatch.setattr(company_clock, "utc_now", lambda: later)
+    assert not store.full_pull_unfinished()
+    store.restart_pull()
+    assert store.pull_cursor() == 0 and not store.full_pull_unfinished()

@@ -1,0 +1,492 @@
+"""Scenario 7: a rep's syncs over a village link (issue #20), through the link emulator (bench/link.py).
+
+Builds a territory on the real server process (`python -m server serve`, SQLite), then measures through
+`bench.link` at the VILLAGE and EDGE presets what a rep's phone does:
+
+- the **first sync** after sign-in (a new phone pulls the whole territory from 0), run in a child process that
+  opens a real `LocalStore` and syncs through the client's own `HttpSyncSession` (the app's sync code), its
+  peak memory read from /proc (VmHWM) — retried after a reset connection as the runner does, resuming from
+  the stored cursor;
+- the **morning sync**: about 200 records changed on the server overnight, pulled by that phone;
+- the **evening push**: the day's 15 visits, 5 orders and 20 notes made offline, pushed (and the pull after).
+
+Each with the link's own counts: bytes each way, connections, resets, and round trips (HTTP requests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.client_store import rid
+from bench.link import PRESETS, Link, LinkProfile, LinkStats, start_link
+from bench.report import Section, Table, Target, fmt
+from bench.server_process import ServerDir, login, running_server, server_dir
+from sync.protocol import Op
+
+ROOT = Path(__file__).resolve().parents[1]
+# The issue's territory: a rep's first sync after sign-in brings all of it.
+CUSTOMERS, KEY_PERSONS, VISITS = 2_000, 2_000, 20_000
+TERRITORY = "望都村片"
+REP = "village.rep"
+SUPERVISOR = "village.boss"
+PASSWORD = "village-pass-1"
+SEED_DEVICE = "bench-seed-device"
+CHINA = dt.timezone(dt.timedelta(hours=8))
+VILLAGES = ("东关", "西关", "南街", "北街", "高岭", "贾村", "固店", "赵庄", "寺下", "柳陀")
+PROGRESS = (
+    "医生反馈碘伏用量稳定，本月计划补货两箱，约下周二再访。",
+    "老板不在，与坐诊医生沟通新品试用，留下样品和资料。",
+    "采购提出价格偏高，已说明批量折扣，等待答复。",
+    "卫生室搬迁到村委会旁边，库存盘点完毕，需补充纱布。",
+)
+
+
+def _op(device_id: str, seq: int, kind: str, record_id: str, fields: dict[str, Any], made_at: str) -> Op:
+    from shared.enums import OpAction, RecordKind
+
+    return Op(new_op_id(seq, device_id), device_id, seq, RecordKind(kind), record_id, OpAction.PUT, fields, made_at)
+
+
+def new_op_id(seq: int, device_id: str) -> str:
+    return rid(random.Random(f"{device_id}:{seq}"))
+
+
+def territory_ops(
+    device_id: str, customers: int, key_persons: int, visits: int, *, first_seq: int = 1, seed: int | str = 20
+) -> list[Op]:
+    """Put ops building a territory: customers (village clinics and the like), their key persons, and visits
+    spread over the last 90 days, with the fields a rep fills in; each record about as large as a real one."""
+    rng = random.Random(seed)
+    made_at = "2026-11-01T00:00:00+00:00"
+    ops: list[Op] = []
+    customer_ids = [rid(rng) for _ in range(customers)]
+    kinds = ("village_clinic", "village_clinic", "clinic", "pharmacy", "township_hospital")
+    for index, customer_id in enumerate(customer_ids):
+        village = VILLAGES[index % len(VILLAGES)]
+        fields = {
+            "name": f"望都县{village}村卫生室{index:04d}",
+            "kind": kinds[index % len(kinds)],
+            "address": f"河北省保定市望都县{village}村{index % 97 + 1}号",
+            "phone": f"0312-77{index:05d}",
+            "lat": round(38.7 + rng.random() * 0.2, 6),
+            "lng": round(115.1 + rng.random() * 0.2, 6),
+            "status": "active",
+            "contact_person": "王大夫",
+        }
+        ops.append(_op(device_id, first_seq + len(ops), "customer", customer_id, fields, made_at))
+    roles = ("boss", "doctor", "technician", "buyer")
+    for index in range(key_persons):
+        fields = {
+            "customer_id": customer_ids[index % customers],
+            "name": f"李{'明华建国秀英'[index % 6]}{index % 100}",
+            "role": roles[index % len(roles)],
+            "phone": f"138{index:08d}",
+            "birthday": f"19{60 + index % 35}-{index % 12 + 1:02d}-{index % 28 + 1:02d}",
+            "hobbies": "象棋、钓鱼",
+            "attitude": "positive",
+        }
+        ops.append(_op(device_id, first_seq + len(ops), "key_person", rid(rng), fields, made_at))
+    start = dt.datetime(2026, 8, 20, 8, 30, tzinfo=CHINA)
+    for index in range(visits):
+        check_in = start + dt.timedelta(days=index * 90 // max(1, visits), minutes=(index * 37) % 480)
+        customer = customer_ids[rng.randrange(customers)]
+        fields = {
+            "customer_id": customer,
+            "visit_type": "day",
+            "planned": True,
+            "check_in_at": check_in.isoformat(),
+            "check_in_lat": round(38.7 + rng.random() * 0.2, 6),
+            "check_in_lng": round(115.1 + rng.random() * 0.2, 6),
+            "check_in_accuracy": 12.0,
+            "check_out_at": (check_in + dt.timedelta(minutes=25)).isoformat(),
+            "person_met": "王大夫",
+            "purpose": "日常拜访，了解用量",
+            "attitude": "positive",
+            "progress": PROGRESS[index % len(PROGRESS)],
+            "ordered": index % 3 == 0,
+        }
+        ops.append(_op(device_id, first_seq + len(ops), "visit", rid(rng), fields, made_at))
+    return ops
+
+
+def push_all(api: Any, device_id: str, ops: Sequence[Op], batch: int = 500) -> None:
+    """Push `ops` in batches straight to the server (no link): every op must be applied."""
+    from sync.protocol import SCHEMA_VERSION, PushRequest
+
+    for start in range(0, len(ops), batch):
+        answer = api.push(PushRequest(device_id, SCHEMA_VERSION, list(ops[start : start + batch])))
+        refused = [result for result in answer.results if result.status.value == "rejected"]
+        if refused:
+            raise RuntimeError(f"seeding refused: {refused[:3]}")
+
+
+def body_bytes(value: Any) -> int:
+    """The size of a JSON body as httpx sends it (compact separators, UTF-8)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+# ---- the phone: a child process syncing through the app's own sync session ------------------
+
+PHONE = r"""
+import json, sys, time
+from pathlib import Path
+
+import httpx
+
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
+from client.sync_runner import HttpSyncSession
+from shared.enums import RecordKind
+from sync.errors import Unreachable
+from sync.http import KEEPALIVE_EXPIRY_S, tls_context
+
+
+def status(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class Counting(httpx.HTTPTransport):
+    # the app's transport (the same keep-alive limit and TLS context), counting requests
+    requests = 0
+
+    def handle_request(self, request):
+        Counting.requests += 1
+        return super().handle_request(request)
+
+
+folder, url, token, mode = sys.argv[1:5]
+baseline = status("VmRSS")
+store = LocalStore(folder, StoreCipher(bytes(32)))
+if mode == "evening":
+    from bench.village_link import evening_records
+    evening_records(store)
+transport = Counting(limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S), verify=tls_context())
+attempts, started = 0, time.perf_counter()
+while True:
+    attempts += 1
+    try:
+        report = HttpSyncSession(store, url, token, transport=transport).run()
+        break
+    except Unreachable as error:  # the runner backs off and tries again; here at once
+        print(f"attempt {attempts}: {error}", file=sys.stderr)
+        if attempts >= 50:
+            raise
+elapsed = time.perf_counter() - started
+held = sum(len(store.all(RecordKind(kind))) for kind in ("customer", "key_person", "visit"))
+print(json.dumps({
+    "seconds": elapsed, "attempts": attempts, "requests": Counting.requests, "pushed": report.pushed,
+    "pulled": report.pulled, "held": held, "peak_bytes": status("VmHWM"), "baseline_bytes": baseline,
+    "pending": store.pending_count(),
+}))
+store.close()
+"""
+
+
+def evening_records(store: Any) -> None:
+    """The day's work saved on the phone: 15 visits, 5 orders (on 5 of them, from the catalogue), 20 notes."""
+    from shared.enums import RecordKind
+    from shared.ids import new_id
+    from shared.records import order_total
+
+    customers = sorted(record["id"] for record in store.all(RecordKind.CUSTOMER))[:15]
+    products = sorted(store.all(RecordKind.PRODUCT), key=lambda product: product["id"])[:3]
+    day = dt.datetime(2026, 12, 7, 8, 30, tzinfo=CHINA)
+    visits = []
+    for index, customer in enumerate(customers):
+        check_in = day + dt.timedelta(minutes=35 * index)
+        visit_id = new_id()
+        fields = {
+            "customer_id": customer,
+            "visit_type": "day",
+            "planned": True,
+            "check_in_at": check_in.isoformat(),
+            "check_in_lat": 38.72,
+            "check_in_lng": 115.15,
+            "check_in_accuracy": 15.0,
+        }
+        store.save(RecordKind.VISIT, visit_id, fields)
+        store.save(
+            RecordKind.VISIT,
+            visit_id,
+            {
+                "check_out_at": (check_in + dt.timedelta(minutes=25)).isoformat(),
+                "person_met": "王大夫",
+                "attitude": "positive",
+                "progress": PROGRESS[index % len(PROGRESS)],
+                "ordered": index < 5,
+            },
+        )
+        visits.append((visit_id, customer, check_in))
+    for visit_id, customer, check_in in visits[:5]:
+        lines = [{"product_id": p["id"], "quantity": 2, "unit_price": p["unit_price"]} for p in products]
+        fields = {
+            "customer_id": customer,
+            "visit_id": visit_id,
+            "lines": lines,
+            "amount": float(order_total(lines)),
+            "ordered_at": (check_in + dt.timedelta(minutes=20)).isoformat(),
+        }
+        store.save(RecordKind.ORDER, new_id(), fields)
+    for index in range(20):
+        visit_id, customer, check_in = visits[index % len(visits)]
+        text = f"{PROGRESS[index % len(PROGRESS)]} 备注{index}"
+        fields = {"customer_id": customer, "visit_id": visit_id, "text": text, "created_at": check_in.isoformat()}
+        store.save(RecordKind.NOTE, new_id(), fields)
+
+
+@dataclass
+class PhoneRun:
+    seconds: float
+    attempts: int
+    requests: int
+    pushed: int
+    pulled: int
+    held: int
+    peak_bytes: int
+    baseline_bytes: int
+    pending: int  # ops still waiting on the phone after the sync (none expected)
+    link: LinkStats
+
+
+def phone_sync(link: Link, folder: Path, token: str, mode: str) -> PhoneRun:
+    """One sync of the phone in a child process (its own memory), through `link`, retried after resets."""
+    before = link.snapshot()
+    done = subprocess.run(
+        [sys.executable, "-c", PHONE, str(folder), link.url, token, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3_600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the phone's {mode} sync failed: {done.stderr.strip()[-2000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return PhoneRun(**figures, link=link.snapshot().since(before))
+
+
+def morning_changes(base_url: str, token: str, device_id: str, first_seq: int, customers: list[str]) -> int:
+    """About 200 records changed on the server overnight (the office and the rep's colleagues): 100 customers'
+    phone numbers and contacts, 100 new visits. Returns the next seq of that device."""
+    from shared.enums import OpAction, RecordKind
+    from sync.http import HttpSyncApi
+
+    rng = random.Random(first_seq)
+    ops: list[Op] = []
+    made_at = "2026-12-06T14:00:00+00:00"
+    for index, customer in enumerate(customers[:100]):
+        fields = {"phone": f"0312-88{index:05d}", "contact_person": "赵大夫"}
+        ops.append(
+            Op(rid(rng), device_id, first_seq + len(ops), RecordKind.CUSTOMER, customer, OpAction.PUT, fields, made_at)
+        )
+    day = dt.datetime(2026, 12, 6, 9, 0, tzinfo=CHINA)
+    for index in range(100):
+        check_in = day + dt.timedelta(minutes=5 * index)
+        visit: dict[str, Any] = {
+            "customer_id": customers[index % len(customers)],
+            "visit_type": "day",
+            "planned": True,
+            "check_in_at": check_in.isoformat(),
+            "check_out_at": (check_in + dt.timedelta(minutes=20)).isoformat(),
+            "attitude": "neutral",
+            "progress": PROGRESS[index % len(PROGRESS)],
+            "ordered": False,
+        }
+        ops.append(
+            Op(rid(rng), device_id, first_seq + len(ops), RecordKind.VISIT, rid(rng), OpAction.PUT, visit, made_at)
+        )
+    api = HttpSyncApi(base_url, token)
+    try:
+        push_all(api, device_id, ops)
+    finally:
+        api.close()
+    return first_seq + len(ops)
+
+
+def add_products(directory: ServerDir, count: int = 30) -> None:
+    """The catalogue (a supervisor's, on the server): every phone pulls it."""
+    from sqlmodel import select
+
+    from server.db import make_engine, write_session
+    from server.domains.products.service import put_product
+    from server.domains.users.models import Actor
+    from server.models import User
+
+    engine = make_engine(directory.database_url)
+    rng = random.Random(30)
+    try:
+        with write_session(engine) as session:
+            supervisor = Actor.of(session.exec(select(User).where(User.username == SUPERVISOR)).one())
+            for index in range(count):
+                fields = {"name": f"碘伏消毒液{index}", "spec": "500ml", "unit": "瓶", "unit_price": 12.5 + index}
+                put_product(session, supervisor, rid(rng), fields)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class LinkRuns:
+    profile: LinkProfile
+    first: PhoneRun
+    morning: PhoneRun
+    evening: PhoneRun
+
+
+def run_profile(profile: LinkProfile, port: int, base_url: str, sizes: tuple[int, int, int], folder: Path) -> LinkRuns:
+    """A new phone's first sync, the next morning's and the evening push, all through one link."""
+    token, _ = login(base_url, REP, PASSWORD)
+    seed_token, _ = login(base_url, REP, PASSWORD)
+    with start_link(port, profile) as link:
+        first = phone_sync(link, folder, token, "first")
+        customers_on_phone = _customer_ids(base_url, token)
+        device = f"{SEED_DEVICE}-morning-{profile.name}"
+        morning_changes(base_url, seed_token, device, 1, customers_on_phone)
+        morning = phone_sync(link, folder, token, "morning")
+        evening = phone_sync(link, folder, token, "evening")
+    return LinkRuns(profile, first, morning, evening)
+
+
+def _customer_ids(base_url: str, token: str) -> list[str]:
+    import httpx
+
+    from sync.protocol import SCHEMA_VERSION
+
+    ids: list[str] = []
+    cursor = 0
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        while True:
+            body = {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 1_000, "full": True}
+            page = http.post("/api/sync/pull", json=body).json()
+            ids += [change["record_id"] for change in page["changes"] if change["kind"] == "customer"]
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                return sorted(ids)
+
+
+def run(quick: bool) -> Section:
+    divisor = int(os.environ.get("ROUTECRM_BENCH_LINK_DIVISOR", "10" if quick else "1"))
+    sizes = (CUSTOMERS // divisor, KEY_PERSONS // divisor, VISITS // divisor)
+    profiles = [PRESETS[name] for name in os.environ.get("ROUTECRM_BENCH_LINKS", "VILLAGE,EDGE").split(",")]
+    runs: list[LinkRuns] = []
+    with server_dir() as directory:
+        directory.cli("init-db")
+        directory.cli(
+            "create-user", "--username", REP, "--password", PASSWORD, "--role", "rep", "--territory", TERRITORY
+        )
+        directory.cli(
+            "create-user",
+            "--username",
+            SUPERVISOR,
+            "--password",
+            PASSWORD,
+            "--role",
+            "supervisor",
+            "--territory",
+            TERRITORY,
+        )
+        add_products(directory)
+        with running_server(directory) as server:
+            from sync.http import HttpSyncApi
+
+            token, _ = login(server.base_url, REP, PASSWORD)
+            api = HttpSyncApi(server.base_url, token)
+            started = time.perf_counter()
+            try:
+                push_all(api, SEED_DEVICE, territory_ops(SEED_DEVICE, *sizes))
+            finally:
+                api.close()
+            print(f"   territory built in {time.perf_counter() - started:.0f} s: {sizes}", flush=True)
+            port = int(server.base_url.rsplit(":", 1)[1])
+            for profile in profiles:
+                with tempfile.TemporaryDirectory(prefix="routecrm-bench-phone-") as folder:
+                    runs.append(run_profile(profile, port, server.base_url, sizes, Path(folder)))
+                    print(f"   {profile.name}: first sync {runs[-1].first.seconds:.1f} s", flush=True)
+    return section(runs, sizes, divisor)
+
+
+def _row(name: str, run: PhoneRun, visits: int | None = None) -> list[str]:
+    link = run.link
+    per_visit = f"{(link.up + link.down) / visits:,.0f}" if visits else ""
+    return [
+        name,
+        fmt(run.seconds, "s"),
+        f"{link.down:,}",
+        f"{link.up:,}",
+        per_visit,
+        f"{run.requests} + {link.connections} connect",
+        f"{run.attempts} ({link.resets} reset, {link.stalls} stalls)",
+    ]
+
+
+def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> Section:
+    customers, key_persons, visits = sizes
+    scaled = "" if divisor == 1 else f" (the issue's territory ÷ {divisor}, `ROUTECRM_BENCH_LINK_DIVISOR`)"
+    result = Section(
+        key="link",
+        title="7. Sync over a village link",
+        method=(
+            f"A territory of {customers:,} customers, {key_persons:,} key persons and {visits:,} visits{scaled}, plus"
+            " a catalogue of 30 products, on the real server process (`python -m server serve`, SQLite). The phone is"
+            " a child process running the app's own sync (`client.sync_runner.HttpSyncSession`: `SyncEngine` over"
+            " `HttpSyncApi`, pages of 500) on a real `LocalStore`, through the link emulator `bench/link.py` (an"
+            " asyncio proxy on loopback; bandwidth per direction as a token bucket, half the round trip each way,"
+            " loss as a 1 % chance per 1,400-byte segment of a stall of 3 round trips, a 0.01 % chance per segment"
+            " of a reset connection, after which the phone syncs again at once, going on from its stored cursor)."
+            " VILLAGE: 384 kbit/s down, 128 kbit/s up, 300 ms round trip; EDGE: 200 / 60 kbit/s, 600 ms. For each"
+            " link a new phone: its first sync after sign-in (pulls everything), the morning sync after 200 records"
+            " changed on the server (100 customers edited, 100 visits of colleagues), the evening push (15 visits"
+            " made at check-in and closed at check-out, 5 orders, 20 notes, then the pull). Bytes are what the link"
+            " carried (HTTP headers and bodies, not TCP/IP headers); round trips: HTTP requests plus TCP connects."
+            " The phone's peak memory: VmHWM of its process (Python with the client's imports and the store)."
+            " One run each."
+        ),
+    )
+    rows = []
+    for run in runs:
+        name = run.profile.name
+        rows.append(_row(f"{name}: first sync", run.first, visits))
+        rows.append(_row(f"{name}: morning sync (200 changed)", run.morning))
+        rows.append(_row(f"{name}: evening push (15 visits, 5 orders, 20 notes)", run.evening, 15))
+    result.tables.append(
+        Table(
+            ["sync", "time", "bytes down", "bytes up", "bytes per visit", "round trips", "attempts"],
+            rows,
+            title="Through the link emulator",
+        )
+    )
+    memory_rows = [
+        [
+            f"{run.profile.name}: first sync",
+            f"{run.first.peak_bytes / 2**20:,.0f} MB",
+            f"{run.first.baseline_bytes / 2**20:,.0f} MB",
+            f"{run.first.held:,}",
+        ]
+        for run in runs
+    ]
+    result.tables.append(Table(["phone process", "peak (VmHWM)", "at start (imports)", "records held"], memory_rows))
+    why_peer = "the peer did not run through the link (pouchdb's run.sh starts its server and client on one port)"
+    for run in runs:
+        name = run.profile.name
+        if name == "VILLAGE":
+            result.targets.append(Target(f"link: first sync on {name}", run.first.seconds, 60.0, "s"))
+        result.targets += [
+            Target(f"link: morning sync on {name}", run.morning.seconds, 5.0, "s"),
+            Target(f"link: phone peak memory, first sync on {name}", run.first.peak_bytes / 2**20, 150.0, "MB"),
+            Target(f"link: first sync on {name} ÷ peer", None, 0.5, "×", why_peer),
+        ]
+    if divisor != 1:
+        result.notes.append(f"Scaled down: the territory is the issue's divided by {divisor}.")
+    return result
