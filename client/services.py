@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -25,6 +25,14 @@ from client import clock
 from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
 from client.features.today.reminders import parse_moment
+from client.features.today.route_order import (
+    ROUTE_ORDERS,
+    expected_by_stop,
+    in_chosen_order,
+    position_now,
+    rest_of_day,
+    with_choice,
+)
 from client.storage.store import LocalStore
 from shared.complaints import ComplaintProgress, derive_progress
 from shared.enums import (
@@ -42,6 +50,7 @@ from shared.holidays import Holiday, company_holidays, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
+from shared.route_order import Arrival, DayPlan
 from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags
 from sync.http import tls_context
 
@@ -101,6 +110,14 @@ class TodayRoute:
     stops: list[Stop] = field(default_factory=list)
     off_route: list[Stop] = field(default_factory=list)
     has_plan: bool = False
+    # When each stop not yet visited is expected, in the order shown, from where the rep is and now
+    # (client/features/today/route_order.py); `own_order`: the rep chose the order on this phone.
+    expected: dict[str, Arrival] = field(default_factory=dict)
+    own_order: bool = False
+
+    @property
+    def remaining(self) -> list[Stop]:
+        return [stop for stop in self.stops if stop.status is StopStatus.NOT_VISITED and stop.customer]
 
     @property
     def visited(self) -> int:
@@ -499,7 +516,8 @@ class AppService:
     def today(self) -> TodayRoute:
         day = self.clock().date()
         plan = self.route_plan(day)
-        planned_ids: list[str] = list(plan["customer_ids"]) if plan else []
+        chosen = self.store.get_meta(ROUTE_ORDERS)
+        planned_ids = in_chosen_order(chosen, day, list(plan["customer_ids"]) if plan else [])
         visits_by_customer: dict[str, list[dict[str, Any]]] = {}
         for visit in self.visits_on(day):
             visits_by_customer.setdefault(str(visit.get("customer_id")), []).append(visit)
@@ -523,7 +541,31 @@ class AppService:
 
         stops = [stop(customer_id) for customer_id in dict.fromkeys(planned_ids)]
         off_ids = [customer_id for customer_id in visits_by_customer if customer_id not in set(planned_ids)]
-        return TodayRoute(day, stops, [stop(customer_id) for customer_id in off_ids], has_plan=plan is not None)
+        route = TodayRoute(day, stops, [stop(customer_id) for customer_id in off_ids], has_plan=plan is not None)
+        rest = self._rest_of_day(route, best=False)
+        own_order = isinstance(chosen, dict) and day.isoformat() in chosen
+        return replace(route, expected=expected_by_stop(rest), own_order=own_order)
+
+    def _rest_of_day(self, route: TodayRoute, *, best: bool) -> DayPlan:
+        customers = [stop.customer for stop in route.remaining if stop.customer]
+        here = position_now(self.visits_on(route.day))
+        return rest_of_day(customers, route.day, here, self.clock(), self.visit_rules().work_end, best=best)
+
+    def reorder_rest_of_day(self) -> DayPlan:
+        """Put the stops not yet visited in the best order found from here and now (kept on this phone for
+        today; the supervisor's plan is unchanged). Visited stops keep their place, first."""
+        route = self.today()
+        rest = self._rest_of_day(route, best=True)
+        done = [stop.customer_id for stop in route.stops if stop not in route.remaining]
+        self.store.set_meta(
+            **{ROUTE_ORDERS: with_choice(self.store.get_meta(ROUTE_ORDERS), route.day, done + rest.order)}
+        )
+        return rest
+
+    def restore_planned_order(self) -> None:
+        """Back to the supervisor's order for today."""
+        day = self.clock().date()
+        self.store.set_meta(**{ROUTE_ORDERS: with_choice(self.store.get_meta(ROUTE_ORDERS), day, None)})
 
     def next_stop(self, after_customer_id: str | None = None) -> Stop | None:
         """Today's next stop to visit: the first planned customer not visited yet (not `after_customer_id`,

@@ -13,10 +13,13 @@ from client.features.account.settings_view import SettingsActions
 from client.features.complaints.view import ComplaintActions
 from client.features.pipeline.view import PipelineActions
 from client.features.reports.view import ReportActions
+from client.features.today.actions import RouteOrderActions
 from client.features.visits.fields_view import VisitTypeActions
 
 
-class Actions(PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, Protocol):
+class Actions(
+    PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, RouteOrderActions, Protocol
+):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...
     def go_back(self) -> None: ...  # asks first when the form holds unsaved typing (state.confirm_leave)

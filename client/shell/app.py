@@ -48,6 +48,7 @@ from client.features.pipeline.handlers import PipelineHandlers
 from client.features.reports import view as report_screen
 from client.features.reports.handlers import ReportHandlers, report_arg
 from client.features.today import view as today
+from client.features.today.handlers import TodayHandlers
 from client.features.visits import fields as visit_fields
 from client.features.visits import view as visit
 from client.services import (
@@ -212,7 +213,7 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers):
+class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core

@@ -161,6 +161,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.sync.received": "已收到 {received} 条",
         "client.sync.sending": "已发送 {pushed} 条",
         "client.today.conflicts": "修改冲突 {count}",
+        "client.today.expected": "预计 {time}",
+        "client.today.missed.late": "错过接待时间",
+        "client.today.missed.closed": "今天不接待",
+        "client.today.missed.day_over": "超出下班时间",
+        "client.today.reorder": "重排剩余路线",
+        "client.today.planned_order": "恢复计划顺序",
+        "client.today.reordered": "已按最短路程重排剩余路线（约 {km} 公里）",
+        "client.today.reordered_missed": "已重排剩余路线（约 {km} 公里）；{missed} 家赶不上接待时间",
+        "client.today.order_restored": "已恢复主管的计划顺序",
         "client.conflicts.title": "修改冲突",
         "client.conflicts.hint": "你和他人同时修改了同一客户资料。服务器保留了一个值，另一个值已记录，由主管审核处理。",
         "client.conflicts.none": "没有修改冲突。",
@@ -454,6 +463,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.sync.received": "Received {received} records",
         "client.sync.sending": "Sent {pushed}",
         "client.today.conflicts": "Edit conflicts {count}",
+        "client.today.expected": "Expected {time}",
+        "client.today.missed.late": "misses its reception hours",
+        "client.today.missed.closed": "not receiving today",
+        "client.today.missed.day_over": "after working hours",
+        "client.today.reorder": "Re-order the rest",
+        "client.today.planned_order": "Back to the planned order",
+        "client.today.reordered": "The rest of the route re-ordered for the shortest travel (about {km} km)",
+        "client.today.reordered_missed": (
+            "The rest of the route re-ordered (about {km} km); {missed} cannot be reached in their hours"
+        ),
+        "client.today.order_restored": "Back to the supervisor's planned order",
         "client.conflicts.title": "Edit conflicts",
         "client.conflicts.hint": (
             "You and someone else changed the same customer at the same time. The server kept one value and "

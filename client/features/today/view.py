@@ -10,13 +10,14 @@ import flet as ft
 
 from client.features.campaigns.targets_view import targets_section
 from client.features.today.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
-from client.services import Stop, StopStatus
+from client.services import Stop, StopStatus, TodayRoute
 from client.shell.actions import Actions
 from client.shell.state import AppState
 from client.widgets import ERROR_COLOR, SMALL_TEXT, enum_label, kind_label, muted, screen, section, tappable, title
 from shared.enums import ComplaintCategory, KeyPersonRole
 from shared.holidays import Holiday
 from shared.i18n import label, t
+from shared.route_order import Arrival, Missed
 
 MAX_REMINDERS = 10  # of each kind on the screen; the rest are counted
 
@@ -31,7 +32,18 @@ def stop_status_text(stop: Stop, lang: str) -> str:
     return t(f"client.stop.{stop.status.value}", lang)
 
 
-def stop_row(stop: Stop, position: int | None, lang: str, actions: Actions, identifier: str) -> ft.Control:
+def expected_text(arrival: Arrival, lang: str) -> str:
+    """ "预计 10:40" and, when the stop will be missed, why ("错过接待时间", "今天不接待"...)."""
+    minute = round(arrival.start)
+    text = t("client.today.expected", lang, time=f"{minute // 60 % 24:02d}:{minute % 60:02d}")
+    if arrival.missed is not None and arrival.missed is not Missed.NO_POSITION:
+        text += " · " + t(f"client.today.missed.{arrival.missed.value}", lang)
+    return text
+
+
+def stop_row(
+    stop: Stop, position: int | None, lang: str, actions: Actions, identifier: str, expected: Arrival | None = None
+) -> ft.Control:
     customer = stop.customer
     name = str(customer.get("name")) if customer else t("client.today.unknown_customer", lang)
     status = stop_status_text(stop, lang)
@@ -42,13 +54,16 @@ def stop_row(stop: Stop, position: int | None, lang: str, actions: Actions, iden
     )
     prefix = f"{position}. " if position is not None else ""
     extra = f" · {t('client.stop.in_progress', lang)}" if stop.visit_in_progress else ""
+    lines: list[ft.Control] = [
+        ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600),
+        ft.Text(details, size=SMALL_TEXT),
+    ]
+    if expected is not None and expected.missed is not Missed.NO_POSITION:
+        late = expected.missed is not None
+        lines.append(ft.Text(expected_text(expected, lang), size=SMALL_TEXT, color=ERROR_COLOR if late else None))
     content = ft.Row(
         [
-            ft.Column(
-                [ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600), ft.Text(details, size=SMALL_TEXT)],
-                spacing=2,
-                expand=True,
-            ),
+            ft.Column(lines, spacing=2, expand=True),
             ft.Text(status + extra, color=STATUS_COLORS[stop.status], weight=ft.FontWeight.BOLD),
         ],
         vertical_alignment=ft.CrossAxisAlignment.CENTER,
@@ -103,8 +118,10 @@ def build(state: AppState, actions: Actions) -> ft.Control:
                 t("client.today.progress", lang, visited=route.visited, planned=len(route.stops), ordered=route.ordered)
             )
         )
+        controls += reorder_buttons(route, lang, actions)
         for position, stop in enumerate(route.stops, start=1):
-            controls.append(stop_row(stop, position, lang, actions, f"stop-{position}"))
+            expected = route.expected.get(stop.customer_id)
+            controls.append(stop_row(stop, position, lang, actions, f"stop-{position}", expected))
     else:
         controls.append(muted(t("client.today.no_plan", lang)))
     if route.off_route:
@@ -115,6 +132,26 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     if state.care is not None:
         controls += care_section(state.care, lang, actions)
     return screen(controls, spacing=8)
+
+
+def reorder_buttons(route: TodayRoute, lang: str, actions: Actions) -> list[ft.Control]:
+    """Re-order the stops not yet visited from here and now; back to the supervisor's order."""
+    buttons: list[ft.Control] = []
+    if len(route.remaining) >= 2:
+        buttons.append(
+            ft.OutlinedButton(
+                t("client.today.reorder", lang), icon=ft.Icons.ALT_ROUTE, on_click=lambda e: actions.reorder_route()
+            )
+        )
+    if route.own_order:
+        buttons.append(
+            ft.TextButton(
+                t("client.today.planned_order", lang),
+                icon=ft.Icons.UNDO,
+                on_click=lambda e: actions.restore_route_order(),
+            )
+        )
+    return [ft.Row(buttons, wrap=True)] if buttons else []
 
 
 def birthday_text(item: BirthdayReminder, customer: str, lang: str) -> str:

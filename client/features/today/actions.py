@@ -1,0 +1,10 @@
+"""What Today's route asks of the app beyond opening screens (client/features/today/handlers.py does it)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class RouteOrderActions(Protocol):
+    def reorder_route(self) -> None: ...  # the stops not yet visited in the best order from here and now
+    def restore_route_order(self) -> None: ...  # back to the supervisor's order

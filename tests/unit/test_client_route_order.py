@@ -1,0 +1,89 @@
+"""Issue #18 on the phone, offline: Today says when each stop not yet visited is expected and which reception
+windows will be missed; the rep re-orders the rest of the day from where they are, and can go back to the
+supervisor's order. The plan itself never changes on the phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from client.features.today.route_order import in_chosen_order, with_choice
+from client.services import AppService, Location
+from client.storage.store import LocalStore
+from shared.enums import RecordKind
+from shared.route_order import Missed
+from tests.unit.helpers import pulled
+from tests.unit.test_client_services import USER, Clock, login_transport, make_service
+
+BASE = (38.85, 115.49)
+DAY = dt.date(2026, 11, 27)  # a Friday (ISO weekday 5)
+
+
+def place(store: LocalStore, name: str, north: float, door_hours: dict[str, object] | None = None) -> str:
+    """A clinic `north` degrees of latitude north of BASE (0.1 is about 11 km)."""
+    fields = {"name": name, "kind": "clinic", "status": "active", "lat": BASE[0] + north, "lng": BASE[1]}
+    return pulled(store, RecordKind.CUSTOMER, {**fields, "door_hours": door_hours} if door_hours else fields)
+
+
+def signed_in(store: LocalStore, clock: Clock) -> AppService:
+    service = make_service(store, clock, login_transport())
+    service.sign_in("http://server", "li.rep", "demo1234")
+    return service
+
+
+def plan(store: LocalStore, customer_ids: list[str]) -> None:
+    pulled(store, RecordKind.ROUTE_PLAN, {"rep_id": USER["id"], "day": DAY.isoformat(), "customer_ids": customer_ids})
+
+
+def test_today_says_when_each_stop_is_expected_and_which_window_will_be_missed(store: LocalStore) -> None:
+    clock = Clock()  # 09:00
+    service = signed_in(store, clock)
+    near = place(store, "近诊所", 0.02)
+    far_morning = place(store, "远诊所", 0.2, {"weekly": {"5": ["08:00-09:30"]}})
+    plan(store, [near, far_morning])
+
+    route = service.today()
+    first, second = (route.expected[customer_id] for customer_id in (near, far_morning))
+    assert first.arrive == 9 * 60 and first.missed is None  # the day starts at its first stop
+    assert second.arrive > 9 * 60 + 25 and second.missed is Missed.LATE
+
+
+def test_reordering_the_rest_goes_from_where_the_rep_is_and_keeps_the_plan(store: LocalStore) -> None:
+    clock = Clock()
+    service = signed_in(store, clock)
+    north, far, middle = place(store, "北", 0.3), place(store, "远", 0.2), place(store, "中", 0.1)
+    plan(store, [north, far, middle])
+    visit = service.check_in(north)  # visited: keeps its place
+    clock.now = clock.now.replace(hour=10)
+    service.check_out(visit["id"], {}, location=Location(BASE[0] + 0.3, BASE[1]))
+
+    rest = service.reorder_rest_of_day()
+    assert rest.order == [far, middle]  # from the north stop, the far one is the nearer
+    route = service.today()
+    assert [stop.customer_id for stop in route.stops] == [north, far, middle] and route.own_order
+    assert route.expected[far].arrive >= 10 * 60
+    (stored,) = store.find(RecordKind.ROUTE_PLAN, day=DAY.isoformat())
+    assert stored["customer_ids"] == [north, far, middle]  # the supervisor's plan, unchanged
+
+    service.restore_planned_order()
+    assert not service.today().own_order
+
+
+def test_a_reorder_from_the_base_order_puts_the_window_first(store: LocalStore) -> None:
+    clock = Clock()
+    service = signed_in(store, clock)
+    near = place(store, "近", 0.0)
+    morning = place(store, "早", 0.1, {"weekly": {"5": ["08:00-10:00"]}})
+    evening = place(store, "晚", 0.12)
+    plan(store, [near, evening, morning])
+    before = service.today()
+    assert before.expected[morning].missed is Missed.LATE
+    rest = service.reorder_rest_of_day()
+    assert rest.order.index(morning) < rest.order.index(evening) and not rest.missed
+
+
+def test_the_reps_order_follows_plan_changes_and_old_days_are_forgotten() -> None:
+    chosen = {"2026-11-26": ["x"], "2026-11-27": ["c", "a"]}
+    assert in_chosen_order(chosen, DAY, ["a", "b", "c"]) == ["c", "a", "b"]  # b added to the plan since
+    assert in_chosen_order(chosen, DAY + dt.timedelta(days=1), ["a", "b"]) == ["a", "b"]
+    assert with_choice(chosen, DAY, ["a"]) == {"2026-11-27": ["a"]}
+    assert with_choice(chosen, DAY, None) == {}
