@@ -159,6 +159,12 @@ def _person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
+# When some demo customers receive reps (shared/door_hours.py): township hospitals on weekdays outside their
+# lunch break; the owners of one pharmacy chain only before 10:00.
+HOSPITAL_HOURS = {"weekly": {str(day): ["08:30-11:30", "14:30-17:00"] for day in range(1, 6)}}
+OWNER_MORNINGS = {"weekly": {str(day): ["08:00-10:00"] for day in range(1, 8)}}
+
+
 def _customers_of(township: Township, rng: random.Random) -> list[dict[str, object]]:
     """One township centre, village clinics, clinics and pharmacies: 15 terminals per township."""
     base_lat, base_lng = COUNTY_SEAT[0] + township.offset[0], COUNTY_SEAT[1] + township.offset[1]
@@ -188,19 +194,22 @@ def _customers_of(township: Township, rng: random.Random) -> list[dict[str, obje
         )
     rows: list[dict[str, object]] = []
     for name, kind, address in entries:
-        rows.append(
-            {
-                "name": name,
-                "kind": kind.value,
-                "address": address,
-                "phone": _phone(rng),
-                "lat": round(base_lat + rng.uniform(-0.018, 0.018), 6),
-                "lng": round(base_lng + rng.uniform(-0.022, 0.022), 6),
-                "status": rng.choices([s.value for s in CustomerStatus], weights=[8, 14, 62, 11, 5])[0],
-                "importance": rng.choices([i.value for i in Importance], weights=[20, 60, 20])[0],
-                "contact_person": _person(rng),
-            }
-        )
+        row: dict[str, object] = {
+            "name": name,
+            "kind": kind.value,
+            "address": address,
+            "phone": _phone(rng),
+            "lat": round(base_lat + rng.uniform(-0.018, 0.018), 6),
+            "lng": round(base_lng + rng.uniform(-0.022, 0.022), 6),
+            "status": rng.choices([s.value for s in CustomerStatus], weights=[8, 14, 62, 11, 5])[0],
+            "importance": rng.choices([i.value for i in Importance], weights=[20, 60, 20])[0],
+            "contact_person": _person(rng),
+        }
+        if kind is CustomerKind.TOWNSHIP_HOSPITAL:
+            row["door_hours"] = HOSPITAL_HOURS
+        elif kind is CustomerKind.PHARMACY and name.endswith(PHARMACY_NAMES[0]):
+            row["door_hours"] = OWNER_MORNINGS
+        rows.append(row)
     return rows
 
 

@@ -48,10 +48,13 @@ COMPANY_TZ = ZoneInfo(FIELD_TZ)
 E2E_COMPANY_TIME = dt.time(9, 30)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A browser test that fails gets one more try with new processes and a new page, reported as R in the
     summary: on a busy 2-core machine a headless renderer now and then stalls so that Playwright's own timeouts
-    never fire (a CI run waited 300 s on a 30 s `expect`). A test that fails twice fails the run."""
+    never fire (a CI run waited 300 s on a 30 s `expect`). A test that fails twice fails the run. (Run with
+    `-p no:rerunfailures` for one try only.)"""
+    if not config.pluginmanager.hasplugin("rerunfailures"):
+        return
     for item in items:
         if item.get_closest_marker("e2e") and not item.get_closest_marker("flaky"):
             item.add_marker(pytest.mark.flaky(reruns=1))

@@ -82,7 +82,7 @@ def accessible_name(element: Locator) -> str:
 
 def unvisited_stops(page: Page) -> list[int]:
     """Positions on today's route still marked 未拜访."""
-    stops = page.get_by_role("button", name=re.compile(r"^\d+\. .+ 未拜访$"))
+    stops = page.get_by_role("button", name=re.compile(r"^\d+\. .+ 未拜访( · .+)?$"))  # then when it is expected
     stops.first.wait_for(timeout=30_000)
     labels = [accessible_name(stops.nth(index)) for index in range(stops.count())]
     return [int(label.split(".", 1)[0]) for label in labels]

@@ -58,8 +58,9 @@ def stop_row(
         ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600),
         ft.Text(details, size=SMALL_TEXT),
     ]
+    when = ""  # read out too: "… 未拜访 · 预计 10:40"
     if expected is not None and expected.missed is not Missed.NO_POSITION:
-        late = expected.missed is not None
+        late, when = expected.missed is not None, f" · {expected_text(expected, lang)}"
         lines.append(ft.Text(expected_text(expected, lang), size=SMALL_TEXT, color=ERROR_COLOR if late else None))
     content = ft.Row(
         [
@@ -73,7 +74,7 @@ def stop_row(
     return tappable(
         content,
         lambda: actions.open_customer(stop.customer_id),
-        f"{prefix}{name} {status}{extra}",
+        f"{prefix}{name} {status}{extra}{when}",
         identifier,
     )
 
