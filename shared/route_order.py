@@ -138,11 +138,7 @@ class _Day:
         self.end = len(places) - 1
 
     def travel_of(self, route: Sequence[int]) -> float:
-        minutes, total, here = self.minutes, 0.0, 0
-        for index in route:
-            total += minutes[here][index]
-            here = index
-        return total + (minutes[here][self.end] if self.returns else 0.0)
+        return self._travel_from(0, route)
 
     def cost(self, route: Sequence[int]) -> tuple[int, float, float]:
         """(missed windows, travel minutes, finish): compared in that order."""
@@ -221,6 +217,8 @@ class _Day:
     ) -> bool:
         """Whether the route made of a known prefix (its `state` at place `here`) and `tail` costs less."""
         missed, clock, travel = state
+        if missed == best[0] and travel + self._travel_from(here, tail) > best[1] + 1e-9:
+            return False  # it could only win on travel, and travels more: known without the windows
         for index in tail:
             leg = self.minutes[here][index]
             stop = self.stops[index - 1]
@@ -231,6 +229,14 @@ class _Day:
         if self.returns:
             clock, travel = clock + self.minutes[here][self.end], travel + self.minutes[here][self.end]
         return (missed, round(travel, 6), round(clock, 6)) < best
+
+    def _travel_from(self, here: int, tail: Sequence[int]) -> float:
+        """The minutes driven from place `here` through `tail` (and back to the end place, if one is given)."""
+        minutes, total = self.minutes, 0.0
+        for index in tail:
+            total += minutes[here][index]
+            here = index
+        return total + (minutes[here][self.end] if self.returns else 0.0)
 
     def _near(self, index: int) -> set[int]:
         ranked = sorted(range(1, self.end), key=lambda other: self.minutes[index][other])
