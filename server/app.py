@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, InternalServerException
 from litestar.logging.config import LoggingConfig
@@ -136,6 +137,13 @@ def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> 
 # Any body larger is refused with 413 too_large before it is read whole; the push allows 2 MiB (its own limit),
 # a supervisor's route plan form of 1,000 customers is about 50 KiB.
 MAX_BODY_BYTES = 256 * 1024
+# Answers are gzipped when the caller accepts it (phones' httpx always has: `Accept-Encoding: gzip`), above
+# 500 bytes: a pull page of visits shrinks about sixfold, and a phone in a village health room has 384 kbit/s
+# or less (docs/benchmarks.md, section 7). Level 6, zlib's default: nearly level 9's size at a fraction of its
+# CPU. Photos and their thumbnails are JPEG, PNG or WebP already: not compressed again.
+COMPRESSION = CompressionConfig(
+    backend="gzip", minimum_size=500, gzip_compress_level=6, exclude=["^/api/photos/", "^/photos/"]
+)
 
 SCHEDULED_JOBS = [
     Job("expire_tombstones", dt.timedelta(hours=24), expire_tombstones),
@@ -208,6 +216,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         middleware=[metrics_config().middleware, csrf_middleware(settings.secret_key, settings.secure_cookies)],
         logging_config=logging_config,
         request_max_body_size=MAX_BODY_BYTES,
+        compression_config=COMPRESSION,
         debug=False,
     )
 

@@ -78,7 +78,7 @@ def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
 
 
 def test_every_scenario_is_registered() -> None:
-    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes"]
+    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes", "link"]
 
 
 def test_without_postgresql_the_scenarios_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,3 +92,20 @@ def test_without_postgresql_the_scenarios_say_so(monkeypatch: pytest.MonkeyPatch
     assert note == postgres.NOT_INSTALLED and why == "PostgreSQL not installed"
     broken_note, broken_why = postgres.failure(RuntimeError("initdb failed"))
     assert "initdb failed" in broken_note and broken_why == "PostgreSQL run failed"
+
+
+def test_the_village_link_section_renders_its_figures_and_targets() -> None:
+    from bench.link import EDGE, VILLAGE, LinkStats
+    from bench.village_link import LinkRuns, PhoneRun, section
+
+    def phone(seconds: float) -> PhoneRun:
+        stats = LinkStats(connections=1, bytes={"up": 1_000, "down": 50_000})
+        return PhoneRun(seconds, 1, 3, 0, 1_200, 1_200, 60 * 2**20, 38 * 2**20, 0, stats)
+
+    runs = [LinkRuns(profile, phone(40.0), phone(2.0), phone(3.0)) for profile in (VILLAGE, EDGE)]
+    rendered = section(runs, (100, 100, 1_000), 20)
+    verdicts = {target.name: target.verdict for target in rendered.targets}
+    assert verdicts["link: first sync on VILLAGE"] == "met"
+    assert verdicts["link: phone peak memory, first sync on EDGE"] == "met"
+    assert verdicts["link: first sync on EDGE ÷ peer"] == "not measured"
+    assert "VILLAGE: first sync" in rendered.tables[0].rows[0][0]
