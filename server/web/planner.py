@@ -23,6 +23,7 @@ from server.clock import today
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id, list_customers
+from server.domains.routes.ordering import best_day, order_day_plan, planned_day
 from server.domains.routes.planning import (
     StopAction,
     StopEdit,
@@ -39,8 +40,10 @@ from server.domains.text_search import typed_text
 from server.domains.users.models import Actor, User
 from server.domains.users.service import list_reps, user_by_username
 from server.errors import NotFound, ValidationFailed
+from server.settings import Settings
 from server.web.pages import WebRequest, page, parse_day, supervisors_only
 from shared.enums import Role
+from shared.route_order import Arrival, DayPlan, Missed
 
 SUGGESTIONS_PER_PAGE = 50
 SEARCH_RESULTS = 20
@@ -48,8 +51,58 @@ SEARCH_RESULTS = 20
 
 @dataclass(frozen=True)
 class PlannedDay:
+    """A day of the week as planned, scheduled (arrivals, km, misses) and against the best order found."""
+
     day: dt.date
     stops: list[Customer]
+    route: DayPlan | None = None
+    best: DayPlan | None = None
+
+    @property
+    def km_saved(self) -> float:
+        """What the best order found saves, in km (0 when it keeps the order planned)."""
+        if self.route is None or self.best is None or self.best.order == self.route.order:
+            return 0.0
+        return max(0.0, self.route.km - self.best.km)
+
+    @property
+    def misses_saved(self) -> int:
+        """How many more stops the best order found serves inside their hours."""
+        if self.route is None or self.best is None:
+            return 0
+        return len(self.route.missed) - len(self.best.missed)
+
+    @property
+    def better_order(self) -> bool:
+        """The best order found serves more stops in their hours, or as many and saves at least a km."""
+        return self.misses_saved > 0 or (self.misses_saved == 0 and self.km_saved >= 1)
+
+    def arrival(self, customer_id: str) -> Arrival | None:
+        arrivals = self.route.arrivals if self.route else []
+        return next((arrival for arrival in arrivals if arrival.stop.id == customer_id), None)
+
+    def eta(self, customer_id: str) -> str:
+        """When the stop is expected, "10:40" ("" without a schedule or a position)."""
+        arrival = self.arrival(customer_id)
+        if arrival is None or arrival.missed is Missed.NO_POSITION:
+            return ""
+        minute = round(arrival.start)
+        return f"{minute // 60 % 24:02d}:{minute % 60:02d}"
+
+    def missed(self, customer_id: str) -> str | None:
+        arrival = self.arrival(customer_id)
+        return arrival.missed.value if arrival is not None and arrival.missed is not None else None
+
+
+def scheduled_day(
+    session: Session, settings: Settings, rep: User | None, day: dt.date, stops: list[Customer]
+) -> PlannedDay:
+    """The day's stops with their schedule in the planned order, and the best order found (days with stops)."""
+    if rep is None or not stops:
+        return PlannedDay(day, stops)
+    planned = planned_day(session, settings, rep.id, day).plan
+    best = best_day(session, settings, rep.id, day).plan if len(stops) > 1 else planned
+    return PlannedDay(day, stops, planned, best)
 
 
 def rep_by_username(session: Session, username: str, actor: Actor) -> User:
@@ -114,9 +167,12 @@ class PlannerPages(Controller):
             found: list[Customer] = []
             if territory and typed_text(q):
                 found = list_customers(session, search=q, territory=territory, limit=SEARCH_RESULTS)
-        days = [
-            PlannedDay(d, [customers[cid] for cid in plans.get(d, []) if cid in customers]) for d in week_days(monday)
-        ]
+            days = [
+                scheduled_day(
+                    session, settings, selected, d, [customers[cid] for cid in plans.get(d, []) if cid in customers]
+                )
+                for d in week_days(monday)
+            ]
         planned_on: dict[str, list[dt.date]] = {}
         for planned in days:
             for customer in planned.stops:
@@ -144,6 +200,23 @@ class PlannerPages(Controller):
             saved=saved,
             today=today(settings.tz),
         )
+
+    @post("/order")
+    async def order_day(self, request: WebRequest, state: State) -> Redirect:
+        """Save the day's stops in the best order found (from the rep's base, inside the door hours)."""
+        form = await request.form()
+        rep_name = str(form.get("rep", ""))
+        chosen = parse_day(str(form.get("day", "")), state.settings)
+        actor = request.user
+
+        def save() -> None:
+            with write_session(state.engine) as session:
+                rep = rep_by_username(session, rep_name, actor)
+                order_day_plan(session, actor, state.settings, rep.id, chosen)
+
+        await anyio.to_thread.run_sync(save)
+        url = plans_url(rep_name, week_start(chosen), saved=chosen.isoformat())
+        return Redirect(f"{url}#day-{chosen.isoformat()}", status_code=303)
 
     @post("/stops")
     async def edit_stops(self, request: WebRequest, state: State) -> Redirect:

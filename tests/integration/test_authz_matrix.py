@@ -125,6 +125,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/plans"): Rule(SUPERVISOR_ACTION, body="plan"),
     # The week planner's add/move/remove (the plan form adds the customer), the work queues (issue 5).
     ("POST", "/plans/stops"): Rule(SUPERVISOR_ACTION, body="plan"),
+    ("POST", "/plans/order"): Rule(SUPERVISOR_ACTION, body="plan"),
     ("GET", "/queues"): Rule(SUPERVISOR_PAGE),
     ("POST", "/queues/conflicts/{conflict_id:str}/reviewed"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},

@@ -3,6 +3,8 @@ that the rep's phone pulls the new order; door hours travel with the customer an
 
 from __future__ import annotations
 
+import re
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
@@ -10,12 +12,13 @@ from sqlalchemy.engine import Engine
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
 from server.domains.routes.ordering import best_day, order_day_plan, planned_day
-from server.domains.routes.service import set_route_plan
+from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.users.models import User
 from server.settings import Settings
 from shared.ids import new_id
 from shared.route_order import Missed
 from tests.integration.conftest import World, customer_fields, login, make_op, pull_all, push_body, row_counts
+from tests.integration.test_server_web import by_testid, csrf_token, web_login
 
 Client = AsyncTestClient[Litestar]
 BASE = (38.85, 115.49)
@@ -103,3 +106,31 @@ async def test_door_hours_sync_with_the_customer_and_unreadable_ones_are_refused
     assert {table: count for table, count in after.items() if table != "rejected_ops"} == {
         table: count for table, count in before.items() if table != "rejected_ops"
     }
+
+
+async def test_the_planner_shows_arrivals_and_km_and_saves_the_best_order(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    today = seeded.today.isoweekday()
+    near, far = place(engine, seeded, {"near": (0.02, None), "far": (0.2, {"weekly": {str(today): ["08:00-09:45"]}})})
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    day = seeded.today.isoformat()
+    planner = await client.get(f"/plans?rep=rep.a&day={day}")
+    assert planner.status_code == 200, planner.text
+    html = planner.text
+    assert by_testid(html, f"eta-{day}-{near}").startswith("约 08:")  # the base is 2 km away
+    assert by_testid(html, f"missed-{day}-{far}") == "错过接待时间"
+    assert re.match(r"约 \d+ 公里，路上约 \d+ 分钟", by_testid(html, f"day-route-{day}"))
+    assert "按最优顺序排" in by_testid(html, f"order-{day}")
+
+    saved = await client.post(
+        "/plans/order",
+        data={"rep": "rep.a", "day": day, "_csrf_token": csrf_token(html)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    with read_session(engine) as session:
+        stored = get_route_plan(session, seeded.rep_a.id, seeded.today)
+    assert stored is not None and stored.customer_ids == [far, near]
+    after = (await client.get(saved.headers["location"])).text
+    assert f'data-testid="missed-{day}-{far}"' not in after and f'data-testid="order-{day}"' not in after
