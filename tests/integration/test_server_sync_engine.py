@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from server.domains.sync import service
 from server.settings import Settings
+from server.sync_kinds import SYNC_KINDS
 from shared.enums import OpAction, RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine
@@ -134,7 +135,7 @@ def test_concurrent_identical_pushes_apply_once(
 
     def run(_: int) -> list[str]:
         start.wait()
-        return [r.status.value for r in service.push(engine, settings, seeded.rep_a, request).results]
+        return [r.status.value for r in service.push(engine, settings, seeded.rep_a, request, SYNC_KINDS).results]
 
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(run, range(4)))
@@ -147,7 +148,7 @@ def test_concurrent_pushes_of_different_devices_give_gapless_pullable_numbers(
     def run(device: int) -> None:
         for seq in range(1, 6):
             op = Op(new_id(), f"d{device}", seq, RecordKind.CUSTOMER, new_id(), OpAction.PUT, customer_fields("c"), "x")
-            service.push(engine, settings, seeded.rep_a, PushRequest(f"d{device}", SCHEMA_VERSION, [op]))
+            service.push(engine, settings, seeded.rep_a, PushRequest(f"d{device}", SCHEMA_VERSION, [op]), SYNC_KINDS)
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(run, range(4)))
