@@ -112,6 +112,56 @@ class DoorHours:
         return cls(weekly=weekly, closed=closed)
 
 
+CLOSED_WORDS = ("closed", "休")
+
+
+def _weekdays(text: str) -> list[int]:
+    """ "1-5" → [1, 2, 3, 4, 5]; "1,3,5" → [1, 3, 5]."""
+    days: list[int] = []
+    for part in text.replace("，", ",").split(","):
+        first, _, last = part.partition("-")
+        if not (first.isdigit() and (not last or last.isdigit())):
+            raise DoorHoursError(f"{text!r} is not weekdays like 1-5 or 1,3,5 (1 = Monday)")
+        start, end = int(first), int(last or first)
+        if not 1 <= start <= end <= 7:
+            raise DoorHoursError(f"{text!r} is not weekdays like 1-5 or 1,3,5 (1 = Monday)")
+        days += range(start, end + 1)
+    return days
+
+
+def parse_text(text: str) -> DoorHours:
+    """Door hours as a supervisor types them: parts separated by ";" or new lines, each "<weekdays> <windows>"
+    or "closed <dates>" ("休" for closed), e.g. "1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; 休 2026-12-25".
+    Empty: all day."""
+    weekly: dict[str, list[str]] = {}
+    closed: list[str] = []
+    for part in filter(None, (piece.strip() for piece in text.replace("；", ";").replace("\n", ";").split(";"))):
+        head, *rest = part.split()
+        if not rest:
+            raise DoorHoursError(f"{part!r}: say the weekdays and then their hours, e.g. 1-5 08:30-11:30")
+        if head.lower() in CLOSED_WORDS:
+            closed += rest
+            continue
+        for weekday in _weekdays(head):
+            weekly.setdefault(str(weekday), []).extend(rest)
+    return DoorHours.from_dict({"weekly": weekly, "closed": closed})
+
+
+def as_text(hours: DoorHours) -> str:
+    """The typed form of `parse_text`: weekdays with the same windows grouped ("1-5 08:30-11:30 14:30-17:00")."""
+    parts: list[str] = []
+    days = sorted(hours.weekly)
+    while days:
+        first = last = days.pop(0)
+        while days and days[0] == last + 1 and hours.weekly[days[0]] == hours.weekly[first]:
+            last = days.pop(0)
+        span = str(first) if first == last else f"{first}-{last}"
+        parts.append(" ".join([span, *(window_text(window) for window in hours.weekly[first])]))
+    if hours.closed:
+        parts.append(" ".join(["closed", *sorted(day.isoformat() for day in hours.closed)]))
+    return "; ".join(parts)
+
+
 def appointment_window(at: dt.time, minutes: int) -> Window:
     """An appointment: the visit starts at `at`, not earlier and not later."""
     start = at.hour * 60 + at.minute

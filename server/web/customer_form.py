@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from shared.door_hours import DoorHours, DoorHoursError, as_text, parse_text
 from shared.enums import CustomerKind, CustomerStatus, Importance, RecordKind
 from shared.hlc import is_hlc
 from shared.i18n import t
 from shared.records import SCHEMAS, validate_fields
 
 # In the order the form shows them; all are device-writable fields of shared.records.SCHEMAS[customer].
-EDITABLE_FIELDS = ("name", "kind", "status", "importance", "address", "phone", "contact_person")
+EDITABLE_FIELDS = ("name", "kind", "status", "importance", "address", "phone", "contact_person", "door_hours")
 CHOICES: dict[str, type[StrEnum]] = {"kind": CustomerKind, "status": CustomerStatus, "importance": Importance}
 # The schema's text lengths (shared.records), to say the limit in the supervisor's language;
 # validate_fields checks them again before anything is stored.
 MAX_LENGTHS = {"name": 100, "address": 200, "phone": 40, "contact_person": 60}
+# What the form takes: the schema's limits, and door hours as typed (stored as their dict: shared/door_hours.py).
+FORM_LIMITS = {**MAX_LENGTHS, "door_hours": 300}
 LABEL_KEYS = {
     "name": "web.customer.name",
     "kind": "web.customer.kind",
@@ -33,6 +36,7 @@ LABEL_KEYS = {
     "address": "web.customer.address",
     "phone": "web.customer.phone",
     "contact_person": "web.customer.contact",
+    "door_hours": "web.customer.door_hours",
 }
 ENUM_NAMES = {"kind": "CustomerKind", "status": "CustomerStatus", "importance": "Importance"}
 
@@ -64,7 +68,7 @@ class CustomerEditForm:
 
     @property
     def max_lengths(self) -> dict[str, int]:
-        return MAX_LENGTHS
+        return FORM_LIMITS
 
 
 @dataclass(frozen=True)
@@ -79,10 +83,31 @@ def _shown(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def door_hours_text(value: object) -> str:
+    """A customer's stored door hours as the form shows them ("1-5 08:30-11:30 14:30-17:00")."""
+    try:
+        return as_text(DoorHours.from_dict(value))
+    except DoorHoursError:  # not stored by a check that passed; shown empty rather than failing the page
+        return ""
+
+
+def _field_text(customer: Any, name: str) -> str:
+    value = getattr(customer, name)
+    return door_hours_text(value) if name == "door_hours" else _shown(value)
+
+
+def _stored(name: str, text: str | None) -> Any:
+    """What a field's typed text is stored as: door hours as their dict (None: all day), the rest as typed."""
+    if name != "door_hours" or text is None:
+        return text
+    hours = parse_text(text)
+    return hours.as_dict() if hours.is_set else None
+
+
 def form_of(customer: Any) -> CustomerEditForm:
     """The form for the customer as it is now (a `Customer` row)."""
     clocks = customer.field_clocks or {}
-    values = {name: _shown(getattr(customer, name)) for name in EDITABLE_FIELDS}
+    values = {name: _field_text(customer, name) for name in EDITABLE_FIELDS}
     return CustomerEditForm(
         values=values,
         seen=dict(values),
@@ -117,7 +142,7 @@ def _problem(name: str, value: str | None, lang: str) -> str | None:
     enum = CHOICES.get(name)
     if enum is not None and value not in {member.value for member in enum}:
         return t("web.customer_edit.error.choice", lang, field=_label(name, lang))
-    limit = MAX_LENGTHS.get(name)
+    limit = FORM_LIMITS.get(name)
     if limit is not None and len(value) > limit:
         return t("web.customer_edit.error.too_long", lang, field=_label(name, lang), max=limit)
     return None
@@ -140,7 +165,12 @@ def changes_of(form: CustomerEditForm, lang: str) -> CustomerChanges:
         if problem:
             form.errors[name] = problem
             continue
-        fields[name] = value
+        try:
+            fields[name] = _stored(name, value)
+        except DoorHoursError as unreadable:
+            problem = str(unreadable)
+            form.errors[name] = t("web.customer_edit.error.invalid", lang, field=_label(name, lang), problem=problem)
+            continue
         if is_hlc(form.clocks[name]):
             base[name] = form.clocks[name]
     for error in validate_fields(RecordKind.CUSTOMER, fields, creating=False):  # the schema has the last word

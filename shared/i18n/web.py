@@ -89,6 +89,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.customer.address": "地址",
         "web.customer.phone": "电话",
         "web.customer.contact": "联系人",
+        "web.customer.door_hours": "接待时间",
+        "web.customer.door_hours_all_day": "全天（未设置）",
+        "web.customer.door_hours_hint": (
+            "星期（1 为周一）加时间段，分号隔开，如：1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; 休 2026-12-25。"
+            "留空为全天。"
+        ),
         "web.customer.territory": "片区",
         "web.customer.owner": "负责业务员",
         "web.customer.location": "位置",
@@ -458,6 +464,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.customer.address": "Address",
         "web.customer.phone": "Phone",
         "web.customer.contact": "Contact person",
+        "web.customer.door_hours": "Reception hours",
+        "web.customer.door_hours_all_day": "All day (not set)",
+        "web.customer.door_hours_hint": (
+            "Weekdays (1 = Monday) and their hours, separated by semicolons, e.g."
+            " 1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; closed 2026-12-25. Empty: all day."
+        ),
         "web.customer.territory": "Territory",
         "web.customer.owner": "Owner rep",
         "web.customer.location": "Location",

@@ -18,6 +18,7 @@ from server.settings import Settings
 from shared.ids import new_id
 from shared.route_order import Missed
 from tests.integration.conftest import World, customer_fields, login, make_op, pull_all, push_body, row_counts
+from tests.integration.test_server_customer_edit import edit_form, post_form, stored
 from tests.integration.test_server_web import by_testid, csrf_token, web_login
 
 Client = AsyncTestClient[Litestar]
@@ -134,3 +135,28 @@ async def test_the_planner_shows_arrivals_and_km_and_saves_the_best_order(
     assert stored is not None and stored.customer_ids == [far, near]
     after = (await client.get(saved.headers["location"])).text
     assert f'data-testid="missed-{day}-{far}"' not in after and f'data-testid="order-{day}"' not in after
+
+
+async def test_a_supervisor_types_door_hours_on_the_customer_page_and_unreadable_ones_store_nothing(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    customer_id = seeded.customers_a[0]
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    form = await edit_form(client, customer_id)
+    assert form["door_hours"] == ""
+    typed = "1-5 08:30-11:30 14:30-17:00; 休 2026-12-25"
+    saved = await post_form(client, customer_id, form | {"door_hours": typed})
+    assert saved.status_code == 303, saved.text
+    customer = stored(engine, customer_id)
+    assert customer.door_hours == {
+        "weekly": {str(day): ["08:30-11:30", "14:30-17:00"] for day in range(1, 6)},
+        "closed": ["2026-12-25"],
+    }
+    page = (await client.get(f"/customers/{customer_id}")).text
+    assert by_testid(page, "customer-door-hours") == "1-5 08:30-11:30 14:30-17:00; closed 2026-12-25"
+
+    form = await edit_form(client, customer_id)
+    refused = await post_form(client, customer_id, form | {"door_hours": "1-5 11:30-08:30"})
+    assert refused.status_code == 400, refused.text
+    assert "ends before it starts" in by_testid(refused.text, "customer-edit-error-door_hours")
+    assert stored(engine, customer_id).door_hours == customer.door_hours

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from shared.door_hours import ALL_DAY, DoorHours, DoorHoursError, appointment_window, parse_window
+from shared.door_hours import ALL_DAY, DoorHours, DoorHoursError, appointment_window, as_text, parse_text, parse_window
 
 MONDAY = dt.date(2026, 12, 7)
 
@@ -51,3 +51,30 @@ def test_unreadable_door_hours_are_refused_with_the_part_that_is_wrong(value: ob
 def test_typed_windows_accept_the_usual_separators_and_an_appointment_is_a_fixed_start() -> None:
     assert parse_window("8:30 - 11:00") == (510, 660) == parse_window("08:30至11:00")
     assert appointment_window(dt.time(10, 0), 30) == (600, 630)
+
+
+def test_typed_door_hours_read_and_write_back_grouped() -> None:
+    typed = "1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00；休 2026-12-25"
+    hours = parse_text(typed)
+    assert hours.windows_on(MONDAY) == ((510, 690), (870, 1020))
+    assert hours.windows_on(MONDAY + dt.timedelta(days=5)) == ((540, 720),)
+    assert hours.windows_on(MONDAY + dt.timedelta(days=6)) == ()  # Sunday not given
+    assert as_text(hours) == "1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; closed 2026-12-25"
+    assert parse_text(as_text(hours)) == hours
+    assert parse_text("  ") == DoorHours() and as_text(DoorHours()) == ""
+    assert as_text(parse_text("1,3,5 14:00-17:00")) == "1 14:00-17:00; 3 14:00-17:00; 5 14:00-17:00"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1-8 08:00-10:00", "is not weekdays like 1-5"),
+        ("周一 08:00-10:00", "is not weekdays like 1-5"),
+        ("1-5", "say the weekdays and then their hours"),
+        ("1-5 10:00-08:00", "ends before it starts"),
+        ("closed 25/12", "closed:"),
+    ],
+)
+def test_typed_door_hours_that_cannot_be_read_say_why(typed: str, message: str) -> None:
+    with pytest.raises(DoorHoursError, match=message):
+        parse_text(typed)
