@@ -24,6 +24,7 @@ from server.domains.users.service import (
     list_users,
     password_problem,
     set_active,
+    set_base,
     set_password,
 )
 from server.domains.users.signin import client_address
@@ -158,6 +159,22 @@ class AdminPages(Controller):
             return users_page(request, state, error.status_code, error=error.message)
         return Redirect("/admin/users?done=territory", status_code=303)
 
+    @post("/users/{user_id:str}/base", sync_to_thread=True)
+    def set_base(
+        self, request: WebRequest, state: State, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+    ) -> Response[Any]:
+        """Where a rep's day starts and ends, for ordering routes (docs/routes.md)."""
+        try:
+            with write_session(state.engine) as session:
+                user = set_base(session, user_id, data.get("lat"), data.get("lng"))
+                details = {"user_id": user.id, "lat": user.base_lat, "lng": user.base_lng}
+                _audit(request, session, "user_base_changed", details)
+        except NotFound:
+            raise
+        except DomainError as error:
+            return users_page(request, state, error.status_code, error=error.message)
+        return Redirect(f"/admin/users?done=base#user-{user_id}", status_code=303)
+
     @get("/territories", sync_to_thread=True)
     def territories(self, request: WebRequest, state: State, done: FromQuery[bool] = False) -> Template:
         return self._territories_page(request, state, done=done)
@@ -166,8 +183,14 @@ class AdminPages(Controller):
     def save_territory(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Response[Any]:
         try:
             with write_session(state.engine) as session:
-                territory = put_territory(session, data.get("name", ""), data.get("description"))
-                details = {"name": territory.name, "description": territory.description}
+                territory = put_territory(
+                    session, data.get("name", ""), data.get("description"), data.get("travel_speed_kmh")
+                )
+                details = {
+                    "name": territory.name,
+                    "description": territory.description,
+                    "travel_speed_kmh": territory.travel_speed_kmh,
+                }
                 _audit(request, session, "territory_saved", details)
         except DomainError as error:
             return self._territories_page(request, state, 422, error=error.message)
@@ -183,6 +206,7 @@ class AdminPages(Controller):
             {
                 "name": name,
                 "description": described[name].description if name in described else None,
+                "travel_speed_kmh": described[name].travel_speed_kmh if name in described else None,
                 "reps": [user for user in people if user.territory == name and user.role == Role.REP.value],
                 "supervisors": [user for user in people if user.territory == name and user.role != Role.REP.value],
             }

@@ -287,6 +287,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{user_id:str}/territory"): Rule(
         {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/territory", body="form"
     ),
+    ("POST", "/admin/users/{user_id:str}/base"): Rule(
+        {**ADMIN_PAGE, "admin": 404}, sample_path=f"/admin/users/{UNKNOWN_ID}/base", body="form"
+    ),
     ("GET", "/admin/territories"): Rule(ADMIN_PAGE),
     ("POST", "/admin/territories"): Rule({**ADMIN_PAGE, "admin": 422}, body="form"),
     ("GET", "/admin/holidays"): Rule(ADMIN_PAGE),

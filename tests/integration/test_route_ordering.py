@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
@@ -14,10 +15,22 @@ from server.domains.customers.models import Customer
 from server.domains.routes.ordering import best_day, order_day_plan, planned_day
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.users.models import User
+from server.domains.users.service import create_user
 from server.settings import Settings
+from shared.enums import Role
 from shared.ids import new_id
 from shared.route_order import Missed
-from tests.integration.conftest import World, customer_fields, login, make_op, pull_all, push_body, row_counts
+from tests.integration.conftest import (
+    PASSWORD,
+    TERRITORY_A,
+    World,
+    customer_fields,
+    login,
+    make_op,
+    pull_all,
+    push_body,
+    row_counts,
+)
 from tests.integration.test_server_customer_edit import edit_form, post_form, stored
 from tests.integration.test_server_web import by_testid, csrf_token, web_login
 
@@ -160,3 +173,47 @@ async def test_a_supervisor_types_door_hours_on_the_customer_page_and_unreadable
     assert refused.status_code == 400, refused.text
     assert "ends before it starts" in by_testid(refused.text, "customer-edit-error-door_hours")
     assert stored(engine, customer_id).door_hours == customer.door_hours
+
+
+async def test_an_admin_sets_a_reps_base_and_a_territorys_speed_that_the_order_uses(
+    client: Client, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    with write_session(engine) as session:
+        create_user(session, username="admin", password=PASSWORD, role=Role.ADMIN)
+    assert (await web_login(client, "admin")).status_code == 303  # type: ignore[attr-defined]
+    users = (await client.get("/admin/users")).text
+    token = csrf_token(users)
+
+    refused = await client.post(
+        f"/admin/users/{seeded.rep_a.id}/base", data={"lat": "95", "lng": "115.49", "_csrf_token": token}
+    )
+    assert refused.status_code == 422 and "lat must be between -90 and 90 degrees" in refused.text
+    half = await client.post(f"/admin/users/{seeded.rep_a.id}/base", data={"lat": "38.85", "_csrf_token": token})
+    assert half.status_code == 422 and "give both latitude and longitude" in half.text
+    with read_session(engine) as session:
+        rep = session.get(User, seeded.rep_a.id)
+        assert rep is not None and (rep.base_lat, rep.base_lng) == (None, None)
+
+    saved = await client.post(
+        f"/admin/users/{seeded.rep_a.id}/base",
+        data={"lat": "38.85", "lng": "115.49", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    speed = await client.post(
+        "/admin/territories",
+        data={"name": TERRITORY_A, "description": "", "travel_speed_kmh": "15", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert speed.status_code == 303, speed.text
+    slow = await client.post(
+        "/admin/territories", data={"name": TERRITORY_A, "travel_speed_kmh": "fast", "_csrf_token": token}
+    )
+    assert slow.status_code == 422 and "the average speed is a number of km/h" in slow.text
+
+    place(engine, seeded, {"near": (0.1, None)})  # about 14.5 km by road from the base
+    with read_session(engine) as session:
+        ordered = planned_day(session, settings, seeded.rep_a.id, seeded.today)
+    assert ordered.base == BASE
+    (arrival,) = ordered.plan.arrivals
+    assert arrival.arrive - 8 * 60 == pytest.approx(arrival.km / 15 * 60)  # at the territory's 15 km/h

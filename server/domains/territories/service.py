@@ -38,14 +38,23 @@ def known_territories(session: Session) -> list[str]:
     return sorted(names)
 
 
-def put_territory(session: Session, name: str, description: str | None) -> Territory:
-    """Create a territory or change its description."""
+def put_territory(session: Session, name: str, description: str | None, speed_kmh: str | None = None) -> Territory:
+    """Create a territory or change its description and its average travel speed (empty: the company's)."""
     name = name.strip()
     if not name or len(name) > 60:
         raise ValidationFailed("a territory name has 1 to 60 characters", path="name")
     if description is not None and len(description) > 200:
         raise ValidationFailed("a description has at most 200 characters", path="description")
+    speed = None
+    if (speed_kmh or "").strip():
+        try:
+            speed = float(str(speed_kmh).strip())
+        except ValueError:
+            raise ValidationFailed("the average speed is a number of km/h, like 30", path="travel_speed_kmh") from None
+        if not 1 <= speed <= 120:
+            raise ValidationFailed("the average speed must be between 1 and 120 km/h", path="travel_speed_kmh")
     territory = session.get(Territory, name) or Territory(name=name, created_at=now_iso())
+    territory.travel_speed_kmh = speed
     territory.description = (description or "").strip() or None
     session.add(territory)
     return territory

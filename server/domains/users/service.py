@@ -175,6 +175,34 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def coordinate(text: str | None, low: float, high: float, name: str) -> float | None:
+    """A typed latitude or longitude in degrees (None when empty); a clear refusal otherwise."""
+    if not (text or "").strip():
+        return None
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a number of degrees, like 38.85", path=name) from None
+    if not low <= value <= high:
+        raise ValidationFailed(f"{name} must be between {low:g} and {high:g} degrees", path=name)
+    return value
+
+
+def set_base(session: Session, user_id: str, lat: str | None, lng: str | None) -> User:
+    """Where the rep's day starts and ends (home or depot), for ordering routes; both empty clears it."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user", path="user_id")
+    base_lat, base_lng = coordinate(lat, -90, 90, "lat"), coordinate(lng, -180, 180, "lng")
+    if (base_lat is None) != (base_lng is None):
+        raise ValidationFailed(
+            "give both latitude and longitude, or neither", path="lat" if base_lat is None else "lng"
+        )
+    user.base_lat, user.base_lng = base_lat, base_lng
+    session.add(user)
+    return user
+
+
 def get_actor(session: Session, user_id: str) -> Actor | None:
     user = session.get(User, user_id)
     return Actor.of(user) if user and user.active else None
