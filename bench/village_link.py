@@ -52,6 +52,51 @@ PROGRESS = (
 )
 
 
+# Fragments a rep's visit notes are made of; a note picks a few and adds figures, so that notes differ from each
+# other about as much as real ones (a text repeated verbatim would compress far better than real notes do).
+FRAGMENTS = (
+    "医生反馈碘伏用量稳定",
+    "本月计划补货",
+    "约下周再访",
+    "老板不在",
+    "与坐诊医生沟通新品试用",
+    "留下样品和资料",
+    "采购提出价格偏高",
+    "已说明批量折扣",
+    "等待答复",
+    "卫生室搬迁到村委会旁边",
+    "库存盘点完毕",
+    "需补充纱布",
+    "竞品业务员上周来过",
+    "对方报价更低",
+    "输液器用量上升",
+    "冬季流感病人增多",
+    "账期希望延长",
+    "已回款",
+    "村医参加了乡镇培训",
+    "提到医保控费",
+    "棉签和口罩缺货",
+    "要求送货到村",
+    "介绍了新到的血糖试纸",
+    "答应试用一盒",
+)
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "明华建国秀英伟芳军丽强敏静磊洋勇艳杰娟涛超"
+
+
+def visit_note(rng: random.Random) -> str:
+    """A visit's 进展: three to five fragments and a few figures, in a random order."""
+    parts = rng.sample(FRAGMENTS, rng.randint(3, 5))
+    parts.insert(rng.randrange(len(parts)), f"补货{rng.randint(1, 20)}箱")
+    if rng.random() < 0.5:
+        parts.append(f"约{rng.randint(1, 12)}月{rng.randint(1, 28)}日再访")
+    return "，".join(parts) + "。"
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
 def _op(device_id: str, seq: int, kind: str, record_id: str, fields: dict[str, Any], made_at: str) -> Op:
     from shared.enums import OpAction, RecordKind
 
@@ -82,16 +127,16 @@ def territory_ops(
             "lat": round(38.7 + rng.random() * 0.2, 6),
             "lng": round(115.1 + rng.random() * 0.2, 6),
             "status": "active",
-            "contact_person": "王大夫",
+            "contact_person": person_name(rng),
         }
         ops.append(_op(device_id, first_seq + len(ops), "customer", customer_id, fields, made_at))
     roles = ("boss", "doctor", "technician", "buyer")
     for index in range(key_persons):
         fields = {
             "customer_id": customer_ids[index % customers],
-            "name": f"李{'明华建国秀英'[index % 6]}{index % 100}",
+            "name": person_name(rng),
             "role": roles[index % len(roles)],
-            "phone": f"138{index:08d}",
+            "phone": f"1{rng.randint(3_000_000_000, 9_999_999_999)}",
             "birthday": f"19{60 + index % 35}-{index % 12 + 1:02d}-{index % 28 + 1:02d}",
             "hobbies": "象棋、钓鱼",
             "attitude": "positive",
@@ -110,10 +155,10 @@ def territory_ops(
             "check_in_lng": round(115.1 + rng.random() * 0.2, 6),
             "check_in_accuracy": 12.0,
             "check_out_at": (check_in + dt.timedelta(minutes=25)).isoformat(),
-            "person_met": "王大夫",
-            "purpose": "日常拜访，了解用量",
-            "attitude": "positive",
-            "progress": PROGRESS[index % len(PROGRESS)],
+            "person_met": person_name(rng),
+            "purpose": rng.choice(("日常拜访，了解用量", "新品推广", "催收货款", "送货并核对库存", "处理投诉回访")),
+            "attitude": rng.choice(("positive", "positive", "neutral", "negative")),
+            "progress": visit_note(rng),
             "ordered": index % 3 == 0,
         }
         ops.append(_op(device_id, first_seq + len(ops), "visit", rid(rng), fields, made_at))
@@ -175,7 +220,7 @@ if mode == "evening":
     from bench.village_link import evening_records
     evening_records(store)
 transport = Counting(limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S), verify=tls_context())
-attempts, started = 0, time.perf_counter()
+attempts, started, cpu = 0, time.perf_counter(), time.process_time()
 while True:
     attempts += 1
     try:
@@ -185,12 +230,12 @@ while True:
         print(f"attempt {attempts}: {error}", file=sys.stderr)
         if attempts >= 50:
             raise
-elapsed = time.perf_counter() - started
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 held = sum(len(store.all(RecordKind(kind))) for kind in ("customer", "key_person", "visit"))
 print(json.dumps({
     "seconds": elapsed, "attempts": attempts, "requests": Counting.requests, "pushed": report.pushed,
     "pulled": report.pulled, "held": held, "peak_bytes": status("VmHWM"), "baseline_bytes": baseline,
-    "pending": store.pending_count(),
+    "pending": store.pending_count(), "cpu_seconds": cpu,
 }))
 store.close()
 """
@@ -259,6 +304,7 @@ class PhoneRun:
     peak_bytes: int
     baseline_bytes: int
     pending: int  # ops still waiting on the phone after the sync (none expected)
+    cpu_seconds: float  # the phone process's CPU time during the sync (parsing, storing, HTTP)
     link: LinkStats
 
 
@@ -428,6 +474,8 @@ def _row(name: str, run: PhoneRun, visits: int | None = None) -> list[str]:
         per_visit,
         f"{run.requests} + {link.connections} connect",
         f"{run.attempts} ({link.resets} reset, {link.stalls} stalls)",
+        f"{link.busy_s['down']:.1f} / {link.busy_s['up']:.1f} / {link.stalled_s:.1f} s",
+        fmt(run.cpu_seconds, "s"),
     ]
 
 
@@ -451,6 +499,9 @@ def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> 
             " made at check-in and closed at check-out, 5 orders, 20 notes, then the pull). Bytes are what the link"
             " carried (HTTP headers and bodies, not TCP/IP headers); round trips: HTTP requests plus TCP connects."
             " The phone's peak memory: VmHWM of its process (Python with the client's imports and the store)."
+            " Link busy:"
+            " the time the link's bandwidth alone needed for the bytes (the emulator's own accounting); stalled: the"
+            " retransmission stalls' total; phone CPU: the phone process's CPU time during the sync."
             " One run each."
         ),
     )
@@ -462,7 +513,17 @@ def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> 
         rows.append(_row(f"{name}: evening push (15 visits, 5 orders, 20 notes)", run.evening, 15))
     result.tables.append(
         Table(
-            ["sync", "time", "bytes down", "bytes up", "bytes per visit", "round trips", "attempts"],
+            [
+                "sync",
+                "time",
+                "bytes down",
+                "bytes up",
+                "bytes per visit",
+                "round trips",
+                "attempts",
+                "link busy down / up / stalled",
+                "phone CPU",
+            ],
             rows,
             title="Through the link emulator",
         )

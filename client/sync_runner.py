@@ -35,7 +35,7 @@ from client import clock as company_clock
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
 from sync.http import HttpSyncApi, TokensListener
-from sync.protocol import PullRequest, PullResponse
+from sync.protocol import MAX_PULL_LIMIT, PullRequest, PullResponse
 
 logger = logging.getLogger(__name__)
 
@@ -369,7 +369,9 @@ class HttpSyncSession:
             return page
 
         try:
-            return SyncEngine(self.store, push=api.push, pull=pull, on_progress=self.on_progress).run()
+            return SyncEngine(
+                self.store, push=api.push, pull=pull, on_progress=self.on_progress, full_pull_limit=MAX_PULL_LIMIT
+            ).run()
         finally:
             api.close()
 

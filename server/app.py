@@ -47,6 +47,7 @@ from server.domains.work_reports.service import leaderboards_job
 from server.errors import DomainError, error_handler
 from server.jobs import Job, JobRunner
 from server.observability import JsonLogFormatter, MetricsController, metrics_config
+from server.request_encoding import gzip_requests
 from server.settings import Settings
 from server.sync_kinds import SYNC_KINDS
 from server.web.controllers import WEB_CONTROLLERS
@@ -213,7 +214,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         ),
         before_send=[security_headers],
         # CSRF tokens tied to the sign-in (server/csrf.py), not Litestar's double submit.
-        middleware=[metrics_config().middleware, csrf_middleware(settings.secret_key, settings.secure_cookies)],
+        middleware=[
+            gzip_requests,  # first: whatever reads a sync body after it reads it plain
+            metrics_config().middleware,
+            csrf_middleware(settings.secret_key, settings.secure_cookies),
+        ],
         logging_config=logging_config,
         request_max_body_size=MAX_BODY_BYTES,
         compression_config=COMPRESSION,

@@ -96,6 +96,7 @@ class SyncEngine:
         *,
         push_batch: int = MAX_OPS_PER_PUSH,
         pull_limit: int = DEFAULT_PULL_LIMIT,
+        full_pull_limit: int | None = None,
         on_progress: ProgressListener | None = None,
     ) -> None:
         self.store = store
@@ -103,6 +104,9 @@ class SyncEngine:
         self.pull = pull
         self.push_batch = push_batch
         self.pull_limit = pull_limit
+        # A pull from 0 may ask for larger pages: a first sync of a territory is dozens of pages, each a round
+        # trip, which on a village link (300 ms) adds up (docs/benchmarks.md, section 7). None: `pull_limit`.
+        self.full_pull_limit = full_pull_limit or pull_limit
         self.on_progress = on_progress
 
     def run(self) -> SyncReport:
@@ -194,7 +198,8 @@ class SyncEngine:
         # so, the server would send that phone back to 0 after every drop, and a weak link would never finish.
         full = cursor == 0 or self.store.full_pull_unfinished()
         while True:
-            request = PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=self.pull_limit, full=full)
+            limit = self.full_pull_limit if full else self.pull_limit
+            request = PullRequest(cursor=cursor, schema_version=SCHEMA_VERSION, limit=limit, full=full)
             try:
                 page = self.pull(request)
             except ResyncRequired:

@@ -45,13 +45,13 @@ from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.errors import Unreachable
 from sync.http import HttpSyncApi
-from sync.protocol import SCHEMA_VERSION, Change, PushRequest
+from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION, Change, PushRequest
 
-# Modest in `make test`; ROUTECRM_LINK_SCALE=10 for a larger run (36,000 records).
+# Modest in `make test`; ROUTECRM_LINK_SCALE=10 for a larger run (54,000 records).
 SCALE = int(os.environ.get("ROUTECRM_LINK_SCALE", "1"))
-CUSTOMERS, KEY_PERSONS, VISITS = 200 * SCALE, 200 * SCALE, 3_200 * SCALE
+CUSTOMERS, KEY_PERSONS, VISITS = 200 * SCALE, 200 * SCALE, 5_000 * SCALE
 OFFLINE_VISITS = 150
-PULL_PAGE = 500  # the engine's default page (HttpSyncSession does not change it)
+PULL_PAGE = MAX_PULL_LIMIT  # the pages of a first sync in the app (HttpSyncSession)
 MAX_ATTEMPTS = 60
 
 

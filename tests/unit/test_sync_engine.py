@@ -277,3 +277,16 @@ def test_a_full_pull_left_unfinished_for_more_than_a_week_goes_on_as_an_ordinary
     assert not store.full_pull_unfinished()
     store.restart_pull()
     assert store.pull_cursor() == 0 and not store.full_pull_unfinished()
+
+
+def test_a_pull_from_0_may_ask_for_larger_pages_than_the_pulls_after_it(store: LocalStore) -> None:
+    """A first sync is dozens of pages, each a round trip on a slow link: the app asks for the protocol's largest."""
+    limits: list[tuple[int, bool]] = []
+
+    def pull(request: PullRequest) -> PullResponse:
+        limits.append((request.limit, request.full))
+        return PullResponse(changes=[], cursor=request.cursor + 1, has_more=request.cursor < 1)
+
+    SyncEngine(store, accept_all, pull, pull_limit=500, full_pull_limit=1000).run()
+    SyncEngine(store, accept_all, pull, pull_limit=500, full_pull_limit=1000).run()
+    assert limits == [(1000, True), (1000, True), (500, False)]

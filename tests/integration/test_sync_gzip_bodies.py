@@ -1,0 +1,163 @@
+"""Gzipped push and pull bodies (issue #20): the server reads them and says so; phones send them only to a server
+that said so, and fall back to plain ones when a body was not read. Old phones (plain bodies) are answered as before.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar import testing as litestar_testing
+
+import sync.http as sync_http
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
+from server.request_encoding import MAX_DECODED_BYTES
+from shared.enums import RecordKind
+from shared.ids import new_id
+from sync.engine import SyncEngine
+from sync.http import HttpSyncApi
+from sync.protocol import SCHEMA_VERSION
+from tests.integration.conftest import PASSWORD, World, make_op, push_body, visit_fields
+from tests.integration.helpers import InProcessTransport
+
+
+@pytest.fixture(autouse=True)
+def no_server_known() -> Iterator[None]:
+    """Which servers read gzip is kept per process: each test starts from none known."""
+    sync_http._GZIP_SERVERS.clear()
+    yield
+    sync_http._GZIP_SERVERS.clear()
+
+
+def token(client: litestar_testing.TestClient[Litestar], username: str = "rep.a") -> str:
+    answer = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    return str(answer.json()["token"])
+
+
+def visits(world: World, count: int) -> list[dict[str, Any]]:
+    return [
+        make_op(seq, "visit", new_id(), visit_fields(world.customers_a[seq % 4], world.today, 9, progress="补货" * 40))
+        for seq in range(1, count + 1)
+    ]
+
+
+def note(world: World, text: str) -> dict[str, Any]:
+    return {
+        "customer_id": world.customers_a[0],
+        "text": text,
+        "created_at": f"{world.today.isoformat()}T10:00:00+08:00",
+    }
+
+
+def gzipped_post(
+    client: litestar_testing.TestClient[Litestar], path: str, content: bytes, token_: str, encoding: str = "gzip"
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token_}", "Content-Type": "application/json", "Content-Encoding": encoding}
+    return client.post(path, content=content, headers=headers)
+
+
+def test_a_gzipped_push_is_applied_as_a_plain_one_and_every_sync_answer_says_gzip_is_read(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World
+) -> None:
+    rep = token(sync_client)
+    body = json.dumps(push_body(visits(seeded, 20))).encode()
+    answer = gzipped_post(sync_client, "/api/sync/push", gzip.compress(body), rep)
+    assert answer.status_code == 200, answer.text
+    assert [result["status"] for result in answer.json()["results"]] == ["applied"] * 20
+    assert answer.headers["accept-encoding"] == "gzip"
+    again = gzipped_post(sync_client, "/api/sync/push", gzip.compress(body), rep)  # the answer was lost
+    assert [result["status"] for result in again.json()["results"]] == ["duplicate"] * 20
+    pull = {"cursor": 0, "schema_version": SCHEMA_VERSION, "limit": 100}
+    pulled = gzipped_post(sync_client, "/api/sync/pull", gzip.compress(json.dumps(pull).encode()), rep)
+    assert pulled.status_code == 200 and len(pulled.json()["changes"]) >= 20
+    plain = sync_client.post("/api/sync/pull", json=pull, headers={"Authorization": f"Bearer {rep}"})
+    assert plain.status_code == 200 and plain.headers["accept-encoding"] == "gzip"  # old phones: as before
+    assert plain.json()["changes"] == pulled.json()["changes"]
+
+
+def test_bad_gzipped_bodies_are_refused_before_anything_reads_them(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World
+) -> None:
+    rep = token(sync_client)
+    bomb = gzip.compress(b" " * (MAX_DECODED_BYTES + 10))  # about 3 KB that inflate past the push limit
+    assert len(bomb) < 10_000
+    too_large = gzipped_post(sync_client, "/api/sync/push", bomb, rep)
+    assert too_large.status_code == 413 and too_large.json()["error"]["code"] == "too_large"
+    not_gzip = gzipped_post(sync_client, "/api/sync/push", json.dumps(push_body([])).encode(), rep)
+    assert not_gzip.status_code == 400 and not_gzip.json()["error"]["code"] == "invalid_request"
+    truncated = gzip.compress(json.dumps(push_body(visits(seeded, 3))).encode())[:-12]
+    assert gzipped_post(sync_client, "/api/sync/push", truncated, rep).status_code == 400
+    other = gzipped_post(sync_client, "/api/sync/push", b"{}", rep, encoding="br")
+    assert other.status_code == 415 and other.headers["accept-encoding"] == "gzip"
+    # the limit of the decompressed body is the push's own: 2 MiB of JSON is refused as it is when plain
+    notes = [make_op(seq, "note", new_id(), {"text": "补" * 1_900}) for seq in range(1, 401)]
+    big = json.dumps(push_body(notes)).encode()
+    assert len(big) > MAX_DECODED_BYTES
+    assert gzipped_post(sync_client, "/api/sync/push", gzip.compress(big), rep).status_code == 413
+
+
+class Recording(httpx.BaseTransport):
+    """The app's transport to the in-process server, noting each request's encoding; optionally as an old
+    server that never says it reads gzip, or one that cannot read it (400)."""
+
+    def __init__(self, inner: httpx.BaseTransport, *, old_server: bool = False) -> None:
+        self.inner, self.old_server = inner, old_server
+        self.sent: list[tuple[str, str | None]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        encoding = request.headers.get("content-encoding")
+        self.sent.append((request.url.path, encoding))
+        if self.old_server and encoding == "gzip":
+            body = json.dumps({"error": {"code": "invalid_request", "message": "not JSON"}}).encode()
+            return httpx.Response(400, content=body, headers={"content-type": "application/json"})
+        response = self.inner.handle_request(request)
+        if self.old_server:
+            response.headers.pop("accept-encoding", None)
+        return response
+
+
+def test_the_phone_gzips_its_pushes_once_the_server_said_it_reads_them(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, tmp_path: Path
+) -> None:
+    transport = Recording(InProcessTransport(sync_client))
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
+    api = HttpSyncApi(str(sync_client.base_url), token(sync_client), transport=transport)
+    for seq in range(10):
+        fields = visit_fields(seeded.customers_a[seq % 4], seeded.today, 9, progress="补货" * 40)
+        store.save(RecordKind.VISIT, new_id(), fields)
+    SyncEngine(store, api.push, api.pull).run()  # the first push is plain: nothing is known yet
+    assert transport.sent[0] == ("/api/sync/push", None)
+    store.save(RecordKind.NOTE, new_id(), note(seeded, "回访" * 400))
+    SyncEngine(store, api.push, api.pull).run()
+    assert ("/api/sync/push", "gzip") in transport.sent[1:]
+    assert store.pending_count() == 0 and store.rejected_ops() == []
+    api.close()
+    store.close()
+
+
+def test_a_phone_never_gzips_for_an_old_server_and_falls_back_when_a_gzipped_body_is_not_read(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, tmp_path: Path
+) -> None:
+    old = Recording(InProcessTransport(sync_client), old_server=True)
+    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
+    api = HttpSyncApi(str(sync_client.base_url), token(sync_client), transport=old)
+    for round_ in range(2):
+        store.save(RecordKind.NOTE, new_id(), note(seeded, f"回访{round_}" * 400))
+        SyncEngine(store, api.push, api.pull).run()
+    assert all(encoding is None for _, encoding in old.sent)
+    # a server that said it reads gzip, then one at the same address that does not (a rollback): sent again plain
+    sync_http._GZIP_SERVERS.add(str(sync_client.base_url))
+    store.save(RecordKind.NOTE, new_id(), note(seeded, "回访" * 400))
+    old.sent.clear()
+    SyncEngine(store, api.push, api.pull).run()
+    assert old.sent[:2] == [("/api/sync/push", "gzip"), ("/api/sync/push", None)]
+    assert store.pending_count() == 0 and store.rejected_ops() == []
+    api.close()
+    store.close()
