@@ -24,6 +24,7 @@ from server.domains.reports.formats import Formats
 from server.domains.reports.period import PeriodKind, period_of
 from server.domains.reports.rep_day import RepDay, rep_day
 from server.domains.reports.service import dashboard, find_rep, reps_in, resolve_scope, territories, visible_territory
+from server.domains.routes.ordering import planned_against_travelled
 from server.domains.visits.service import flagged_per_rep
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
@@ -153,6 +154,12 @@ class DashboardPages(Controller):
             except DomainError as error:
                 raise _translated(error, lang) from None
             the_day = rep_day(session, found, chosen, settings.tz)
+            check_ins = [
+                (row.visit.check_in_lat, row.visit.check_in_lng)
+                for row in the_day.visits
+                if row.visit.check_in_lat is not None and row.visit.check_in_lng is not None
+            ]
+            km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
         one_day = dt.timedelta(days=1)
         planned = {stop.customer_id: stop.position for stop in the_day.stops}
         marks = [  # each customer once: its place on the plan as its label, "·" when off the route
@@ -168,6 +175,7 @@ class DashboardPages(Controller):
             request,
             "rep_day.html",
             d=the_day,
+            km=km,
             day=chosen,
             previous_day=chosen - one_day,
             next_day=chosen + one_day,

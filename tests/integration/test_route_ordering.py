@@ -30,6 +30,7 @@ from tests.integration.conftest import (
     pull_all,
     push_body,
     row_counts,
+    visit_fields,
 )
 from tests.integration.test_server_customer_edit import edit_form, post_form, stored
 from tests.integration.test_server_web import by_testid, csrf_token, web_login
@@ -217,3 +218,25 @@ async def test_an_admin_sets_a_reps_base_and_a_territorys_speed_that_the_order_u
     assert ordered.base == BASE
     (arrival,) = ordered.plan.arrivals
     assert arrival.arrive - 8 * 60 == pytest.approx(arrival.km / 15 * 60)  # at the territory's 15 km/h
+
+
+async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_ins(
+    client: Client, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    near, far = place(engine, seeded, {"near": (0.02, None), "far": (0.2, None)})
+    headers = await login(client, "rep.a")
+    at = {near: BASE[0] + 0.02, far: BASE[0] + 0.2}
+    ops = [
+        make_op(
+            seq, "visit", new_id(), visit_fields(cid, seeded.today, 9 + seq, check_in_lat=at[cid], check_in_lng=BASE[1])
+        )
+        for seq, cid in enumerate([far, near], start=1)  # far first: the same two legs, the other way round
+    ]
+    pushed = await client.post("/api/sync/push", json=push_body(ops), headers=headers)
+    assert pushed.status_code == 200, pushed.text
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    page = (await client.get(f"/reps/rep.a/day?day={seeded.today.isoformat()}")).text
+    road_km = 0.18 * 111.19 * settings.route_road_factor
+    tile = re.search(r'data-testid="day-km".*?tile-value">约 (\d+) 公里.*?计划顺序约 (\d+) 公里', page, re.S)
+    assert tile, page
+    assert int(tile.group(1)) == round(road_km) == int(tile.group(2))

@@ -6,6 +6,7 @@ reaches the rep's phone at its next sync."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -97,6 +98,26 @@ def best_day(session: Session, settings: Settings, rep_id: str, day: dt.date) ->
     """The rep's plan for `day` in the best order found (not saved)."""
     plan = get_route_plan(session, rep_id, day)
     return _ordered_day(session, settings, _rep(session, rep_id), day, plan.customer_ids if plan else [], search=True)
+
+
+@dataclass(frozen=True)
+class DayKm:
+    """A day's road km between stops (road factor applied, the base legs left out on both sides): `planned` in
+    the plan's order, `travelled` between the day's check-ins in their order (None: fewer than two known)."""
+
+    planned: float | None
+    travelled: float | None
+
+
+def planned_against_travelled(
+    session: Session, settings: Settings, rep_id: str, day: dt.date, check_ins: Sequence[Point]
+) -> DayKm:
+    """What a supervisor compares on a rep's day: the km the plan asked for against the km the check-ins show."""
+    located = [arrival for arrival in planned_day(session, settings, rep_id, day).plan.arrivals if arrival.stop.at]
+    planned = sum(arrival.km for arrival in located[1:]) if len(located) > 1 else None
+    travel = travel_model(session, settings, _rep(session, rep_id).territory)
+    legs = [travel.km(a, b) for a, b in itertools.pairwise(check_ins)]
+    return DayKm(planned, sum(legs) if legs else None)
 
 
 def order_day_plan(
