@@ -53,6 +53,7 @@ def sample_rows(lang: str, territory: str) -> list[dict[str, str]]:
             "phone": "0312-7000002",
             "territory": territory,
             "importance": label(Importance.KEY, lang),
+            "door_hours": "1-7 08:00-10:00",  # the owner receives reps before 10:00 (docs/routes.md)
         },
     ]
 

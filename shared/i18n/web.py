@@ -332,6 +332,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.import.problem.too_long": "最多 {limit} 个字符。",
         "web.import.problem.unknown_choice": "“{value}”不是可选值，可选：{choices}。",
         "web.import.problem.not_a_number": "“{value}”不是数字。",
+        "web.import.problem.door_hours": (
+            "接待时间无法识别：{detail}（格式如 1-5 08:30-11:30 14:30-17:00; 休 2026-12-25）"
+        ),
         "web.import.problem.out_of_range": "应在 {low:g} 到 {high:g} 之间。",
         "web.import.problem.lat_lng_pair": "经度和纬度要么都填，要么都不填。",
         "web.import.problem.unknown_territory": "没有名为“{value}”的片区。",
@@ -738,6 +741,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.import.problem.too_long": "At most {limit} characters.",
         "web.import.problem.unknown_choice": '"{value}" is not one of: {choices}.',
         "web.import.problem.not_a_number": '"{value}" is not a number.',
+        "web.import.problem.door_hours": (
+            "Reception hours cannot be read: {detail} (write them like 1-5 08:30-11:30 14:30-17:00; closed 2026-12-25)"
+        ),
         "web.import.problem.out_of_range": "Must be between {low:g} and {high:g}.",
         "web.import.problem.lat_lng_pair": "Give both latitude and longitude, or neither.",
         "web.import.problem.unknown_territory": 'There is no territory named "{value}".',

@@ -9,6 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
@@ -33,6 +34,7 @@ from tests.integration.conftest import (
     visit_fields,
 )
 from tests.integration.test_server_customer_edit import edit_form, post_form, stored
+from tests.integration.test_server_import_export_admin import confirm, upload
 from tests.integration.test_server_web import by_testid, csrf_token, web_login
 
 Client = AsyncTestClient[Litestar]
@@ -240,3 +242,23 @@ async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_in
     tile = re.search(r'data-testid="day-km".*?tile-value">约 (\d+) 公里.*?计划顺序约 (\d+) 公里', page, re.S)
     assert tile, page
     assert int(tile.group(1)) == round(road_km) == int(tile.group(2))
+
+
+async def test_door_hours_come_in_with_the_customer_file_and_unreadable_ones_are_reported(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    await web_login(client, "boss")
+    bad = "客户名称,客户类型,片区,接待时间\n新华药店,药店,东片,1-5 11:30-08:30\n"
+    refused = await upload(client, bad.encode())
+    assert refused.status_code == 422 and 'data-code="door_hours"' in refused.text
+    assert "接待时间无法识别" in refused.text and "ends before it starts" in refused.text
+
+    good = "客户名称,客户类型,片区,接待时间\n新华药店,药店,东片,1-7 08:00-10:00\n河西诊所,诊所,东片,\n"
+    checked = await upload(client, good.encode())
+    assert checked.status_code == 200, checked.text
+    assert (await confirm(client, checked.text)).status_code == 303
+    with read_session(engine) as session:
+        pharmacy = session.exec(select(Customer).where(Customer.name == "新华药店")).one()
+        clinic = session.exec(select(Customer).where(Customer.name == "河西诊所")).one()
+    assert pharmacy.door_hours == {"weekly": {str(day): ["08:00-10:00"] for day in range(1, 8)}, "closed": []}
+    assert clinic.door_hours is None

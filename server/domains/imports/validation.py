@@ -15,6 +15,7 @@ from server.domains.customers.models import Customer
 from server.domains.imports.reading import Problem, Table
 from server.domains.territories.service import known_territories
 from server.domains.users.models import Actor, User
+from shared.door_hours import DoorHoursError, parse_text
 from shared.enums import CustomerKind, CustomerStatus, Importance, RecordKind, Role
 from shared.i18n import LANGUAGES, label
 from shared.records import validate_fields
@@ -31,6 +32,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "lat": ("纬度", "lat", "latitude"),
     "lng": ("经度", "lng", "lon", "longitude"),
     "contact_person": ("联系人", "contact", "contactperson"),
+    "door_hours": ("接待时间", "门诊时间", "door hours", "reception hours"),
     "owner": ("负责业务员", "业务员", "负责人", "owner", "ownerrep", "rep"),
 }
 REQUIRED_COLUMNS = ("name", "kind")
@@ -214,6 +216,13 @@ def _check_row(
             problem(name, "out_of_range", low=low, high=high)
         else:
             fields[name] = number_value
+    if values.get("door_hours"):  # "1-5 08:30-11:30 14:30-17:00; 休 2026-12-25" (shared/door_hours.py)
+        try:
+            hours = parse_text(values["door_hours"])
+        except DoorHoursError as unreadable:
+            problem("door_hours", "door_hours", detail=str(unreadable))
+        else:
+            fields["door_hours"] = hours.as_dict() if hours.is_set else None
     if ("lat" in fields) != ("lng" in fields) and len(problems) == before:
         problem("lat" if "lat" not in fields else "lng", "lat_lng_pair")
     territory = values.get("territory", "") or actor.territory or ""
