@@ -39,6 +39,7 @@ from client.widgets import (
     text_field,
     title,
 )
+from shared.door_hours import DoorHours, DoorHoursError, as_text
 from shared.enums import (
     Attitude,
     ComplaintCategory,
@@ -55,6 +56,14 @@ from shared.i18n import label, t
 from shared.visit_fields import type_field_texts
 
 MAX_SHOWN = 20  # of each history list on the card (newest first)
+
+
+def door_hours_shown(value: object, lang: str) -> str:
+    """A customer's door hours as the supervisor typed them ("1-5 08:30-11:30 14:30-17:00"), or 全天."""
+    try:
+        return as_text(DoorHours.from_dict(value)) or t("client.customer.all_day", lang)
+    except DoorHoursError:
+        return t("client.customer.all_day", lang)
 
 
 def visit_summary(visit: dict[str, Any], lang: str) -> str:
@@ -99,6 +108,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         detail("client.customer.address", customer.get("address")),
         detail("client.customer.phone", customer.get("phone")),
         detail("client.customer.contact", customer.get("contact_person")),
+        detail("client.customer.door_hours", door_hours_shown(customer.get("door_hours"), lang)),
         ft.OutlinedButton(
             t("client.customer.edit", lang),
             icon=ft.Icons.EDIT,
