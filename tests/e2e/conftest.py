@@ -142,9 +142,16 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def attempt_name(request: pytest.FixtureRequest) -> str:
+    """The test's name, with "-try2" on its second try (a failed browser test runs again once): the first
+    try's logs and screenshot are kept beside the second's."""
+    tries = getattr(request.node, "execution_count", 1)
+    return request.node.name if tries <= 1 else f"{request.node.name}-try{tries}"
+
+
 def log_of(artifacts: Path, request: pytest.FixtureRequest, process: str) -> Path:
     """Each test's own log of a process (test-artifacts/<test>-<process>.log), kept after a failure."""
-    return artifacts / f"{request.node.name}-{process}.log"
+    return artifacts / f"{attempt_name(request)}-{process}.log"
 
 
 @contextlib.contextmanager
@@ -259,7 +266,7 @@ def page(browser: Browser, request: pytest.FixtureRequest, artifacts: Path) -> I
     opened.on("crash", lambda crashed: print(f"the page's renderer crashed: {crashed.url}"))  # shown on failure
     yield opened
     with contextlib.suppress(Exception):
-        opened.screenshot(path=str(artifacts / f"{request.node.name}-end.png"))
+        opened.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
     context.close()
 
 
