@@ -35,6 +35,7 @@ from client.features.today.route_order import (
 )
 from client.storage.store import LocalStore
 from shared.complaints import ComplaintProgress, derive_progress
+from shared.door_hours import same_hours, typed_to_stored
 from shared.enums import (
     ComplaintCategory,
     ComplaintStatus,
@@ -287,7 +288,7 @@ def key_person_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 # The customer fields a rep edits on the phone (the customer form); the rest is the server's or a supervisor's.
-CUSTOMER_FORM_FIELDS = ("name", "kind", "address", "phone", "contact_person")
+CUSTOMER_FORM_FIELDS = ("name", "kind", "address", "phone", "contact_person", "door_hours")
 
 
 @dataclass(frozen=True)
@@ -385,6 +386,8 @@ def customer_form_fields(values: dict[str, Any]) -> dict[str, Any]:
         value = values[name]
         text = value.strip() if isinstance(value, str) else value
         fields[name] = text if text or name in ("name", "kind") else None
+    if isinstance(fields.get("door_hours"), str):  # typed: stored as their dict (DoorHoursError says why not)
+        fields["door_hours"] = typed_to_stored(fields["door_hours"])
     return fields
 
 
@@ -737,7 +740,11 @@ class AppService:
         """Store the customer form's changes: only the fields whose value changed go into the op
         (an unchanged field sent along could overwrite someone's concurrent edit). None: nothing changed."""
         customer = self.store.get(RecordKind.CUSTOMER, customer_id) or {}
-        fields = {name: value for name, value in customer_form_fields(values).items() if customer.get(name) != value}
+        fields = {
+            name: value
+            for name, value in customer_form_fields(values).items()
+            if not (same_hours(customer.get(name), value) if name == "door_hours" else customer.get(name) == value)
+        }
         if not fields:
             return None
         return self._save(RecordKind.CUSTOMER, customer_id, fields)
@@ -754,8 +761,15 @@ class AppService:
         return sorted(customers, key=lambda customer: str(customer.get("name", "")))
 
     def create_prospect(
-        self, name: str, kind: CustomerKind, address: str = "", phone: str = "", contact_person: str = ""
+        self,
+        name: str,
+        kind: CustomerKind,
+        address: str = "",
+        phone: str = "",
+        contact_person: str = "",
+        door_hours: str = "",
     ) -> dict[str, Any]:
+        """A new prospect (潜在客户), stored offline; `door_hours` as typed (DoorHoursError: unreadable)."""
         fields: dict[str, Any] = {
             "name": name.strip(),
             "kind": kind.value,
@@ -766,6 +780,8 @@ class AppService:
         for key, value in (("address", address), ("phone", phone), ("contact_person", contact_person)):
             if value.strip():
                 fields[key] = value.strip()
+        if door_hours.strip():
+            fields["door_hours"] = typed_to_stored(door_hours)
         return self._save(RecordKind.CUSTOMER, new_id(), fields)
 
     def add_note(self, customer_id: str, text: str, visit_id: str | None = None) -> dict[str, Any]:

@@ -162,6 +162,28 @@ def as_text(hours: DoorHours) -> str:
     return "; ".join(parts)
 
 
+def stored_as_text(value: object) -> str:
+    """Stored door hours as a form shows them ("" for none, or for a stored value that cannot be read)."""
+    try:
+        return as_text(DoorHours.from_dict(value))
+    except DoorHoursError:
+        return ""
+
+
+def typed_to_stored(text: str) -> dict[str, object] | None:
+    """What a form's typed door hours are stored as: their dict, or None for "all day" (DoorHoursError: why not)."""
+    hours = parse_text(text)
+    return hours.as_dict() if hours.is_set else None
+
+
+def same_hours(stored: object, other: object) -> bool:
+    """Whether two stored values say the same door hours (a missing "closed" is an empty one)."""
+    try:
+        return DoorHours.from_dict(stored) == DoorHours.from_dict(other)
+    except DoorHoursError:
+        return stored == other
+
+
 def appointment_window(at: dt.time, minutes: int) -> Window:
     """An appointment: the visit starts at `at`, not earlier and not later."""
     start = at.hour * 60 + at.minute

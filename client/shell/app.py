@@ -85,6 +85,7 @@ from client.storage.store import InvalidRecord, LocalStore
 from client.storage.vault import StoreCipher
 from client.storage.wipe import wipe_local_data
 from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
+from shared.door_hours import stored_as_text
 from shared.enums import CustomerKind, RecordKind, VisitType
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
@@ -670,6 +671,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             address=str(record.get("address") or ""),
             phone=str(record.get("phone") or ""),
             contact_person=str(record.get("contact_person") or ""),
+            door_hours=stored_as_text(record.get("door_hours")),
             customer_id=customer_id,
             draft=draft,
         )
@@ -688,7 +690,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             return
         try:
             record = self.service.create_prospect(
-                form.name, CustomerKind(form.kind), form.address, form.phone, form.contact_person
+                form.name, CustomerKind(form.kind), form.address, form.phone, form.contact_person, form.door_hours
             )
         except (InvalidRecord, ValueError) as error:
             form.error = str(error)

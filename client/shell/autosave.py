@@ -19,7 +19,7 @@ from client.shell.state import AppState, Screen
 
 FORM_DRAFT = "form_draft"  # the store's metadata key
 DEBOUNCE_S = 0.6
-PROSPECT_FIELDS = ("name", "kind", "address", "phone", "contact_person")
+PROSPECT_FIELDS = ("name", "kind", "address", "phone", "contact_person", "door_hours")
 
 
 @dataclass(frozen=True)

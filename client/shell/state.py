@@ -136,6 +136,7 @@ class ProspectForm:
     address: str = ""
     phone: str = ""
     contact_person: str = ""
+    door_hours: str = ""  # as typed: "1-5 08:30-11:30 14:30-17:00" (shared/door_hours.py)
     error: str | None = None
     customer_id: str | None = None
     draft: DraftFix | None = None
@@ -147,6 +148,7 @@ class ProspectForm:
             "address": self.address,
             "phone": self.phone,
             "contact_person": self.contact_person,
+            "door_hours": self.door_hours,
         }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from shared.door_hours import DoorHours, DoorHoursError, as_text, parse_text
+from shared.door_hours import DoorHoursError, stored_as_text, typed_to_stored
 from shared.enums import CustomerKind, CustomerStatus, Importance, RecordKind
 from shared.hlc import is_hlc
 from shared.i18n import t
@@ -83,25 +83,14 @@ def _shown(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def door_hours_text(value: object) -> str:
-    """A customer's stored door hours as the form shows them ("1-5 08:30-11:30 14:30-17:00")."""
-    try:
-        return as_text(DoorHours.from_dict(value))
-    except DoorHoursError:  # not stored by a check that passed; shown empty rather than failing the page
-        return ""
-
-
 def _field_text(customer: Any, name: str) -> str:
     value = getattr(customer, name)
-    return door_hours_text(value) if name == "door_hours" else _shown(value)
+    return stored_as_text(value) if name == "door_hours" else _shown(value)
 
 
 def _stored(name: str, text: str | None) -> Any:
     """What a field's typed text is stored as: door hours as their dict (None: all day), the rest as typed."""
-    if name != "door_hours" or text is None:
-        return text
-    hours = parse_text(text)
-    return hours.as_dict() if hours.is_set else None
+    return typed_to_stored(text) if name == "door_hours" and text is not None else text
 
 
 def form_of(customer: Any) -> CustomerEditForm:

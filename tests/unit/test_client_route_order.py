@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from client.features.today.route_order import in_chosen_order, with_choice
 from client.services import AppService, Location
 from client.storage.store import LocalStore
-from shared.enums import RecordKind
+from shared.door_hours import DoorHoursError
+from shared.enums import CustomerKind, RecordKind
 from shared.route_order import Missed
 from tests.unit.helpers import pulled
 from tests.unit.test_client_services import USER, Clock, login_transport, make_service
@@ -87,3 +90,26 @@ def test_the_reps_order_follows_plan_changes_and_old_days_are_forgotten() -> Non
     assert in_chosen_order(chosen, DAY + dt.timedelta(days=1), ["a", "b"]) == ["a", "b"]
     assert with_choice(chosen, DAY, ["a"]) == {"2026-11-27": ["a"]}
     assert with_choice(chosen, DAY, None) == {}
+
+
+def test_the_rep_types_door_hours_on_the_customer_form_and_only_a_change_is_sent(store: LocalStore) -> None:
+    service = signed_in(store, Clock())
+    created = service.create_prospect("新开药店", CustomerKind.PHARMACY, door_hours="1-7 08:00-10:00")
+    assert created["door_hours"] == {"weekly": {str(day): ["08:00-10:00"] for day in range(1, 8)}, "closed": []}
+    pending = store.pending_count()
+
+    kept = {**customer_values(created), "door_hours": "1-7 08:00-10:00"}
+    assert service.update_customer(created["id"], kept) is None and store.pending_count() == pending
+    demo_form = place(store, "卫生院", 0.1, {"weekly": {"1": ["08:30-11:30"]}})  # stored without "closed"
+    record = store.get(RecordKind.CUSTOMER, demo_form)
+    assert record is not None
+    assert service.update_customer(demo_form, {**customer_values(record), "door_hours": "1 08:30-11:30"}) is None
+
+    changed = service.update_customer(created["id"], {**kept, "door_hours": ""})
+    assert changed is not None and changed["door_hours"] is None  # all day again
+    with pytest.raises(DoorHoursError, match="ends before it starts"):
+        service.update_customer(created["id"], {**kept, "door_hours": "1-5 10:00-08:00"})
+
+
+def customer_values(record: dict[str, object]) -> dict[str, str]:
+    return {name: str(record.get(name) or "") for name in ("name", "kind", "address", "phone", "contact_person")}

@@ -8,7 +8,7 @@ import flet as ft
 from client.features.drafts.banner import draft_banner
 from client.shell.actions import Actions
 from client.shell.state import AppState
-from client.widgets import choice_chips, error_text, form_top, screen, text_field, title
+from client.widgets import choice_chips, error_text, form_top, muted, screen, text_field, title
 from shared.enums import CustomerKind
 from shared.i18n import label, t
 
@@ -36,6 +36,10 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         form.contact_person = value
         actions.typed()
 
+    def set_door_hours(value: str) -> None:
+        form.door_hours = value
+        actions.typed()
+
     kinds = [(member.value, label(member, lang)) for member in CustomerKind]
     if form.draft is not None:
         heading, save_label, icon = (
@@ -61,6 +65,8 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             text_field(t("client.prospect.address", lang), form.address, set_address),
             text_field(t("client.prospect.phone", lang), form.phone, set_phone, keyboard=ft.KeyboardType.PHONE),
             text_field(t("client.prospect.contact", lang), form.contact_person, set_contact),
+            text_field(t("client.prospect.door_hours", lang), form.door_hours, set_door_hours),
+            muted(t("client.prospect.door_hours_hint", lang)),
             error_text(form.error),
             ft.Button(save_label, icon=icon, on_click=lambda e: actions.save_prospect()),
         ],

@@ -39,7 +39,7 @@ from client.widgets import (
     text_field,
     title,
 )
-from shared.door_hours import DoorHours, DoorHoursError, as_text
+from shared.door_hours import stored_as_text
 from shared.enums import (
     Attitude,
     ComplaintCategory,
@@ -60,10 +60,7 @@ MAX_SHOWN = 20  # of each history list on the card (newest first)
 
 def door_hours_shown(value: object, lang: str) -> str:
     """A customer's door hours as the supervisor typed them ("1-5 08:30-11:30 14:30-17:00"), or 全天."""
-    try:
-        return as_text(DoorHours.from_dict(value)) or t("client.customer.all_day", lang)
-    except DoorHoursError:
-        return t("client.customer.all_day", lang)
+    return stored_as_text(value) or t("client.customer.all_day", lang)
 
 
 def visit_summary(visit: dict[str, Any], lang: str) -> str:
