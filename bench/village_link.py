@@ -184,7 +184,7 @@ def body_bytes(value: Any) -> int:
 # ---- the phone: a child process syncing through the app's own sync session ------------------
 
 PHONE = r"""
-import json, sys, time
+import json, os, sys, time
 from pathlib import Path
 
 import httpx
@@ -204,12 +204,22 @@ def status(field):
     return 0
 
 
+PLAIN = os.environ.get("ROUTECRM_BENCH_LINK_PLAIN") == "1"
+if PLAIN:  # the phone as it was before issue #20: no gzip either way, pages of 500 for a first sync too
+    import client.sync_runner
+    import sync.http
+    client.sync_runner.MAX_PULL_LIMIT = 500
+    sync.http.GZIP_MIN_BYTES = 1 << 40
+
+
 class Counting(httpx.HTTPTransport):
     # the app's transport (the same keep-alive limit and TLS context), counting requests
     requests = 0
 
     def handle_request(self, request):
         Counting.requests += 1
+        if PLAIN:
+            request.headers["Accept-Encoding"] = "identity"
         return super().handle_request(request)
 
 
@@ -235,7 +245,7 @@ held = sum(len(store.all(RecordKind(kind))) for kind in ("customer", "key_person
 print(json.dumps({
     "seconds": elapsed, "attempts": attempts, "requests": Counting.requests, "pushed": report.pushed,
     "pulled": report.pulled, "held": held, "peak_bytes": status("VmHWM"), "baseline_bytes": baseline,
-    "pending": store.pending_count(), "cpu_seconds": cpu,
+    "pending": store.pending_count(), "cpu_seconds": cpu, "end_bytes": status("VmRSS"),
 }))
 store.close()
 """
@@ -305,6 +315,7 @@ class PhoneRun:
     baseline_bytes: int
     pending: int  # ops still waiting on the phone after the sync (none expected)
     cpu_seconds: float  # the phone process's CPU time during the sync (parsing, storing, HTTP)
+    end_bytes: int  # its resident memory once the sync ended (the store as it stays)
     link: LinkStats
 
 
@@ -550,4 +561,8 @@ def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> 
         ]
     if divisor != 1:
         result.notes.append(f"Scaled down: the territory is the issue's divided by {divisor}.")
+    if os.environ.get("ROUTECRM_BENCH_LINK_PLAIN") == "1":
+        result.notes.append(
+            "`ROUTECRM_BENCH_LINK_PLAIN=1`: the phone as before issue #20 (no gzip either way, pages of 500)."
+        )
     return result

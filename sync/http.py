@@ -38,12 +38,14 @@ DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 KEEPALIVE_EXPIRY_S = 2.0
 REFRESH_PATH = "/api/auth/refresh"
 TokensListener = Callable[[str, str], None]  # (access token, refresh token): store them durably
-# Request bodies from this size on are sent gzipped to a server that said it reads them (`Accept-Encoding: gzip`
-# in its answers, RFC 7694): a push of a day's work is about 30 KB of JSON, 2 s up a village link's 128 kbit/s.
+# Sync bodies from this size on are sent gzipped (a push of a day's work is about 30 KB of JSON, 2 s up a village
+# link's 128 kbit/s), unless the server showed it does not read them: it answered a plain sync request without
+# `Accept-Encoding: gzip` (RFC 7694), or a gzipped one with 400 or 415 (then the body goes again, plain, at once).
 GZIP_MIN_BYTES = 1_024
 GZIP_LEVEL = 6
-# The servers (base URLs) that said so, for this process: the app makes a client per sync.
-_GZIP_SERVERS: set[str] = set()
+SYNC_PATHS = ("/api/sync/",)
+# Per server (base URL), for this process (the app makes a client per sync): True reads gzip, False does not.
+_GZIP_SERVERS: dict[str, bool] = {}
 
 
 @functools.cache
@@ -103,25 +105,31 @@ class HttpSyncApi:
         content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         headers = {"Content-Type": "application/json"} | ({} if auth else {"Authorization": ""})
         base = str(self._client.base_url)
-        gzipped = base in _GZIP_SERVERS and len(content) >= GZIP_MIN_BYTES
+        sync_path = path.startswith(SYNC_PATHS)
+        gzipped = sync_path and _GZIP_SERVERS.get(base) is not False and len(content) >= GZIP_MIN_BYTES
         try:
             if gzipped:
                 compressed = gzip.compress(content, GZIP_LEVEL, mtime=0)
                 response = self._client.post(path, content=compressed, headers=headers | {"Content-Encoding": "gzip"})
                 if response.status_code not in (400, 415):
-                    return self._learn(response)
-                # Not read (another server behind the same address, an older one?): once more, plain, and
-                # plain from now on. A body the server did read and refused is refused the same way plain.
-                _GZIP_SERVERS.discard(base)
-            return self._learn(self._client.post(path, content=content, headers=headers))
+                    return self._learn(response, base, sync_path)
+                # Perhaps not read (an older server, or one behind the same address): once more, plain, and
+                # plain from now on unless it says otherwise. A body it did read and refused is refused plain too.
+                _GZIP_SERVERS[base] = False
+            return self._learn(self._client.post(path, content=content, headers=headers), base, sync_path)
         except httpx.HTTPError as error:  # connect errors, timeouts, dropped connections
             raise Unreachable(f"{type(error).__name__}: {error}") from error
 
-    def _learn(self, response: httpx.Response) -> httpx.Response:
-        """Note whether the server reads gzipped bodies (it says so in every sync answer)."""
+    @staticmethod
+    def _learn(response: httpx.Response, base: str, sync_path: bool) -> httpx.Response:
+        """Note whether the server reads gzipped bodies: every sync answer of a server that does says so."""
+        if not sync_path:
+            return response
         accepted = response.headers.get("accept-encoding", "")
         if "gzip" in (part.strip().split(";")[0].lower() for part in accepted.split(",")):
-            _GZIP_SERVERS.add(str(self._client.base_url))
+            _GZIP_SERVERS[base] = True
+        elif response.is_success:  # the server itself answered (not a proxy's 429 or 503), and did not say so
+            _GZIP_SERVERS[base] = False
         return response
 
     def _refresh(self) -> None:

@@ -100,7 +100,7 @@ def test_the_village_link_section_renders_its_figures_and_targets() -> None:
 
     def phone(seconds: float) -> PhoneRun:
         stats = LinkStats(connections=1, bytes={"up": 1_000, "down": 50_000})
-        return PhoneRun(seconds, 1, 3, 0, 1_200, 1_200, 60 * 2**20, 38 * 2**20, 0, 1.5, stats)
+        return PhoneRun(seconds, 1, 3, 0, 1_200, 1_200, 60 * 2**20, 38 * 2**20, 0, 1.5, 55 * 2**20, stats)
 
     runs = [LinkRuns(profile, phone(40.0), phone(2.0), phone(3.0)) for profile in (VILLAGE, EDGE)]
     rendered = section(runs, (100, 100, 1_000), 20)
