@@ -136,6 +136,8 @@ class _Day:
         self.minutes = [[travel.minutes(a, b) for b in places] for a in places]
         self.km = [[travel.km(a, b) for b in places] for a in places]
         self.end = len(places) - 1
+        # Each stop's nearest (itself among them), where or-opt may put it: the same for every pass of the search.
+        self.near = {index: self._nearest(index) for index in range(1, self.end)}
 
     def travel_of(self, route: Sequence[int]) -> float:
         return self._travel_from(0, route)
@@ -238,7 +240,7 @@ class _Day:
             here = index
         return total + (minutes[here][self.end] if self.returns else 0.0)
 
-    def _near(self, index: int) -> set[int]:
+    def _nearest(self, index: int) -> set[int]:
         ranked = sorted(range(1, self.end), key=lambda other: self.minutes[index][other])
         return set(ranked[: NEAR + 1])
 
@@ -248,7 +250,7 @@ class _Day:
         for i in range(size - 1):
             for j in range(i + 1, size):
                 yield i, route[i : j + 1][::-1] + route[j + 1 :]
-        near = {index: self._near(index) for index in route}
+        near = self.near
         for length in (1, 2, 3):
             for i in range(size - length + 1):
                 segment, rest = route[i : i + length], route[:i] + route[i + length :]
