@@ -88,16 +88,19 @@ def _rep(session: Session, rep_id: str) -> User:
     return rep
 
 
+def _stored_day(session: Session, settings: Settings, rep_id: str, day: dt.date, *, search: bool) -> OrderedDay:
+    plan = get_route_plan(session, rep_id, day)
+    return _ordered_day(session, settings, _rep(session, rep_id), day, plan.customer_ids if plan else [], search=search)
+
+
 def planned_day(session: Session, settings: Settings, rep_id: str, day: dt.date) -> OrderedDay:
     """The rep's plan for `day` in its stored order, scheduled: arrivals, waits, km and misses."""
-    plan = get_route_plan(session, rep_id, day)
-    return _ordered_day(session, settings, _rep(session, rep_id), day, plan.customer_ids if plan else [], search=False)
+    return _stored_day(session, settings, rep_id, day, search=False)
 
 
 def best_day(session: Session, settings: Settings, rep_id: str, day: dt.date) -> OrderedDay:
     """The rep's plan for `day` in the best order found (not saved)."""
-    plan = get_route_plan(session, rep_id, day)
-    return _ordered_day(session, settings, _rep(session, rep_id), day, plan.customer_ids if plan else [], search=True)
+    return _stored_day(session, settings, rep_id, day, search=True)
 
 
 @dataclass(frozen=True)
