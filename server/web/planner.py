@@ -42,6 +42,7 @@ from server.domains.users.service import list_reps, user_by_username
 from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.pages import WebRequest, page, parse_day, supervisors_only
+from shared.door_hours import appointment_on, window_text
 from shared.enums import Role
 from shared.route_order import Arrival, DayPlan, Missed
 
@@ -92,6 +93,11 @@ class PlannedDay:
     def missed(self, customer_id: str) -> str | None:
         arrival = self.arrival(customer_id)
         return arrival.missed.value if arrival is not None and arrival.missed is not None else None
+
+    def appointment(self, customer: Customer) -> str:
+        """The customer's appointment that day, "15:00-15:30" ("" without one)."""
+        window = appointment_on(customer.door_hours, self.day)
+        return window_text(window) if window is not None else ""
 
 
 def scheduled_day(

@@ -56,7 +56,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.customer.contact": "联系人",
         "client.customer.door_hours": "接待时间",
         "client.prospect.door_hours": "接待时间（留空为全天）",
-        "client.prospect.door_hours_hint": "星期加时间段，如：1-5 08:30-11:30 14:30-17:00; 休 2026-12-25",
+        "client.prospect.door_hours_hint": (
+            "星期加时间段，如：1-5 08:30-11:30 14:30-17:00; 休 2026-12-25; 预约 2026-12-09 15:00-15:30"
+        ),
         "client.customer.all_day": "全天",
         "client.customer.start_visit": "开始拜访",
         "client.customer.continue_visit": "继续拜访",
@@ -166,6 +168,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.sync.sending": "已发送 {pushed} 条",
         "client.today.conflicts": "修改冲突 {count}",
         "client.today.expected": "预计 {time}",
+        "client.today.appointment": "预约 {window}",
         "client.today.missed.late": "错过接待时间",
         "client.today.missed.closed": "今天不接待",
         "client.today.missed.day_over": "超出下班时间",
@@ -365,7 +368,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.customer.contact": "Contact person",
         "client.customer.door_hours": "Reception hours",
         "client.prospect.door_hours": "Reception hours (empty: all day)",
-        "client.prospect.door_hours_hint": "Weekdays and hours, e.g. 1-5 08:30-11:30 14:30-17:00; closed 2026-12-25",
+        "client.prospect.door_hours_hint": (
+            "Weekdays and hours, e.g. 1-5 08:30-11:30 14:30-17:00; closed 2026-12-25;"
+            " appointment 2026-12-09 15:00-15:30"
+        ),
         "client.customer.all_day": "all day",
         "client.customer.start_visit": "Start visit",
         "client.customer.continue_visit": "Continue visit",
@@ -472,6 +478,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.sync.sending": "Sent {pushed}",
         "client.today.conflicts": "Edit conflicts {count}",
         "client.today.expected": "Expected {time}",
+        "client.today.appointment": "Appointment {window}",
         "client.today.missed.late": "misses its reception hours",
         "client.today.missed.closed": "not receiving today",
         "client.today.missed.day_over": "after working hours",

@@ -86,6 +86,23 @@ def test_a_closed_day_is_a_stop_that_cannot_fit_with_its_reason(
     assert [(arrival.stop.id, arrival.missed) for arrival in best.plan.missed] == [(ids[1], Missed.CLOSED)]
 
 
+async def test_an_appointment_is_kept_at_its_time_and_shown_on_the_planner(
+    client: Client, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    day = seeded.today.isoformat()
+    booked = {"appointments": {day: ["13:00-13:40"]}}  # a customer near the base, seen at 13:00 as agreed
+    near, far = place(engine, seeded, {"near": (0.01, booked), "far": (0.1, None)})
+    with read_session(engine) as session:
+        best = best_day(session, settings, seeded.rep_a.id, seeded.today)
+    assert not best.plan.missed
+    (kept,) = [arrival for arrival in best.plan.arrivals if arrival.stop.id == near]
+    assert kept.start >= 13 * 60 and kept.leave <= 13 * 60 + 40
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    html = (await client.get(f"/plans?rep=rep.a&day={day}")).text
+    assert by_testid(html, f"appointment-{day}-{near}") == "预约 13:00-13:40"
+    assert f'data-testid="appointment-{day}-{far}"' not in html
+
+
 async def test_a_saved_order_reaches_the_reps_phone_at_its_next_sync(
     client: Client, seeded: World, engine: Engine, settings: Settings
 ) -> None:

@@ -9,12 +9,14 @@ import datetime as dt
 import pytest
 
 from client.features.today.route_order import in_chosen_order, with_choice
-from client.services import AppService, Location
+from client.features.today.view import stop_row
+from client.services import AppService, Location, StopStatus
+from client.services import Stop as TodayStop
 from client.storage.store import LocalStore
 from shared.door_hours import DoorHoursError
 from shared.enums import CustomerKind, RecordKind
 from shared.route_order import Missed
-from tests.unit.helpers import pulled
+from tests.unit.helpers import Recorder, pulled, texts
 from tests.unit.test_client_services import USER, Clock, login_transport, make_service
 
 BASE = (38.85, 115.49)
@@ -113,3 +115,13 @@ def test_the_rep_types_door_hours_on_the_customer_form_and_only_a_change_is_sent
 
 def customer_values(record: dict[str, object]) -> dict[str, str]:
     return {name: str(record.get(name) or "") for name in ("name", "kind", "address", "phone", "contact_person")}
+
+
+def test_todays_stop_row_shows_and_reads_out_an_appointment_that_day() -> None:
+    customer = {"id": "c1", "name": "城关镇卫生院", "kind": "township_hospital", "address": ""}
+    stop = TodayStop("c1", customer, StopStatus.NOT_VISITED)
+    row = stop_row(stop, 1, "zh", Recorder(), "stop-1", appointment=(900, 930))  # type: ignore[arg-type]
+    assert "预约 15:00-15:30" in texts(row)
+    assert row.label.endswith("· 预约 15:00-15:30")  # type: ignore[attr-defined]
+    plain = stop_row(stop, 1, "zh", Recorder(), "stop-1")  # type: ignore[arg-type]
+    assert not any("预约" in text for text in texts(plain))

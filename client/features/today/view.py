@@ -14,6 +14,7 @@ from client.services import Stop, StopStatus, TodayRoute
 from client.shell.actions import Actions
 from client.shell.state import AppState
 from client.widgets import ERROR_COLOR, SMALL_TEXT, enum_label, kind_label, muted, screen, section, tappable, title
+from shared.door_hours import Window, appointment_on, window_text
 from shared.enums import ComplaintCategory, KeyPersonRole
 from shared.holidays import Holiday
 from shared.i18n import label, t
@@ -42,7 +43,13 @@ def expected_text(arrival: Arrival, lang: str) -> str:
 
 
 def stop_row(
-    stop: Stop, position: int | None, lang: str, actions: Actions, identifier: str, expected: Arrival | None = None
+    stop: Stop,
+    position: int | None,
+    lang: str,
+    actions: Actions,
+    identifier: str,
+    expected: Arrival | None = None,
+    appointment: Window | None = None,
 ) -> ft.Control:
     customer = stop.customer
     name = str(customer.get("name")) if customer else t("client.today.unknown_customer", lang)
@@ -58,9 +65,14 @@ def stop_row(
         ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600),
         ft.Text(details, size=SMALL_TEXT),
     ]
-    when = ""  # read out too: "… 未拜访 · 预计 10:40"
+    when = ""  # read out too: "… 未拜访 · 预约 15:00-15:30 · 预计 10:40"
+    if appointment is not None:
+        booked = t("client.today.appointment", lang, window=window_text(appointment))
+        when += f" · {booked}"
+        lines.append(ft.Text(booked, size=SMALL_TEXT, weight=ft.FontWeight.W_600))
     if expected is not None and expected.missed is not Missed.NO_POSITION:
-        late, when = expected.missed is not None, f" · {expected_text(expected, lang)}"
+        late = expected.missed is not None
+        when += f" · {expected_text(expected, lang)}"
         lines.append(ft.Text(expected_text(expected, lang), size=SMALL_TEXT, color=ERROR_COLOR if late else None))
     content = ft.Row(
         [
@@ -122,7 +134,8 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         controls += reorder_buttons(route, lang, actions)
         for position, stop in enumerate(route.stops, start=1):
             expected = route.expected.get(stop.customer_id)
-            controls.append(stop_row(stop, position, lang, actions, f"stop-{position}", expected))
+            booked = appointment_on(stop.customer.get("door_hours"), route.day) if stop.customer else None
+            controls.append(stop_row(stop, position, lang, actions, f"stop-{position}", expected, booked))
     else:
         controls.append(muted(t("client.today.no_plan", lang)))
     if route.off_route:
