@@ -24,7 +24,7 @@ from server.domains.reports.formats import Formats
 from server.domains.reports.period import PeriodKind, period_of
 from server.domains.reports.rep_day import RepDay, rep_day
 from server.domains.reports.service import dashboard, find_rep, reps_in, resolve_scope, territories, visible_territory
-from server.domains.routes.ordering import planned_against_travelled
+from server.domains.routes.ordering import km_per_rep, planned_against_travelled
 from server.domains.visits.service import flagged_per_rep
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
@@ -114,7 +114,10 @@ class DashboardPages(Controller):
             except DomainError as error:
                 raise _translated(error, lang) from None
             board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=now_in(settings.tz))
-            flagged = flagged_per_rep(session, chosen.start, chosen.end, [row.rep.id for row in board.reps])
+            rep_ids = [row.rep.id for row in board.reps]
+            flagged = flagged_per_rep(session, chosen.start, chosen.end, rep_ids)
+            # Planned against travelled km up to today (a plan for a day still ahead has no travel to compare)
+            km = km_per_rep(session, settings, rep_ids, chosen.start, min(chosen.end, today(settings.tz)))
             fixed = visible_territory(actor)
             choices = [fixed] if fixed else territories(session)
             rep_choices = reps_in(session, scope.territory)
@@ -138,6 +141,7 @@ class DashboardPages(Controller):
             month_period=period_of(PeriodKind.MONTH, chosen.anchor),
             fmt=fmt,
             flagged=flagged,
+            km=km,
         )
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)

@@ -3,6 +3,7 @@ that the rep's phone pulls the new order; door hours travel with the customer an
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from sqlmodel import select
 
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
-from server.domains.routes.ordering import best_day, order_day_plan, planned_day
+from server.domains.routes.ordering import DayKm, best_day, km_per_rep, order_day_plan, planned_day
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.users.models import User
 from server.domains.users.service import create_user
@@ -259,6 +260,20 @@ async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_in
     tile = re.search(r'data-testid="day-km".*?tile-value">约 (\d+) 公里.*?计划顺序约 (\d+) 公里', page, re.S)
     assert tile, page
     assert int(tile.group(1)) == round(road_km) == int(tile.group(2))
+
+    # The dashboard sums the days of its period up to today: yesterday's plan counts, tomorrow's does not
+    day = dt.timedelta(days=1)
+    with write_session(engine) as session:
+        set_route_plan(session, seeded.supervisor, seeded.rep_a.id, seeded.today - day, [near, far])
+        set_route_plan(session, seeded.supervisor, seeded.rep_a.id, seeded.today + day, [near, far, near])
+    with read_session(engine) as session:
+        km = km_per_rep(session, settings, [seeded.rep_a.id, seeded.rep_b.id], seeded.today - day, seeded.today)
+    assert km[seeded.rep_a.id].planned == pytest.approx(2 * km[seeded.rep_a.id].travelled)  # type: ignore[operator]
+    assert km[seeded.rep_a.id].travelled == pytest.approx(road_km, rel=0.01)
+    assert km[seeded.rep_b.id] == DayKm(None, None)
+    dashboard = (await client.get(f"/dashboard?period=7d&day={seeded.today.isoformat()}")).text
+    assert by_testid(dashboard, "rep-km-rep.a") == f"{round(2 * road_km)} / {round(road_km)} 公里"
+    assert by_testid(dashboard, "rep-km-rep.b") == "—"
 
 
 async def test_door_hours_come_in_with_the_customer_file_and_unreadable_ones_are_reported(
