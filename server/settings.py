@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
+from shared.door_hours import DoorHoursError, weekdays_of
 from shared.route_order import DEFAULT_PLAN_MINUTES, ROAD_FACTOR, SPEED_KMH
 from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
 
@@ -63,6 +64,8 @@ class Settings:
     visit_max_speed_kmh: float = 120.0
     visit_late_hours: float = 24.0
     work_hours: tuple[time, time] = (time(8, 0), time(18, 0))
+    # The weekdays reps work (WORK_DAYS "1-6", ISO: 1 = Monday): the planner's week suggestion fills these.
+    work_days: frozenset[int] = frozenset(range(1, 7))
     # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the server at another hour.
     clock_offset: timedelta = timedelta(0)
     # A rep's day map draws on these tiles ({z}/{x}/{y} URL template, e.g. 天地图 or the company's own tile
@@ -137,6 +140,7 @@ class Settings:
             visit_max_speed_kmh=float(env.get("VISIT_MAX_SPEED_KMH") or 120),
             visit_late_hours=float(env.get("VISIT_LATE_HOURS") or 24),
             work_hours=work_hours(env.get("WORK_HOURS") or "08:00-18:00"),
+            work_days=work_days(env.get("WORK_DAYS") or "1-6"),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
             map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
             leaderboard_on_phone=(env.get("LEADERBOARD_ON_PHONE") or "").lower() in {"1", "true", "yes"},
@@ -240,6 +244,14 @@ def named_minutes(setting: str, value: str, defaults: Mapping[str, int]) -> dict
             )
         minutes_by_name[name.strip()] = int(minutes)
     return minutes_by_name
+
+
+def work_days(value: str) -> frozenset[int]:
+    """WORK_DAYS, e.g. "1-6" or "1-5" or "1,2,3,4,5,6": the ISO weekdays reps work (1 = Monday)."""
+    try:
+        return frozenset(weekdays_of(value))
+    except DoorHoursError:
+        raise SettingsError(f"WORK_DAYS must read like 1-6 or 1,2,3,4,5 (1 = Monday), not {value!r}") from None
 
 
 def work_hours(value: str) -> tuple[time, time]:

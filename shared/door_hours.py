@@ -156,7 +156,7 @@ def _appointments(part: str, rest: list[str], into: dict[str, list[str]]) -> Non
         raise DoorHoursError(f"{part!r}: the appointment on {empty[0]} needs a time like 15:00-15:30")
 
 
-def _weekdays(text: str) -> list[int]:
+def weekdays_of(text: str) -> list[int]:
     """ "1-5" → [1, 2, 3, 4, 5]; "1,3,5" → [1, 3, 5]."""
     days: list[int] = []
     for part in text.replace("，", ",").split(","):
@@ -187,7 +187,7 @@ def parse_text(text: str) -> DoorHours:
         if head.lower() in APPOINTMENT_WORDS:
             _appointments(part, rest, appointments)
             continue
-        for weekday in _weekdays(head):
+        for weekday in weekdays_of(head):
             weekly.setdefault(str(weekday), []).extend(rest)
     return DoorHours.from_dict({"weekly": weekly, "closed": closed, "appointments": appointments})
 

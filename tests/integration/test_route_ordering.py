@@ -15,6 +15,7 @@ from sqlmodel import select
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
 from server.domains.routes.ordering import DayKm, best_day, km_per_rep, order_day_plan, planned_day
+from server.domains.routes.planning import next_week
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.users.models import User
 from server.domains.users.service import create_user
@@ -294,3 +295,50 @@ async def test_door_hours_come_in_with_the_customer_file_and_unreadable_ones_are
         clinic = session.exec(select(Customer).where(Customer.name == "河西诊所")).one()
     assert pharmacy.door_hours == {"weekly": {str(day): ["08:00-10:00"] for day in range(1, 8)}, "closed": []}
     assert clinic.door_hours is None
+
+
+def shown(page: str, testid: str, tag: str) -> str:
+    """The text of the element with this testid (its tag given), markup and extra blanks removed."""
+    match = re.search(rf'data-testid="{re.escape(testid)}"[^>]*>(.*?)</{tag}>', page, re.S)
+    assert match, f"no {tag} with data-testid={testid}"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split()).replace(" 、 ", "、")
+
+
+async def test_the_week_suggestion_puts_due_customers_on_days_and_taking_it_saves_them(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    monday = next_week(seeded.today)
+    closed_all_week = {"weekly": {"7": ["08:00-09:00"]}}  # receives reps on Sundays only: not a working day
+    with write_session(engine) as session:
+        rep = session.get(User, seeded.rep_a.id)
+        assert rep is not None
+        rep.base_lat, rep.base_lng = BASE
+        for index, customer_id in enumerate(seeded.customers_a):
+            customer = session.get(Customer, customer_id)
+            assert customer is not None
+            customer.tier, customer.lat, customer.lng = "A", BASE[0] + 0.02 * (index + 1), BASE[1]
+            customer.door_hours = closed_all_week if index == 3 else None
+            customer.owner_rep_id = seeded.rep_b.id if index == 2 else None  # another rep's customer
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    week = monday.isoformat()
+    closed = (await client.get(f"/plans?rep=rep.a&week={week}")).text
+    assert 'data-testid="week-fill"' not in closed and 'data-testid="fill-open"' in closed
+    html = (await client.get(f"/plans?rep=rep.a&week={week}&fill=1")).text
+    near, middle = seeded.customers_a[:2]
+    assert by_testid(html, "fill-take") == "采用建议（加入 2 位客户）"  # never visited: due at once, Monday
+    monday_line, left_out = shown(html, f"fill-{week}", "li"), shown(html, "fill-left-out", "p")
+    assert "东片诊所0、东片诊所1" in monday_line
+    assert "东片诊所2" not in shown(html, "week-fill", "section")  # another rep's customer
+    assert "东片诊所3 当天不接待" in left_out
+
+    taken = await client.post(
+        "/plans/week", data={"rep": "rep.a", "week": week, "_csrf_token": csrf_token(html)}, follow_redirects=False
+    )
+    assert taken.status_code == 303, taken.text
+    with read_session(engine) as session:
+        stored = get_route_plan(session, seeded.rep_a.id, monday)
+    assert stored is not None and sorted(stored.customer_ids) == sorted([near, middle])  # out and back: either way
+    after = (await client.get(taken.headers["location"])).text
+    assert by_testid(after, "week-saved") == "已按建议保存 1 天的计划，业务员下次同步时收到。"
+    again = (await client.get(f"/plans?rep=rep.a&week={week}&fill=1")).text
+    assert 'data-testid="fill-take"' not in again and 'data-testid="fill-nothing"' in again
