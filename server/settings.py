@@ -14,7 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
-from shared.door_hours import DoorHoursError, weekdays_of
+from shared.door_hours import DoorHoursError, parse_by_kind, weekdays_of
+from shared.enums import CustomerKind
 from shared.route_order import DEFAULT_PLAN_MINUTES, ROAD_FACTOR, SPEED_KMH
 from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
 
@@ -80,6 +81,9 @@ class Settings:
     route_road_factor: float = ROAD_FACTOR
     route_speed_kmh: float = SPEED_KMH
     visit_plan_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PLAN_MINUTES))
+    # The door hours a customer of a kind is planned with when it has none of its own (DOOR_HOURS_BY_KIND,
+    # e.g. "township_hospital=1-5 08:00-11:30 14:30-17:00|pharmacy=1-7 08:00-10:00"); other kinds: all day.
+    door_hours_by_kind: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -149,6 +153,7 @@ class Settings:
             visit_plan_minutes=named_minutes(
                 "VISIT_PLAN_MINUTES", env.get("VISIT_PLAN_MINUTES") or "", DEFAULT_PLAN_MINUTES
             ),
+            door_hours_by_kind=door_hours_by_kind(env.get("DOOR_HOURS_BY_KIND") or ""),
         )
 
 
@@ -244,6 +249,14 @@ def named_minutes(setting: str, value: str, defaults: Mapping[str, int]) -> dict
             )
         minutes_by_name[name.strip()] = int(minutes)
     return minutes_by_name
+
+
+def door_hours_by_kind(value: str) -> dict[str, dict[str, object]]:
+    """DOOR_HOURS_BY_KIND: "<kind>=<door hours>|..." (shared/door_hours.py parse_by_kind)."""
+    try:
+        return parse_by_kind(value, (kind.value for kind in CustomerKind))
+    except DoorHoursError as error:
+        raise SettingsError(f"DOOR_HOURS_BY_KIND: {error}") from None
 
 
 def work_days(value: str) -> frozenset[int]:

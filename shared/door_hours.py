@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 Window = tuple[int, int]
@@ -229,6 +229,34 @@ def same_hours(stored: object, other: object) -> bool:
         return DoorHours.from_dict(stored) == DoorHours.from_dict(other)
     except DoorHoursError:
         return stored == other
+
+
+def hours_for(stored: object, kind: object, by_kind: Mapping[str, object]) -> DoorHours:
+    """The door hours a customer is planned with: its own when set, else its kind's default (`by_kind`: the
+    company's DOOR_HOURS_BY_KIND, kind → stored form), else all day. Unreadable hours count as not set."""
+    for value in (stored, by_kind.get(str(kind))):
+        try:
+            hours = DoorHours.from_dict(value)
+        except DoorHoursError:
+            continue
+        if hours.is_set:
+            return hours
+    return DoorHours()
+
+
+def parse_by_kind(text: str, kinds: Iterable[str]) -> dict[str, dict[str, object]]:
+    """DOOR_HOURS_BY_KIND as typed: "<kind>=<door hours>" parts separated by "|", e.g.
+    "township_hospital=1-5 08:00-11:30 14:30-17:00|pharmacy=1-7 08:00-10:00" → kind → stored form."""
+    known, found = set(kinds), {}
+    for part in filter(None, (piece.strip() for piece in text.split("|"))):
+        kind, equals, typed = part.partition("=")
+        if not equals or kind.strip() not in known:
+            raise DoorHoursError(f"{part!r} is not <kind>=<door hours> (kinds: {', '.join(sorted(known))})")
+        try:
+            found[kind.strip()] = parse_text(typed).as_dict()
+        except DoorHoursError as error:
+            raise DoorHoursError(f"{kind.strip()}: {error}") from None
+    return found
 
 
 def appointment_on(value: object, day: dt.date) -> Window | None:

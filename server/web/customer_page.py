@@ -25,6 +25,7 @@ from server.settings import Settings
 from server.web.customer_form import CustomerEditForm, form_of
 from server.web.pages import WebRequest, page
 from server.web.rows import complaint_rows, order_rows
+from shared.door_hours import stored_as_text
 from shared.enums import CreditRating
 from shared.rates import visit_ordered
 
@@ -90,4 +91,5 @@ def customer_page(
         credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
         credit_ratings=[rating.value for rating in CreditRating],
         pipeline=pipeline,
+        kind_hours=stored_as_text(settings.door_hours_by_kind.get(customer.kind)),  # its kind's default, if any
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from litestar import Litestar
@@ -19,7 +20,7 @@ from server.domains.routes.planning import next_week
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.users.models import User
 from server.domains.users.service import create_user
-from server.settings import Settings
+from server.settings import Settings, door_hours_by_kind
 from shared.enums import Role
 from shared.ids import new_id
 from shared.route_order import Missed
@@ -342,3 +343,22 @@ async def test_the_week_suggestion_puts_due_customers_on_days_and_taking_it_save
     assert by_testid(after, "week-saved") == "已按建议保存 1 天的计划，业务员下次同步时收到。"
     again = (await client.get(f"/plans?rep=rep.a&week={week}&fill=1")).text
     assert 'data-testid="fill-take"' not in again and 'data-testid="fill-nothing"' in again
+
+
+async def test_a_customer_without_hours_of_its_own_is_planned_with_its_kinds_default(
+    client: Client, app: Litestar, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    near, far = place(engine, seeded, {"near": (0.02, None), "far": (0.2, {"weekly": EVERY_WEEKDAY})})
+    clinics_closed_today = f"clinic=1-7 08:00-18:00; 休 {seeded.today.isoformat()}"
+    with_default = replace(settings, door_hours_by_kind=door_hours_by_kind(clinics_closed_today))
+    with read_session(engine) as session:
+        plain = best_day(session, settings, seeded.rep_a.id, seeded.today)
+        defaulted = best_day(session, with_default, seeded.rep_a.id, seeded.today)
+    assert not plain.plan.missed
+    assert [(arrival.stop.id, arrival.missed) for arrival in defaulted.plan.missed] == [(near, Missed.CLOSED)]
+
+    app.state.settings = with_default
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    shown_near = by_testid((await client.get(f"/customers/{near}")).text, "customer-door-hours")
+    assert shown_near == f"1-7 08:00-18:00; closed {seeded.today.isoformat()}（未设置，按客户类型默认）"
+    assert by_testid((await client.get(f"/customers/{far}")).text, "customer-door-hours") == "1-7 08:00-18:00"

@@ -12,6 +12,8 @@ from shared.door_hours import (
     DoorHoursError,
     appointment_on,
     as_text,
+    hours_for,
+    parse_by_kind,
     parse_text,
     parse_window,
 )
@@ -120,3 +122,26 @@ def test_typed_door_hours_read_and_write_back_grouped() -> None:
 def test_typed_door_hours_that_cannot_be_read_say_why(typed: str, message: str) -> None:
     with pytest.raises(DoorHoursError, match=message):
         parse_text(typed)
+
+
+def test_a_customer_without_hours_of_its_own_gets_its_kinds_default() -> None:
+    defaults = parse_by_kind(
+        "township_hospital=1-5 14:30-17:00|pharmacy=1-7 08:00-10:00", ["township_hospital", "pharmacy", "clinic"]
+    )
+    own = {"weekly": {"1": ["09:00-10:00"]}}
+    assert hours_for(own, "pharmacy", defaults).windows_on(MONDAY) == ((540, 600),)  # its own win
+    assert hours_for(None, "pharmacy", defaults).windows_on(MONDAY) == ((480, 600),)
+    assert hours_for({"weekly": "bad"}, "township_hospital", defaults).windows_on(MONDAY) == ((870, 1020),)
+    assert hours_for(None, "clinic", defaults).windows_on(MONDAY) == ALL_DAY
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("hospital=1-5 08:00-10:00", "is not <kind>=<door hours>"),
+        ("pharmacy=1-5 10:00-08:00", "pharmacy: .* ends before"),
+    ],
+)
+def test_defaults_by_kind_that_cannot_be_read_say_why(typed: str, message: str) -> None:
+    with pytest.raises(DoorHoursError, match=message):
+        parse_by_kind(typed, ["pharmacy"])

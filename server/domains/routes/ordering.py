@@ -21,7 +21,7 @@ from server.domains.users.models import Actor, User
 from server.domains.visits.models import Visit
 from server.errors import NotFound
 from server.settings import Settings
-from shared.door_hours import DoorHours, DoorHoursError
+from shared.door_hours import DoorHours, hours_for
 from shared.route_order import DayPlan, Point, Stop, TravelModel, best_order, schedule
 
 
@@ -43,12 +43,10 @@ def travel_model(session: Session, settings: Settings, territory: str | None) ->
     return TravelModel(road_factor=settings.route_road_factor, speed_kmh=speed)
 
 
-def door_windows(customer: Customer) -> DoorHours:
-    """The customer's door hours; unreadable stored ones (an older import) count as none set."""
-    try:
-        return DoorHours.from_dict(customer.door_hours)
-    except DoorHoursError:
-        return DoorHours()
+def door_windows(customer: Customer, settings: Settings) -> DoorHours:
+    """The customer's door hours, else its kind's default (DOOR_HOURS_BY_KIND); unreadable stored ones (an
+    older import) count as none set."""
+    return hours_for(customer.door_hours, customer.kind, settings.door_hours_by_kind)
 
 
 def stop_of(customer: Customer, day: dt.date, settings: Settings) -> Stop:
@@ -57,7 +55,7 @@ def stop_of(customer: Customer, day: dt.date, settings: Settings) -> Stop:
         id=customer.id,
         at=(customer.lat, customer.lng) if located else None,  # type: ignore[arg-type]
         minutes=settings.visit_plan_minutes.get(customer.kind, 20),
-        windows=door_windows(customer).windows_on(day),
+        windows=door_windows(customer, settings).windows_on(day),
     )
 
 

@@ -57,7 +57,7 @@ def suggest_week(session: Session, settings: Settings, rep: User, monday: dt.dat
     candidates = []
     for suggestion in mine:
         customer = customers[suggestion.customer_id]
-        hours = door_windows(customer)
+        hours = door_windows(customer, settings)
         stop = stop_of(customer, days[0], settings) if days else None
         candidates.append(
             Candidate(
