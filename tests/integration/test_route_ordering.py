@@ -23,7 +23,8 @@ from server.domains.users.service import create_user
 from server.settings import Settings, door_hours_by_kind
 from shared.enums import Role
 from shared.ids import new_id
-from shared.route_order import Missed
+from shared.route_order import Missed, RouteRules
+from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import (
     PASSWORD,
     TERRITORY_A,
@@ -240,6 +241,22 @@ async def test_an_admin_sets_a_reps_base_and_a_territorys_speed_that_the_order_u
     assert ordered.base == BASE
     (arrival,) = ordered.plan.arrivals
     assert arrival.arrive - 8 * 60 == pytest.approx(arrival.km / 15 * 60)  # at the territory's 15 km/h
+
+    # The rep's phone orders its day with the same rules: at sign-in and with every pull
+    signed_in = await client.post("/api/auth/login", json={"username": "rep.a", "password": PASSWORD})
+    rules = RouteRules.from_dict(signed_in.json()["route_rules"])
+    assert rules.speed_kmh == 15 and rules.road_factor == settings.route_road_factor
+    assert rules.plan_minutes == settings.visit_plan_minutes
+    headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    pulled = await client.post(
+        "/api/sync/pull", json={"cursor": 0, "limit": 10, "schema_version": SCHEMA_VERSION}, headers=headers
+    )
+    assert RouteRules.from_dict(pulled.json()["route_rules"]) == rules
+    other = await login(client, "rep.b")  # another territory: the company's speed
+    pulled_b = await client.post(
+        "/api/sync/pull", json={"cursor": 0, "limit": 10, "schema_version": SCHEMA_VERSION}, headers=other
+    )
+    assert RouteRules.from_dict(pulled_b.json()["route_rules"]).speed_kmh == settings.route_speed_kmh
 
 
 async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_ins(

@@ -22,7 +22,7 @@ from server.domains.visits.models import Visit
 from server.errors import NotFound
 from server.settings import Settings
 from shared.door_hours import DoorHours, hours_for
-from shared.route_order import DayPlan, Point, Stop, TravelModel, best_order, schedule
+from shared.route_order import DayPlan, Point, RouteRules, Stop, TravelModel, best_order, schedule
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,18 @@ def travel_model(session: Session, settings: Settings, territory: str | None) ->
     own = session.get(Territory, territory) if territory else None
     speed = own.travel_speed_kmh if own is not None and own.travel_speed_kmh else settings.route_speed_kmh
     return TravelModel(road_factor=settings.route_road_factor, speed_kmh=speed)
+
+
+def route_rules(session: Session, settings: Settings, territory: str | None) -> RouteRules:
+    """What a rep's phone orders its day with (sent at sign-in and with every pull): the same minutes, default
+    door hours, road factor and speed as the planner uses for the rep's territory."""
+    travel = travel_model(session, settings, territory)
+    return RouteRules(
+        plan_minutes=dict(settings.visit_plan_minutes),
+        door_hours_by_kind=dict(settings.door_hours_by_kind),
+        road_factor=travel.road_factor,
+        speed_kmh=travel.speed_kmh,
+    )
 
 
 def door_windows(customer: Customer, settings: Settings) -> DoorHours:
