@@ -79,7 +79,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.attendance.saved_end": "Saved: day ended {time} (waiting to sync)",
         "client.attendance.locating": "Finding your location…",
         "client.attendance.no_location": "(no location)",
-        "client.attendance.hint_start_day": "Tip: you have not started the day yet; you can do it on Today (this visit goes on)",
+        "client.attendance.hint_start_day": "Tip: the day is not started yet; start it on Today (this visit goes on)",
         # web
         "web.nav.attendance": "Attendance",
         "web.attendance.title": "Attendance",
