@@ -93,6 +93,15 @@ def test_a_day_started_and_ended_offline_shows_on_the_supervisors_attendance_pag
     assert supervisor.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     supervisor.screenshot(path=SCREENSHOTS / "supervisor-attendance-390.png", full_page=True)
 
+    # Last week, from the demo's punches: one territory's rep, every day late, early, on time or never ended.
+    supervisor.goto(f"{server_url}/attendance?territory=望都东片")
+    supervisor.get_by_test_id("previous-range").click()
+    expect(supervisor.get_by_test_id("attendance-li.rep")).to_be_visible()
+    expect(supervisor.get_by_test_id("attendance-wang.rep")).to_have_count(0)
+    assert supervisor.evaluate("document.documentElement.scrollWidth") <= 390
+    supervisor.screenshot(path=SCREENSHOTS / "supervisor-attendance-last-week-390.png", full_page=True)
+
+    supervisor.goto(f"{server_url}/attendance")
     supervisor.get_by_test_id(f"day-link-{key}").click()
     expect(supervisor.get_by_test_id("attendance-start")).to_have_text(started)
     expect(supervisor.get_by_test_id("attendance-end")).to_have_text(ended)
