@@ -6,6 +6,7 @@ refused by a push even if shared.records lets devices write it (tests/unit/test_
 
 from __future__ import annotations
 
+from server.domains.attendance import sync as attendance
 from server.domains.campaigns import sync as campaigns
 from server.domains.competitors import sync as competitors
 from server.domains.complaints import sync as complaints
@@ -34,4 +35,5 @@ SYNC_KINDS: dict[RecordKind, KindHandler] = {
     RecordKind.OPPORTUNITY: pipeline.OPPORTUNITY,
     RecordKind.STAGE_EVENT: pipeline.STAGE_EVENT,
     RecordKind.WORK_REPORT: work_reports.WORK_REPORT,
+    RecordKind.ATTENDANCE: attendance.ATTENDANCE,
 }

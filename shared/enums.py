@@ -31,6 +31,14 @@ class RecordKind(StrEnum):
     HOLIDAY = "holiday"  # 节日: the company's holiday list, kept by admins on the server, read by every phone
     WORK_REPORT = "work_report"  # 日报 / 周报 of a rep for a day or week: written on the phone, commented on the web
     LEADERBOARD = "leaderboard"  # 排行榜 of a territory and period (server-made; phones get it if LEADERBOARD_ON_PHONE)
+    ATTENDANCE = "attendance"  # 考勤打卡: a rep's start or end of the working day, made on the phone (append-only)
+
+
+class AttendanceAction(StrEnum):
+    """What a 考勤 punch says: the rep starts (上班打卡) or ends (下班打卡) the working day."""
+
+    START = "start"
+    END = "end"
 
 
 class ReportPeriod(StrEnum):

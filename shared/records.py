@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from shared.door_hours import DoorHours, DoorHoursError
 from shared.enums import (
+    AttendanceAction,
     Attitude,
     CampaignType,
     ComplaintCategory,
@@ -459,6 +460,15 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "territory": Field(text(60), required=True),
         "computed_at": Field(timestamp, required=True, nullable=False),
     },
+    # 考勤打卡: the rep starts or ends the working day, on the phone's clock, where the phone was (when it knew).
+    # Append-only: a day's start is its first start, its end its last end (shared/attendance.py, docs/attendance.md).
+    RecordKind.ATTENDANCE: {
+        "action": Field(one_of(AttendanceAction), required=True, nullable=False),
+        "at": Field(timestamp, required=True, nullable=False),
+        "lat": Field(number(-90, 90)),
+        "lng": Field(number(-180, 180)),
+        "accuracy": Field(number(0, 100_000)),  # metres
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -486,6 +496,7 @@ DEVICE_WRITABLE_KINDS = frozenset(
         RecordKind.STAGE_EVENT,
         RecordKind.VISIT_PHOTO,
         RecordKind.WORK_REPORT,
+        RecordKind.ATTENDANCE,
     }
 )
 # Kinds whose records never change once stored (a put of a stored id must repeat it exactly).
@@ -497,6 +508,7 @@ IMMUTABLE_KINDS = frozenset(
         RecordKind.STAGE_EVENT,
         RecordKind.COMPLAINT_STEP,
         RecordKind.VISIT_PHOTO,
+        RecordKind.ATTENDANCE,
     }
 )
 # Append-only kinds (visits, notes, complaints, orders, competitor reports) may be added but never deleted.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from client.features.account.settings_view import SettingsActions
+from client.features.attendance.view import AttendanceActions
 from client.features.complaints.view import ComplaintActions
 from client.features.pipeline.view import PipelineActions
 from client.features.reports.view import ReportActions
@@ -18,7 +19,14 @@ from client.features.visits.fields_view import VisitTypeActions
 
 
 class Actions(
-    PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, RouteOrderActions, Protocol
+    PipelineActions,
+    SettingsActions,
+    VisitTypeActions,
+    ComplaintActions,
+    ReportActions,
+    RouteOrderActions,
+    AttendanceActions,
+    Protocol,
 ):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...

@@ -24,6 +24,7 @@ from client.features.account import settings_view
 from client.features.account import sign_in_view as sign_in
 from client.features.account.handlers import AccountHandlers
 from client.features.account.service import AccountLock
+from client.features.attendance.handlers import AttendanceHandlers
 from client.features.campaigns.service import CampaignEntry, month_progress, record_participation, visit_campaigns
 from client.features.complaints.handlers import ComplaintHandlers
 from client.features.complaints.service import ComplaintStepForm
@@ -214,7 +215,7 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers):
+class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers, AttendanceHandlers):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -540,6 +541,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             state.open_conflicts = self.service.open_conflict_count()
             state.care = self.service.care_reminders()
             state.targets = month_progress(self.service)
+            self.load_attendance()
         elif screen is Screen.CUSTOMER:
             if arg and arg != state.customer_id:
                 state.key_person = KeyPersonForm()
@@ -781,7 +783,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             return
         with self._ui:
             self.state.visit = self._visit_form(None, customer_id)
-            self._go(Screen.VISIT)
+            self._go(Screen.VISIT, notice=self.attendance_hint())  # a hint only: the visit goes on
 
     def open_visit(self, visit_id: str) -> None:
         self._go(Screen.VISIT, visit_id)

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from client.features.account.service import SettingsForm
+from client.features.attendance.service import TodayAttendance
 from client.features.campaigns.service import MonthProgress, VisitCampaigns
 from client.features.complaints.service import ComplaintStepForm
 from client.features.photos.service import PhotoThumb
@@ -185,6 +186,7 @@ class AppState:
     open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
     care: CareReminders | None = None  # the Today screen's care reminders
     targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
+    attendance: TodayAttendance | None = None  # Today's 上班 / 下班 row (client/features/attendance)
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
     pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section
     complaint_step: ComplaintStepForm = field(default_factory=ComplaintStepForm)  # a complaint moved forward

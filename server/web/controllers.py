@@ -9,6 +9,7 @@ from __future__ import annotations
 from litestar import Controller
 
 from server.web.admin import AdminPages
+from server.web.attendance import AttendancePages
 from server.web.board import BoardController
 from server.web.campaigns import CampaignPages
 from server.web.customer_edit import CustomerPages
@@ -48,4 +49,5 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     PipelinePages,
     WebAppManifest,
     WorkReportPages,
+    AttendancePages,
 ]

@@ -18,6 +18,7 @@ from litestar.response import Template
 
 from server.clock import now_in, today
 from server.db import read_session
+from server.domains.attendance.service import attendance_today, rep_attendance_day
 from server.domains.development.service import lifecycle_rules
 from server.domains.reports.charts import DayMap, Place, day_map
 from server.domains.reports.formats import Formats
@@ -25,6 +26,7 @@ from server.domains.reports.period import PeriodKind, period_of
 from server.domains.reports.rep_day import RepDay, rep_day
 from server.domains.reports.service import dashboard, find_rep, reps_in, resolve_scope, territories, visible_territory
 from server.domains.routes.ordering import km_per_rep, planned_against_travelled
+from server.domains.users.service import list_reps
 from server.domains.visits.service import flagged_per_rep
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
@@ -121,6 +123,9 @@ class DashboardPages(Controller):
             fixed = visible_territory(actor)
             choices = [fixed] if fixed else territories(session)
             rep_choices = reps_in(session, scope.territory)
+            attendance = attendance_today(
+                session, list_reps(session, scope.territory), settings.tz, settings.work_hours, today=today(settings.tz)
+            )
         last_day = min(chosen.end, today(settings.tz))
         fmt = Formats(lang)
         rep_names = {r.id: r.display_name for r in rep_choices}
@@ -142,6 +147,7 @@ class DashboardPages(Controller):
             fmt=fmt,
             flagged=flagged,
             km=km,
+            attendance=attendance,
         )
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)
@@ -164,6 +170,9 @@ class DashboardPages(Controller):
                 if row.visit.check_in_lat is not None and row.visit.check_in_lng is not None
             ]
             km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
+            attendance = rep_attendance_day(
+                session, found, chosen, settings.tz, settings.work_hours, today=today(settings.tz)
+            )
         one_day = dt.timedelta(days=1)
         planned = {stop.customer_id: stop.position for stop in the_day.stops}
         marks = [  # each customer once: its place on the plan as its label, "·" when off the route
@@ -190,4 +199,5 @@ class DashboardPages(Controller):
             map_data=map_data,
             map_marks=map_data["marks"],
             fmt=fmt,
+            attendance=attendance,
         )

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from shared.i18n import (
     account,
+    attendance,
     campaigns,
     client,
     common,
@@ -46,6 +47,7 @@ for _part in (
     account,
     visits,
     work_reports,
+    attendance,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

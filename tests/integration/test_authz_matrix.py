@@ -215,6 +215,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # 日报 / 周报 and leaderboards (issue 16): the team's reports; a comment on another team's report is unknown
     # (tests/integration/test_work_reports.py tries one).
     ("GET", "/reports"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/attendance"): Rule(SUPERVISOR_PAGE),
     ("GET", "/reports/leaderboard"): Rule(SUPERVISOR_PAGE),
     ("POST", "/reports/{report_id:str}/comment"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from server.models import (
+    AttendancePunch,
     CampaignResult,
     CompetitorReport,
     Complaint,
@@ -53,6 +54,7 @@ TABLES: dict[RecordKind, type[SQLModel]] = {
     RecordKind.STAGE_EVENT: StageEvent,
     RecordKind.VISIT_PHOTO: VisitPhoto,
     RecordKind.WORK_REPORT: WorkReport,
+    RecordKind.ATTENDANCE: AttendancePunch,
 }
 
 # Columns no phone writes: each is `id` (the op's record_id, not one of its fields) or one of these.
@@ -128,6 +130,7 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
             "updated_at",
         }
     ),
+    RecordKind.ATTENDANCE: frozenset({"day", "rep_id", "territory", "created_at"}),
 }
 
 

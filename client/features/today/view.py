@@ -8,6 +8,7 @@ import functools
 
 import flet as ft
 
+from client.features.attendance.view import attendance_row
 from client.features.campaigns.targets_view import targets_section
 from client.features.today.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
 from client.services import Stop, StopStatus, TodayRoute
@@ -100,6 +101,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     if route is None:
         return ft.Column(controls)
     controls.append(title(t("client.today.title", lang, day=route.day.isoformat())))
+    controls.append(attendance_row(state.attendance, lang, actions))  # 上班 / 下班 (client/features/attendance)
     controls.append(
         ft.Row(
             [
