@@ -161,6 +161,12 @@ async def test_the_attendance_page_shows_each_day_against_the_companys_hours_to_
     assert by_testid(day_page.text, "attendance-start") == "08:01"
     assert by_testid(day_page.text, "attendance-end") == "17:30"
 
+    report_page = await client.get(f"/reports?period=day&day={MONDAY.isoformat()}")  # 日报: the day's 考勤 beside it
+    assert report_page.status_code == 200
+    line = report_page.text.split('data-testid="report-attendance-rep.a"')[1].split("</p>")[0]
+    assert "上班 08:01" in line and "下班 17:30" in line and "迟到 1 分钟" in line and "早退 30 分钟" in line
+    assert "上班 —" in report_page.text.split('data-testid="report-attendance-rep.b"')[1].split("</p>")[0]
+
     dashboard = await client.get("/dashboard")
     assert dashboard.status_code == 200
     assert by_testid(dashboard.text, "attendance-today-value") == "1/2 人已上班"

@@ -231,6 +231,19 @@ def team_attendance(
     return TeamAttendance(start=start, end=end, days=days, rows=rows, work_hours=work_hours)
 
 
+def attendance_of_reps(
+    session: Session,
+    rep_ids: Sequence[str],
+    day: dt.date,
+    tz: ZoneInfo,
+    work_hours: tuple[dt.time, dt.time],
+    *,
+    today: dt.date,
+) -> dict[str, AttendanceDay]:
+    """Each rep's `day` (the 日报 page's line per rep); the caller has scoped the reps."""
+    return {rep_id: days[0] for rep_id, days in _days_of_reps(session, rep_ids, [day], tz, work_hours, today).items()}
+
+
 def rep_attendance_day(
     session: Session, rep: User, day: dt.date, tz: ZoneInfo, work_hours: tuple[dt.time, dt.time], *, today: dt.date
 ) -> AttendanceDay:
