@@ -126,6 +126,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # The week planner's add/move/remove (the plan form adds the customer), the work queues (issue 5).
     ("POST", "/plans/stops"): Rule(SUPERVISOR_ACTION, body="plan"),
     ("POST", "/plans/order"): Rule(SUPERVISOR_ACTION, body="plan"),
+    ("POST", "/plans/week"): Rule(SUPERVISOR_ACTION, body="plan"),
     ("GET", "/queues"): Rule(SUPERVISOR_PAGE),
     ("POST", "/queues/conflicts/{conflict_id:str}/reviewed"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
@@ -422,6 +423,7 @@ async def request_for(
             form |= {"username": username, "password": PASSWORD if username else "", "next": "/board"}
         if rule.body == "plan":
             form |= {"rep": cast.actors["rep"].username, "day": "2026-11-27", "customer_id": [customer_id]}
+            form["week"] = "2026-11-23"  # the week suggestion's form (POST /plans/week)
         kwargs["data"] = form
     elif rule.body == "refresh":
         kwargs["json"] = {"refresh_token": "no-such-refresh-token"}
