@@ -28,6 +28,7 @@ from server.models import (
     Note,
     Opportunity,
     Order,
+    OwnerChange,
     StageEvent,
     Visit,
     VisitPhoto,
@@ -53,6 +54,7 @@ TABLES: dict[RecordKind, type[SQLModel]] = {
     RecordKind.STAGE_EVENT: StageEvent,
     RecordKind.VISIT_PHOTO: VisitPhoto,
     RecordKind.WORK_REPORT: WorkReport,
+    RecordKind.CUSTOMER_CLAIM: OwnerChange,
 }
 
 # Columns no phone writes: each is `id` (the op's record_id, not one of its fields) or one of these.
@@ -127,6 +129,9 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
             "created_at",
             "updated_at",
         }
+    ),
+    RecordKind.CUSTOMER_CLAIM: frozenset(
+        {"territory", "how", "from_rep_id", "from_name", "to_rep_id", "to_name", "by_id", "by_name", "recorded_at"}
     ),
 }
 
