@@ -21,6 +21,7 @@ from server.web.import_sample import ImportSamplePage
 from server.web.imports import ImportPages
 from server.web.login import LoginController
 from server.web.manifest import WebAppManifest
+from server.web.ownership import OwnershipPages
 from server.web.photos import PhotoPages
 from server.web.pipeline import PipelinePages
 from server.web.planner import PlannerPages
@@ -48,4 +49,5 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     PipelinePages,
     WebAppManifest,
     WorkReportPages,
+    OwnershipPages,
 ]

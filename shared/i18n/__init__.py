@@ -16,6 +16,7 @@ from shared.i18n import (
     complaints,
     devices,
     holidays,
+    ownership,
     pin,
     pipeline,
     planner,
@@ -46,6 +47,7 @@ for _part in (
     account,
     visits,
     work_reports,
+    ownership,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar import testing as litestar_testing
+from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -30,7 +31,7 @@ from server.domains.ownership.service import (
     return_to_pool,
 )
 from server.domains.users.models import Actor
-from server.domains.users.service import create_user
+from server.domains.users.service import create_user, set_active
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.jobs import run_due_jobs
 from server.models import Customer, Note, OwnerChange, Visit
@@ -40,7 +41,9 @@ from shared.errors import ErrorCode
 from shared.ids import new_id
 from shared.pool import PoolRules
 from tests.integration.conftest import PASSWORD, TERRITORY_A, World
+from tests.integration.helpers import actions
 from tests.integration.test_client_complaints_sync import Phone
+from tests.integration.test_server_web import csrf_token, web_login
 
 
 @pytest.fixture
@@ -247,3 +250,53 @@ def test_claims_over_the_limits_are_refused_with_the_limit_named(seeded: World, 
         with pytest.raises(Forbidden):  # another territory's customer
             claim_op(seeded.customers_b[0])
     assert [owner_of(engine, x) for x in c] == [seeded.rep_a.id] * 3 + [None]
+
+
+async def test_the_supervisors_pages_assign_from_the_pool_show_the_history_and_hand_over(
+    client: AsyncTestClient[Litestar], seeded: World, second_rep: Actor, engine: Engine
+) -> None:
+    await web_login(client, "boss")
+    pool_page = await client.get("/pool")
+    assert pool_page.status_code == 200
+    assert all(f'data-testid="pool-customer-{c}"' in pool_page.text for c in seeded.customers_a + seeded.customers_b)
+    first = seeded.customers_a[0]
+    answer = await client.post(
+        f"/customers/{first}/assign",
+        data={"rep_id": seeded.rep_a.id, "reason": "就近", "back": "/pool", "_csrf_token": csrf_token(pool_page.text)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/pool"
+    assert owner_of(engine, first) == seeded.rep_a.id
+    assert f'data-testid="pool-customer-{first}"' not in (await client.get("/pool")).text
+    customer_page = await client.get(f"/customers/{first}")
+    start = customer_page.text.index('data-testid="owner-history"')
+    history = customer_page.text[start : customer_page.text.index("</table>", start)]
+    assert "主管分配" in history and "就近" in history and "张经理" in history
+    # A rep of another territory cannot be given the customer.
+    refused = await client.post(
+        f"/customers/{first}/assign",
+        data={"rep_id": seeded.rep_b.id, "_csrf_token": csrf_token(customer_page.text)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422 and owner_of(engine, first) == seeded.rep_a.id
+
+    # Rep A leaves: deactivated, their customer is flagged until it is handed over.
+    with write_session(engine) as session:
+        set_active(session, seeded.rep_a.id, False)
+    handover = await client.get("/handover")
+    assert 'data-testid="flagged-rep-rep.a"' in handover.text
+    preview = await client.get("/handover", params={"from_rep": seeded.rep_a.id, "to": [second_rep.id]})
+    assert f'data-testid="plan-count-{second_rep.id}">李四: 1' in preview.text
+    done = await client.post(
+        "/handover",
+        data={
+            "from_rep": seeded.rep_a.id,
+            "targets": second_rep.id,
+            "reason": "离职",
+            "_csrf_token": csrf_token(preview.text),
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and owner_of(engine, first) == second_rep.id
+    assert 'data-testid="flagged-rep-rep.a"' not in (await client.get("/handover")).text
+    assert "customer.handover" in actions(client.app) and "customer.assign" in actions(client.app)

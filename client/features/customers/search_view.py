@@ -6,6 +6,7 @@ import functools
 
 import flet as ft
 
+from client.features.pool.view import pool_button
 from client.shell.actions import Actions
 from client.shell.state import AppState
 from client.widgets import SMALL_TEXT, back_button, kind_label, muted, screen, status_label, tappable, text_field, title
@@ -49,6 +50,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         [
             back_button(lang, actions.go_back),
             title(t("client.search.title", lang)),
+            pool_button(lang, actions),  # the territory's 公海 (client/features/pool)
             text_field(t("client.search.field", lang), state.search_text, set_text),
             results,
         ]

@@ -259,6 +259,15 @@ def owner_history(session: Session, actor: Actor, customer_id: str, limit: int =
     return list(session.exec(query.order_by(col(OwnerChange.recorded_at).desc()).limit(limit)).all())
 
 
+def reps_of_territory(session: Session, actor: Actor, customer_id: str) -> list[User]:
+    """The active reps a customer may be assigned to: its territory's."""
+    customer = visible_customer(session, actor, customer_id)
+    query = select(User).where(
+        User.role == Role.REP.value, col(User.active).is_(True), User.territory == customer.territory
+    )
+    return list(session.exec(query.order_by(col(User.display_name))).all())
+
+
 def owner_names(session: Session, customers: Iterable[Customer]) -> dict[str, str]:
     """Display names of the customers' owners, by rep id."""
     ids = sorted({c.owner_rep_id for c in customers if c.owner_rep_id})
