@@ -228,3 +228,4 @@ class OwnerChangeReason(StrEnum):
     ASSIGN = "assign"  # a supervisor gave it to a rep (or edited the owner)
     RETURN = "return"  # no visit or order for POOL_RETURN_DAYS of its tier: back to the pool (scheduled job)
     HANDOVER = "handover"  # a supervisor's handover of a rep's customers (/handover)
+    START = "start"  # the owner it had before its history began (first pool_return run): the return counts from here

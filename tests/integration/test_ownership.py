@@ -140,6 +140,11 @@ def test_the_return_to_the_pool_runs_once_across_processes_by_tier_days(
             assign(session, seeded.supervisor, customer_id, seeded.rep_a.id, "开发")
             customer.tier = tier
             session.add(customer)
+        # Owned before the history existed (an old database, the demo, an import): no history row yet.
+        untracked = session.get(Customer, seeded.customers_a[3])
+        assert untracked is not None
+        untracked.owner_rep_id = seeded.rep_a.id
+        session.add(untracked)
     # Assigned today: 30 days later C customers are due, A (90 days) is not; c_recent was visited on day 5.
     with write_session(engine) as session:
         session.add(
@@ -161,6 +166,10 @@ def test_the_return_to_the_pool_runs_once_across_processes_by_tier_days(
 
     with write_session(engine) as session:  # the 29th day after: nothing is due yet
         assert return_to_pool(session, at_day(29), rules, tz) == 0
+    with read_session(engine) as session:  # the untracked customer's history starts: it counts from day 29
+        assert [(h.how, h.to_rep_id) for h in owner_history(session, seeded.supervisor, seeded.customers_a[3])] == [
+            ("start", seeded.rep_a.id)
+        ]
     with write_session(engine) as session:  # the 30th: the C customer not visited since; A waits for 90 days
         assert return_to_pool(session, at_day(30), rules, tz) == 1
     assert [owner_of(engine, c) for c in (c_recent, c_old, a_old)] == [seeded.rep_a.id, None, seeded.rep_a.id]
@@ -170,6 +179,7 @@ def test_the_return_to_the_pool_runs_once_across_processes_by_tier_days(
     assert "pool_return" in run_due_jobs(engine, settings, SCHEDULED_JOBS, later, "process-1")
     assert "pool_return" not in run_due_jobs(engine, settings, SCHEDULED_JOBS, later, "process-2")
     assert [owner_of(engine, c) for c in (c_recent, c_old, a_old)] == [seeded.rep_a.id, None, None]
+    assert owner_of(engine, seeded.customers_a[3]) == seeded.rep_a.id  # its 30 days run from day 29
     with read_session(engine) as session:
         history = owner_history(session, seeded.supervisor, c_old)
     assert [(h.how, h.by_id, h.to_rep_id) for h in history] == [

@@ -447,23 +447,33 @@ def last_activity(session: Session, customer_ids: Sequence[str], tz: Any = None)
 
 def return_to_pool(session: Session, now: dt.datetime, rules: PoolRules, tz: Any) -> int:
     """Owned customers whose last activity is older than their tier's POOL_RETURN_DAYS go back to the pool.
-    A customer with no activity at all counts from when it was created (else last changed) on the server."""
+
+    An owned customer without any history (its owner set before this history existed: a database from before
+    migration 0027, the demo, an import, a customer a rep made on the phone) gets a `start` row now and counts
+    from today: turning the pool on never empties every rep's list at once."""
     day = now.astimezone(tz).date()
     customers = list(
         session.exec(
             select(Customer).where(col(Customer.owner_rep_id).is_not(None), col(Customer.deleted).is_(False))
         ).all()
     )
-    last = last_activity(session, [c.id for c in customers], tz)
+    ids = [c.id for c in customers]
+    with_history: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        with_history |= set(
+            session.exec(
+                select(OwnerChange.customer_id).where(col(OwnerChange.customer_id).in_(chunk)).distinct()
+            ).all()
+        )
+    last = last_activity(session, ids, tz)
     returned = 0
     for customer in customers:
+        if customer.id not in with_history:
+            _start_history(session, customer, now)
+            continue
         since = last.get(customer.id)
-        if since is None:
-            try:
-                since = local_day(customer.created_at or customer.updated_at, tz)
-            except ValueError:  # a created_at without its offset, from an old app
-                since = local_day(customer.updated_at, tz)
-        if return_due(since, day, customer.tier, rules):
+        if since is not None and return_due(since, day, customer.tier, rules):
             days = rules.days_for(customer.tier)
             change_owner(
                 session,
@@ -476,6 +486,25 @@ def return_to_pool(session: Session, now: dt.datetime, rules: PoolRules, tz: Any
             )
             returned += 1
     return returned
+
+
+def _start_history(session: Session, customer: Customer, now: dt.datetime) -> None:
+    recorded_at = now.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    owner = _name(session, customer.owner_rep_id)
+    session.add(
+        OwnerChange(
+            id=new_id(),
+            customer_id=customer.id,
+            territory=customer.territory,
+            how=OwnerChangeReason.START.value,
+            from_rep_id=customer.owner_rep_id,
+            from_name=owner,
+            to_rep_id=customer.owner_rep_id,
+            to_name=owner,
+            at=recorded_at,
+            recorded_at=recorded_at,
+        )
+    )
 
 
 def pool_return_job(engine: Engine, settings: Settings, now: dt.datetime) -> int:
