@@ -70,7 +70,8 @@ def ownership(service: AppService, customer: dict[str, Any]) -> Ownership:
     refused = None
     draft = refused_claim(service, customer_id)
     if draft is not None and owner_id != rep_id(service):
-        refused = str(owner_name or "") if draft.get("code") == ErrorCode.ALREADY_CLAIMED else str(draft.get("message"))
+        claimed = draft.get("code") == ErrorCode.ALREADY_CLAIMED and owner_name and owner_id is not None
+        refused = str(owner_name) if claimed else str(draft.get("message") or draft.get("code") or "")
     if owner_id is None:
         return Ownership(Standing.POOL, None, refused)
     if owner_id == rep_id(service):

@@ -4,7 +4,7 @@ an op), and the 公海 list reached from the customer search (docs/ownership.md)
 from __future__ import annotations
 
 import functools
-from typing import Protocol
+from typing import Any, Protocol
 
 import flet as ft
 
@@ -64,7 +64,7 @@ def ownership_section(customer_id: str, owned: Ownership | None, lang: str, acti
         controls.append(
             ft.Text(
                 t("client.pool.refused", lang, owner=owned.refused)
-                if standing is Standing.OTHER
+                if standing is Standing.OTHER and owned.refused == owned.owner_name
                 else t("client.pool.refused_reason", lang, reason=owned.refused),
                 color=ERROR_COLOR,
                 weight=ft.FontWeight.W_600,
@@ -122,3 +122,13 @@ def pool_button(lang: str, actions: PoolActions) -> ft.Control:
         key="open-pool",
         on_click=lambda e: actions.open_pool(),
     )
+
+
+def owner_tag(customer: dict[str, Any], me: str, lang: str) -> str:
+    """A search row's owner in a word: 我的客户, 公海客户 or 归属：X (as last pulled)."""
+    owner = customer.get("owner_rep_id")
+    if owner is None:
+        return t("client.pool.standing.pool", lang)
+    if owner == me:
+        return t("client.pool.standing.mine", lang)
+    return t("client.pool.standing.other", lang, owner=customer.get("owner_name") or "?")
