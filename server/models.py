@@ -14,6 +14,7 @@ from server.domains.imports.models import ImportBatch
 from server.domains.key_persons.models import KeyPerson
 from server.domains.notes.models import Note
 from server.domains.orders.models import Order
+from server.domains.ownership.models import OwnerChange
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.products.models import Product
@@ -48,6 +49,7 @@ __all__ = [
     "Note",
     "Opportunity",
     "Order",
+    "OwnerChange",
     "Product",
     "QuarantinedOp",
     "RefreshToken",

@@ -14,6 +14,7 @@ from server.domains.customers import sync as customers
 from server.domains.key_persons import sync as key_persons
 from server.domains.notes import sync as notes
 from server.domains.orders import sync as orders
+from server.domains.ownership import sync as ownership
 from server.domains.photos import sync as photos
 from server.domains.pipeline import sync as pipeline
 from server.domains.sync.kinds import KindHandler
@@ -36,4 +37,5 @@ SYNC_KINDS: dict[RecordKind, KindHandler] = {
     RecordKind.STAGE_EVENT: pipeline.STAGE_EVENT,
     RecordKind.WORK_REPORT: work_reports.WORK_REPORT,
     RecordKind.ATTENDANCE: attendance.ATTENDANCE,
+    RecordKind.CUSTOMER_CLAIM: ownership.CUSTOMER_CLAIM,
 }

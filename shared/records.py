@@ -19,6 +19,7 @@ from shared.enums import (
     AttendanceAction,
     Attitude,
     CampaignType,
+    ClaimAction,
     ComplaintCategory,
     ComplaintStatus,
     CustomerKind,
@@ -469,6 +470,15 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "lng": Field(number(-180, 180)),
         "accuracy": Field(number(0, 100_000)),  # metres
     },
+    # 认领 / 释放到公海 from the phone (docs/ownership.md): one op per tap, its id new. The server applies the pool's
+    # rules (first claim wins, POOL_CLAIM_LIMIT, POOL_OWNED_LIMIT) and keeps it in the customer's owner history; the
+    # new owner reaches phones with the customer (owner_rep_id, owner_name). Never changes once stored.
+    RecordKind.CUSTOMER_CLAIM: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "action": Field(one_of(ClaimAction), required=True, nullable=False),
+        "at": Field(timestamp, required=True, nullable=False),  # when the rep tapped, on the phone's clock
+        "reason": Field(text(200)),
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -497,6 +507,7 @@ DEVICE_WRITABLE_KINDS = frozenset(
         RecordKind.VISIT_PHOTO,
         RecordKind.WORK_REPORT,
         RecordKind.ATTENDANCE,
+        RecordKind.CUSTOMER_CLAIM,
     }
 )
 # Kinds whose records never change once stored (a put of a stored id must repeat it exactly).
@@ -509,6 +520,7 @@ IMMUTABLE_KINDS = frozenset(
         RecordKind.COMPLAINT_STEP,
         RecordKind.VISIT_PHOTO,
         RecordKind.ATTENDANCE,
+        RecordKind.CUSTOMER_CLAIM,
     }
 )
 # Append-only kinds (visits, notes, complaints, orders, competitor reports) may be added but never deleted.

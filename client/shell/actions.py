@@ -13,6 +13,7 @@ from client.features.account.settings_view import SettingsActions
 from client.features.attendance.view import AttendanceActions
 from client.features.complaints.view import ComplaintActions
 from client.features.pipeline.view import PipelineActions
+from client.features.pool.view import PoolActions
 from client.features.reports.view import ReportActions
 from client.features.today.actions import RouteOrderActions
 from client.features.visits.fields_view import VisitTypeActions
@@ -26,6 +27,7 @@ class Actions(
     ReportActions,
     RouteOrderActions,
     AttendanceActions,
+    PoolActions,
     Protocol,
 ):
     def toggle_language(self) -> None: ...

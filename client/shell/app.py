@@ -46,6 +46,9 @@ from client.features.photos.service import (
     with_photo_upload,
 )
 from client.features.pipeline.handlers import PipelineHandlers
+from client.features.pool import view as pool_screen
+from client.features.pool.handlers import PoolHandlers
+from client.features.pool.service import ownership, pool_customers
 from client.features.reports import view as report_screen
 from client.features.reports.handlers import ReportHandlers, report_arg
 from client.features.today import view as today
@@ -109,6 +112,7 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.REVOKED: revoked.build,
     Screen.SETTINGS: settings_view.build,
     Screen.REPORT: report_screen.build,
+    Screen.POOL: pool_screen.build,
 }
 
 
@@ -215,7 +219,15 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers, AttendanceHandlers):
+class App(
+    PipelineHandlers,
+    AccountHandlers,
+    ComplaintHandlers,
+    ReportHandlers,
+    TodayHandlers,
+    AttendanceHandlers,
+    PoolHandlers,
+):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -403,6 +415,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 Screen.SEARCH,
                 Screen.DRAFTS,
                 Screen.CONFLICTS,
+                Screen.POOL,
             ):
                 self._load(self.state.screen, None)
                 self.render(by_rep=False)
@@ -548,6 +561,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 state.complaint_step = ComplaintStepForm()
             state.customer_id = arg or state.customer_id
             state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
+            state.ownership = ownership(self.service, state.customer.customer) if state.customer else None
             self.load_pipeline(state.customer_id)
             state.note_error = None
         elif screen is Screen.VISIT and arg:
@@ -556,6 +570,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 state.visit = self._visit_form(record, str(record["customer_id"]))
         elif screen is Screen.SEARCH:
             state.search_results = self.service.search_customers(state.search_text)
+        elif screen is Screen.POOL:
+            state.pool_results = pool_customers(self.service, state.pool_text)
         elif screen is Screen.DRAFTS:
             state.drafts = self.service.rejected_ops()
             if state.confirm_discard not in {int(draft["op"]["seq"]) for draft in state.drafts}:

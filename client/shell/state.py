@@ -16,6 +16,7 @@ from client.features.campaigns.service import MonthProgress, VisitCampaigns
 from client.features.complaints.service import ComplaintStepForm
 from client.features.photos.service import PhotoThumb
 from client.features.pipeline.service import PipelineView
+from client.features.pool.service import Ownership
 from client.features.reports.service import ReportForm, ReportView
 from client.features.today.reminders import CareReminders
 from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
@@ -37,6 +38,7 @@ class Screen(StrEnum):
     REVOKED = "revoked"  # an admin revoked this phone: data wiped, nothing else opens
     SETTINGS = "settings"  # change the PIN, sign out (client/features/account/service.py)
     REPORT = "report"  # 日报 / 周报 (client/features/reports/service.py)
+    POOL = "pool"  # the territory's 公海 (client/features/pool)
 
 
 @dataclass
@@ -179,6 +181,9 @@ class AppState:
     prospect: ProspectForm = field(default_factory=ProspectForm)
     search_text: str = ""
     search_results: list[dict[str, Any]] = field(default_factory=list)
+    ownership: Ownership | None = None  # the open customer's owner as the phone knows it (client/features/pool)
+    pool_text: str = ""
+    pool_results: list[dict[str, Any]] = field(default_factory=list)  # the 公海 list
     drafts: list[dict[str, Any]] = field(default_factory=list)
     confirm_discard: int | None = None  # the draft whose discarding waits for the rep's confirmation
     note: NoteForm = field(default_factory=NoteForm)

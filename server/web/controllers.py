@@ -22,6 +22,7 @@ from server.web.import_sample import ImportSamplePage
 from server.web.imports import ImportPages
 from server.web.login import LoginController
 from server.web.manifest import WebAppManifest
+from server.web.ownership import OwnershipPages
 from server.web.photos import PhotoPages
 from server.web.pipeline import PipelinePages
 from server.web.planner import PlannerPages
@@ -50,4 +51,5 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     WebAppManifest,
     WorkReportPages,
     AttendancePages,
+    OwnershipPages,
 ]

@@ -23,6 +23,7 @@ from server.domains.users.service import people_by_id
 from server.domains.visits.service import visits_of_customer
 from server.settings import Settings
 from server.web.customer_form import CustomerEditForm, form_of
+from server.web.ownership import owner_context
 from server.web.pages import WebRequest, page
 from server.web.rows import complaint_rows, order_rows
 from shared.door_hours import stored_as_text
@@ -53,6 +54,7 @@ def customer_page(
         credit = credit_history(session, customer_id)
         pipeline = customer_pipeline(session, customer_id)
         photos = photos_of_customer(session, request.user, customer_id)
+        ownership = owner_context(session, request, settings, customer_id)  # 归属: history, release / assign
     visit_orders: dict[str, float] = {}
     for row in orders:
         visit_id = row["order"].visit_id
@@ -92,4 +94,5 @@ def customer_page(
         credit_ratings=[rating.value for rating in CreditRating],
         pipeline=pipeline,
         kind_hours=stored_as_text(settings.door_hours_by_kind.get(customer.kind)),  # its kind's default, if any
+        **ownership,
     )

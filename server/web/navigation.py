@@ -49,6 +49,8 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavLink("customers", "/customers", ("/customers",)),
             NavLink("pipeline", "/pipeline", ("/pipeline",)),
             NavLink("import", "/customers/import", ("/customers/import",)),
+            NavLink("pool", "/pool", ("/pool",)),
+            NavLink("handover", "/handover", ("/handover",)),
         ),
     ),
     NavGroup(

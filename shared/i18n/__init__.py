@@ -17,6 +17,7 @@ from shared.i18n import (
     complaints,
     devices,
     holidays,
+    ownership,
     pin,
     pipeline,
     planner,
@@ -48,6 +49,7 @@ for _part in (
     visits,
     work_reports,
     attendance,
+    ownership,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

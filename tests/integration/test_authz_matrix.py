@@ -231,6 +231,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/customers/{customer_id:str}/credit"): Rule(
         SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="credit_form"
     ),
+    # Ownership (issue #19): the pool, a customer's release / assignment, the handover of a rep's customers.
+    ("GET", "/pool"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/handover"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/handover"): Rule(SUPERVISOR_ACTION, body="handover_form"),
+    ("POST", "/customers/{customer_id:str}/release"): Rule(
+        SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="form"
+    ),
+    # Another team's customer: a team's supervisor does not see it; an admin does, and rep.a (of 东片) cannot own it.
+    ("POST", "/customers/{customer_id:str}/assign"): Rule(
+        SUPERVISOR_ACTION, {"supervisor": 404, "admin": 422}, record="customer_id", body="assign_form"
+    ),
     # A supervisor's edit of a customer's archive, merged like a phone's edit (issue 5).
     ("POST", "/customers/{customer_id:str}"): Rule(
         SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="customer_edit_form"
@@ -397,6 +408,8 @@ async def request_for(
         "plan",
         "product_form",
         "credit_form",
+        "handover_form",
+        "assign_form",
         "customer_edit_form",
         "campaign_form",
         "targets_form",
@@ -417,6 +430,10 @@ async def request_for(
             form |= {"name": f"测试品 {new_id()[:8]}", "unit_price": "12.50", "spec": "10支/盒", "unit": "盒"}
         if rule.body == "credit_form":
             form |= {"rating": "good", "reason": "按时回款"}
+        if rule.body == "handover_form":  # tier A: none of rep.a's customers (the seeded ones have no tier)
+            form |= {"from_rep": cast.actors["rep"].id, "targets": "pool", "tier": "A", "reason": "片区调整"}
+        if rule.body == "assign_form":
+            form |= {"rep_id": cast.actors["rep"].id, "reason": "就近"}
         if rule.body == "customer_edit_form":  # the seeded customers have no contact person yet
             form |= {"contact_person": "王院长", "seen_contact_person": "", "clock_contact_person": ""}
         if rule.body == "web_login":

@@ -29,6 +29,7 @@ from server.models import (
     Note,
     Opportunity,
     Order,
+    OwnerChange,
     StageEvent,
     Visit,
     VisitPhoto,
@@ -55,6 +56,7 @@ TABLES: dict[RecordKind, type[SQLModel]] = {
     RecordKind.VISIT_PHOTO: VisitPhoto,
     RecordKind.WORK_REPORT: WorkReport,
     RecordKind.ATTENDANCE: AttendancePunch,
+    RecordKind.CUSTOMER_CLAIM: OwnerChange,
 }
 
 # Columns no phone writes: each is `id` (the op's record_id, not one of its fields) or one of these.
@@ -131,6 +133,9 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
         }
     ),
     RecordKind.ATTENDANCE: frozenset({"day", "rep_id", "territory", "created_at"}),
+    RecordKind.CUSTOMER_CLAIM: frozenset(
+        {"territory", "how", "from_rep_id", "from_name", "to_rep_id", "to_name", "by_id", "by_name", "recorded_at"}
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from client.features.complaints.service import ComplaintStepForm
 from client.features.complaints.view import complaint_handling
 from client.features.drafts.conflicts_view import conflict_rows
 from client.features.pipeline.view import pipeline_section
+from client.features.pool.view import ownership_section
 from client.features.today.reminders import complaint_timer, parse_date
 from client.features.visits.view import competitor_text, order_line_text
 from client.services import CustomerCard, visit_duration_minutes
@@ -99,6 +100,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
         title(str(customer.get("name", ""))),
         *badges(customer, lang),
+        *ownership_section(str(customer["id"]), state.ownership, lang, actions),  # 我的客户 / 公海, 认领 / 释放
         muted(t("client.customer.on_plan" if card.on_plan_today else "client.customer.off_plan", lang)),
         detail("client.customer.kind", kind_label(customer, lang)),
         detail("client.customer.status", status_label(customer, lang)),

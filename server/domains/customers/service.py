@@ -14,7 +14,7 @@ from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
 from server.domains.sync.models import FieldConflict
 from server.domains.text_search import contains, typed_text
-from server.domains.users.models import Actor
+from server.domains.users.models import Actor, User
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
 
@@ -28,6 +28,9 @@ def customer_data(customer: Customer) -> dict[str, Any]:
 
 def _log(session: Session, customer: Customer) -> None:
     data = None if customer.deleted else customer_data(customer)
+    if data is not None:  # the phone shows 我的客户 / 公海 / the owner's name (docs/ownership.md)
+        owner = session.get(User, customer.owner_rep_id) if customer.owner_rep_id else None
+        data["owner_name"] = owner.display_name if owner else None
     record_change(
         session,
         RecordKind.CUSTOMER,
