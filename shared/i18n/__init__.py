@@ -15,6 +15,7 @@ from shared.i18n import (
     common,
     complaints,
     devices,
+    duplicates,
     holidays,
     pin,
     pipeline,
@@ -46,6 +47,7 @@ for _part in (
     account,
     visits,
     work_reports,
+    duplicates,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])
