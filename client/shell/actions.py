@@ -11,6 +11,7 @@ from typing import Protocol
 
 from client.features.account.settings_view import SettingsActions
 from client.features.complaints.view import ComplaintActions
+from client.features.customers.duplicates import DuplicateActions
 from client.features.pipeline.view import PipelineActions
 from client.features.reports.view import ReportActions
 from client.features.today.actions import RouteOrderActions
@@ -18,7 +19,14 @@ from client.features.visits.fields_view import VisitTypeActions
 
 
 class Actions(
-    PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, RouteOrderActions, Protocol
+    PipelineActions,
+    SettingsActions,
+    VisitTypeActions,
+    ComplaintActions,
+    ReportActions,
+    RouteOrderActions,
+    DuplicateActions,
+    Protocol,
 ):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...

@@ -31,6 +31,7 @@ from client.features.customers import note_view as note
 from client.features.customers import prospect_view as prospect
 from client.features.customers import search_view as search
 from client.features.customers import view as customer
+from client.features.customers.duplicates import DuplicateHandlers
 from client.features.drafts import conflicts_view as conflicts
 from client.features.drafts import view as drafts
 from client.features.photos.picker import PhotoPicker
@@ -214,7 +215,7 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers):
+class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers, DuplicateHandlers):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -654,6 +655,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
 
     def open_prospect(self) -> None:
         self.state.prospect = ProspectForm()
+        self.locate_for_duplicates()
         self._go(Screen.PROSPECT)
 
     def edit_customer(self, customer_id: str) -> None:
@@ -687,6 +689,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             return
         if form.customer_id is not None:
             self._update_customer(form)
+            return
+        if not self.duplicates_cleared(form):  # 查重: 可能与…重复, the rep chooses
             return
         try:
             record = self.service.create_prospect(
