@@ -48,6 +48,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavLink("customers", "/customers", ("/customers",)),
             NavLink("pipeline", "/pipeline", ("/pipeline",)),
             NavLink("import", "/customers/import", ("/customers/import",)),
+            NavLink("duplicates", "/customers/duplicates", ("/customers/duplicates",)),
         ),
     ),
     NavGroup(
