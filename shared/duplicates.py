@@ -261,9 +261,11 @@ def _edit_ratio(a: str, b: str) -> float:
 def name_similarity(a: Profile, b: Profile) -> float:
     if a.core == b.core:
         return 1.0
-    short, long = sorted((a.core, b.core), key=len)
+    (short, short_profile), (long, _) = sorted(((a.core, a), (b.core, b)), key=lambda item: len(item[0]))
     if len(short) >= 2 and short in long:
-        return 0.85
+        # "东关卫生室" (the village's clinic room) is not "东关李氏诊所" (a clinic in that village): a name
+        # that is only its own place says little when another name holds it.
+        return 0.5 if short in short_profile.places.values() else 0.85
     return _edit_ratio(a.core, b.core)
 
 
