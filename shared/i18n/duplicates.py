@@ -31,6 +31,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.duplicates.dismissed": "已标记为不是重复。",
         "web.duplicates.created_by": "{time} 新建",
         "web.duplicates.queue": "疑似重复客户",
+        "web.duplicates.keep": "保留此客户，合并另一个",
+        "web.duplicates.merged": "已合并：拜访、订单、备注、关键人、投诉和开发机会已转到保留的客户。",
+        "web.duplicates.open_survivor": "打开保留的客户",
+        "web.duplicates.error.keep": "请选择要保留的客户",
     },
     "en": {
         "duplicates.for.same_name": "same name",
@@ -59,5 +63,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.duplicates.dismissed": "Marked as not a duplicate.",
         "web.duplicates.created_by": "created {time}",
         "web.duplicates.queue": "Possible duplicate customers",
+        "web.duplicates.keep": "Keep this one, merge the other",
+        "web.duplicates.merged": (
+            "Merged: visits, orders, notes, key persons, complaints and opportunities moved to the kept one."
+        ),
+        "web.duplicates.open_survivor": "Open the kept customer",
+        "web.duplicates.error.keep": "Choose the customer to keep",
     },
 }

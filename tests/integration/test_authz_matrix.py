@@ -272,6 +272,11 @@ POLICY: dict[tuple[str, str], Rule] = {
         sample_path=f"/customers/duplicates/{UNKNOWN_ID}/dismiss",
         body="form",
     ),
+    ("POST", "/customers/duplicates/{pair_id:str}/merge"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/customers/duplicates/{UNKNOWN_ID}/merge",
+        body="form",
+    ),
     ("GET", "/customers/import/sample.csv"): Rule(SUPERVISOR_PAGE),  # a sample file in the supervisor's territory
     ("POST", "/customers/import"): Rule({**SUPERVISOR_ACTION, "supervisor": 422, "admin": 422}, body="form"),
     ("POST", "/customers/import/{batch_id:str}/confirm"): Rule(

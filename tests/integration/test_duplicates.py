@@ -13,13 +13,28 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from server.db import read_session, write_session
+from server.domains.customers.models import Customer
 from server.domains.customers.service import put_customer
 from server.domains.duplicates.models import DuplicatePair
+from server.domains.notes.models import Note
 from server.domains.users.models import Actor
 from server.domains.users.service import create_user
+from server.domains.visits.models import Visit
 from shared.enums import Role
 from shared.ids import new_id
-from tests.integration.conftest import DEVICE_A, DEVICE_B, PASSWORD, TERRITORY_A, World, login, make_op, push_body
+from tests.integration.conftest import (
+    DEVICE_A,
+    DEVICE_B,
+    PASSWORD,
+    TERRITORY_A,
+    World,
+    local_time,
+    login,
+    make_op,
+    pull_all,
+    push_body,
+    visit_fields,
+)
 from tests.integration.helpers import actions
 from tests.integration.test_server_web import csrf_token, web_login
 
@@ -142,3 +157,102 @@ async def test_a_rep_cannot_open_the_queue(client: Client, seeded: World) -> Non
     await web_login(client, "rep.a")
     page = await client.get("/customers/duplicates", follow_redirects=False)
     assert page.status_code in (302, 303, 403)
+
+
+async def push_ops(client: Client, headers: dict[str, str], ops: list[dict[str, Any]]) -> list[str]:
+    response = await client.post("/api/sync/push", json=push_body(ops), headers=headers)
+    assert response.status_code == 200, response.text
+    return [result["status"] for result in response.json()["results"]]
+
+
+async def test_a_merge_moves_the_records_and_a_later_op_for_the_merged_customer_lands_on_the_survivor(
+    client: Client, seeded: World, engine: Engine, app: Litestar
+) -> None:
+    kept = existing_clinic(engine, seeded)
+    rep = await login(client, "rep.a")
+    merged_away = new_id()
+    visit_id, note_id = new_id(), new_id()
+    prospect = {"name": "王庄卫生室", "kind": "village_clinic", "status": "prospect", "address": ADDRESS}
+    statuses = await push_ops(
+        client,
+        rep,
+        [
+            make_op(1, "customer", merged_away, prospect),
+            make_op(2, "visit", visit_id, visit_fields(merged_away, seeded.today, 9)),
+            make_op(
+                3,
+                "note",
+                note_id,
+                {"customer_id": merged_away, "text": "院长周三坐诊", "created_at": local_time(seeded.today, 10)},
+            ),
+        ],
+    )
+    assert statuses == ["applied"] * 3
+    _, cursor = await pull_all(client, rep)
+    (pair,) = pairs(engine)
+
+    await web_login(client, "boss")
+    page = await client.get("/customers/duplicates")
+    assert f'data-testid="keep-{pair.id}-{kept}"' in page.text
+    answer = await client.post(
+        f"/customers/duplicates/{pair.id}/merge",
+        data={"_csrf_token": csrf_token(page.text), "keep": kept},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    with read_session(engine) as session:
+        gone = session.get(Customer, merged_away)
+        assert gone is not None and gone.deleted and gone.merged_into == kept
+        assert session.get(Visit, visit_id).customer_id == kept  # type: ignore[union-attr]
+        assert session.get(Note, note_id).customer_id == kept  # type: ignore[union-attr]
+    assert pairs(engine)[0].status == "merged"
+    assert "customers_merged" in actions(app)
+
+    # The phone pulls: the merged customer is a tombstone, its note and visit come again as the survivor's.
+    changes, _ = await pull_all(client, rep, cursor)
+    by_id = {change["record_id"]: change for change in changes}
+    assert by_id[merged_away]["deleted"] is True
+    assert by_id[note_id]["data"]["customer_id"] == kept and by_id[visit_id]["data"]["customer_id"] == kept
+
+    # A note written offline before that pull, naming the merged customer, lands on the survivor; an edit of
+    # it edits the survivor; its delete deletes nothing.
+    late_note = new_id()
+    statuses = await push_ops(
+        client,
+        rep,
+        [
+            make_op(
+                4,
+                "note",
+                late_note,
+                {"customer_id": merged_away, "text": "补充：周三下午不在", "created_at": local_time(seeded.today, 11)},
+            ),
+            make_op(5, "customer", merged_away, {"phone": "13912345678"}),
+            make_op(6, "customer", merged_away, action="delete"),
+        ],
+    )
+    assert statuses == ["applied"] * 3
+    with read_session(engine) as session:
+        assert session.get(Note, late_note).customer_id == kept  # type: ignore[union-attr]
+        survivor = session.get(Customer, kept)
+        assert survivor is not None and not survivor.deleted and survivor.phone == "13912345678"
+
+
+async def test_a_merge_needs_an_open_pair_and_one_of_its_customers(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    kept = existing_clinic(engine, seeded)
+    await push_prospect(client, "rep.a", {"name": "王庄卫生室", "address": ADDRESS})
+    (pair,) = pairs(engine)
+    await web_login(client, "boss")
+    page = await client.get("/customers/duplicates")
+    token = csrf_token(page.text)
+    wrong = await client.post(
+        f"/customers/duplicates/{pair.id}/merge", data={"_csrf_token": token, "keep": seeded.customers_a[0]}
+    )
+    assert wrong.status_code == 422
+    unknown = await client.post(f"/customers/duplicates/{new_id()}/merge", data={"_csrf_token": token, "keep": kept})
+    assert unknown.status_code == 404
+    with read_session(engine) as session:
+        assert not any(customer.deleted for customer in session.exec(select(Customer)).all())
+    assert pairs(engine)[0].status == "open"

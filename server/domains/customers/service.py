@@ -24,7 +24,7 @@ SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier", "credit_rating"}
 
 
 def customer_data(customer: Customer) -> dict[str, Any]:
-    return record_data(customer, exclude={"deleted"})
+    return record_data(customer, exclude={"deleted", "merged_into"})
 
 
 def _log(session: Session, customer: Customer) -> None:

@@ -25,7 +25,7 @@ from shared.ids import new_id
 
 MAX_CANDIDATES = 200
 NEAR_DEGREES = 0.002  # about 220 m north-south, 170 m east-west at 40° N: the prefilter's box
-OPEN, DISMISSED = "open", "dismissed"
+OPEN, DISMISSED = "open", "dismissed"  # and "merged" (merge.py)
 
 
 def _profile(customer: Customer) -> Profile:
@@ -134,18 +134,18 @@ def open_pair_count(session: Session, team: str | None) -> int:
     return int(session.exec(query).one())
 
 
-def dismiss_pair(session: Session, actor: Actor, pair_id: str, team: str | None) -> DuplicatePair:
-    """不是重复: the pair leaves the queue for good (a later edit does not bring it back). Another team's
-    pair, or one already decided, is not found."""
+def find_open_pair(session: Session, pair_id: str, team: str | None) -> DuplicatePair:
+    """An open pair the team sees; another team's pair, or one already decided, is not found."""
     pair = session.get(DuplicatePair, pair_id)
-    if (
-        pair is None
-        or pair.status != OPEN
-        or not session.exec(
-            select(func.count()).select_from(DuplicatePair).where(DuplicatePair.id == pair_id, _of_team(team))
-        ).one()
-    ):
+    seen = select(func.count()).select_from(DuplicatePair).where(DuplicatePair.id == pair_id, _of_team(team))
+    if pair is None or pair.status != OPEN or not session.exec(seen).one():
         raise NotFound("no such open duplicate pair", path="pair_id")
+    return pair
+
+
+def dismiss_pair(session: Session, actor: Actor, pair_id: str, team: str | None) -> DuplicatePair:
+    """不是重复: the pair leaves the queue for good (a later edit does not bring it back)."""
+    pair = find_open_pair(session, pair_id, team)
     pair.status = DISMISSED
     pair.decided_by = actor.id
     pair.decided_at = now_iso()

@@ -1,4 +1,5 @@
-"""duplicates queue (查重): pairs of customers likely the same, for a supervisor to dismiss
+"""duplicates queue (查重): pairs of customers likely the same, for a supervisor to dismiss or merge; a merged
+customer's survivor (customers.merged_into)
 
 Revision ID: 0026
 Revises: 0023
@@ -44,9 +45,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_duplicate_pairs_territory"), ["territory"], unique=False)
         batch_op.create_index(batch_op.f("ix_duplicate_pairs_other_territory"), ["other_territory"], unique=False)
         batch_op.create_index(batch_op.f("ix_duplicate_pairs_status"), ["status"], unique=False)
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("merged_into", text(36), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("merged_into")
     with op.batch_alter_table("duplicate_pairs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_duplicate_pairs_status"))
         batch_op.drop_index(batch_op.f("ix_duplicate_pairs_other_territory"))
