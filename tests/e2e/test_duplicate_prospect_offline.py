@@ -86,3 +86,63 @@ def test_a_prospect_typed_offline_like_a_local_customer_is_warned_and_queued_for
     expect(supervisor.get_by_test_id("duplicate-dismissed")).to_be_visible()
     expect(supervisor.get_by_test_id(f"duplicate-{pair['id']}")).to_have_count(0)
     supervisor.context.close()
+
+
+NOTE = "院长说下周三上午坐诊，带样品过去"
+
+
+def test_a_merge_on_the_web_reaches_a_phone_holding_a_pending_note_for_the_merged_away_customer(
+    page: Page, browser: Browser, server: Service, server_url: str, client_app: Service, tmp_path: Path
+) -> None:
+    database = tmp_path / "server.db"
+    page.set_viewport_size({"width": 360, "height": 740})
+    rep_app.sign_in(page, client_app.ready_url, "li.rep")
+    expect(page.get_by_text(re.compile(r"^上次同步 \d"))).to_be_visible(timeout=SYNC_WAIT_MS)
+    rep_app.tap(page, "新增潜在客户")  # online: the duplicate is created and reaches the server's queue
+    rep_app.fill(page, "客户名称", TYPED)
+    rep_app.fill(page, "地址", "望都镇东关村")
+    rep_app.tap(page, "保存客户")
+    rep_app.tap(page, "仍然新建")
+    expect(page.get_by_text("已保存（待同步）")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
+
+    server.stop()  # offline, on the new customer's card: a note for it waits on the phone
+    rep_app.wait_offline(page)
+    rep_app.fill(page, "新备注", NOTE)
+    rep_app.tap(page, "保存备注")
+    expect(page.get_by_text(NOTE).first).to_be_visible(timeout=10_000)
+    expect(rep_app.pending_count(page)).to_have_text("待同步 1")
+    client_app.stop()  # the phone is off while the supervisor merges
+
+    server.start()
+    (created,) = rows(database, "select id from customers where name = ?", TYPED)
+    (existing,) = rows(database, "select id from customers where name = ?", EXISTING)
+    (pair,) = rows(database, "select id from duplicate_pairs where customer_id = ?", created["id"])
+    supervisor = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    supervisor_sign_in(supervisor, server_url)
+    supervisor.goto(f"{server_url}/customers/duplicates")
+    supervisor.get_by_test_id(f"keep-{pair['id']}-{existing['id']}").click()  # keep the old one
+    expect(supervisor.get_by_test_id("customers-merged")).to_be_visible()
+    supervisor.screenshot(path=SCREENSHOTS / "supervisor-duplicates-merged-390.png", full_page=True)
+    supervisor.context.close()
+    (gone,) = rows(database, "select deleted, merged_into from customers where id = ?", created["id"])
+    assert (gone["deleted"], gone["merged_into"]) == (1, existing["id"])
+
+    client_app.start()  # the phone again: it pushes the note, which lands on the customer kept
+    rep_app.open_flet_app(page, client_app.ready_url)
+    rep_app.unlock(page)
+    expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
+    (note,) = rows(database, "select customer_id from notes where text = ?", NOTE)
+    assert note["customer_id"] == existing["id"]
+
+    rep_app.tap(page, "查找客户")  # the merged-away customer is gone from the phone; the note is on the kept one
+    rep_app.fill(page, "搜索客户名称", "东关")
+    kept = page.get_by_role("button", name=re.compile(f"^{EXISTING} "))
+    expect(kept).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name=re.compile(f"^{TYPED} "))).to_have_count(0)
+    kept.click()
+    expect(page.get_by_text(NOTE).first).to_be_visible(timeout=10_000)
+    page.mouse.move(180, 500)
+    page.mouse.wheel(0, 330)  # down to the notes
+    page.wait_for_timeout(rep_app.SETTLE_MS * 2)
+    page.screenshot(path=SCREENSHOTS / "phone-note-after-merge.png")
