@@ -3,8 +3,10 @@ against the whole company, across territories, and likely pairs wait for a super
 
 The check is a cheap prefilter in SQL (a name holding a two-character piece of the new name's core, the same
 phone digits, a location within about 200 m), then the scorer (shared/duplicates.py) on at most
-`MAX_CANDIDATES` rows. Customers created in the same push or import as the new one are not yet in the table
-(the push batches its rows): a pair of two new ones is found only when the second comes in a later request.
+`MAX_CANDIDATES` rows, those matching the most pieces first. Customers created in the same push or import as
+the new one are not yet in the table (the push batches its rows): a pair of two new ones is found only when
+the second comes in a later request. Cost, measured on SQLite (2,000 creations into a table of 2,000):
+about 5 ms per creation.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, or_, true
+from sqlalchemy import case, false, func, literal, or_, true
 from sqlmodel import Session, col, select
 
 from server.clock import now_iso
@@ -23,7 +25,7 @@ from server.errors import NotFound
 from shared.duplicates import Profile, Reason, profile, score
 from shared.ids import new_id
 
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 20
 NEAR_DEGREES = 0.002  # about 220 m north-south, 170 m east-west at 40° N: the prefilter's box
 OPEN, DISMISSED = "open", "dismissed"  # and "merged" (merge.py)
 
@@ -40,7 +42,8 @@ def _pieces(core: str) -> list[str]:
 
 
 def candidates(session: Session, customer: Customer, new: Profile) -> list[Customer]:
-    """Customers that may be `customer` (the prefilter): not deleted, not itself."""
+    """Customers that may be `customer` (the prefilter): not deleted, not itself; those matching the most
+    pieces first, at most `MAX_CANDIDATES` (a piece such as 家庄 is in many names: only the best are scored)."""
     conditions: list[Any] = [col(Customer.name).contains(piece, autoescape=True) for piece in _pieces(new.core)]
     for digits in new.phones:
         conditions.append(col(Customer.phone).contains(digits[-7:], autoescape=True))
@@ -51,9 +54,11 @@ def candidates(session: Session, customer: Customer, new: Profile) -> list[Custo
         )
     if not conditions:
         return []
+    matched = sum((case((condition, 1), else_=0) for condition in conditions), start=literal(0))
     query = (
         select(Customer)
         .where(col(Customer.deleted).is_(False), Customer.id != customer.id, or_(*conditions))
+        .order_by(matched.desc())
         .limit(MAX_CANDIDATES)
     )
     with session.no_autoflush:  # a push's pending rows stay where they are
