@@ -8,6 +8,7 @@ from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.customers.models import Customer
 from server.domains.development.models import CreditRatingChange
 from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.duplicates.models import DuplicatePair
 from server.domains.health.models import HealthHeartbeat
 from server.domains.holidays.models import CompanyHoliday
 from server.domains.imports.models import ImportBatch
@@ -42,6 +43,7 @@ __all__ = [
     "CreditRatingChange",
     "Customer",
     "Device",
+    "DuplicatePair",
     "FieldConflict",
     "HealthHeartbeat",
     "ImportBatch",

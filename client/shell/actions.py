@@ -12,6 +12,7 @@ from typing import Protocol
 from client.features.account.settings_view import SettingsActions
 from client.features.attendance.view import AttendanceActions
 from client.features.complaints.view import ComplaintActions
+from client.features.customers.duplicates import DuplicateActions
 from client.features.pipeline.view import PipelineActions
 from client.features.pool.view import PoolActions
 from client.features.reports.view import ReportActions
@@ -28,6 +29,7 @@ class Actions(
     RouteOrderActions,
     AttendanceActions,
     PoolActions,
+    DuplicateActions,
     Protocol,
 ):
     def toggle_language(self) -> None: ...

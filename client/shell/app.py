@@ -32,6 +32,7 @@ from client.features.customers import note_view as note
 from client.features.customers import prospect_view as prospect
 from client.features.customers import search_view as search
 from client.features.customers import view as customer
+from client.features.customers.duplicates import DuplicateHandlers
 from client.features.drafts import conflicts_view as conflicts
 from client.features.drafts import view as drafts
 from client.features.photos.picker import PhotoPicker
@@ -227,6 +228,7 @@ class App(
     TodayHandlers,
     AttendanceHandlers,
     PoolHandlers,
+    DuplicateHandlers,
 ):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
@@ -672,6 +674,7 @@ class App(
 
     def open_prospect(self) -> None:
         self.state.prospect = ProspectForm()
+        self.locate_for_duplicates()
         self._go(Screen.PROSPECT)
 
     def edit_customer(self, customer_id: str) -> None:
@@ -705,6 +708,8 @@ class App(
             return
         if form.customer_id is not None:
             self._update_customer(form)
+            return
+        if not self.duplicates_cleared(form):  # 查重: 可能与…重复, the rep chooses
             return
         try:
             record = self.service.create_prospect(

@@ -143,6 +143,10 @@ class ProspectForm:
     error: str | None = None
     customer_id: str | None = None
     draft: DraftFix | None = None
+    # 查重 (client/features/customers/duplicates.py): the local customers the new prospect may be (their
+    # DuplicateCandidate), and the values the rep chose 仍然新建 for.
+    duplicates: list[Any] = field(default_factory=list)
+    create_anyway_for: str | None = None
 
     def values(self) -> dict[str, str]:
         return {

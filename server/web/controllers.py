@@ -17,6 +17,7 @@ from server.web.customer_list import CustomerListPage
 from server.web.dashboard import DashboardPages
 from server.web.development import DevelopmentPages
 from server.web.devices import DevicePages
+from server.web.duplicates import DuplicatePages
 from server.web.holidays import HolidayPages
 from server.web.import_sample import ImportSamplePage
 from server.web.imports import ImportPages
@@ -38,6 +39,7 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     DashboardPages,
     PlannerPages,
     CustomerListPage,
+    DuplicatePages,
     QueuePages,
     DevicePages,
     CampaignPages,

@@ -51,6 +51,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavLink("import", "/customers/import", ("/customers/import",)),
             NavLink("pool", "/pool", ("/pool",)),
             NavLink("handover", "/handover", ("/handover",)),
+            NavLink("duplicates", "/customers/duplicates", ("/customers/duplicates",)),
         ),
     ),
     NavGroup(

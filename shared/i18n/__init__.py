@@ -16,6 +16,7 @@ from shared.i18n import (
     common,
     complaints,
     devices,
+    duplicates,
     holidays,
     ownership,
     pin,
@@ -50,6 +51,7 @@ for _part in (
     work_reports,
     attendance,
     ownership,
+    duplicates,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

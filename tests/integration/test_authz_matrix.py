@@ -278,6 +278,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/targets"): Rule(SUPERVISOR_ACTION, body="targets_form"),
     # Customer import (issue 5): a form without a file is answered with the report (422); an unknown batch 404.
     ("GET", "/customers/import"): Rule(SUPERVISOR_PAGE),
+    # The duplicates queue (查重, issue #19): an unknown or another team's pair is not found.
+    ("GET", "/customers/duplicates"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/customers/duplicates/{pair_id:str}/dismiss"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/customers/duplicates/{UNKNOWN_ID}/dismiss",
+        body="form",
+    ),
+    ("POST", "/customers/duplicates/{pair_id:str}/merge"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/customers/duplicates/{UNKNOWN_ID}/merge",
+        body="form",
+    ),
     ("GET", "/customers/import/sample.csv"): Rule(SUPERVISOR_PAGE),  # a sample file in the supervisor's territory
     ("POST", "/customers/import"): Rule({**SUPERVISOR_ACTION, "supervisor": 422, "admin": 422}, body="form"),
     ("POST", "/customers/import/{batch_id:str}/confirm"): Rule(

@@ -71,6 +71,7 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
             "updated_at",
             "deleted",  # a delete op's tombstone
             "field_clocks",  # each field's edit clock (sync.merge)
+            "merged_into",  # a merged customer's survivor (server/domains/duplicates/merge.py)
         }
     ),
     RecordKind.VISIT: frozenset(
