@@ -66,6 +66,7 @@ from client.services import (
     locate,
 )
 from client.shell.autosave import FORM_DRAFT, Debouncer, FormDraft, apply_draft, draft_of, has_typing
+from client.shell.back import SystemBack
 from client.shell.state import (
     VISIT_TEXT_FIELDS,
     AppState,
@@ -254,6 +255,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         self.on_activity: Callable[[], None] | None = None
         self.after_sign_in: Callable[[], bool] | None = None
         self.account: AccountLock | None = None  # the lock's change PIN and sign out (settings screen)
+        self.system_back: SystemBack | None = None  # Android's back gesture (client/shell/back.py), once mounted
+        self.frame: ft.Control | None = None  # everything the app draws, once mounted (the PIN screen covers it)
 
     # ---- mounting ---------------------------------------------------------------------------
 
@@ -263,29 +266,29 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         page.fonts = FONTS
         page.theme = phone_theme()
         page.padding = 0
-        page.add(
-            ft.SafeArea(
-                ft.Column(
-                    [
-                        ft.Container(
-                            ft.Row(
-                                [self.app_title, self.report_button, self.lang_button],
-                                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                            ),
-                            padding=ft.Padding.only(left=12, right=4, top=4),
+        self.system_back = SystemBack(page.views[0], self.back_gesture)
+        self.frame = ft.SafeArea(
+            ft.Column(
+                [
+                    ft.Container(
+                        ft.Row(
+                            [self.app_title, self.report_button, self.lang_button],
+                            vertical_alignment=ft.CrossAxisAlignment.CENTER,
                         ),
-                        self.sync_bar.control,
-                        ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
-                        ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
-                        self.action_bar,
-                    ],
-                    spacing=0,
-                    expand=True,
-                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-                ),
+                        padding=ft.Padding.only(left=12, right=4, top=4),
+                    ),
+                    self.sync_bar.control,
+                    ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
+                    ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
+                    self.action_bar,
+                ],
+                spacing=0,
                 expand=True,
-            )
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
+            expand=True,
         )
+        page.add(self.frame)
         self.core.runner.add_listener(self._on_sync_status)
         page.on_disconnect = lambda e: self._detach()  # Flet web disposes a session's app on disconnect
         page.on_close = lambda e: self._detach()
@@ -345,6 +348,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             self.body.controls = [SCREENS[state.screen](state, self)]
             next_action = ACTION_BARS[state.screen](state, self) if state.screen in ACTION_BARS else None
             self.action_bar.content, self.action_bar.visible = next_action, next_action is not None
+            if self.system_back is not None:
+                self.system_back.follow(state)
             try:
                 self.page.update()
             except Exception:  # the session went away
@@ -583,6 +588,17 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 return
             screen, arg = self.state.history.pop()
             self._show(screen, arg)
+
+    def back_gesture(self) -> None:
+        """The system back gesture: 返回; while the 放弃修改? question is up, back answers 继续编辑 (a second
+        swipe must not throw typing away)."""
+        with self._ui:
+            if self.frame is not None and self.frame not in self.page.controls:
+                return  # the PIN screen covers the app: back does nothing under it
+            if self.state.confirm_leave:
+                self.keep_editing()
+            else:
+                self.go_back()
 
     def go_today(self) -> None:
         with self._ui:
