@@ -205,3 +205,61 @@ def badge(text: str, color: str = ft.Colors.BLUE_50) -> ft.Control:
         border_radius=10,
         padding=ft.Padding.symmetric(horizontal=8, vertical=2),
     )
+
+
+def typed_date(text: object) -> dt.date | None:
+    """A typed YYYY-MM-DD date, or None (empty, or not a date)."""
+    try:
+        return dt.date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        return None
+
+
+def picked_date(value: object) -> dt.date | None:
+    """The day a DatePicker reports (a datetime at its midnight, or a date)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def date_field(
+    label_text: str,
+    value: str,
+    on_change: Callable[[str], None],
+    *,
+    suggested: dt.date,
+    first: dt.date,
+    last: dt.date,
+    pick_label: str,
+    error: str | None = None,
+) -> ft.TextField:
+    """A date typed as YYYY-MM-DD, or picked: the calendar button (48 px) opens a DatePicker on the typed date,
+    else on `suggested`; the picked day is written into the field as if typed."""
+    date_input = text_field(label_text, value, on_change, error=error, keyboard=ft.KeyboardType.DATETIME)
+    today = clock.now().date()
+
+    def picked(event: ft.Event[ft.DatePicker]) -> None:
+        day = picked_date(event.control.value)
+        if day is None:
+            return
+        date_input.value = day.isoformat()
+        on_change(date_input.value)
+        date_input.update()
+
+    def open_picker(event: ft.Event[ft.IconButton]) -> None:
+        shown = typed_date(date_input.value)
+        initial = shown if shown is not None and first <= shown <= last else suggested
+        event.page.show_dialog(
+            ft.DatePicker(
+                value=dt.datetime.combine(initial, dt.time()),
+                first_date=dt.datetime.combine(first, dt.time()),
+                last_date=dt.datetime.combine(last, dt.time()),
+                current_date=dt.datetime.combine(today, dt.time()),
+                on_change=picked,
+            )
+        )
+
+    date_input.suffix = ft.IconButton(
+        ft.Icons.CALENDAR_MONTH, tooltip=pick_label, on_click=open_picker, style=ft.ButtonStyle(padding=12)
+    )
+    return date_input

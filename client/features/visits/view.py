@@ -4,12 +4,14 @@ an order (下单) from the catalogue, a competitor report (竞品信息) and a c
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
+from client import clock
 from client.features.campaigns.view import campaign_section
 from client.features.drafts.banner import draft_banner
 from client.features.orders.catalogue import find_products
@@ -22,6 +24,7 @@ from client.widgets import (
     SMALL_TEXT,
     choice_chips,
     clock_time,
+    date_field,
     enum_label,
     error_text,
     form_top,
@@ -117,7 +120,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             on_change=lambda e: set_ordered(bool(e.control.value)),
         ),
         field("order_amount", keyboard=ft.KeyboardType.NUMBER),
-        field("next_visit_date", keyboard=ft.KeyboardType.DATETIME),
+        next_visit_field(values, form.errors.get("next_visit_date"), lang, setter("next_visit_date")),
         field("notes", multiline=True),
         error_text(form.message),
     ]
@@ -130,6 +133,28 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         ft.OutlinedButton(t("client.visit.save", lang), icon=ft.Icons.SAVE, on_click=lambda e: actions.save_visit())
     )
     return screen(controls, spacing=10)
+
+
+# The next visit is agreed within these bounds; the picker opens a week ahead (the usual rhythm of a round).
+NEXT_VISIT_AFTER_DAYS = 7
+NEXT_VISIT_WITHIN_DAYS = 366
+
+
+def next_visit_field(
+    values: dict[str, Any], error: str | None, lang: str, on_change: Callable[[str], None]
+) -> ft.Control:
+    """下次拜访日期: typed, or picked in a calendar opening a week from the company's today."""
+    today = clock.now().date()
+    return date_field(
+        t("client.visit.next_visit_date", lang),
+        str(values.get("next_visit_date") or ""),
+        on_change,
+        suggested=today + dt.timedelta(days=NEXT_VISIT_AFTER_DAYS),
+        first=today,
+        last=today + dt.timedelta(days=NEXT_VISIT_WITHIN_DAYS),
+        pick_label=t("client.date.pick", lang),
+        error=error,
+    )
 
 
 def next_action(state: AppState, actions: Actions) -> ft.Control | None:
