@@ -231,6 +231,7 @@ def date_field(
     first: dt.date,
     last: dt.date,
     pick_label: str,
+    lang: str,
     error: str | None = None,
 ) -> ft.TextField:
     """A date typed as YYYY-MM-DD, or picked: the calendar button (48 px) opens a DatePicker on the typed date,
@@ -255,11 +256,15 @@ def date_field(
                 first_date=dt.datetime.combine(first, dt.time()),
                 last_date=dt.datetime.combine(last, dt.time()),
                 current_date=dt.datetime.combine(today, dt.time()),
+                locale=ft.Locale("zh", "CN") if lang.startswith("zh") else ft.Locale("en", "GB"),
                 on_change=picked,
             )
         )
 
-    date_input.suffix = ft.IconButton(
-        ft.Icons.CALENDAR_MONTH, tooltip=pick_label, on_click=open_picker, style=ft.ButtonStyle(padding=12)
+    date_input.suffix_icon = ft.IconButton(
+        ft.Icon(ft.Icons.CALENDAR_MONTH, semantics_label=pick_label),
+        tooltip=pick_label,
+        on_click=open_picker,
+        style=ft.ButtonStyle(padding=12),
     )
     return date_input

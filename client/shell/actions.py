@@ -13,12 +13,19 @@ from client.features.account.settings_view import SettingsActions
 from client.features.complaints.view import ComplaintActions
 from client.features.pipeline.view import PipelineActions
 from client.features.reports.view import ReportActions
-from client.features.today.actions import RouteOrderActions
+from client.features.today.actions import RouteMapActions, RouteOrderActions
 from client.features.visits.fields_view import VisitTypeActions
 
 
 class Actions(
-    PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, RouteOrderActions, Protocol
+    PipelineActions,
+    SettingsActions,
+    VisitTypeActions,
+    ComplaintActions,
+    ReportActions,
+    RouteOrderActions,
+    RouteMapActions,
+    Protocol,
 ):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...

@@ -47,6 +47,7 @@ from client.features.photos.service import (
 from client.features.pipeline.handlers import PipelineHandlers
 from client.features.reports import view as report_screen
 from client.features.reports.handlers import ReportHandlers, report_arg
+from client.features.today import route_map
 from client.features.today import view as today
 from client.features.today.handlers import TodayHandlers
 from client.features.visits import fields as visit_fields
@@ -109,6 +110,7 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.REVOKED: revoked.build,
     Screen.SETTINGS: settings_view.build,
     Screen.REPORT: report_screen.build,
+    Screen.MAP: route_map.build,
 }
 
 
@@ -247,6 +249,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         # 签到, 签退 or 下一站), or nothing.
         self.action_bar = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=6), visible=False)
         self.connectivity: Any = None
+        self.url_launcher: ft.UrlLauncher | None = None  # opens navigation in a map app or a web map
         self.locator: LocationProvider | None = None
         self._locating = False  # a check-in or check-out waits for the device's position
         self._detached = False
@@ -295,6 +298,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         self._watch_connectivity()
         self._start_locator()
         self._start_photo_picker()
+        self._start_url_launcher()
         if self.service.signed_in():
             self.state.user = self.service.user
             typing = self._stored_form_draft()  # read first: showing Today would drop it
@@ -322,6 +326,26 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             self.locator = DeviceLocator(self.page)
         except Exception:  # no geolocation here: visits are recorded without a position
             logger.info("geolocator unavailable", exc_info=True)
+
+    def _start_url_launcher(self) -> None:
+        try:
+            self.url_launcher = ft.UrlLauncher()  # registers with the current page: built inside the session
+        except Exception:  # no launcher here: the navigation buttons do nothing
+            logger.info("url launcher unavailable", exc_info=True)
+
+    def launch_url(self, url: str) -> None:
+        """Open `url` outside the app (a `geo:` link in the phone's map app, a web map in a new tab)."""
+        launcher = self.url_launcher
+        if launcher is None:
+            return
+
+        async def launch() -> None:
+            try:
+                await launcher.launch_url(url, mode=ft.LaunchMode.EXTERNAL_APPLICATION)
+            except Exception:  # no app takes the link: nothing else to do
+                logger.info("could not open %s", url, exc_info=True)
+
+        self._on_loop_async(launch)
 
     def _on_connectivity(self, event: Any) -> None:
         kinds = getattr(event, "connectivity", []) or []
@@ -567,6 +591,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             state.conflicts = self.service.conflicts()
         elif screen is Screen.REPORT:
             self.load_report(arg)
+        elif screen is Screen.MAP:
+            self.load_route_map()
 
     def _to_sign_in(self, message: str | None) -> None:
         with self._ui:

@@ -36,6 +36,7 @@ class Screen(StrEnum):
     REVOKED = "revoked"  # an admin revoked this phone: data wiped, nothing else opens
     SETTINGS = "settings"  # change the PIN, sign out (client/features/account/service.py)
     REPORT = "report"  # 日报 / 周报 (client/features/reports/service.py)
+    MAP = "map"  # today's route drawn without tiles, with 导航 to each stop (client/features/today/route_map.py)
 
 
 @dataclass
@@ -184,6 +185,7 @@ class AppState:
     conflicts: list[ConflictItem] = field(default_factory=list)
     open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
     care: CareReminders | None = None  # the Today screen's care reminders
+    map_here: tuple[float, float] | None = None  # the route map's "you": the newest check-in / check-out today
     targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
     pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section

@@ -57,7 +57,7 @@ def next_visit_field(values: dict[str, Any]) -> tuple[ft.TextField, Recorder]:
 
 
 def open_calendar(field: ft.TextField) -> ft.DatePicker:
-    button = field.suffix
+    button = field.suffix_icon
     assert isinstance(button, ft.IconButton) and button.tooltip == "选择日期"
     page = PickerPage()
     handler: Any = button.on_click

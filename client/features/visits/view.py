@@ -153,6 +153,7 @@ def next_visit_field(
         first=today,
         last=today + dt.timedelta(days=NEXT_VISIT_WITHIN_DAYS),
         pick_label=t("client.date.pick", lang),
+        lang=lang,
         error=error,
     )
 
