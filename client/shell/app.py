@@ -801,6 +801,10 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             photos=self._visit_photos(str(record["id"])) if record else [],
             campaigns=visit_campaigns(self.service, record, customer_id),
             follows=self.service.visit(str(values["follows_visit_id"])) if values.get("follows_visit_id") else None,
+            key_persons=visit.people_to_meet(
+                self.service.store.find(RecordKind.KEY_PERSON, customer_id=customer_id),
+                self.service.store.find(RecordKind.VISIT, customer_id=customer_id),
+            ),
         )
 
     def choose_visit_type(self, visit_type: str) -> None:

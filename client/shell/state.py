@@ -114,6 +114,8 @@ class VisitForm:
     next_stop: dict[str, Any] | None = None
     # The flags the visit will carry (shared/visit_rules.py), said before 签退 and in the summary after it.
     expected_flags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The customer's key persons, offered as chips under 访问对象 (the one met last time first).
+    key_persons: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -60,7 +60,7 @@ def test_route_map_navigation_and_the_date_picker(browser: Browser, client_app: 
         rep_app.fill(page, "拜访目的", "送样品")  # the form scrolls down to it, the date field under it
         page.mouse.wheel(0, 400)
         page.wait_for_timeout(500)
-        date_field = rep_app.field(page, "下次拜访日期（YYYY-MM-DD）")
+        date_field = rep_app.field(page, "下次拜访日期")
         box = date_field.bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + box["width"] - 24, box["y"] + box["height"] / 2)  # the calendar button

@@ -22,7 +22,7 @@ from tests.unit.helpers import Recorder, walk
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 23:30 UTC on 30 November: already 1 December in the company's zone.
 LATE_EVENING_UTC = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)
-LABEL = "下次拜访日期（YYYY-MM-DD）"
+LABEL = "下次拜访日期"
 
 
 @pytest.fixture(autouse=True)
