@@ -428,6 +428,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 return
             if status.data_version != previous.data_version and self.state.screen in (
                 Screen.TODAY,
+                Screen.MAP,  # a synced plan or customer moves the dots
                 Screen.SEARCH,
                 Screen.DRAFTS,
                 Screen.CONFLICTS,

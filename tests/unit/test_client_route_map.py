@@ -4,6 +4,7 @@ is drawn without tiles: stops in order scaled to their bounding box, the next st
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
@@ -163,4 +164,19 @@ def test_navigate_opens_geo_on_android_and_amap_in_a_browser(tmp_path: Path) -> 
     assert app.state.screen is Screen.MAP and app.state.today is not None
     app.go_back()
     assert app.state.screen is Screen.TODAY
+    app.service.store.close()
+
+
+def test_the_map_redraws_when_a_sync_brings_the_days_plan(tmp_path: Path) -> None:
+    app = open_app(tmp_path, Page())
+    app.open_route_map()
+    assert app.state.today is not None and not app.state.today.stops
+    shop = pulled(
+        app.service.store,
+        RecordKind.CUSTOMER,
+        {"name": "仁和堂", "kind": "pharmacy", "status": "active", "lat": SHOP[0], "lng": SHOP[1]},
+    )
+    pulled(app.service.store, RecordKind.ROUTE_PLAN, {"day": "2026-11-27", "customer_ids": [shop]})
+    app._apply_sync_status(dataclasses.replace(app.state.sync, data_version=app.state.sync.data_version + 1))
+    assert app.state.screen is Screen.MAP and [stop.customer_id for stop in app.state.today.stops] == [shop]
     app.service.store.close()
