@@ -76,3 +76,39 @@ def test_route_map_navigation_and_the_date_picker(browser: Browser, client_app: 
         expect(date_field).to_have_value(week_on)
     finally:
         context.close()
+
+
+def test_the_person_met_is_one_tap_on_a_key_person(browser: Browser, client_app: Service) -> None:
+    """访问对象 offers the customer's key persons as chips: one added on the card is a tap on the visit."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    try:
+        rep_app.sign_in(page, client_app.ready_url, "li.rep")
+        page.wait_for_timeout(3000)  # the CJK font (5 MB) is drawn once loaded
+        first = rep_app.unvisited_stops(page)[0]
+        rep_app.stop_button(page, first).click()
+        page.wait_for_timeout(rep_app.SETTLE_MS)
+        rep_app.tap(page, "添加关键人")
+        rep_app.fill(page, "姓名", "齐大夫")
+        rep_app.tap(page, "坐诊医生", role="checkbox")
+        rep_app.tap(page, "保存关键人")
+        expect(page.get_by_text("已保存（待同步）")).to_be_visible(timeout=10_000)
+        rep_app.tap(page, "开始拜访")
+        rep_app.tap(page, "签到")
+        person = rep_app.field(page, "访问对象")
+        person.click()  # the form scrolls to the field; its chips are under it
+        page.mouse.move(PHONE["width"] / 2, PHONE["height"] / 2)
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(500)
+        rep_app.tap(page, "齐大夫 · 坐诊医生", role="checkbox")  # a chip (Flutter names chips check boxes)
+        page.wait_for_timeout(rep_app.SETTLE_MS)
+        person.click()  # Flutter writes a field's text into the page's input while it has focus
+        page.wait_for_timeout(rep_app.SETTLE_MS)
+        expect(person).to_have_value("齐大夫")
+        box = person.bounding_box()
+        assert box is not None
+        page.mouse.wheel(0, box["y"] - PHONE["height"] / 3)  # the field and its chips in the middle
+        page.wait_for_timeout(800)
+        page.screenshot(path=ARTIFACTS / "phone-visit-key-persons-360.png")
+    finally:
+        context.close()
