@@ -117,7 +117,8 @@ def small_targets_at(page: Page, height: int, action_bar: Locator | None = None,
             .filter(([_, box]) => box.bottom < edge - minimum || box.top > edge + 8)
             .filter(([_, box]) => box.height < minimum - 0.5 || box.width < minimum - 0.5)
             .map(([name, box]) => `${name.trim()}: ${box.width.toFixed(1)} x ${box.height.toFixed(1)} px`
-                                  + ` at ${box.top.toFixed(0)}..${box.bottom.toFixed(0)} (body ${top.toFixed(0)}..${edge.toFixed(0)})`)""",
+                + ` at ${box.top.toFixed(0)}..${box.bottom.toFixed(0)}`
+                + ` (body ${top.toFixed(0)}..${edge.toFixed(0)})`)""",
         [TAPPABLE, TOUCH_TARGET, edge, body_top],
     )
     return found
