@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import httpx
 
 from client import clock
+from client.api import CALL_FAILED, LOGIN_PATH, api_client
 from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
 from client.features.today.reminders import parse_moment
@@ -53,13 +54,11 @@ from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
 from shared.route_order import Arrival, DayPlan, RouteRules
 from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags
-from sync.http import tls_context
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # sorts records without a valid time last
-LOGIN_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # How long a check-in or check-out waits for the device's position before it goes on without one:
 # the rep is at the customer's door, and a visit is never held up by GPS.
 LOCATE_TIMEOUT = 4.0
@@ -441,11 +440,11 @@ class AppService:
         if not server_url or not username.strip() or not password:
             raise SignInFailed(SignInProblem.MISSING)
         try:
-            with httpx.Client(transport=self.transport, timeout=LOGIN_TIMEOUT, verify=tls_context()) as http:
+            with api_client(server_url, transport=self.transport) as http:
                 # The phone's own id binds the sign-in to this install, so an admin can revoke the phone.
                 credentials = {"username": username.strip(), "password": password, "device_id": self.store.device_id}
-                response = http.post(f"{server_url}/api/auth/login", json=credentials | {"platform": sys.platform})
-        except (httpx.HTTPError, ValueError) as error:  # ValueError: a malformed URL
+                response = http.post(LOGIN_PATH, json=credentials | {"platform": sys.platform})
+        except CALL_FAILED as error:  # unreachable, or a malformed URL
             raise SignInFailed(SignInProblem.UNREACHABLE, str(error)) from error
         if response.status_code == 401:
             raise SignInFailed(SignInProblem.BAD_CREDENTIALS)

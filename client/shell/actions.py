@@ -16,7 +16,7 @@ from client.features.customers.duplicates import DuplicateActions
 from client.features.pipeline.view import PipelineActions
 from client.features.pool.view import PoolActions
 from client.features.reports.view import ReportActions
-from client.features.today.actions import RouteOrderActions
+from client.features.today.actions import RouteMapActions, RouteOrderActions
 from client.features.visits.fields_view import VisitTypeActions
 
 
@@ -30,6 +30,7 @@ class Actions(
     AttendanceActions,
     PoolActions,
     DuplicateActions,
+    RouteMapActions,
     Protocol,
 ):
     def toggle_language(self) -> None: ...

@@ -52,6 +52,7 @@ from client.features.pool.handlers import PoolHandlers
 from client.features.pool.service import ownership, pool_customers
 from client.features.reports import view as report_screen
 from client.features.reports.handlers import ReportHandlers, report_arg
+from client.features.today import route_map
 from client.features.today import view as today
 from client.features.today.handlers import TodayHandlers
 from client.features.visits import fields as visit_fields
@@ -71,6 +72,7 @@ from client.services import (
     locate,
 )
 from client.shell.autosave import FORM_DRAFT, Debouncer, FormDraft, apply_draft, draft_of, has_typing
+from client.shell.back import SystemBack
 from client.shell.state import (
     VISIT_TEXT_FIELDS,
     AppState,
@@ -114,6 +116,7 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.SETTINGS: settings_view.build,
     Screen.REPORT: report_screen.build,
     Screen.POOL: pool_screen.build,
+    Screen.MAP: route_map.build,
 }
 
 
@@ -261,6 +264,7 @@ class App(
         # 签到, 签退 or 下一站), or nothing.
         self.action_bar = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=6), visible=False)
         self.connectivity: Any = None
+        self.url_launcher: ft.UrlLauncher | None = None  # opens navigation in a map app or a web map
         self.locator: LocationProvider | None = None
         self._locating = False  # a check-in or check-out waits for the device's position
         self._detached = False
@@ -269,6 +273,8 @@ class App(
         self.on_activity: Callable[[], None] | None = None
         self.after_sign_in: Callable[[], bool] | None = None
         self.account: AccountLock | None = None  # the lock's change PIN and sign out (settings screen)
+        self.system_back: SystemBack | None = None  # Android's back gesture (client/shell/back.py), once mounted
+        self.frame: ft.Control | None = None  # everything the app draws, once mounted (the PIN screen covers it)
 
     # ---- mounting ---------------------------------------------------------------------------
 
@@ -278,35 +284,36 @@ class App(
         page.fonts = FONTS
         page.theme = phone_theme()
         page.padding = 0
-        page.add(
-            ft.SafeArea(
-                ft.Column(
-                    [
-                        ft.Container(
-                            ft.Row(
-                                [self.app_title, self.report_button, self.lang_button],
-                                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                            ),
-                            padding=ft.Padding.only(left=12, right=4, top=4),
+        self.system_back = SystemBack(page.views[0], self.back_gesture)
+        self.frame = ft.SafeArea(
+            ft.Column(
+                [
+                    ft.Container(
+                        ft.Row(
+                            [self.app_title, self.report_button, self.lang_button],
+                            vertical_alignment=ft.CrossAxisAlignment.CENTER,
                         ),
-                        self.sync_bar.control,
-                        ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
-                        ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
-                        self.action_bar,
-                    ],
-                    spacing=0,
-                    expand=True,
-                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-                ),
+                        padding=ft.Padding.only(left=12, right=4, top=4),
+                    ),
+                    self.sync_bar.control,
+                    ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
+                    ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
+                    self.action_bar,
+                ],
+                spacing=0,
                 expand=True,
-            )
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
+            expand=True,
         )
+        page.add(self.frame)
         self.core.runner.add_listener(self._on_sync_status)
         page.on_disconnect = lambda e: self._detach()  # Flet web disposes a session's app on disconnect
         page.on_close = lambda e: self._detach()
         self._watch_connectivity()
         self._start_locator()
         self._start_photo_picker()
+        self._start_url_launcher()
         if self.service.signed_in():
             self.state.user = self.service.user
             typing = self._stored_form_draft()  # read first: showing Today would drop it
@@ -335,6 +342,26 @@ class App(
         except Exception:  # no geolocation here: visits are recorded without a position
             logger.info("geolocator unavailable", exc_info=True)
 
+    def _start_url_launcher(self) -> None:
+        try:
+            self.url_launcher = ft.UrlLauncher()  # registers with the current page: built inside the session
+        except Exception:  # no launcher here: the navigation buttons do nothing
+            logger.info("url launcher unavailable", exc_info=True)
+
+    def launch_url(self, url: str) -> None:
+        """Open `url` outside the app (a `geo:` link in the phone's map app, a web map in a new tab)."""
+        launcher = self.url_launcher
+        if launcher is None:
+            return
+
+        async def launch() -> None:
+            try:
+                await launcher.launch_url(url, mode=ft.LaunchMode.EXTERNAL_APPLICATION)
+            except Exception:  # no app takes the link: nothing else to do
+                logger.info("could not open %s", url, exc_info=True)
+
+        self._on_loop_async(launch)
+
     def _on_connectivity(self, event: Any) -> None:
         kinds = getattr(event, "connectivity", []) or []
         self.core.runner.connectivity_changed(any(getattr(kind, "value", kind) != "none" for kind in kinds))
@@ -360,6 +387,8 @@ class App(
             self.body.controls = [SCREENS[state.screen](state, self)]
             next_action = ACTION_BARS[state.screen](state, self) if state.screen in ACTION_BARS else None
             self.action_bar.content, self.action_bar.visible = next_action, next_action is not None
+            if self.system_back is not None:
+                self.system_back.follow(state)
             try:
                 self.page.update()
             except Exception:  # the session went away
@@ -414,6 +443,7 @@ class App(
                 return
             if status.data_version != previous.data_version and self.state.screen in (
                 Screen.TODAY,
+                Screen.MAP,  # a synced plan or customer moves the dots
                 Screen.SEARCH,
                 Screen.DRAFTS,
                 Screen.CONFLICTS,
@@ -582,6 +612,8 @@ class App(
             state.conflicts = self.service.conflicts()
         elif screen is Screen.REPORT:
             self.load_report(arg)
+        elif screen is Screen.MAP:
+            self.load_route_map()
 
     def _to_sign_in(self, message: str | None) -> None:
         with self._ui:
@@ -603,6 +635,17 @@ class App(
                 return
             screen, arg = self.state.history.pop()
             self._show(screen, arg)
+
+    def back_gesture(self) -> None:
+        """The system back gesture: 返回; while the 放弃修改? question is up, back answers 继续编辑 (a second
+        swipe must not throw typing away)."""
+        with self._ui:
+            if self.frame is not None and self.frame not in self.page.controls:
+                return  # the PIN screen covers the app: back does nothing under it
+            if self.state.confirm_leave:
+                self.keep_editing()
+            else:
+                self.go_back()
 
     def go_today(self) -> None:
         with self._ui:
@@ -782,6 +825,10 @@ class App(
             photos=self._visit_photos(str(record["id"])) if record else [],
             campaigns=visit_campaigns(self.service, record, customer_id),
             follows=self.service.visit(str(values["follows_visit_id"])) if values.get("follows_visit_id") else None,
+            key_persons=visit.people_to_meet(
+                self.service.store.find(RecordKind.KEY_PERSON, customer_id=customer_id),
+                self.service.store.find(RecordKind.VISIT, customer_id=customer_id),
+            ),
         )
 
     def choose_visit_type(self, visit_type: str) -> None:

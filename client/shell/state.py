@@ -39,6 +39,7 @@ class Screen(StrEnum):
     SETTINGS = "settings"  # change the PIN, sign out (client/features/account/service.py)
     REPORT = "report"  # 日报 / 周报 (client/features/reports/service.py)
     POOL = "pool"  # the territory's 公海 (client/features/pool)
+    MAP = "map"  # today's route drawn without tiles, with 导航 to each stop (client/features/today/route_map.py)
 
 
 @dataclass
@@ -116,6 +117,8 @@ class VisitForm:
     next_stop: dict[str, Any] | None = None
     # The flags the visit will carry (shared/visit_rules.py), said before 签退 and in the summary after it.
     expected_flags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The customer's key persons, offered as chips under 访问对象 (the one met last time first).
+    key_persons: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -194,6 +197,7 @@ class AppState:
     conflicts: list[ConflictItem] = field(default_factory=list)
     open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
     care: CareReminders | None = None  # the Today screen's care reminders
+    map_here: tuple[float, float] | None = None  # the route map's "you": the newest check-in / check-out today
     targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
     attendance: TodayAttendance | None = None  # Today's 上班 / 下班 row (client/features/attendance)
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)

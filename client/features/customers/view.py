@@ -15,6 +15,7 @@ from client.features.complaints.view import complaint_handling
 from client.features.drafts.conflicts_view import conflict_rows
 from client.features.pipeline.view import pipeline_section
 from client.features.pool.view import ownership_section
+from client.features.today.directions import customer_point
 from client.features.today.reminders import complaint_timer, parse_date
 from client.features.visits.view import competitor_text, order_line_text
 from client.services import CustomerCard, visit_duration_minutes
@@ -83,6 +84,19 @@ def visit_summary(visit: dict[str, Any], lang: str) -> str:
     return text
 
 
+def navigate_button(customer: dict[str, Any], lang: str, actions: Actions) -> list[ft.Control]:
+    """导航: the map app (Android) or a web map, when the customer's position is known."""
+    if customer_point(customer) is None:
+        return []
+    return [
+        ft.OutlinedButton(
+            t("client.map.navigate", lang),
+            icon=ft.Icons.NAVIGATION,
+            on_click=lambda e: actions.navigate_to(str(customer["id"])),
+        )
+    ]
+
+
 def build(state: AppState, actions: Actions) -> ft.Control:
     lang, card = state.lang, state.customer
     if card is None:
@@ -125,6 +139,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             icon=ft.Icons.PLACE,
             on_click=lambda e: actions.start_visit(str(customer["id"])),
         ),
+        *navigate_button(customer, lang, actions),
         section(t("client.customer.notes", lang)),
         text_field(t("client.customer.note_field", lang), state.note_draft, set_note, multiline=True),
         error_text(state.note_error),

@@ -10,6 +10,7 @@ import flet as ft
 
 from client.features.attendance.view import attendance_row
 from client.features.campaigns.targets_view import targets_section
+from client.features.today.directions import customer_point
 from client.features.today.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
 from client.services import Stop, StopStatus, TodayRoute
 from client.shell.actions import Actions
@@ -84,11 +85,29 @@ def stop_row(
     )
     if customer is None:
         return ft.Container(content=content, padding=8)
-    return tappable(
+    row = tappable(
         content,
         lambda: actions.open_customer(stop.customer_id),
         f"{prefix}{name} {status}{extra}{when}",
         identifier,
+    )
+    if customer_point(customer) is None:
+        return row
+    return ft.Row(  # getting there in one tap: the map app (Android) or a web map
+        [ft.Container(row, expand=True), navigate_icon(stop.customer_id, name, lang, actions)],
+        spacing=4,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def navigate_icon(customer_id: str, name: str, lang: str, actions: Actions) -> ft.Control:
+    spoken = t("client.map.navigate_to", lang, name=name)
+    return ft.IconButton(
+        ft.Icon(ft.Icons.NAVIGATION, color=ft.Colors.BLUE_700, semantics_label=spoken),  # the button's name
+        tooltip=spoken,
+        on_click=lambda e: actions.navigate_to(customer_id),
+        width=48,
+        height=48,
     )
 
 
@@ -152,7 +171,9 @@ def build(state: AppState, actions: Actions) -> ft.Control:
 
 def reorder_buttons(route: TodayRoute, lang: str, actions: Actions) -> list[ft.Control]:
     """Re-order the stops not yet visited from here and now; back to the supervisor's order."""
-    buttons: list[ft.Control] = []
+    buttons: list[ft.Control] = [  # the day drawn, with 导航 to each stop (client/features/today/route_map.py)
+        ft.OutlinedButton(t("client.map.open", lang), icon=ft.Icons.MAP, on_click=lambda e: actions.open_route_map())
+    ]
     if len(route.remaining) >= 2:
         buttons.append(
             ft.OutlinedButton(
