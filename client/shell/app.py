@@ -72,7 +72,7 @@ from client.services import (
     locate,
 )
 from client.shell.autosave import FORM_DRAFT, Debouncer, FormDraft, apply_draft, draft_of, has_typing
-from client.shell.back import SystemBack
+from client.shell.back import BrowserBack, SystemBack
 from client.shell.state import (
     VISIT_TEXT_FIELDS,
     AppState,
@@ -274,6 +274,7 @@ class App(
         self.after_sign_in: Callable[[], bool] | None = None
         self.account: AccountLock | None = None  # the lock's change PIN and sign out (settings screen)
         self.system_back: SystemBack | None = None  # Android's back gesture (client/shell/back.py), once mounted
+        self.browser_back: BrowserBack | None = None  # a browser's back button (Flet web and the PWA)
         self.frame: ft.Control | None = None  # everything the app draws, once mounted (the PIN screen covers it)
 
     # ---- mounting ---------------------------------------------------------------------------
@@ -285,6 +286,8 @@ class App(
         page.theme = phone_theme()
         page.padding = 0
         self.system_back = SystemBack(page.views[0], self.back_gesture)
+        if page.web:
+            self.browser_back = BrowserBack(page, self.back_gesture)
         self.frame = ft.SafeArea(
             ft.Column(
                 [
@@ -389,6 +392,8 @@ class App(
             self.action_bar.content, self.action_bar.visible = next_action, next_action is not None
             if self.system_back is not None:
                 self.system_back.follow(state)
+            if self.browser_back is not None:
+                self.browser_back.follow(state)
             try:
                 self.page.update()
             except Exception:  # the session went away

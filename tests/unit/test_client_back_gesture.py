@@ -14,7 +14,7 @@ import flet as ft
 
 from client.services import AppService
 from client.shell.app import App, ClientCore
-from client.shell.back import SystemBack
+from client.shell.back import BrowserBack, SystemBack
 from client.shell.state import Screen
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
@@ -96,4 +96,44 @@ def test_back_does_nothing_under_the_pin_screen(tmp_path: Path) -> None:
     app.page.controls = [ft.Text("PIN")]
     swipe_back(view)
     assert app.state.screen is Screen.CUSTOMER
+    app.service.store.close()
+
+
+class BrowserPage(Page):
+    """A Flet web page whose browser history is a list: the app's pushes go on top, back pops the top."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history = ["/"]
+        self.on_route_change: Any = None
+
+    async def push_route(self, route: str) -> None: ...
+
+    def run_task(self, handler: Any, route: str) -> None:
+        assert handler == self.push_route
+        self.history.append(route)
+        self.on_route_change(SimpleNamespace(route=route))  # Flet reports the app's own push too
+
+    def browser_back(self) -> None:
+        self.history.pop()
+        self.on_route_change(SimpleNamespace(route=self.history[-1]))
+
+
+def test_the_browsers_back_button_walks_the_history_and_leaves_from_today(tmp_path: Path) -> None:
+    app, _ = open_app(tmp_path)
+    page = BrowserPage()
+    app.page = page  # type: ignore[assignment]
+    app.browser_back = BrowserBack(page, app.back_gesture)  # what mount() does in a browser
+    app.render()
+    assert page.history == ["/"]  # Today: nothing to go back to inside the app
+    shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "丁诊所", "kind": "clinic", "status": "active"})
+    app.open_customer(shop)
+    app.open_search()
+    assert page.history == ["/", "/in-app/1"]  # one guard entry, however deep the app goes
+
+    page.browser_back()
+    assert app.state.screen is Screen.CUSTOMER and app.state.customer_id == shop
+    assert page.history == ["/", "/in-app/2"]  # back stays inside the app: the guard is up again
+    page.browser_back()
+    assert app.state.screen is Screen.TODAY and page.history == ["/"]  # the next back leaves the page
     app.service.store.close()

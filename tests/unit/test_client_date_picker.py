@@ -88,3 +88,28 @@ def test_a_typed_date_is_kept_and_the_calendar_opens_on_it() -> None:
     assert open_calendar(field).value == dt.datetime(2026, 12, 24)
     field.value = "下周三"  # not a date: the calendar opens on the suggestion, the save says what is wrong
     assert open_calendar(field).value == dt.datetime(2026, 12, 8)
+
+
+def birthday_field(values: dict[str, Any]) -> ft.TextField:
+    from client.features.customers.view import key_person_form
+    from client.shell.state import KeyPersonForm
+
+    form = KeyPersonForm(open=True, values=values)
+    shown = key_person_form(form, "zh-CN", Recorder())  # type: ignore[arg-type]
+    found = [node for node in walk(shown) if isinstance(node, ft.TextField) and node.label == "生日"]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_key_persons_birthday_is_picked_in_a_calendar_of_past_days() -> None:
+    values: dict[str, Any] = {"name": "王院长", "birthday": ""}
+    field = birthday_field(values)
+    picker = open_calendar(field)
+    assert picker.value == dt.datetime(1986, 12, 1)  # no birthday yet: 40 years before the company's today
+    assert picker.last_date == dt.datetime(2026, 12, 1) and picker.first_date == dt.datetime(1926, 12, 1)
+    field.update = lambda: None  # type: ignore[method-assign]
+    picker.value = dt.datetime(1978, 3, 12)
+    handler: Any = picker.on_change
+    handler(SimpleNamespace(control=picker))
+    assert field.value == "1978-03-12" and values["birthday"] == "1978-03-12"
+    assert open_calendar(birthday_field(values)).value == dt.datetime(1978, 3, 12)  # opens on the known day

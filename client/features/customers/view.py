@@ -10,6 +10,7 @@ from typing import Any
 
 import flet as ft
 
+from client import clock
 from client.features.complaints.service import ComplaintStepForm
 from client.features.complaints.view import complaint_handling
 from client.features.drafts.conflicts_view import conflict_rows
@@ -27,6 +28,7 @@ from client.widgets import (
     back_button,
     badge,
     choice_chips,
+    date_field,
     date_time,
     enum_label,
     error_text,
@@ -259,7 +261,7 @@ def key_person_form(form: KeyPersonForm, lang: str, actions: Actions) -> ft.Cont
                 choice_chips(t("client.key_person.role", lang), roles, values.get("role"), setter("role")),
                 error_text(errors.get("role")),
                 field("phone", keyboard=ft.KeyboardType.PHONE),
-                field("birthday", keyboard=ft.KeyboardType.DATETIME),
+                birthday_field(values, errors.get("birthday"), lang, setter("birthday")),
                 field("hobbies"),
                 field("family_notes", multiline=True),
                 choice_chips(
@@ -287,6 +289,24 @@ def key_person_form(form: KeyPersonForm, lang: str, actions: Actions) -> ft.Cont
         padding=10,
         border=ft.Border.all(1, ft.Colors.BLUE_200),
         border_radius=8,
+    )
+
+
+def birthday_field(
+    values: dict[str, Any], error: str | None, lang: str, on_change: Callable[[str], None]
+) -> ft.Control:
+    """生日: typed, or picked in a calendar (the last 100 years; one of 40 years ago when none is known yet)."""
+    today = clock.now().date()
+    return date_field(
+        t("client.key_person.birthday", lang),
+        str(values.get("birthday") or ""),
+        on_change,
+        suggested=today.replace(year=today.year - 40, day=1),
+        first=today.replace(year=today.year - 100, day=1),
+        last=today,
+        pick_label=t("client.date.pick", lang),
+        lang=lang,
+        error=error,
     )
 
 
