@@ -38,7 +38,7 @@ from server.domains.pipeline.demo import seed_pipeline
 from server.domains.products.models import Product
 from server.domains.products.service import put_product
 from server.domains.routes.service import set_route_plan
-from server.domains.users.models import Actor
+from server.domains.users.models import Actor, User
 from server.domains.users.service import count_users, create_user
 from server.domains.visits.service import put_visit, visit_flag_rules
 from server.settings import Settings
@@ -319,6 +319,17 @@ def seed_demo(engine: Engine, settings: Settings, *, force: bool = False) -> str
         return _seed(session, settings)
 
 
+def _demo_rep(session: Session, username: str, name: str, territory: str) -> User:
+    """A demo rep living in the first township of the territory: the day's route starts and ends there."""
+    rep = create_user(
+        session, username=username, password=DEMO_PASSWORD, role=Role.REP, display_name=name, territory=territory
+    )
+    home = TERRITORIES[territory][0].offset
+    rep.base_lat, rep.base_lng = round(COUNTY_SEAT[0] + home[0], 6), round(COUNTY_SEAT[1] + home[1], 6)
+    session.add(rep)
+    return rep
+
+
 def _seed(session: Session, settings: Settings) -> str:
     rng = random.Random(SEED)
     supervisor = Actor.of(
@@ -326,19 +337,7 @@ def _seed(session: Session, settings: Settings) -> str:
             session, username=SUPERVISOR[0], password=DEMO_PASSWORD, role=Role.SUPERVISOR, display_name=SUPERVISOR[1]
         )
     )
-    reps = {
-        territory: Actor.of(
-            create_user(
-                session,
-                username=username,
-                password=DEMO_PASSWORD,
-                role=Role.REP,
-                display_name=name,
-                territory=territory,
-            )
-        )
-        for username, name, territory in REPS
-    }
+    reps = {territory: Actor.of(_demo_rep(session, username, name, territory)) for username, name, territory in REPS}
     now = now_in(settings.tz)
     now_day = now.date()
     world = DemoWorld(random.Random(SEED + 4), _seed_products(session, supervisor))

@@ -62,17 +62,31 @@ class TravelModel:
         return self.km(a, b) / self.speed_kmh * 60
 
 
+def point_of(value: object) -> Point | None:
+    """A [lat, lng] pair as sent (JSON has no tuples); anything else, or a place off the globe, is none."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    lat, lng = value
+    if not all(isinstance(part, int | float) and not isinstance(part, bool) for part in (lat, lng)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None
+    return float(lat), float(lng)
+
+
 @dataclass(frozen=True)
 class RouteRules:
     """What the server says a day is planned with, so that a phone orders its day as the planner does: the
     time planned at a customer by its kind (VISIT_PLAN_MINUTES), the door hours of customers without their
-    own by kind (DOOR_HOURS_BY_KIND, stored form), the road factor and the rep's territory's speed. Phones
-    receive it at sign-in and with every pull (`route_rules`) and keep it; before that, the defaults."""
+    own by kind (DOOR_HOURS_BY_KIND, stored form), the road factor and the rep's territory's speed, and the
+    rep's base (where the day starts and ends; None when no admin set it). Phones receive it at sign-in and
+    with every pull (`route_rules`) and keep it; before that, the defaults."""
 
     plan_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PLAN_MINUTES))
     door_hours_by_kind: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     road_factor: float = ROAD_FACTOR
     speed_kmh: float = SPEED_KMH
+    base: Point | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -80,6 +94,7 @@ class RouteRules:
             "door_hours_by_kind": {kind: dict(hours) for kind, hours in self.door_hours_by_kind.items()},
             "road_factor": self.road_factor,
             "speed_kmh": self.speed_kmh,
+            "base": list(self.base) if self.base is not None else None,
         }
 
     @classmethod
@@ -91,6 +106,7 @@ class RouteRules:
         minutes, hours = value.get("plan_minutes"), value.get("door_hours_by_kind")
         road, speed = value.get("road_factor"), value.get("speed_kmh")
         return cls(
+            base=point_of(value.get("base")),
             plan_minutes={str(k): int(v) for k, v in minutes.items() if isinstance(v, int) and v >= 0}
             if isinstance(minutes, Mapping)
             else rules.plan_minutes,

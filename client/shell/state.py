@@ -198,6 +198,7 @@ class AppState:
     open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
     care: CareReminders | None = None  # the Today screen's care reminders
     map_here: tuple[float, float] | None = None  # the route map's "you": the newest check-in / check-out today
+    map_base: tuple[float, float] | None = None  # the rep's base, where the day starts and ends (route_rules)
     targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
     attendance: TodayAttendance | None = None  # Today's 上班 / 下班 row (client/features/attendance)
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)

@@ -247,6 +247,7 @@ async def test_an_admin_sets_a_reps_base_and_a_territorys_speed_that_the_order_u
     rules = RouteRules.from_dict(signed_in.json()["route_rules"])
     assert rules.speed_kmh == 15 and rules.road_factor == settings.route_road_factor
     assert rules.plan_minutes == settings.visit_plan_minutes
+    assert rules.base == BASE  # the day starts and ends at the base the admin set, on the phone too
     headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
     pulled = await client.post(
         "/api/sync/pull", json={"cursor": 0, "limit": 10, "schema_version": SCHEMA_VERSION}, headers=headers
@@ -257,6 +258,7 @@ async def test_an_admin_sets_a_reps_base_and_a_territorys_speed_that_the_order_u
         "/api/sync/pull", json={"cursor": 0, "limit": 10, "schema_version": SCHEMA_VERSION}, headers=other
     )
     assert RouteRules.from_dict(pulled_b.json()["route_rules"]).speed_kmh == settings.route_speed_kmh
+    assert RouteRules.from_dict(pulled_b.json()["route_rules"]).base is None  # rep.b has none
 
 
 async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_ins(

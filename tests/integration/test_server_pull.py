@@ -193,7 +193,7 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
         sent = json.loads(answer.content)
         rules = visit_flag_rules(settings).as_dict()
         with read_session(engine) as session:
-            routing = route_rules(session, settings, seeded.rep_a.territory).as_dict()
+            routing = route_rules(session, settings, seeded.rep_a.id, seeded.rep_a.territory).as_dict()
         decoded = pull(engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules, routing).as_dict()
         assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
         assert parse_pull_response(sent).cursor == decoded["cursor"]

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import flet as ft
+import flet.canvas as cv
 import pytest
 
 from client.features.today import route_map
@@ -119,6 +120,26 @@ def test_the_map_numbers_the_stops_in_order_and_highlights_the_next_and_the_rep(
     navigate[0].on_click(None)
     buttons(shown)["导航"].on_click(None)  # the last stop's in the list under the map
     assert actions.calls == [("navigate_to", ("b", "amap")), ("navigate_to", ("b",)), ("navigate_to", ("d",))]
+
+
+def test_the_reps_base_starts_and_ends_the_line_through_the_day() -> None:
+    base = (38.84, 115.47)
+    layout = route_map.route_map(day_route(), None, "zh-CN", base)
+    assert [mark.kind for mark in layout.marks] == [
+        MarkKind.BASE,
+        MarkKind.VISITED,
+        MarkKind.NEXT,
+        MarkKind.TO_VISIT,
+    ]
+    state = AppState(lang="zh-CN", today=day_route(), map_base=base)
+    shown = route_map.build(state, Recorder())  # type: ignore[arg-type]
+    labels = [node.label for node in walk(shown) if isinstance(node, ft.Semantics)]
+    assert "地图标记 驻地（出发和返回）" in labels
+    canvas = next(node for node in walk(shown) if isinstance(node, cv.Canvas))
+    base_mark = layout.marks[0]
+    ends = [(line.x1, line.y1) for line in canvas.shapes] + [(line.x2, line.y2) for line in canvas.shapes]
+    assert ends.count((base_mark.x, base_mark.y)) == 2  # out from the base and back to it
+    assert len(canvas.shapes) == 4  # base, 1, 2, 4, base
 
 
 def test_every_button_of_the_map_is_a_touch_target() -> None:

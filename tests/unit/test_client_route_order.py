@@ -151,3 +151,19 @@ def test_route_rules_read_what_an_older_or_odd_server_sends() -> None:
     assert odd.minutes_at("pharmacy") == 12 and odd.minutes_at("clinic") == 25  # a bad value keeps the default
     assert odd.road_factor == RouteRules().road_factor and odd.speed_kmh == RouteRules().speed_kmh
     assert RouteRules.from_dict(RouteRules(door_hours_by_kind={"clinic": {"weekly": {}}}).as_dict()).door_hours_by_kind
+    assert RouteRules.from_dict({"base": [38.85, 115.49]}).base == (38.85, 115.49)
+    for odd_base in ([91, 0], [38.8], "38.8,115.4", [True, 1], None):
+        assert RouteRules.from_dict({"base": odd_base}).base is None
+
+
+def test_before_the_first_check_in_the_day_starts_at_the_reps_base(store: LocalStore) -> None:
+    clock = Clock()  # 09:00
+    service = signed_in(store, clock)
+    near = place(store, "近诊所", 0.02)
+    plan(store, [near])
+    assert service.today().expected[near].arrive == 9 * 60  # no base known: the day starts at its first stop
+
+    service.keep_company("Asia/Shanghai", None, RouteRules(base=(BASE[0] - 0.1, BASE[1])).as_dict())
+    from_base = service.today().expected[near]
+    assert 9 * 60 + 20 < from_base.arrive < 9 * 60 + 40  # about 13 km on county roads at 30 km/h
+    assert service.route_rules().base == (BASE[0] - 0.1, BASE[1])

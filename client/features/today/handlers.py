@@ -52,6 +52,7 @@ class TodayHandlers:
         route = self.service.today()
         self.state.today = route
         self.state.map_here = position_now(self.service.visits_on(route.day))
+        self.state.map_base = self.service.route_rules().base
 
     def android_app(self) -> bool:
         """The app on an Android phone (not the browser): the `geo:` link opens the phone's map app."""

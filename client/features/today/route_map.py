@@ -1,5 +1,6 @@
 """Today's route as a small map without tiles: the stops in their order as numbered dots, scaled to the
-stops' bounding box, the rep's last known position and the next stop highlighted, one line through the day.
+stops' bounding box, the rep's last known position and the next stop highlighted, one line through the day
+from the rep's base (when an admin set it) and back.
 
 No map tiles (they would need the network, and flet-map is not part of the app): the same idea as the
 supervisor's day map fallback (server/web/templates/rep_day.html), drawn with Flet's canvas and positioned
@@ -35,6 +36,7 @@ class MarkKind(StrEnum):
     TO_VISIT = "to_visit"
     VISITED = "visited"
     HERE = "here"  # where the rep was last seen today (the newest check-in or check-out)
+    BASE = "base"  # where the rep's day starts and ends (set by an admin; sent in route_rules)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class MapMark:
 
 @dataclass(frozen=True)
 class RouteMap:
-    marks: list[MapMark]  # the rep first (when known), then the stops in the route's order
+    marks: list[MapMark]  # the base and the rep first (when known), then the stops in the route's order
     unplaced: list[str]  # stops the map cannot show: their customer has no coordinates
     next_stop: Stop | None
 
@@ -76,10 +78,12 @@ def scale(points: list[Point], width: float, height: float, margin: float) -> li
     return [(left + (x - min(xs)) * factor, top + (max(ys) - y) * factor) for x, y in zip(xs, ys, strict=True)]
 
 
-def route_map(route: TodayRoute, here: Point | None, lang: str) -> RouteMap:
+def route_map(route: TodayRoute, here: Point | None, lang: str, base: Point | None = None) -> RouteMap:
     following = next_stop_of(route)
     placed: list[tuple[Point, MarkKind, str, str]] = []
     unplaced: list[str] = []
+    if base is not None:
+        placed.append((base, MarkKind.BASE, "", t("client.map.base", lang)))
     if here is not None:
         placed.append((here, MarkKind.HERE, "", t("client.map.here", lang)))
     for position, stop in enumerate(route.stops, start=1):
@@ -105,13 +109,15 @@ MARK_COLORS = {
     MarkKind.TO_VISIT: ft.Colors.BLUE_700,
     MarkKind.VISITED: ft.Colors.GREY_500,
     MarkKind.HERE: ft.Colors.GREEN_700,
+    MarkKind.BASE: ft.Colors.BROWN_600,
 }
 
 
 def mark_control(mark: MapMark, lang: str) -> ft.Control:
     size = NEXT_DOT if mark.kind is MarkKind.NEXT else DOT
-    if mark.kind is MarkKind.HERE:
-        content: ft.Control = ft.Icon(ft.Icons.MY_LOCATION, color=ft.Colors.WHITE, size=18)
+    if mark.kind in (MarkKind.HERE, MarkKind.BASE):
+        icon = ft.Icons.MY_LOCATION if mark.kind is MarkKind.HERE else ft.Icons.HOME
+        content: ft.Control = ft.Icon(icon, color=ft.Colors.WHITE, size=18)
         spoken = mark.name
     else:
         content = ft.Text(mark.label, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD, size=SMALL_TEXT)
@@ -132,16 +138,18 @@ def mark_control(mark: MapMark, lang: str) -> ft.Control:
 
 
 def drawing(layout: RouteMap, lang: str) -> ft.Control:
-    stops = [mark for mark in layout.marks if mark.kind is not MarkKind.HERE]
+    stops = [mark for mark in layout.marks if mark.kind not in (MarkKind.HERE, MarkKind.BASE)]
     here = next((mark for mark in layout.marks if mark.kind is MarkKind.HERE), None)
+    base = next((mark for mark in layout.marks if mark.kind is MarkKind.BASE), None)
     upcoming = next((mark for mark in stops if mark.kind is MarkKind.NEXT), None)
     route_paint = ft.Paint(color=ft.Colors.BLUE_200, stroke_width=3, style=ft.PaintingStyle.STROKE)
-    lines: list[cv.Shape] = [cv.Line(a.x, a.y, b.x, b.y, paint=route_paint) for a, b in itertools.pairwise(stops)]
+    day = [base, *stops, base] if base is not None and stops else stops  # from the base and back to it
+    lines: list[cv.Shape] = [cv.Line(a.x, a.y, b.x, b.y, paint=route_paint) for a, b in itertools.pairwise(day)]
     if here is not None and upcoming is not None:  # where the rep goes now
         go_paint = ft.Paint(color=ft.Colors.ORANGE_700, stroke_width=4, style=ft.PaintingStyle.STROKE)
         lines.append(cv.Line(here.x, here.y, upcoming.x, upcoming.y, paint=go_paint))
     # Drawn last on top: the next stop, then the rep.
-    order = {MarkKind.VISITED: 0, MarkKind.TO_VISIT: 1, MarkKind.NEXT: 2, MarkKind.HERE: 3}
+    order = {MarkKind.BASE: 0, MarkKind.VISITED: 1, MarkKind.TO_VISIT: 2, MarkKind.NEXT: 3, MarkKind.HERE: 4}
     dots = [mark_control(mark, lang) for mark in sorted(layout.marks, key=lambda mark: order[mark.kind])]
     return ft.Container(
         ft.Stack(
@@ -194,7 +202,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     if route is None:
         return screen(controls)
     controls.append(title(t("client.map.title", lang, day=route.day.isoformat())))
-    layout = route_map(route, state.map_here, lang)
+    layout = route_map(route, state.map_here, lang, state.map_base)
     if layout.next_stop is not None:
         position = route.stops.index(layout.next_stop) + 1
         controls.append(next_stop_card(layout.next_stop, position, lang, actions))

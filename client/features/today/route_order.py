@@ -61,11 +61,13 @@ def rest_of_day(
     with the server's minutes, default door hours and travel (`rules`)."""
     rules = rules or RouteRules()
     stops = [route_stop(customer, day, rules) for customer in customers]
-    start = here or next((stop.at for stop in stops if stop.at is not None), None)
+    # From where the rep was last seen today, else the rep's base (before the first check-in), else the first
+    # stop; back to the base at the end, as the planner plans it.
+    start = here or rules.base or next((stop.at for stop in stops if stop.at is not None), None)
     if start is None:  # no position known anywhere: times only
         return schedule(stops, (0.0, 0.0), minute_of(now), rules.travel, day_end=minute_of(day_end))
     arrange = best_order if best else schedule
-    return arrange(stops, start, minute_of(now), rules.travel, day_end=minute_of(day_end))
+    return arrange(stops, start, minute_of(now), rules.travel, end_at=rules.base, day_end=minute_of(day_end))
 
 
 def expected_by_stop(plan: DayPlan) -> dict[str, Arrival]:

@@ -43,16 +43,24 @@ def travel_model(session: Session, settings: Settings, territory: str | None) ->
     return TravelModel(road_factor=settings.route_road_factor, speed_kmh=speed)
 
 
-def route_rules(session: Session, settings: Settings, territory: str | None) -> RouteRules:
+def route_rules(session: Session, settings: Settings, user_id: str, territory: str | None) -> RouteRules:
     """What a rep's phone orders its day with (sent at sign-in and with every pull): the same minutes, default
-    door hours, road factor and speed as the planner uses for the rep's territory."""
+    door hours, road factor and speed as the planner uses for the rep's territory, and the rep's base."""
     travel = travel_model(session, settings, territory)
     return RouteRules(
         plan_minutes=dict(settings.visit_plan_minutes),
         door_hours_by_kind=dict(settings.door_hours_by_kind),
         road_factor=travel.road_factor,
         speed_kmh=travel.speed_kmh,
+        base=base_of(session.get(User, user_id)),
     )
+
+
+def base_of(rep: User | None) -> Point | None:
+    """Where the rep's day starts and ends, when an admin set it."""
+    if rep is None or rep.base_lat is None or rep.base_lng is None:
+        return None
+    return rep.base_lat, rep.base_lng
 
 
 def door_windows(customer: Customer, settings: Settings) -> DoorHours:
@@ -80,7 +88,7 @@ def _ordered_day(
 ) -> OrderedDay:
     customers = customers_by_id(session, set(customer_ids))
     stops = [stop_of(customers[customer_id], day, settings) for customer_id in customer_ids if customer_id in customers]
-    base = (rep.base_lat, rep.base_lng) if rep.base_lat is not None and rep.base_lng is not None else None
+    base = base_of(rep)
     start_at = base or next((stop.at for stop in stops if stop.at is not None), None)
     work_start, work_end = (minute_of(moment) for moment in settings.work_hours)
     travel = travel_model(session, settings, rep.territory)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
-from server.domains.routes.ordering import door_windows, minute_of, stop_of, travel_model
+from server.domains.routes.ordering import base_of, door_windows, minute_of, stop_of, travel_model
 from server.domains.routes.planning import week_days, week_plans, week_suggestions
 from server.domains.routes.service import set_route_plan
 from server.domains.users.models import Actor, User
@@ -72,7 +72,7 @@ def suggest_week(session: Session, settings: Settings, rep: User, monday: dt.dat
         WorkDay(day, [stop_of(customers[cid], day, settings) for cid in plans.get(day, []) if cid in customers])
         for day in days
     ]
-    base = (rep.base_lat, rep.base_lng) if rep.base_lat is not None and rep.base_lng is not None else None
+    base = base_of(rep)
     start, end = (minute_of(moment) for moment in settings.work_hours)
     fill = fill_week(work_days, candidates, base, start, end, travel_model(session, settings, rep.territory))
     return WeekSuggestion(days, fill, customers)

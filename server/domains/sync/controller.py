@@ -163,7 +163,7 @@ class SyncController(Controller):
 
         def answer() -> bytes:
             with read_session(engine) as session:
-                rules = route_rules(session, settings, actor.territory).as_dict()
+                rules = route_rules(session, settings, actor.id, actor.territory).as_dict()
             visits = visit_flag_rules(settings).as_dict()
             return service.pull_json(engine, actor, pull_request, settings.timezone, visits, rules)
 

@@ -123,7 +123,7 @@ class AuthController(ApiController):
                 grant = open_session(
                     session, actor, kind=API_SESSION, lifetime=settings.token_lifetime, device_id=data.device_id
                 )
-                return grant, route_rules(session, settings, actor.territory).as_dict()
+                return grant, route_rules(session, settings, actor.id, actor.territory).as_dict()
 
         grant, rules = await anyio.to_thread.run_sync(open_phone_session)
         assert grant.refresh_token is not None
