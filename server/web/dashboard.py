@@ -18,6 +18,7 @@ from litestar.response import Template
 
 from server.clock import now_in, today
 from server.db import read_session
+from server.domains.chain.service import visit_signatures
 from server.domains.development.service import lifecycle_rules
 from server.domains.reports.charts import DayMap, Place, day_map
 from server.domains.reports.formats import Formats
@@ -160,6 +161,7 @@ class DashboardPages(Controller):
                 if row.visit.check_in_lat is not None and row.visit.check_in_lng is not None
             ]
             km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
+            chains = visit_signatures(session, [row.visit.id for row in the_day.visits])
         one_day = dt.timedelta(days=1)
         planned = {stop.customer_id: stop.position for stop in the_day.stops}
         marks = [  # each customer once: its place on the plan as its label, "·" when off the route
@@ -186,4 +188,5 @@ class DashboardPages(Controller):
             map_data=map_data,
             map_marks=map_data["marks"],
             fmt=fmt,
+            chains=chains,
         )

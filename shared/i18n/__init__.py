@@ -11,6 +11,7 @@ from enum import StrEnum
 from shared.i18n import (
     account,
     campaigns,
+    chain,
     client,
     common,
     complaints,
@@ -46,6 +47,7 @@ for _part in (
     account,
     visits,
     work_reports,
+    chain,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])
