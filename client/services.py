@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import httpx
 
 from client import clock
+from client.api import CALL_FAILED, LOGIN_PATH, api_client
 from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
 from client.features.today.reminders import parse_moment
@@ -51,15 +52,13 @@ from shared.holidays import Holiday, company_holidays, default_holidays
 from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
-from shared.route_order import Arrival, DayPlan
+from shared.route_order import Arrival, DayPlan, RouteRules
 from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags
-from sync.http import tls_context
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # sorts records without a valid time last
-LOGIN_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # How long a check-in or check-out waits for the device's position before it goes on without one:
 # the rep is at the customer's door, and a visit is never held up by GPS.
 LOCATE_TIMEOUT = 4.0
@@ -441,14 +440,14 @@ class AppService:
         if not server_url or not username.strip() or not password:
             raise SignInFailed(SignInProblem.MISSING)
         try:
-            with httpx.Client(transport=self.transport, timeout=LOGIN_TIMEOUT, verify=tls_context()) as http:
+            with api_client(server_url, transport=self.transport) as http:
                 # The phone's own id binds the sign-in to this install, so an admin can revoke the phone; its
                 # signing key is registered with it (sync/chain.py: the server then checks every op it signs).
                 key = self.store.signing_key()
                 credentials = {"username": username.strip(), "password": password, "device_id": self.store.device_id}
                 phone = {"platform": sys.platform, "public_key": key.public_key, "signed_from_seq": key.from_seq}
-                response = http.post(f"{server_url}/api/auth/login", json=credentials | phone)
-        except (httpx.HTTPError, ValueError) as error:  # ValueError: a malformed URL
+                response = http.post(LOGIN_PATH, json=credentials | phone)
+        except CALL_FAILED as error:  # unreachable, or a malformed URL
             raise SignInFailed(SignInProblem.UNREACHABLE, str(error)) from error
         if response.status_code == 401:
             raise SignInFailed(SignInProblem.BAD_CREDENTIALS)
@@ -471,17 +470,25 @@ class AppService:
             raise SignInFailed(SignInProblem.OTHER_USER, str(previous.get("display_name") or previous.get("username")))
         refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self.store.set_meta(token=token, refresh_token=refresh_token, user=user, server_url=server_url)
-        self.keep_company(body.get("timezone"), body.get("visit_rules"))
+        self.keep_company(body.get("timezone"), body.get("visit_rules"), body.get("route_rules"))
         return user
 
-    def keep_company(self, timezone: object, visit_rules: object = None) -> None:
+    def keep_company(self, timezone: object, visit_rules: object = None, route_rules: object = None) -> None:
         """What the server says of the company (sign-in, every pull), kept in the store: its time zone, which
-        the clock then uses, and its visit flag limits (`visit_rules`)."""
+        the clock then uses, its visit flag limits (`visit_rules`) and what the day is ordered with
+        (`route_rules`)."""
         known = self.store.get_meta("timezone")
         if isinstance(timezone, str) and timezone and known != timezone and clock.use_zone(timezone):
             self.store.set_meta(timezone=timezone)
         if isinstance(visit_rules, dict) and visit_rules and self.store.get_meta("visit_rules") != visit_rules:
             self.store.set_meta(visit_rules=visit_rules)
+        if isinstance(route_rules, dict) and route_rules and self.store.get_meta("route_rules") != route_rules:
+            self.store.set_meta(route_rules=route_rules)
+
+    def route_rules(self) -> RouteRules:
+        """What the server orders a day with (minutes and door hours by kind, road factor, speed), as it last
+        said (the defaults before that)."""
+        return RouteRules.from_dict(self.store.get_meta("route_rules"))
 
     def visit_rules(self) -> VisitFlagRules:
         """The company's visit flag limits as the server last said (the defaults before that)."""
@@ -555,7 +562,8 @@ class AppService:
     def _rest_of_day(self, route: TodayRoute, *, best: bool) -> DayPlan:
         customers = [stop.customer for stop in route.remaining if stop.customer]
         here = position_now(self.visits_on(route.day))
-        return rest_of_day(customers, route.day, here, self.clock(), self.visit_rules().work_end, best=best)
+        rules = self.route_rules()
+        return rest_of_day(customers, route.day, here, self.clock(), self.visit_rules().work_end, rules, best=best)
 
     def reorder_rest_of_day(self) -> DayPlan:
         """Put the stops not yet visited in the best order found from here and now (kept on this phone for

@@ -65,6 +65,11 @@ def text_field(
     )
 
 
+def touch_height(control: ft.Control) -> ft.Control:
+    """A check box (with its label) 48 px high: the web's compact density draws it 40 px."""
+    return ft.Container(control, height=48)
+
+
 def choice_chips(
     label_text: str, options: list[tuple[str, str]], value: str | None, on_change: Callable[[str], None]
 ) -> ft.Control:
@@ -205,3 +210,67 @@ def badge(text: str, color: str = ft.Colors.BLUE_50) -> ft.Control:
         border_radius=10,
         padding=ft.Padding.symmetric(horizontal=8, vertical=2),
     )
+
+
+def typed_date(text: object) -> dt.date | None:
+    """A typed YYYY-MM-DD date, or None (empty, or not a date)."""
+    try:
+        return dt.date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        return None
+
+
+def picked_date(value: object) -> dt.date | None:
+    """The day a DatePicker reports (a datetime at its midnight, or a date)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def date_field(
+    label_text: str,
+    value: str,
+    on_change: Callable[[str], None],
+    *,
+    suggested: dt.date,
+    first: dt.date,
+    last: dt.date,
+    pick_label: str,
+    lang: str,
+    error: str | None = None,
+) -> ft.TextField:
+    """A date typed as YYYY-MM-DD, or picked: the calendar button (48 px) opens a DatePicker on the typed date,
+    else on `suggested`; the picked day is written into the field as if typed."""
+    date_input = text_field(label_text, value, on_change, error=error, keyboard=ft.KeyboardType.DATETIME)
+    date_input.hint_text = "YYYY-MM-DD"  # the label stays short: the calendar button shares its line
+    today = clock.now().date()
+
+    def picked(event: ft.Event[ft.DatePicker]) -> None:
+        day = picked_date(event.control.value)
+        if day is None:
+            return
+        date_input.value = day.isoformat()
+        on_change(date_input.value)
+        date_input.update()
+
+    def open_picker(event: ft.Event[ft.IconButton]) -> None:
+        shown = typed_date(date_input.value)
+        initial = shown if shown is not None and first <= shown <= last else suggested
+        event.page.show_dialog(
+            ft.DatePicker(
+                value=dt.datetime.combine(initial, dt.time()),
+                first_date=dt.datetime.combine(first, dt.time()),
+                last_date=dt.datetime.combine(last, dt.time()),
+                current_date=dt.datetime.combine(today, dt.time()),
+                locale=ft.Locale("zh", "CN") if lang.startswith("zh") else ft.Locale("en", "GB"),
+                on_change=picked,
+            )
+        )
+
+    date_input.suffix_icon = ft.IconButton(
+        ft.Icon(ft.Icons.CALENDAR_MONTH, semantics_label=pick_label),
+        tooltip=pick_label,
+        on_click=open_picker,
+        style=ft.ButtonStyle(padding=12),
+    )
+    return date_input

@@ -33,6 +33,7 @@ from server.domains.development.service import lifecycle_job, tiers_job
 from server.domains.devices.controller import DeviceController
 from server.domains.health.service import check_database
 from server.domains.orders.controller import OrderController
+from server.domains.ownership.service import pool_return_job
 from server.domains.photos.controller import PhotoController
 from server.domains.pipeline.controller import PipelineController
 from server.domains.privacy.controller import PrivacyController
@@ -151,6 +152,8 @@ SCHEDULED_JOBS = [
     # Lifecycle first: time alone makes customers dormant, then lost. Tiers from the last year's orders.
     Job("customer_lifecycle", dt.timedelta(hours=24), lifecycle_job),
     Job("value_tiers", dt.timedelta(hours=24), tiers_job),
+    # After tiers: an owned customer without a visit or order for its tier's POOL_RETURN_DAYS goes to the pool.
+    Job("pool_return", dt.timedelta(hours=24), pool_return_job),
     Job("forget_ended_sessions", dt.timedelta(hours=24), forget_ended_sessions),
     Job("leaderboards", dt.timedelta(minutes=15), leaderboards_job),  # only with LEADERBOARD_ON_PHONE
 ]

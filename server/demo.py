@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel
 from server.clock import local_day, now_in
 from server.db import create_tables, write_session
 from server.domains.access import RECORD_CACHE, preload
+from server.domains.attendance.service import put_punch
 from server.domains.campaigns.demo import seed_campaigns_and_targets
 from server.domains.competitors.service import put_competitor_report
 from server.domains.complaints.service import put_complaint
@@ -287,6 +288,24 @@ def _visit_fields(
     return fields
 
 
+def _seed_attendance(session: Session, reps: list[Actor], days: list[dt.date], settings: Settings) -> int:
+    """考勤 of the days before today (today each rep still has to start the day on the phone): most start around
+    08:00, some late; most end around 18:00, some early, one day in a while never ended."""
+    rng = random.Random(SEED + 17)
+    count = 0
+    for rep in reps:
+        for day in days:
+            start = 7 * 60 + 40 + rng.choice((0, 5, 10, 12, 15, 18, 19, 25, 35, 50))
+            put_punch(session, rep, new_id(), {"action": "start", "at": _at(day, start, settings)}, tz=settings.tz)
+            count += 1
+            if rng.random() < 0.1:  # forgot 下班打卡
+                continue
+            end = 17 * 60 + 30 + rng.choice((5, 20, 30, 35, 40, 55, 70))
+            put_punch(session, rep, new_id(), {"action": "end", "at": _at(day, end, settings)}, tz=settings.tz)
+            count += 1
+    return count
+
+
 def seed_demo(engine: Engine, settings: Settings, *, force: bool = False) -> str | None:
     """Fill the database with the demo county; None (nothing done) when it has users, unless `force`."""
     if force:
@@ -370,6 +389,7 @@ def _seed(session: Session, settings: Settings) -> str:
                     _record_visit(session, world, rep, customer_id, so_far, settings)
                     visit_count += 1
     visit_count += _seed_home_follow_ups(session, world, now_day, settings)
+    punch_count = _seed_attendance(session, list(reps.values()), [day for day in days if day < now_day], settings)
 
     # Prospects the reps met on the road today (the board lists them).
     for territory, rep in reps.items():
@@ -422,7 +442,7 @@ def _seed(session: Session, settings: Settings) -> str:
         f"{person_count} key persons, {complaint_count} complaints, {len(world.products)} products, "
         f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings, "
         f"{opportunity_count} development opportunities, {campaign_count} campaigns with {result_count} "
-        f"participation records, {target_count} monthly targets; "
+        f"participation records, {target_count} monthly targets, {punch_count} attendance punches; "
         f"tiers A/B/C {tiers.counts['A']}/{tiers.counts['B']}/{tiers.counts['C']}"
     )
 

@@ -1,5 +1,6 @@
 """Every table, imported in one place so `SQLModel.metadata` knows them all before create_all."""
 
+from server.domains.attendance.models import AttendancePunch
 from server.domains.audit.models import AuditEvent
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.competitors.models import CompetitorReport
@@ -7,12 +8,14 @@ from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.customers.models import Customer
 from server.domains.development.models import CreditRatingChange
 from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.duplicates.models import DuplicatePair
 from server.domains.health.models import HealthHeartbeat
 from server.domains.holidays.models import CompanyHoliday
 from server.domains.imports.models import ImportBatch
 from server.domains.key_persons.models import KeyPerson
 from server.domains.notes.models import Note
 from server.domains.orders.models import Order
+from server.domains.ownership.models import OwnerChange
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.products.models import Product
@@ -27,6 +30,7 @@ from server.jobs_models import ScheduledJob
 
 __all__ = [
     "AppliedOp",
+    "AttendancePunch",
     "AuditEvent",
     "AuthSession",
     "Campaign",
@@ -40,6 +44,7 @@ __all__ = [
     "CreditRatingChange",
     "Customer",
     "Device",
+    "DuplicatePair",
     "FieldConflict",
     "HealthHeartbeat",
     "ImportBatch",
@@ -47,6 +52,7 @@ __all__ = [
     "Note",
     "Opportunity",
     "Order",
+    "OwnerChange",
     "Product",
     "QuarantinedOp",
     "RefreshToken",

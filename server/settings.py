@@ -14,6 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
+from shared.door_hours import DoorHoursError, parse_by_kind, weekdays_of
+from shared.enums import CustomerKind
+from shared.pool import DEFAULT_RETURN_DAYS, parse_return_days
 from shared.route_order import DEFAULT_PLAN_MINUTES, ROAD_FACTOR, SPEED_KMH
 from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
 
@@ -63,6 +66,8 @@ class Settings:
     visit_max_speed_kmh: float = 120.0
     visit_late_hours: float = 24.0
     work_hours: tuple[time, time] = (time(8, 0), time(18, 0))
+    # The weekdays reps work (WORK_DAYS "1-6", ISO: 1 = Monday): the planner's week suggestion fills these.
+    work_days: frozenset[int] = frozenset(range(1, 7))
     # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the server at another hour.
     clock_offset: timedelta = timedelta(0)
     # A rep's day map draws on these tiles ({z}/{x}/{y} URL template, e.g. 天地图 or the company's own tile
@@ -77,6 +82,15 @@ class Settings:
     route_road_factor: float = ROAD_FACTOR
     route_speed_kmh: float = SPEED_KMH
     visit_plan_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PLAN_MINUTES))
+    # The door hours a customer of a kind is planned with when it has none of its own (DOOR_HOURS_BY_KIND,
+    # e.g. "township_hospital=1-5 08:00-11:30 14:30-17:00|pharmacy=1-7 08:00-10:00"); other kinds: all day.
+    door_hours_by_kind: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    # The public pool (公海, docs/ownership.md): an owned customer with no visit, order or change of owner for
+    # POOL_RETURN_DAYS of its tier (e.g. "A=90,B=60,C=30") goes back to its territory's pool (daily job); a rep
+    # may claim POOL_CLAIM_LIMIT customers a month and own POOL_OWNED_LIMIT at most (0: no limit).
+    pool_return_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETURN_DAYS))
+    pool_claim_limit: int = 30
+    pool_owned_limit: int = 200
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -93,6 +107,8 @@ class Settings:
             raise ValueError("WORK_HOURS: the day must start before it ends, e.g. 08:00-18:00")
         if self.route_road_factor < 1 or self.route_speed_kmh <= 0:
             raise ValueError("ROUTE_ROAD_FACTOR must be at least 1 and ROUTE_SPEED_KMH positive")
+        if self.pool_claim_limit < 0 or self.pool_owned_limit < 0:
+            raise ValueError("POOL_CLAIM_LIMIT and POOL_OWNED_LIMIT must be 0 (no limit) or more")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -137,6 +153,7 @@ class Settings:
             visit_max_speed_kmh=float(env.get("VISIT_MAX_SPEED_KMH") or 120),
             visit_late_hours=float(env.get("VISIT_LATE_HOURS") or 24),
             work_hours=work_hours(env.get("WORK_HOURS") or "08:00-18:00"),
+            work_days=work_days(env.get("WORK_DAYS") or "1-6"),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
             map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
             leaderboard_on_phone=(env.get("LEADERBOARD_ON_PHONE") or "").lower() in {"1", "true", "yes"},
@@ -145,6 +162,10 @@ class Settings:
             visit_plan_minutes=named_minutes(
                 "VISIT_PLAN_MINUTES", env.get("VISIT_PLAN_MINUTES") or "", DEFAULT_PLAN_MINUTES
             ),
+            door_hours_by_kind=door_hours_by_kind(env.get("DOOR_HOURS_BY_KIND") or ""),
+            pool_return_days=pool_return_days(env.get("POOL_RETURN_DAYS") or ""),
+            pool_claim_limit=whole_number("POOL_CLAIM_LIMIT", env.get("POOL_CLAIM_LIMIT") or "30"),
+            pool_owned_limit=whole_number("POOL_OWNED_LIMIT", env.get("POOL_OWNED_LIMIT") or "200"),
         )
 
 
@@ -240,6 +261,36 @@ def named_minutes(setting: str, value: str, defaults: Mapping[str, int]) -> dict
             )
         minutes_by_name[name.strip()] = int(minutes)
     return minutes_by_name
+
+
+def door_hours_by_kind(value: str) -> dict[str, dict[str, object]]:
+    """DOOR_HOURS_BY_KIND: "<kind>=<door hours>|..." (shared/door_hours.py parse_by_kind)."""
+    try:
+        return parse_by_kind(value, (kind.value for kind in CustomerKind))
+    except DoorHoursError as error:
+        raise SettingsError(f"DOOR_HOURS_BY_KIND: {error}") from None
+
+
+def pool_return_days(value: str) -> dict[str, int]:
+    """POOL_RETURN_DAYS, e.g. "A=90,B=60,C=30" (shared/pool.py parse_return_days)."""
+    try:
+        return parse_return_days(value)
+    except ValueError as error:
+        raise SettingsError(f"POOL_RETURN_DAYS: {error}") from None
+
+
+def whole_number(setting: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise SettingsError(f"{setting} must be a whole number (0: no limit), not {value!r}")
+    return int(value)
+
+
+def work_days(value: str) -> frozenset[int]:
+    """WORK_DAYS, e.g. "1-6" or "1-5" or "1,2,3,4,5,6": the ISO weekdays reps work (1 = Monday)."""
+    try:
+        return frozenset(weekdays_of(value))
+    except DoorHoursError:
+        raise SettingsError(f"WORK_DAYS must read like 1-6 or 1,2,3,4,5 (1 = Monday), not {value!r}") from None
 
 
 def work_hours(value: str) -> tuple[time, time]:

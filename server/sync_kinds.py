@@ -6,13 +6,16 @@ refused by a push even if shared.records lets devices write it (tests/unit/test_
 
 from __future__ import annotations
 
+from server.domains.attendance import sync as attendance
 from server.domains.campaigns import sync as campaigns
 from server.domains.competitors import sync as competitors
 from server.domains.complaints import sync as complaints
 from server.domains.customers import sync as customers
+from server.domains.duplicates.merge import following_merges
 from server.domains.key_persons import sync as key_persons
 from server.domains.notes import sync as notes
 from server.domains.orders import sync as orders
+from server.domains.ownership import sync as ownership
 from server.domains.photos import sync as photos
 from server.domains.pipeline import sync as pipeline
 from server.domains.sync.kinds import KindHandler
@@ -20,7 +23,7 @@ from server.domains.visits import sync as visits
 from server.domains.work_reports import sync as work_reports
 from shared.enums import RecordKind
 
-SYNC_KINDS: dict[RecordKind, KindHandler] = {
+_KINDS: dict[RecordKind, KindHandler] = {
     RecordKind.CUSTOMER: customers.CUSTOMER,
     RecordKind.VISIT: visits.VISIT,
     RecordKind.NOTE: notes.NOTE,
@@ -34,4 +37,9 @@ SYNC_KINDS: dict[RecordKind, KindHandler] = {
     RecordKind.OPPORTUNITY: pipeline.OPPORTUNITY,
     RecordKind.STAGE_EVENT: pipeline.STAGE_EVENT,
     RecordKind.WORK_REPORT: work_reports.WORK_REPORT,
+    RecordKind.ATTENDANCE: attendance.ATTENDANCE,
+    RecordKind.CUSTOMER_CLAIM: ownership.CUSTOMER_CLAIM,
 }
+# An op naming a customer merged into another (查重, issue #19) is applied to the survivor: a note written
+# offline for the merged-away customer lands on the one kept, never lost.
+SYNC_KINDS: dict[RecordKind, KindHandler] = {kind: following_merges(handler) for kind, handler in _KINDS.items()}

@@ -31,6 +31,15 @@ class RecordKind(StrEnum):
     HOLIDAY = "holiday"  # 节日: the company's holiday list, kept by admins on the server, read by every phone
     WORK_REPORT = "work_report"  # 日报 / 周报 of a rep for a day or week: written on the phone, commented on the web
     LEADERBOARD = "leaderboard"  # 排行榜 of a territory and period (server-made; phones get it if LEADERBOARD_ON_PHONE)
+    ATTENDANCE = "attendance"  # 考勤打卡: a rep's start or end of the working day, made on the phone (append-only)
+    CUSTOMER_CLAIM = "customer_claim"  # a rep claims a 公海 customer or releases their own (docs/ownership.md)
+
+
+class AttendanceAction(StrEnum):
+    """What a 考勤 punch says: the rep starts (上班打卡) or ends (下班打卡) the working day."""
+
+    START = "start"
+    END = "end"
 
 
 class ReportPeriod(StrEnum):
@@ -210,3 +219,21 @@ class PhotoType(StrEnum):
     PNG = "image/png"
     WEBP = "image/webp"
     HEIC = "image/heic"
+
+
+class ClaimAction(StrEnum):
+    """What a rep does from the phone with a customer's ownership (docs/ownership.md)."""
+
+    CLAIM = "claim"  # 认领: a 公海 customer becomes the rep's
+    RELEASE = "release"  # 释放到公海: the rep's customer goes back to the territory's pool
+
+
+class OwnerChangeReason(StrEnum):
+    """How a customer's owner changed: each change is kept in the customer's owner history."""
+
+    CLAIM = "claim"  # a rep claimed it from the pool (phone)
+    RELEASE = "release"  # its rep or a supervisor released it to the pool
+    ASSIGN = "assign"  # a supervisor gave it to a rep (or edited the owner)
+    RETURN = "return"  # no visit or order for POOL_RETURN_DAYS of its tier: back to the pool (scheduled job)
+    HANDOVER = "handover"  # a supervisor's handover of a rep's customers (/handover)
+    START = "start"  # the owner it had before its history began (first pool_return run): the return counts from here

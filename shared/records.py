@@ -16,8 +16,10 @@ from enum import StrEnum
 
 from shared.door_hours import DoorHours, DoorHoursError
 from shared.enums import (
+    AttendanceAction,
     Attitude,
     CampaignType,
+    ClaimAction,
     ComplaintCategory,
     ComplaintStatus,
     CustomerKind,
@@ -459,6 +461,24 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "territory": Field(text(60), required=True),
         "computed_at": Field(timestamp, required=True, nullable=False),
     },
+    # 考勤打卡: the rep starts or ends the working day, on the phone's clock, where the phone was (when it knew).
+    # Append-only: a day's start is its first start, its end its last end (shared/attendance.py, docs/attendance.md).
+    RecordKind.ATTENDANCE: {
+        "action": Field(one_of(AttendanceAction), required=True, nullable=False),
+        "at": Field(timestamp, required=True, nullable=False),
+        "lat": Field(number(-90, 90)),
+        "lng": Field(number(-180, 180)),
+        "accuracy": Field(number(0, 100_000)),  # metres
+    },
+    # 认领 / 释放到公海 from the phone (docs/ownership.md): one op per tap, its id new. The server applies the pool's
+    # rules (first claim wins, POOL_CLAIM_LIMIT, POOL_OWNED_LIMIT) and keeps it in the customer's owner history; the
+    # new owner reaches phones with the customer (owner_rep_id, owner_name). Never changes once stored.
+    RecordKind.CUSTOMER_CLAIM: {
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "action": Field(one_of(ClaimAction), required=True, nullable=False),
+        "at": Field(timestamp, required=True, nullable=False),  # when the rep tapped, on the phone's clock
+        "reason": Field(text(200)),
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -486,6 +506,8 @@ DEVICE_WRITABLE_KINDS = frozenset(
         RecordKind.STAGE_EVENT,
         RecordKind.VISIT_PHOTO,
         RecordKind.WORK_REPORT,
+        RecordKind.ATTENDANCE,
+        RecordKind.CUSTOMER_CLAIM,
     }
 )
 # Kinds whose records never change once stored (a put of a stored id must repeat it exactly).
@@ -497,6 +519,8 @@ IMMUTABLE_KINDS = frozenset(
         RecordKind.STAGE_EVENT,
         RecordKind.COMPLAINT_STEP,
         RecordKind.VISIT_PHOTO,
+        RecordKind.ATTENDANCE,
+        RecordKind.CUSTOMER_CLAIM,
     }
 )
 # Append-only kinds (visits, notes, complaints, orders, competitor reports) may be added but never deleted.

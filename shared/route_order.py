@@ -16,8 +16,8 @@ waits). A stop that cannot be served that way is still in the plan, marked with 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -60,6 +60,53 @@ class TravelModel:
 
     def minutes(self, a: Point, b: Point) -> float:
         return self.km(a, b) / self.speed_kmh * 60
+
+
+@dataclass(frozen=True)
+class RouteRules:
+    """What the server says a day is planned with, so that a phone orders its day as the planner does: the
+    time planned at a customer by its kind (VISIT_PLAN_MINUTES), the door hours of customers without their
+    own by kind (DOOR_HOURS_BY_KIND, stored form), the road factor and the rep's territory's speed. Phones
+    receive it at sign-in and with every pull (`route_rules`) and keep it; before that, the defaults."""
+
+    plan_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PLAN_MINUTES))
+    door_hours_by_kind: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    road_factor: float = ROAD_FACTOR
+    speed_kmh: float = SPEED_KMH
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "plan_minutes": dict(self.plan_minutes),
+            "door_hours_by_kind": {kind: dict(hours) for kind, hours in self.door_hours_by_kind.items()},
+            "road_factor": self.road_factor,
+            "speed_kmh": self.speed_kmh,
+        }
+
+    @classmethod
+    def from_dict(cls, value: object) -> RouteRules:
+        """Read what the server sent; a missing or malformed part keeps its default (an older server)."""
+        if not isinstance(value, Mapping):
+            return cls()
+        rules = cls()
+        minutes, hours = value.get("plan_minutes"), value.get("door_hours_by_kind")
+        road, speed = value.get("road_factor"), value.get("speed_kmh")
+        return cls(
+            plan_minutes={str(k): int(v) for k, v in minutes.items() if isinstance(v, int) and v >= 0}
+            if isinstance(minutes, Mapping)
+            else rules.plan_minutes,
+            door_hours_by_kind={str(k): v for k, v in hours.items() if isinstance(v, Mapping)}
+            if isinstance(hours, Mapping)
+            else {},
+            road_factor=float(road) if isinstance(road, int | float) and road >= 1 else rules.road_factor,
+            speed_kmh=float(speed) if isinstance(speed, int | float) and speed > 0 else rules.speed_kmh,
+        )
+
+    def minutes_at(self, kind: object) -> int:
+        return self.plan_minutes.get(str(kind), DEFAULT_PLAN_MINUTES.get(str(kind), 20))
+
+    @property
+    def travel(self) -> TravelModel:
+        return TravelModel(road_factor=self.road_factor, speed_kmh=self.speed_kmh)
 
 
 class Missed(StrEnum):

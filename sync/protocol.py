@@ -189,6 +189,7 @@ class PullResponse:
     server_time: str = ""
     timezone: str = ""  # the company's zone (IANA name): the phone's business day
     visit_rules: dict[str, Any] = field(default_factory=dict)  # the company's visit flag limits (shared/visit_rules)
+    route_rules: dict[str, Any] = field(default_factory=dict)  # how the day is ordered (shared/route_order)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -199,6 +200,7 @@ class PullResponse:
             "server_time": self.server_time,
             "timezone": self.timezone,
             "visit_rules": self.visit_rules,
+            "route_rules": self.route_rules,
         }
 
 
@@ -302,6 +304,11 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
         "server_time": {"type": "string"},
         "timezone": {"type": "string", "description": "the company's time zone (IANA name)"},
         "visit_rules": {"type": "object", "description": "the company's visit flag limits"},
+        "route_rules": {
+            "type": "object",
+            "description": "what the rep's day is ordered with: minutes by customer kind, door hours by kind,"
+            " road factor and speed",
+        },
     },
 }
 
@@ -603,4 +610,5 @@ def parse_pull_response(value: object) -> PullResponse:
         server_time=str(obj.get("server_time", "")),
         timezone=str(obj.get("timezone", "")),
         visit_rules=dict(obj["visit_rules"]) if isinstance(obj.get("visit_rules"), Mapping) else {},
+        route_rules=dict(obj["route_rules"]) if isinstance(obj.get("route_rules"), Mapping) else {},
     )

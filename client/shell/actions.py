@@ -10,15 +10,28 @@ from __future__ import annotations
 from typing import Protocol
 
 from client.features.account.settings_view import SettingsActions
+from client.features.attendance.view import AttendanceActions
 from client.features.complaints.view import ComplaintActions
+from client.features.customers.duplicates import DuplicateActions
 from client.features.pipeline.view import PipelineActions
+from client.features.pool.view import PoolActions
 from client.features.reports.view import ReportActions
-from client.features.today.actions import RouteOrderActions
+from client.features.today.actions import RouteMapActions, RouteOrderActions
 from client.features.visits.fields_view import VisitTypeActions
 
 
 class Actions(
-    PipelineActions, SettingsActions, VisitTypeActions, ComplaintActions, ReportActions, RouteOrderActions, Protocol
+    PipelineActions,
+    SettingsActions,
+    VisitTypeActions,
+    ComplaintActions,
+    ReportActions,
+    RouteOrderActions,
+    AttendanceActions,
+    PoolActions,
+    DuplicateActions,
+    RouteMapActions,
+    Protocol,
 ):
     def toggle_language(self) -> None: ...
     def sign_in(self) -> None: ...

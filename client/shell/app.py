@@ -24,6 +24,7 @@ from client.features.account import settings_view
 from client.features.account import sign_in_view as sign_in
 from client.features.account.handlers import AccountHandlers
 from client.features.account.service import AccountLock
+from client.features.attendance.handlers import AttendanceHandlers
 from client.features.campaigns.service import CampaignEntry, month_progress, record_participation, visit_campaigns
 from client.features.complaints.handlers import ComplaintHandlers
 from client.features.complaints.service import ComplaintStepForm
@@ -31,6 +32,7 @@ from client.features.customers import note_view as note
 from client.features.customers import prospect_view as prospect
 from client.features.customers import search_view as search
 from client.features.customers import view as customer
+from client.features.customers.duplicates import DuplicateHandlers
 from client.features.drafts import conflicts_view as conflicts
 from client.features.drafts import view as drafts
 from client.features.photos.picker import PhotoPicker
@@ -45,8 +47,12 @@ from client.features.photos.service import (
     with_photo_upload,
 )
 from client.features.pipeline.handlers import PipelineHandlers
+from client.features.pool import view as pool_screen
+from client.features.pool.handlers import PoolHandlers
+from client.features.pool.service import ownership, pool_customers
 from client.features.reports import view as report_screen
 from client.features.reports.handlers import ReportHandlers, report_arg
+from client.features.today import route_map
 from client.features.today import view as today
 from client.features.today.handlers import TodayHandlers
 from client.features.visits import fields as visit_fields
@@ -66,6 +72,7 @@ from client.services import (
     locate,
 )
 from client.shell.autosave import FORM_DRAFT, Debouncer, FormDraft, apply_draft, draft_of, has_typing
+from client.shell.back import SystemBack
 from client.shell.state import (
     VISIT_TEXT_FIELDS,
     AppState,
@@ -108,6 +115,8 @@ SCREENS: dict[Screen, Callable[[AppState, Any], ft.Control]] = {
     Screen.REVOKED: revoked.build,
     Screen.SETTINGS: settings_view.build,
     Screen.REPORT: report_screen.build,
+    Screen.POOL: pool_screen.build,
+    Screen.MAP: route_map.build,
 }
 
 
@@ -139,7 +148,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
                 on_progress=lambda progress: runner.report_progress(progress),
                 refresh_token=lambda: service.refresh_token,
                 on_tokens=service.keep_tokens,
-                on_company=lambda page: service.keep_company(page.timezone, page.visit_rules),
+                on_company=lambda page: service.keep_company(page.timezone, page.visit_rules, page.route_rules),
             ),
             store,
             PhotoFiles(config.data_dir, store.cipher),
@@ -214,7 +223,16 @@ class DeviceLocator:
         return Location(position.latitude, position.longitude, position.accuracy)
 
 
-class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, TodayHandlers):
+class App(
+    PipelineHandlers,
+    AccountHandlers,
+    ComplaintHandlers,
+    ReportHandlers,
+    TodayHandlers,
+    AttendanceHandlers,
+    PoolHandlers,
+    DuplicateHandlers,
+):
     def __init__(self, page: ft.Page, core: ClientCore) -> None:
         self.page = page
         self.core = core
@@ -246,6 +264,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         # 签到, 签退 or 下一站), or nothing.
         self.action_bar = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=6), visible=False)
         self.connectivity: Any = None
+        self.url_launcher: ft.UrlLauncher | None = None  # opens navigation in a map app or a web map
         self.locator: LocationProvider | None = None
         self._locating = False  # a check-in or check-out waits for the device's position
         self._detached = False
@@ -254,6 +273,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         self.on_activity: Callable[[], None] | None = None
         self.after_sign_in: Callable[[], bool] | None = None
         self.account: AccountLock | None = None  # the lock's change PIN and sign out (settings screen)
+        self.system_back: SystemBack | None = None  # Android's back gesture (client/shell/back.py), once mounted
+        self.frame: ft.Control | None = None  # everything the app draws, once mounted (the PIN screen covers it)
 
     # ---- mounting ---------------------------------------------------------------------------
 
@@ -263,35 +284,36 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         page.fonts = FONTS
         page.theme = phone_theme()
         page.padding = 0
-        page.add(
-            ft.SafeArea(
-                ft.Column(
-                    [
-                        ft.Container(
-                            ft.Row(
-                                [self.app_title, self.report_button, self.lang_button],
-                                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                            ),
-                            padding=ft.Padding.only(left=12, right=4, top=4),
+        self.system_back = SystemBack(page.views[0], self.back_gesture)
+        self.frame = ft.SafeArea(
+            ft.Column(
+                [
+                    ft.Container(
+                        ft.Row(
+                            [self.app_title, self.report_button, self.lang_button],
+                            vertical_alignment=ft.CrossAxisAlignment.CENTER,
                         ),
-                        self.sync_bar.control,
-                        ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
-                        ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
-                        self.action_bar,
-                    ],
-                    spacing=0,
-                    expand=True,
-                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-                ),
+                        padding=ft.Padding.only(left=12, right=4, top=4),
+                    ),
+                    self.sync_bar.control,
+                    ft.Container(self.notice, padding=ft.Padding.symmetric(horizontal=12)),
+                    ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True),
+                    self.action_bar,
+                ],
+                spacing=0,
                 expand=True,
-            )
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
+            expand=True,
         )
+        page.add(self.frame)
         self.core.runner.add_listener(self._on_sync_status)
         page.on_disconnect = lambda e: self._detach()  # Flet web disposes a session's app on disconnect
         page.on_close = lambda e: self._detach()
         self._watch_connectivity()
         self._start_locator()
         self._start_photo_picker()
+        self._start_url_launcher()
         if self.service.signed_in():
             self.state.user = self.service.user
             typing = self._stored_form_draft()  # read first: showing Today would drop it
@@ -320,6 +342,26 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
         except Exception:  # no geolocation here: visits are recorded without a position
             logger.info("geolocator unavailable", exc_info=True)
 
+    def _start_url_launcher(self) -> None:
+        try:
+            self.url_launcher = ft.UrlLauncher()  # registers with the current page: built inside the session
+        except Exception:  # no launcher here: the navigation buttons do nothing
+            logger.info("url launcher unavailable", exc_info=True)
+
+    def launch_url(self, url: str) -> None:
+        """Open `url` outside the app (a `geo:` link in the phone's map app, a web map in a new tab)."""
+        launcher = self.url_launcher
+        if launcher is None:
+            return
+
+        async def launch() -> None:
+            try:
+                await launcher.launch_url(url, mode=ft.LaunchMode.EXTERNAL_APPLICATION)
+            except Exception:  # no app takes the link: nothing else to do
+                logger.info("could not open %s", url, exc_info=True)
+
+        self._on_loop_async(launch)
+
     def _on_connectivity(self, event: Any) -> None:
         kinds = getattr(event, "connectivity", []) or []
         self.core.runner.connectivity_changed(any(getattr(kind, "value", kind) != "none" for kind in kinds))
@@ -345,6 +387,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             self.body.controls = [SCREENS[state.screen](state, self)]
             next_action = ACTION_BARS[state.screen](state, self) if state.screen in ACTION_BARS else None
             self.action_bar.content, self.action_bar.visible = next_action, next_action is not None
+            if self.system_back is not None:
+                self.system_back.follow(state)
             try:
                 self.page.update()
             except Exception:  # the session went away
@@ -399,9 +443,11 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 return
             if status.data_version != previous.data_version and self.state.screen in (
                 Screen.TODAY,
+                Screen.MAP,  # a synced plan or customer moves the dots
                 Screen.SEARCH,
                 Screen.DRAFTS,
                 Screen.CONFLICTS,
+                Screen.POOL,
             ):
                 self._load(self.state.screen, None)
                 self.render(by_rep=False)
@@ -540,12 +586,14 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             state.open_conflicts = self.service.open_conflict_count()
             state.care = self.service.care_reminders()
             state.targets = month_progress(self.service)
+            self.load_attendance()
         elif screen is Screen.CUSTOMER:
             if arg and arg != state.customer_id:
                 state.key_person = KeyPersonForm()
                 state.complaint_step = ComplaintStepForm()
             state.customer_id = arg or state.customer_id
             state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
+            state.ownership = ownership(self.service, state.customer.customer) if state.customer else None
             self.load_pipeline(state.customer_id)
             state.note_error = None
         elif screen is Screen.VISIT and arg:
@@ -554,6 +602,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 state.visit = self._visit_form(record, str(record["customer_id"]))
         elif screen is Screen.SEARCH:
             state.search_results = self.service.search_customers(state.search_text)
+        elif screen is Screen.POOL:
+            state.pool_results = pool_customers(self.service, state.pool_text)
         elif screen is Screen.DRAFTS:
             state.drafts = self.service.rejected_ops()
             if state.confirm_discard not in {int(draft["op"]["seq"]) for draft in state.drafts}:
@@ -562,6 +612,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             state.conflicts = self.service.conflicts()
         elif screen is Screen.REPORT:
             self.load_report(arg)
+        elif screen is Screen.MAP:
+            self.load_route_map()
 
     def _to_sign_in(self, message: str | None) -> None:
         with self._ui:
@@ -583,6 +635,17 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
                 return
             screen, arg = self.state.history.pop()
             self._show(screen, arg)
+
+    def back_gesture(self) -> None:
+        """The system back gesture: 返回; while the 放弃修改? question is up, back answers 继续编辑 (a second
+        swipe must not throw typing away)."""
+        with self._ui:
+            if self.frame is not None and self.frame not in self.page.controls:
+                return  # the PIN screen covers the app: back does nothing under it
+            if self.state.confirm_leave:
+                self.keep_editing()
+            else:
+                self.go_back()
 
     def go_today(self) -> None:
         with self._ui:
@@ -654,6 +717,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
 
     def open_prospect(self) -> None:
         self.state.prospect = ProspectForm()
+        self.locate_for_duplicates()
         self._go(Screen.PROSPECT)
 
     def edit_customer(self, customer_id: str) -> None:
@@ -687,6 +751,8 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             return
         if form.customer_id is not None:
             self._update_customer(form)
+            return
+        if not self.duplicates_cleared(form):  # 查重: 可能与…重复, the rep chooses
             return
         try:
             record = self.service.create_prospect(
@@ -759,6 +825,10 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             photos=self._visit_photos(str(record["id"])) if record else [],
             campaigns=visit_campaigns(self.service, record, customer_id),
             follows=self.service.visit(str(values["follows_visit_id"])) if values.get("follows_visit_id") else None,
+            key_persons=visit.people_to_meet(
+                self.service.store.find(RecordKind.KEY_PERSON, customer_id=customer_id),
+                self.service.store.find(RecordKind.VISIT, customer_id=customer_id),
+            ),
         )
 
     def choose_visit_type(self, visit_type: str) -> None:
@@ -781,7 +851,7 @@ class App(PipelineHandlers, AccountHandlers, ComplaintHandlers, ReportHandlers, 
             return
         with self._ui:
             self.state.visit = self._visit_form(None, customer_id)
-            self._go(Screen.VISIT)
+            self._go(Screen.VISIT, notice=self.attendance_hint())  # a hint only: the visit goes on
 
     def open_visit(self, visit_id: str) -> None:
         self._go(Screen.VISIT, visit_id)

@@ -11,10 +11,12 @@ from enum import StrEnum
 from typing import Any
 
 from client.features.account.service import SettingsForm
+from client.features.attendance.service import TodayAttendance
 from client.features.campaigns.service import MonthProgress, VisitCampaigns
 from client.features.complaints.service import ComplaintStepForm
 from client.features.photos.service import PhotoThumb
 from client.features.pipeline.service import PipelineView
+from client.features.pool.service import Ownership
 from client.features.reports.service import ReportForm, ReportView
 from client.features.today.reminders import CareReminders
 from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
@@ -36,6 +38,8 @@ class Screen(StrEnum):
     REVOKED = "revoked"  # an admin revoked this phone: data wiped, nothing else opens
     SETTINGS = "settings"  # change the PIN, sign out (client/features/account/service.py)
     REPORT = "report"  # 日报 / 周报 (client/features/reports/service.py)
+    POOL = "pool"  # the territory's 公海 (client/features/pool)
+    MAP = "map"  # today's route drawn without tiles, with 导航 to each stop (client/features/today/route_map.py)
 
 
 @dataclass
@@ -113,6 +117,8 @@ class VisitForm:
     next_stop: dict[str, Any] | None = None
     # The flags the visit will carry (shared/visit_rules.py), said before 签退 and in the summary after it.
     expected_flags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The customer's key persons, offered as chips under 访问对象 (the one met last time first).
+    key_persons: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -140,6 +146,10 @@ class ProspectForm:
     error: str | None = None
     customer_id: str | None = None
     draft: DraftFix | None = None
+    # 查重 (client/features/customers/duplicates.py): the local customers the new prospect may be (their
+    # DuplicateCandidate), and the values the rep chose 仍然新建 for.
+    duplicates: list[Any] = field(default_factory=list)
+    create_anyway_for: str | None = None
 
     def values(self) -> dict[str, str]:
         return {
@@ -178,13 +188,18 @@ class AppState:
     prospect: ProspectForm = field(default_factory=ProspectForm)
     search_text: str = ""
     search_results: list[dict[str, Any]] = field(default_factory=list)
+    ownership: Ownership | None = None  # the open customer's owner as the phone knows it (client/features/pool)
+    pool_text: str = ""
+    pool_results: list[dict[str, Any]] = field(default_factory=list)  # the 公海 list
     drafts: list[dict[str, Any]] = field(default_factory=list)
     confirm_discard: int | None = None  # the draft whose discarding waits for the rep's confirmation
     note: NoteForm = field(default_factory=NoteForm)
     conflicts: list[ConflictItem] = field(default_factory=list)
     open_conflicts: int = 0  # conflicts not yet reviewed by a supervisor: the Today screen's badge
     care: CareReminders | None = None  # the Today screen's care reminders
+    map_here: tuple[float, float] | None = None  # the route map's "you": the newest check-in / check-out today
     targets: MonthProgress | None = None  # the Today screen's monthly targets and the phone's estimate
+    attendance: TodayAttendance | None = None  # Today's 上班 / 下班 row (client/features/attendance)
     key_person: KeyPersonForm = field(default_factory=KeyPersonForm)
     pipeline: PipelineView = field(default_factory=PipelineView)  # the customer card's development section
     complaint_step: ComplaintStepForm = field(default_factory=ComplaintStepForm)  # a complaint moved forward

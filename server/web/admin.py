@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
+from server.domains.ownership.service import unhanded_of_inactive
 from server.domains.territories.service import assign_territory, known_territories, list_territories, put_territory
 from server.domains.users.resets import end_sessions_of
 from server.domains.users.service import (
@@ -39,6 +40,7 @@ def users_page(request: WebRequest, state: State, status_code: int = 200, **cont
     with read_session(state.engine) as session:
         users = list_users(session)
         territories = known_territories(session)
+        unhanded = {user.id: count for user, count in unhanded_of_inactive(session, request.user)}
     defaults: dict[str, Any] = {"error": None, "done": None, "form": {}}
     return page(
         request,
@@ -46,6 +48,7 @@ def users_page(request: WebRequest, state: State, status_code: int = 200, **cont
         status_code,
         users=users,
         territories=territories,
+        unhanded=unhanded,  # deactivated reps' customers not yet handed over (/handover)
         roles=[role.value for role in Role],
         **{**defaults, **context},
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from litestar import Controller
 
 from server.web.admin import AdminPages
+from server.web.attendance import AttendancePages
 from server.web.board import BoardController
 from server.web.campaigns import CampaignPages
 from server.web.customer_edit import CustomerPages
@@ -16,11 +17,13 @@ from server.web.customer_list import CustomerListPage
 from server.web.dashboard import DashboardPages
 from server.web.development import DevelopmentPages
 from server.web.devices import DevicePages
+from server.web.duplicates import DuplicatePages
 from server.web.holidays import HolidayPages
 from server.web.import_sample import ImportSamplePage
 from server.web.imports import ImportPages
 from server.web.login import LoginController
 from server.web.manifest import WebAppManifest
+from server.web.ownership import OwnershipPages
 from server.web.photos import PhotoPages
 from server.web.pipeline import PipelinePages
 from server.web.planner import PlannerPages
@@ -36,6 +39,7 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     DashboardPages,
     PlannerPages,
     CustomerListPage,
+    DuplicatePages,
     QueuePages,
     DevicePages,
     CampaignPages,
@@ -48,4 +52,6 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     PipelinePages,
     WebAppManifest,
     WorkReportPages,
+    AttendancePages,
+    OwnershipPages,
 ]

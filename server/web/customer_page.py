@@ -24,8 +24,10 @@ from server.domains.users.service import people_by_id
 from server.domains.visits.service import visits_of_customer
 from server.settings import Settings
 from server.web.customer_form import CustomerEditForm, form_of
+from server.web.ownership import owner_context
 from server.web.pages import WebRequest, page
 from server.web.rows import complaint_rows, order_rows
+from shared.door_hours import stored_as_text
 from shared.enums import CreditRating
 from shared.rates import visit_ordered
 
@@ -54,6 +56,7 @@ def customer_page(
         pipeline = customer_pipeline(session, customer_id)
         photos = photos_of_customer(session, request.user, customer_id)
         chains = visit_signatures(session, [visit.id for visit in visits])
+        ownership = owner_context(session, request, settings, customer_id)  # 归属: history, release / assign
     visit_orders: dict[str, float] = {}
     for row in orders:
         visit_id = row["order"].visit_id
@@ -93,4 +96,6 @@ def customer_page(
         credit_ratings=[rating.value for rating in CreditRating],
         pipeline=pipeline,
         chains=chains,
+        kind_hours=stored_as_text(settings.door_hours_by_kind.get(customer.kind)),  # its kind's default, if any
+        **ownership,
     )

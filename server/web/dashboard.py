@@ -18,6 +18,7 @@ from litestar.response import Template
 
 from server.clock import now_in, today
 from server.db import read_session
+from server.domains.attendance.service import attendance_today, rep_attendance_day
 from server.domains.chain.service import visit_signatures
 from server.domains.development.service import lifecycle_rules
 from server.domains.reports.charts import DayMap, Place, day_map
@@ -25,7 +26,8 @@ from server.domains.reports.formats import Formats
 from server.domains.reports.period import PeriodKind, period_of
 from server.domains.reports.rep_day import RepDay, rep_day
 from server.domains.reports.service import dashboard, find_rep, reps_in, resolve_scope, territories, visible_territory
-from server.domains.routes.ordering import planned_against_travelled
+from server.domains.routes.ordering import km_per_rep, planned_against_travelled
+from server.domains.users.service import list_reps
 from server.domains.visits.service import flagged_per_rep
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
@@ -115,10 +117,16 @@ class DashboardPages(Controller):
             except DomainError as error:
                 raise _translated(error, lang) from None
             board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=now_in(settings.tz))
-            flagged = flagged_per_rep(session, chosen.start, chosen.end, [row.rep.id for row in board.reps])
+            rep_ids = [row.rep.id for row in board.reps]
+            flagged = flagged_per_rep(session, chosen.start, chosen.end, rep_ids)
+            # Planned against travelled km up to today (a plan for a day still ahead has no travel to compare)
+            km = km_per_rep(session, settings, rep_ids, chosen.start, min(chosen.end, today(settings.tz)))
             fixed = visible_territory(actor)
             choices = [fixed] if fixed else territories(session)
             rep_choices = reps_in(session, scope.territory)
+            attendance = attendance_today(
+                session, list_reps(session, scope.territory), settings.tz, settings.work_hours, today=today(settings.tz)
+            )
         last_day = min(chosen.end, today(settings.tz))
         fmt = Formats(lang)
         rep_names = {r.id: r.display_name for r in rep_choices}
@@ -139,6 +147,8 @@ class DashboardPages(Controller):
             month_period=period_of(PeriodKind.MONTH, chosen.anchor),
             fmt=fmt,
             flagged=flagged,
+            km=km,
+            attendance=attendance,
         )
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)
@@ -162,6 +172,9 @@ class DashboardPages(Controller):
             ]
             km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
             chains = visit_signatures(session, [row.visit.id for row in the_day.visits])
+            attendance = rep_attendance_day(
+                session, found, chosen, settings.tz, settings.work_hours, today=today(settings.tz)
+            )
         one_day = dt.timedelta(days=1)
         planned = {stop.customer_id: stop.position for stop in the_day.stops}
         marks = [  # each customer once: its place on the plan as its label, "·" when off the route
@@ -189,4 +202,5 @@ class DashboardPages(Controller):
             map_marks=map_data["marks"],
             fmt=fmt,
             chains=chains,
+            attendance=attendance,
         )

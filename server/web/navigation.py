@@ -40,6 +40,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             # nav-queues is the queue count beside the menu, always in sight (base.html)
             NavLink("queues", "/queues", ("/queues",), test_id="nav-queue-page"),
             NavLink("work_reports", "/reports", ("/reports",)),
+            NavLink("attendance", "/attendance", ("/attendance",)),
         ),
     ),
     NavGroup(
@@ -48,6 +49,9 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavLink("customers", "/customers", ("/customers",)),
             NavLink("pipeline", "/pipeline", ("/pipeline",)),
             NavLink("import", "/customers/import", ("/customers/import",)),
+            NavLink("pool", "/pool", ("/pool",)),
+            NavLink("handover", "/handover", ("/handover",)),
+            NavLink("duplicates", "/customers/duplicates", ("/customers/duplicates",)),
         ),
     ),
     NavGroup(

@@ -35,6 +35,7 @@ from server.domains.routes.planning import (
     week_suggestions,
 )
 from server.domains.routes.service import set_route_plan
+from server.domains.routes.week import suggest_week, take_week_suggestion
 from server.domains.teams import sees, team_of
 from server.domains.text_search import typed_text
 from server.domains.users.models import Actor, User
@@ -42,6 +43,7 @@ from server.domains.users.service import list_reps, user_by_username
 from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.pages import WebRequest, page, parse_day, supervisors_only
+from shared.door_hours import appointment_on, window_text
 from shared.enums import Role
 from shared.route_order import Arrival, DayPlan, Missed
 
@@ -92,6 +94,11 @@ class PlannedDay:
     def missed(self, customer_id: str) -> str | None:
         arrival = self.arrival(customer_id)
         return arrival.missed.value if arrival is not None and arrival.missed is not None else None
+
+    def appointment(self, customer: Customer) -> str:
+        """The customer's appointment that day, "15:00-15:30" ("" without one)."""
+        window = appointment_on(customer.door_hours, self.day)
+        return window_text(window) if window is not None else ""
 
 
 def scheduled_day(
@@ -147,8 +154,11 @@ class PlannerPages(Controller):
         q: FromQuery[str] = "",
         spage: FromQuery[int] = 1,
         saved: FromQuery[str | None] = None,
+        saved_week: FromQuery[int | None] = None,
+        fill: FromQuery[bool] = False,
     ) -> Template:
-        """`week`: any day of the week to show (default next week); `day`: a day to open, picks its week."""
+        """`week`: any day of the week to show (default next week); `day`: a day to open, picks its week;
+        `fill`: show the week suggestion (which due customers on which day)."""
         settings = state.settings
         opened = parse_day(day, settings) if day else None
         if opened is not None:
@@ -162,6 +172,9 @@ class PlannerPages(Controller):
             plans = week_plans(session, selected.id, monday) if selected else {}
             territory = selected.territory if selected else None
             suggestions = week_suggestions(session, territory, monday, today(settings.tz)) if territory else []
+            week_fill = (
+                suggest_week(session, settings, selected, monday, today(settings.tz)) if fill and selected else None
+            )
             planned_ids = {cid for stops in plans.values() for cid in stops}
             customers = customers_by_id(session, planned_ids)
             found: list[Customer] = []
@@ -199,6 +212,8 @@ class PlannerPages(Controller):
             found=found,
             saved=saved,
             today=today(settings.tz),
+            week_fill=week_fill,
+            saved_week=saved_week,
         )
 
     @post("/order")
@@ -217,6 +232,22 @@ class PlannerPages(Controller):
         await anyio.to_thread.run_sync(save)
         url = plans_url(rep_name, week_start(chosen), saved=chosen.isoformat())
         return Redirect(f"{url}#day-{chosen.isoformat()}", status_code=303)
+
+    @post("/week")
+    async def take_week(self, request: WebRequest, state: State) -> Redirect:
+        """Save the week suggestion: each open day that gets customers, with them in their places."""
+        form = await request.form()
+        rep_name = str(form.get("rep", ""))
+        monday = week_start(parse_day(str(form.get("week", "")), state.settings))
+        actor = request.user
+
+        def save() -> int:
+            with write_session(state.engine) as session:
+                rep = rep_by_username(session, rep_name, actor)
+                return len(take_week_suggestion(session, actor, state.settings, rep, monday, today(state.settings.tz)))
+
+        days = await anyio.to_thread.run_sync(save)
+        return Redirect(plans_url(rep_name, monday, saved_week=str(days)), status_code=303)
 
     @post("/stops")
     async def edit_stops(self, request: WebRequest, state: State) -> Redirect:

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from server.clock import today
 from server.db import read_session, write_session
+from server.domains.attendance.service import attendance_of_reps
 from server.domains.reports.period import PeriodKind
 from server.domains.reports.service import territories
 from server.domains.teams import team_of
@@ -71,6 +72,13 @@ class WorkReportPages(Controller):
         tz, now = state.settings.tz, today(state.settings.tz)
         with read_session(state.engine) as session:
             team = team_reports(session, request.user, kind, chosen, tz, today=now, territory=territory)
+            attendance = (  # a day report: the rep's 考勤 of that day beside it
+                attendance_of_reps(
+                    session, [row.rep.id for row in team.rows], chosen, tz, state.settings.work_hours, today=now
+                )
+                if kind is ReportPeriod.DAY
+                else {}
+            )
             names = {} if team_of(request.user) else {"territories": territories(session)}
         return page(
             request,
@@ -85,6 +93,7 @@ class WorkReportPages(Controller):
             rate=format_rate,
             saved=saved,
             today=now,
+            attendance=attendance,
         )
 
     @post("/{report_id:str}/comment", sync_to_thread=True)

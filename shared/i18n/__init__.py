@@ -10,13 +10,16 @@ from enum import StrEnum
 
 from shared.i18n import (
     account,
+    attendance,
     campaigns,
     chain,
     client,
     common,
     complaints,
     devices,
+    duplicates,
     holidays,
+    ownership,
     pin,
     pipeline,
     planner,
@@ -47,6 +50,9 @@ for _part in (
     account,
     visits,
     work_reports,
+    attendance,
+    ownership,
+    duplicates,
     chain,
 ):
     for _lang in LANGUAGES:

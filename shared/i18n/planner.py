@@ -13,6 +13,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.planner.order": "按最优顺序排（少走约 {km} 公里）",
         "web.planner.order_in_hours": "按最优顺序排（多 {count} 家赶上接待时间）",
         "web.planner.eta": "约 {time}",
+        "web.planner.appointment": "预约 {window}",
         "web.planner.missed.late": "错过接待时间",
         "web.planner.missed.closed": "当天不接待",
         "web.planner.missed.day_over": "超出下班时间",
@@ -38,6 +39,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.planner.search_button": "查找",
         "web.planner.no_results": "没有找到客户。",
         "web.planner.saved": "{day} 的计划已保存，业务员下次同步时收到。",
+        "web.planner.week_saved": "已按建议保存 {days} 天的计划，业务员下次同步时收到。",
+        "web.planner.fill_open": "建议本周安排",
+        "web.planner.fill_title": "本周建议安排",
+        "web.planner.fill_hint": (
+            "把本周到期的客户（该业务员的和未分配的，尚未排入计划）排到本周余下的工作日：每位客户放在多走路最少、"
+            "且不让当天错过接待时间或超出下班时间的那天，尽量靠近到期日；已排的站点顺序不变。"
+        ),
+        "web.planner.fill_take": "采用建议（加入 {count} 位客户）",
+        "web.planner.fill_nothing": "本周到期的客户都已排入计划，或都排不下。",
+        "web.planner.fill_no_days": "本周已没有余下的工作日可排。",
+        "web.planner.fill_left_out": "排不下的 {count} 位：",
         "web.planner.day_count": "{count} 家",
         "web.paging.of": "第 {page}/{pages} 页",
         "web.paging.previous": "上一页",
@@ -89,6 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.planner.order": "Put in the best order (about {km} km less)",
         "web.planner.order_in_hours": "Put in the best order ({count} more inside their hours)",
         "web.planner.eta": "about {time}",
+        "web.planner.appointment": "appointment {window}",
         "web.planner.missed.late": "misses its reception hours",
         "web.planner.missed.closed": "not receiving that day",
         "web.planner.missed.day_over": "after working hours",
@@ -114,6 +127,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.planner.search_button": "Find",
         "web.planner.no_results": "No customer found.",
         "web.planner.saved": "Plan for {day} saved; the rep receives it at the next sync.",
+        "web.planner.week_saved": "The suggestion is saved for {days} days; the rep receives it at the next sync.",
+        "web.planner.fill_open": "Suggest this week",
+        "web.planner.fill_title": "This week, suggested",
+        "web.planner.fill_hint": (
+            "The customers due this week (this rep's and unassigned ones, not planned yet) on the working days"
+            " left: each on the day where it adds the least travel without making that day miss reception hours"
+            " or run past working hours, near its due day; the stops already planned keep their order."
+        ),
+        "web.planner.fill_take": "Take the suggestion ({count} customers)",
+        "web.planner.fill_nothing": "Every customer due this week is planned already, or none fits.",
+        "web.planner.fill_no_days": "No working day of this week is left to plan.",
+        "web.planner.fill_left_out": "{count} that do not fit:",
         "web.planner.day_count": "{count} stops",
         "web.paging.of": "Page {page} of {pages}",
         "web.paging.previous": "Previous",

@@ -91,9 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.customer.contact": "联系人",
         "web.customer.door_hours": "接待时间",
         "web.customer.door_hours_all_day": "全天（未设置）",
+        "web.customer.door_hours_by_kind": "{hours}（未设置，按客户类型默认）",
         "web.customer.door_hours_hint": (
             "星期（1 为周一）加时间段，分号隔开，如：1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; 休 2026-12-25。"
-            "留空为全天。"
+            "约好的拜访写“预约 日期 时间段”，如：预约 2026-12-09 15:00-15:30。留空为全天。"
         ),
         "web.customer.territory": "片区",
         "web.customer.owner": "负责业务员",
@@ -476,9 +477,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.customer.contact": "Contact person",
         "web.customer.door_hours": "Reception hours",
         "web.customer.door_hours_all_day": "All day (not set)",
+        "web.customer.door_hours_by_kind": "{hours} (not set: its kind's default)",
         "web.customer.door_hours_hint": (
             "Weekdays (1 = Monday) and their hours, separated by semicolons, e.g."
-            " 1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; closed 2026-12-25. Empty: all day."
+            " 1-5 08:30-11:30 14:30-17:00; 6 09:00-12:00; closed 2026-12-25. An agreed visit:"
+            " appointment 2026-12-09 15:00-15:30. Empty: all day."
         ),
         "web.customer.territory": "Territory",
         "web.customer.owner": "Owner rep",

@@ -126,6 +126,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # The week planner's add/move/remove (the plan form adds the customer), the work queues (issue 5).
     ("POST", "/plans/stops"): Rule(SUPERVISOR_ACTION, body="plan"),
     ("POST", "/plans/order"): Rule(SUPERVISOR_ACTION, body="plan"),
+    ("POST", "/plans/week"): Rule(SUPERVISOR_ACTION, body="plan"),
     ("GET", "/queues"): Rule(SUPERVISOR_PAGE),
     ("POST", "/queues/conflicts/{conflict_id:str}/reviewed"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
@@ -215,6 +216,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # 日报 / 周报 and leaderboards (issue 16): the team's reports; a comment on another team's report is unknown
     # (tests/integration/test_work_reports.py tries one).
     ("GET", "/reports"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/attendance"): Rule(SUPERVISOR_PAGE),
     ("GET", "/reports/leaderboard"): Rule(SUPERVISOR_PAGE),
     ("POST", "/reports/{report_id:str}/comment"): Rule(
         {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
@@ -228,6 +230,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/customers/tiers"): Rule(SUPERVISOR_ACTION, body="form"),
     ("POST", "/customers/{customer_id:str}/credit"): Rule(
         SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="credit_form"
+    ),
+    # Ownership (issue #19): the pool, a customer's release / assignment, the handover of a rep's customers.
+    ("GET", "/pool"): Rule(SUPERVISOR_PAGE),
+    ("GET", "/handover"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/handover"): Rule(SUPERVISOR_ACTION, body="handover_form"),
+    ("POST", "/customers/{customer_id:str}/release"): Rule(
+        SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="form"
+    ),
+    # Another team's customer: a team's supervisor does not see it; an admin does, and rep.a (of 东片) cannot own it.
+    ("POST", "/customers/{customer_id:str}/assign"): Rule(
+        SUPERVISOR_ACTION, {"supervisor": 404, "admin": 422}, record="customer_id", body="assign_form"
     ),
     # A supervisor's edit of a customer's archive, merged like a phone's edit (issue 5).
     ("POST", "/customers/{customer_id:str}"): Rule(
@@ -265,6 +278,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/targets"): Rule(SUPERVISOR_ACTION, body="targets_form"),
     # Customer import (issue 5): a form without a file is answered with the report (422); an unknown batch 404.
     ("GET", "/customers/import"): Rule(SUPERVISOR_PAGE),
+    # The duplicates queue (查重, issue #19): an unknown or another team's pair is not found.
+    ("GET", "/customers/duplicates"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/customers/duplicates/{pair_id:str}/dismiss"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/customers/duplicates/{UNKNOWN_ID}/dismiss",
+        body="form",
+    ),
+    ("POST", "/customers/duplicates/{pair_id:str}/merge"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/customers/duplicates/{UNKNOWN_ID}/merge",
+        body="form",
+    ),
     ("GET", "/customers/import/sample.csv"): Rule(SUPERVISOR_PAGE),  # a sample file in the supervisor's territory
     ("POST", "/customers/import"): Rule({**SUPERVISOR_ACTION, "supervisor": 422, "admin": 422}, body="form"),
     ("POST", "/customers/import/{batch_id:str}/confirm"): Rule(
@@ -395,6 +420,8 @@ async def request_for(
         "plan",
         "product_form",
         "credit_form",
+        "handover_form",
+        "assign_form",
         "customer_edit_form",
         "campaign_form",
         "targets_form",
@@ -415,12 +442,17 @@ async def request_for(
             form |= {"name": f"测试品 {new_id()[:8]}", "unit_price": "12.50", "spec": "10支/盒", "unit": "盒"}
         if rule.body == "credit_form":
             form |= {"rating": "good", "reason": "按时回款"}
+        if rule.body == "handover_form":  # tier A: none of rep.a's customers (the seeded ones have no tier)
+            form |= {"from_rep": cast.actors["rep"].id, "targets": "pool", "tier": "A", "reason": "片区调整"}
+        if rule.body == "assign_form":
+            form |= {"rep_id": cast.actors["rep"].id, "reason": "就近"}
         if rule.body == "customer_edit_form":  # the seeded customers have no contact person yet
             form |= {"contact_person": "王院长", "seen_contact_person": "", "clock_contact_person": ""}
         if rule.body == "web_login":
             form |= {"username": username, "password": PASSWORD if username else "", "next": "/board"}
         if rule.body == "plan":
             form |= {"rep": cast.actors["rep"].username, "day": "2026-11-27", "customer_id": [customer_id]}
+            form["week"] = "2026-11-23"  # the week suggestion's form (POST /plans/week)
         kwargs["data"] = form
     elif rule.body == "refresh":
         kwargs["json"] = {"refresh_token": "no-such-refresh-token"}

@@ -3,7 +3,9 @@ that the rep's phone pulls the new order; door hours travel with the customer an
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from litestar import Litestar
@@ -13,14 +15,16 @@ from sqlmodel import select
 
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
-from server.domains.routes.ordering import best_day, order_day_plan, planned_day
+from server.domains.routes.ordering import DayKm, best_day, km_per_rep, order_day_plan, planned_day
+from server.domains.routes.planning import next_week
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.users.models import User
 from server.domains.users.service import create_user
-from server.settings import Settings
+from server.settings import Settings, door_hours_by_kind
 from shared.enums import Role
 from shared.ids import new_id
-from shared.route_order import Missed
+from shared.route_order import Missed, RouteRules
+from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import (
     PASSWORD,
     TERRITORY_A,
@@ -84,6 +88,23 @@ def test_a_closed_day_is_a_stop_that_cannot_fit_with_its_reason(
     with read_session(engine) as session:
         best = best_day(session, settings, seeded.rep_a.id, seeded.today)
     assert [(arrival.stop.id, arrival.missed) for arrival in best.plan.missed] == [(ids[1], Missed.CLOSED)]
+
+
+async def test_an_appointment_is_kept_at_its_time_and_shown_on_the_planner(
+    client: Client, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    day = seeded.today.isoformat()
+    booked = {"appointments": {day: ["13:00-13:40"]}}  # a customer near the base, seen at 13:00 as agreed
+    near, far = place(engine, seeded, {"near": (0.01, booked), "far": (0.1, None)})
+    with read_session(engine) as session:
+        best = best_day(session, settings, seeded.rep_a.id, seeded.today)
+    assert not best.plan.missed
+    (kept,) = [arrival for arrival in best.plan.arrivals if arrival.stop.id == near]
+    assert kept.start >= 13 * 60 and kept.leave <= 13 * 60 + 40
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    html = (await client.get(f"/plans?rep=rep.a&day={day}")).text
+    assert by_testid(html, f"appointment-{day}-{near}") == "预约 13:00-13:40"
+    assert f'data-testid="appointment-{day}-{far}"' not in html
 
 
 async def test_a_saved_order_reaches_the_reps_phone_at_its_next_sync(
@@ -221,6 +242,22 @@ async def test_an_admin_sets_a_reps_base_and_a_territorys_speed_that_the_order_u
     (arrival,) = ordered.plan.arrivals
     assert arrival.arrive - 8 * 60 == pytest.approx(arrival.km / 15 * 60)  # at the territory's 15 km/h
 
+    # The rep's phone orders its day with the same rules: at sign-in and with every pull
+    signed_in = await client.post("/api/auth/login", json={"username": "rep.a", "password": PASSWORD})
+    rules = RouteRules.from_dict(signed_in.json()["route_rules"])
+    assert rules.speed_kmh == 15 and rules.road_factor == settings.route_road_factor
+    assert rules.plan_minutes == settings.visit_plan_minutes
+    headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    pulled = await client.post(
+        "/api/sync/pull", json={"cursor": 0, "limit": 10, "schema_version": SCHEMA_VERSION}, headers=headers
+    )
+    assert RouteRules.from_dict(pulled.json()["route_rules"]) == rules
+    other = await login(client, "rep.b")  # another territory: the company's speed
+    pulled_b = await client.post(
+        "/api/sync/pull", json={"cursor": 0, "limit": 10, "schema_version": SCHEMA_VERSION}, headers=other
+    )
+    assert RouteRules.from_dict(pulled_b.json()["route_rules"]).speed_kmh == settings.route_speed_kmh
+
 
 async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_ins(
     client: Client, seeded: World, engine: Engine, settings: Settings
@@ -243,6 +280,20 @@ async def test_the_reps_day_compares_the_planned_km_with_the_km_between_check_in
     assert tile, page
     assert int(tile.group(1)) == round(road_km) == int(tile.group(2))
 
+    # The dashboard sums the days of its period up to today: yesterday's plan counts, tomorrow's does not
+    day = dt.timedelta(days=1)
+    with write_session(engine) as session:
+        set_route_plan(session, seeded.supervisor, seeded.rep_a.id, seeded.today - day, [near, far])
+        set_route_plan(session, seeded.supervisor, seeded.rep_a.id, seeded.today + day, [near, far, near])
+    with read_session(engine) as session:
+        km = km_per_rep(session, settings, [seeded.rep_a.id, seeded.rep_b.id], seeded.today - day, seeded.today)
+    assert km[seeded.rep_a.id].planned == pytest.approx(2 * km[seeded.rep_a.id].travelled)  # type: ignore[operator]
+    assert km[seeded.rep_a.id].travelled == pytest.approx(road_km, rel=0.01)
+    assert km[seeded.rep_b.id] == DayKm(None, None)
+    dashboard = (await client.get(f"/dashboard?period=7d&day={seeded.today.isoformat()}")).text
+    assert by_testid(dashboard, "rep-km-rep.a") == f"{round(2 * road_km)} / {round(road_km)} 公里"
+    assert by_testid(dashboard, "rep-km-rep.b") == "—"
+
 
 async def test_door_hours_come_in_with_the_customer_file_and_unreadable_ones_are_reported(
     client: Client, seeded: World, engine: Engine
@@ -262,3 +313,69 @@ async def test_door_hours_come_in_with_the_customer_file_and_unreadable_ones_are
         clinic = session.exec(select(Customer).where(Customer.name == "河西诊所")).one()
     assert pharmacy.door_hours == {"weekly": {str(day): ["08:00-10:00"] for day in range(1, 8)}, "closed": []}
     assert clinic.door_hours is None
+
+
+def shown(page: str, testid: str, tag: str) -> str:
+    """The text of the element with this testid (its tag given), markup and extra blanks removed."""
+    match = re.search(rf'data-testid="{re.escape(testid)}"[^>]*>(.*?)</{tag}>', page, re.S)
+    assert match, f"no {tag} with data-testid={testid}"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split()).replace(" 、 ", "、")
+
+
+async def test_the_week_suggestion_puts_due_customers_on_days_and_taking_it_saves_them(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    monday = next_week(seeded.today)
+    closed_all_week = {"weekly": {"7": ["08:00-09:00"]}}  # receives reps on Sundays only: not a working day
+    with write_session(engine) as session:
+        rep = session.get(User, seeded.rep_a.id)
+        assert rep is not None
+        rep.base_lat, rep.base_lng = BASE
+        for index, customer_id in enumerate(seeded.customers_a):
+            customer = session.get(Customer, customer_id)
+            assert customer is not None
+            customer.tier, customer.lat, customer.lng = "A", BASE[0] + 0.02 * (index + 1), BASE[1]
+            customer.door_hours = closed_all_week if index == 3 else None
+            customer.owner_rep_id = seeded.rep_b.id if index == 2 else None  # another rep's customer
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    week = monday.isoformat()
+    closed = (await client.get(f"/plans?rep=rep.a&week={week}")).text
+    assert 'data-testid="week-fill"' not in closed and 'data-testid="fill-open"' in closed
+    html = (await client.get(f"/plans?rep=rep.a&week={week}&fill=1")).text
+    near, middle = seeded.customers_a[:2]
+    assert by_testid(html, "fill-take") == "采用建议（加入 2 位客户）"  # never visited: due at once, Monday
+    monday_line, left_out = shown(html, f"fill-{week}", "li"), shown(html, "fill-left-out", "p")
+    assert "东片诊所0、东片诊所1" in monday_line
+    assert "东片诊所2" not in shown(html, "week-fill", "section")  # another rep's customer
+    assert "东片诊所3 当天不接待" in left_out
+
+    taken = await client.post(
+        "/plans/week", data={"rep": "rep.a", "week": week, "_csrf_token": csrf_token(html)}, follow_redirects=False
+    )
+    assert taken.status_code == 303, taken.text
+    with read_session(engine) as session:
+        stored = get_route_plan(session, seeded.rep_a.id, monday)
+    assert stored is not None and sorted(stored.customer_ids) == sorted([near, middle])  # out and back: either way
+    after = (await client.get(taken.headers["location"])).text
+    assert by_testid(after, "week-saved") == "已按建议保存 1 天的计划，业务员下次同步时收到。"
+    again = (await client.get(f"/plans?rep=rep.a&week={week}&fill=1")).text
+    assert 'data-testid="fill-take"' not in again and 'data-testid="fill-nothing"' in again
+
+
+async def test_a_customer_without_hours_of_its_own_is_planned_with_its_kinds_default(
+    client: Client, app: Litestar, seeded: World, engine: Engine, settings: Settings
+) -> None:
+    near, far = place(engine, seeded, {"near": (0.02, None), "far": (0.2, {"weekly": EVERY_WEEKDAY})})
+    clinics_closed_today = f"clinic=1-7 08:00-18:00; 休 {seeded.today.isoformat()}"
+    with_default = replace(settings, door_hours_by_kind=door_hours_by_kind(clinics_closed_today))
+    with read_session(engine) as session:
+        plain = best_day(session, settings, seeded.rep_a.id, seeded.today)
+        defaulted = best_day(session, with_default, seeded.rep_a.id, seeded.today)
+    assert not plain.plan.missed
+    assert [(arrival.stop.id, arrival.missed) for arrival in defaulted.plan.missed] == [(near, Missed.CLOSED)]
+
+    app.state.settings = with_default
+    assert (await web_login(client, "boss")).status_code == 303  # type: ignore[attr-defined]
+    shown_near = by_testid((await client.get(f"/customers/{near}")).text, "customer-door-hours")
+    assert shown_near == f"1-7 08:00-18:00; closed {seeded.today.isoformat()}（未设置，按客户类型默认）"
+    assert by_testid((await client.get(f"/customers/{far}")).text, "customer-door-hours") == "1-7 08:00-18:00"

@@ -362,7 +362,14 @@ async def test_the_daily_jobs_move_customers_along_the_lifecycle_and_recompute_t
     # Three days later, at the daily run: c1's only order is 62 days old -> dormant. Tiers from the year's orders.
     later = dt.datetime.combine(today + dt.timedelta(days=3), dt.time(2, 0), tzinfo=settings.tz)
     ran = run_due_jobs(engine, settings, SCHEDULED_JOBS, later, "test-runner")
-    assert ran == ["expire_tombstones", "customer_lifecycle", "value_tiers", "forget_ended_sessions", "leaderboards"]
+    assert ran == [
+        "expire_tombstones",
+        "customer_lifecycle",
+        "value_tiers",
+        "pool_return",
+        "forget_ended_sessions",
+        "leaderboards",
+    ]
     assert run_due_jobs(engine, settings, SCHEDULED_JOBS, later, "other-process") == []  # once across processes
     states = [status_of(engine, cid) for cid in c]
     # Sales in the year: c0 10000 (0% ranked above: A), c1 800 (92.3%: B), c2 200 (99.5%: C); c3's order is

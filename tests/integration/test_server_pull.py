@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 
-from server.db import write_session
+from server.db import read_session, write_session
 from server.domains.routes.service import set_route_plan
 from server.settings import Settings
 from shared.ids import new_id
@@ -177,6 +177,7 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
 ) -> None:
     """The API splices each record's JSON text in as the database holds it (`pull_json`); what a phone parses
     is exactly the decoded page (`pull`): Chinese text, numbers, lists, a tombstone, the paging fields."""
+    from server.domains.routes.ordering import route_rules
     from server.domains.sync.service import pull
     from server.domains.visits.flags import visit_flag_rules
 
@@ -191,7 +192,9 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
         sent = json.loads(answer.content)
         rules = visit_flag_rules(settings).as_dict()
-        decoded = pull(engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules).as_dict()
+        with read_session(engine) as session:
+            routing = route_rules(session, settings, seeded.rep_a.territory).as_dict()
+        decoded = pull(engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules, routing).as_dict()
         assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
         assert parse_pull_response(sent).cursor == decoded["cursor"]
     assert [change["data"]["name"] for change in sent["changes"] if change["record_id"] == customer] == [fields["name"]]

@@ -91,14 +91,15 @@ from server.clock import accepted_clock
 from server.db import read_session, write_session
 from server.domains.customers.service import put_customer
 from server.domains.devices.models import Device as ServerDevice
+from server.domains.ownership.service import POOL, HandoverFilter, hand_over
 from server.domains.sync.kinds import Applying, SyncKinds
 from server.domains.sync.models import AppliedOp, ChainOp, ChangeLog, FieldConflict, RejectedOp
 from server.domains.users.models import Actor
 from server.domains.users.service import create_user
-from server.models import AuditEvent, Customer, Note, Visit
+from server.models import AuditEvent, Customer, Note, OwnerChange, Visit
 from server.settings import Settings
 from shared.clock import Clock
-from shared.enums import KeyPersonRole, OpAction, RecordKind, Role
+from shared.enums import ClaimAction, KeyPersonRole, OpAction, RecordKind, Role
 from shared.ids import new_id
 from sync.chain import Link, op_hash, signature_valid
 from sync.engine import SyncEngine
@@ -450,10 +451,12 @@ class Territory(RuleBasedStateMachine):
                 session, username=f"{self.name}-boss", password=PASSWORD, role=Role.SUPERVISOR, territory=self.name
             )
             self.supervisor = Actor.of(boss)
-            for rep in range(2):
+            self.rep_ids = [
                 create_user(
                     session, username=f"{self.name}-rep{rep}", password=PASSWORD, role=Role.REP, territory=self.name
-                )
+                ).id
+                for rep in range(2)
+            ]
             for i in range(2):
                 put_customer(
                     session,
@@ -587,6 +590,25 @@ class Territory(RuleBasedStateMachine):
         phone.invalid.add(self._save(phone, RecordKind.VISIT, new_id(), fields).seq)
         self.sync(device, faults)
 
+    @rule(device=st.integers(0, DEVICES - 1), pick=st.integers(0, 20), release=st.booleans())
+    def claim_or_release(self, device: int, pick: int, release: bool) -> None:
+        """认领 / 释放到公海 on the phone (docs/ownership.md): the server decides when the op arrives (the first
+        claim wins; a claim of another rep's customer, a release of one not the rep's, is refused: a draft)."""
+        phone = self.phone(device)
+        customer = self._known_customer(phone, pick)
+        if customer is not None:
+            action = ClaimAction.RELEASE if release else ClaimAction.CLAIM
+            fields = {"customer_id": customer, "action": action.value, "at": "2026-11-26T09:30:00+08:00"}
+            self._save(phone, RecordKind.CUSTOMER_CLAIM, new_id(), fields)
+
+    @rule(rep=st.integers(0, 1), to_pool=st.booleans())
+    def supervisor_hands_over(self, rep: int, to_pool: bool) -> None:
+        """The supervisor moves all of a rep's customers to the other rep or to the pool, while phones hold
+        pending ops about them (those ops still land: ownership does not gate a territory's records)."""
+        target = POOL if to_pool else self.rep_ids[1 - rep]
+        with write_session(self.harness.engine) as session:
+            hand_over(session, self.supervisor, self.rep_ids[rep], [target], HandoverFilter(), "交接")
+
     def _has_drafts(self) -> bool:
         return any(device.store.rejected_ops() for device in self.devices)
 
@@ -701,6 +723,11 @@ class Territory(RuleBasedStateMachine):
             rows = session.exec(select(ChangeLog).where(ChangeLog.audience == self.name)).all()
             conflicts = session.exec(select(FieldConflict).where(FieldConflict.territory == self.name)).all()
             customers = {c.id: c for c in session.exec(select(Customer).where(Customer.territory == self.name))}
+            owner_changes = list(
+                session.exec(
+                    select(OwnerChange).where(OwnerChange.territory == self.name).order_by(col(OwnerChange.recorded_at))
+                ).all()
+            )
             visit_ids = set(session.exec(select(Visit.id).where(Visit.territory == self.name)).all())
             note_ids = set(session.exec(select(Note.id).where(Note.territory == self.name)).all())
             kept_refused = {
@@ -725,14 +752,21 @@ class Territory(RuleBasedStateMachine):
         }
         tombstones = {(row.kind, row.record_id) for row in rows if row.data is None}
         writes = list(self.supervisor_writes)
-        for device in self.devices:
-            store = device.store
+        # Each customer's owner is the last change of its history (a customer made on a phone starts as its rep's).
+        last_owner = {change.customer_id: change.to_rep_id for change in owner_changes}
+        for customer_id, owner in last_owner.items():
+            assert customers[customer_id].owner_rep_id == owner, (customer_id, owner)
+        for index, device in enumerate(self.devices):
+            store, rep_id = device.store, self.rep_ids[REP_OF_DEVICE[index]]
             assert store.pending_count() == 0
             # Refused: every deliberately invalid op, and otherwise only an edit of a record deleted on the
             # server meanwhile (409, the server's policy: a deleted record is not brought back by an edit).
             assert device.invalid <= set(device.refused)
             for seq in set(device.refused) - device.invalid:
                 op = device.saved[seq]
+                if op.kind is RecordKind.CUSTOMER_CLAIM:  # lost to another rep's claim, or not the rep's to release
+                    assert device.refused[seq] in {"already_claimed", "conflict"}, (seq, device.refused[seq])
+                    continue
                 assert op.action is OpAction.PUT and (op.kind.value, op.record_id) in tombstones, (seq, op)
                 assert device.refused[seq] == "conflict", (seq, device.refused[seq])
             # A refused op held up nothing: every other op was acknowledged, the fixed drafts' new ops too.
@@ -745,8 +779,10 @@ class Territory(RuleBasedStateMachine):
             drafts = {item["op"]["seq"]: item["op"] for item in store.rejected_ops()}
             assert set(drafts) == set(device.refused) - set(device.fixed) - device.discarded
             deletes = [seq for seq in device.acknowledged if device.saved[seq].action is OpAction.DELETE]
+            claims_refused = {seq for seq in device.refused if device.saved[seq].kind is RecordKind.CUSTOMER_CLAIM}
             for name, happened in [  # what the schedules reach, for hypothesis's statistics
-                ("an edit of a deleted record refused", set(device.refused) - device.invalid),
+                ("a claim refused", claims_refused),
+                ("an edit of a deleted record refused", set(device.refused) - device.invalid - claims_refused),
                 ("a draft fixed", device.fixed),
                 ("a draft discarded", device.discarded),
                 ("a draft held to the end", drafts),
@@ -767,6 +803,12 @@ class Territory(RuleBasedStateMachine):
                     assert op.record_id in visit_ids
                 elif op.kind is RecordKind.NOTE:
                     assert op.record_id in note_ids
+                elif op.kind is RecordKind.CUSTOMER_CLAIM:  # on its customer, by its rep, once (or nothing to do)
+                    landed = [change for change in owner_changes if change.id == op.record_id]
+                    assert len(landed) <= 1 and all(
+                        (c.customer_id, c.by_id, c.action) == (op.fields["customer_id"], rep_id, op.fields["action"])
+                        for c in landed
+                    ), (op, landed)
                 elif op.kind is RecordKind.CUSTOMER and op.hlc is not None:
                     stored = self.harness.accepted_clocks[op.hlc]
                     writes += [
@@ -914,4 +956,30 @@ def test_refused_ops_become_drafts_fixed_or_discarded_and_deletes_reach_every_de
     assert [draft["code"] for draft in machine.devices[2].store.rejected_ops()] == ["conflict"]
     assert [draft["code"] for draft in machine.devices[4].store.rejected_ops()] == ["conflict"]
     assert machine.devices[3].discarded and machine.devices[0].fixed
+    machine.teardown()
+
+
+def test_claims_and_handovers_while_phones_hold_pending_ops_land_once_and_every_phone_converges(
+    harness: Harness,
+) -> None:
+    """Claims and a handover in a set order, so every run goes through them: two reps claim one pool customer
+    offline (the later one becomes a draft), notes about it wait on both phones, the supervisor hands rep 0's
+    customers to rep 1 while rep 0's phone still holds a release and a note, then everything syncs."""
+    machine = make_machine(harness)()
+    machine.set_up()
+    machine.claim_or_release(0, 0, False)  # rep 0 claims the first customer, offline
+    machine.visit_or_note(0, 0, True)
+    machine.claim_or_release(3, 0, False)  # rep 1 claims the same one, offline
+    machine.visit_or_note(3, 0, True)
+    machine.sync(0, [])  # rep 0 is first
+    machine.sync(3, ["timeout"])  # the answer is lost once: the retry must not apply it twice
+    machine.sync(3, [])
+    assert [draft["code"] for draft in machine.devices[3].store.rejected_ops()] == ["already_claimed"]
+    machine.claim_or_release(1, 0, True)  # rep 0's other phone releases it, not yet pushed
+    machine.visit_or_note(1, 0, False)
+    machine.supervisor_hands_over(0, False)  # rep 0's customers go to rep 1 meanwhile
+    machine.sync(1, ["503"])
+    machine.sync(1, [])  # the release is refused (no longer rep 0's); the visit lands
+    assert [draft["code"] for draft in machine.devices[1].store.rejected_ops()] == ["conflict"]
+    machine.supervisor_hands_over(1, True)  # and rep 1's to the pool
     machine.teardown()

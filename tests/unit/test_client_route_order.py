@@ -9,12 +9,14 @@ import datetime as dt
 import pytest
 
 from client.features.today.route_order import in_chosen_order, with_choice
-from client.services import AppService, Location
+from client.features.today.view import stop_row
+from client.services import AppService, Location, StopStatus
+from client.services import Stop as TodayStop
 from client.storage.store import LocalStore
 from shared.door_hours import DoorHoursError
 from shared.enums import CustomerKind, RecordKind
-from shared.route_order import Missed
-from tests.unit.helpers import pulled
+from shared.route_order import Missed, RouteRules
+from tests.unit.helpers import Recorder, pulled, texts
 from tests.unit.test_client_services import USER, Clock, login_transport, make_service
 
 BASE = (38.85, 115.49)
@@ -113,3 +115,39 @@ def test_the_rep_types_door_hours_on_the_customer_form_and_only_a_change_is_sent
 
 def customer_values(record: dict[str, object]) -> dict[str, str]:
     return {name: str(record.get(name) or "") for name in ("name", "kind", "address", "phone", "contact_person")}
+
+
+def test_todays_stop_row_shows_and_reads_out_an_appointment_that_day() -> None:
+    customer = {"id": "c1", "name": "城关镇卫生院", "kind": "township_hospital", "address": ""}
+    stop = TodayStop("c1", customer, StopStatus.NOT_VISITED)
+    row = stop_row(stop, 1, "zh", Recorder(), "stop-1", appointment=(900, 930))  # type: ignore[arg-type]
+    assert "预约 15:00-15:30" in texts(row)
+    assert row.label.endswith("· 预约 15:00-15:30")  # type: ignore[attr-defined]
+    plain = stop_row(stop, 1, "zh", Recorder(), "stop-1")  # type: ignore[arg-type]
+    assert not any("预约" in text for text in texts(plain))
+
+
+def test_the_phone_orders_its_day_with_the_rules_the_server_sent(store: LocalStore) -> None:
+    clock = Clock()  # 09:00 on a Friday
+    service = signed_in(store, clock)
+    near, far = place(store, "近诊所", 0.02), place(store, "远诊所", 0.2, {"weekly": {"5": ["08:00-18:00"]}})
+    plan(store, [near, far])
+    before = service.today()
+    assert before.expected[near].missed is None and before.expected[far].start - before.expected[near].leave < 60
+
+    closed_fridays = {"weekly": {"1": ["08:00-18:00"]}}  # clinics without hours of their own: Mondays only
+    rules = RouteRules(plan_minutes={"clinic": 50}, door_hours_by_kind={"clinic": closed_fridays}, speed_kmh=10)
+    service.keep_company("Asia/Shanghai", None, rules.as_dict())
+    after = service.today()
+    assert after.expected[near].missed is Missed.CLOSED  # its kind's default: not received on Fridays
+    assert after.expected[far].missed is None  # its own hours win
+    assert after.expected[far].arrive - after.expected[near].leave > 100  # about 23 km at 10 km/h
+    assert service.route_rules() == rules
+
+
+def test_route_rules_read_what_an_older_or_odd_server_sends() -> None:
+    assert RouteRules.from_dict(None) == RouteRules()
+    odd = RouteRules.from_dict({"plan_minutes": {"clinic": -5, "pharmacy": 12}, "road_factor": 0.5, "speed_kmh": "x"})
+    assert odd.minutes_at("pharmacy") == 12 and odd.minutes_at("clinic") == 25  # a bad value keeps the default
+    assert odd.road_factor == RouteRules().road_factor and odd.speed_kmh == RouteRules().speed_kmh
+    assert RouteRules.from_dict(RouteRules(door_hours_by_kind={"clinic": {"weekly": {}}}).as_dict()).door_hours_by_kind

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from server.models import (
+    AttendancePunch,
     CampaignResult,
     CompetitorReport,
     Complaint,
@@ -28,6 +29,7 @@ from server.models import (
     Note,
     Opportunity,
     Order,
+    OwnerChange,
     StageEvent,
     Visit,
     VisitPhoto,
@@ -53,6 +55,8 @@ TABLES: dict[RecordKind, type[SQLModel]] = {
     RecordKind.STAGE_EVENT: StageEvent,
     RecordKind.VISIT_PHOTO: VisitPhoto,
     RecordKind.WORK_REPORT: WorkReport,
+    RecordKind.ATTENDANCE: AttendancePunch,
+    RecordKind.CUSTOMER_CLAIM: OwnerChange,
 }
 
 # Columns no phone writes: each is `id` (the op's record_id, not one of its fields) or one of these.
@@ -67,6 +71,7 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
             "updated_at",
             "deleted",  # a delete op's tombstone
             "field_clocks",  # each field's edit clock (sync.merge)
+            "merged_into",  # a merged customer's survivor (server/domains/duplicates/merge.py)
         }
     ),
     RecordKind.VISIT: frozenset(
@@ -127,6 +132,10 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
             "created_at",
             "updated_at",
         }
+    ),
+    RecordKind.ATTENDANCE: frozenset({"day", "rep_id", "territory", "created_at"}),
+    RecordKind.CUSTOMER_CLAIM: frozenset(
+        {"territory", "how", "from_rep_id", "from_name", "to_rep_id", "to_name", "by_id", "by_name", "recorded_at"}
     ),
 }
 

@@ -20,6 +20,7 @@ from server.demo import DEMO_PASSWORD, seed_demo
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
 from server.models import (
+    AttendancePunch,
     Campaign,
     CampaignResult,
     ChangeLog,
@@ -77,6 +78,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
                 Campaign,
                 CampaignResult,
                 SalesTarget,
+                AttendancePunch,
             )
         }
         assert count["User"] == 4
@@ -85,6 +87,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
         synced = ("Customer", "Visit", "Note", "RoutePlan", "KeyPerson", "Complaint", "Product", "Order")
         synced += ("CompetitorReport", "Opportunity", "StageEvent", "Campaign", "CampaignResult", "SalesTarget")
         synced += ("ComplaintStep",)  # the older demo complaints' moves, one step each
+        synced += ("AttendancePunch",)  # the days before today's punches (each back to its rep's phones)
         assert count["ChangeLog"] == sum(count[name] for name in synced)
         assert count["KeyPerson"] >= 60 and count["Complaint"] == 6 and count["ComplaintStep"] == 3
         assert count["Product"] == 15 and count["Order"] >= 300 and count["CompetitorReport"] >= 3
@@ -121,6 +124,7 @@ RECORD_TIMES = {
     CampaignResult: ("recorded_at",),
     StageEvent: ("at",),
     Opportunity: ("opened_at",),
+    AttendancePunch: ("at",),
 }
 
 

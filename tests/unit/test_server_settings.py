@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import DEFAULT_DATABASE_URL, Settings
+from server.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, work_days
 
 
 def test_defaults_and_a_generated_secret_key_kept_with_mode_0600(tmp_path: Path) -> None:
@@ -78,3 +78,10 @@ def test_a_first_start_on_a_full_disk_leaves_no_key_file_and_the_next_start_make
     settings = Settings.from_env({"DATA_DIR": str(tmp_path)})
     assert len(settings.secret_key) >= 32 and (tmp_path / "secret_key").read_text() == settings.secret_key
     assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_work_days_are_iso_weekdays_and_a_bad_value_names_the_setting() -> None:
+    assert work_days("1-6") == frozenset({1, 2, 3, 4, 5, 6})
+    assert work_days("1,3,5") == frozenset({1, 3, 5})
+    with pytest.raises(SettingsError, match="WORK_DAYS"):
+        work_days("Mon-Fri")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from client.api import CALL_FAILED, LOGOUT_PATH, api_client, bearer, refresh_tokens
 from client.features.photos.service import PhotoFiles, waiting_photos
-from client.services import LOGIN_TIMEOUT, AppService
+from client.services import AppService
 from client.storage.store import LocalStore
 from shared.errors import ErrorCode
-from sync.http import tls_context
 
 if TYPE_CHECKING:
     pass
@@ -63,19 +63,18 @@ def end_server_session(service: AppService, transport: httpx.BaseTransport | Non
     if not token or not base:
         return  # not signed in: nothing to end on the server
     try:
-        with httpx.Client(base_url=base, transport=transport, timeout=LOGIN_TIMEOUT, verify=tls_context()) as http:
-            answer = http.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        with api_client(base, transport=transport) as http:
+            answer = http.post(LOGOUT_PATH, headers=bearer(token))
             if answer.status_code == 401 and _code(answer) == ErrorCode.TOKEN_EXPIRED and service.refresh_token:
-                refreshed = http.post("/api/auth/refresh", json={"refresh_token": service.refresh_token})
-                pair = refreshed.json() if refreshed.is_success else {}
-                if isinstance(pair.get("token"), str) and isinstance(pair.get("refresh_token"), str):
-                    service.keep_tokens(pair["token"], pair["refresh_token"])  # durably, before it is used
-                    answer = http.post("/api/auth/logout", headers={"Authorization": f"Bearer {pair['token']}"})
+                refreshed, pair = refresh_tokens(http, service.refresh_token)
+                if pair is not None:
+                    service.keep_tokens(*pair)  # durably, before it is used
+                    answer = http.post(LOGOUT_PATH, headers=bearer(pair[0]))
                 elif refreshed.status_code >= 500:
                     answer = refreshed
                 else:  # the refresh token is refused: the sign-in has ended already
                     return
-    except (httpx.HTTPError, ValueError) as error:  # ValueError: a body that is not JSON
+    except CALL_FAILED as error:  # unreachable, a malformed URL, or a body that is not JSON
         raise SignOutRefused(f"{type(error).__name__}: {error}", unreachable=True) from error
     if answer.status_code >= 500:
         raise SignOutRefused(f"server error {answer.status_code}", unreachable=True)

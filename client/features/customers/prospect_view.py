@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.features.customers.duplicates import warning
 from client.features.drafts.banner import draft_banner
 from client.shell.actions import Actions
 from client.shell.state import AppState
@@ -68,6 +69,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             text_field(t("client.prospect.door_hours", lang), form.door_hours, set_door_hours),
             muted(t("client.prospect.door_hours_hint", lang)),
             error_text(form.error),
+            *([warning(form.duplicates, lang, actions)] if form.duplicates else []),
             ft.Button(save_label, icon=icon, on_click=lambda e: actions.save_prospect()),
         ],
         spacing=10,

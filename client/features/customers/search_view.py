@@ -6,6 +6,7 @@ import functools
 
 import flet as ft
 
+from client.features.pool.view import owner_tag, pool_button
 from client.shell.actions import Actions
 from client.shell.state import AppState
 from client.widgets import SMALL_TEXT, back_button, kind_label, muted, screen, status_label, tappable, text_field, title
@@ -21,7 +22,12 @@ def result_rows(state: AppState, actions: Actions) -> list[ft.Control]:
         name = str(customer.get("name", ""))
         details = " · ".join(
             part
-            for part in (kind_label(customer, lang), status_label(customer, lang), str(customer.get("address") or ""))
+            for part in (
+                kind_label(customer, lang),
+                status_label(customer, lang),
+                owner_tag(customer, str((state.user or {}).get("id") or ""), lang),  # 我的客户 / 公海 / 归属
+                str(customer.get("address") or ""),
+            )
             if part
         )
         rows.append(
@@ -49,6 +55,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         [
             back_button(lang, actions.go_back),
             title(t("client.search.title", lang)),
+            pool_button(lang, actions),  # the territory's 公海 (client/features/pool)
             text_field(t("client.search.field", lang), state.search_text, set_text),
             results,
         ]

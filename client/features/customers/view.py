@@ -14,6 +14,8 @@ from client.features.complaints.service import ComplaintStepForm
 from client.features.complaints.view import complaint_handling
 from client.features.drafts.conflicts_view import conflict_rows
 from client.features.pipeline.view import pipeline_section
+from client.features.pool.view import ownership_section
+from client.features.today.directions import customer_point
 from client.features.today.reminders import complaint_timer, parse_date
 from client.features.visits.view import competitor_text, order_line_text
 from client.services import CustomerCard, visit_duration_minutes
@@ -82,6 +84,19 @@ def visit_summary(visit: dict[str, Any], lang: str) -> str:
     return text
 
 
+def navigate_button(customer: dict[str, Any], lang: str, actions: Actions) -> list[ft.Control]:
+    """导航: the map app (Android) or a web map, when the customer's position is known."""
+    if customer_point(customer) is None:
+        return []
+    return [
+        ft.OutlinedButton(
+            t("client.map.navigate", lang),
+            icon=ft.Icons.NAVIGATION,
+            on_click=lambda e: actions.navigate_to(str(customer["id"])),
+        )
+    ]
+
+
 def build(state: AppState, actions: Actions) -> ft.Control:
     lang, card = state.lang, state.customer
     if card is None:
@@ -99,6 +114,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
         title(str(customer.get("name", ""))),
         *badges(customer, lang),
+        *ownership_section(str(customer["id"]), state.ownership, lang, actions),  # 我的客户 / 公海, 认领 / 释放
         muted(t("client.customer.on_plan" if card.on_plan_today else "client.customer.off_plan", lang)),
         detail("client.customer.kind", kind_label(customer, lang)),
         detail("client.customer.status", status_label(customer, lang)),
@@ -123,6 +139,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             icon=ft.Icons.PLACE,
             on_click=lambda e: actions.start_visit(str(customer["id"])),
         ),
+        *navigate_button(customer, lang, actions),
         section(t("client.customer.notes", lang)),
         text_field(t("client.customer.note_field", lang), state.note_draft, set_note, multiline=True),
         error_text(state.note_error),

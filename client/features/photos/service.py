@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from client import clock
+from client.api import UPLOAD_TIMEOUT, api_client
 from client.storage.files import fsync_folder, write_atomically
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher, StoreTampered
@@ -33,14 +34,12 @@ from shared.ids import is_valid_id, new_id
 from shared.photos import CHUNK_BYTES, MAX_PHOTO_BYTES, chunk_offsets, sha256_hex, sniff_photo_type
 from sync.engine import SyncReport
 from sync.errors import AuthRequired, Unreachable
-from sync.http import tls_context
 
 logger = logging.getLogger(__name__)
 
 PHOTOS_FOLDER = "photos"
 INCOMING_FOLDER = "incoming"  # browser mode: where the Flet server puts a picked file (ft.run upload_dir)
 UPLOADED_SUFFIX = ".uploaded"
-UPLOAD_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
 class PhotoRefused(ValueError):
@@ -288,13 +287,7 @@ class SyncThenUploadPhotos:
         server_url, token = self.credentials()
         if not server_url or not token:
             return report
-        client = httpx.Client(
-            base_url=server_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}"},
-            transport=self.transport,
-            timeout=UPLOAD_TIMEOUT,
-            verify=tls_context(),  # loaded once per process (sync.http)
-        )
+        client = api_client(server_url, token=token, transport=self.transport, timeout=UPLOAD_TIMEOUT)
         try:
             with client:
                 upload_waiting(self.store, self.files, PhotoUploader(client))

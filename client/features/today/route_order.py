@@ -12,25 +12,24 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.door_hours import DoorHours, DoorHoursError
-from shared.route_order import DEFAULT_PLAN_MINUTES, Arrival, DayPlan, Point, Stop, best_order, schedule
+from shared.door_hours import hours_for
+from shared.route_order import Arrival, DayPlan, Point, RouteRules, Stop, best_order, schedule
 
 ROUTE_ORDERS = "route_orders"  # store meta: {"2026-12-07": [customer ids in the rep's order]}
 
 
-def route_stop(customer: Mapping[str, Any], day: dt.date) -> Stop:
-    """A customer as a stop: its position, the time planned for its kind, its door hours that day."""
+def route_stop(customer: Mapping[str, Any], day: dt.date, rules: RouteRules | None = None) -> Stop:
+    """A customer as a stop: its position, the time planned for its kind, its door hours that day (its own,
+    else its kind's default; unreadable ones, never stored by a check that passed, count as all day)."""
+    rules = rules or RouteRules()
     lat, lng = customer.get("lat"), customer.get("lng")
     located = isinstance(lat, int | float) and isinstance(lng, int | float)
-    try:
-        windows = DoorHours.from_dict(customer.get("door_hours")).windows_on(day)
-    except DoorHoursError:  # never stored by a check that passed; read as "all day" rather than fail Today
-        windows = DoorHours().windows_on(day)
+    hours = hours_for(customer.get("door_hours"), customer.get("kind"), rules.door_hours_by_kind)
     return Stop(
         id=str(customer.get("id")),
         at=(float(lat), float(lng)) if located else None,  # type: ignore[arg-type]
-        minutes=DEFAULT_PLAN_MINUTES.get(str(customer.get("kind")), 20),
-        windows=windows,
+        minutes=rules.minutes_at(customer.get("kind")),
+        windows=hours.windows_on(day),
     )
 
 
@@ -54,16 +53,19 @@ def rest_of_day(
     here: Point | None,
     now: dt.datetime,
     day_end: dt.time,
+    rules: RouteRules | None = None,
     *,
     best: bool,
 ) -> DayPlan:
-    """The stops still to visit, from here and now: in the order given, or (`best`) the best order found."""
-    stops = [route_stop(customer, day) for customer in customers]
+    """The stops still to visit, from here and now: in the order given, or (`best`) the best order found,
+    with the server's minutes, default door hours and travel (`rules`)."""
+    rules = rules or RouteRules()
+    stops = [route_stop(customer, day, rules) for customer in customers]
     start = here or next((stop.at for stop in stops if stop.at is not None), None)
     if start is None:  # no position known anywhere: times only
-        return schedule(stops, (0.0, 0.0), minute_of(now), day_end=minute_of(day_end))
+        return schedule(stops, (0.0, 0.0), minute_of(now), rules.travel, day_end=minute_of(day_end))
     arrange = best_order if best else schedule
-    return arrange(stops, start, minute_of(now), day_end=minute_of(day_end))
+    return arrange(stops, start, minute_of(now), rules.travel, day_end=minute_of(day_end))
 
 
 def expected_by_stop(plan: DayPlan) -> dict[str, Arrival]:

@@ -8,12 +8,15 @@ import functools
 
 import flet as ft
 
+from client.features.attendance.view import attendance_row
 from client.features.campaigns.targets_view import targets_section
+from client.features.today.directions import customer_point
 from client.features.today.reminders import BirthdayReminder, CareReminders, FollowUp, FollowUpKind, OverdueVisit
 from client.services import Stop, StopStatus, TodayRoute
 from client.shell.actions import Actions
 from client.shell.state import AppState
 from client.widgets import ERROR_COLOR, SMALL_TEXT, enum_label, kind_label, muted, screen, section, tappable, title
+from shared.door_hours import Window, appointment_on, window_text
 from shared.enums import ComplaintCategory, KeyPersonRole
 from shared.holidays import Holiday
 from shared.i18n import label, t
@@ -42,7 +45,13 @@ def expected_text(arrival: Arrival, lang: str) -> str:
 
 
 def stop_row(
-    stop: Stop, position: int | None, lang: str, actions: Actions, identifier: str, expected: Arrival | None = None
+    stop: Stop,
+    position: int | None,
+    lang: str,
+    actions: Actions,
+    identifier: str,
+    expected: Arrival | None = None,
+    appointment: Window | None = None,
 ) -> ft.Control:
     customer = stop.customer
     name = str(customer.get("name")) if customer else t("client.today.unknown_customer", lang)
@@ -58,9 +67,14 @@ def stop_row(
         ft.Text(f"{prefix}{name}", weight=ft.FontWeight.W_600),
         ft.Text(details, size=SMALL_TEXT),
     ]
-    when = ""  # read out too: "… 未拜访 · 预计 10:40"
+    when = ""  # read out too: "… 未拜访 · 预约 15:00-15:30 · 预计 10:40"
+    if appointment is not None:
+        booked = t("client.today.appointment", lang, window=window_text(appointment))
+        when += f" · {booked}"
+        lines.append(ft.Text(booked, size=SMALL_TEXT, weight=ft.FontWeight.W_600))
     if expected is not None and expected.missed is not Missed.NO_POSITION:
-        late, when = expected.missed is not None, f" · {expected_text(expected, lang)}"
+        late = expected.missed is not None
+        when += f" · {expected_text(expected, lang)}"
         lines.append(ft.Text(expected_text(expected, lang), size=SMALL_TEXT, color=ERROR_COLOR if late else None))
     content = ft.Row(
         [
@@ -71,11 +85,29 @@ def stop_row(
     )
     if customer is None:
         return ft.Container(content=content, padding=8)
-    return tappable(
+    row = tappable(
         content,
         lambda: actions.open_customer(stop.customer_id),
         f"{prefix}{name} {status}{extra}{when}",
         identifier,
+    )
+    if customer_point(customer) is None:
+        return row
+    return ft.Row(  # getting there in one tap: the map app (Android) or a web map
+        [ft.Container(row, expand=True), navigate_icon(stop.customer_id, name, lang, actions)],
+        spacing=4,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def navigate_icon(customer_id: str, name: str, lang: str, actions: Actions) -> ft.Control:
+    spoken = t("client.map.navigate_to", lang, name=name)
+    return ft.IconButton(
+        ft.Icon(ft.Icons.NAVIGATION, color=ft.Colors.BLUE_700, semantics_label=spoken),  # the button's name
+        tooltip=spoken,
+        on_click=lambda e: actions.navigate_to(customer_id),
+        width=48,
+        height=48,
     )
 
 
@@ -88,6 +120,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     if route is None:
         return ft.Column(controls)
     controls.append(title(t("client.today.title", lang, day=route.day.isoformat())))
+    controls.append(attendance_row(state.attendance, lang, actions))  # 上班 / 下班 (client/features/attendance)
     controls.append(
         ft.Row(
             [
@@ -122,7 +155,8 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         controls += reorder_buttons(route, lang, actions)
         for position, stop in enumerate(route.stops, start=1):
             expected = route.expected.get(stop.customer_id)
-            controls.append(stop_row(stop, position, lang, actions, f"stop-{position}", expected))
+            booked = appointment_on(stop.customer.get("door_hours"), route.day) if stop.customer else None
+            controls.append(stop_row(stop, position, lang, actions, f"stop-{position}", expected, booked))
     else:
         controls.append(muted(t("client.today.no_plan", lang)))
     if route.off_route:
@@ -137,7 +171,9 @@ def build(state: AppState, actions: Actions) -> ft.Control:
 
 def reorder_buttons(route: TodayRoute, lang: str, actions: Actions) -> list[ft.Control]:
     """Re-order the stops not yet visited from here and now; back to the supervisor's order."""
-    buttons: list[ft.Control] = []
+    buttons: list[ft.Control] = [  # the day drawn, with 导航 to each stop (client/features/today/route_map.py)
+        ft.OutlinedButton(t("client.map.open", lang), icon=ft.Icons.MAP, on_click=lambda e: actions.open_route_map())
+    ]
     if len(route.remaining) >= 2:
         buttons.append(
             ft.OutlinedButton(

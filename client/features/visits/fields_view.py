@@ -12,7 +12,7 @@ from client import clock
 from client.features.today.reminders import parse_moment
 from client.features.visits.fields import LONG_TEXT_FIELDS, fields_of
 from client.shell.state import VisitForm
-from client.widgets import choice_chips, clock_time, date_time, error_text, muted, section, text_field
+from client.widgets import choice_chips, clock_time, date_time, error_text, muted, section, text_field, touch_height
 from shared.enums import DealOutcome, VisitType
 from shared.i18n import label, t
 from shared.records import outside_early_window
@@ -74,10 +74,12 @@ def type_fields(
         caption = t(f"visit.field.{name}", lang)
         if name in BOOLEAN_FIELDS:
             controls.append(
-                ft.Checkbox(
-                    label=caption,
-                    value=bool(values.get(name)),
-                    on_change=lambda e, name=name: setter(name)(bool(e.control.value)),
+                touch_height(
+                    ft.Checkbox(
+                        label=caption,
+                        value=bool(values.get(name)),
+                        on_change=lambda e, name=name: setter(name)(bool(e.control.value)),
+                    )
                 )
             )
         elif name == "deal_outcome":

@@ -4,12 +4,14 @@ an order (下单) from the catalogue, a competitor report (竞品信息) and a c
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
+from client import clock
 from client.features.campaigns.view import campaign_section
 from client.features.drafts.banner import draft_banner
 from client.features.orders.catalogue import find_products
@@ -22,6 +24,7 @@ from client.widgets import (
     SMALL_TEXT,
     choice_chips,
     clock_time,
+    date_field,
     enum_label,
     error_text,
     form_top,
@@ -32,8 +35,9 @@ from client.widgets import (
     section,
     text_field,
     title,
+    touch_height,
 )
-from shared.enums import Attitude, ComplaintCategory, Severity
+from shared.enums import Attitude, ComplaintCategory, KeyPersonRole, Severity
 from shared.i18n import label, t
 from shared.visit_flags import flag_texts
 
@@ -107,17 +111,19 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         *([flags_notice(form, lang)] if form.expected_flags and not form.finished else []),
         *([] if form.draft is not None else visit_extras(form, lang, actions)),
         *type_fields(form, lang, form.follows, on_typed=actions.typed),
-        field("person_met"),
+        *person_met_field(values, form.key_persons, form.errors.get("person_met"), lang, actions),
         field("purpose"),
         choice_chips(t("client.visit.attitude", lang), attitudes, values.get("attitude"), setter("attitude")),
         field("progress", multiline=True),
-        ft.Checkbox(
-            label=t("client.visit.ordered", lang),
-            value=bool(values.get("ordered")),
-            on_change=lambda e: set_ordered(bool(e.control.value)),
+        touch_height(
+            ft.Checkbox(
+                label=t("client.visit.ordered", lang),
+                value=bool(values.get("ordered")),
+                on_change=lambda e: set_ordered(bool(e.control.value)),
+            )
         ),
         field("order_amount", keyboard=ft.KeyboardType.NUMBER),
-        field("next_visit_date", keyboard=ft.KeyboardType.DATETIME),
+        next_visit_field(values, form.errors.get("next_visit_date"), lang, setter("next_visit_date")),
         field("notes", multiline=True),
         error_text(form.message),
     ]
@@ -130,6 +136,75 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         ft.OutlinedButton(t("client.visit.save", lang), icon=ft.Icons.SAVE, on_click=lambda e: actions.save_visit())
     )
     return screen(controls, spacing=10)
+
+
+def people_to_meet(key_persons: list[dict[str, Any]], visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The customer's key persons for the 访问对象 chips: the one met on the newest visit first, then by name."""
+    newest = max(visits, key=lambda visit: str(visit.get("check_in_at") or ""), default={})
+    last_met = str(newest.get("person_met") or "").strip()
+    return sorted(key_persons, key=lambda person: (person.get("name") != last_met, str(person.get("name") or "")))
+
+
+def person_met_field(
+    values: dict[str, Any], key_persons: list[dict[str, Any]], error: str | None, lang: str, actions: Actions
+) -> list[ft.Control]:
+    """访问对象, typed, or one tap on a chip of the customer's key persons (name · role)."""
+
+    def typed(value: str) -> None:
+        values["person_met"] = value
+        actions.typed()
+
+    person_input = text_field(
+        t("client.visit.person_met", lang), str(values.get("person_met") or ""), typed, error=error
+    )
+    if not key_persons:
+        return [person_input]
+
+    def choose(name: str) -> None:
+        person_input.value = name
+        typed(name)
+        try:
+            person_input.update()
+        except Exception:  # not on a page (a test): the state holds it
+            logger.debug("person field update failed", exc_info=True)
+
+    chips: list[ft.Control] = []
+    for person in key_persons[:MAX_PERSON_CHIPS]:
+        name = str(person.get("name") or "")
+        role = enum_label(KeyPersonRole, person.get("role"), lang)
+        chips.append(
+            ft.Chip(
+                label=f"{name} · {role}" if role else name,
+                on_click=lambda e, name=name: choose(name),
+                leading=ft.Icon(ft.Icons.PERSON, size=18),
+            )
+        )
+    return [person_input, ft.Row(chips, wrap=True, spacing=6, run_spacing=4)]
+
+
+MAX_PERSON_CHIPS = 6  # a clinic's or a shop's people who matter; more would push the form down
+
+# The next visit is agreed within these bounds; the picker opens a week ahead (the usual rhythm of a round).
+NEXT_VISIT_AFTER_DAYS = 7
+NEXT_VISIT_WITHIN_DAYS = 366
+
+
+def next_visit_field(
+    values: dict[str, Any], error: str | None, lang: str, on_change: Callable[[str], None]
+) -> ft.Control:
+    """下次拜访日期: typed, or picked in a calendar opening a week from the company's today."""
+    today = clock.now().date()
+    return date_field(
+        t("client.visit.next_visit_date", lang),
+        str(values.get("next_visit_date") or ""),
+        on_change,
+        suggested=today + dt.timedelta(days=NEXT_VISIT_AFTER_DAYS),
+        first=today,
+        last=today + dt.timedelta(days=NEXT_VISIT_WITHIN_DAYS),
+        pick_label=t("client.date.pick", lang),
+        lang=lang,
+        error=error,
+    )
 
 
 def next_action(state: AppState, actions: Actions) -> ft.Control | None:

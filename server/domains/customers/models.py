@@ -34,5 +34,7 @@ class Customer(CustomerBase, table=True):
     credit_rating: str | None = Field(default=None, max_length=20)  # shared.enums.CreditRating, by supervisors
     updated_at: str = Field(max_length=40)
     deleted: bool = False
+    # A tombstone merged into another customer (server/domains/duplicates/merge.py): ops naming it go there.
+    merged_into: str | None = Field(default=None, max_length=36)
     # The hybrid logical clock of the edit that wrote each field (sync.merge); devices receive it.
     field_clocks: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))

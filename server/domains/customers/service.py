@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 from server.clock import now_iso, server_clock
 from server.domains.access import check_fields, ensure_territory, lookup, remember
 from server.domains.customers.models import Customer
+from server.domains.duplicates.service import check_new_customer
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.merging import Edit, apply_edit
 from server.domains.sync.models import FieldConflict
 from server.domains.text_search import contains, typed_text
-from server.domains.users.models import Actor
+from server.domains.users.models import Actor, User
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
 
@@ -23,11 +24,14 @@ SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier", "credit_rating"}
 
 
 def customer_data(customer: Customer) -> dict[str, Any]:
-    return record_data(customer, exclude={"deleted"})
+    return record_data(customer, exclude={"deleted", "merged_into"})
 
 
 def _log(session: Session, customer: Customer) -> None:
     data = None if customer.deleted else customer_data(customer)
+    if data is not None:  # the phone shows 我的客户 / 公海 / the owner's name (docs/ownership.md)
+        owner = session.get(User, customer.owner_rep_id) if customer.owner_rep_id else None
+        data["owner_name"] = owner.display_name if owner else None
     record_change(
         session,
         RecordKind.CUSTOMER,
@@ -65,6 +69,7 @@ def put_customer(
             raise ValidationFailed(f"{sorted(unknown)[0]} is not a server field of a customer", path=path)
         if extra.get("tier") is not None and extra["tier"] not in {t.value for t in ValueTier}:
             raise ValidationFailed("tier must be A, B or C", path=f"{path}.tier")
+    created = customer is None
     if customer is None:
         territory = extra.get("territory") or actor.territory
         if not territory:
@@ -89,6 +94,8 @@ def put_customer(
     session.add(customer)
     remember(session, customer)
     _log(session, customer)
+    if created:  # 查重 against the whole company: likely pairs wait for a supervisor (/customers/duplicates)
+        check_new_customer(session, customer)
     return customer
 
 

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
@@ -18,10 +18,11 @@ from server.domains.routes.models import RoutePlan
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.territories.models import Territory
 from server.domains.users.models import Actor, User
+from server.domains.visits.models import Visit
 from server.errors import NotFound
 from server.settings import Settings
-from shared.door_hours import DoorHours, DoorHoursError
-from shared.route_order import DayPlan, Point, Stop, TravelModel, best_order, schedule
+from shared.door_hours import DoorHours, hours_for
+from shared.route_order import DayPlan, Point, RouteRules, Stop, TravelModel, best_order, schedule
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,22 @@ def travel_model(session: Session, settings: Settings, territory: str | None) ->
     return TravelModel(road_factor=settings.route_road_factor, speed_kmh=speed)
 
 
-def door_windows(customer: Customer) -> DoorHours:
-    """The customer's door hours; unreadable stored ones (an older import) count as none set."""
-    try:
-        return DoorHours.from_dict(customer.door_hours)
-    except DoorHoursError:
-        return DoorHours()
+def route_rules(session: Session, settings: Settings, territory: str | None) -> RouteRules:
+    """What a rep's phone orders its day with (sent at sign-in and with every pull): the same minutes, default
+    door hours, road factor and speed as the planner uses for the rep's territory."""
+    travel = travel_model(session, settings, territory)
+    return RouteRules(
+        plan_minutes=dict(settings.visit_plan_minutes),
+        door_hours_by_kind=dict(settings.door_hours_by_kind),
+        road_factor=travel.road_factor,
+        speed_kmh=travel.speed_kmh,
+    )
+
+
+def door_windows(customer: Customer, settings: Settings) -> DoorHours:
+    """The customer's door hours, else its kind's default (DOOR_HOURS_BY_KIND); unreadable stored ones (an
+    older import) count as none set."""
+    return hours_for(customer.door_hours, customer.kind, settings.door_hours_by_kind)
 
 
 def stop_of(customer: Customer, day: dt.date, settings: Settings) -> Stop:
@@ -56,7 +67,7 @@ def stop_of(customer: Customer, day: dt.date, settings: Settings) -> Stop:
         id=customer.id,
         at=(customer.lat, customer.lng) if located else None,  # type: ignore[arg-type]
         minutes=settings.visit_plan_minutes.get(customer.kind, 20),
-        windows=door_windows(customer).windows_on(day),
+        windows=door_windows(customer, settings).windows_on(day),
     )
 
 
@@ -121,6 +132,48 @@ def planned_against_travelled(
     travel = travel_model(session, settings, _rep(session, rep_id).territory)
     legs = [travel.km(a, b) for a, b in itertools.pairwise(check_ins)]
     return DayKm(planned, sum(legs) if legs else None)
+
+
+def km_per_rep(
+    session: Session, settings: Settings, rep_ids: Sequence[str], first: dt.date, last: dt.date
+) -> dict[str, DayKm]:
+    """Each rep's km from `first` to `last`, summed over the days (the dashboard's column): `planned` between
+    the located stops of each day's plan in its order, `travelled` between each day's check-ins in time order
+    (road factor applied, base legs left out, as on the rep's day page). A few queries whatever the period."""
+    if not rep_ids:
+        return {}
+    travel = TravelModel(road_factor=settings.route_road_factor)  # km only: the speed does not matter
+    plans = session.exec(
+        select(col(RoutePlan.rep_id), col(RoutePlan.customer_ids)).where(
+            col(RoutePlan.rep_id).in_(rep_ids), col(RoutePlan.day) >= first, col(RoutePlan.day) <= last
+        )
+    ).all()
+    wanted = sorted({customer_id for _, customer_ids in plans for customer_id in customer_ids})
+    where: dict[str, Point] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        chunk = wanted[start : start + 500]
+        query = select(col(Customer.id), col(Customer.lat), col(Customer.lng)).where(col(Customer.id).in_(chunk))
+        where |= {cid: (lat, lng) for cid, lat, lng in session.exec(query).all() if lat is not None and lng is not None}
+    planned: dict[str, float] = {}
+    for rep_id, customer_ids in plans:
+        located = [where[customer_id] for customer_id in customer_ids if customer_id in where]
+        if len(located) > 1:
+            planned[rep_id] = planned.get(rep_id, 0.0) + sum(travel.km(a, b) for a, b in itertools.pairwise(located))
+    rows = session.exec(
+        select(col(Visit.rep_id), col(Visit.check_in_at), col(Visit.check_in_lat), col(Visit.check_in_lng))
+        .where(col(Visit.rep_id).in_(rep_ids), col(Visit.visit_day) >= first, col(Visit.visit_day) <= last)
+        .where(col(Visit.check_in_lat).is_not(None), col(Visit.check_in_lng).is_not(None))
+    ).all()
+    # Check-in times keep the phone's UTC offset: compared as instants, grouped by the company's day
+    check_ins = sorted(
+        (rep_id, dt.datetime.fromisoformat(at).astimezone(settings.tz), lat, lng) for rep_id, at, lat, lng in rows
+    )
+    travelled: dict[str, float] = {}
+    for (rep_id, _), day_rows in itertools.groupby(check_ins, key=lambda row: (row[0], row[1].date())):
+        points: list[Point] = [(lat, lng) for _, _, lat, lng in day_rows if lat is not None and lng is not None]
+        if len(points) > 1:
+            travelled[rep_id] = travelled.get(rep_id, 0.0) + sum(travel.km(a, b) for a, b in itertools.pairwise(points))
+    return {rep_id: DayKm(planned.get(rep_id), travelled.get(rep_id)) for rep_id in rep_ids}
 
 
 def order_day_plan(

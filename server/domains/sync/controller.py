@@ -15,8 +15,10 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, 
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
+from server.db import read_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.devices.service import phone_of_push, quarantine_push
+from server.domains.routes.ordering import route_rules
 from server.domains.sync import service
 from server.domains.users.models import Actor
 from server.domains.visits.flags import visit_flag_rules
@@ -158,9 +160,12 @@ class SyncController(Controller):
     ) -> Response[bytes]:
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
-        body = await anyio.to_thread.run_sync(
-            lambda: service.pull_json(
-                engine, actor, pull_request, settings.timezone, visit_flag_rules(settings).as_dict()
-            )
-        )
+
+        def answer() -> bytes:
+            with read_session(engine) as session:
+                rules = route_rules(session, settings, actor.territory).as_dict()
+            visits = visit_flag_rules(settings).as_dict()
+            return service.pull_json(engine, actor, pull_request, settings.timezone, visits, rules)
+
+        body = await anyio.to_thread.run_sync(answer)  # one trip to a worker thread
         return json_response(body)

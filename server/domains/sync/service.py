@@ -284,7 +284,12 @@ def pull_page(engine: Engine, actor: Actor, request: PullRequest) -> PullPage:
 
 
 def pull(
-    engine: Engine, actor: Actor, request: PullRequest, timezone: str = "", visit_rules: dict[str, Any] | None = None
+    engine: Engine,
+    actor: Actor,
+    request: PullRequest,
+    timezone: str = "",
+    visit_rules: dict[str, Any] | None = None,
+    route_rules: dict[str, Any] | None = None,
 ) -> PullResponse:
     """A pull page as protocol objects (for code that wants the records; the API sends `pull_json`)."""
     page = pull_page(engine, actor, request)
@@ -305,15 +310,22 @@ def pull(
         server_time=now_iso(),
         timezone=timezone,
         visit_rules=visit_rules or {},
+        route_rules=route_rules or {},
     )
 
 
 def pull_json(
-    engine: Engine, actor: Actor, request: PullRequest, timezone: str, visit_rules: dict[str, Any] | None = None
+    engine: Engine,
+    actor: Actor,
+    request: PullRequest,
+    timezone: str,
+    visit_rules: dict[str, Any] | None = None,
+    route_rules: dict[str, Any] | None = None,
 ) -> bytes:
     """The pull answer's JSON (`PullResponse.as_dict()`), each record's JSON spliced in as the database holds it.
     `timezone` is the company's (settings.timezone): phones keep their business day in it; `visit_rules` its
-    visit flag limits, which phones use to say before 签退 what a visit will be flagged for."""
+    visit flag limits, which phones use to say before 签退 what a visit will be flagged for; `route_rules` what
+    they order the rest of their day with (shared/route_order.py RouteRules)."""
     page = pull_page(engine, actor, request)
     changes = b",".join(
         b'{"seq":%d,"kind":%s,"record_id":%s,"deleted":%s,"data":%s}'
@@ -326,11 +338,15 @@ def pull_json(
         )
         for row in page.rows
     )
-    return b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s,"visit_rules":%s}' % (
-        changes,
-        page.cursor,
-        b"true" if page.has_more else b"false",
-        encode(now_iso()),
-        encode(timezone),
-        encode(visit_rules or {}),
+    return (
+        b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s,"visit_rules":%s,"route_rules":%s}'
+        % (
+            changes,
+            page.cursor,
+            b"true" if page.has_more else b"false",
+            encode(now_iso()),
+            encode(timezone),
+            encode(visit_rules or {}),
+            encode(route_rules or {}),
+        )
     )

@@ -17,6 +17,7 @@ from server.db import write_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.devices.service import register_device
+from server.domains.routes.ordering import route_rules
 from server.domains.sync.chain import register_key
 from server.domains.users.models import Actor
 from server.domains.users.sessions import API_SESSION, SessionGrant, open_session, refresh, revoke_session
@@ -66,6 +67,8 @@ class LoginAnswer(Struct):
     timezone: str
     # The company's visit flag limits (shared/visit_rules.py): the phone says before 签退 what will be flagged.
     visit_rules: dict[str, Any]
+    # What the phone orders the rest of its day with (shared/route_order.py RouteRules), as the planner does.
+    route_rules: dict[str, Any]
 
 
 class RefreshAnswer(Struct):
@@ -118,7 +121,7 @@ class AuthController(ApiController):
         if actor is None:
             raise Unauthorized("wrong username or password")
 
-        def open_phone_session() -> SessionGrant:
+        def open_phone_session() -> tuple[SessionGrant, dict[str, Any]]:
             with write_session(engine) as session:
                 if data.device_id:
                     phone = register_device(
@@ -127,11 +130,12 @@ class AuthController(ApiController):
                     if data.public_key:
                         key = SigningKey(data.public_key, data.signed_from_seq or 1)
                         register_key(session, actor, data.device_id, key, via="sign_in", device=phone)
-                return open_session(
+                grant = open_session(
                     session, actor, kind=API_SESSION, lifetime=settings.token_lifetime, device_id=data.device_id
                 )
+                return grant, route_rules(session, settings, actor.territory).as_dict()
 
-        grant = await anyio.to_thread.run_sync(open_phone_session)
+        grant, rules = await anyio.to_thread.run_sync(open_phone_session)
         assert grant.refresh_token is not None
         return LoginAnswer(
             token=_access_token(state, actor, grant),
@@ -140,6 +144,7 @@ class AuthController(ApiController):
             expires_in=int(settings.access_token_lifetime.total_seconds()),
             timezone=settings.timezone,
             visit_rules=visit_flag_rules(settings).as_dict(),
+            route_rules=rules,
         )
 
     @post(

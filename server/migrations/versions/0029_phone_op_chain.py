@@ -1,7 +1,7 @@
 """each phone's ops as a tamper-evident chain (issue #17): the phones' signing keys and the ops the server received
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0029
+Revises: 0026
 Create Date: 2026-12-07 08:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0029"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,15 @@
+"""考勤 punches as phones push them (server/domains/sync/kinds.py): append-only."""
+
+from __future__ import annotations
+
+from server.domains.attendance.models import AttendancePunch
+from server.domains.attendance.service import put_punch
+from server.domains.sync.kinds import Applying, KindHandler
+
+
+def put(applying: Applying) -> None:
+    op = applying.op
+    put_punch(applying.session, applying.actor, op.record_id, op.fields, tz=applying.settings.tz, path=applying.path)
+
+
+ATTENDANCE = KindHandler(AttendancePunch, put=put)
