@@ -25,16 +25,21 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from client.features.attendance.service import punch
+from client.features.pool.service import release
 from client.services import AppService
-from client.storage.store import OUTBOX, SIGNING_KEY, LocalStore
+from client.storage.store import CHAIN_HEAD, META, META_ID, OUTBOX, SIGNED_FROM_SEQ, SIGNING_KEY, LocalStore
 from client.storage.vault import StoreCipher
 from client.sync_runner import HttpSyncSession
 from server.__main__ import main as server_cli
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.chain.export import export_chain
+from server.domains.chain.service import stored_op
+from server.domains.chain.verify import FORMAT, VERSION, verify_lines
 from server.domains.devices.models import Device
 from server.domains.devices.service import accept_quarantined, list_quarantine
+from server.domains.duplicates.merge import merge_customers
 from server.domains.photos.models import VisitPhotoContent
 from server.domains.sync.models import AppliedOp, ChainOp, RejectedOp
 from server.domains.users.models import Actor
@@ -42,9 +47,9 @@ from server.domains.users.service import create_user
 from server.models import Visit
 from server.settings import Settings
 from server.sync_kinds import SYNC_KINDS
-from shared.enums import RecordKind, Role
+from shared.enums import AttendanceAction, RecordKind, Role
 from shared.ids import new_id
-from sync.chain import GENESIS, PhoneKey, op_hash
+from sync.chain import GENESIS, PhoneKey, op_hash, signature_valid
 from sync.errors import DeviceRevoked
 from sync.protocol import Op, parse_op
 from tests.integration.conftest import PASSWORD, World, make_op, push_body
@@ -420,3 +425,107 @@ def test_a_privacy_erasure_keeps_the_chain_checkable_and_shows_on_the_visit(
         assert export_chain(engine, seeded.today, seeded.today, sync_client.app.state.settings.tz, out) == 3
     status = server_cli(["verify-export", str(path)])
     assert status == 0
+
+
+def test_the_kinds_added_since_are_signed_and_checked_too(
+    phone: Phone, sync_client: TestClient[Litestar], engine: Engine, seeded: World
+) -> None:
+    """考勤 punches and 公海 claims (and every later kind) go through the store's one signing path: each op signed,
+    each joined to the one before it; a punch edited after signing is refused like a visit."""
+    start = punch(phone.service, AttendanceAction.START, None)
+    release(phone.service, seeded.customers_a[3])
+    punch(phone.service, AttendanceAction.END, None)
+    ops = phone.ops()
+    assert [op.kind for op in ops] == [RecordKind.ATTENDANCE, RecordKind.CUSTOMER_CLAIM, RecordKind.ATTENDANCE]
+    key = phone.store.signing_key().public_key
+    assert all(signature_valid(op, key) for op in ops)
+    assert ops[0].record_id == start["id"]
+    backdated = replace(ops[0], fields={**ops[0].fields, "at": f"{seeded.today}T07:00:00+08:00"})
+    body = push_body([backdated.as_dict()], device_id=phone.store.device_id)
+    answer = sync_client.post("/api/sync/push", json=body, headers=phone.headers)
+    assert answer.status_code == 403 and answer.json()["error"]["details"]["reason"] == "signature_mismatch"
+    phone.sync()
+    assert not phone.store.rejected_ops()
+    rows = chain_rows(engine, phone.store.device_id)
+    assert [(row.kind, row.link, row.outcome) for row in rows] == [
+        ("attendance", "start", "applied"),
+        ("customer_claim", "intact", "applied"),
+        ("attendance", "intact", "applied"),
+    ]
+    assert [row.hash for row in rows] == [op_hash(op) for op in ops]
+
+
+def test_an_op_for_a_merged_customer_is_checked_and_kept_as_the_phone_signed_it(
+    phone: Phone, sync_client: TestClient[Litestar], engine: Engine, seeded: World
+) -> None:
+    """查重's merge re-points an op aimed at a merged-away customer to its survivor when it is applied; the signature
+    is checked on the op as the phone signed it, before that, and the chain keeps it so: it still verifies."""
+    kept, merged_away = seeded.customers_a[0], seeded.customers_a[1]
+    with write_session(engine) as session:
+        merge_customers(session, seeded.supervisor, kept, merged_away)
+    visit = phone.visit(merged_away)  # offline, before the phone pulled the merge
+    phone.service.add_note(merged_away, "合并前写的", visit)
+    ops = phone.ops()
+    phone.sync()
+    assert not phone.store.rejected_ops()
+    with read_session(engine) as session:
+        moved = session.get(Visit, visit)
+        assert moved is not None and moved.customer_id == kept
+    rows = chain_rows(engine, phone.store.device_id)
+    assert [(row.link, row.outcome) for row in rows] == [
+        ("start", "applied"),
+        ("intact", "applied"),
+        ("intact", "applied"),
+    ]
+    assert rows[0].op["fields"]["customer_id"] == merged_away  # as signed, not as applied
+    assert all(stored_op(row) == op for row, op in zip(rows, ops, strict=True))
+    page = supervisor_sees(sync_client, f"/customers/{kept}")
+    assert chain_tag(page, visit) == ("intact", f"签名：手机 {phone.store.device_id[:8]}，链完整")
+    lines = [json.dumps({"format": FORMAT, "version": VERSION, "phones": [phone_entry(phone)]})]
+    lines += [json.dumps({"op": op.as_dict(), "hash": op_hash(op), "outcome": "applied"}) for op in ops]
+    assert verify_lines(lines).ok
+
+
+def phone_entry(phone: Phone) -> dict[str, Any]:
+    key = phone.store.signing_key()
+    return {"device_id": phone.store.device_id, "public_key": key.public_key, "signed_from_seq": key.from_seq}
+
+
+def test_a_phone_in_the_field_with_unsigned_ops_waiting_syncs_them_all_after_the_update(
+    sync_client: TestClient[Litestar], engine: Engine, seeded: World, tmp_path: Path
+) -> None:
+    """An older store (no key, its outbox unsigned) opened by the updated app: its waiting work is accepted and marked
+    unsigned, never refused; what it saves next is signed and joins its chain."""
+    folder = tmp_path / "old-phone"
+    old = open_phone(sync_client, folder)
+    visit = old.visit(seeded.customers_a[0])
+    old.service.add_note(seeded.customers_a[0], "旧版写的", visit)
+    meta = {
+        name: value
+        for name, value in old.store.storage.read()[META][META_ID].items()
+        if name not in (SIGNING_KEY, SIGNED_FROM_SEQ, CHAIN_HEAD)
+    }
+    waiting = [{k: v for k, v in op.as_dict().items() if k not in ("prev_hash", "signature")} for op in old.ops()]
+    old.store.storage.commit([("put", META, META_ID, meta), *(("put", OUTBOX, str(op["seq"]), op) for op in waiting)])
+    old.store.close()
+    with write_session(engine) as session:  # its sign-in was from the old app: no key on the server either
+        device = session.get(Device, meta["device_id"])
+        assert device is not None
+        device.public_key = device.signed_from_seq = device.key_registered_at = None
+        session.add(device)
+    updated = LocalStore(folder, StoreCipher(bytes(32)))
+    old.store, old.service.store = updated, updated
+    assert updated.signing_key().from_seq == 4
+    old.service.add_note(seeded.customers_a[0], "新版写的", visit)
+    old.sync()
+    assert updated.pending_count() == 0 and not updated.rejected_ops()
+    rows = chain_rows(engine, updated.device_id)
+    assert [(row.seq, row.link, row.outcome) for row in rows] == [
+        (1, "unsigned", "applied"),
+        (2, "unsigned", "applied"),
+        (3, "unsigned", "applied"),
+        (4, "start", "applied"),
+    ]
+    page = supervisor_sees(sync_client, f"/customers/{seeded.customers_a[0]}")
+    assert chain_tag(page, visit)[0] == "unsigned"
+    updated.close()
