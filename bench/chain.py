@@ -197,6 +197,7 @@ def run(quick: bool, count: int | None = None) -> Section:
     runs = 1 if quick else 3
     build_us, sign_us = phone_side(count)
     server = server_side(count, runs)
+    checked = min(count, MAX_OPS_PER_PUSH)  # one push's worth
     per_op = {name: server[name] / count * 1e6 for name in ("before", "unsigned", "signed")}
     rows = [
         ["push path, before (no chain)", f"{server['before']:.2f} s", f"{per_op['before']:.0f} µs", "—"],
@@ -213,9 +214,9 @@ def run(quick: bool, count: int | None = None) -> Section:
             f"{(server['signed'] / server['before'] - 1) * 100:.0f} %",
         ],
         [
-            "check_push alone, 500 signed ops",
+            f"check_push alone, {checked} signed ops",
             f"{server['verify_500'] * 1000:.1f} ms",
-            f"{server['verify_500'] / 500 * 1e6:.0f} µs",
+            f"{server['verify_500'] / checked * 1e6:.0f} µs",
             "",
         ],
     ]
