@@ -441,9 +441,12 @@ class AppService:
             raise SignInFailed(SignInProblem.MISSING)
         try:
             with api_client(server_url, transport=self.transport) as http:
-                # The phone's own id binds the sign-in to this install, so an admin can revoke the phone.
+                # The phone's own id binds the sign-in to this install, so an admin can revoke the phone; its
+                # signing key is registered with it (sync/chain.py: the server then checks every op it signs).
+                key = self.store.signing_key()
                 credentials = {"username": username.strip(), "password": password, "device_id": self.store.device_id}
-                response = http.post(LOGIN_PATH, json=credentials | {"platform": sys.platform})
+                phone = {"platform": sys.platform, "public_key": key.public_key, "signed_from_seq": key.from_seq}
+                response = http.post(LOGIN_PATH, json=credentials | phone)
         except CALL_FAILED as error:  # unreachable, or a malformed URL
             raise SignInFailed(SignInProblem.UNREACHABLE, str(error)) from error
         if response.status_code == 401:

@@ -1,5 +1,5 @@
 """Command line: `python -m server serve|seed-demo|create-user|reset-password|sessions|init-db|backup|restore|
-nginx-config`.
+nginx-config|export-chain|verify-export`.
 
 Settings come from the environment (server/settings.py).
 """
@@ -7,6 +7,7 @@ Settings come from the environment (server/settings.py).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -70,7 +71,21 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("init-db", help="create the tables or bring them up to date (alembic upgrade head)")
 
+    export = commands.add_parser(
+        "export-chain", help="write the phones' signed ops received on the days given, with their keys (JSON lines)"
+    )
+    export.add_argument("--from", dest="first", required=True, type=_day, help="first day (YYYY-MM-DD, company time)")
+    export.add_argument("--to", dest="last", required=True, type=_day, help="last day, included")
+    export.add_argument("--output", default="-", help="the file to write (default: standard output)")
+    verify = commands.add_parser(
+        "verify-export", help="check an export-chain file offline: signatures, hashes, gaps and forks"
+    )
+    verify.add_argument("file")
+    verify.add_argument("--pinned", help="an earlier export: its keys and ops must be the same in this one")
+
     args = parser.parse_args(argv)
+    if args.command == "verify-export":  # an auditor's machine: no settings, no database
+        return _verify_export(args.file, args.pinned)
     if args.command == "nginx-config":
         from server.deploy import nginx_config
 
@@ -159,9 +174,46 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
         elif args.command in {"reset-password", "sessions"}:
             return _account_rescue(engine, args)
+        elif args.command == "export-chain":
+            return _export_chain(engine, settings, args)
     finally:
         engine.dispose()
     return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
+
+
+def _export_chain(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from server.domains.chain.export import export_chain
+
+    if args.last < args.first:
+        print("error: --to is before --from", file=sys.stderr)
+        return 2
+    if args.output == "-":
+        written = export_chain(engine, args.first, args.last, settings.tz, sys.stdout)
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            written = export_chain(engine, args.first, args.last, settings.tz, out)
+    print(f"{written} op(s) of {args.first} to {args.last} exported", file=sys.stderr)
+    return 0
+
+
+def _verify_export(path: str, pinned: str | None) -> int:
+    """0: every check passed; 1: problems (listed); 2: the file cannot be read as an export."""
+    from server.domains.chain.verify import NotAnExport, report, verify_file
+
+    try:
+        verdict = verify_file(path, pinned)
+    except (OSError, NotAnExport, UnicodeDecodeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report(verdict))
+    return 0 if verdict.ok else 1
 
 
 def _territory_for_new_user(session: Session, name: str, *, new: bool) -> None:

@@ -20,6 +20,7 @@ from server.db import create_tables, write_session
 from server.domains.access import RECORD_CACHE, preload
 from server.domains.attendance.service import put_punch
 from server.domains.campaigns.demo import seed_campaigns_and_targets
+from server.domains.chain.demo import DemoPhones
 from server.domains.competitors.service import put_competitor_report
 from server.domains.complaints.service import put_complaint
 from server.domains.customers.models import Customer
@@ -49,6 +50,7 @@ from shared.enums import (
     CustomerStatus,
     DealOutcome,
     Importance,
+    RecordKind,
     Role,
     VisitType,
 )
@@ -434,6 +436,7 @@ def _seed(session: Session, settings: Settings) -> str:
     refresh_all_lifecycles(session, now_day, lifecycle_rules(settings))
     tiers = recompute_tiers(session, now_day, tier_rules(settings))
     rated = _seed_credit_ratings(session, world, supervisor, customers)
+    signed_count = world.phones.store(session, _at(days[0] - dt.timedelta(days=60), 9 * 60, settings))
     total_customers = sum(len(ids) for ids in customers.values()) + len(reps)
     return (
         f"{COUNTY}: 1 supervisor ({SUPERVISOR[0]}), {len(reps)} reps ({', '.join(u for u, _, _ in REPS)}), "
@@ -441,7 +444,8 @@ def _seed(session: Session, settings: Settings) -> str:
         f"{person_count} key persons, {complaint_count} complaints, {len(world.products)} products, "
         f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings, "
         f"{opportunity_count} development opportunities, {campaign_count} campaigns with {result_count} "
-        f"participation records, {target_count} monthly targets, {punch_count} attendance punches; "
+        f"participation records, {target_count} monthly targets, {punch_count} attendance punches, "
+        f"{signed_count} signed visit ops; "
         f"tiers A/B/C {tiers.counts['A']}/{tiers.counts['B']}/{tiers.counts['C']}"
     )
 
@@ -589,6 +593,8 @@ class DemoWorld:
     home_visits: dict[str, tuple[str, dt.date, Actor]] = field(default_factory=dict)  # the last 家访, by customer
     # Each rep-day's visits as (start, end) minutes: a rep is at one customer at a time, with time to travel.
     booked: dict[tuple[str, dt.date], list[tuple[int, int]]] = field(default_factory=dict)
+    # Each rep's phone, signing the visits it records (issue #17): keys from a stream of their own.
+    phones: DemoPhones = field(default_factory=lambda: DemoPhones(SEED + 29))
 
     def book(self, rep_id: str, day: dt.date, start: int, minutes: int) -> int:
         """The first start from `start` on at which the rep is free for `minutes` (plus travel); booked."""
@@ -658,10 +664,12 @@ def _record_visit(
     itemised = bool(lines) and world.rng.random() < 0.85
     if itemised:
         fields["order_amount"] = float(order_total(lines))
+    visit_id = new_id()
+    world.phones.sign(rep, RecordKind.VISIT, visit_id, fields, _sent_at(fields))
     visit = put_visit(
         session,
         rep,
-        new_id(),
+        visit_id,
         fields,
         tz=settings.tz,
         device_id=f"demo-{rep.username}",
@@ -751,10 +759,12 @@ def _seed_home_follow_ups(session: Session, world: DemoWorld, today: dt.date, se
         fields["check_in_lng"] = round(lng + world.type_rng.uniform(-0.0003, 0.0003), 6)
         fields["check_in_accuracy"] = float(world.type_rng.randint(5, 30))
         fields.update(_type_fields(world, customer_id, fields, settings))
+        visit_id = new_id()
+        world.phones.sign(rep, RecordKind.VISIT, visit_id, fields, _sent_at(fields))
         put_visit(
             session,
             rep,
-            new_id(),
+            visit_id,
             fields,
             tz=settings.tz,
             device_id=f"demo-{rep.username}",
@@ -855,10 +865,12 @@ def _seed_history_orders(
                     fields.update(_check_in_place(world, customer_id))
                 lines = _order_lines(world, customer_id)
                 fields.update({"ordered": True, "order_amount": float(order_total(lines))})
+                visit_id = new_id()
+                world.phones.sign(rep, RecordKind.VISIT, visit_id, fields, _sent_at(fields))
                 visit = put_visit(
                     session,
                     rep,
-                    new_id(),
+                    visit_id,
                     fields,
                     tz=settings.tz,
                     device_id=f"demo-{rep.username}",

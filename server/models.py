@@ -20,7 +20,7 @@ from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhoto
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.products.models import Product
 from server.domains.routes.models import RoutePlan
-from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict, RejectedOp, SyncHorizon
+from server.domains.sync.models import AppliedOp, ChainOp, ChangeLog, FieldConflict, RejectedOp, SyncHorizon
 from server.domains.targets.models import SalesTarget
 from server.domains.territories.models import RepResync, Territory
 from server.domains.users.models import AuthSession, RefreshToken, SignInThrottle, User
@@ -35,6 +35,7 @@ __all__ = [
     "AuthSession",
     "Campaign",
     "CampaignResult",
+    "ChainOp",
     "ChangeLog",
     "CompanyHoliday",
     "CompetitorReport",

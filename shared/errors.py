@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"  # too many failed sign-ins: wait (Retry-After) and try again
     TOKEN_EXPIRED = "token_expired"  # 401: the access token is too old: refresh it (POST /api/auth/refresh)
     DEVICE_REVOKED = "device_revoked"  # 403: this phone was revoked: its pushed ops are quarantined, wipe it
+    BAD_SIGNATURE = "bad_signature"  # 403: an op that cannot come from the phone it names (sync/chain.py)
     WEAK_PASSWORD = "weak_password"  # 422: a new password breaks the password policy (the message says which rule)
     ALREADY_CLAIMED = "already_claimed"  # 409: a 公海 claim lost: another rep owns the customer (details: owner_name)
     CLAIM_LIMIT = "claim_limit"  # 422: a claim over POOL_CLAIM_LIMIT or POOL_OWNED_LIMIT

@@ -24,6 +24,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    SigningKey,
 )
 
 
@@ -32,6 +33,10 @@ class SyncStore(Protocol):
     def device_id(self) -> str: ...
 
     def pending_ops(self, limit: int) -> list[Op]: ...
+
+    def signing_key(self) -> SigningKey | None:
+        """The phone's public key and its first signed op number (sync/chain.py); None: it signs nothing."""
+        ...
 
     def record_results(self, results: Sequence[OpResult]) -> None: ...
 
@@ -152,7 +157,7 @@ class SyncEngine:
         (a poison op must not jam the outbox). A server that does not answer leaves every op queued.
         """
         try:
-            response = self.push(PushRequest(self.store.device_id, SCHEMA_VERSION, ops))
+            response = self.push(self._push_request(ops))
         except (ClientTooOld, DeviceRevoked):
             raise
         except Refused as refusal:
@@ -174,6 +179,11 @@ class SyncEngine:
             raise ProtocolViolation("the push answer does not name exactly the ops pushed")
         return response.results
 
+    def _push_request(self, ops: list[Op]) -> PushRequest:
+        """Every push carries the phone's key: the server registers it the first time (an app updated to sign
+        registers it so), and refuses a push naming another key for this phone."""
+        return PushRequest(self.store.device_id, SCHEMA_VERSION, ops, self.store.signing_key())
+
     def _split(self, ops: list[Op]) -> list[OpResult]:
         middle = len(ops) // 2
         first = self._push_isolating(ops[:middle])
@@ -183,7 +193,7 @@ class SyncEngine:
     def _server_answers(self) -> bool:
         """An empty push (it stores nothing): does the server answer at all?"""
         try:
-            self.push(PushRequest(self.store.device_id, SCHEMA_VERSION, []))
+            self.push(self._push_request([]))
         except Unreachable:
             return False
         return True

@@ -26,6 +26,10 @@ DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
 MAX_DEVICE_ID_LENGTH = 64
 MAX_NUMBER = 2**31 - 1  # seq, cursor: the database keeps them as 32-bit integers
+# An op's chain (sync/chain.py, issue #17): lowercase hex of a SHA-256 hash, an Ed25519 signature, an Ed25519 key.
+HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{128}$")
+PUBLIC_KEY_PATTERN = HASH_PATTERN
 
 
 class ProtocolError(ValueError):
@@ -60,10 +64,14 @@ class Op:
     # of the value it replaced (as last pulled): the server merges customer fields with them.
     hlc: str | None = None
     base: dict[str, str] = field(default_factory=dict)
+    # The phone's chain (sync/chain.py): the hash of its previous signed op, and its signature of this op. Both
+    # or neither: an app from before signing sends neither.
+    prev_hash: str | None = None
+    signature: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies every value, and pushes carry thousands.
-        return {
+        body = {
             "op_id": self.op_id,
             "device_id": self.device_id,
             "seq": self.seq,
@@ -75,6 +83,21 @@ class Op:
             "hlc": self.hlc,
             "base": self.base,
         }
+        if self.signature is not None:
+            body["prev_hash"] = self.prev_hash
+            body["signature"] = self.signature
+        return body
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A phone's public key, as its pushes carry it: the server registers it once (docs/security.md)."""
+
+    public_key: str  # Ed25519, lowercase hex
+    from_seq: int  # the phone's first signed op number; the ops below it were made before the phone signed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"public_key": self.public_key, "from_seq": self.from_seq}
 
 
 @dataclass(frozen=True)
@@ -82,13 +105,17 @@ class PushRequest:
     device_id: str
     schema_version: int
     ops: list[Op]
+    signing_key: SigningKey | None = None  # the phone's key; an app from before signing has none
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "device_id": self.device_id,
             "schema_version": self.schema_version,
             "ops": [op.as_dict() for op in self.ops],
         }
+        if self.signing_key is not None:
+            body["signing_key"] = self.signing_key.as_dict()
+        return body
 
 
 @dataclass(frozen=True)
@@ -199,6 +226,9 @@ OP_SCHEMA: dict[str, Any] = {
         "made_at": {"type": "string", "minLength": 1, "maxLength": 40},
         "hlc": {"type": ["string", "null"], "maxLength": 120},
         "base": {"type": "object", "additionalProperties": {"type": "string"}},
+        # A signed op carries both (sync/chain.py); an op of an app from before signing neither.
+        "prev_hash": {"type": "string", "pattern": HASH_PATTERN.pattern},
+        "signature": {"type": "string", "pattern": SIGNATURE_PATTERN.pattern},
     },
 }
 PUSH_REQUEST_SCHEMA: dict[str, Any] = {
@@ -209,6 +239,15 @@ PUSH_REQUEST_SCHEMA: dict[str, Any] = {
         "device_id": _DEVICE_ID,
         "schema_version": _SCHEMA_VERSION,
         "ops": {"type": "array", "maxItems": MAX_OPS_PER_PUSH, "items": OP_SCHEMA},
+        "signing_key": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["public_key", "from_seq"],
+            "properties": {
+                "public_key": {"type": "string", "pattern": PUBLIC_KEY_PATTERN.pattern},
+                "from_seq": {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
+            },
+        },
     },
 }
 PUSH_RESPONSE_SCHEMA: dict[str, Any] = {
@@ -399,11 +438,36 @@ def parse_schema_version(obj: Mapping[str, Any]) -> int:
     return _int(_required(obj, "schema_version", ""), "schema_version", minimum=1)
 
 
+# The keys an op may have; a signed op's chain (sync/chain.py) is the last two.
+OP_KEYS = {
+    "op_id",
+    "device_id",
+    "seq",
+    "kind",
+    "record_id",
+    "action",
+    "fields",
+    "made_at",
+    "hlc",
+    "base",
+    "prev_hash",
+    "signature",
+}
+
+
+def _hex(obj: Mapping[str, Any], key: str, pattern: re.Pattern[str], length: int, path: str) -> str | None:
+    """The value of `key` if it is lowercase hex of `length` characters; None if absent or null."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or pattern.match(value) is None:
+        raise ProtocolError(_join(path, key), f"must be {length} lowercase hex characters")
+    return value
+
+
 def parse_op(value: object, path: str) -> Op:
     obj = _object(value, path)
-    _only_keys(
-        obj, {"op_id", "device_id", "seq", "kind", "record_id", "action", "fields", "made_at", "hlc", "base"}, path
-    )
+    _only_keys(obj, OP_KEYS, path)
     _no_nul(obj, path)
     kind_text = _str(_required(obj, "kind", path), _join(path, "kind"), 40)
     try:
@@ -431,6 +495,11 @@ def parse_op(value: object, path: str) -> Op:
     for name, clock in base.items():
         if name not in fields or not is_hlc(clock):
             raise ProtocolError(_join(path, f"base.{name}"), "must be the clock of a field this op changes")
+    prev_hash = _hex(obj, "prev_hash", HASH_PATTERN, 64, path)
+    signature = _hex(obj, "signature", SIGNATURE_PATTERN, 128, path)
+    if (prev_hash is None) != (signature is None):
+        missing = "signature" if signature is None else "prev_hash"
+        raise ProtocolError(_join(path, missing), "a signed op carries both prev_hash and signature")
     return Op(
         op_id=op_id,
         device_id=_str(_required(obj, "device_id", path), _join(path, "device_id"), MAX_DEVICE_ID_LENGTH),
@@ -442,12 +511,23 @@ def parse_op(value: object, path: str) -> Op:
         made_at=_str(_required(obj, "made_at", path), _join(path, "made_at"), 40),
         hlc=hlc,
         base=dict(base),
+        prev_hash=prev_hash,
+        signature=signature,
     )
+
+
+def parse_signing_key(value: object, path: str) -> SigningKey:
+    obj = _object(value, path)
+    _only_keys(obj, {"public_key", "from_seq"}, path)
+    public_key = _hex(obj, "public_key", PUBLIC_KEY_PATTERN, 64, path)
+    if public_key is None:
+        raise ProtocolError(_join(path, "public_key"), "is required")
+    return SigningKey(public_key, _int(_required(obj, "from_seq", path), _join(path, "from_seq"), minimum=1))
 
 
 def parse_push_request(value: object) -> PushRequest:
     obj = _object(value, "body")
-    _only_keys(obj, {"device_id", "schema_version", "ops"}, "")
+    _only_keys(obj, {"device_id", "schema_version", "ops", "signing_key"}, "")
     device_id = _str(_required(obj, "device_id", ""), "device_id", MAX_DEVICE_ID_LENGTH)
     _no_nul(device_id, "device_id")
     schema_version = parse_schema_version(obj)
@@ -463,7 +543,9 @@ def parse_push_request(value: object) -> PushRequest:
     seqs = [op.seq for op in ops]
     if seqs != sorted(set(seqs)):
         raise ProtocolError("ops", "seq numbers must be strictly increasing within a push")
-    return PushRequest(device_id=device_id, schema_version=schema_version, ops=ops)
+    raw_key = obj.get("signing_key")
+    signing_key = None if raw_key is None else parse_signing_key(raw_key, "signing_key")
+    return PushRequest(device_id=device_id, schema_version=schema_version, ops=ops, signing_key=signing_key)
 
 
 def parse_push_response(value: object) -> PushResponse:

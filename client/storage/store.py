@@ -27,8 +27,9 @@ from shared.enums import OpAction, RecordKind
 from shared.hlc import Hlc, receive, tick
 from shared.ids import new_id
 from shared.records import DELETABLE_KINDS, FieldError, validate_fields, visit_type_problems
+from sync.chain import GENESIS, PhoneKey, op_hash
 from sync.protocol import Change as PulledChange
-from sync.protocol import Op, OpResult, OpStatus
+from sync.protocol import Op, OpResult, OpStatus, SigningKey
 
 OUTBOX = "outbox"  # ops waiting for the server, keyed by their seq
 REJECTED = "rejected"  # ops the server refused for good: drafts the rep can see, fix or discard
@@ -39,6 +40,11 @@ COMPACT_AFTER_LINES = 5_000
 # Meta: when an unfinished pull from 0 began (UTC); how long such a pull may go on from its cursor.
 FULL_PULL_SINCE = "full_pull_since"
 FULL_PULL_RESUMABLE = dt.timedelta(days=7)
+# Meta: the phone's signing key (sync/chain.py; the private half, sealed with the rest of the store), its first
+# signed op number, and the hash of its last signed op (the next op's `prev_hash`), kept with that op.
+SIGNING_KEY = "signing_key"
+SIGNED_FROM_SEQ = "signed_from_seq"
+CHAIN_HEAD = "chain_head"
 # Fields looked up by value on a rep's taps, kept in an in-memory index so that a check-in (which counts
 # the customer's visits) and the customer card cost what that customer has, not what the phone holds.
 INDEXED_FIELDS = {
@@ -107,11 +113,17 @@ class LocalStore:
         self._lock = threading.RLock()
         self._storage: JournalStorage | None = None
         self._indexes: dict[str, FieldIndex] = {}  # built on first use, then kept up to date by `_commit`
+        self._key: PhoneKey | None = None  # the signing key, read from the metadata on first use
         self._db = RecordDB(folder, storage=self._open_storage)
         if self.storage.journal_lines:
             self.storage.compact()
         if not self.get_meta("device_id"):
             self.set_meta(device_id=new_id(), next_seq=1, cursor=0)
+        if not self.get_meta(SIGNING_KEY):
+            # A new install, or one made before phones signed their ops: it signs from its next op on, and what
+            # waits in its outbox goes as it was made, unsigned (the server accepts those: docs/security.md).
+            key = PhoneKey.new()
+            self.set_meta(**{SIGNING_KEY: key.private_hex(), SIGNED_FROM_SEQ: int(self.get_meta("next_seq", 1))})
 
     def _open_storage(self, folder: str | Path) -> JournalStorage:
         self._storage = JournalStorage(folder, self.cipher)
@@ -131,6 +143,15 @@ class LocalStore:
     @property
     def device_id(self) -> str:
         return str(self.get_meta("device_id"))
+
+    def signing_key(self) -> SigningKey:
+        """The phone's public key and its first signed op number, as pushes and the sign-in carry them."""
+        return SigningKey(self._signing_key().public_hex, int(self.get_meta(SIGNED_FROM_SEQ, 1)))
+
+    def _signing_key(self) -> PhoneKey:
+        if self._key is None:
+            self._key = PhoneKey.from_hex(str(self.get_meta(SIGNING_KEY)))
+        return self._key
 
     def _meta(self) -> dict[str, Any]:
         return dict(self.storage.read().get(META, {}).get(META_ID, {}))
@@ -285,8 +306,10 @@ class LocalStore:
     def _new_op(
         self, kind: RecordKind, record_id: str, action: OpAction, fields: dict[str, Any], base: dict[str, str]
     ) -> tuple[Op, dict[str, Any]]:
-        """The op for a change, and the device metadata after it (next seq, the clock advanced)."""
-        seq = int(self.get_meta("next_seq", 1))
+        """The op for a change, signed, and the device metadata after it (next seq, the clock advanced, the chain's
+        new head): what the rep saved is what is signed, and the head is stored in the same step as the op."""
+        meta = self._meta()
+        seq = int(meta.get("next_seq", 1))
         clock = tick(self._clock(), company_clock.now_ms(), self.device_id)
         op = Op(
             op_id=new_id(),
@@ -299,8 +322,10 @@ class LocalStore:
             made_at=company_clock.utc_now().isoformat(timespec="seconds"),
             hlc=str(clock),
             base=base,
+            prev_hash=str(meta.get(CHAIN_HEAD) or GENESIS),
         )
-        return op, {**self._meta(), "next_seq": seq + 1, "hlc": str(clock)}
+        op = self._signing_key().sign(op)
+        return op, {**meta, "next_seq": seq + 1, "hlc": str(clock), CHAIN_HEAD: op_hash(op)}
 
     def _commit(self, changes: list[Change]) -> None:
         with self._lock:
@@ -332,6 +357,8 @@ class LocalStore:
                 made_at=op["made_at"],
                 hlc=op.get("hlc"),
                 base=op.get("base", {}),
+                prev_hash=op.get("prev_hash"),
+                signature=op.get("signature"),
             )
             for op in ops
         ]

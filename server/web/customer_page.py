@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from server.clock import local_time
 from server.db import read_session
+from server.domains.chain.service import visit_signatures
 from server.domains.competitors.service import competitor_reports
 from server.domains.complaints.service import complaints_of_customer, with_history
 from server.domains.development.service import credit_history
@@ -54,6 +55,7 @@ def customer_page(
         credit = credit_history(session, customer_id)
         pipeline = customer_pipeline(session, customer_id)
         photos = photos_of_customer(session, request.user, customer_id)
+        chains = visit_signatures(session, [visit.id for visit in visits])
         ownership = owner_context(session, request, settings, customer_id)  # 归属: history, release / assign
     visit_orders: dict[str, float] = {}
     for row in orders:
@@ -93,6 +95,7 @@ def customer_page(
         credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],
         credit_ratings=[rating.value for rating in CreditRating],
         pipeline=pipeline,
+        chains=chains,
         kind_hours=stored_as_text(settings.door_hours_by_kind.get(customer.kind)),  # its kind's default, if any
         **ownership,
     )

@@ -19,6 +19,7 @@ from litestar.response import Template
 from server.clock import now_in, today
 from server.db import read_session
 from server.domains.attendance.service import attendance_today, rep_attendance_day
+from server.domains.chain.service import visit_signatures
 from server.domains.development.service import lifecycle_rules
 from server.domains.reports.charts import DayMap, Place, day_map
 from server.domains.reports.formats import Formats
@@ -170,6 +171,7 @@ class DashboardPages(Controller):
                 if row.visit.check_in_lat is not None and row.visit.check_in_lng is not None
             ]
             km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
+            chains = visit_signatures(session, [row.visit.id for row in the_day.visits])
             attendance = rep_attendance_day(
                 session, found, chosen, settings.tz, settings.work_hours, today=today(settings.tz)
             )
@@ -199,5 +201,6 @@ class DashboardPages(Controller):
             map_data=map_data,
             map_marks=map_data["marks"],
             fmt=fmt,
+            chains=chains,
             attendance=attendance,
         )

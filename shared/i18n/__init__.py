@@ -12,6 +12,7 @@ from shared.i18n import (
     account,
     attendance,
     campaigns,
+    chain,
     client,
     common,
     complaints,
@@ -52,6 +53,7 @@ for _part in (
     attendance,
     ownership,
     duplicates,
+    chain,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

@@ -229,3 +229,22 @@ def test_screenshots_of_the_board_the_dashboard_and_a_reps_day(desk: Desk, size:
         page.get_by_test_id("nav-group-today").locator("summary").click()
         expect(page.get_by_test_id("nav-board")).to_be_visible()
         page.screenshot(path=SCREENSHOTS / f"web-menu-{width}.png")
+
+
+def test_a_visits_signature_shows_on_a_reps_day_on_a_phone(desk: Desk) -> None:
+    """Issue #17: each demo visit is its phone's signed op; the rep's day shows it as 签名：手机 X，链完整, inside
+    the 390 px card of the visit."""
+    page = desk.page("phone")
+    page.goto(f"{desk.url}{with_lang(f'/reps/{REP}/day', 'zh-CN')}")
+    tags = page.locator('[data-testid^="visit-chain-"]')
+    expect(tags.first).to_be_visible()
+    assert tags.count() >= 2
+    for index in range(tags.count()):
+        tag = tags.nth(index)
+        assert tag.get_attribute("data-chain") == "intact"
+        assert tag.inner_text() == "签名：手机 红米 Note 12，链完整"
+    assert page.evaluate(WIDE) <= PHONE[0]
+    row = page.get_by_test_id("day-visit-2")
+    row.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    row.screenshot(path=SCREENSHOTS / "supervisor-visit-signed-390.png")

@@ -90,9 +90,10 @@ from client.storage.vault import StoreCipher
 from server.clock import accepted_clock
 from server.db import read_session, write_session
 from server.domains.customers.service import put_customer
+from server.domains.devices.models import Device as ServerDevice
 from server.domains.ownership.service import POOL, HandoverFilter, hand_over
 from server.domains.sync.kinds import Applying, SyncKinds
-from server.domains.sync.models import AppliedOp, ChangeLog, FieldConflict, RejectedOp
+from server.domains.sync.models import AppliedOp, ChainOp, ChangeLog, FieldConflict, RejectedOp
 from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.models import AuditEvent, Customer, Note, OwnerChange, Visit
@@ -100,10 +101,11 @@ from server.settings import Settings
 from shared.clock import Clock
 from shared.enums import ClaimAction, KeyPersonRole, OpAction, RecordKind, Role
 from shared.ids import new_id
+from sync.chain import Link, op_hash, signature_valid
 from sync.engine import SyncEngine
 from sync.errors import Unreachable
 from sync.http import HttpSyncApi
-from sync.protocol import Change, Op, OpResult, OpStatus, PushRequest, PushResponse
+from sync.protocol import Change, Op, OpResult, OpStatus, PushRequest, PushResponse, SigningKey
 from tests.integration.conftest import PASSWORD, customer_fields
 from tests.integration.test_server_customer_edit import EditFormReader
 from tests.integration.test_server_web import csrf_token
@@ -234,6 +236,9 @@ class RecordingStore:
 
     def pending_ops(self, limit: int) -> list[Op]:
         return self.device.store.pending_ops(limit)
+
+    def signing_key(self) -> SigningKey:
+        return self.device.store.signing_key()
 
     def record_results(self, results: Sequence[OpResult]) -> None:
         waiting = {op.seq: op.op_id for op in self.device.store.pending_ops(10_000)}
@@ -729,6 +734,14 @@ class Territory(RuleBasedStateMachine):
                 (row.device_id, row.seq): row.op_id
                 for row in session.exec(select(RejectedOp).where(col(RejectedOp.device_id).in_(device_ids)))
             }
+            chains = {
+                (row.device_id, row.seq): row
+                for row in session.exec(select(ChainOp).where(col(ChainOp.device_id).in_(device_ids)))
+            }
+            keys = {
+                device.id: device.public_key
+                for device in session.exec(select(ServerDevice).where(col(ServerDevice.id).in_(device_ids)))
+            }
         per_op: dict[tuple[str, int], list[str]] = {}
         for row in applied:
             per_op.setdefault((row.device_id, row.seq), []).append(row.op_id)
@@ -811,7 +824,30 @@ class Territory(RuleBasedStateMachine):
                 if seq in device.invalid
             }
             assert local == server_state | held
+        for device in self.devices:
+            check_chain_intact(device, chains, keys)
         check_no_value_silently_lost(writes, customers, conflicts)
+
+
+def check_chain_intact(device: Device, chains: dict[tuple[str, int], ChainOp], keys: dict[str, str | None]) -> None:
+    """Issue #17 under the same faults: the server holds every op the phone made, as the phone signed it, each
+    joined to the one before it (a refused op too: the phone's next op names it), with the phone's own key; the
+    phone's chain head is its last op's hash. Lost answers, resent, duplicated and late pushes, refusals split
+    down to one op and a phone killed between push and answer break no link and flag nothing."""
+    store = device.store
+    assert store.signing_key().from_seq == 1
+    if device.saved:  # the key came with the first push that carried ops (these phones sign in without it)
+        assert keys[store.device_id] == store.signing_key().public_key
+    for seq, op in device.saved.items():
+        row = chains[(store.device_id, seq)]
+        assert signature_valid(op, store.signing_key().public_key), seq
+        assert (row.op_id, row.signature, row.hash) == (op.op_id, op.signature, op_hash(op)), seq
+        assert row.link == (Link.START if seq == 1 else Link.INTACT), (seq, row.link)
+        assert row.outcome == ("refused" if seq in device.refused else "applied"), (seq, row.outcome)
+    assert {seq for device_id, seq in chains if device_id == store.device_id} == set(device.saved)
+    last = max(device.saved, default=None)
+    if last is not None:
+        assert store.get_meta("chain_head") == op_hash(device.saved[last])
 
 
 def check_no_value_silently_lost(

@@ -78,7 +78,21 @@ def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
 
 
 def test_every_scenario_is_registered() -> None:
-    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes", "link"]
+    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes", "link", "chain"]
+
+
+def test_the_chain_section_runs_its_variants_on_a_few_ops() -> None:
+    """Issue #17's before/after of the push path, on 5 ops: every variant pushed, figures only (none asserted)."""
+    from bench.chain import run
+
+    section = run(quick=True, count=5)
+    assert [row[0] for row in section.tables[0].rows] == [
+        "push path, before (no chain)",
+        "push path, after, unsigned ops (old app)",
+        "push path, after, signed ops",
+        "check_push alone, 5 signed ops",
+    ]
+    assert len(section.tables[1].rows) == 2
 
 
 def test_without_postgresql_the_scenarios_say_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,8 @@ from sqlmodel import select
 from server.clock import now_in, today
 from server.db import create_tables, make_engine, read_session
 from server.demo import DEMO_PASSWORD, seed_demo
+from server.domains.chain.service import VisitChainState, visit_signatures
+from server.domains.sync.models import ChainOp
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
 from server.models import (
@@ -109,6 +111,11 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
             assert 6 <= row.tally.planned <= 10
             assert row.tally.visited_on_route >= 2
         assert board.visits and board.prospects
+        # Every demo visit is its rep's phone's signed op, intact in that phone's chain (issue #17).
+        visits = [visit.id for visit in session.exec(select(Visit)).all()]
+        signatures = visit_signatures(session, visits)
+        assert {signature.state for signature in signatures.values()} == {VisitChainState.INTACT}
+        assert session.exec(select(func.count()).select_from(ChainOp)).one() == len(visits)
     engine.dispose()
 
 

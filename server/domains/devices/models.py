@@ -22,6 +22,11 @@ class Device(SQLModel, table=True):
     last_seen_at: str = Field(max_length=40)  # the last sign-in or token refresh (not every request)
     revoked_at: str | None = Field(default=None, max_length=40)
     revoked_by: str | None = Field(default=None, max_length=36)
+    # The phone's signing key (sync/chain.py), registered once, at its sign-in or first push, and never replaced:
+    # its ops from `signed_from_seq` on must be signed with it.
+    public_key: str | None = Field(default=None, max_length=64)
+    signed_from_seq: int | None = None
+    key_registered_at: str | None = Field(default=None, max_length=40)
 
 
 class QuarantinedOp(SQLModel, table=True):

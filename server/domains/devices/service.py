@@ -16,6 +16,7 @@ from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
 from server.domains.devices.models import Device, QuarantinedOp
+from server.domains.sync.chain import register_key
 from server.domains.sync.kinds import SyncKinds
 from server.domains.sync.models import AppliedOp
 from server.domains.sync.service import push
@@ -151,6 +152,10 @@ def quarantine_push(engine: Engine, actor: Actor, request: PushRequest) -> Domai
     outbox; ops already applied earlier are acknowledged too and not kept twice. Idempotent."""
     received: list[dict[str, object]] = []
     with write_session(engine) as session:
+        phone = session.get(Device, request.device_id)
+        if request.signing_key is not None and phone is not None and phone.public_key is None:
+            # Its ops are checked against it when an admin accepts them (another key: they are refused then).
+            register_key(session, actor, request.device_id, request.signing_key, via="quarantine", device=phone)
         seqs = [op.seq for op in request.ops]
         applied = set(
             session.exec(

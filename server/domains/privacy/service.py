@@ -6,8 +6,10 @@ What counts as personal (docs/operations.md, "Personal data: export and erasure"
   kind and map position stay: they describe the business, and visits' check-in checks need the position;
 - wherever those values were copied: the customer's notes, the free text of its visits and complaints,
   and of its orders, competitor reports, opportunities, stage events, campaign results and complaint steps
-  (CUSTOMER_TEXTS), the losing or kept values of sync conflicts, refused ops (rejected_ops) and ops of revoked
-  phones (quarantined_ops) that carried them, and customer files kept for an import (import_batches);
+  (CUSTOMER_TEXTS), the losing or kept values of sync conflicts, refused ops (rejected_ops), ops of revoked
+  phones (quarantined_ops) and the ops phones signed (op_chain: the erased op keeps its place in its phone's
+  chain, its signature goes; docs/security.md) that carried them, and customer files kept for an import
+  (import_batches);
 - a customer's visit photos (they may show people): listed in the export with their SHA-256 (the bytes are
   at /photos/<id>), deleted by the customer's erasure: the record (a tombstone phones receive, and they delete
   the file), the bytes, the thumbnail and any upload in progress.
@@ -46,6 +48,7 @@ from server.domains.orders.service import order_data
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.pipeline.models import Opportunity, StageEvent
 from server.domains.pipeline.service import event_data, opportunity_data
+from server.domains.sync.chain import erase_op, ops_about
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.models import FieldConflict, RejectedOp
 from server.domains.users.models import Actor
@@ -121,6 +124,7 @@ class ErasureSummary:
     conflicts_scrubbed: int = 0
     rejected_ops_scrubbed: int = 0
     quarantined_ops_scrubbed: int = 0
+    signed_ops_scrubbed: int = 0
     import_files_dropped: int = 0
     photos_deleted: int = 0
     records_scrubbed: dict[str, int] = field(default_factory=dict)  # CustomerText.name -> how many
@@ -283,6 +287,7 @@ def export_key_person(session: Session, actor: Actor, person_id: str, *, ip: str
         "quarantined_ops": [
             record_data(row) for row in _related_quarantined_ops(session, {person.id}, _searchable([person.phone]))
         ],
+        "signed_ops": [record_data(row) for row in ops_about(session, {person.id}, _searchable([person.phone]))],
     }
     _audit(session, actor, "privacy_export", RecordKind.KEY_PERSON.value, person.id, ip)
     return document
@@ -322,6 +327,7 @@ def export_customer(session: Session, actor: Actor, customer_id: str, *, ip: str
         "conflicts": [record_data(conflict) for conflict in _related_conflicts(session, ids)],
         "rejected_ops": [record_data(row) for row in _related_rejected_ops(session, ids, values)],
         "quarantined_ops": [record_data(row) for row in _related_quarantined_ops(session, ids, values)],
+        "signed_ops": [record_data(row) for row in ops_about(session, ids, values)],
     }
     _audit(session, actor, "privacy_export", RecordKind.CUSTOMER.value, customer.id, ip)
     return document
@@ -390,6 +396,7 @@ def _held_values(session: Session, scope: _Scope) -> list[Any]:
             held += [conflict.kept_value, conflict.lost_value]
     ops = [row.op for row in session.exec(select(RejectedOp)).all()]
     ops += [row.op for row in session.exec(select(QuarantinedOp)).all()]
+    ops += [row.op for row in ops_about(session, scope.person_ids | {customer_id or ""}, [])]  # earlier values
     for stored in ops:
         op, fields = stored or {}, (stored or {}).get("fields")
         if not isinstance(fields, dict):
@@ -420,6 +427,7 @@ def _erase(session: Session, actor: Actor, settings: Settings, scope: _Scope, su
     _scrub_conflicts(session, scope, summary)
     _scrub_rejected_ops(session, scope, summary)
     _scrub_quarantined_ops(session, scope, summary)
+    _scrub_signed_ops(session, scope, summary)
     _drop_import_files(session, scope, summary)
 
 
@@ -576,6 +584,19 @@ def _scrub_rejected_ops(session: Session, scope: _Scope, summary: ErasureSummary
             row.review_comment = comment[:500]
         session.add(row)
         summary.rejected_ops_scrubbed += 1
+
+
+def _scrub_signed_ops(session: Session, scope: _Scope, summary: ErasureSummary) -> None:
+    """The ops phones signed (server/domains/chain) keep what they wrote: the erased values in them are replaced,
+    and each such op loses its signature but keeps its place in its phone's chain (`erase_op`)."""
+    ids = scope.person_ids | ({scope.customer.id} if scope.customer is not None else set())
+    for row in ops_about(session, ids, scope.values):
+        fields = _scrubbed_fields(row.op, scope)
+        if fields == row.op.get("fields"):
+            continue
+        erase_op(row, fields)
+        session.add(row)
+        summary.signed_ops_scrubbed += 1
 
 
 def _file_mentions(batch: ImportBatch, values: list[str]) -> bool:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.db import write_session
+from server.domains.sync.chain import PushChain, record_refused
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.sync.models import FieldConflict, RejectedOp
 from server.domains.users.models import Actor
@@ -55,8 +56,11 @@ def record_conflict(
     return conflict
 
 
-def record_rejected(engine: Engine, actor: Actor, op: Op, *, code: str, message: str, path: str | None) -> None:
-    """Keep a refused op (its own transaction: the push's was rolled back). Re-sending it keeps one row."""
+def record_rejected(
+    engine: Engine, actor: Actor, op: Op, *, code: str, message: str, path: str | None, chain: PushChain | None = None
+) -> None:
+    """Keep a refused op (its own transaction: the push's was rolled back), and with `chain` in its phone's chain
+    (`op_chain`). Re-sending it keeps one row."""
     values: dict[str, Any] = {
         "device_id": op.device_id,
         "seq": op.seq,
@@ -74,6 +78,8 @@ def record_rejected(engine: Engine, actor: Actor, op: Op, *, code: str, message:
         statement = insert(RejectedOp).values(**values)
         updated = {key: statement.excluded[key] for key in ("op_id", "op", "code", "message", "path", "rejected_at")}
         session.execute(statement.on_conflict_do_update(index_elements=["device_id", "seq"], set_=updated))
+        if chain is not None:
+            record_refused(session, chain, op)
 
 
 def open_conflicts(session: Session, territory: str | None = None, limit: int = 200) -> list[FieldConflict]:

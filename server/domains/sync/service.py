@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, select
 from server.clock import now_iso
 from server.db import insert_rows, read_session, write_session
 from server.domains.access import new_rows_batched, preload
+from server.domains.sync.chain import PushChain, check_push, record_applied
 from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
 from server.domains.sync.conflicts import record_rejected
 from server.domains.sync.kinds import Applying, SyncKinds
@@ -85,8 +86,12 @@ def check_op_allowed(op: Op, path: str) -> None:
 
 def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds) -> PushResponse:
     """Apply a push's ops, each through its kind's handler in `kinds` (server/sync_kinds.py's registry, which
-    the app keeps in its state and its callers pass: the sync controller, the quarantine's accept)."""
+    the app keeps in its state and its callers pass: the sync controller, the quarantine's accept).
+
+    The phone's signatures are checked first, outside the write lock: an op that cannot come from the phone is
+    refused (403 `bad_signature`) and kept nowhere. Each op applied joins the phone's chain (`op_chain`)."""
     check_schema_version(request.schema_version)
+    chain = check_push(engine, actor, request)
     try:
         for index, op in enumerate(request.ops):
             check_op_allowed(op, f"ops[{index}]")
@@ -100,19 +105,21 @@ def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest,
                     for index, op in enumerate(request.ops)
                 ]
             _register_applied(session, actor, request, results)
+            record_applied(session, chain, request.ops, results)
     except DomainError as error:
-        _keep_refused(engine, actor, request, error)
+        _keep_refused(engine, actor, request, error, chain)
         raise
     return PushResponse(results=results)
 
 
-def _keep_refused(engine: Engine, actor: Actor, request: PushRequest, error: DomainError) -> None:
-    """The op an error names is kept on the server for supervisors (the phone keeps it as a draft)."""
+def _keep_refused(engine: Engine, actor: Actor, request: PushRequest, error: DomainError, chain: PushChain) -> None:
+    """The op an error names is kept on the server for supervisors (the phone keeps it as a draft), and in its
+    phone's chain."""
     match = OP_PATH.match(error.path or "")
     if match is None or error.status_code == 426 or int(match.group(1)) >= len(request.ops):
         return
     op = request.ops[int(match.group(1))]
-    record_rejected(engine, actor, op, code=str(error.code), message=error.message, path=error.path)
+    record_rejected(engine, actor, op, code=str(error.code), message=error.message, path=error.path, chain=chain)
 
 
 @dataclass(frozen=True)

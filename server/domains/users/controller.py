@@ -18,11 +18,13 @@ from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_d
 from server.domains.audit.service import audit
 from server.domains.devices.service import register_device
 from server.domains.routes.ordering import route_rules
+from server.domains.sync.chain import register_key
 from server.domains.users.models import Actor
 from server.domains.users.sessions import API_SESSION, SessionGrant, open_session, refresh, revoke_session
 from server.domains.users.signin import client_address, hashing_limiter, sign_in
 from server.domains.visits.flags import visit_flag_rules
 from server.errors import Unauthorized, error_responses
+from sync.protocol import SigningKey
 
 MAX_PASSWORD_LENGTH = 1024  # argon2 hashes any length; a bound keeps a sign-in cheap
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL (the username is stored by sign-in throttling)
@@ -37,6 +39,9 @@ class LoginRequest(Struct, forbid_unknown_fields=True):
     device_id: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")] | None = None
     device_name: Annotated[str, Meta(max_length=100, pattern=NO_NUL)] | None = None
     platform: Annotated[str, Meta(max_length=40, pattern=NO_NUL)] | None = None
+    # The phone's signing key (sync/chain.py) and its first signed op number: registered with the phone, once.
+    public_key: Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")] | None = None
+    signed_from_seq: Annotated[int, Meta(ge=1, le=2**31 - 1)] | None = None
 
 
 class RefreshRequest(Struct, forbid_unknown_fields=True):
@@ -119,7 +124,12 @@ class AuthController(ApiController):
         def open_phone_session() -> tuple[SessionGrant, dict[str, Any]]:
             with write_session(engine) as session:
                 if data.device_id:
-                    register_device(session, actor, data.device_id, name=data.device_name, platform=data.platform)
+                    phone = register_device(
+                        session, actor, data.device_id, name=data.device_name, platform=data.platform
+                    )
+                    if data.public_key:
+                        key = SigningKey(data.public_key, data.signed_from_seq or 1)
+                        register_key(session, actor, data.device_id, key, via="sign_in", device=phone)
                 grant = open_session(
                     session, actor, kind=API_SESSION, lifetime=settings.token_lifetime, device_id=data.device_id
                 )

@@ -1,0 +1,111 @@
+"""What a supervisor sees of a visit's signature (issue #17): which phone signed the ops that wrote it, and whether
+they are intact in its chain (server/domains/sync/chain.py; docs/security.md, "Each phone's ops as a chain")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from server.domains.devices.models import Device
+from server.domains.sync.chain import APPLIED
+from server.domains.sync.models import ChainOp
+from shared.enums import RecordKind
+from shared.i18n import t
+from sync.chain import Link, checked_hash
+from sync.protocol import Op, ProtocolError, parse_op
+
+
+class VisitChainState(StrEnum):
+    """A visit's signature and chain as the supervisor sees it, the worst of the ops that wrote it."""
+
+    INTACT = "intact"  # every op signed by the phone, each joined to the one before it
+    UNSIGNED = "unsigned"  # written by an app from before signing
+    GAP = "gap"  # an op the phone made before one of these never reached the server
+    FORK = "fork"  # one of these ops does not follow the op the server holds before it
+    INVALID = "invalid"  # an op's row no longer matches its signature: changed on the server after it came
+    ERASED = "erased"  # personal data erased from one of its ops (a privacy erasure): its content cannot be checked
+    NONE = "none"  # no op of a phone recorded (received before the chain existed, or made on the server)
+
+
+SEVERITY = [
+    VisitChainState.INVALID,
+    VisitChainState.FORK,
+    VisitChainState.GAP,
+    VisitChainState.ERASED,
+    VisitChainState.UNSIGNED,
+]
+
+
+@dataclass(frozen=True)
+class VisitSignature:
+    state: VisitChainState
+    phones: tuple[str, ...] = ()  # the phones that wrote it (their names, or the start of their ids)
+    seq: int | None = None  # the op where the problem is
+
+    def text(self, lang: str) -> str:
+        if self.state is VisitChainState.NONE:
+            return t("web.chain.none", lang)
+        return t(f"web.chain.{self.state.value}", lang, phone="、".join(self.phones), seq=self.seq)
+
+
+def phone_label(device: Device | None, device_id: str) -> str:
+    return (device.name if device is not None and device.name else None) or device_id[:8]
+
+
+def visit_signatures(session: Session, visit_ids: list[str]) -> dict[str, VisitSignature]:
+    """Each visit's signature state from the ops that wrote it (one query), every signature checked again: a row
+    changed in the database after it came no longer matches it."""
+    found: dict[str, list[tuple[ChainOp, Device | None]]] = {visit_id: [] for visit_id in visit_ids}
+    if not visit_ids:
+        return {}
+    query = (
+        select(ChainOp, Device)
+        .join(Device, col(Device.id) == col(ChainOp.device_id), isouter=True)
+        .where(ChainOp.kind == RecordKind.VISIT.value, col(ChainOp.record_id).in_(visit_ids))
+        .where(ChainOp.outcome == APPLIED)
+        .order_by(col(ChainOp.seq))
+    )
+    for row, device in session.exec(query):
+        found[row.record_id].append((row, device))
+    return {visit_id: _visit_signature(rows) for visit_id, rows in found.items()}
+
+
+def _genuine(row: ChainOp, device: Device | None) -> bool:
+    """The row still holds the op its phone signed: its signature checks with the phone's key, its hash matches."""
+    try:
+        op = stored_op(row)
+    except ProtocolError:  # the row no longer holds an op at all
+        return False
+    key = device.public_key if device is not None else None
+    return key is not None and row.hash is not None and checked_hash(op, key) == row.hash
+
+
+def stored_op(row: ChainOp) -> Op:
+    """The op as its phone signed it, from its row."""
+    return parse_op({**row.op, "prev_hash": row.prev_hash, "signature": row.signature}, "op")
+
+
+def _visit_signature(rows: list[tuple[ChainOp, Device | None]]) -> VisitSignature:
+    if not rows:
+        return VisitSignature(VisitChainState.NONE)
+    phones = tuple(dict.fromkeys(phone_label(device, row.device_id) for row, device in rows))
+    problems: dict[VisitChainState, int] = {}
+    for row, device in rows:
+        if row.erased_at is not None:  # no signature to check any more; its links still hold
+            problems.setdefault(VisitChainState.ERASED, row.seq)
+        elif row.signature is None:
+            problems.setdefault(VisitChainState.UNSIGNED, row.seq)
+            continue
+        elif not _genuine(row, device):
+            problems.setdefault(VisitChainState.INVALID, row.seq)
+            continue
+        if row.link == Link.FORK:
+            problems.setdefault(VisitChainState.FORK, row.seq)
+        elif row.link == Link.GAP:
+            problems.setdefault(VisitChainState.GAP, row.seq)
+    for state in SEVERITY:
+        if state in problems:
+            return VisitSignature(state, phones, problems[state])
+    return VisitSignature(VisitChainState.INTACT, phones)
