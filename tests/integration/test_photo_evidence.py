@@ -44,6 +44,7 @@ async def test_photo_flags_through_push_and_on_every_page(client: Client, seeded
     customer = clinic(engine, seeded, "固店村卫生室", HOME)
     day = seeded.today
     gallery, far, old_phone, live = new_id(), new_id(), new_id(), new_id()
+    gallery_photo = new_id()
     visits = [(gallery, (10, 0)), (far, (11, 0)), (old_phone, (13, 0)), (live, (14, 0))]
     ops = [
         make_op(i + 1, "visit", vid, day_visit(customer, day, start, (start[0], 30), **place(HOME)))
@@ -52,7 +53,9 @@ async def test_photo_flags_through_push_and_on_every_page(client: Client, seeded
     at = local_time
     old_photo = new_id()
     ops += [
-        make_op(11, "visit_photo", new_id(), photo_fields(customer, gallery, at(day, 10, 5), "a", source="gallery")),
+        make_op(
+            11, "visit_photo", gallery_photo, photo_fields(customer, gallery, at(day, 10, 5), "a", source="gallery")
+        ),
         make_op(
             12,
             "visit_photo",
@@ -85,6 +88,7 @@ async def test_photo_flags_through_push_and_on_every_page(client: Client, seeded
     )
     card = (await client.get(f"/customers/{customer}?lang=zh-CN")).text
     assert by_testid(card, f"visit-photo-source-{old_photo}") == "来源未知"
+    assert by_testid(card, f"visit-photo-source-{gallery_photo}") == "相册选取"
     assert "相册照片代替现场拍摄" in card and "拍照位置远离客户" in card
     rep_day = (await client.get(f"/reps/rep.a/day?day={day.isoformat()}&lang=zh-CN")).text
     assert "相册照片代替现场拍摄" in rep_day and "1 张照片拍于距客户 2,002 米处（限 500 米）" in rep_day
