@@ -65,6 +65,8 @@ def test_a_gallery_photo_where_a_live_one_is_required_is_warned_and_flagged(
     expect(phone.get_by_text("本次拜访需现场拍照：请用“现场拍照”")).to_be_visible()
     expect(phone.get_by_text(re.compile("缺少要求的照片"))).to_be_visible()
 
+    database = tmp_path / "server.db"
+    before = {row["id"] for row in rows(database, "select id from visit_photos")}  # the demo's
     with phone.expect_file_chooser(timeout=15_000) as chooser:
         rep_app.tap(phone, "添加照片")
     chooser.value.set_files(str(photo_path))
@@ -75,7 +77,9 @@ def test_a_gallery_photo_where_a_live_one_is_required_is_warned_and_flagged(
     expect(phone.get_by_text(re.compile("缺少要求的照片"))).not_to_be_visible()
     warning.scroll_into_view_if_needed()
     phone.screenshot(path=SCREENSHOTS / "phone-photo-evidence-warning-360.png")
-    phone.get_by_text(re.compile(r"照片 1 · .* · 相册选取")).scroll_into_view_if_needed()
+    phone.mouse.move(180, 400)
+    phone.mouse.wheel(0, 700)  # Flutter draws the form: scroll it down to the photos
+    phone.wait_for_timeout(rep_app.SETTLE_MS)
     phone.screenshot(path=SCREENSHOTS / "phone-photo-evidence-photos-360.png")
 
     rep_app.fill(phone, "访问对象", "王院长")
@@ -83,8 +87,10 @@ def test_a_gallery_photo_where_a_live_one_is_required_is_warned_and_flagged(
     expect(phone.get_by_text(re.compile(r"签退 \d\d:\d\d"))).to_be_visible(timeout=15_000)
     expect(phone.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
 
-    database = tmp_path / "server.db"
-    (stored,) = rows(database, "select * from visit_photos where source = 'gallery'")
+    taken = [row for row in rows(database, "select * from visit_photos") if row["id"] not in before]
+    assert len(taken) == 1
+    stored = taken[0]
+    assert stored["source"] == "gallery"
     assert stored["lat"] == pytest.approx(38.71) and stored["taken_at"]
     visit_id = stored["visit_id"]
 
