@@ -101,7 +101,8 @@ def test_a_gallery_photo_where_a_live_one_is_required_is_warned_and_flagged(
     expect(supervisor.get_by_test_id(f"visit-flag-reason-{visit_id}-gallery_photo")).to_have_text(
         "1 张照片来自相册，本次拜访要求现场拍摄"
     )
-    supervisor.get_by_test_id(f"visit-flag-{visit_id}-gallery_photo").scroll_into_view_if_needed()
+    flag = supervisor.get_by_test_id(f"visit-flag-{visit_id}-gallery_photo")
+    flag.evaluate("el => el.closest('td').scrollIntoView({block: 'center', inline: 'end'})")  # the table scrolls
     supervisor.screenshot(path=SCREENSHOTS / "supervisor-flagged-gallery-photo-390.png")
     supervisor.goto(f"{server_url}/customers/{stored['customer_id']}")
     expect(supervisor.get_by_test_id(f"visit-photo-source-{stored['id']}")).to_have_text("相册选取")
