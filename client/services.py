@@ -14,7 +14,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -53,7 +53,7 @@ from shared.ids import new_id
 from shared.rates import visit_ordered
 from shared.records import MAX_QUANTITY, MAX_UNIT_PRICE, amount_matches, order_total
 from shared.route_order import Arrival, DayPlan, RouteRules
-from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags
+from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags, photo_flags, required_photo
 
 logger = logging.getLogger(__name__)
 
@@ -497,7 +497,8 @@ class AppService:
     def expected_flags(self, visit_id: str) -> Flags:
         """The flags the visit will carry as the server judges it, checked out now if it is not yet: so the rep
         knows before 签退 and can say why in the visit's remarks. Only the server judges its own receipt (a
-        visit entered late) and photos."""
+        visit entered late). Its photos count as the server counts them: their times, places and sources,
+        and whether its type or a campaign recorded on it needs one (docs/photos.md)."""
         visit = self.visit(visit_id)
         if visit is None:
             return {}
@@ -507,9 +508,23 @@ class AppService:
         place = (customer.get("lat"), customer.get("lng"))
         rules, tz = self.visit_rules(), clock.company_zone()
         flags = own_flags(ending, place, rules, tz)
+        photos = self.store.find(RecordKind.VISIT_PHOTO, visit_id=visit_id)
         day = [ending if other.get("id") == visit_id else other for other in self.visits_on(now.date())]
-        flags.update(day_flags(day, (), rules, tz).get(visit_id, {}))
+        taken = [(visit_id, str(photo.get("taken_at"))) for photo in photos]
+        flags.update(day_flags(day, taken, rules, tz).get(visit_id, {}))
+        required = self.photo_requirement(visit)
+        in_person = visit.get("visit_type") != VisitType.PHONE.value
+        flags.update(photo_flags(ending, photos, place if in_person else (None, None), required, rules))
         return flags
+
+    def photo_requirement(self, visit: Mapping[str, Any]) -> str | None:
+        """What photo the visit needs (shared.enums.PhotoRequirement) by its type and the campaigns recorded
+        on it, with the company's rules as the server last said; None: none needed."""
+        campaign_types = [
+            str((self.store.get(RecordKind.CAMPAIGN, str(result.get("campaign_id"))) or {}).get("campaign_type"))
+            for result in self.store.find(RecordKind.CAMPAIGN_RESULT, visit_id=str(visit.get("id")))
+        ]
+        return required_photo(visit.get("visit_type"), campaign_types, self.visit_rules())
 
     @property
     def refresh_token(self) -> str | None:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from server.clock import local_day, now_in
+from server.clock import local_day, now_in, now_iso
 from server.db import create_tables, write_session
+from server.demo_photos import seed_photo
 from server.domains.access import RECORD_CACHE, preload
 from server.domains.attendance.service import put_punch
 from server.domains.campaigns.demo import seed_campaigns_and_targets
@@ -50,6 +51,7 @@ from shared.enums import (
     CustomerStatus,
     DealOutcome,
     Importance,
+    PhotoSource,
     RecordKind,
     Role,
     VisitType,
@@ -445,7 +447,7 @@ def _seed(session: Session, settings: Settings) -> str:
         f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings, "
         f"{opportunity_count} development opportunities, {campaign_count} campaigns with {result_count} "
         f"participation records, {target_count} monthly targets, {punch_count} attendance punches, "
-        f"{signed_count} signed visit ops; "
+        f"{signed_count} signed visit ops, {world.photo_count} visit photos; "
         f"tiers A/B/C {tiers.counts['A']}/{tiers.counts['B']}/{tiers.counts['C']}"
     )
 
@@ -595,6 +597,10 @@ class DemoWorld:
     booked: dict[tuple[str, dt.date], list[tuple[int, int]]] = field(default_factory=dict)
     # Each rep's phone, signing the visits it records (issue #17): keys from a stream of their own.
     phones: DemoPhones = field(default_factory=lambda: DemoPhones(SEED + 29))
+    # Visit photos of the last week (server/demo_photos.py): a stream of its own too.
+    photo_rng: random.Random = field(default_factory=lambda: random.Random(SEED + 13))
+    photo_count: int = 0
+    far_photo: bool = False
 
     def book(self, rep_id: str, day: dt.date, start: int, minutes: int) -> int:
         """The first start from `start` on at which the rep is free for `minutes` (plus travel); booked."""
@@ -677,6 +683,14 @@ def _record_visit(
         received_at=_sent_at(fields),
     )
     at = str(fields.get("check_out_at") or fields["check_in_at"])
+    customer = session.get(Customer, customer_id)
+    if customer is not None and customer_id in world.places:
+        today = local_day(now_iso(), settings.tz)
+        place = world.places[customer_id]
+        far = world.photo_count >= 3 and not world.far_photo  # one photo taken 2 km from its customer
+        source = seed_photo(session, world.photo_rng, rep, visit, customer.name, place, settings, today, far=far)
+        world.photo_count += source is not None
+        world.far_photo = world.far_photo or (far and source is PhotoSource.LIVE)
     if visit.visit_type == VisitType.HOME.value:
         world.home_visits[customer_id] = (visit.id, visit.visit_day, rep)
     if itemised:

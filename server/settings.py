@@ -10,12 +10,13 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
 from shared.door_hours import DoorHoursError, parse_by_kind, weekdays_of
-from shared.enums import CustomerKind
+from shared.enums import CampaignType, CustomerKind, PhotoRequirement, VisitType
 from shared.pool import DEFAULT_RETURN_DAYS, parse_return_days
 from shared.route_order import DEFAULT_PLAN_MINUTES, ROAD_FACTOR, SPEED_KMH
 from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
@@ -66,6 +67,12 @@ class Settings:
     visit_max_speed_kmh: float = 120.0
     visit_late_hours: float = 24.0
     work_hours: tuple[time, time] = (time(8, 0), time(18, 0))
+    # Photo evidence (docs/photos.md): a photo taken farther than VISIT_PHOTO_RADIUS_M from the customer is
+    # flagged; PHOTO_REQUIRED ("day=live,second=any") and PHOTO_REQUIRED_CAMPAIGNS ("display=live") say which
+    # visit types and campaign types need a photo (live: taken with the app's camera). Flags, never refusals.
+    visit_photo_radius_m: float = 500.0
+    photo_required: Mapping[str, str] = field(default_factory=dict)
+    photo_required_campaigns: Mapping[str, str] = field(default_factory=dict)
     # The weekdays reps work (WORK_DAYS "1-6", ISO: 1 = Monday): the planner's week suggestion fills these.
     work_days: frozenset[int] = frozenset(range(1, 7))
     # Added to the wall clock (ROUTECRM_CLOCK_OFFSET, seconds): tests and demos run the server at another hour.
@@ -103,6 +110,8 @@ class Settings:
             raise ValueError("TIER_WINDOW_DAYS, VISIT_FLAG_RADIUS_M and VISIT_FLAG_ACCURACY_M must be positive")
         if self.visit_max_speed_kmh <= 0 or self.visit_late_hours <= 0:
             raise ValueError("VISIT_MAX_SPEED_KMH and VISIT_LATE_HOURS must be positive")
+        if self.visit_photo_radius_m <= 0:
+            raise ValueError("VISIT_PHOTO_RADIUS_M must be positive")
         if not self.work_hours[0] < self.work_hours[1]:
             raise ValueError("WORK_HOURS: the day must start before it ends, e.g. 08:00-18:00")
         if self.route_road_factor < 1 or self.route_speed_kmh <= 0:
@@ -153,6 +162,11 @@ class Settings:
             visit_max_speed_kmh=float(env.get("VISIT_MAX_SPEED_KMH") or 120),
             visit_late_hours=float(env.get("VISIT_LATE_HOURS") or 24),
             work_hours=work_hours(env.get("WORK_HOURS") or "08:00-18:00"),
+            visit_photo_radius_m=float(env.get("VISIT_PHOTO_RADIUS_M") or 500),
+            photo_required=photo_requirements("PHOTO_REQUIRED", env.get("PHOTO_REQUIRED") or "", VisitType),
+            photo_required_campaigns=photo_requirements(
+                "PHOTO_REQUIRED_CAMPAIGNS", env.get("PHOTO_REQUIRED_CAMPAIGNS") or "", CampaignType
+            ),
             work_days=work_days(env.get("WORK_DAYS") or "1-6"),
             clock_offset=parse_offset(env.get(CLOCK_OFFSET_ENV)),
             map_tile_url=(env.get("MAP_TILE_URL") or "").strip(),
@@ -248,6 +262,21 @@ def _log_format(value: str) -> str:
 def visit_min_minutes(value: str) -> dict[str, int]:
     """VISIT_MIN_MINUTES, e.g. "day=5,phone=0": each named visit type's minimum over the defaults."""
     return named_minutes("VISIT_MIN_MINUTES", value, DEFAULT_VISIT_MIN_MINUTES)
+
+
+def photo_requirements(setting: str, value: str, names: type[StrEnum]) -> dict[str, str]:
+    """PHOTO_REQUIRED "day=live,second=any" (visit types) or PHOTO_REQUIRED_CAMPAIGNS "display=live" (campaign
+    types): what photo each named type needs (shared.enums.PhotoRequirement)."""
+    known, wanted = {member.value for member in names}, {requirement.value for requirement in PhotoRequirement}
+    required: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, requirement = (piece.strip() for piece in item.partition("="))
+        if name not in known or requirement not in wanted:
+            raise SettingsError(
+                f"{setting}: {item!r} is not <type>=live or <type>=any (types: {', '.join(sorted(known))})"
+            )
+        required[name] = requirement
+    return required
 
 
 def named_minutes(setting: str, value: str, defaults: Mapping[str, int]) -> dict[str, int]:

@@ -163,6 +163,9 @@ class VisitFlag(StrEnum):
     ENTERED_LATE = "entered_late"  # reached the server long after its check-in
     OUTSIDE_HOURS = "outside_hours"  # checked in outside the company's working hours
     PHOTO_OUTSIDE_VISIT = "photo_outside_visit"  # a photo taken before its check-in or after its check-out
+    PHOTO_FAR_FROM_CUSTOMER = "photo_far_from_customer"  # a photo taken farther than the limit from the customer
+    GALLERY_PHOTO = "gallery_photo"  # only gallery photos where the visit needed one taken with the app's camera
+    PHOTO_MISSING = "photo_missing"  # no photo (or no live one) where the visit's type or campaign needs one
 
 
 class CampaignType(StrEnum):
@@ -219,6 +222,21 @@ class PhotoType(StrEnum):
     PNG = "image/png"
     WEBP = "image/webp"
     HEIC = "image/heic"
+
+
+class PhotoSource(StrEnum):
+    """Where a visit photo came from (docs/photos.md): the app's camera view (stamped, taken then and there) or
+    a pick from the phone's gallery (any photo, any time). A photo from before this field has none: 来源未知."""
+
+    LIVE = "live"
+    GALLERY = "gallery"
+
+
+class PhotoRequirement(StrEnum):
+    """What a visit type or campaign type asks of a visit's photos (settings PHOTO_REQUIRED*)."""
+
+    ANY = "any"  # at least one photo, camera or gallery
+    LIVE = "live"  # at least one taken with the app's camera
 
 
 class ClaimAction(StrEnum):

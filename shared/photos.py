@@ -6,6 +6,7 @@ and its bytes, uploaded after the record reached the server, in chunks, resumabl
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 
@@ -44,3 +45,13 @@ def chunk_offsets(size: int, start: int = 0, chunk: int = CHUNK_BYTES) -> Iterat
         end = min(size, offset + chunk)
         yield offset, end
         offset = end
+
+
+def stamp_text(taken_at: dt.datetime, place: tuple[float, float] | None, customer_name: str) -> str:
+    """The stamp burned into a photo taken with the app's camera (docs/photos.md): when (the company's zone,
+    as the phone's clock gives it), where (the phone's GPS, or 无定位) and at which customer, e.g.
+    "2026-12-07 10:05 +08:00 · 38.75260, 115.24000 · 固店村卫生室"."""
+    offset = taken_at.strftime("%z")
+    when = f"{taken_at:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}" if offset else f"{taken_at:%Y-%m-%d %H:%M}"
+    where = f"{place[0]:.5f}, {place[1]:.5f}" if place is not None else "无定位"
+    return f"{when} · {where} · {customer_name.strip()[:40]}"

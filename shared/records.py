@@ -28,6 +28,7 @@ from shared.enums import (
     Importance,
     KeyPersonRole,
     LossReason,
+    PhotoSource,
     PhotoType,
     PipelineStage,
     RecordKind,
@@ -394,6 +395,12 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "sha256": Field(sha256_text, required=True, nullable=False),
         "content_type": Field(one_of(PhotoType), required=True, nullable=False),
         "taken_at": Field(timestamp, required=True, nullable=False),
+        # Photo evidence (docs/photos.md): camera or gallery, and where the phone was when it was added (its GPS
+        # service); a photo from an older phone has none of these and is still taken (来源未知).
+        "source": Field(one_of(PhotoSource)),
+        "lat": LATITUDE,
+        "lng": LONGITUDE,
+        "accuracy": Field(number(0, 100_000)),
     },
     # The product catalogue is kept by supervisors on the server; devices only receive it.
     RecordKind.PRODUCT: {

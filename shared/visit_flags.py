@@ -26,6 +26,8 @@ def flag_reason(code: str, figures: Mapping[str, Any] | None, lang: str) -> str:
         key = "visit.flag_reason.impossible_travel_at_once"
     elif code == VisitFlag.ENTERED_LATE and values.get("saved_hours") is not None:
         key = "visit.flag_reason.entered_late_saved"
+    elif code == VisitFlag.PHOTO_MISSING:
+        key = f"visit.flag_reason.photo_missing_{values.get('required')}"
     try:
         return t(key, lang, **values)
     except (KeyError, IndexError, ValueError):  # figures of another version: the name alone says enough

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.enums import VisitFlag, VisitType
+from shared.enums import PhotoRequirement, PhotoSource, VisitFlag, VisitType
 from shared.records import outside_early_window
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -39,13 +39,18 @@ DEFAULT_VISIT_MIN_MINUTES = {
 Figures = dict[str, Any]
 Flags = dict[str, Figures]  # reason code (VisitFlag) -> its figures, in the order they were found
 
-DAY_FLAGS = frozenset({VisitFlag.OVERLAPPING, VisitFlag.IMPOSSIBLE_TRAVEL, VisitFlag.PHOTO_OUTSIDE_VISIT})
+# A visit's photo flags (docs/photos.md): they depend on its photos, which arrive as records of their own.
+PHOTO_FLAGS = frozenset(
+    {VisitFlag.PHOTO_OUTSIDE_VISIT, VisitFlag.PHOTO_FAR_FROM_CUSTOMER, VisitFlag.GALLERY_PHOTO, VisitFlag.PHOTO_MISSING}
+)
+DAY_FLAGS = frozenset({VisitFlag.OVERLAPPING, VisitFlag.IMPOSSIBLE_TRAVEL}) | PHOTO_FLAGS
 
 
 @dataclass(frozen=True)
 class VisitFlagRules:
     """The company's limits (settings VISIT_FLAG_RADIUS_M, VISIT_FLAG_ACCURACY_M, VISIT_MIN_MINUTES,
-    VISIT_MAX_SPEED_KMH, VISIT_LATE_HOURS, WORK_HOURS)."""
+    VISIT_MAX_SPEED_KMH, VISIT_LATE_HOURS, WORK_HOURS, VISIT_PHOTO_RADIUS_M, PHOTO_REQUIRED,
+    PHOTO_REQUIRED_CAMPAIGNS)."""
 
     radius_m: float = 500.0
     accuracy_m: float = 200.0
@@ -54,6 +59,11 @@ class VisitFlagRules:
     late_hours: float = 24.0
     work_start: dt.time = dt.time(8, 0)
     work_end: dt.time = dt.time(18, 0)
+    photo_radius_m: float = 500.0
+    # What photos a visit needs (shared.enums.PhotoRequirement): by its visit type, and by the type of a
+    # campaign whose result the rep recorded on it (e.g. {"display": "live"}: a 陈列 needs a camera photo).
+    photo_required: Mapping[str, str] = field(default_factory=dict)
+    campaign_photo_required: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """As the server sends them to phones (sign-in and pull answers)."""
@@ -64,6 +74,9 @@ class VisitFlagRules:
             "max_speed_kmh": self.max_speed_kmh,
             "late_hours": self.late_hours,
             "work_hours": [self.work_start.strftime("%H:%M"), self.work_end.strftime("%H:%M")],
+            "photo_radius_m": self.photo_radius_m,
+            "photo_required": dict(self.photo_required),
+            "campaign_photo_required": dict(self.campaign_photo_required),
         }
 
     @classmethod
@@ -85,9 +98,20 @@ class VisitFlagRules:
                 late_hours=float(value.get("late_hours", rules.late_hours)),
                 work_start=dt.time.fromisoformat(hours[0]) if len(hours) == 2 else rules.work_start,
                 work_end=dt.time.fromisoformat(hours[1]) if len(hours) == 2 else rules.work_end,
+                photo_radius_m=float(value.get("photo_radius_m", rules.photo_radius_m)),
+                photo_required=_requirements(value.get("photo_required")),
+                campaign_photo_required=_requirements(value.get("campaign_photo_required")),
             )
         except (TypeError, ValueError):
             return rules
+
+
+def _requirements(value: object) -> dict[str, str]:
+    """A name -> PhotoRequirement map as received; anything unknown left out (a newer server's words)."""
+    if not isinstance(value, Mapping):
+        return {}
+    known = {requirement.value for requirement in PhotoRequirement}
+    return {str(name): str(wanted) for name, wanted in value.items() if wanted in known}
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -286,3 +310,57 @@ def _travel(previous: _Span, span: _Span, rules: VisitFlagRules, tz: ZoneInfo) -
         "other_visit_id": previous.id,
         "other_at": _hhmm(previous.start, tz),
     }
+
+
+# ---- photo evidence (docs/photos.md) ------------------------------------------------------------------------
+
+
+def required_photo(visit_type: object, campaign_types: Iterable[str], rules: VisitFlagRules) -> str | None:
+    """What the visit needs: "live" when its type or any of its campaigns wants a camera photo, "any" when one
+    wants a photo of any source, None when nothing asks for one."""
+    wanted = {rules.photo_required.get(str(visit_type))}
+    wanted |= {rules.campaign_photo_required.get(str(campaign_type)) for campaign_type in campaign_types}
+    for requirement in (PhotoRequirement.LIVE, PhotoRequirement.ANY):
+        if requirement.value in wanted:
+            return requirement.value
+    return None
+
+
+def photo_flags(
+    visit: Mapping[str, Any],
+    photos: Sequence[Mapping[str, Any]],
+    customer_place: tuple[float | None, float | None],
+    required: str | None,
+    rules: VisitFlagRules,
+) -> Flags:
+    """The visit's flags from its photos' place and source (their times: `day_flags`).
+
+    - far from the customer: a photo whose place is farther than `photo_radius_m` from the customer's pin (a
+      photo without a place, or a customer without a pin, is not judged);
+    - gallery photo: the visit needs a live photo and has gallery photos but no live one;
+    - photo missing: the visit needs a photo (of the source asked) and has none; only judged once checked
+      out. A photo of unknown source (an older phone) counts as live: it is not the rep's fault.
+    """
+    flags: Flags = {}
+    customer_lat, customer_lng = customer_place
+    if customer_lat is not None and customer_lng is not None:
+        distances = [
+            distance_m(float(photo["lat"]), float(photo["lng"]), customer_lat, customer_lng)
+            for photo in photos
+            if photo.get("lat") is not None and photo.get("lng") is not None
+        ]
+        far = [distance for distance in distances if distance > rules.photo_radius_m]
+        if far:
+            flags[VisitFlag.PHOTO_FAR_FROM_CUSTOMER] = {
+                "photos": len(far),
+                "distance_m": round(max(far)),
+                "limit_m": round(rules.photo_radius_m),
+            }
+    if required is None:
+        return flags
+    gallery = [photo for photo in photos if photo.get("source") == PhotoSource.GALLERY.value]
+    if required == PhotoRequirement.LIVE.value and len(gallery) == len(photos) and gallery:
+        flags[VisitFlag.GALLERY_PHOTO] = {"photos": len(gallery)}
+    elif not photos and instant(visit.get("check_out_at")) is not None:
+        flags[VisitFlag.PHOTO_MISSING] = {"required": required}
+    return flags

@@ -35,9 +35,12 @@ from client.features.customers import view as customer
 from client.features.customers.duplicates import DuplicateHandlers
 from client.features.drafts import conflicts_view as conflicts
 from client.features.drafts import view as drafts
+from client.features.photos.camera import CameraView, LiveCamera, camera_available
+from client.features.photos.capture import capture
 from client.features.photos.picker import PhotoPicker
 from client.features.photos.service import (
     INCOMING_FOLDER,
+    PhotoCapture,
     PhotoFiles,
     PhotoRefused,
     PhotoThumb,
@@ -93,7 +96,7 @@ from client.storage.vault import StoreCipher
 from client.storage.wipe import wipe_local_data
 from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
 from shared.door_hours import stored_as_text
-from shared.enums import CustomerKind, RecordKind, VisitType
+from shared.enums import CustomerKind, PhotoSource, RecordKind, VisitType
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 logger = logging.getLogger(__name__)
@@ -246,6 +249,7 @@ class App(
         self._clean_form: FormDraft | None = None
         self.photos = PhotoFiles(core.store.storage.folder, core.store.cipher)  # photos/ beside the store's files
         self.photo_picker: PhotoPicker | None = None
+        self.camera: LiveCamera | None = None  # the app's camera view, where flet-camera is (docs/photos.md)
         self.sync_bar = SyncBar(
             self.sync_now, self.open_drafts, photos_waiting=lambda: len(waiting_photos(self.service.store, self.photos))
         )
@@ -387,6 +391,8 @@ class App(
             self.body_screen = state.screen
             if state.screen is Screen.VISIT and state.visit.visit is not None and state.visit.draft is None:
                 state.visit.expected_flags = self.service.expected_flags(str(state.visit.visit["id"]))
+                state.visit.photo_required = self.service.photo_requirement(state.visit.visit)
+                state.visit.camera = self.camera is not None
             self.body.controls = [SCREENS[state.screen](state, self)]
             next_action = ACTION_BARS[state.screen](state, self) if state.screen in ACTION_BARS else None
             self.action_bar.content, self.action_bar.visible = next_action, next_action is not None
@@ -1164,6 +1170,11 @@ class App(
             self.photo_picker = PhotoPicker(self.page, incoming, self._photo_picked, self._photo_refused)
         except Exception:  # no file picker here: the visit goes on without photos
             logger.info("file picker unavailable", exc_info=True)
+        if camera_available():
+            try:
+                self.camera = CameraView(self.page, self._photo_shot, self._photo_refused)
+            except Exception:  # the camera control failed to load: gallery picks only
+                logger.info("camera view unavailable", exc_info=True)
 
     def _visit_photos(self, visit_id: str) -> list[PhotoThumb]:
         # A browser cannot open the app's files: in browser mode the photo's bytes go to the screen.
@@ -1180,6 +1191,16 @@ class App(
                 return
             self.photo_picker.pick(dict(visit))
 
+    def take_photo(self) -> None:
+        with self._ui:
+            visit = self.state.visit.visit
+            if visit is None:
+                return
+            if self.camera is None:
+                self._photo_refused("client.photo.no_camera", "")
+                return
+            self.camera.take(dict(visit), self.state.lang)
+
     def _photo_refused(self, key: str, message: str) -> None:
         with self._ui:
             self.state.visit.photo_error = t(key, self.state.lang, message=message)
@@ -1187,11 +1208,27 @@ class App(
             self.render()
 
     def _photo_picked(self, visit: dict[str, Any], data: bytes) -> None:
+        self._photo_arrived(visit, data, PhotoSource.GALLERY)
+
+    def _photo_shot(self, visit: dict[str, Any], data: bytes) -> None:
+        self._photo_arrived(visit, data, PhotoSource.LIVE)
+
+    def _photo_arrived(self, visit: dict[str, Any], data: bytes, source: PhotoSource) -> None:
+        """The phone's clock when the bytes arrived; then, off the loop, its position and (live) the stamp."""
+        taken_at = clock.now()
+
+        def worker() -> None:
+            kept, how = capture(self.service.store, visit, data, source, taken_at, self.locator)
+            self._on_loop(self._keep_photo, visit, kept, how)
+
+        self.page.run_thread(worker)
+
+    def _keep_photo(self, visit: dict[str, Any], data: bytes, how: PhotoCapture) -> None:
         """Keep the photo (bytes, then its record); the visit screen shows it if it is still open."""
         with self._ui:
             form, lang = self.state.visit, self.state.lang
             try:
-                add_photo(self.service.store, self.photos, visit, data)
+                add_photo(self.service.store, self.photos, visit, data, capture=how)
             except PhotoRefused as refused:
                 self._photo_refused(refused.key, "")
                 return

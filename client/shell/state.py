@@ -111,6 +111,8 @@ class VisitForm:
     campaigns: VisitCampaigns = field(default_factory=VisitCampaigns)  # campaigns running, participation recorded
     photos: list[PhotoThumb] = field(default_factory=list)  # the visit's photos (client.features.photos.service)
     photo_error: str | None = None  # why the picked file was not kept (too large, not a photo)
+    photo_required: str | None = None  # what photo the visit needs (shared.enums.PhotoRequirement); docs/photos.md
+    camera: bool = False  # the app's camera view is there (flet-camera): 现场拍照 is offered
     follows: dict[str, Any] | None = None  # the home visit (家访) a follow-up (回访) carries through
     # After 签退: the visit's summary sits on top with 下一站, today's next unvisited stop (None: route done).
     finished: bool = False

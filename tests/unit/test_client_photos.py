@@ -139,14 +139,18 @@ def visit_screen(form_photos: list[PhotoThumb], error: str | None = None) -> tup
 
 def test_the_visit_screen_offers_add_photo_and_shows_each_photo_with_its_state() -> None:
     photos = [
-        PhotoThumb("p1", "2026-11-27T10:05:00+08:00", "/data/photos/p1", uploaded=False, data=JPEG),
-        PhotoThumb("p2", "2026-11-27T10:06:00+08:00", "/data/photos/p2", uploaded=True),
+        PhotoThumb("p1", "2026-11-27T10:05:00+08:00", "/data/photos/p1", uploaded=False, data=JPEG, source="live"),
+        PhotoThumb("p2", "2026-11-27T10:06:00+08:00", "/data/photos/p2", uploaded=True, source="gallery"),
         PhotoThumb("p3", "2026-11-27T10:07:00+08:00", None, uploaded=True),  # taken on another phone
     ]
     shown, actions = visit_screen(photos)
     words = texts(shown)
     assert "拜访照片" in words
-    assert [w for w in words if w.startswith("照片 ")] == ["照片 1 · 待上传", "照片 2 · 已上传", "照片 3 · 在服务器上"]
+    assert [w for w in words if w.startswith("照片 ")] == [
+        "照片 1 · 待上传 · 现场拍摄",
+        "照片 2 · 已上传 · 相册选取",
+        "照片 3 · 在服务器上 · 来源未知",  # a photo from an older phone: no source
+    ]
     buttons(shown)["添加照片"].on_click(None)
     assert actions.calls == [("add_photo", ())]
 

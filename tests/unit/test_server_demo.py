@@ -41,6 +41,7 @@ from server.models import (
     StageEvent,
     User,
     Visit,
+    VisitPhoto,
 )
 from server.settings import Settings
 
@@ -81,6 +82,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
                 CampaignResult,
                 SalesTarget,
                 AttendancePunch,
+                VisitPhoto,
             )
         }
         assert count["User"] == 4
@@ -90,6 +92,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
         synced += ("CompetitorReport", "Opportunity", "StageEvent", "Campaign", "CampaignResult", "SalesTarget")
         synced += ("ComplaintStep",)  # the older demo complaints' moves, one step each
         synced += ("AttendancePunch",)  # the days before today's punches (each back to its rep's phones)
+        synced += ("VisitPhoto",)  # the last week's visit photos (server/demo_photos.py)
         assert count["ChangeLog"] == sum(count[name] for name in synced)
         assert count["KeyPerson"] >= 60 and count["Complaint"] == 6 and count["ComplaintStep"] == 3
         assert count["Product"] == 15 and count["Order"] >= 300 and count["CompetitorReport"] >= 3
@@ -101,6 +104,10 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
         with_orders = {order.customer_id for order in session.exec(select(Order)).all()}
         assert all(c.tier == "C" for c in customers if c.id not in with_orders)
         assert session.exec(select(func.count()).select_from(Visit).where(Visit.flagged == True)).one() > 0  # noqa: E712
+        photos = session.exec(select(VisitPhoto)).all()
+        assert {photo.source for photo in photos} == {"live", "gallery"} and all(photo.uploaded_at for photo in photos)
+        far = [v for v in session.exec(select(Visit)).all() if "photo_far_from_customer" in (v.flags or [])]
+        assert far, "the demo shows a photo taken far from its customer"
         territories = {c.territory for c in session.exec(select(Customer)).all()}
         assert len(territories) == 3
         for username in ("zhang.manager", "li.rep", "wang.rep", "zhao.rep"):

@@ -12,7 +12,7 @@ import pytest
 from server.domains.visits.flags import visit_flag_rules
 from server.settings import Settings, SettingsError, visit_min_minutes, work_hours
 from shared.visit_flags import flag_texts
-from shared.visit_rules import VisitFlagRules, day_flags, distance_m, own_flags
+from shared.visit_rules import VisitFlagRules, day_flags, distance_m, own_flags, photo_flags, required_photo
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2026, 12, 2)
@@ -298,3 +298,120 @@ def test_every_flag_reads_with_its_figures_in_both_languages() -> None:
     assert english[0][2] == "1,240 m from the customer (limit 500 m)"
     assert english[1][1:] == ("Visit too short", "0 min (this type: at least 5 min)")
     assert flag_texts(["poor_accuracy"], None, "en") == [("poor_accuracy", "Imprecise location", "")]  # before 0021
+
+
+# ---- photo evidence (docs/photos.md) --------------------------------------------------------------------
+
+LIVE_RULES = VisitFlagRules(
+    photo_required={"day": "live", "second": "any"}, campaign_photo_required={"display": "live"}
+)
+
+
+def photo(source: str | None = "live", metres_north: float | None = 0.0, **extra: Any) -> dict[str, Any]:
+    """A photo of the visit at 10:05, `metres_north` of the customer's pin (None: no place)."""
+    values: dict[str, Any] = {"taken_at": at(10, 5), "source": source, **extra}
+    if metres_north is not None:
+        values |= {"lat": CUSTOMER[0] + metres_north / METRES_PER_DEGREE_LAT, "lng": CUSTOMER[1]}
+    return values
+
+
+@pytest.mark.parametrize(("metres", "flagged"), [(499.0, False), (500.0, False), (501.0, True)])
+def test_a_photo_far_from_the_customer_is_flagged_past_the_radius(metres: float, flagged: bool) -> None:
+    flags = photo_flags(visit(), [photo(metres_north=0), photo(metres_north=metres)], CUSTOMER, None, RULES)
+    assert ("photo_far_from_customer" in flags) is flagged
+    if flagged:
+        assert flags["photo_far_from_customer"] == {"photos": 1, "distance_m": 501, "limit_m": 500}
+
+
+def test_a_photo_without_a_place_or_a_customer_without_a_pin_is_not_judged_for_distance() -> None:
+    assert photo_flags(visit(), [photo(metres_north=None)], CUSTOMER, None, RULES) == {}
+    assert photo_flags(visit(), [photo(metres_north=5_000)], (None, None), None, RULES) == {}
+
+
+def test_the_photo_radius_is_the_companys() -> None:
+    rules = VisitFlagRules(photo_radius_m=100)
+    assert photo_flags(visit(), [photo(metres_north=150)], CUSTOMER, None, rules)["photo_far_from_customer"] == {
+        "photos": 1,
+        "distance_m": 150,
+        "limit_m": 100,
+    }
+
+
+@pytest.mark.parametrize(
+    ("visit_type", "campaigns", "required"),
+    [
+        ("day", [], "live"),
+        ("second", [], "any"),
+        ("second", ["display"], "live"),  # the campaign asks more than the type
+        ("home", ["promotion"], None),
+        ("home", ["display"], "live"),
+    ],
+)
+def test_what_photo_a_visit_needs_comes_from_its_type_and_campaigns(
+    visit_type: str, campaigns: list[str], required: str | None
+) -> None:
+    assert required_photo(visit_type, campaigns, LIVE_RULES) == required
+
+
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        (["gallery"], {"gallery_photo": {"photos": 1}}),
+        (["gallery", "gallery"], {"gallery_photo": {"photos": 2}}),
+        (["gallery", "live"], {}),  # a live photo is there: the gallery one is extra
+        (["live"], {}),
+        ([None], {}),  # an older phone: source unknown, not the rep's doing
+        ([], {"photo_missing": {"required": "live"}}),
+    ],
+)
+def test_a_visit_that_needs_a_live_photo(sources: list[str | None], expected: dict[str, Any]) -> None:
+    assert photo_flags(visit(), [photo(source) for source in sources], CUSTOMER, "live", RULES) == expected
+
+
+def test_any_photo_satisfies_any_and_nothing_is_asked_without_a_requirement() -> None:
+    assert photo_flags(visit(), [photo("gallery")], CUSTOMER, "any", RULES) == {}
+    assert photo_flags(visit(), [], CUSTOMER, "any", RULES) == {"photo_missing": {"required": "any"}}
+    assert photo_flags(visit(), [photo("gallery")], CUSTOMER, None, RULES) == {}
+    assert photo_flags(visit(), [], CUSTOMER, None, RULES) == {}
+
+
+def test_an_open_visit_is_not_yet_missing_its_photo() -> None:
+    assert photo_flags(visit(check_out_at=None), [], CUSTOMER, "live", RULES) == {}
+
+
+def test_photo_flags_read_with_their_figures() -> None:
+    flags = {
+        "photo_far_from_customer": {"photos": 2, "distance_m": 1200, "limit_m": 500},
+        "gallery_photo": {"photos": 1},
+        "photo_missing": {"required": "live"},
+    }
+    texts = {code: reason for code, _, reason in flag_texts(list(flags), flags, "zh-CN")}
+    assert texts == {
+        "photo_far_from_customer": "2 张照片拍于距客户 1,200 米处（限 500 米）",
+        "gallery_photo": "1 张照片来自相册，本次拜访要求现场拍摄",
+        "photo_missing": "本次拜访要求现场拍摄的照片，一张也没有",
+    }
+    names = {code: name for code, name, _ in flag_texts(list(flags), flags, "en")}
+    assert names["gallery_photo"] == "Gallery photo instead of a live one"
+
+
+def test_the_photo_rules_reach_the_phone_and_come_back() -> None:
+    assert VisitFlagRules.from_dict(LIVE_RULES.as_dict()) == LIVE_RULES
+    odd = {**LIVE_RULES.as_dict(), "photo_required": {"day": "notarised"}, "campaign_photo_required": "x"}
+    assert VisitFlagRules.from_dict(odd).photo_required == {}
+    assert VisitFlagRules.from_dict(odd).campaign_photo_required == {}
+
+
+def test_the_photo_settings(tmp_path: Any) -> None:
+    env = {"DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40, "PHOTO_REQUIRED": "day=live, second=any"}
+    env |= {"PHOTO_REQUIRED_CAMPAIGNS": "display=live", "VISIT_PHOTO_RADIUS_M": "300"}
+    rules = visit_flag_rules(Settings.from_env(env))
+    assert rules.photo_required == {"day": "live", "second": "any"}
+    assert rules.campaign_photo_required == {"display": "live"} and rules.photo_radius_m == 300.0
+    for name, value in [
+        ("PHOTO_REQUIRED", "day=yes"),
+        ("PHOTO_REQUIRED", "night=live"),
+        ("PHOTO_REQUIRED_CAMPAIGNS", "day=live"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({"DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40, name: value})

@@ -25,11 +25,12 @@ import httpx
 
 from client import clock
 from client.api import UPLOAD_TIMEOUT, api_client
+from client.services import Location
 from client.storage.files import fsync_folder, write_atomically
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher, StoreTampered
 from client.sync_runner import EngineFactory, RunsSync
-from shared.enums import RecordKind
+from shared.enums import PhotoSource, RecordKind
 from shared.ids import is_valid_id, new_id
 from shared.photos import CHUNK_BYTES, MAX_PHOTO_BYTES, chunk_offsets, sha256_hex, sniff_photo_type
 from sync.engine import SyncReport
@@ -125,23 +126,46 @@ def forget_erased_photos(store: LocalStore, files: PhotoFiles, before: set[str])
     return len(gone)
 
 
+@dataclass(frozen=True)
+class PhotoCapture:
+    """How a photo came to the visit (docs/photos.md): its source (the app's camera: live; a pick: gallery),
+    when (the phone's clock, at the moment the bytes arrived) and where the phone was (its GPS service)."""
+
+    source: PhotoSource
+    taken_at: dt.datetime
+    place: Location | None = None
+
+
 def add_photo(
-    store: LocalStore, files: PhotoFiles, visit: dict[str, Any], data: bytes, *, taken_at: dt.datetime | None = None
+    store: LocalStore,
+    files: PhotoFiles,
+    visit: dict[str, Any],
+    data: bytes,
+    *,
+    taken_at: dt.datetime | None = None,
+    capture: PhotoCapture | None = None,
 ) -> dict[str, Any]:
     """Keep a photo taken on `visit`: its bytes first (durably), then its record with the op that carries
     it (one durable step of the store). A crash between the two leaves an unused file, never a record
-    without its bytes."""
+    without its bytes. The op carries the capture's source, time and place."""
     content_type = check_photo(data)
     photo_id = new_id()
     files.write(photo_id, data)
-    fields = {
+    when = capture.taken_at if capture is not None else (taken_at or clock.now())
+    fields: dict[str, Any] = {
         "customer_id": visit["customer_id"],
         "visit_id": visit["id"],
         "size": len(data),
         "sha256": sha256_hex(data),
         "content_type": content_type,
-        "taken_at": (taken_at or clock.now()).isoformat(timespec="seconds"),
+        "taken_at": when.isoformat(timespec="seconds"),
     }
+    if capture is not None:
+        fields["source"] = capture.source.value
+        if capture.place is not None:
+            fields |= {"lat": capture.place.lat, "lng": capture.place.lng}
+            if capture.place.accuracy is not None:
+                fields["accuracy"] = capture.place.accuracy
     return store.save(RecordKind.VISIT_PHOTO, photo_id, fields)
 
 
@@ -155,6 +179,7 @@ class PhotoThumb:
     path: str | None
     uploaded: bool
     data: bytes | None = None
+    source: str | None = None  # shared.enums.PhotoSource; None: a photo from before the field (来源未知)
 
 
 def visit_photos(store: LocalStore, files: PhotoFiles, visit_id: str, *, with_bytes: bool = False) -> list[PhotoThumb]:
@@ -173,6 +198,7 @@ def visit_photos(store: LocalStore, files: PhotoFiles, visit_id: str, *, with_by
                 str(files.path(photo_id)) if local else None,
                 files.is_uploaded(photo_id) or not local,
                 files.read(photo_id) if local and with_bytes else None,
+                str(record["source"]) if record.get("source") else None,
             )
         )
     return thumbs

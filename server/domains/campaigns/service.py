@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -35,8 +36,10 @@ from server.domains.orders.models import Order
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.teams import sees, team_only
 from server.domains.users.models import Actor
+from server.domains.visits.service import mark_day_to_recheck
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind
+from shared.visit_rules import VisitFlagRules
 
 CAMPAIGN_FIELDS = ("campaign_type", "name", "territory", "starts_on", "ends_on", "customer_ids", "cost", "notes")
 MAX_INVITED = 2000
@@ -154,9 +157,17 @@ RESULTS = AppendOnly(
 
 
 def put_campaign_result(
-    session: Session, actor: Actor, result_id: str, fields: Mapping[str, Any], *, path: str = "campaign_result"
+    session: Session,
+    actor: Actor,
+    result_id: str,
+    fields: Mapping[str, Any],
+    *,
+    path: str = "campaign_result",
+    flag_rules: VisitFlagRules | None = None,
+    tz: ZoneInfo | None = None,
 ) -> CampaignResult:
-    """A customer's participation as the rep recorded it on a visit; never changes once stored."""
+    """A customer's participation as the rep recorded it on a visit; never changes once stored. With the
+    company's `flag_rules`, the visit's photo flags are judged again (a 陈列 may need a photo: docs/photos.md)."""
     existing = RESULTS.existing(session, result_id, fields, path=path)
     if existing is not None:
         return existing
@@ -190,6 +201,8 @@ def put_campaign_result(
         **fields,
     )
     store_territory_record(session, RecordKind.CAMPAIGN_RESULT, result)
+    if flag_rules is not None and flag_rules.campaign_photo_required:
+        mark_day_to_recheck(session, visit.rep_id, visit.visit_day, flag_rules, tz)
     return result
 
 

@@ -17,6 +17,12 @@ class VisitPhotoBase(SQLModel):
     sha256: str = Field(max_length=64)
     content_type: str = Field(max_length=20)  # shared.enums.PhotoType
     taken_at: str = Field(max_length=40)  # ISO 8601 with the device's UTC offset
+    # Photo evidence (docs/photos.md, migration 0030): camera or gallery (shared.enums.PhotoSource) and where the
+    # phone was; None for a photo from an older phone (来源未知).
+    source: str | None = Field(default=None, max_length=10)
+    lat: float | None = None
+    lng: float | None = None
+    accuracy: float | None = None
 
 
 class VisitPhoto(VisitPhotoBase, table=True):

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
@@ -37,6 +38,7 @@ from server.domains.visits.service import mark_day_to_recheck
 from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from shared.enums import RecordKind
 from shared.photos import sha256_hex, sniff_photo_type
+from shared.visit_rules import VisitFlagRules
 
 PHOTOS = AppendOnly(
     RecordKind.VISIT_PHOTO,
@@ -47,15 +49,23 @@ PHOTOS = AppendOnly(
 
 
 def put_visit_photo(
-    session: Session, actor: Actor, photo_id: str, fields: Mapping[str, Any], *, path: str = "visit_photo"
+    session: Session,
+    actor: Actor,
+    photo_id: str,
+    fields: Mapping[str, Any],
+    *,
+    path: str = "visit_photo",
+    flag_rules: VisitFlagRules | None = None,
+    tz: ZoneInfo | None = None,
 ) -> VisitPhoto:
-    """Store a photo's metadata (a push op of kind visit_photo); it never changes once stored."""
+    """Store a photo's metadata (a push op of kind visit_photo); it never changes once stored. Its visit's
+    photo flags are judged when the session commits, with the company's `flag_rules` (docs/photos.md)."""
     existing = PHOTOS.existing(session, photo_id, fields, path=path)
     if existing is not None:
         return existing
     customer = customer_in_reach(session, actor, fields["customer_id"], path=path)
     visit = visit_of(session, actor, customer, fields["visit_id"], path=path, doing="adds its photos")
-    mark_day_to_recheck(session, visit.rep_id, visit.visit_day)  # taken before its check-in or after check-out?
+    mark_day_to_recheck(session, visit.rep_id, visit.visit_day, flag_rules, tz)  # outside the visit? far? gallery?
     photo = VisitPhoto(id=photo_id, rep_id=actor.id, territory=customer.territory, created_at=now_iso(), **fields)
     store_territory_record(session, RecordKind.VISIT_PHOTO, photo)
     return photo

@@ -15,4 +15,7 @@ def visit_flag_rules(settings: Settings) -> VisitFlagRules:
         late_hours=settings.visit_late_hours,
         work_start=settings.work_hours[0],
         work_end=settings.work_hours[1],
+        photo_radius_m=settings.visit_photo_radius_m,
+        photo_required=dict(settings.photo_required),
+        campaign_photo_required=dict(settings.photo_required_campaigns),
     )

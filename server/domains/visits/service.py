@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from server.domains.access import (
     refuse_problems,
     store_territory_record,
 )
+from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.photos.models import VisitPhoto
 from server.domains.routes.service import get_route_plan
@@ -30,7 +31,16 @@ from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed
 from shared.enums import RecordKind, VisitFlag, VisitType
 from shared.records import visit_type_problems
-from shared.visit_rules import DAY_FLAGS, Flags, VisitFlagRules, day_flags, distance_m, own_flags
+from shared.visit_rules import (
+    DAY_FLAGS,
+    Flags,
+    VisitFlagRules,
+    day_flags,
+    distance_m,
+    own_flags,
+    photo_flags,
+    required_photo,
+)
 
 __all__ = ["VisitFlagRules", "distance_m", "visit_flag_rules"]  # where the callers have always found them
 
@@ -89,21 +99,70 @@ def _recheck_marked_days(session: Session) -> None:
 def recheck_rep_day(
     session: Session, rep_id: str, day: dt.date, rules: VisitFlagRules | None, tz: ZoneInfo | None
 ) -> None:
-    """The day's flags of one rep's visits that day (`flags.day_flags`); rules None: only the photos'."""
+    """The day's flags of one rep's visits that day (`flags.day_flags`, `photo_flags`); rules None: only the
+    photos' times (the caller did not know the company's rules)."""
     visits = session.exec(select(Visit).where(Visit.visit_day == day, Visit.rep_id == rep_id)).all()
     if not visits:
         return
-    taken = session.exec(
-        select(VisitPhoto.visit_id, VisitPhoto.taken_at).where(col(VisitPhoto.visit_id).in_([v.id for v in visits]))
-    ).all()
+    visit_ids = [visit.id for visit in visits]
+    photos = session.exec(select(VisitPhoto).where(col(VisitPhoto.visit_id).in_(visit_ids))).all()
     views = [{name: getattr(visit, name) for name in DAY_FLAG_COLUMNS} for visit in visits]
     computed = day_flags(
-        views, [(visit_id, taken_at) for visit_id, taken_at in taken], rules or VisitFlagRules(), tz or ZoneInfo("UTC")
+        views,
+        [(photo.visit_id, photo.taken_at) for photo in photos],
+        rules or VisitFlagRules(),
+        tz or ZoneInfo("UTC"),
     )
-    kinds = DAY_FLAGS if rules is not None else frozenset({VisitFlag.PHOTO_OUTSIDE_VISIT})
+    kinds: frozenset[str] = DAY_FLAGS if rules is not None else frozenset({VisitFlag.PHOTO_OUTSIDE_VISIT})
+    if rules is not None:
+        _add_photo_flags(session, visits, photos, rules, computed)
     for visit in visits:
         fresh = {code: figures for code, figures in computed[visit.id].items() if code in kinds}
         _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, frozenset(str(k) for k in kinds)))
+
+
+def _add_photo_flags(
+    session: Session,
+    visits: Sequence[Visit],
+    photos: Sequence[VisitPhoto],
+    rules: VisitFlagRules,
+    computed: dict[str, Flags],
+) -> None:
+    """Each visit's photo flags (place, source, a required photo missing): one query for the customers' pins,
+    one for the types of the campaigns recorded on the visits (docs/photos.md)."""
+    customer_ids = {visit.customer_id for visit in visits}
+    places = {
+        customer_id: (lat, lng)
+        for customer_id, lat, lng in session.exec(
+            select(Customer.id, Customer.lat, Customer.lng).where(col(Customer.id).in_(customer_ids))
+        ).all()
+    }
+    campaign_types: dict[str, set[str]] = {}
+    if rules.campaign_photo_required:
+        rows = session.exec(
+            select(CampaignResult.visit_id, Campaign.campaign_type)
+            .join(Campaign, col(Campaign.id) == col(CampaignResult.campaign_id))
+            .where(col(CampaignResult.visit_id).in_([visit.id for visit in visits]))
+        ).all()
+        for visit_id, campaign_type in rows:
+            campaign_types.setdefault(visit_id, set()).add(campaign_type)
+    by_visit: dict[str, list[dict[str, Any]]] = {}
+    for photo in photos:
+        by_visit.setdefault(photo.visit_id, []).append(
+            {"taken_at": photo.taken_at, "source": photo.source, "lat": photo.lat, "lng": photo.lng}
+        )
+    for visit in visits:
+        in_person = visit.visit_type != VisitType.PHONE.value
+        required = required_photo(visit.visit_type, campaign_types.get(visit.id, ()), rules)
+        computed[visit.id].update(
+            photo_flags(
+                {"check_out_at": visit.check_out_at},
+                by_visit.get(visit.id, []),
+                places.get(visit.customer_id, (None, None)) if in_person else (None, None),
+                required,
+                rules,
+            )
+        )
 
 
 DAY_FLAG_COLUMNS = ("id", "visit_type", "check_in_at", "check_out_at", "check_in_lat", "check_in_lng")
