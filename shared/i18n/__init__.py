@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from shared.i18n import (
     account,
+    approvals,
     attendance,
     campaigns,
     client,
@@ -52,6 +53,7 @@ for _part in (
     attendance,
     ownership,
     duplicates,
+    approvals,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

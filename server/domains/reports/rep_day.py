@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from server.clock import local_time
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
-from server.domains.orders.models import Order
+from server.domains.orders.models import Order, counted_order
 from server.domains.routes.service import get_route_plan
 from server.domains.users.models import User
 from server.domains.visits.models import Visit
@@ -82,7 +82,9 @@ def rep_day(session: Session, rep: User, day: dt.date, tz: ZoneInfo) -> RepDay:
     visits = session.exec(select(Visit).where(Visit.rep_id == rep.id, Visit.visit_day == day)).all()
     amounts: dict[str, float] = {}
     if visits:
-        query = select(Order.visit_id, Order.amount).where(col(Order.visit_id).in_([v.id for v in visits]))
+        query = select(Order.visit_id, Order.amount).where(
+            col(Order.visit_id).in_([v.id for v in visits]), counted_order()
+        )
         for visit_id, amount in session.exec(query).all():
             amounts[visit_id] = round(amounts.get(visit_id, 0.0) + amount, 2)
     customers = customers_by_id(session, set(planned_ids) | {v.customer_id for v in visits})
