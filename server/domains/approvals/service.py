@@ -241,6 +241,7 @@ def decide(
     an admin. A credit change is never decided by the supervisor who asked for it. Audited."""
     if actor.is_rep:
         raise Forbidden("only supervisors approve or reject requests", path="decision")
+    request = get_request(session, actor, request_id)  # unknown, or another team's: 404
     try:
         status = ApprovalStatus(decision)
     except ValueError:
@@ -260,10 +261,6 @@ def decide(
         raise ValidationFailed(
             "say why in a comment when rejecting", path="comment", key="web.approvals.comment_needed"
         )
-    request = session.get(ApprovalRequest, request_id)
-    if request is None:
-        raise NotFound("no such approval request", path="request_id")
-    ensure_sees(actor, request.territory, what="approval request", path="request_id")
     if request.status != ApprovalStatus.PENDING.value:
         raise Conflict(
             f"this request was {request.status} already",
