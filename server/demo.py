@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel
 from server.clock import local_day, now_in
 from server.db import create_tables, write_session
 from server.domains.access import RECORD_CACHE, preload
+from server.domains.approvals.demo import seed_approvals
 from server.domains.attendance.service import put_punch
 from server.domains.campaigns.demo import seed_campaigns_and_targets
 from server.domains.competitors.service import put_competitor_report
@@ -435,12 +436,14 @@ def _seed(session: Session, settings: Settings) -> str:
     refresh_all_lifecycles(session, now_day, lifecycle_rules(settings))
     tiers = recompute_tiers(session, now_day, tier_rules(settings))
     rated = _seed_credit_ratings(session, world, supervisor, customers)
+    approval_count = seed_approvals(session, supervisor, reps, settings, lifecycle_rules(settings))
     total_customers = sum(len(ids) for ids in customers.values()) + len(reps)
     return (
         f"{COUNTY}: 1 supervisor ({SUPERVISOR[0]}), {len(reps)} reps ({', '.join(u for u, _, _ in REPS)}), "
         f"{total_customers} customers, {len(days) * len(reps)} route plans, {visit_count} visits, {note_count} notes, "
         f"{person_count} key persons, {complaint_count} complaints, {len(world.products)} products, "
         f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings, "
+        f"{approval_count} orders above their credit limit (审批), "
         f"{opportunity_count} development opportunities, {campaign_count} campaigns with {result_count} "
         f"participation records, {target_count} monthly targets, {punch_count} attendance punches; "
         f"tiers A/B/C {tiers.counts['A']}/{tiers.counts['B']}/{tiers.counts['C']}"
