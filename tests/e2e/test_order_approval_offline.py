@@ -74,6 +74,11 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     order_id = order["id"]
     (request,) = rows(database, "select id, status, reason from approval_requests where record_id = ?", order_id)
     assert (request["status"], request["reason"]) == ("pending", "credit_limit")
+    rep_app.stop_button(page, position).click()  # the same sync pulled the request: the rep sees 待审批
+    page.wait_for_timeout(rep_app.SETTLE_MS)
+    expect(page.get_by_text("订单 待审批：超出信用额度")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("审批通过前不计入业绩").first).to_be_visible()
+    rep_app.back_to_today(page)
 
     supervisor.goto(f"{server_url}/approvals")
     card = supervisor.get_by_test_id(f"approval-{request['id']}")
@@ -92,8 +97,14 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     expect(supervisor.get_by_test_id(f"order-approval-{order_id}")).to_have_text("已批准")
     supervisor.context.close()
 
-    # The phone's next sync (every 3 s) brings the decision: the card shows 已批准 and the comment.
-    page.wait_for_timeout(8_000)
+    # The phone's next sync brings the decision (立即同步, then one more round: a sync that began before the
+    # decision may end after it); then the card shows 已批准 and the comment.
+    synced = page.get_by_text(re.compile(r"^上次同步 \d")).first
+    for round_ in range(2):
+        last = rep_app.accessible_name(synced)
+        if round_ == 0:
+            rep_app.tap(page, "立即同步")
+        expect(page.get_by_text(last, exact=True)).to_have_count(0, timeout=SYNC_WAIT_MS)
     rep_app.stop_button(page, position).click()
     page.wait_for_timeout(rep_app.SETTLE_MS)
     expect(page.get_by_text(re.compile("^订单 已批准"))).to_be_visible(timeout=SYNC_WAIT_MS)
