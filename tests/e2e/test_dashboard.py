@@ -41,7 +41,11 @@ def week_figures(db: Path, start: dt.date, until: dt.date) -> dict[str, object]:
             "SELECT id, rep_id, visit_day, customer_id, ordered FROM visits WHERE visit_day BETWEEN ? AND ?",
             (start.isoformat(), until.isoformat()),
         ).fetchall()
-        orders = con.execute("SELECT visit_id, customer_id, order_day, amount FROM orders").fetchall()
+        # Orders waiting for approval or rejected count nowhere (docs/approvals.md; the demo has one of each).
+        orders = con.execute(
+            "SELECT visit_id, customer_id, order_day, amount FROM orders"
+            " WHERE approval_status IS NULL OR approval_status = 'approved'"
+        ).fetchall()
         usernames = dict(con.execute("SELECT id, username FROM users").fetchall())
     ordered_visits = {visit_id for visit_id, *_ in orders}
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)

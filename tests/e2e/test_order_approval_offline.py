@@ -27,6 +27,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ROUTECRM_SCREENSHOTS") == "1" else ARTIFACTS
 
 
+def open_stop_card(page: Page, position: int) -> None:
+    """Tap the stop until its card shows: a sync that lands meanwhile redraws Today and may take the tap."""
+    for _ in range(3):
+        rep_app.stop_button(page, position).click()
+        page.wait_for_timeout(rep_app.SETTLE_MS)
+        edit = page.get_by_role("button", name="编辑客户")
+        try:
+            expect(edit).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(page.get_by_role("button", name="编辑客户")).to_be_visible()
+
+
 def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and_the_phone_shows_it(
     page: Page, browser: Browser, server: Service, server_url: str, client_app: Service, tmp_path: Path
 ) -> None:
@@ -65,7 +79,8 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     expect(page.get_by_text(re.compile(r"签退 \d\d:\d\d"))).to_be_visible(timeout=15_000)
     rep_app.back_to_today(page)
 
-    server.start()  # the phone syncs by itself: the order is stored, pending, never refused
+    server.start()  # the order is stored, pending, never refused (立即同步: no waiting out the offline backoff)
+    rep_app.tap(page, "立即同步")
     expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
     expect(page.get_by_text(re.compile(r"^被拒绝"))).not_to_be_visible()
     query = "select id, approval_status from orders where customer_id = ? and amount = 186"
@@ -74,8 +89,7 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     order_id = order["id"]
     (request,) = rows(database, "select id, status, reason from approval_requests where record_id = ?", order_id)
     assert (request["status"], request["reason"]) == ("pending", "credit_limit")
-    rep_app.stop_button(page, position).click()  # the same sync pulled the request: the rep sees 待审批
-    page.wait_for_timeout(rep_app.SETTLE_MS)
+    open_stop_card(page, position)  # the same sync pulled the request: the rep sees 待审批
     expect(page.get_by_text("订单 待审批：超出信用额度")).to_be_visible(timeout=10_000)
     expect(page.get_by_text("审批通过前不计入业绩").first).to_be_visible()
     rep_app.back_to_today(page)
@@ -105,8 +119,7 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
         if round_ == 0:
             rep_app.tap(page, "立即同步")
         expect(page.get_by_text(last, exact=True)).to_have_count(0, timeout=SYNC_WAIT_MS)
-    rep_app.stop_button(page, position).click()
-    page.wait_for_timeout(rep_app.SETTLE_MS)
+    open_stop_card(page, position)
     expect(page.get_by_text(re.compile("^订单 已批准"))).to_be_visible(timeout=SYNC_WAIT_MS)
     expect(page.get_by_text(re.compile("老客户，同意本次超额"))).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "phone-order-approved.png")
