@@ -24,9 +24,12 @@ from server.domains.customers.service import set_computed
 from server.domains.development.service import lifecycle_rules, sales_in_window, tier_rules
 from server.domains.orders.models import Order
 from server.domains.orders.service import OrderFilter, order_summary
+from server.domains.reports.period import Scope
+from server.domains.reports.service import day_tallies, orders_per_rep_day
 from server.domains.targets.service import target_achievement
 from server.domains.users.models import Actor
 from server.domains.users.service import create_user
+from server.domains.visits.board import day_board
 from server.errors import Forbidden, NotFound
 from server.settings import Settings
 from shared.approvals import ApprovalRules
@@ -72,7 +75,7 @@ async def push_order(
     visit_id, order_id = new_id(), new_id()
     day = world.today
     ops = [
-        make_op(next(SEQ), "visit", visit_id, visit_fields(customer_id, day, 9)),
+        make_op(next(SEQ), "visit", visit_id, visit_fields(customer_id, day, 9, ordered=True)),  # ticked as phones do
         make_op(next(SEQ), "order", order_id, order_fields(customer_id, visit_id, lines, local_time(day, 9, 30))),
     ]
     answer = await client.post("/api/sync/push", json=push_body(ops), headers=headers)
@@ -92,13 +95,27 @@ def counted(engine: Engine, world: World, customer_id: str, settings: Settings) 
         sales = sales_in_window(session, world.today, tier_rules(settings))
         customer = session.get(Customer, customer_id)
         assert customer is not None
+        board = day_board(session, world.today, settings.tz)
+        [row] = [r for r in board.reps if r.rep.username == "rep.a"]
+        tally = summarize(session, world, settings)
         return {
+            "ordered_on_route": row.tally.ordered_on_route,
+            "dashboard_success": tally,
             "orders": count,
             "total": total,
             "target_actual": achieved.amount.actual,
             "tier_sales": sales.get(customer_id, 0.0),
             "status": customer.status,
         }
+
+
+def summarize(session: Any, world: World, settings: Settings) -> tuple[int, int]:
+    """The dashboard's visits-ordered-on-route and orders (its SQL aggregates) for the day."""
+    scope = Scope()
+    tallies = day_tallies(session, scope, world.today, world.today)
+    ordered = sum(t.ordered_on_route for t in tallies.values())
+    orders = sum(n for n, _ in orders_per_rep_day(session, scope, world.today, world.today).values())
+    return ordered, orders
 
 
 def requests(engine: Engine) -> list[ApprovalRequest]:
@@ -157,12 +174,16 @@ async def test_an_order_above_the_credit_limit_waits_counts_nowhere_and_counts_o
     assert "超出信用额度" in queue.text
     page = await client.get(f"/customers/{customer_id}")
     assert by_testid(page.text, f"order-approval-{order_id}") == "待审批"
+    rep_day = await client.get(f"/reps/rep.a/day?day={seeded.today.isoformat()}")
+    assert rep_day.status_code == 200 and 'data-testid="visit-approval-' in rep_day.text  # the visit's order: 待审批
     dashboard = await client.get("/dashboard")
     assert by_testid(dashboard.text, "approvals-pending-value") == "1"
 
     answer = await decide_on_web(client, request.id, "approved", "老客户，回款及时")
     assert answer.status_code == 303 and "done=approved" in answer.headers["location"]
     after = counted(engine, seeded, customer_id, settings)
+    assert after["ordered_on_route"] == 1 and after["dashboard_success"] == (1, before["dashboard_success"][1] + 1)
+    assert before["ordered_on_route"] == 0 and before["dashboard_success"][0] == 0
     assert after["orders"] == before["orders"] + 1 and after["total"] == round(before["total"] + 1140.0, 2)
     assert after["target_actual"] == before["target_actual"] + 1140.0
     assert after["tier_sales"] == before["tier_sales"] + 1140.0

@@ -177,3 +177,12 @@ def order_amounts_by_visit(session: Session, visit_ids: set[str]) -> dict[str, f
     for order in session.exec(query).all():
         amounts[order.visit_id] = round(amounts.get(order.visit_id, 0.0) + order.amount, 2)
     return amounts
+
+
+def held_visit_ids(session: Session, visit_ids: set[str]) -> set[str]:
+    """Which of these visits have an order waiting for approval or rejected: the phone ticked them 已进货, but
+    they count as ordered only once an order of theirs counts (docs/approvals.md)."""
+    if not visit_ids:
+        return set()
+    query = select(Order.visit_id).where(col(Order.visit_id).in_(sorted(visit_ids)), ~counted_order())
+    return set(session.exec(query).all())

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, false, func, or_, true
+from sqlalchemy import and_, case, exists, false, func, or_, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -133,7 +134,15 @@ def day_tallies(session: Session, scope: Scope, start: dt.date, end: dt.date) ->
     for rep_id, day, customer_ids in session.exec(plan_query).all():
         planned[(rep_id, day)] = list(customer_ids)
     # shared.rates.visit_ordered: an order recorded on the visit, or "ordered" ticked.
-    ordered = func.max(case((or_(col(Visit.ordered).is_(True), col(Order.id).is_not(None)), 1), else_=0))
+    # An order held for approval (pending or rejected) does not make its visit ordered, the phone's tick aside.
+    held_order = aliased(Order)  # not the outer join's orders: its own rows
+    held = exists().where(
+        col(held_order.visit_id) == col(Visit.id),
+        col(held_order.approval_status).is_not(None),
+        col(held_order.approval_status) != "approved",
+    )
+    ticked = and_(col(Visit.ordered).is_(True), ~held)
+    ordered = func.max(case((or_(ticked, col(Order.id).is_not(None)), 1), else_=0))
     visit_query = (
         select(col(Visit.rep_id), col(Visit.visit_day), col(Visit.customer_id), ordered)
         .select_from(Visit)
