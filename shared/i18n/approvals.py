@@ -64,6 +64,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.approvals.tile_hint": "订单批准前不计入金额",
         "web.credit.limit": "信用额度",
         "web.credit.no_limit": "不限",
+        "web.audit.action.approval.requested": "提交审批",
+        "web.audit.action.approval.approved": "审批通过",
+        "web.audit.action.approval.rejected": "审批驳回",
+        "web.audit.action.customer.credit_limit": "修改信用额度",
     },
     "en": {
         "enum.RecordKind.approval": "Approval",
@@ -128,5 +132,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.approvals.tile_hint": "Orders count once approved",
         "web.credit.limit": "Credit limit",
         "web.credit.no_limit": "No limit",
+        "web.audit.action.approval.requested": "Approval requested",
+        "web.audit.action.approval.approved": "Approved",
+        "web.audit.action.approval.rejected": "Rejected",
+        "web.audit.action.customer.credit_limit": "Credit limit changed",
     },
 }
