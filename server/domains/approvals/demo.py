@@ -4,7 +4,6 @@ the first territory's waits on /approvals, the others' were decided (one approve
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 from sqlmodel import Session, col, select
@@ -46,7 +45,7 @@ def seed_approvals(
     for (territory, rep), decision in zip(sorted(reps.items()), DECISIONS, strict=False):
         visit = session.exec(
             select(Visit)
-            .where(Visit.rep_id == rep.id, Visit.territory == territory)
+            .where(Visit.rep_id == rep.id, Visit.territory == territory, col(Visit.check_out_at).is_not(None))
             .order_by(col(Visit.check_in_at).desc())
         ).first()
         buyer = session.get(Customer, visit.customer_id) if visit else None
@@ -57,7 +56,7 @@ def seed_approvals(
         lines: list[dict[str, object]] = [
             {"product_id": products[0].id, "quantity": 60, "unit_price": products[0].unit_price}
         ]
-        ordered_at = (dt.datetime.fromisoformat(visit.check_in_at) + dt.timedelta(minutes=10)).isoformat()
+        ordered_at = str(visit.check_out_at)  # taken as the visit ended: never after the demo's "now"
         fields = {
             "customer_id": customer.id,
             "visit_id": visit.id,
