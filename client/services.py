@@ -23,6 +23,7 @@ import httpx
 
 from client import clock
 from client.api import CALL_FAILED, LOGIN_PATH, api_client
+from client.features.approvals.service import approvals_of_customer, with_approvals
 from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
 from client.features.today.reminders import parse_moment
@@ -167,6 +168,7 @@ class CustomerCard:
     orders: list[dict[str, Any]] = field(default_factory=list)  # purchase record, newest first
     competitor_reports: list[dict[str, Any]] = field(default_factory=list)  # newest first
     products: dict[str, dict[str, Any]] = field(default_factory=dict)  # the catalogue by id (order lines' names)
+    approvals: list[dict[str, Any]] = field(default_factory=list)  # 审批 of its orders, itself, credit: newest first
     as_of: dt.datetime | None = None  # when the card was read: the complaints' response timers count from it
 
 
@@ -633,6 +635,7 @@ class AppService:
         customer = self.store.get(RecordKind.CUSTOMER, customer_id)
         if customer is None:
             return None
+        approvals = approvals_of_customer(self.store, customer_id)
         visits = sorted(
             self.store.find(RecordKind.VISIT, customer_id=customer_id),
             key=lambda visit: parse_moment(visit.get("check_in_at")) or EPOCH,
@@ -655,7 +658,8 @@ class AppService:
                 key=lambda person: str(person.get("name") or ""),
             ),
             complaints=self.as_progressed(self._newest(RecordKind.COMPLAINT, customer_id, "received_at")),
-            orders=self._newest(RecordKind.ORDER, customer_id, "ordered_at"),
+            orders=with_approvals(self._newest(RecordKind.ORDER, customer_id, "ordered_at"), approvals),
+            approvals=approvals,
             competitor_reports=self._newest(RecordKind.COMPETITOR_REPORT, customer_id, "observed_at"),
             products={str(product["id"]): product for product in self.store.all(RecordKind.PRODUCT)},
             as_of=self.clock(),
@@ -912,7 +916,7 @@ class AppService:
             return sorted(found, key=lambda record: parse_moment(record.get(moment_field)) or EPOCH)
 
         return VisitRecords(
-            of_visit(RecordKind.ORDER, "ordered_at"),
+            with_approvals(of_visit(RecordKind.ORDER, "ordered_at"), approvals_of_customer(self.store, customer_id)),
             of_visit(RecordKind.COMPETITOR_REPORT, "observed_at"),
             of_visit(RecordKind.COMPLAINT, "received_at"),
         )

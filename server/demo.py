@@ -19,6 +19,7 @@ from server.clock import local_day, now_in, now_iso
 from server.db import create_tables, write_session
 from server.demo_photos import seed_photo
 from server.domains.access import RECORD_CACHE, preload
+from server.domains.approvals.demo import seed_approvals
 from server.domains.attendance.service import put_punch
 from server.domains.campaigns.demo import seed_campaigns_and_targets
 from server.domains.chain.demo import DemoPhones
@@ -439,12 +440,14 @@ def _seed(session: Session, settings: Settings) -> str:
     tiers = recompute_tiers(session, now_day, tier_rules(settings))
     rated = _seed_credit_ratings(session, world, supervisor, customers)
     signed_count = world.phones.store(session, _at(days[0] - dt.timedelta(days=60), 9 * 60, settings))
+    approval_count = seed_approvals(session, supervisor, reps, settings, lifecycle_rules(settings))
     total_customers = sum(len(ids) for ids in customers.values()) + len(reps)
     return (
         f"{COUNTY}: 1 supervisor ({SUPERVISOR[0]}), {len(reps)} reps ({', '.join(u for u, _, _ in REPS)}), "
         f"{total_customers} customers, {len(days) * len(reps)} route plans, {visit_count} visits, {note_count} notes, "
         f"{person_count} key persons, {complaint_count} complaints, {len(world.products)} products, "
         f"{world.order_count} orders, {world.report_count} competitor reports, {rated} credit ratings, "
+        f"{approval_count} orders above their credit limit (审批), "
         f"{opportunity_count} development opportunities, {campaign_count} campaigns with {result_count} "
         f"participation records, {target_count} monthly targets, {punch_count} attendance punches, "
         f"{signed_count} signed visit ops, {world.photo_count} visit photos; "

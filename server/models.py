@@ -1,5 +1,6 @@
 """Every table, imported in one place so `SQLModel.metadata` knows them all before create_all."""
 
+from server.domains.approvals.models import ApprovalRequest
 from server.domains.attendance.models import AttendancePunch
 from server.domains.audit.models import AuditEvent
 from server.domains.campaigns.models import Campaign, CampaignResult
@@ -30,6 +31,7 @@ from server.jobs_models import ScheduledJob
 
 __all__ = [
     "AppliedOp",
+    "ApprovalRequest",
     "AttendancePunch",
     "AuditEvent",
     "AuthSession",

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from shared.approvals import ApprovalRules, parse_claim_over_limit, parse_flag, parse_percent
 from shared.clock import CLOCK_OFFSET_ENV, DEFAULT_TIMEZONE, Clock, parse_offset
 from shared.door_hours import DoorHoursError, parse_by_kind, weekdays_of
 from shared.enums import CampaignType, CustomerKind, PhotoRequirement, VisitType
@@ -98,6 +99,9 @@ class Settings:
     pool_return_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETURN_DAYS))
     pool_claim_limit: int = 30
     pool_owned_limit: int = 200
+    # Approvals (审批, docs/approvals.md): APPROVE_NEW_CUSTOMERS, ORDER_CREDIT_LIMIT_APPROVAL,
+    # ORDER_DISCOUNT_APPROVAL_PCT, CREDIT_CHANGE_APPROVAL, POOL_CLAIM_OVER_LIMIT (shared/approvals.py).
+    approval_rules: ApprovalRules = field(default_factory=ApprovalRules)
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -180,6 +184,7 @@ class Settings:
             pool_return_days=pool_return_days(env.get("POOL_RETURN_DAYS") or ""),
             pool_claim_limit=whole_number("POOL_CLAIM_LIMIT", env.get("POOL_CLAIM_LIMIT") or "30"),
             pool_owned_limit=whole_number("POOL_OWNED_LIMIT", env.get("POOL_OWNED_LIMIT") or "200"),
+            approval_rules=approval_rules(env),
         )
 
 
@@ -306,6 +311,20 @@ def pool_return_days(value: str) -> dict[str, int]:
         return parse_return_days(value)
     except ValueError as error:
         raise SettingsError(f"POOL_RETURN_DAYS: {error}") from None
+
+
+def approval_rules(env: Mapping[str, str]) -> ApprovalRules:
+    """The approval settings (shared/approvals.py); a bad value names its variable."""
+    try:
+        return ApprovalRules(
+            new_customers=parse_flag("APPROVE_NEW_CUSTOMERS", env.get("APPROVE_NEW_CUSTOMERS", ""), False),
+            credit_limit=parse_flag("ORDER_CREDIT_LIMIT_APPROVAL", env.get("ORDER_CREDIT_LIMIT_APPROVAL", ""), True),
+            discount_pct=parse_percent("ORDER_DISCOUNT_APPROVAL_PCT", env.get("ORDER_DISCOUNT_APPROVAL_PCT", "")),
+            credit_change=parse_flag("CREDIT_CHANGE_APPROVAL", env.get("CREDIT_CHANGE_APPROVAL", ""), False),
+            claim_over_limit=parse_claim_over_limit(env.get("POOL_CLAIM_OVER_LIMIT", "")),
+        )
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
 
 
 def whole_number(setting: str, value: str) -> int:

@@ -33,6 +33,7 @@ class RecordKind(StrEnum):
     LEADERBOARD = "leaderboard"  # 排行榜 of a territory and period (server-made; phones get it if LEADERBOARD_ON_PHONE)
     ATTENDANCE = "attendance"  # 考勤打卡: a rep's start or end of the working day, made on the phone (append-only)
     CUSTOMER_CLAIM = "customer_claim"  # a rep claims a 公海 customer or releases their own (docs/ownership.md)
+    APPROVAL = "approval"  # 审批: a request made by a rule and its decision (server-made, read by phones)
 
 
 class AttendanceAction(StrEnum):

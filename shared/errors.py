@@ -21,3 +21,4 @@ class ErrorCode(StrEnum):
     WEAK_PASSWORD = "weak_password"  # 422: a new password breaks the password policy (the message says which rule)
     ALREADY_CLAIMED = "already_claimed"  # 409: a 公海 claim lost: another rep owns the customer (details: owner_name)
     CLAIM_LIMIT = "claim_limit"  # 422: a claim over POOL_CLAIM_LIMIT or POOL_OWNED_LIMIT
+    ALREADY_DECIDED = "already_decided"  # 409: an approval request was approved or rejected already

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from shared.approvals import ApprovalKind, ApprovalStatus
 from shared.door_hours import DoorHours, DoorHoursError
 from shared.enums import (
     AttendanceAction,
@@ -486,6 +487,17 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
         "at": Field(timestamp, required=True, nullable=False),  # when the rep tapped, on the phone's clock
         "reason": Field(text(200)),
     },
+    # 审批 (docs/approvals.md): a request a rule made for an order, a new customer, a credit change or a claim,
+    # and its decision. Made and decided on the server; the territory's phones receive it and show the status
+    # (待审批 / 已批准 / 已驳回) and the supervisor's comment on the customer card and the visit.
+    RecordKind.APPROVAL: {
+        "kind": Field(one_of(ApprovalKind), required=True, nullable=False),
+        "record_id": Field(record_id, required=True, nullable=False),
+        "customer_id": Field(record_id, required=True, nullable=False),
+        "status": Field(one_of(ApprovalStatus), required=True, nullable=False),
+        "reason": Field(text(100), required=True, nullable=False),
+        "comment": Field(text(500)),
+    },
     # Route plans are written by supervisors on the server; devices only receive them.
     RecordKind.ROUTE_PLAN: {
         "day": Field(date, required=True, nullable=False),
@@ -497,7 +509,7 @@ SCHEMAS: dict[RecordKind, dict[str, Field]] = {
 SUPERVISOR_FIELDS = frozenset({"importance"})
 # Customer fields the server computes or supervisors set on the server: not in the schema, so an op that
 # writes them is refused (422). Phones receive them with the customer.
-SERVER_OWNED_CUSTOMER_FIELDS = frozenset({"tier", "credit_rating"})
+SERVER_OWNED_CUSTOMER_FIELDS = frozenset({"tier", "credit_rating", "credit_limit", "approval_status"})
 DEVICE_WRITABLE_KINDS = frozenset(
     {
         RecordKind.CUSTOMER,

@@ -56,6 +56,7 @@ INDEXED_FIELDS = {
     RecordKind.ORDER.value: "customer_id",
     RecordKind.COMPETITOR_REPORT.value: "customer_id",
     RecordKind.COMPLAINT_STEP.value: "complaint_id",  # a complaint's history on the customer card
+    RecordKind.APPROVAL.value: "customer_id",  # 审批 on the customer card and the visit
 }
 
 

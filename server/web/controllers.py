@@ -9,6 +9,7 @@ from __future__ import annotations
 from litestar import Controller
 
 from server.web.admin import AdminPages
+from server.web.approvals import ApprovalPages
 from server.web.attendance import AttendancePages
 from server.web.board import BoardController
 from server.web.campaigns import CampaignPages
@@ -54,4 +55,5 @@ WEB_CONTROLLERS: list[type[Controller]] = [
     WorkReportPages,
     AttendancePages,
     OwnershipPages,
+    ApprovalPages,
 ]

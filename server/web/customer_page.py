@@ -10,12 +10,14 @@ from litestar.response import Template
 
 from server.clock import local_time
 from server.db import read_session
+from server.domains.approvals.service import requests_of_customer
 from server.domains.chain.service import visit_signatures
 from server.domains.competitors.service import competitor_reports
 from server.domains.complaints.service import complaints_of_customer, with_history
 from server.domains.development.service import credit_history
 from server.domains.key_persons.service import key_persons_of_customer
 from server.domains.notes.service import notes_of_customer
+from server.domains.orders.models import is_counted
 from server.domains.orders.service import OrderFilter, list_orders
 from server.domains.photos.service import photos_of_customer
 from server.domains.pipeline.service import customer_pipeline
@@ -57,8 +59,9 @@ def customer_page(
         photos = photos_of_customer(session, request.user, customer_id)
         chains = visit_signatures(session, [visit.id for visit in visits])
         ownership = owner_context(session, request, settings, customer_id)  # 归属: history, release / assign
+        approvals = requests_of_customer(session, request.user, customer_id)  # 审批 of its orders, credit...
     visit_orders: dict[str, float] = {}
-    for row in orders:
+    for row in (row for row in orders if is_counted(row["order"])):  # pending / rejected orders count nowhere
         visit_id = row["order"].visit_id
         visit_orders[visit_id] = round(visit_orders.get(visit_id, 0.0) + row["order"].amount, 2)
     visit_rows: list[dict[str, Any]] = []
@@ -89,7 +92,8 @@ def customer_page(
         notes=[{"note": note, "created": local_time(note.created_at, settings.tz)} for note in notes],
         people=people,
         orders=orders,
-        order_total=round(sum(row["order"].amount for row in orders), 2),
+        order_total=round(sum(row["order"].amount for row in orders if is_counted(row["order"])), 2),
+        approvals=approvals,
         competitors=[{"report": r, "at": local_time(r.observed_at, settings.tz)} for r in competitors],
         photos=photos,
         credit_history=[{"change": c, "at": local_time(c.changed_at, settings.tz)} for c in credit],

@@ -18,6 +18,7 @@ from litestar.response import Template
 
 from server.clock import now_in, today
 from server.db import read_session
+from server.domains.approvals.service import pending_count
 from server.domains.attendance.service import attendance_today, rep_attendance_day
 from server.domains.chain.service import visit_signatures
 from server.domains.development.service import lifecycle_rules
@@ -127,6 +128,7 @@ class DashboardPages(Controller):
             attendance = attendance_today(
                 session, list_reps(session, scope.territory), settings.tz, settings.work_hours, today=today(settings.tz)
             )
+            approvals_waiting = pending_count(session, actor)
         last_day = min(chosen.end, today(settings.tz))
         fmt = Formats(lang)
         rep_names = {r.id: r.display_name for r in rep_choices}
@@ -149,6 +151,7 @@ class DashboardPages(Controller):
             flagged=flagged,
             km=km,
             attendance=attendance,
+            approvals_waiting=approvals_waiting,
         )
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)

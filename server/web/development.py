@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from server.clock import local_time, today
 from server.db import read_session, write_session
+from server.domains.approvals.service import change_credit
 from server.domains.customers.service import customers_by_id
-from server.domains.development.service import recompute_tiers_now, set_credit_rating, tier_counts
+from server.domains.development.service import recompute_tiers_now, tier_counts
 from server.domains.orders.service import OrderFilter, list_orders, order_summary
 from server.domains.products.service import get_product, list_products, put_product
 from server.domains.teams import team_of, visible_customer
@@ -169,5 +170,15 @@ class DevelopmentPages(Controller):
     ) -> Redirect:
         with write_session(state.engine) as session:
             visible_customer(session, request.user, customer_id)  # another team's customer: 404
-            set_credit_rating(session, request.user, customer_id, data.get("rating", ""), data.get("reason") or None)
-        return Redirect(f"/customers/{customer_id}", status_code=303)
+            # With CREDIT_CHANGE_APPROVAL on, the change waits for another supervisor (docs/approvals.md).
+            requested = change_credit(
+                session,
+                request.user,
+                customer_id,
+                rating=data.get("rating") or None,
+                limit=data.get("limit") if "limit" in data else None,
+                reason=data.get("reason") or None,
+                rules=state.settings.approval_rules,
+            )
+        target = f"/approvals?record={customer_id}" if requested is not None else f"/customers/{customer_id}"
+        return Redirect(target, status_code=303)

@@ -41,6 +41,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavLink("queues", "/queues", ("/queues",), test_id="nav-queue-page"),
             NavLink("work_reports", "/reports", ("/reports",)),
             NavLink("attendance", "/attendance", ("/attendance",)),
+            NavLink("approvals", "/approvals", ("/approvals",)),
         ),
     ),
     NavGroup(

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from shared.i18n import (
     account,
+    approvals,
     attendance,
     campaigns,
     chain,
@@ -54,6 +55,7 @@ for _part in (
     ownership,
     duplicates,
     chain,
+    approvals,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

@@ -41,14 +41,24 @@ def week_figures(db: Path, start: dt.date, until: dt.date) -> dict[str, object]:
             "SELECT id, rep_id, visit_day, customer_id, ordered FROM visits WHERE visit_day BETWEEN ? AND ?",
             (start.isoformat(), until.isoformat()),
         ).fetchall()
-        orders = con.execute("SELECT visit_id, customer_id, order_day, amount FROM orders").fetchall()
+        # Orders waiting for approval or rejected count nowhere (docs/approvals.md; the demo has one of each).
+        orders = con.execute(
+            "SELECT visit_id, customer_id, order_day, amount FROM orders"
+            " WHERE approval_status IS NULL OR approval_status = 'approved'"
+        ).fetchall()
+        held = {
+            visit_id
+            for (visit_id,) in con.execute(
+                "SELECT visit_id FROM orders WHERE approval_status IS NOT NULL AND approval_status <> 'approved'"
+            ).fetchall()
+        }
         usernames = dict(con.execute("SELECT id, username FROM users").fetchall())
     ordered_visits = {visit_id for visit_id, *_ in orders}
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
     bought: dict[tuple[str, str], set[str]] = defaultdict(set)
     for visit_id, rep_id, day, customer_id, ticked in visits:
         seen[(rep_id, day)].add(customer_id)
-        if ticked or visit_id in ordered_visits:
+        if (ticked and visit_id not in held) or visit_id in ordered_visits:
             bought[(rep_id, day)].add(customer_id)
     per_rep: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for rep_id, day, customer_ids in plans:

@@ -242,6 +242,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/customers/{customer_id:str}/assign"): Rule(
         SUPERVISOR_ACTION, {"supervisor": 404, "admin": 422}, record="customer_id", body="assign_form"
     ),
+    # Approvals (issue #19): the team's queue; a decision on an unknown (or another team's) request is 404.
+    ("GET", "/approvals"): Rule(SUPERVISOR_PAGE),
+    ("POST", "/approvals/{request_id:str}/decide"): Rule(
+        {**SUPERVISOR_ACTION, "supervisor": 404, "admin": 404},
+        sample_path=f"/approvals/{UNKNOWN_ID}/decide",
+        body="form",
+    ),
     # A supervisor's edit of a customer's archive, merged like a phone's edit (issue 5).
     ("POST", "/customers/{customer_id:str}"): Rule(
         SUPERVISOR_ACTION, TEAM_RECORD, record="customer_id", body="customer_edit_form"

@@ -68,6 +68,8 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
             "owner_rep_id",
             "tier",  # computed from orders
             "credit_rating",  # set by supervisors
+            "credit_limit",  # 信用额度, set by supervisors (docs/approvals.md)
+            "approval_status",  # a new customer's approval (APPROVE_NEW_CUSTOMERS)
             "updated_at",
             "deleted",  # a delete op's tombstone
             "field_clocks",  # each field's edit clock (sync.merge)
@@ -102,7 +104,7 @@ SERVER_OWNED: dict[RecordKind, frozenset[str]] = {
         }
     ),
     RecordKind.COMPLAINT_STEP: frozenset({"clock", "author_id", "territory", "created_at"}),
-    RecordKind.ORDER: frozenset({"rep_id", "territory", "order_day", "created_at"}),
+    RecordKind.ORDER: frozenset({"rep_id", "territory", "order_day", "created_at", "approval_status"}),
     RecordKind.COMPETITOR_REPORT: frozenset({"reported_by", "territory", "created_at"}),
     RecordKind.CAMPAIGN_RESULT: frozenset({"rep_id", "territory", "created_at"}),
     RecordKind.OPPORTUNITY: frozenset(

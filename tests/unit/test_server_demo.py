@@ -22,6 +22,7 @@ from server.domains.sync.models import ChainOp
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
 from server.models import (
+    ApprovalRequest,
     AttendancePunch,
     Campaign,
     CampaignResult,
@@ -83,6 +84,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
                 SalesTarget,
                 AttendancePunch,
                 VisitPhoto,
+                ApprovalRequest,
             )
         }
         assert count["User"] == 4
@@ -93,6 +95,7 @@ def test_the_demo_fills_a_county_and_the_change_log(tmp_path: Path) -> None:
         synced += ("ComplaintStep",)  # the older demo complaints' moves, one step each
         synced += ("AttendancePunch",)  # the days before today's punches (each back to its rep's phones)
         synced += ("VisitPhoto",)  # the last week's visit photos (server/demo_photos.py)
+        synced += ("ApprovalRequest",)  # 审批: an order above its customer's credit limit per territory
         assert count["ChangeLog"] == sum(count[name] for name in synced)
         assert count["KeyPerson"] >= 60 and count["Complaint"] == 6 and count["ComplaintStep"] == 3
         assert count["Product"] == 15 and count["Order"] >= 300 and count["CompetitorReport"] >= 3

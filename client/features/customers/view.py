@@ -11,6 +11,7 @@ from typing import Any
 import flet as ft
 
 from client import clock
+from client.features.approvals.view import approvals_section, order_approval
 from client.features.complaints.service import ComplaintStepForm
 from client.features.complaints.view import complaint_handling
 from client.features.drafts.conflicts_view import conflict_rows
@@ -158,6 +159,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         *pipeline_section(state.pipeline, lang, actions),
         *key_persons(card, state.key_person, lang, actions),
         *complaints(card, state.complaint_step, lang, actions),
+        *approvals_section(card.approvals, lang),
         *purchase_record(card, lang),
         *competitor_reports(card, lang),
     ]
@@ -411,6 +413,7 @@ def purchase_record(card: CustomerCard, lang: str) -> list[ft.Control]:
             )
         )
         controls += [ft.Text("  " + order_line_text(line, card.products, lang), size=SMALL_TEXT) for line in lines]
+        controls += order_approval(order, lang)  # 待审批 / 已批准 / 已驳回 and the supervisor's comment
     return controls
 
 

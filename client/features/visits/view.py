@@ -12,6 +12,7 @@ from typing import Any
 import flet as ft
 
 from client import clock
+from client.features.approvals.view import order_approval
 from client.features.campaigns.view import campaign_section
 from client.features.drafts.banner import draft_banner
 from client.features.orders.catalogue import find_products
@@ -512,6 +513,7 @@ def recorded_on_visit(records: VisitRecords, products: list[dict[str, Any]], lan
             )
         )
         controls += [ft.Text("  " + order_line_text(line, by_id, lang), size=SMALL_TEXT) for line in lines]
+        controls += order_approval(order, lang)
     for report in records.competitor_reports:
         controls.append(ft.Text(competitor_text(report, lang)))
     for complaint in records.complaints:

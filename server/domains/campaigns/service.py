@@ -32,7 +32,7 @@ from server.domains.access import (
 from server.domains.append_only import AppendOnly
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
-from server.domains.orders.models import Order
+from server.domains.orders.models import Order, counted_order
 from server.domains.sync.changelog import record_change, record_data
 from server.domains.teams import sees, team_only
 from server.domains.users.models import Actor
@@ -311,6 +311,7 @@ def campaign_results(session: Session, campaign: Campaign) -> CampaignOutcome:
             col(Order.customer_id).in_(chunk),
             col(Order.order_day) >= campaign.starts_on,
             col(Order.order_day) <= campaign.ends_on,
+            counted_order(),
         )
         orders += session.exec(query).all()
     return campaign_outcome(campaign, results, orders)

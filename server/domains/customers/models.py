@@ -32,6 +32,9 @@ class Customer(CustomerBase, table=True):
     owner_rep_id: str | None = Field(default=None, max_length=36, index=True)
     tier: str | None = Field(default=None, max_length=1)  # shared.enums.ValueTier, computed from orders
     credit_rating: str | None = Field(default=None, max_length=20)  # shared.enums.CreditRating, by supervisors
+    credit_limit: float | None = None  # 信用额度 in yuan, by supervisors; None: no limit (docs/approvals.md)
+    # A customer a rep created while APPROVE_NEW_CUSTOMERS is on: shared.approvals.ApprovalStatus; else None.
+    approval_status: str | None = Field(default=None, max_length=10)
     updated_at: str = Field(max_length=40)
     deleted: bool = False
     # A tombstone merged into another customer (server/domains/duplicates/merge.py): ops naming it go there.

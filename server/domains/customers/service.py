@@ -20,7 +20,7 @@ from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
 
 # Fields only the server sets (from the writer, or by a supervisor); never accepted from a device op.
-SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier", "credit_rating"})
+SERVER_FIELDS = frozenset({"territory", "owner_rep_id", "tier", "credit_rating", "credit_limit", "approval_status"})
 
 
 def customer_data(customer: Customer) -> dict[str, Any]:

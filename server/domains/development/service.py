@@ -23,7 +23,7 @@ from server.domains.customers.models import Customer
 from server.domains.customers.service import set_computed
 from server.domains.development.models import CreditRatingChange
 from server.domains.development.rules import LifecycleRules, TierRules, lifecycle_status, value_tiers
-from server.domains.orders.models import Order
+from server.domains.orders.models import Order, counted_order, is_counted
 from server.domains.users.models import Actor
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
@@ -52,13 +52,15 @@ def _order_days(session: Session, customer_ids: set[str], since: dt.date | None 
     ids = sorted(customer_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        query = select(col(Order.customer_id), col(Order.order_day)).where(col(Order.customer_id).in_(chunk))
+        query = select(col(Order.customer_id), col(Order.order_day)).where(
+            col(Order.customer_id).in_(chunk), counted_order()
+        )
         if since is not None:
             query = query.where(col(Order.order_day) >= since)
         for customer_id, day in session.exec(query.distinct()).all():
             days[customer_id].add(day)
     for pending in session.new:
-        if isinstance(pending, Order) and pending.customer_id in days:
+        if isinstance(pending, Order) and pending.customer_id in days and is_counted(pending):
             days[pending.customer_id].add(pending.order_day)
     return days
 
@@ -79,7 +81,8 @@ def refresh_all_lifecycles(session: Session, day: dt.date, rules: LifecycleRules
     """Every customer who ever ordered: the daily pass that moves customers to dormant and lost.
 
     Reads each customer's last order day, and the order days recent enough to make them active."""
-    last = dict(session.exec(select(Order.customer_id, func.max(Order.order_day)).group_by(Order.customer_id)).all())
+    last_days = select(Order.customer_id, func.max(Order.order_day)).where(counted_order())
+    last = dict(session.exec(last_days.group_by(Order.customer_id)).all())
     if not last:
         return 0
     recent = _order_days(session, set(last), since=day - dt.timedelta(days=rules.dormant_days + rules.active_days + 1))
@@ -106,7 +109,7 @@ def sales_in_window(session: Session, day: dt.date, rules: TierRules) -> dict[st
     start = rules.window_start(day)
     query = (
         select(Order.customer_id, func.sum(Order.amount))
-        .where(col(Order.order_day) >= start, col(Order.order_day) <= day)
+        .where(col(Order.order_day) >= start, col(Order.order_day) <= day, counted_order())
         .group_by(Order.customer_id)
     )
     return {customer_id: round(float(total or 0), 2) for customer_id, total in session.exec(query).all()}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, ColumnElement, Index, or_
+from sqlmodel import Field, SQLModel, col
 
 
 class OrderBase(SQLModel):
@@ -30,3 +30,16 @@ class Order(OrderBase, table=True):
     territory: str = Field(max_length=60, index=True)
     order_day: dt.date = Field(index=True)  # the local day of ordered_at in settings.TIMEZONE
     created_at: str = Field(max_length=40)
+    # None: no approval needed; else shared.approvals.ApprovalStatus. Only None and "approved" count in totals,
+    # targets and tiers (server/domains/orders/service.py counted).
+    approval_status: str | None = Field(default=None, max_length=10)
+
+
+def counted_order() -> ColumnElement[bool]:
+    """The orders that count in totals, targets, tiers and rates: those that needed no approval and those approved
+    (an order waiting for approval or rejected is kept and shown, never counted: docs/approvals.md)."""
+    return or_(col(Order.approval_status).is_(None), col(Order.approval_status) == "approved")
+
+
+def is_counted(order: Order) -> bool:
+    return order.approval_status in (None, "approved")

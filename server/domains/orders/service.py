@@ -9,7 +9,7 @@ the lifecycle at once (development.service.refresh_lifecycle).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,11 +22,12 @@ from server.domains.access import customer_in_reach, store_territory_record, vis
 from server.domains.append_only import AppendOnly
 from server.domains.development.rules import LifecycleRules
 from server.domains.development.service import refresh_lifecycle
-from server.domains.orders.models import Order
+from server.domains.orders.models import Order, counted_order
 from server.domains.products.service import products_by_id
 from server.domains.sync.changelog import record_data
 from server.domains.users.models import Actor
 from server.errors import ValidationFailed
+from shared.approvals import ApprovalRules, ApprovalStatus, Need, order_need
 from shared.enums import RecordKind
 from shared.records import amount_matches, order_total
 
@@ -61,7 +62,12 @@ def put_order(
     tz: ZoneInfo,
     lifecycle: LifecycleRules,
     path: str = "order",
+    approval: ApprovalRules | None = None,
+    on_need: Callable[[Order, Need], object] | None = None,
 ) -> Order:
+    """Store a new order (or find the one sent before). With `approval` rules, an order a rule catches (above
+    the customer's credit limit, a discount above the threshold) is stored as pending, counts nowhere, and
+    `on_need` makes its approval request (server/domains/approvals): the order is never refused for it."""
     existing = ORDERS.existing(session, order_id, fields, path=path)
     if existing is not None:
         return existing
@@ -86,7 +92,12 @@ def put_order(
             expected=float(total),
             got=fields["amount"],
         )
+    need = None
+    if approval is not None:
+        list_prices = {product_id: product.unit_price for product_id, product in known.items()}
+        need = order_need(total, lines, list_prices, customer.credit_limit, approval)
     order = Order(
+        approval_status=ApprovalStatus.PENDING.value if need is not None else None,
         id=order_id,
         customer_id=customer.id,
         visit_id=visit.id,
@@ -100,6 +111,10 @@ def put_order(
         created_at=now_iso(),
     )
     store_territory_record(session, RecordKind.ORDER, order, order_data(order))
+    if need is not None:
+        if on_need is not None:
+            on_need(order, need)
+        return order  # counts (lifecycle, pipeline) once approved
     refresh_lifecycle(session, [customer], today(tz), lifecycle)
     return order
 
@@ -117,8 +132,8 @@ class OrderFilter:
     limit: int = 500
 
 
-def _conditions(where: OrderFilter) -> list[Any]:
-    conditions: list[Any] = []
+def _conditions(where: OrderFilter, *, counted_only: bool = False) -> list[Any]:
+    conditions: list[Any] = [counted_order()] if counted_only else []
     if where.customer_id:
         conditions.append(Order.customer_id == where.customer_id)
     if where.territory:
@@ -138,9 +153,10 @@ def list_orders(session: Session, where: OrderFilter) -> list[Order]:
 
 
 def order_summary(session: Session, where: OrderFilter) -> tuple[int, float]:
-    """How many orders match and their total amount, all of them (the limit does not apply): one aggregate."""
+    """How many orders match and their total amount, all of them (the limit does not apply): one aggregate.
+    Orders waiting for approval or rejected are not counted (docs/approvals.md)."""
     count, total = session.exec(
-        select(func.count(), func.coalesce(func.sum(Order.amount), 0.0)).where(*_conditions(where))
+        select(func.count(), func.coalesce(func.sum(Order.amount), 0.0)).where(*_conditions(where, counted_only=True))
     ).one()
     return int(count), round(float(total), 2)
 
@@ -149,7 +165,7 @@ def ordered_visit_ids(session: Session, visit_ids: set[str]) -> set[str]:
     """Which of these visits have an order record (the success rate counts them as ordered)."""
     if not visit_ids:
         return set()
-    query = select(Order.visit_id).where(col(Order.visit_id).in_(sorted(visit_ids)))
+    query = select(Order.visit_id).where(col(Order.visit_id).in_(sorted(visit_ids)), counted_order())
     return set(session.exec(query).all())
 
 
@@ -157,6 +173,16 @@ def order_amounts_by_visit(session: Session, visit_ids: set[str]) -> dict[str, f
     if not visit_ids:
         return {}
     amounts: dict[str, float] = {}
-    for order in session.exec(select(Order).where(col(Order.visit_id).in_(sorted(visit_ids)))).all():
+    query = select(Order).where(col(Order.visit_id).in_(sorted(visit_ids)), counted_order())
+    for order in session.exec(query).all():
         amounts[order.visit_id] = round(amounts.get(order.visit_id, 0.0) + order.amount, 2)
     return amounts
+
+
+def held_visit_ids(session: Session, visit_ids: set[str]) -> set[str]:
+    """Which of these visits have an order waiting for approval or rejected: the phone ticked them 已进货, but
+    they count as ordered only once an order of theirs counts (docs/approvals.md)."""
+    if not visit_ids:
+        return set()
+    query = select(Order.visit_id).where(col(Order.visit_id).in_(sorted(visit_ids)), ~counted_order())
+    return set(session.exec(query).all())

@@ -8,7 +8,7 @@ owner with the customer, at their next pull) and keeps an `OwnerChange` row: who
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from server.domains.users.models import Actor, User
 from server.domains.visits.models import Visit
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
+from shared.approvals import ApprovalRules, Need, claim_need
 from shared.enums import ClaimAction, OwnerChangeReason, RecordKind, Role, ValueTier
 from shared.errors import ErrorCode
 from shared.ids import new_id
@@ -134,8 +135,12 @@ def apply_claim_op(
     rules: PoolRules,
     day: dt.date,
     tz: Any,
+    approval: ApprovalRules | None = None,
+    over_limit: Callable[[Customer, Need], object] | None = None,
 ) -> OwnerChange | None:
-    """A rep's 认领 or 释放到公海 as the phone sent it. The first claim to reach the server wins; a later one is
+    """A rep's 认领 or 释放到公海 as the phone sent it. With POOL_CLAIM_OVER_LIMIT=approve (`approval`), a claim beyond
+    POOL_CLAIM_LIMIT is handed to `over_limit` (an approval request, server/domains/approvals) instead of refused.
+    The first claim to reach the server wins; a later one is
     refused (409 already_claimed, naming the owner) and becomes a draft on that phone; nothing else of
     that phone's is refused with it (its visits and notes about the customer are its territory's records)."""
     if lookup(session, OwnerChange, change_id) is not None:
@@ -159,9 +164,12 @@ def apply_claim_op(
                 code=ErrorCode.ALREADY_CLAIMED,
                 details={"owner_rep_id": customer.owner_rep_id, "owner_name": owner},
             )
-        problem = claim_limit_problem(
-            claims_this_month(session, actor.id, day, tz), len(_owned_ids(session, actor.id)), rules
-        )
+        claimed, owned = claims_this_month(session, actor.id, day, tz), len(_owned_ids(session, actor.id))
+        problem = claim_limit_problem(claimed, owned, rules)
+        need = claim_need(claimed, rules.claim_limit, approval) if approval is not None and problem else None
+        if need is not None and over_limit is not None and not (rules.owned_limit and owned >= rules.owned_limit):
+            over_limit(customer, need)
+            return None
         if problem:
             raise ValidationFailed(problem, path=path, code=ErrorCode.CLAIM_LIMIT)
         how, to_rep = OwnerChangeReason.CLAIM, me

@@ -31,6 +31,7 @@ class DayVisit:
     ordered: bool
     amount: float | None
     distance_m: float | None  # from the check-in to the customer's recorded location
+    approval: str | None = None  # an order of the visit waiting for approval or rejected: not counted (审批)
 
     @property
     def duration_minutes(self) -> int | None:
@@ -81,10 +82,16 @@ def rep_day(session: Session, rep: User, day: dt.date, tz: ZoneInfo) -> RepDay:
     position = {customer_id: index + 1 for index, customer_id in enumerate(planned_ids)}
     visits = session.exec(select(Visit).where(Visit.rep_id == rep.id, Visit.visit_day == day)).all()
     amounts: dict[str, float] = {}
+    held: dict[str, str] = {}  # visits with an order waiting for approval or rejected (shown, not counted)
     if visits:
-        query = select(Order.visit_id, Order.amount).where(col(Order.visit_id).in_([v.id for v in visits]))
-        for visit_id, amount in session.exec(query).all():
-            amounts[visit_id] = round(amounts.get(visit_id, 0.0) + amount, 2)
+        query = select(Order.visit_id, Order.amount, Order.approval_status).where(
+            col(Order.visit_id).in_([v.id for v in visits])
+        )
+        for visit_id, amount, approval in session.exec(query).all():
+            if approval in (None, "approved"):
+                amounts[visit_id] = round(amounts.get(visit_id, 0.0) + amount, 2)
+            else:
+                held[visit_id] = approval
     customers = customers_by_id(session, set(planned_ids) | {v.customer_id for v in visits})
     ordered_visits = sorted(visits, key=lambda v: dt.datetime.fromisoformat(v.check_in_at))
     rows: list[DayVisit] = []
@@ -107,8 +114,10 @@ def rep_day(session: Session, rep: User, day: dt.date, tz: ZoneInfo) -> RepDay:
                 planned_position=position.get(visit.customer_id),
                 check_in=check_in,
                 check_out=local_time(visit.check_out_at, tz),
-                ordered=visit_ordered(visit.ordered, 1 if visit.id in amounts else 0),
-                amount=amounts.get(visit.id, visit.order_amount),
+                # the phone ticks 已进货 with an order: an order held for approval does not make it ordered yet
+                ordered=visit_ordered(visit.ordered and visit.id not in held, 1 if visit.id in amounts else 0),
+                amount=amounts.get(visit.id, None if visit.id in held else visit.order_amount),
+                approval=held.get(visit.id),
                 distance_m=distance,
             )
         )

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, false, func, or_, true
+from sqlalchemy import and_, case, exists, false, func, or_, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -31,7 +32,7 @@ from server.domains.complaints.models import Complaint
 from server.domains.complaints.service import timer
 from server.domains.customers.models import Customer
 from server.domains.development.rules import LifecycleRules
-from server.domains.orders.models import Order
+from server.domains.orders.models import Order, counted_order
 from server.domains.reports.hooks import FunnelStage, TargetRow, pipeline_funnel, target_achievement
 from server.domains.reports.period import Period, Scope
 from server.domains.routes.models import RoutePlan
@@ -133,11 +134,19 @@ def day_tallies(session: Session, scope: Scope, start: dt.date, end: dt.date) ->
     for rep_id, day, customer_ids in session.exec(plan_query).all():
         planned[(rep_id, day)] = list(customer_ids)
     # shared.rates.visit_ordered: an order recorded on the visit, or "ordered" ticked.
-    ordered = func.max(case((or_(col(Visit.ordered).is_(True), col(Order.id).is_not(None)), 1), else_=0))
+    # An order held for approval (pending or rejected) does not make its visit ordered, the phone's tick aside.
+    held_order = aliased(Order)  # not the outer join's orders: its own rows
+    held = exists().where(
+        col(held_order.visit_id) == col(Visit.id),
+        col(held_order.approval_status).is_not(None),
+        col(held_order.approval_status) != "approved",
+    )
+    ticked = and_(col(Visit.ordered).is_(True), ~held)
+    ordered = func.max(case((or_(ticked, col(Order.id).is_not(None)), 1), else_=0))
     visit_query = (
         select(col(Visit.rep_id), col(Visit.visit_day), col(Visit.customer_id), ordered)
         .select_from(Visit)
-        .outerjoin(Order, col(Order.visit_id) == col(Visit.id))
+        .outerjoin(Order, (col(Order.visit_id) == col(Visit.id)) & counted_order())
         .where(col(Visit.visit_day) >= start, col(Visit.visit_day) <= end, _rep_filter(Visit.rep_id, scope))
         .group_by(col(Visit.rep_id), col(Visit.visit_day), col(Visit.customer_id))
     )
@@ -162,7 +171,12 @@ def orders_per_rep_day(
     """(orders, amount) per rep and order day."""
     query = (
         select(col(Order.rep_id), col(Order.order_day), func.count(col(Order.id)), func.sum(col(Order.amount)))
-        .where(col(Order.order_day) >= start, col(Order.order_day) <= end, _rep_filter(Order.rep_id, scope))
+        .where(
+            col(Order.order_day) >= start,
+            col(Order.order_day) <= end,
+            _rep_filter(Order.rep_id, scope),
+            counted_order(),
+        )
         .group_by(col(Order.rep_id), col(Order.order_day))
     )
     return {(rep_id, day): (int(n), float(amount or 0)) for rep_id, day, n, amount in session.exec(query).all()}
@@ -175,6 +189,7 @@ def new_customers(session: Session, scope: Scope, period: Period) -> int:
     """Customers whose first order ever falls in the period."""
     first = (
         select(col(Order.customer_id).label("customer_id"), func.min(col(Order.order_day)).label("first_day"))
+        .where(counted_order())
         .group_by(col(Order.customer_id))
         .subquery()
     )
@@ -216,7 +231,7 @@ def churn(session: Session, scope: Scope, period: Period, rules: LifecycleRules)
             func.max(case((col(Order.order_day) <= eve, col(Order.order_day)))).label("before"),
             func.max(col(Order.order_day)).label("last_day"),
         )
-        .where(col(Order.order_day) >= window_start, col(Order.order_day) <= period.end)
+        .where(col(Order.order_day) >= window_start, col(Order.order_day) <= period.end, counted_order())
         .group_by(col(Order.customer_id))
         .subquery()
     )

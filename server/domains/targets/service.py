@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.domains.access import check_fields
-from server.domains.orders.models import Order
+from server.domains.orders.models import Order, counted_order
 from server.domains.sync.changelog import record_change, record_data, rep_audience
 from server.domains.targets.models import SalesTarget
 from server.domains.users.models import Actor, User
@@ -167,6 +167,7 @@ def _new_customers_by_rep(session: Session, first: dt.date, last: dt.date) -> di
     """Customers whose first order ever is in [first, last], counted for the rep who took that order."""
     first_days = (
         select(Order.customer_id, func.min(Order.order_day).label("first_day"))
+        .where(counted_order())
         .group_by(col(Order.customer_id))
         .subquery()
     )
@@ -174,7 +175,7 @@ def _new_customers_by_rep(session: Session, first: dt.date, last: dt.date) -> di
         first_days,
         (col(Order.customer_id) == first_days.c.customer_id) & (col(Order.order_day) == first_days.c.first_day),
     )
-    query = query.where(first_days.c.first_day >= first, first_days.c.first_day <= last)
+    query = query.where(first_days.c.first_day >= first, first_days.c.first_day <= last, counted_order())
     earliest: dict[str, Order] = {}
     for order in session.exec(query).all():
         seen = earliest.get(order.customer_id)
@@ -198,7 +199,9 @@ def target_achievement(session: Session, rep_ids: Iterable[str], month: str) -> 
     amounts = dict(
         session.exec(
             select(Order.rep_id, func.sum(Order.amount))
-            .where(col(Order.rep_id).in_(ids), col(Order.order_day) >= first, col(Order.order_day) <= last)
+            .where(
+                col(Order.rep_id).in_(ids), col(Order.order_day) >= first, col(Order.order_day) <= last, counted_order()
+            )
             .group_by(col(Order.rep_id))
         ).all()
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from server.clock import local_day, local_time
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
-from server.domains.orders.service import order_amounts_by_visit
+from server.domains.orders.service import held_visit_ids, order_amounts_by_visit
 from server.domains.routes.service import plans_of_day
 from server.domains.users.models import User
 from server.domains.users.service import list_reps
@@ -97,9 +97,10 @@ def day_board(session: Session, day: dt.date, tz: ZoneInfo, territory: str | Non
     plans = plans_of_day(session, day)
     visits = [v for v in visits_of_day(session, day) if territory is None or v.territory == territory]
     order_totals = order_amounts_by_visit(session, {v.id for v in visits})
+    held = held_visit_ids(session, {v.id for v in visits})  # an order waiting for approval: not ordered yet
 
     def ordered(v: Visit) -> bool:
-        return visit_ordered(v.ordered, 1 if v.id in order_totals else 0)
+        return visit_ordered(v.ordered and v.id not in held, 1 if v.id in order_totals else 0)
 
     rows: list[RepDay] = []
     for rep in reps:
@@ -117,7 +118,7 @@ def day_board(session: Session, day: dt.date, tz: ZoneInfo, territory: str | Non
             check_in=local_time(v.check_in_at, tz),
             check_out=local_time(v.check_out_at, tz),
             ordered=ordered(v),
-            amount=order_totals.get(v.id, v.order_amount),
+            amount=order_totals.get(v.id, None if v.id in held else v.order_amount),
         )
         for v in visits
     ]
