@@ -22,6 +22,7 @@ from shared.i18n import (
     pin,
     pipeline,
     planner,
+    pwa,
     reports,
     teams,
     visits,
@@ -52,6 +53,7 @@ for _part in (
     attendance,
     ownership,
     duplicates,
+    pwa,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])
