@@ -1,0 +1,101 @@
+"""The rep's app as an offline PWA (issue #21, docs/pwa.md), served by the real server process at /app/ and run
+in headless Chromium: Python runs in the browser (Pyodide), there is no app process.
+
+The app renders its sign-in screen; Chromium's installability check finds nothing missing; with the browser
+offline a reload still starts the app, from our service worker's cache. The build is made once per session
+(scripts/build_pwa.py, about 2 s). The load times are written to test-artifacts/pwa-times.json (measured,
+never asserted: docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name
+
+pytestmark = [pytest.mark.e2e]
+
+SIGN_IN_HINT = "首次登录需要联网；之后离线也能使用。"
+
+
+@pytest.fixture(scope="session")
+def pwa_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pwa-build") / "pwa"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pwa.py"), "--out", str(out)], check=True, timeout=120)
+    return out
+
+
+@pytest.fixture
+def server_env(server_env: dict[str, str], pwa_dir: Path) -> dict[str, str]:
+    return {**server_env, "PWA_DIR": str(pwa_dir)}
+
+
+@pytest.fixture
+def phone_context(
+    browser: Browser, artifacts: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[BrowserContext]:
+    """A browser profile on disk, as on a phone: an incognito context (Playwright's default) is never
+    installable (Chromium reports `in-incognito`)."""
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "chromium-profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+        service_workers="allow",
+    )
+    yield context
+    for page in context.pages:
+        page.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
+    context.close()
+
+
+def started(page: Page) -> float:
+    """Wait for the app's first screen (Flutter's semantics switched on to read it); seconds it took."""
+    began = time.monotonic()
+    page.wait_for_function("() => window.flet && window.flet.flutterApp", timeout=60_000)
+    placeholder = page.locator("flt-semantics-placeholder")
+    placeholder.wait_for(state="attached", timeout=30_000)
+    placeholder.dispatch_event("click")
+    expect(page.get_by_text(SIGN_IN_HINT)).to_be_visible(timeout=60_000)  # Python started and drew the screen
+    return time.monotonic() - began
+
+
+def test_pwa_installs_and_starts_offline(
+    server: Service, server_url: str, phone_context: BrowserContext, artifacts: Path
+) -> None:
+    page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
+    began = time.monotonic()
+    page.goto(f"{server_url}/app/")
+    started(page)
+    first_load = time.monotonic() - began
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+    # Our service worker has precached the app (it is active only once every file is in its cache).
+    page.wait_for_function(
+        "async () => { const r = await navigator.serviceWorker.ready; return !!r.active; }", timeout=60_000
+    )
+    cdp = phone_context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [], manifest["errors"]
+    assert manifest["url"] == f"{server_url}/app/manifest.webmanifest"
+
+    phone_context.set_offline(True)
+    began = time.monotonic()
+    page.reload()
+    started(page)
+    offline_reload = time.monotonic() - began
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    assert page.evaluate("() => !!navigator.serviceWorker.controller")  # served by our worker, not the network
+    (artifacts / "pwa-times.json").write_text(
+        json.dumps({"first_load_s": round(first_load, 2), "offline_reload_s": round(offline_reload, 2)}) + "\n"
+    )
