@@ -275,6 +275,9 @@ def build(out: Path) -> dict[str, object]:
     (stage / "icons").mkdir(exist_ok=True)
     for icon in sorted((ROOT / "assets" / "web" / "icons").glob("*.png")):
         shutil.copyfile(icon, stage / "icons" / icon.name)
+    (stage / "vendor" / "hash-wasm").mkdir(parents=True)  # Argon2id for the PIN (client/storage/crypto.py)
+    for name in ("argon2.umd.min.js", "LICENSE"):
+        shutil.copyfile(ROOT / "assets" / "web" / "vendor" / "hash-wasm" / name, stage / "vendor" / "hash-wasm" / name)
     (stage / "fonts").mkdir()
     shutil.copyfile(ROOT / "assets" / "fonts" / "wqy-microhei.ttf", stage / "fonts" / "wqy-microhei.ttf")
     patch_index(stage)

@@ -3,8 +3,8 @@
 On a phone, in browser mode and in the tests: `cryptography`'s AESGCM and argon2-cffi. In the PWA (Pyodide, no
 wheels for either): the browser's WebCrypto for AES-GCM, which gives byte-identical output, awaited from
 synchronous code with `pyodide.ffi.run_sync`. The same formats either way, so a store moves between them.
-Argon2id in the browser is not wired yet (docs/pwa.md: the plan is the vendored hash-wasm): `argon2id` raises
-`NotAvailable` there, so setting or checking a PIN in the PWA says so instead of failing silently.
+Argon2id in the browser: the npm package hash-wasm, vendored (assets/web/vendor/hash-wasm, copied into the
+PWA's build), whose output is identical to argon2-cffi's with the vault's parameters.
 """
 
 from __future__ import annotations
@@ -78,9 +78,39 @@ def aead(key: bytes) -> _NativeAead | _WebCryptoAead:
     return _WebCryptoAead(key) if IN_BROWSER else _NativeAead(key)
 
 
+ARGON2_SCRIPT = "vendor/hash-wasm/argon2.umd.min.js"  # in the PWA's build, beside the worker (scripts/build_pwa.py)
+
+
+def _browser_argon2id(
+    secret: bytes, salt: bytes, time_cost: int, memory_cost: int, parallelism: int, length: int
+) -> bytes:
+    """Argon2id by hash-wasm (vendored, assets/web/vendor/hash-wasm): the same bytes as argon2-cffi."""
+    import js
+    from pyodide.ffi import run_sync, to_js
+
+    if not hasattr(js, "hashwasm"):  # loaded once: the UMD script defines globalThis.hashwasm
+        answer = run_sync(js.fetch(js.URL.new(ARGON2_SCRIPT, js.location.href).href))
+        if not answer.ok:
+            raise NotAvailable(f"{ARGON2_SCRIPT}: HTTP {answer.status}")
+        js.eval(run_sync(answer.text()))
+    options = to_js(
+        {
+            "password": to_js(secret),
+            "salt": to_js(salt),
+            "iterations": time_cost,
+            "memorySize": memory_cost,  # KiB, as argon2-cffi's memory_cost
+            "parallelism": parallelism,
+            "hashLength": length,
+            "outputType": "binary",
+        },
+        dict_converter=js.Object.fromEntries,
+    )
+    return bytes(run_sync(js.hashwasm.argon2id(options)).to_py())
+
+
 def argon2id(secret: bytes, salt: bytes, time_cost: int, memory_cost: int, parallelism: int, length: int) -> bytes:
     if IN_BROWSER:
-        raise NotAvailable("Argon2id is not available in the browser yet (docs/pwa.md)")
+        return _browser_argon2id(secret, salt, time_cost, memory_cost, parallelism, length)
     from argon2.low_level import Type, hash_secret_raw
 
     return hash_secret_raw(secret, salt, time_cost, memory_cost, parallelism, length, Type.ID)

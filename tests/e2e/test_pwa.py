@@ -1,8 +1,10 @@
 """The rep's app as an offline PWA (issue #21, docs/pwa.md), served by the real server process at /app/ and run
 in headless Chromium: Python runs in the browser (Pyodide), there is no app process.
 
-The app renders its sign-in screen; Chromium's installability check finds nothing missing; with the browser
-offline a reload still starts the app, from our service worker's cache. The build is made once per session
+The app renders its sign-in screen; Chromium's installability check finds nothing missing; the rep signs in
+(over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; with the
+browser offline a reload still starts the app from our service worker's cache, and the PIN opens the store
+kept in IndexedDB: the day is still there. The build is made once per session
 (scripts/build_pwa.py, about 2 s). The load times are written to test-artifacts/pwa-times.json (measured,
 never asserted: docs/benchmarks.md)."""
 
@@ -58,26 +60,25 @@ def phone_context(
     context.close()
 
 
-def started(page: Page) -> float:
+def started(page: Page, first_screen: str) -> float:
     """Wait for the app's first screen (Flutter's semantics switched on to read it); seconds it took."""
     began = time.monotonic()
     page.wait_for_function("() => window.flet && window.flet.flutterApp", timeout=60_000)
     placeholder = page.locator("flt-semantics-placeholder")
     placeholder.wait_for(state="attached", timeout=30_000)
     placeholder.dispatch_event("click")
-    expect(page.get_by_text(SIGN_IN_HINT)).to_be_visible(timeout=60_000)  # Python started and drew the screen
+    expect(page.get_by_text(first_screen)).to_be_visible(timeout=60_000)  # Python started and drew the screen
     return time.monotonic() - began
 
 
-def test_pwa_installs_and_starts_offline(
+def test_pwa_installs_signs_in_and_starts_offline(
     server: Service, server_url: str, phone_context: BrowserContext, artifacts: Path
 ) -> None:
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
     began = time.monotonic()
     page.goto(f"{server_url}/app/")
-    started(page)
+    started(page, SIGN_IN_HINT)
     first_load = time.monotonic() - began
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
 
     # Our service worker has precached the app (it is active only once every file is in its cache).
     page.wait_for_function(
@@ -89,13 +90,32 @@ def test_pwa_installs_and_starts_offline(
     assert manifest["errors"] == [], manifest["errors"]
     assert manifest["url"] == f"{server_url}/app/manifest.webmanifest"
 
+    # Sign in against /api/ on the same origin (XHR from Python), set the PIN (Argon2id by hash-wasm, the
+    # store sealed by WebCrypto), and the first sync brings the rep's day.
+    # The server address is prefilled with the page's origin (Flutter's semantics do not show a field's value).
+    page.get_by_label("用户名").fill("li.rep")
+    page.get_by_label("密码").fill("demo1234")
+    page.get_by_role("button", name="登录").last.click()
+    expect(page.get_by_label("再次输入 PIN 码")).to_be_visible(timeout=30_000)
+    page.get_by_label("PIN 码", exact=True).fill("2468")
+    page.get_by_label("再次输入 PIN 码").fill("2468")
+    page.get_by_role("button", name="设置 PIN 码").last.click()
+    expect(page.get_by_text("李明，你好")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("今日路线")).to_be_visible(timeout=30_000)  # the pull has landed
+
+    # Offline, the app starts again from the service worker's cache; the store comes back from IndexedDB
+    # and opens with the PIN.
     phone_context.set_offline(True)
     began = time.monotonic()
     page.reload()
-    started(page)
+    started(page, "输入 PIN 码解锁")
     offline_reload = time.monotonic() - began
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
     assert page.evaluate("() => !!navigator.serviceWorker.controller")  # served by our worker, not the network
+    page.get_by_label("PIN 码", exact=True).fill("2468")
+    page.get_by_role("button", name="解锁").click()
+    expect(page.get_by_text("李明，你好")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("今日路线")).to_be_visible()
+    expect(page.get_by_text("离线", exact=True)).to_be_visible(timeout=30_000)  # the sync bar knows
     (artifacts / "pwa-times.json").write_text(
         json.dumps({"first_load_s": round(first_load, 2), "offline_reload_s": round(offline_reload, 2)}) + "\n"
     )
