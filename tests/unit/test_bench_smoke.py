@@ -78,7 +78,7 @@ def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
 
 
 def test_every_scenario_is_registered() -> None:
-    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes", "link"]
+    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes", "link", "pwa"]
 
 
 def test_without_postgresql_the_scenarios_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
