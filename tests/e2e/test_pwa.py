@@ -2,15 +2,17 @@
 in headless Chromium: Python runs in the browser (Pyodide), there is no app process.
 
 The app renders its sign-in screen; Chromium's installability check finds nothing missing; the rep signs in
-(over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; with the
-browser offline a reload still starts the app from our service worker's cache, and the PIN opens the store
-kept in IndexedDB: the day is still there. The build is made once per session
+(over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; offline, the
+rep records a visit with an order; a reload, still offline, starts the app from our service worker's cache
+and the PIN opens the store kept in IndexedDB with the visit in it; back online, the app syncs by itself and
+the supervisor's board counts the visit and the order. The build is made once per session
 (scripts/build_pwa.py, about 2 s). The load times are written to test-artifacts/pwa-times.json (measured,
 never asserted: docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -20,7 +22,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e import rep_app
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name
+from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
 
 pytestmark = [pytest.mark.e2e]
 
@@ -71,9 +75,13 @@ def started(page: Page, first_screen: str) -> float:
     return time.monotonic() - began
 
 
-def test_pwa_installs_signs_in_and_starts_offline(
-    server: Service, server_url: str, phone_context: BrowserContext, artifacts: Path
+def test_pwa_installs_signs_in_and_works_offline(
+    server: Service, server_url: str, phone_context: BrowserContext, browser: Browser, artifacts: Path
 ) -> None:
+    supervisor = browser.new_context(locale="zh-CN").new_page()
+    supervisor_sign_in(supervisor, server_url)
+    before = board_numbers(supervisor, "li.rep")
+
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
     began = time.monotonic()
     page.goto(f"{server_url}/app/")
@@ -90,32 +98,43 @@ def test_pwa_installs_signs_in_and_starts_offline(
     assert manifest["errors"] == [], manifest["errors"]
     assert manifest["url"] == f"{server_url}/app/manifest.webmanifest"
 
-    # Sign in against /api/ on the same origin (XHR from Python), set the PIN (Argon2id by hash-wasm, the
-    # store sealed by WebCrypto), and the first sync brings the rep's day.
-    # The server address is prefilled with the page's origin (Flutter's semantics do not show a field's value).
-    page.get_by_label("用户名").fill("li.rep")
-    page.get_by_label("密码").fill("demo1234")
-    page.get_by_role("button", name="登录").last.click()
-    expect(page.get_by_label("再次输入 PIN 码")).to_be_visible(timeout=30_000)
-    page.get_by_label("PIN 码", exact=True).fill("2468")
-    page.get_by_label("再次输入 PIN 码").fill("2468")
-    page.get_by_role("button", name="设置 PIN 码").last.click()
-    expect(page.get_by_text("李明，你好")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("今日路线")).to_be_visible(timeout=30_000)  # the pull has landed
+    # Sign in against /api/ on the same origin (XHR from Python; the server address is the page's origin), set
+    # the PIN (Argon2id by hash-wasm, the store sealed by WebCrypto); the first sync brings the rep's day.
+    rep_app.fill(page, "用户名", "li.rep")
+    rep_app.fill(page, "密码", "demo1234")
+    rep_app.tap(page, "登录")
+    expect(rep_app.field(page, "再次输入 PIN 码")).to_be_visible(timeout=30_000)
+    rep_app.fill(page, "PIN 码", rep_app.PIN)
+    rep_app.fill(page, "再次输入 PIN 码", rep_app.PIN)
+    rep_app.tap(page, "设置 PIN 码")
+    expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
+    stops = rep_app.unvisited_stops(page)
 
-    # Offline, the app starts again from the service worker's cache; the store comes back from IndexedDB
-    # and opens with the PIN.
+    # Offline: a visit with an order, kept in the store on IndexedDB.
     phone_context.set_offline(True)
+    rep_app.wait_offline(page)
+    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860")
+    rep_app.back_to_today(page)
+    expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile("已进货$"))
+
+    # Still offline, the app starts again from the service worker's cache, and the PIN opens the store: the
+    # visit is there, waiting to be synced.
     began = time.monotonic()
     page.reload()
     started(page, "输入 PIN 码解锁")
     offline_reload = time.monotonic() - began
     assert page.evaluate("() => !!navigator.serviceWorker.controller")  # served by our worker, not the network
-    page.get_by_label("PIN 码", exact=True).fill("2468")
-    page.get_by_role("button", name="解锁").click()
-    expect(page.get_by_text("李明，你好")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("今日路线")).to_be_visible()
-    expect(page.get_by_text("离线", exact=True)).to_be_visible(timeout=30_000)  # the sync bar knows
+    rep_app.unlock(page)
+    expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile(f"{visited} .*已进货$"))
+    expect(rep_app.pending_count(page)).not_to_have_text("待同步 0")
+
+    # Online again: the app syncs by itself and the supervisor's board counts the visit and its order.
+    phone_context.set_offline(False)
+    expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
+    supervisor.reload()
+    after = board_numbers(supervisor, "li.rep")
+    assert after["visited-on-route"] == before["visited-on-route"] + 1
+    assert after["ordered-on-route"] == before["ordered-on-route"] + 1
     (artifacts / "pwa-times.json").write_text(
         json.dumps({"first_load_s": round(first_load, 2), "offline_reload_s": round(offline_reload, 2)}) + "\n"
     )
