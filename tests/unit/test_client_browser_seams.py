@@ -19,6 +19,7 @@ from client.shell.lock import uptime
 from client.storage import crypto, files
 from client.storage.journal import JOURNAL, JournalStorage
 from client.storage.vault import StoreCipher, StoreTampered
+from client.storage.wipe import wipe_local_data
 from client.sync_runner import SyncRunner
 from tests.unit.test_client_sync_runner import ScriptedEngine
 
@@ -54,6 +55,15 @@ def test_each_commit_is_flushed_before_it_returns(tmp_path: Path, durability_cal
 def test_an_atomic_write_is_flushed(tmp_path: Path, durability_calls: list[tuple[Path, bytes]]) -> None:
     files.write_atomically(tmp_path / "key.json", b"{}")
     assert [folder for folder, _ in durability_calls] == [tmp_path]
+
+
+def test_a_wipe_is_flushed_with_the_files_gone(tmp_path: Path, durability_calls: list[tuple[Path, bytes]]) -> None:
+    """Sign-out and revocation: in the PWA the removals must reach IndexedDB, or a reload brings the data back."""
+    (tmp_path / "key.json").write_bytes(b"{}")
+    seen: list[list[str]] = []
+    files.set_durability_hook(lambda folder: seen.append(sorted(p.name for p in folder.iterdir())))
+    assert wipe_local_data(tmp_path, lambda: None) == ["key.json"]
+    assert seen == [[]]
 
 
 def test_native_aead_round_trip_and_a_changed_byte_is_refused() -> None:
