@@ -263,6 +263,21 @@ self.addEventListener("fetch", (event) => {
 """
 
 
+def write_service_worker(folder: Path) -> tuple[str, list[str], int]:
+    """sw.js for the files in `folder` (all precached), versioned by their content: (version, files, bytes)."""
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != "sw.js")
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256((folder / name).read_bytes()).digest())
+    version = digest.hexdigest()[:16]
+    precache = ["", *files]  # "": the page itself at /app/
+    (folder / "sw.js").write_text(
+        SERVICE_WORKER % {"version": version, "base": BASE, "precache": json.dumps(precache, indent=1)},
+        encoding="utf-8",
+    )
+    return version, files, sum((folder / name).stat().st_size for name in files)
+
+
 def build(out: Path) -> dict[str, object]:
     started = time.perf_counter()
     stage = out.with_name(out.name + ".tmp")
@@ -288,18 +303,7 @@ def build(out: Path) -> dict[str, object]:
     (stage / "register-sw.js").write_text(REGISTER_SW, encoding="utf-8")
     (stage / "app.tar.gz").write_bytes(reproducible_tar_gz(archive_entries()))
 
-    files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update(name.encode() + b"\0" + hashlib.sha256((stage / name).read_bytes()).digest())
-    version = digest.hexdigest()[:16]
-    # Every file of the build is precached (the page's first start offline needs them all).
-    precache = ["", *files]  # "": the page itself at /app/
-    (stage / "sw.js").write_text(
-        SERVICE_WORKER % {"version": version, "base": BASE, "precache": json.dumps(precache, indent=1)},
-        encoding="utf-8",
-    )
-    total = sum((stage / name).stat().st_size for name in files)
+    version, files, total = write_service_worker(stage)
     shutil.rmtree(out, ignore_errors=True)
     stage.rename(out)
     return {

@@ -5,12 +5,14 @@ The app renders its sign-in screen; Chromium's installability check finds nothin
 (over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; offline, the
 rep records a visit with an order; a reload, still offline, starts the app from our service worker's cache
 and the PIN opens the store kept in IndexedDB with the visit in it; back online, the app syncs by itself and
-the supervisor's board counts the visit and the order. The build is made once per session
+the supervisor's board counts the visit and the order; a new build on the server replaces the app's cache at
+the next start, and the start after runs it with the store intact. The build is made once per session
 (scripts/build_pwa.py, about 2 s). The load times are written to test-artifacts/pwa-times.json (measured,
 never asserted: docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -18,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -29,6 +32,17 @@ from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_
 pytestmark = [pytest.mark.e2e]
 
 SIGN_IN_HINT = "首次登录需要联网；之后离线也能使用。"
+CACHE_NAMES = "async () => (await caches.keys()).filter((name) => name.startsWith('routecrm-app-'))"
+NEW_BUILD_MARKER = "// the next build"
+
+
+def build_script() -> ModuleType:
+    """scripts/build_pwa.py as a module (its write_service_worker rewrites sw.js after a file changes)."""
+    spec = importlib.util.spec_from_file_location("build_pwa", ROOT / "scripts" / "build_pwa.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +90,12 @@ def started(page: Page, first_screen: str) -> float:
 
 
 def test_pwa_installs_signs_in_and_works_offline(
-    server: Service, server_url: str, phone_context: BrowserContext, browser: Browser, artifacts: Path
+    server: Service,
+    server_url: str,
+    phone_context: BrowserContext,
+    browser: Browser,
+    artifacts: Path,
+    pwa_dir: Path,
 ) -> None:
     supervisor = browser.new_context(locale="zh-CN").new_page()
     supervisor_sign_in(supervisor, server_url)
@@ -135,6 +154,23 @@ def test_pwa_installs_signs_in_and_works_offline(
     after = board_numbers(supervisor, "li.rep")
     assert after["visited-on-route"] == before["visited-on-route"] + 1
     assert after["ordered-on-route"] == before["ordered-on-route"] + 1
+
+    # A new server version: the server's build changes (one file edited and sw.js rewritten, as a new `make pwa`
+    # does). The next start fetches sw.js, installs the new version and drops the old cache; the start after
+    # that runs the new files, and the store is untouched.
+    old_caches = page.evaluate(CACHE_NAMES)
+    with (pwa_dir / "boot-1.js").open("a", encoding="utf-8") as boot:
+        boot.write(NEW_BUILD_MARKER + "\n")
+    new_version = build_script().write_service_worker(pwa_dir)[0]
+    assert [f"routecrm-app-{new_version}"] != old_caches
+    page.reload()
+    started(page, "输入 PIN 码解锁")
+    page.wait_for_function(f"async () => (await ({CACHE_NAMES})()).join() === 'routecrm-app-{new_version}'")
+    page.reload()
+    started(page, "输入 PIN 码解锁")
+    assert page.evaluate(f"async () => (await (await fetch('boot-1.js')).text()).includes('{NEW_BUILD_MARKER}')")
+    rep_app.unlock(page)
+    expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile(f"{visited} .*已进货$"))
     (artifacts / "pwa-times.json").write_text(
         json.dumps({"first_load_s": round(first_load, 2), "offline_reload_s": round(offline_reload, 2)}) + "\n"
     )
