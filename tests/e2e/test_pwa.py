@@ -3,12 +3,12 @@ in headless Chromium: Python runs in the browser (Pyodide), there is no app proc
 
 The app renders its sign-in screen; Chromium's installability check finds nothing missing; the rep signs in
 (over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; offline, the
-rep records a visit with an order; a reload, still offline, starts the app from our service worker's cache
-and the PIN opens the store kept in IndexedDB with the visit in it; back online, the app syncs by itself and
-the supervisor's board counts the visit and the order; a new build on the server replaces the app's cache at
-the next start, and the start after runs it with the store intact. The build is made once per session
-(scripts/build_pwa.py, about 2 s). The load times are written to test-artifacts/pwa-times.json (measured,
-never asserted: docs/benchmarks.md)."""
+rep records a visit with an order (its position from Chromium's emulated GPS); a reload, still offline,
+starts the app from our service worker's cache and the PIN opens the store kept in IndexedDB with the visit
+in it; back online, the app syncs by itself and the supervisor's board counts the visit and the order; a new
+build on the server replaces the app's cache at the next start, and the start after runs it with the store
+intact. The build is made once per session (scripts/build_pwa.py, about 2 s). The load times are written to
+test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e import rep_app
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name
+from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
 
 pytestmark = [pytest.mark.e2e]
@@ -71,6 +72,8 @@ def phone_context(
         viewport={"width": 360, "height": 740},
         locale="zh-CN",
         service_workers="allow",
+        geolocation=WANGDU,  # Chromium plays the phone's GPS (tests/e2e/test_check_in_location.py)
+        permissions=["geolocation"],
     )
     yield context
     for page in context.pages:
@@ -133,6 +136,8 @@ def test_pwa_installs_signs_in_and_works_offline(
     phone_context.set_offline(True)
     rep_app.wait_offline(page)
     visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860")
+    # the check-out's position, from the geolocator awaited on the event loop (no thread in the browser)
+    expect(page.get_by_text(re.compile(r"签退位置 38\.71\d*, 115\.15\d*"))).to_be_visible(timeout=10_000)
     rep_app.back_to_today(page)
     expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile("已进货$"))
 
