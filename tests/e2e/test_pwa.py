@@ -30,7 +30,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_n
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SIGN_IN_HINT = "首次登录需要联网；之后离线也能使用。"
 CACHE_NAMES = "async () => (await caches.keys()).filter((name) => name.startsWith('routecrm-app-'))"
