@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SERVER_PORT ?= 8000
 CLIENT_PORT ?= 8550
 
-.PHONY: run server app stop-server test-times test lint typecheck unit integration integration-pg e2e bench soak clean venv system-packages
+.PHONY: run server app pwa stop-server test-times test lint typecheck unit integration integration-pg e2e bench soak clean venv system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ server: $(STAMP)
 
 app: $(STAMP)
 	@scripts/run.sh app $(SERVER_PORT) $(CLIENT_PORT)
+
+# The rep's app as an offline PWA in build/pwa/, which the server serves at /app/ (docs/pwa.md). No network.
+pwa: $(STAMP)
+	$(PY) scripts/build_pwa.py
 
 stop-server:
 	@scripts/run.sh stop-server

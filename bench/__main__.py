@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only store,sync,load,scale,pages,routes,link] [--output docs/benchmarks.md]`.
+"""`python -m bench [--quick] [--only store,sync,load,scale,pages,routes,link,pwa] [--output docs/benchmarks.md]`.
 
 Runs the scenarios in order, prints a summary table of the targets, and writes the figures to
 docs/benchmarks.md (keeping the hand-written findings between its notes markers); a --quick run
@@ -21,7 +21,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chain, changelog_scale, client_store, pages, route_order, server_load, sync_throughput, village_link
+from bench import (
+    chain,
+    changelog_scale,
+    client_store,
+    pages,
+    pwa,
+    route_order,
+    server_load,
+    sync_throughput,
+    village_link,
+)
 from bench.report import Machine, Report, Section, render_summary, write_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +44,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "routes": ("6. The order of a rep's day", route_order.run),
     "link": ("7. Sync over a village link", village_link.run),
     "chain": ("8. Signing the push path (issue #17)", chain.run),
+    "pwa": ("9. The rep's app as a PWA", pwa.run),
 }
 
 

@@ -14,14 +14,17 @@ from collections.abc import Sequence
 
 import flet as ft
 
-from client import clock
+from client import browser, clock
 from client.config import parse_args
 from client.features.photos.service import INCOMING_FOLDER
 from client.shell.lock import PhoneLock
+from client.storage.files import set_durability_hook
 from shared.clock import Clock
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if browser.IN_BROWSER:
+        return main_in_browser()
     config = parse_args(argv)
     clock.install(Clock(offset=config.clock_offset))  # the company's zone follows once the store is open
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -46,6 +49,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             ft.run(lock.main, assets_dir=str(config.assets_dir))
     finally:
         lock.close()
+    return 0
+
+
+def main_in_browser() -> int:
+    """The PWA (docs/pwa.md): the store on IndexedDB, the server the app came from, requests over XHR.
+
+    `ft.run` returns at once in Pyodide (the page's worker keeps the app), so nothing is closed here."""
+    folder = browser.open_durable_folder()
+    set_durability_hook(browser.flush_durable_folder)
+    config = parse_args(["--server", browser.page_origin(), "--data-dir", str(folder)], env={})
+    clock.install(Clock(offset=config.clock_offset))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    lock = PhoneLock(config, transport=browser.XhrTransport())
+    lock.start()
+    ft.run(lock.main)
     return 0
 
 

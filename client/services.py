@@ -23,6 +23,7 @@ import httpx
 
 from client import clock
 from client.api import CALL_FAILED, LOGIN_PATH, api_client
+from client.browser import IN_BROWSER
 from client.features.approvals.service import approvals_of_customer, with_approvals
 from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
@@ -354,6 +355,9 @@ def locate(provider: LocationProvider | None, timeout: float = LOCATE_TIMEOUT) -
     daemon thread, and one that hangs is left behind. Call it off the UI loop.
     """
     if provider is None:
+        return None
+    if IN_BROWSER:  # no threads in the PWA, and the geolocator cannot be awaited from here yet (docs/pwa.md)
+        logger.info("no location: not asked in the PWA yet")
         return None
     answers: queue.SimpleQueue[Location | None] = queue.SimpleQueue()
 

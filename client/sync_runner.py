@@ -21,6 +21,7 @@ scheduling can be tested without time passing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
@@ -32,12 +33,14 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from client import clock as company_clock
+from client.browser import IN_BROWSER, start_background
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
 from sync.http import HttpSyncApi, TokensListener
 from sync.protocol import MAX_PULL_LIMIT, PullRequest, PullResponse
 
 logger = logging.getLogger(__name__)
+WAKE_POLL_S = 0.5  # in the PWA: how soon a save's trigger starts a sync (see _run_on_event_loop)
 
 
 class RunsSync(Protocol):
@@ -307,6 +310,9 @@ class SyncRunner:
         with self._state_lock:
             self._paused = paused
         self.refresh_counts()
+        if IN_BROWSER:  # no threads in Pyodide: a task on the event loop (client/browser.py)
+            start_background(self._run_on_event_loop(), "sync-runner")
+            return
         self._thread = threading.Thread(target=self._loop, name="sync-runner", daemon=True)
         self._thread.start()
 
@@ -315,6 +321,20 @@ class SyncRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    async def _run_on_event_loop(self) -> None:
+        """The loop below for the PWA: a sync blocks the worker while its requests run (synchronous XHR); a
+        trigger (`_wake`) is noticed within `WAKE_POLL_S`, as an Event cannot be awaited."""
+        while not self._stopped:
+            self._wake.clear()
+            try:
+                wait = self.step()
+            except Exception:
+                logger.exception("sync runner step failed")
+                wait = self.interval
+            deadline = self._monotonic() + (wait if wait is not None else float("inf"))
+            while not self._stopped and not self._wake.is_set() and self._monotonic() < deadline:
+                await asyncio.sleep(WAKE_POLL_S)
 
     def _loop(self) -> None:
         while not self._stopped:

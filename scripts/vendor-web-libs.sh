@@ -13,9 +13,11 @@ cd "$(dirname "$0")/.."
 
 ECHARTS=${ECHARTS:-6.1.0}
 LEAFLET=${LEAFLET:-1.9.4}
+HASH_WASM=${HASH_WASM:-4.13.0}  # Argon2id for the rep's PWA (client/storage/crypto.py, docs/pwa.md)
 # The registry's integrity of the pinned versions (`npm view echarts@6.1.0 dist.integrity`).
 declare -A INTEGRITY=(
   [echarts@6.1.0]=sha512-q0yaFPggC9FUdsWH4blavRWFmxdrIodbkoKNAjJudAI6CA9gNPxHtV2RcZNEepZVlk4yvBYkOkbk6HIVpIyHZA==
+  [hash-wasm@4.13.0]=sha512-GrWl7wsV46fKIXQZB5ebskLZLAmKL6d9RS0fspCxDeQyjoNu1AfTJTMLPOJyfzaQm0ldFiwFN21/w+sE/kgEFQ==
   [leaflet@1.9.4]=sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==
 )
 VENDOR=assets/web/vendor
@@ -36,13 +38,16 @@ fetch() { # fetch <name> <version>: unpacks the package into $work/<name>/packag
 
 fetch echarts "$ECHARTS"
 fetch leaflet "$LEAFLET"
+fetch hash-wasm "$HASH_WASM"
 
-rm -rf "$VENDOR/echarts" "$VENDOR/leaflet"
-mkdir -p "$VENDOR/echarts" "$VENDOR/leaflet/images"
+rm -rf "$VENDOR/echarts" "$VENDOR/leaflet" "$VENDOR/hash-wasm"
+mkdir -p "$VENDOR/echarts" "$VENDOR/leaflet/images" "$VENDOR/hash-wasm"
 src="$work/echarts/package"
 cp "$src/dist/echarts.min.js" "$src/LICENSE" "$src/NOTICE" "$VENDOR/echarts/"
 cp "$src/licenses/LICENSE-d3" "$VENDOR/echarts/"
 src="$work/leaflet/package"
 cp "$src/dist/leaflet.js" "$src/dist/leaflet.css" "$src/LICENSE" "$VENDOR/leaflet/"
 cp "$src"/dist/images/*.png "$VENDOR/leaflet/images/"
-echo "vendored echarts $ECHARTS and leaflet $LEAFLET into $VENDOR"
+src="$work/hash-wasm/package"
+cp "$src/dist/argon2.umd.min.js" "$src/LICENSE" "$VENDOR/hash-wasm/"
+echo "vendored echarts $ECHARTS, leaflet $LEAFLET and hash-wasm $HASH_WASM into $VENDOR"

@@ -55,6 +55,7 @@ from server.web.controllers import WEB_CONTROLLERS
 from server.web.map_tiles import content_security_policy
 from server.web.number_filters import register_number_filters
 from server.web.pages import error_page
+from server.web.pwa import APP_CACHE_CONTROL, APP_CONTENT_SECURITY_POLICY, APP_PATH, pwa_routes
 from server.web.queue_counts import register_template_globals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +110,14 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awai
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             headers = MutableScopeHeaders.from_message(message)
+            path = str(scope.get("path", ""))
+            if path == APP_PATH or path.startswith(APP_PATH + "/"):  # the rep's PWA (server/web/pwa.py)
+                for name, value in (
+                    ("Content-Security-Policy", APP_CONTENT_SECURITY_POLICY),
+                    ("Cache-Control", APP_CACHE_CONTROL),
+                ):
+                    if name not in headers:
+                        headers[name] = value
             for name, value in added.items():
                 if name not in headers:
                     headers[name] = value
@@ -203,6 +212,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             TargetController,
             *WEB_CONTROLLERS,
             create_static_files_router(path="/static", directories=[WEB_ASSETS], include_in_schema=False),
+            *pwa_routes(settings.pwa_dir),
         ],
         state=State({"engine": engine, "settings": settings, "jwt_auth": jwt_auth, "sync_kinds": SYNC_KINDS}),
         on_app_init=[jwt_auth.on_app_init],

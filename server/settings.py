@@ -24,6 +24,7 @@ from shared.visit_rules import DEFAULT_VISIT_MIN_MINUTES
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/routecrm.db"
 SECRET_KEY_FILE = "secret_key"
+DEFAULT_PWA_DIR = Path(__file__).resolve().parents[1] / "build" / "pwa"  # where `make pwa` writes
 MIN_SECRET_KEY_LENGTH = 32  # a key that signs every token: a short one can be guessed
 
 
@@ -102,6 +103,9 @@ class Settings:
     # Approvals (审批, docs/approvals.md): APPROVE_NEW_CUSTOMERS, ORDER_CREDIT_LIMIT_APPROVAL,
     # ORDER_DISCOUNT_APPROVAL_PCT, CREDIT_CHANGE_APPROVAL, POOL_CLAIM_OVER_LIMIT (shared/approvals.py).
     approval_rules: ApprovalRules = field(default_factory=ApprovalRules)
+    # The rep's app as a PWA (docs/pwa.md): the folder `make pwa` builds it into (PWA_DIR, default build/pwa
+    # beside the code), served at /app/; None or a folder without a build: /app/ says how to build it.
+    pwa_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.lifecycle_dormant_days < self.lifecycle_lost_days or self.lifecycle_active_days <= 0:
@@ -185,6 +189,7 @@ class Settings:
             pool_claim_limit=whole_number("POOL_CLAIM_LIMIT", env.get("POOL_CLAIM_LIMIT") or "30"),
             pool_owned_limit=whole_number("POOL_OWNED_LIMIT", env.get("POOL_OWNED_LIMIT") or "200"),
             approval_rules=approval_rules(env),
+            pwa_dir=Path(env.get("PWA_DIR") or DEFAULT_PWA_DIR),
         )
 
 

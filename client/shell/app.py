@@ -7,6 +7,7 @@ sync bar is then updated in place, and the screen is re-read only where no typin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
@@ -18,6 +19,7 @@ import flet as ft
 import flet_geolocator as ftg
 
 from client import clock
+from client.browser import IN_BROWSER
 from client.config import ClientConfig
 from client.features.account import revoked_view as revoked
 from client.features.account import settings_view
@@ -62,6 +64,7 @@ from client.features.visits import fields as visit_fields
 from client.features.visits import view as visit
 from client.services import (
     KEY_PERSON_FORM_FIELDS,
+    LOCATE_TIMEOUT,
     AppService,
     DraftFix,
     FormProblems,
@@ -73,6 +76,7 @@ from client.services import (
     VisitRecords,
     customer_form_fields,
     locate,
+    valid_location,
 )
 from client.shell.autosave import FORM_DRAFT, Debouncer, FormDraft, apply_draft, draft_of, has_typing
 from client.shell.back import BrowserBack, SystemBack
@@ -201,6 +205,15 @@ class DeviceLocator:
             return future.result(timeout)
         finally:
             future.cancel()  # gave up waiting: stop asking
+
+    async def on_loop(self, timeout: float) -> Location | None:
+        """The position awaited on the page's loop (the PWA: no thread to wait in); None after `timeout`."""
+        try:
+            found = await asyncio.wait_for(self._position(timeout), timeout)
+        except TimeoutError:
+            logger.info("no location within %.1f s", timeout)
+            return None
+        return valid_location(found)
 
     async def _position(self, timeout: float) -> Location | None:
         geolocator = self.geolocator
@@ -889,6 +902,15 @@ class App(
             with self._ui:
                 self._locating = False
                 finish(location)
+
+        locator = self.locator
+        if IN_BROWSER and isinstance(locator, DeviceLocator):  # the PWA: awaited on the loop, no thread
+
+            async def on_loop() -> None:
+                located(await locator.on_loop(LOCATE_TIMEOUT))
+
+            self.page.run_task(on_loop)
+            return
 
         def worker() -> None:
             self._on_loop(located, locate(self.locator))

@@ -10,11 +10,13 @@ rep leaves the form (asked first while it holds changes: `FormDraft.differs`).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from client.browser import IN_BROWSER
 from client.shell.state import AppState, Screen
 
 FORM_DRAFT = "form_draft"  # the store's metadata key
@@ -96,16 +98,20 @@ class Debouncer:
 
     def __init__(self, action: Callable[[], None], delay: float = DEBOUNCE_S) -> None:
         self.action, self.delay = action, delay
-        self._timer: threading.Timer | None = None
+        self._timer: threading.Timer | asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
 
     def touch(self) -> None:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = threading.Timer(self.delay, self.action)
-            self._timer.daemon = True
-            self._timer.start()
+            if IN_BROWSER:  # no threads in Pyodide: the event loop's timer (client/browser.py)
+                self._timer = asyncio.get_event_loop().call_later(self.delay, self.action)
+                return
+            timer = threading.Timer(self.delay, self.action)
+            timer.daemon = True
+            timer.start()
+            self._timer = timer
 
     def cancel(self) -> None:
         with self._lock:

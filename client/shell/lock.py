@@ -24,6 +24,7 @@ change and the sign-out, after which the data folder is wiped and the app starts
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -32,6 +33,7 @@ from typing import Any
 
 import flet as ft
 
+from client.browser import IN_BROWSER, start_background
 from client.config import ClientConfig
 from client.features.account import pin_view as pin
 from client.features.account.pin_view import PinForm, PinMode
@@ -57,7 +59,12 @@ def uptime() -> float:
     """Seconds on a clock that goes on while the phone sleeps where there is one (Linux, Android:
     CLOCK_BOOTTIME), so a suspended app's time in the background counts in full; else time.monotonic."""
     boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
+    if boottime is not None:
+        try:
+            return time.clock_gettime(boottime)
+        except OSError:  # named but refused (Pyodide)
+            pass
+    return time.monotonic()
 
 
 class PhoneLock:
@@ -214,7 +221,10 @@ class PhoneLock:
             session.restart()
 
     def start(self) -> None:
-        """Watch for idleness in the background (a daemon thread; `close` stops it)."""
+        """Watch for idleness in the background (a daemon thread, in the PWA a task; `close` stops it)."""
+        if IN_BROWSER:
+            start_background(self._watch_idle(), "idle-lock")
+            return
 
         def watch() -> None:
             while not self._stop.wait(min(1.0, self.config.idle_lock / 4)):
@@ -225,6 +235,14 @@ class PhoneLock:
 
         self._idle_thread = threading.Thread(target=watch, name="idle-lock", daemon=True)
         self._idle_thread.start()
+
+    async def _watch_idle(self) -> None:
+        while not self._stop.is_set():
+            await asyncio.sleep(min(1.0, self.config.idle_lock / 4))
+            try:
+                self.lock_if_idle()
+            except Exception:
+                logger.exception("idle lock check failed")
 
     def close(self) -> None:
         self._stop.set()

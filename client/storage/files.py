@@ -6,7 +6,23 @@ itself survives)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+# Called after each fsync that makes a write durable, with the folder written to: in the PWA the folder is on
+# IndexedDB and this flushes it there (client/browser.py); elsewhere there is nothing more to do.
+_durability_hook: Callable[[Path], None] | None = None
+
+
+def set_durability_hook(hook: Callable[[Path], None] | None) -> None:
+    global _durability_hook
+    _durability_hook = hook
+
+
+def made_durable(folder: Path) -> None:
+    """What was fsynced in `folder` is kept (in the PWA: flushed to IndexedDB before this returns)."""
+    if _durability_hook is not None:
+        _durability_hook(folder)
 
 
 def fsync_folder(folder: Path) -> None:
@@ -16,6 +32,7 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+    made_durable(folder)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from tinydb.storages import Storage
 
-from client.storage.files import fsync_folder, write_atomically
+from client.storage.files import fsync_folder, made_durable, write_atomically
 from client.storage.vault import StoreCipher, StoreTampered
 
 Tables = dict[str, dict[str, Any]]
@@ -133,6 +133,7 @@ class JournalStorage(Storage):
         self._journal.truncate(0)
         self._journal.flush()
         os.fsync(self._journal.fileno())
+        made_durable(self.folder)
         self.journal_lines = 0
 
     def close(self) -> None:
@@ -155,6 +156,7 @@ class JournalStorage(Storage):
         self._journal.write(base64.b64encode(sealed) + b"\n")
         self._journal.flush()
         os.fsync(self._journal.fileno())
+        made_durable(self.folder)  # in the PWA: on IndexedDB before the app says 已保存
         apply_changes(self._tables, changes)
         self.journal_lines += 1
 

@@ -23,11 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from client import clock as company_clock
+from client.storage.crypto import AuthenticationFailed, aead, argon2id
 from client.storage.files import write_atomically
 
 KEY_FILE = "key.json"
@@ -79,11 +76,11 @@ class StoreCipher:
         if len(key) != KEY_BYTES:
             raise ValueError(f"a store key has {KEY_BYTES} bytes")
         self.key = key
-        self._aead = AESGCM(key)
+        self._aead = aead(key)  # cryptography's AESGCM, or WebCrypto in the PWA (client/storage/crypto.py)
 
     @classmethod
     def new(cls) -> StoreCipher:
-        return cls(AESGCM.generate_key(8 * KEY_BYTES))
+        return cls(os.urandom(KEY_BYTES))  # what AESGCM.generate_key does
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -92,7 +89,7 @@ class StoreCipher:
     def open(self, sealed: bytes, context: bytes) -> bytes:
         try:
             return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
-        except (InvalidTag, ValueError):
+        except (AuthenticationFailed, ValueError):
             raise StoreTampered("sealed data failed authentication") from None
 
 
@@ -105,9 +102,7 @@ class KdfParams:
     parallelism: int = 4
 
     def derive(self, pin: str, salt: bytes) -> bytes:
-        return hash_secret_raw(
-            pin.encode(), salt, self.time_cost, self.memory_cost, self.parallelism, KEY_BYTES, Type.ID
-        )
+        return argon2id(pin.encode(), salt, self.time_cost, self.memory_cost, self.parallelism, KEY_BYTES)
 
 
 def _b64(data: bytes) -> str:

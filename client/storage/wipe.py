@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from client.storage.files import made_durable
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,4 +37,5 @@ def wipe_local_data(folder: str | Path, close_store: Callable[[], object]) -> li
             removed.append(entry.name)
         except OSError:
             logger.exception("could not remove %s during the wipe", entry)
+    made_durable(root)  # in the PWA: the removals reach IndexedDB now, not at the next save
     return removed

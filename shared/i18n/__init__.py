@@ -24,6 +24,7 @@ from shared.i18n import (
     pin,
     pipeline,
     planner,
+    pwa,
     reports,
     teams,
     visits,
@@ -56,6 +57,7 @@ for _part in (
     duplicates,
     chain,
     approvals,
+    pwa,
 ):
     for _lang in LANGUAGES:
         CATALOGUE[_lang].update(_part.MESSAGES[_lang])

@@ -332,6 +332,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     # static files and the API documentation: public
     ("GET", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
     ("HEAD", "/static/{file_path:path}"): Rule(everyone(200), sample_path="/static/app.css"),
+    # the rep's PWA (server/web/pwa.py): code, no data; the tests' settings have no build, so 503 with the how-to
+    ("GET", "/app"): Rule(everyone(503)),
+    ("GET", "/app/{file_path:path}"): Rule(everyone(503), sample_path="/app/index.html"),
+    ("HEAD", "/app/{file_path:path}"): Rule(everyone(503), sample_path="/app/index.html"),
     # The web app manifest: a browser fetches it without cookies, the sign-in page links it too.
     ("GET", "/manifest.webmanifest"): Rule(everyone(OPEN)),
     ("GET", "/schema"): Rule(SCHEMA_PAGE),

@@ -6,6 +6,7 @@ warning is view state, not typing."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from client.services import AppService, Location, LocationProvider, locate
+from client.browser import IN_BROWSER
+from client.services import LOCATE_TIMEOUT, AppService, Location, LocationProvider, locate
 from client.shell.state import AppState, ProspectForm, Screen
 from client.widgets import muted
 from shared.duplicates import distance_reason, likely_duplicates, metres_between, profile, profile_of
@@ -121,6 +123,15 @@ class DuplicateHandlers:
     def locate_for_duplicates(self) -> None:
         """When the prospect form opens: ask where the phone is, in the background (never waited for)."""
         self._here = None
+        on_loop = getattr(self.locator, "on_loop", None)  # the device's locator (client/shell/app.DeviceLocator)
+        if IN_BROWSER and on_loop is not None:  # the PWA: awaited on the page's loop, no thread
+
+            async def ask() -> None:
+                self._here = await on_loop(LOCATE_TIMEOUT)
+
+            with contextlib.suppress(Exception):  # the session is gone: no distance shown
+                self.page.run_task(ask)
+            return
 
         def worker() -> None:
             self._here = locate(self.locator)

@@ -1,0 +1,115 @@
+"""The app in a browser (the PWA at /app/, Pyodide in a web worker; docs/pwa.md): the seams that differ there.
+
+Everything here is used only when `IN_BROWSER`; elsewhere (a phone build, browser mode, the tests) the app takes
+its usual paths. The `js` and `pyodide` modules exist only inside Pyodide: they are imported in the functions.
+
+- `XhrTransport`: httpx's transport over synchronous XMLHttpRequest (a worker may block on it; there are no
+  sockets). A request that cannot reach the server raises `httpx.ConnectError`, as offline on a phone.
+- `start_background`: a coroutine on the page's event loop, since threads cannot start in Pyodide.
+- `open_durable_folder` / `flush_durable_folder`: the store's folder on IndexedDB (Emscripten's IDBFS). Files
+  there live in memory and reach IndexedDB only when flushed; `client.storage.files` flushes after each commit
+  and each atomic write (`files.set_durability_hook`), so what the app showed as saved was flushed first.
+- `page_origin`: the server the app came from (the sync API is on the same origin: /api/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+IN_BROWSER = sys.platform == "emscripten"
+DURABLE_FOLDER = Path("/routecrm")  # mounted on IndexedDB: the store, the key file, photos
+_background: set[asyncio.Task[Any]] = set()  # strong references: a task nobody holds may be collected
+
+
+def page_origin() -> str:
+    """`https://crm.example.com`: where the app was loaded from (the worker's own location)."""
+    import js
+
+    return str(js.location.origin)
+
+
+def start_background(work: Coroutine[Any, Any, None], name: str) -> None:
+    """Run `work` on the event loop (the browser's stand-in for a daemon thread)."""
+    task = asyncio.get_event_loop().create_task(work, name=name)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _await(promise: Any) -> Any:
+    from pyodide.ffi import run_sync
+
+    return run_sync(promise)
+
+
+def _syncfs(populate: bool) -> None:
+    """Emscripten's FS.syncfs as a promise, awaited: populate=True reads IndexedDB into memory, False writes."""
+    import js
+    from pyodide.ffi import create_once_callable
+    from pyodide_js import FS
+
+    def executor(resolve: Any, reject: Any) -> None:
+        FS.syncfs(populate, create_once_callable(lambda error: reject(error) if error else resolve(None)))
+
+    _await(js.Promise.new(executor))
+
+
+def open_durable_folder(folder: Path = DURABLE_FOLDER) -> Path:
+    """Mount `folder` on IndexedDB and load what was kept there; ask the browser to keep it (persistent)."""
+    from pyodide_js import FS
+
+    FS.mkdirTree(str(folder))
+    FS.mount(FS.filesystems.IDBFS, {}, str(folder))
+    _syncfs(True)
+    try:
+        import js
+
+        if hasattr(js.navigator, "storage") and hasattr(js.navigator.storage, "persist"):
+            _await(js.navigator.storage.persist())  # not evicted under storage pressure (when the browser agrees)
+    except Exception:
+        logger.warning("persistent storage not granted", exc_info=True)
+    return folder
+
+
+def flush_durable_folder(_folder: Path) -> None:
+    """Write the in-memory files to IndexedDB now (all of the mount: IDBFS has no per-file flush)."""
+    _syncfs(False)
+
+
+class XhrTransport(httpx.BaseTransport):
+    """httpx requests as synchronous XMLHttpRequests (allowed in a worker). Bytes in, bytes out."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import js
+        from pyodide.ffi import to_js
+
+        xhr = js.XMLHttpRequest.new()
+        xhr.open(request.method, str(request.url), False)
+        xhr.responseType = "arraybuffer"
+        for name, value in request.headers.multi_items():
+            # The browser sets these itself (and refuses to be told): Host, Content-Length, Accept-Encoding...
+            if name.lower() not in {"host", "content-length", "accept-encoding", "connection", "user-agent"}:
+                xhr.setRequestHeader(name, value)
+        body = request.read()
+        try:
+            xhr.send(to_js(body) if body else None)
+        except Exception as error:  # NetworkError: offline, refused, DNS
+            raise httpx.ConnectError(f"cannot reach {request.url.host}: {error}", request=request) from None
+        if xhr.status == 0:
+            raise httpx.ConnectError(f"cannot reach {request.url.host}", request=request)
+        headers = []
+        for line in str(xhr.getAllResponseHeaders()).strip().split("\r\n"):
+            name, _, value = line.partition(":")
+            # The browser has already decoded a gzipped answer: its Content-Encoding no longer applies.
+            if name and name.lower() not in {"content-encoding", "content-length", "transfer-encoding"}:
+                headers.append((name.strip(), value.strip()))
+        content = bytes(js.Uint8Array.new(xhr.response).to_py()) if xhr.response else b""
+        return httpx.Response(xhr.status, headers=headers, content=content, request=request)

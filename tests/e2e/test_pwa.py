@@ -1,0 +1,189 @@
+"""The rep's app as an offline PWA (issue #21, docs/pwa.md), served by the real server process at /app/ and run
+in headless Chromium: Python runs in the browser (Pyodide), there is no app process.
+
+The app renders its sign-in screen; Chromium's installability check finds nothing missing; the rep signs in
+(over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; offline, the
+rep records a visit with an order; a reload, still offline,
+starts the app from our service worker's cache and the PIN opens the store kept in IndexedDB with the visit
+in it; back online, the app syncs by itself and the supervisor's board counts the visit and the order; a new
+build on the server replaces the app's cache at the next start, and the start after runs it with the store
+intact. The build is made once per session (scripts/build_pwa.py, about 2 s). The load times are written to
+test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e import rep_app
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name
+from tests.e2e.test_check_in_location import WANGDU
+from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SIGN_IN_HINT = "首次登录需要联网；之后离线也能使用。"
+CACHE_NAMES = "async () => (await caches.keys()).filter((name) => name.startsWith('routecrm-app-'))"
+NEW_BUILD_MARKER = "// the next build"
+
+
+# The service worker is active once every file of the build is in its cache (install precaches, then activates).
+SERVICE_WORKER_ACTIVE = "async () => !!(await navigator.serviceWorker.getRegistration())?.active"
+
+
+def wait_until(page: Page, predicate: str, timeout_s: float = 60) -> None:
+    """Poll an async predicate in the page (page.wait_for_function takes a pending promise for true)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"not true within {timeout_s:.0f} s: {predicate}"
+        page.wait_for_timeout(250)
+
+
+def build_script() -> ModuleType:
+    """scripts/build_pwa.py as a module (its write_service_worker rewrites sw.js after a file changes)."""
+    spec = importlib.util.spec_from_file_location("build_pwa", ROOT / "scripts" / "build_pwa.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def pwa_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pwa-build") / "pwa"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pwa.py"), "--out", str(out)], check=True, timeout=120)
+    return out
+
+
+@pytest.fixture
+def server_env(server_env: dict[str, str], pwa_dir: Path) -> dict[str, str]:
+    return {**server_env, "PWA_DIR": str(pwa_dir)}
+
+
+@pytest.fixture
+def phone_context(
+    browser: Browser, artifacts: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[BrowserContext]:
+    """A browser profile on disk, as on a phone: an incognito context (Playwright's default) is never
+    installable (Chromium reports `in-incognito`)."""
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "chromium-profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+        service_workers="allow",
+        geolocation=WANGDU,  # Chromium plays the phone's GPS (tests/e2e/test_check_in_location.py)
+        permissions=["geolocation"],
+    )
+    yield context
+    for page in context.pages:
+        page.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
+    context.close()
+
+
+def started(page: Page, first_screen: str) -> float:
+    """Wait for the app's first screen (Flutter's semantics switched on to read it); seconds it took."""
+    began = time.monotonic()
+    page.wait_for_function("() => window.flet && window.flet.flutterApp", timeout=60_000)
+    placeholder = page.locator("flt-semantics-placeholder")
+    placeholder.wait_for(state="attached", timeout=30_000)
+    placeholder.dispatch_event("click")
+    expect(page.get_by_text(first_screen)).to_be_visible(timeout=60_000)  # Python started and drew the screen
+    return time.monotonic() - began
+
+
+def test_pwa_installs_signs_in_and_works_offline(
+    server: Service,
+    server_url: str,
+    phone_context: BrowserContext,
+    browser: Browser,
+    artifacts: Path,
+    pwa_dir: Path,
+) -> None:
+    supervisor = browser.new_context(locale="zh-CN").new_page()
+    supervisor_sign_in(supervisor, server_url)
+    before = board_numbers(supervisor, "li.rep")
+
+    page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
+    began = time.monotonic()
+    page.goto(f"{server_url}/app/")
+    started(page, SIGN_IN_HINT)
+    first_load = time.monotonic() - began
+
+    # Our service worker has precached the app (it is active only once every file is in its cache).
+    wait_until(page, SERVICE_WORKER_ACTIVE)
+    cdp = phone_context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [], manifest["errors"]
+    assert manifest["url"] == f"{server_url}/app/manifest.webmanifest"
+
+    # Sign in against /api/ on the same origin (XHR from Python; the server address is the page's origin), set
+    # the PIN (Argon2id by hash-wasm, the store sealed by WebCrypto); the first sync brings the rep's day.
+    rep_app.fill(page, "用户名", "li.rep")
+    rep_app.fill(page, "密码", "demo1234")
+    rep_app.tap(page, "登录")
+    expect(rep_app.field(page, "再次输入 PIN 码")).to_be_visible(timeout=30_000)
+    rep_app.fill(page, "PIN 码", rep_app.PIN)
+    rep_app.fill(page, "再次输入 PIN 码", rep_app.PIN)
+    rep_app.tap(page, "设置 PIN 码")
+    expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
+    stops = rep_app.unvisited_stops(page)
+
+    # Offline: a visit with an order, kept in the store on IndexedDB.
+    phone_context.set_offline(True)
+    rep_app.wait_offline(page)
+    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860")
+    rep_app.back_to_today(page)
+    expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile("已进货$"))
+
+    # Still offline, the app starts again from the service worker's cache, and the PIN opens the store: the
+    # visit is there, waiting to be synced.
+    began = time.monotonic()
+    page.reload()
+    started(page, "输入 PIN 码解锁")
+    offline_reload = time.monotonic() - began
+    assert page.evaluate("() => !!navigator.serviceWorker.controller")  # served by our worker, not the network
+    rep_app.unlock(page)
+    expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile(f"{visited} .*已进货$"))
+    expect(rep_app.pending_count(page)).not_to_have_text("待同步 0")
+
+    # Online again: the app syncs by itself and the supervisor's board counts the visit and its order.
+    phone_context.set_offline(False)
+    expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
+    supervisor.reload()
+    after = board_numbers(supervisor, "li.rep")
+    assert after["visited-on-route"] == before["visited-on-route"] + 1
+    assert after["ordered-on-route"] == before["ordered-on-route"] + 1
+
+    # A new server version: the server's build changes (one file edited and sw.js rewritten, as a new `make pwa`
+    # does). The next start fetches sw.js, installs the new version and drops the old cache; the start after
+    # that runs the new files, and the store is untouched.
+    old_caches = page.evaluate(CACHE_NAMES)
+    with (pwa_dir / "boot-1.js").open("a", encoding="utf-8") as boot:
+        boot.write(NEW_BUILD_MARKER + "\n")
+    new_version = build_script().write_service_worker(pwa_dir)[0]
+    assert [f"routecrm-app-{new_version}"] != old_caches
+    page.reload()
+    started(page, "输入 PIN 码解锁")
+    wait_until(page, f"async () => (await ({CACHE_NAMES})()).join() === 'routecrm-app-{new_version}'")
+    page.reload()
+    started(page, "输入 PIN 码解锁")
+    assert page.evaluate(f"async () => (await (await fetch('boot-1.js')).text()).includes('{NEW_BUILD_MARKER}')")
+    rep_app.unlock(page)
+    expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile(f"{visited} .*已进货$"))
+    (artifacts / "pwa-times.json").write_text(
+        json.dumps({"first_load_s": round(first_load, 2), "offline_reload_s": round(offline_reload, 2)}) + "\n"
+    )
