@@ -25,15 +25,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
+import os
 import re
 from dataclasses import replace
 from enum import StrEnum
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
+from sync import ed25519
 from sync.protocol import Op
+
+# `cryptography` where it installs (the server, an auditor's machine, the phone's native build); in the PWA
+# (Pyodide, no `cryptography`) a phone signs with the pure-Python Ed25519 of sync/ed25519.py: the same bytes.
+NATIVE_ED25519 = importlib.util.find_spec("cryptography") is not None
 
 CHAIN_VERSION = 1
 GENESIS = "0" * 64  # the previous hash of a phone's first signed op
@@ -81,34 +86,55 @@ def op_hash(op: Op) -> str:
 
 
 class PhoneKey:
-    """A phone's signing key (the private half; kept inside the phone's encrypted store)."""
+    """A phone's signing key (the private half, 32 bytes; kept inside the phone's encrypted store)."""
 
-    def __init__(self, private: Ed25519PrivateKey) -> None:
+    def __init__(self, private: bytes) -> None:
+        if len(private) != 32:
+            raise ValueError("a phone key is 32 bytes")
         self._private = private
-        self.public_hex = private.public_key().public_bytes_raw().hex()
+        self.public_hex = _public_of(private).hex()
 
     @classmethod
     def new(cls) -> PhoneKey:
-        return cls(Ed25519PrivateKey.generate())
+        return cls(os.urandom(32))  # an Ed25519 private key is 32 random bytes
 
     @classmethod
     def from_hex(cls, text: str) -> PhoneKey:
         if not is_hex(text, KEY_HEX):
             raise ValueError("a phone key is 64 lowercase hex characters")
-        return cls(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(text)))
+        return cls(bytes.fromhex(text))
 
     def private_hex(self) -> str:
-        return self._private.private_bytes_raw().hex()
+        return self._private.hex()
 
     def sign(self, op: Op) -> Op:
         """The op with its signature (its `prev_hash` set already)."""
         if op.prev_hash is None:
             raise ValueError("an op names the previous op's hash before it is signed")
-        return replace(op, signature=self._private.sign(signed_bytes(op)).hex())
+        return replace(op, signature=_sign(self._private, signed_bytes(op)).hex())
+
+
+def _public_of(private: bytes) -> bytes:
+    if not NATIVE_ED25519:
+        return ed25519.public_key(private)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+
+
+def _sign(private: bytes, message: bytes) -> bytes:
+    if not NATIVE_ED25519:
+        return ed25519.sign(private, message)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(private).sign(message)
 
 
 @functools.lru_cache(maxsize=1024)
-def _public_key(public_key: str) -> Ed25519PublicKey:
+def _public_key(public_key: str) -> Any:
+    """The `cryptography` public key (verifying is for the server and auditors, where it is installed)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
 
 
@@ -117,6 +143,8 @@ def checked_hash(op: Op, public_key: str) -> str | None:
     `public_key`; None otherwise. One encoding of the op for both (a push checks up to 500)."""
     if op.signature is None or op.prev_hash is None or not is_hex(public_key, KEY_HEX):
         return None
+    from cryptography.exceptions import InvalidSignature
+
     message, signature = signed_bytes(op), bytes.fromhex(op.signature)
     try:
         _public_key(public_key).verify(signature, message)
