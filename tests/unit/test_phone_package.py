@@ -23,11 +23,19 @@ PHONE_PACKAGES = ("client", "sync", "shared")
 # What the phone must never carry: the server and its libraries.
 SERVER_ONLY = ("server", "litestar", "sqlmodel", "sqlalchemy", "alembic", "psycopg", "prometheus_client", "uvicorn")
 # Import names of distributions whose module name differs from the distribution's.
-IMPORT_NAMES = {"argon2-cffi": "argon2", "flet-geolocator": "flet_geolocator", "flet-camera": "flet_camera"}
-# Imported by phone code where present and done without where not (the phone package does not carry them):
-# Pillow burns the stamp into a live photo (client/features/photos/stamp.py; Flet's phone index has no wheel of
-# the Pillow the project pins); without it the photo is kept unstamped (tests/unit/test_photo_capture.py).
+IMPORT_NAMES = {
+    "argon2-cffi": "argon2",
+    "flet-geolocator": "flet_geolocator",
+    "flet-camera": "flet_camera",
+    "pillow": "PIL",
+}
+# Imported by phone code where present and done without where not: Pillow burns the stamp into a live photo
+# (client/features/photos/stamp.py); the PWA (Pyodide) does not carry it, and there the photo is kept unstamped
+# (tests/unit/test_photo_capture.py).
 OPTIONAL_ON_PHONE = {"PIL"}
+# Pins of the phone that differ from the project's, each because pypi.flet.dev builds no other version: Pillow
+# (the project's 13.0.0 is for the server's thumbnails; the phone's stamp code runs on both).
+PHONE_OWN_PINS = {"pillow": "==10.4.0"}
 FLET_PERMISSIONS = {"location", "camera", "microphone", "photo_library"}
 # Binary distributions and the versions Flet's phone package index (pypi.flet.dev) has Android and iOS wheels
 # for, from https://docs.flet.dev/reference/binary-packages-android-ios (the ones the phone app can reach).
@@ -58,7 +66,8 @@ def test_the_phone_pins_what_the_project_pins() -> None:
     assert phone, "the phone app declares no dependencies"
     for name, specifier in phone.items():
         assert specifier.startswith("=="), f"{name} is not pinned in mobile/pyproject.toml"
-        assert project.get(name) == specifier, f"{name}: phone {specifier}, project {project.get(name)}"
+        expected = PHONE_OWN_PINS.get(name, project.get(name))
+        assert specifier == expected, f"{name}: phone {specifier}, project {project.get(name)}"
         assert name.split("[")[0] not in SERVER_ONLY
 
 
