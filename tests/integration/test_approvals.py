@@ -349,3 +349,31 @@ async def test_a_claim_beyond_the_monthly_limit_becomes_a_request_and_approval_g
     assert (await decide_on_web(client, request.id, "approved", "")).status_code == 303
     with read_session(engine) as session:
         assert session.get(Customer, seeded.customers_a[1]).owner_rep_id == seeded.rep_a.id  # type: ignore[union-attr]
+
+
+async def test_a_merge_moves_the_merged_customers_requests_to_the_survivor(
+    client: Client,
+    seeded: World,
+    engine: Engine,
+    catalogue: dict[str, str],  # noqa: F811
+) -> None:
+    """查重 merges B into A (server/domains/duplicates/merge.py): B's pending order request goes with the order,
+    names A, and reaches the phones again; it still counts only once approved."""
+    from server.domains.duplicates.merge import merge_customers
+    from server.domains.sync.models import ChangeLog
+
+    survivor, merged = seeded.customers_a[0], seeded.customers_a[1]
+    set_limit(engine, merged, 100)
+    rep = await login(client, "rep.a")
+    order_id = await push_order(client, rep, seeded, merged, [(catalogue["syringe"], 30, 38.0)])
+    with write_session(engine) as session:
+        result = merge_customers(session, seeded.supervisor, survivor, merged)
+        survivor_name = result.survivor.name
+    assert result.moved["approval"] == 1
+    [request] = requests(engine)
+    assert (request.customer_id, request.customer_name, request.record_id) == (survivor, survivor_name, order_id)
+    with read_session(engine) as session:
+        sent = session.exec(select(ChangeLog).where(ChangeLog.record_id == request.id)).all()
+        assert sent[-1].data is not None and sent[-1].data["customer_id"] == survivor
+        order = session.get(Order, order_id)
+        assert order is not None and order.customer_id == survivor and order.approval_status == "pending"

@@ -67,6 +67,17 @@ def _store(session: Session, request: ApprovalRequest) -> None:
     store_territory_record(session, RecordKind.APPROVAL, request, approval_data(request))
 
 
+def follow_merge(session: Session, merged_id: str, survivor: Customer) -> int:
+    """A merge (server/domains/duplicates/merge.py): the merged customer's requests go to the survivor, pending
+    or decided, and to the phones again (`record_id` keeps naming the record the request was made about)."""
+    requests = list(session.exec(select(ApprovalRequest).where(ApprovalRequest.customer_id == merged_id)).all())
+    for request in requests:
+        request.customer_id, request.customer_name = survivor.id, survivor.name
+        request.territory = survivor.territory
+        _store(session, request)
+    return len(requests)
+
+
 def find_request(session: Session, kind: ApprovalKind, record_id: str) -> ApprovalRequest | None:
     """The request for this record (a push sent again finds the one it made), pending ones of this session too."""
     for pending in session.new:

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from server.clock import now_iso
 from server.domains.access import lookup
+from server.domains.approvals.service import follow_merge
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.competitors.models import CompetitorReport
 from server.domains.complaints.models import Complaint, ComplaintStep
@@ -92,6 +93,7 @@ def merge_customers(session: Session, actor: Actor, survivor_id: str, merged_id:
             data = record_data(row, exclude={"deleted"} if hasattr(row, "deleted") else None)
             record_change(session, kind, str(row.id), audience=territory, territory=territory, data=data)
         moved[kind.value] = len(rows)
+    moved[RecordKind.APPROVAL.value] = follow_merge(session, merged_id, survivor)  # 审批 requests, pending too
     for photo in session.exec(select(VisitPhoto).where(VisitPhoto.customer_id == merged_id)).all():
         photo.customer_id, photo.territory = survivor_id, territory  # reached through its visit, moved above
         session.add(photo)
