@@ -85,7 +85,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.queues.more": "还有 {count} 条，查看全部",
         "web.queues.empty": "没有待办。",
         "web.queues.mark_reviewed": "标记已查看",
-        "web.queues.nav_title": "投诉 {complaints} · 冲突 {conflicts} · 被拒 {refused} · 异常签到 {flagged}",
+        "web.queues.nav_title": (
+            "投诉 {complaints} · 冲突 {conflicts} · 被拒 {refused} · 异常签到 {flagged} · 待审批 {approvals}"
+        ),
+        "web.queues.approvals": "待审批",
+        "web.queues.approvals_open": "去审批",
     },
     "en": {
         "web.planner.week": "Week",
@@ -176,6 +180,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.queues.mark_reviewed": "Mark reviewed",
         "web.queues.nav_title": (
             "Complaints {complaints} · conflicts {conflicts} · refused {refused} · flagged {flagged}"
+            " · approvals {approvals}"
         ),
+        "web.queues.approvals": "Approvals waiting",
+        "web.queues.approvals_open": "Decide on the approvals page",
     },
 }

@@ -178,6 +178,9 @@ async def test_an_order_above_the_credit_limit_waits_counts_nowhere_and_counts_o
     assert rep_day.status_code == 200 and 'data-testid="visit-approval-' in rep_day.text  # the visit's order: 待审批
     dashboard = await client.get("/dashboard")
     assert by_testid(dashboard.text, "approvals-pending-value") == "1"
+    queues = await client.get("/queues")  # what waits for the supervisor: the request too, in the nav's count
+    assert by_testid(queues.text, "queue-approvals") == "1" and 'href="/approvals"' in queues.text
+    assert 'data-testid="nav-queue-count"' in queues.text and "待审批 1" in queues.text
 
     answer = await decide_on_web(client, request.id, "approved", "老客户，回款及时")
     assert answer.status_code == 303 and "done=approved" in answer.headers["location"]

@@ -17,11 +17,13 @@ from sqlmodel import Session, col, select
 
 from server.clock import today
 from server.db import read_session
+from server.domains.approvals.models import ApprovalRequest
 from server.domains.complaints.models import Complaint
 from server.domains.complaints.service import OPEN_STATUSES
 from server.domains.sync.models import FieldConflict, RejectedOp
 from server.domains.visits.models import Visit
 from server.settings import Settings
+from shared.approvals import ApprovalStatus
 
 RECENT_DAYS = 14  # refused ops and flagged check-ins older than two weeks leave the queue (their pages keep them)
 
@@ -32,10 +34,11 @@ class QueueCounts:
     conflicts: int
     refused: int
     flagged: int
+    approvals: int = 0  # 审批 requests waiting for a decision (docs/approvals.md; decided on /approvals)
 
     @property
     def total(self) -> int:
-        return self.complaints + self.conflicts + self.refused + self.flagged
+        return self.complaints + self.conflicts + self.refused + self.flagged + self.approvals
 
 
 def since_day(settings: Settings) -> dt.date:
@@ -87,7 +90,12 @@ def queue_counts(session: Session, settings: Settings, team: str | None = None) 
         conflicts=count(session, select(func.count()).select_from(FieldConflict).where(unreviewed(team))),
         refused=count(session, select(func.count()).select_from(RejectedOp).where(recent_refused(settings, team))),
         flagged=count(session, select(func.count()).select_from(Visit).where(*recent_flagged(settings, team))),
+        approvals=count(session, select(func.count()).select_from(ApprovalRequest).where(pending_approvals(team))),
     )
+
+
+def pending_approvals(team: str | None = None) -> Any:
+    return and_(col(ApprovalRequest.status) == ApprovalStatus.PENDING.value, of_team(ApprovalRequest.territory, team))
 
 
 def queue_counts_if_answered(engine: Engine, settings: Settings, team: str | None = None) -> QueueCounts | None:
