@@ -258,7 +258,7 @@ class _Day:
             improved = False
             state = self._prefixes(route)
             best = self.cost(route)
-            for changed_from, tail in self._moves(route):
+            for changed_from, tail in self._moves(route, state, best):
                 if self._beats(state[changed_from], route[changed_from - 1] if changed_from else 0, tail, best):
                     route = route[:changed_from] + tail
                     improved = True
@@ -307,11 +307,30 @@ class _Day:
         ranked = sorted(range(1, self.end), key=lambda other: self.minutes[index][other])
         return set(ranked[: NEAR + 1])
 
-    def _moves(self, route: list[int]) -> Iterator[tuple[int, list[int]]]:
-        """Each move as (the first position it changes, the route from there)."""
-        size = len(route)
+    def _moves(
+        self, route: list[int], state: Sequence[tuple[int, float, float]], best: tuple[int, float, float]
+    ) -> Iterator[tuple[int, list[int]]]:
+        """Each move as (the first position it changes, the route from there). A reversal that could only win on
+        travel and travels more is left out before it is built: its travel comes from sums along the route."""
+        size, minutes, end = len(route), self.minutes, self.end
+        back = [0.0]  # back[k]: the legs route[1] -> route[0], ..., route[k] -> route[k - 1], summed
+        for k in range(size - 1):
+            back.append(back[-1] + minutes[route[k + 1]][route[k]])
+        after = [0.0] * (size + 1)  # after[k]: the travel from route[k] to the end (back to the end place)
+        after[size - 1] = minutes[route[-1]][end] if self.returns and size else 0.0
+        for k in range(size - 2, -1, -1):
+            after[k] = minutes[route[k]][route[k + 1]] + after[k + 1]
         for i in range(size - 1):
+            missed, _, travel = state[i]
+            here = route[i - 1] if i else 0
             for j in range(i + 1, size):
+                if missed == best[0]:  # route[i..j] reversed: the same travel as _travel_from, without the walk
+                    if j + 1 < size:
+                        onward = minutes[route[i]][route[j + 1]] + after[j + 1]
+                    else:
+                        onward = minutes[route[i]][end] if self.returns else 0.0
+                    if travel + minutes[here][route[j]] + back[j] - back[i] + onward > best[1] + 1e-9:
+                        continue
                 yield i, route[i : j + 1][::-1] + route[j + 1 :]
         near = self.near
         for length in (1, 2, 3):
