@@ -47,6 +47,8 @@ NOT_PAGES = {
     "/customers/import/sample.csv": "a sample CSV file to download (its headers: test_web_desk_on_a_phone.py)",
     "/photos/{photo_id:str}": "a photo (image bytes)",
     "/photos/{photo_id:str}/thumbnail": "a photo thumbnail (image bytes)",
+    "/app": "the rep's app as a PWA: Flutter's page, drawn on a canvas (docs/pwa.md; tests/e2e/test_pwa.py)",
+    "/app/{file_path:path}": "the PWA's files: scripts, WebAssembly, fonts, the service worker (test_pwa_serving.py)",
 }
 # More states of some pages than their bare address shows: periods, filters, notices after a save.
 VARIANTS: dict[str, list[str]] = {
