@@ -10,6 +10,10 @@ delivers them later (after newer ones: reordering), answers 500/503/408/429 with
 and times out. Phones go offline for random stretches, and a phone may be killed between the server
 storing a push and the phone hearing about it (its store dropped and reopened from disk).
 
+The supervisor also merges two of the team's customers (合并: B into A) while phones hold pending ops naming
+B: notes, visits, edits, key persons and claims written for B before the phone heard of the merge land on A
+(the server follows the merge), once; the phones drop B and hold what A holds.
+
 Phones also add, edit and delete key persons and delete customers (syncing right after a delete, as the app
 does after a save), so other phones edit records the server has deleted, and the supervisor may save a page
 of a customer deleted since it was opened. And a phone saves ops the server refuses for good: a visit naming
@@ -24,8 +28,8 @@ Checked after every step: each op a phone saved is waiting, acknowledged, a draf
 At the end of a schedule, held requests arrive, every phone pushes what waits, then pulls, without faults;
 then:
 - every acknowledged op is on the server exactly once: applied in exactly one committed push (counted by
-  wrapping the server's `push` and `_apply`), its applied-op row, its visit or note present, a deleted
-  record still deleted (no later edit brought it back);
+  wrapping the server's `push` and `_apply`), its applied-op row, its visit or note present on its customer
+  or that customer's survivor after merges, a deleted record still deleted (no later edit brought it back);
 - no op is lost: outboxes are empty; refused were every deliberately invalid op and otherwise only edits of
   records deleted on the server (409), and none held up the ops after it (all acknowledged); every refused
   op is kept in the server's `rejected_ops` and is still a draft on its phone, unless the rep fixed it (its
@@ -91,6 +95,7 @@ from server.clock import accepted_clock
 from server.db import read_session, write_session
 from server.domains.customers.service import put_customer
 from server.domains.devices.models import Device as ServerDevice
+from server.domains.duplicates.merge import merge_customers, survivor_of
 from server.domains.ownership.service import POOL, HandoverFilter, hand_over
 from server.domains.sync.kinds import Applying, SyncKinds
 from server.domains.sync.models import AppliedOp, ChainOp, ChangeLog, FieldConflict, RejectedOp
@@ -374,13 +379,24 @@ def accepted_clocks(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def applications(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+def landings() -> dict[str, str]:
+    """The customer each committed op landed on, by op id: its own, or its survivor if it had been merged
+    when the op was applied (read in the push's transaction)."""
+    return {}
+
+
+@pytest.fixture
+def applications(monkeypatch: pytest.MonkeyPatch, landings: dict[str, str]) -> Counter[str]:
     """How many times the server applied each op (by op id) in a push that committed."""
     committed: Counter[str] = Counter()
     this_push: list[str] = []
+    this_push_landings: dict[str, str] = {}
     real_apply, real_push = sync_service._apply, sync_service.push
 
     def apply(kinds: SyncKinds, applying: Applying) -> None:
+        customer_id = op_customer(applying.op)
+        if customer_id is not None:
+            this_push_landings[applying.op.op_id] = survivor_of(applying.session, customer_id) or customer_id
         real_apply(kinds, applying)
         this_push.append(applying.op.op_id)
 
@@ -388,13 +404,23 @@ def applications(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds | None = None
     ) -> PushResponse:
         this_push.clear()
+        this_push_landings.clear()
         response = real_push(engine, settings, actor, request, kinds)  # returns once its transaction committed
         committed.update(this_push)
+        landings.update(this_push_landings)
         return response
 
     monkeypatch.setattr(sync_service, "_apply", apply)
     monkeypatch.setattr(sync_service, "push", push)
     return committed
+
+
+def op_customer(op: Op) -> str | None:
+    """The customer an op is about: the customer itself, or the one its record names."""
+    if op.kind is RecordKind.CUSTOMER:
+        return op.record_id
+    customer_id = op.fields.get("customer_id")
+    return customer_id if isinstance(customer_id, str) else None
 
 
 @dataclass(frozen=True)
@@ -407,6 +433,7 @@ class Harness:
     phone_clocks: PhoneClocks
     accepted_clocks: dict[str, str]
     applications: Counter[str]
+    landings: dict[str, str]
 
 
 @pytest.fixture
@@ -417,8 +444,9 @@ def harness(
     phone_clocks: PhoneClocks,
     accepted_clocks: dict[str, str],
     applications: Counter[str],
+    landings: dict[str, str],
 ) -> Harness:
-    return Harness(server_client, engine, memory_dir, phone_clocks, accepted_clocks, applications)
+    return Harness(server_client, engine, memory_dir, phone_clocks, accepted_clocks, applications, landings)
 
 
 def make_machine(harness: Harness) -> type[Territory]:
@@ -609,6 +637,16 @@ class Territory(RuleBasedStateMachine):
         with write_session(self.harness.engine) as session:
             hand_over(session, self.supervisor, self.rep_ids[rep], [target], HandoverFilter(), "交接")
 
+    @rule(keep=st.integers(0, 20), merge=st.integers(0, 20))
+    def supervisor_merges(self, keep: int, merge: int) -> None:
+        """合并: the supervisor keeps one of the team's customers and merges another into it, while phones still
+        hold the merged one and pending ops naming it (docs/duplicates.md)."""
+        survivor, merged = self._territory_customer(keep), self._territory_customer(merge)
+        if survivor is not None and merged is not None and survivor != merged:
+            with write_session(self.harness.engine) as session:
+                merge_customers(session, self.supervisor, survivor, merged)
+            reached("a merge")
+
     def _has_drafts(self) -> bool:
         return any(device.store.rejected_ops() for device in self.devices)
 
@@ -728,8 +766,9 @@ class Territory(RuleBasedStateMachine):
                     select(OwnerChange).where(OwnerChange.territory == self.name).order_by(col(OwnerChange.recorded_at))
                 ).all()
             )
-            visit_ids = set(session.exec(select(Visit.id).where(Visit.territory == self.name)).all())
-            note_ids = set(session.exec(select(Note.id).where(Note.territory == self.name)).all())
+            visit_customers = dict(session.exec(select(Visit.id, Visit.customer_id)).all())
+            note_customers = dict(session.exec(select(Note.id, Note.customer_id)).all())
+            survivors = {c.id: survivor_of(session, c.id) for c in customers.values() if c.merged_into}
             kept_refused = {
                 (row.device_id, row.seq): row.op_id
                 for row in session.exec(select(RejectedOp).where(col(RejectedOp.device_id).in_(device_ids)))
@@ -742,6 +781,12 @@ class Territory(RuleBasedStateMachine):
                 device.id: device.public_key
                 for device in session.exec(select(ServerDevice).where(col(ServerDevice.id).in_(device_ids)))
             }
+        landings = self.harness.landings
+
+        def finally_on(customer_id: str) -> str:
+            """Where a customer's records are now: the customer, or the last survivor of its merges."""
+            return survivors.get(customer_id) or customer_id
+
         per_op: dict[tuple[str, int], list[str]] = {}
         for row in applied:
             per_op.setdefault((row.device_id, row.seq), []).append(row.op_id)
@@ -799,22 +844,26 @@ class Territory(RuleBasedStateMachine):
                 op = device.saved[seq]
                 if op.action is OpAction.DELETE:  # deleted for good: no later edit brought it back
                     assert (op.kind.value, op.record_id) in tombstones, op
-                elif op.kind is RecordKind.VISIT:
-                    assert op.record_id in visit_ids
-                elif op.kind is RecordKind.NOTE:
-                    assert op.record_id in note_ids
-                elif op.kind is RecordKind.CUSTOMER_CLAIM:  # on its customer, by its rep, once (or nothing to do)
+                elif op.kind in (RecordKind.VISIT, RecordKind.NOTE):  # on its customer, or where merges took it
+                    held_by = visit_customers if op.kind is RecordKind.VISIT else note_customers
+                    assert held_by.get(op.record_id) == finally_on(op.fields["customer_id"]), (
+                        op,
+                        held_by.get(op.record_id),
+                    )
+                elif op.kind is RecordKind.CUSTOMER_CLAIM:  # on its customer (or survivor), by its rep, once
                     landed = [change for change in owner_changes if change.id == op.record_id]
                     assert len(landed) <= 1 and all(
-                        (c.customer_id, c.by_id, c.action) == (op.fields["customer_id"], rep_id, op.fields["action"])
+                        (c.customer_id, c.by_id, c.action) == (landings[result.op_id], rep_id, op.fields["action"])
                         for c in landed
                     ), (op, landed)
-                elif op.kind is RecordKind.CUSTOMER and op.hlc is not None:
+                elif op.kind is RecordKind.CUSTOMER and op.hlc is not None:  # on the customer it was applied to
                     stored = self.harness.accepted_clocks[op.hlc]
                     writes += [
-                        FieldWrite(op.record_id, name, value, frozenset({op.hlc, stored}), op.base.get(name))
+                        FieldWrite(landings[result.op_id], name, value, frozenset({op.hlc, stored}), op.base.get(name))
                         for name, value in op.fields.items()
                     ]
+                if landings.get(result.op_id, op_customer(op)) != op_customer(op):
+                    reached("an op naming a merged customer landed on its survivor")
             # Every phone holds the server's records of the territory (a deleted one nowhere), and a visit
             # the server refused, as the rep wrote it, while its draft waits.
             local = {(kind.value, record["id"]): record for kind in COMPARED_KINDS for record in store.all(kind)}
@@ -983,3 +1032,28 @@ def test_claims_and_handovers_while_phones_hold_pending_ops_land_once_and_every_
     assert [draft["code"] for draft in machine.devices[1].store.rejected_ops()] == ["conflict"]
     machine.supervisor_hands_over(1, True)  # and rep 1's to the pool
     machine.teardown()
+
+
+def test_a_merge_while_phones_hold_pending_ops_naming_the_merged_customer(harness: Harness) -> None:
+    """The supervisor merges B into A while phones hold, for B, a note, an edit, a new key person and a claim
+    (one push of them lost after the server stored it, then resent): each lands on A once, and every phone
+    drops B and holds what A holds."""
+    machine = make_machine(harness)()
+    machine.set_up()
+    survivor, merged = sorted(machine.devices[0].store.all(RecordKind.CUSTOMER), key=lambda c: c["id"])[:2]
+    machine.visit_or_note(0, 1, True)  # a note for B, offline
+    machine.edit_customer(3, 1, ("phone", "0312-3"))
+    machine.key_person(4, 1, None)
+    machine.claim_or_release(1, 1, False)
+    machine.sync(1, ["lost"])  # the claim is stored before the merge; its answer is lost
+    machine.supervisor_merges(0, 1)
+    machine.sync(1, [])  # resent after the merge: a duplicate, applied once (on B, where it first landed)
+    for device in (0, 3, 4):
+        machine.sync(device, [])
+    machine.teardown()
+    landed = {harness.landings[result.op_id] for device in machine.devices for result in device.acknowledged.values()}
+    assert landed == {survivor["id"], merged["id"]}  # the claim on B (before the merge), the rest on A
+    with read_session(harness.engine) as session:
+        notes = session.exec(select(Note).where(Note.territory == machine.name)).all()
+        assert [note.customer_id for note in notes] == [survivor["id"]]
+        assert session.get(Customer, merged["id"]).merged_into == survivor["id"]  # type: ignore[union-attr]
