@@ -2,9 +2,10 @@
 
 A handler names what it needs and gets it: `settings: AppSettings`, `engine: DatabaseEngine`, `actor:
 CurrentActor` (the signed-in caller the token names, `request.user`) and `session: ReadSession`, a read session
-(each `NamedDependency[...]` of its type). The controllers under `server/domains/*/controller.py` take
-`dependencies = api_dependencies()`; the web view does not (it has its own helpers, `server/web/pages.py`), so
-no page's parameter is taken for one. Dependencies never show in the OpenAPI schema.
+(each `NamedDependency[...]` of its type). The controllers under `server/domains/*/controller.py` and the web
+view's under `server/web/` take `dependencies = api_dependencies()`. Two pages still take Litestar's `State`,
+for the app's own objects rather than a dependency: sign-in (the JWT cookie auth and the sign-in limiter) and
+accepting a quarantined push (the sync registry). Dependencies never show in the OpenAPI schema.
 
 There is no write session to inject, on purpose. `db.write_session` takes the write lock (SQLite: the
 process's writer lock, then BEGIN IMMEDIATE; PostgreSQL: the change-log advisory lock) and gives it back in one
@@ -94,7 +95,7 @@ async def provide_read_session(engine: NamedDependency[Engine]) -> AsyncIterator
 
 
 def api_dependencies() -> dict[str, Provide]:
-    """The dependencies of a JSON API controller (`dependencies = api_dependencies()`)."""
+    """The dependencies of a controller, JSON API or web page (`dependencies = api_dependencies()`)."""
     return {
         "settings": Provide(provide_settings, sync_to_thread=False),
         "engine": Provide(provide_engine, sync_to_thread=False),

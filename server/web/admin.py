@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.db import read_session, write_session
+from server.dependencies import DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.ownership.service import unhanded_of_inactive
 from server.domains.territories.service import assign_territory, known_territories, list_territories, put_territory
@@ -36,8 +37,8 @@ from shared.enums import Role
 from shared.i18n import t
 
 
-def users_page(request: WebRequest, state: State, status_code: int = 200, **context: Any) -> Template:
-    with read_session(state.engine) as session:
+def users_page(request: WebRequest, engine: Engine, status_code: int = 200, **context: Any) -> Template:
+    with read_session(engine) as session:
         users = list_users(session)
         territories = known_territories(session)
         unhanded = {user.id: count for user, count in unhanded_of_inactive(session, request.user)}
@@ -70,20 +71,23 @@ class AdminPages(Controller):
     path = "/admin"
     guards = (admins_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/users", sync_to_thread=True)
-    def users(self, request: WebRequest, state: State, done: FromQuery[str | None] = None) -> Template:
-        return users_page(request, state, done=done)
+    def users(self, request: WebRequest, engine: DatabaseEngine, done: FromQuery[str | None] = None) -> Template:
+        return users_page(request, engine, done=done)
 
     @post("/users", sync_to_thread=True)
-    def create(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Response[Any]:
+    def create(
+        self, request: WebRequest, engine: DatabaseEngine, data: URLEncodedBody[dict[str, str]]
+    ) -> Response[Any]:
         username, password = data.get("username", "").strip(), data.get("password", "")
         try:
             role = Role(data.get("role", ""))
         except ValueError:
-            return users_page(request, state, 400, error=t("web.admin.error.role", lang_of(request)), form=data)
+            return users_page(request, engine, 400, error=t("web.admin.error.role", lang_of(request)), form=data)
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 territory = data.get("territory", "").strip() or None
                 if territory is not None and territory not in known_territories(session):
                     raise ValidationFailed(f"no territory named {territory}", path="territory")
@@ -100,45 +104,45 @@ class AdminPages(Controller):
                 )
         except DomainError as error:
             message = error_text(request, error, password, username)
-            return users_page(request, state, error.status_code, error=message, form=data)
+            return users_page(request, engine, error.status_code, error=message, form=data)
         return Redirect("/admin/users?done=created", status_code=303)
 
     @post("/users/{user_id:str}/password", sync_to_thread=True)
     def reset_password(
-        self, request: WebRequest, state: State, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self, request: WebRequest, engine: DatabaseEngine, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Response[Any]:
         password = data.get("password", "")
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 user = set_password(session, user_id, password, by=request.user)  # audited as password_changed
         except DomainError as error:
-            with read_session(state.engine) as session:
+            with read_session(engine) as session:
                 found = find_user(session, user_id)
             if found is None:
                 raise
             return users_page(
-                request, state, error.status_code, error=error_text(request, error, password, found.username)
+                request, engine, error.status_code, error=error_text(request, error, password, found.username)
             )
         return Redirect(f"/admin/users?done=password#user-{user.id}", status_code=303)
 
     @post("/users/{user_id:str}/active", sync_to_thread=True)
     def set_active(
-        self, request: WebRequest, state: State, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self, request: WebRequest, engine: DatabaseEngine, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Response[Any]:
         """Deactivate (signing in stops, every sign-in ends) or reactivate an account."""
         active = data.get("active") == "1"
         if not active and user_id == request.user.id:
-            return users_page(request, state, 400, error=t("web.admin.error.self", lang_of(request)))
-        with write_session(state.engine) as session:
+            return users_page(request, engine, 400, error=t("web.admin.error.self", lang_of(request)))
+        with write_session(engine) as session:
             user = set_active(session, user_id, active)
             if user is not None:
                 _audit(request, session, "user_reactivated" if active else "user_deactivated", {"user_id": user.id})
         return Redirect(f"/admin/users?done={'reactivated' if active else 'deactivated'}", status_code=303)
 
     @post("/users/{user_id:str}/sessions/end", sync_to_thread=True)
-    def end_sessions(self, request: WebRequest, state: State, user_id: FromPath[str]) -> Response[Any]:
+    def end_sessions(self, request: WebRequest, engine: DatabaseEngine, user_id: FromPath[str]) -> Response[Any]:
         """End every sign-in of the user (a lost phone, a leaver): their phones and browsers sign in again."""
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             user = find_user(session, user_id)
             if user is None:
                 raise NotFound("no such user", path="user_id")
@@ -147,11 +151,11 @@ class AdminPages(Controller):
 
     @post("/users/{user_id:str}/territory", sync_to_thread=True)
     def move(
-        self, request: WebRequest, state: State, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self, request: WebRequest, engine: DatabaseEngine, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Response[Any]:
         """Assign a territory; a rep's phones then pull everything again (the old territory's records go)."""
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 user, old = assign_territory(session, user_id, data.get("territory"))
                 if old != user.territory:
                     details = {"user_id": user.id, "from": old, "to": user.territory}
@@ -159,33 +163,35 @@ class AdminPages(Controller):
         except NotFound:
             raise
         except DomainError as error:
-            return users_page(request, state, error.status_code, error=error.message)
+            return users_page(request, engine, error.status_code, error=error.message)
         return Redirect("/admin/users?done=territory", status_code=303)
 
     @post("/users/{user_id:str}/base", sync_to_thread=True)
     def set_base(
-        self, request: WebRequest, state: State, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self, request: WebRequest, engine: DatabaseEngine, user_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Response[Any]:
         """Where a rep's day starts and ends, for ordering routes (docs/routes.md)."""
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 user = set_base(session, user_id, data.get("lat"), data.get("lng"))
                 details = {"user_id": user.id, "lat": user.base_lat, "lng": user.base_lng}
                 _audit(request, session, "user_base_changed", details)
         except NotFound:
             raise
         except DomainError as error:
-            return users_page(request, state, error.status_code, error=error.message)
+            return users_page(request, engine, error.status_code, error=error.message)
         return Redirect(f"/admin/users?done=base#user-{user_id}", status_code=303)
 
     @get("/territories", sync_to_thread=True)
-    def territories(self, request: WebRequest, state: State, done: FromQuery[bool] = False) -> Template:
-        return self._territories_page(request, state, done=done)
+    def territories(self, request: WebRequest, engine: DatabaseEngine, done: FromQuery[bool] = False) -> Template:
+        return self._territories_page(request, engine, done=done)
 
     @post("/territories", sync_to_thread=True)
-    def save_territory(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Response[Any]:
+    def save_territory(
+        self, request: WebRequest, engine: DatabaseEngine, data: URLEncodedBody[dict[str, str]]
+    ) -> Response[Any]:
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 territory = put_territory(
                     session, data.get("name", ""), data.get("description"), data.get("travel_speed_kmh")
                 )
@@ -196,12 +202,12 @@ class AdminPages(Controller):
                 }
                 _audit(request, session, "territory_saved", details)
         except DomainError as error:
-            return self._territories_page(request, state, 422, error=error.message)
+            return self._territories_page(request, engine, 422, error=error.message)
         return Redirect("/admin/territories?done=1", status_code=303)
 
     @staticmethod
-    def _territories_page(request: WebRequest, state: State, status_code: int = 200, **context: Any) -> Template:
-        with read_session(state.engine) as session:
+    def _territories_page(request: WebRequest, engine: Engine, status_code: int = 200, **context: Any) -> Template:
+        with read_session(engine) as session:
             described = {territory.name: territory for territory in list_territories(session)}
             names = known_territories(session)
             people = active_users(session)

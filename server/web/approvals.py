@@ -7,12 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.engine import Engine
 
 from server.clock import local_time
 from server.db import read_session, write_session
+from server.dependencies import AppSettings, DatabaseEngine, api_dependencies
 from server.domains.approvals.models import ApprovalRequest
 from server.domains.approvals.service import Deciding, decide, list_requests
 from server.domains.development.service import lifecycle_rules
@@ -39,11 +40,13 @@ def _rows(requests: list[ApprovalRequest], settings: Settings) -> list[dict[str,
 class ApprovalPages(Controller):
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     def _page(
         self,
         request: WebRequest,
-        state: State,
+        settings: Settings,
+        engine: Engine,
         *,
         show: str,
         kind: str,
@@ -53,10 +56,9 @@ class ApprovalPages(Controller):
         status_code: int = 200,
         done: str = "",
     ) -> Template:
-        settings: Settings = state.settings
         decided = show == "decided"
         kind = kind if kind in {k.value for k in ApprovalKind} else ""
-        with read_session(state.engine) as session:
+        with read_session(engine) as session:
             shown = list_requests(session, request.user, decided=decided, kind=kind)
             if record:  # a link from an order or a customer: that record's requests, pending or decided
                 shown = [
@@ -82,22 +84,27 @@ class ApprovalPages(Controller):
     def approvals_page(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        engine: DatabaseEngine,
         show: FromQuery[str] = "pending",
         kind: FromQuery[str] = "",
         record: FromQuery[str] = "",
         done: FromQuery[str] = "",
     ) -> Template:
-        return self._page(request, state, show=show, kind=kind, record=record[:36], done=done)
+        return self._page(request, settings, engine, show=show, kind=kind, record=record[:36], done=done)
 
     @post("/approvals/{request_id:str}/decide", sync_to_thread=True)
     def decide_request(
-        self, request: WebRequest, state: State, request_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        request_id: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
     ) -> Redirect | Template:
-        settings: Settings = state.settings
         deciding = Deciding(lifecycle=lifecycle_rules(settings), tz=settings.tz)
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 decided = decide(
                     session, request.user, request_id, data.get("decision", ""), data.get("comment"), deciding
                 )
@@ -108,7 +115,8 @@ class ApprovalPages(Controller):
             message = t(refused.key, lang_of(request)) if refused.key else refused.message
             return self._page(
                 request,
-                state,
+                settings,
+                engine,
                 show=data.get("show", "pending"),
                 kind=data.get("kind", ""),
                 record=data.get("record", "")[:36],

@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from server.clock import today
-from server.db import read_session
+from server.dependencies import AppSettings, CurrentActor, ReadSession, api_dependencies
 from server.domains.attendance.service import attendance_territory, team_attendance, week_of
 from server.domains.reports.service import territories
 from server.domains.teams import team_of
@@ -34,27 +33,28 @@ class AttendancePages(Controller):
     path = "/attendance"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True)
     def attendance(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        actor: CurrentActor,
+        session: ReadSession,
         start: FromQuery[str | None] = None,
         end: FromQuery[str | None] = None,
         territory: FromQuery[str | None] = None,
     ) -> Template:
-        settings = state.settings
         now = today(settings.tz)
         monday, sunday = week_of(now)
         first = _date(start, monday, "start")
         last = _date(end, first + dt.timedelta(days=6) if start else sunday, "end")
-        shown = attendance_territory(request.user, territory or None)
-        with read_session(state.engine) as session:
-            team = team_attendance(
-                session, request.user, first, last, settings.tz, settings.work_hours, today=now, territory=shown
-            )
-            names = [] if team_of(request.user) else territories(session)
+        shown = attendance_territory(actor, territory or None)
+        team = team_attendance(
+            session, actor, first, last, settings.tz, settings.work_hours, today=now, territory=shown
+        )
+        names = [] if team_of(actor) else territories(session)
         span = (last - first).days + 1
         return page(
             request,

@@ -6,12 +6,11 @@ import datetime as dt
 from typing import Any
 
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from server.clock import local_time, today
-from server.db import read_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.audit.service import recent_events
 from server.domains.complaints.service import open_complaints
 from server.domains.customers.service import customers_by_id
@@ -19,7 +18,6 @@ from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.teams import team_of, visible_only
 from server.domains.users.service import people_by_id
 from server.domains.visits.board import day_board
-from server.settings import Settings
 from server.web.exports import audit_columns, complaint_columns, export_list
 from server.web.pages import WebRequest, admins_only, page, parse_day, supervisors_only
 from server.web.rows import complaint_rows
@@ -30,6 +28,7 @@ class BoardController(Controller):
     path = "/"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/")
     async def home(self, request: WebRequest) -> Redirect:
@@ -37,11 +36,11 @@ class BoardController(Controller):
         return Redirect(f"/board?lang={asked}" if asked in LANGUAGES else "/board")
 
     @get("/board", sync_to_thread=True)
-    def board(self, request: WebRequest, state: State, day: FromQuery[str | None] = None) -> Template:
-        settings: Settings = state.settings
+    def board(
+        self, request: WebRequest, settings: AppSettings, session: ReadSession, day: FromQuery[str | None] = None
+    ) -> Template:
         chosen = parse_day(day, settings)
-        with read_session(state.engine) as session:
-            board = day_board(session, chosen, settings.tz, team_of(request.user))
+        board = day_board(session, chosen, settings.tz, team_of(request.user))
         return page(
             request,
             "board.html",
@@ -53,17 +52,15 @@ class BoardController(Controller):
         )
 
     @get("/review", sync_to_thread=True)
-    def review(self, request: WebRequest, state: State) -> Template:
+    def review(self, request: WebRequest, settings: AppSettings, session: ReadSession) -> Template:
         """What sync kept instead of dropping: conflict losers and refused ops."""
-        settings: Settings = state.settings
-        with read_session(state.engine) as session:
-            conflicts = open_conflicts(session, team_of(request.user))
-            refused = rejected_ops(session, team_of(request.user))
-            customers = visible_only(
-                request.user,
-                customers_by_id(session, {c.record_id for c in conflicts} | {r.op["record_id"] for r in refused}),
-            )
-            people = people_by_id(session)
+        conflicts = open_conflicts(session, team_of(request.user))
+        refused = rejected_ops(session, team_of(request.user))
+        customers = visible_only(
+            request.user,
+            customers_by_id(session, {c.record_id for c in conflicts} | {r.op["record_id"] for r in refused}),
+        )
+        people = people_by_id(session)
         return page(
             request,
             "review.html",
@@ -81,23 +78,35 @@ class BoardController(Controller):
         )
 
     @get("/audit", sync_to_thread=True, guards=[admins_only])
-    def audit_log(self, request: WebRequest, state: State, format: FromQuery[str | None] = None) -> Response[Any]:
-        settings: Settings = state.settings
-        with read_session(state.engine) as session:
-            events = recent_events(session)
+    def audit_log(
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        session: ReadSession,
+        format: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        events = recent_events(session)
         rows = [{"event": event, "at": local_time(event.at, settings.tz)} for event in events]
         if format:  # ?format=csv|xlsx: the list as a file (server/web/exports.py)
-            return export_list(request, state, format, "audit", audit_columns(request), rows)
+            return export_list(request, engine, settings, format, "audit", audit_columns(request), rows)
         return page(request, "audit.html", events=rows)
 
     @get("/complaints", sync_to_thread=True)
-    def complaints(self, request: WebRequest, state: State, format: FromQuery[str | None] = None) -> Response[Any]:
+    def complaints(
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        session: ReadSession,
+        format: FromQuery[str | None] = None,
+    ) -> Response[Any]:
         """Open complaints, the most urgent first; overdue answers stand out."""
-        settings: Settings = state.settings
-        with read_session(state.engine) as session:
-            timers = open_complaints(session, team_of(request.user))
-            customers = customers_by_id(session, {item.complaint.customer_id for item in timers})
+        timers = open_complaints(session, team_of(request.user))
+        customers = customers_by_id(session, {item.complaint.customer_id for item in timers})
         rows = complaint_rows(timers, settings)
         if format:
-            return export_list(request, state, format, "complaints", complaint_columns(request, customers), rows)
+            return export_list(
+                request, engine, settings, format, "complaints", complaint_columns(request, customers), rows
+            )
         return page(request, "complaints.html", complaints=rows, customers=customers, show_customer=True)

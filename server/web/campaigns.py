@@ -7,12 +7,13 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy.engine import Engine
 
 from server.clock import local_time, today
 from server.db import read_session, write_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.campaigns.models import Campaign
 from server.domains.campaigns.service import campaign_results, get_campaign, list_campaigns, put_campaign
 from server.domains.customers.service import customer_territories, customers_by_id, list_customers
@@ -75,25 +76,26 @@ class CampaignPages(Controller):
     path = "/campaigns"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True)
-    def index(self, request: WebRequest, state: State) -> Template:
+    def index(self, request: WebRequest, settings: AppSettings, session: ReadSession) -> Template:
         """Every campaign, newest first, with invited, participants, amount, cost and return."""
-        with read_session(state.engine) as session:
-            rows = [campaign_results(session, c) for c in list_campaigns(session, request.user)]
-        return page(request, "campaigns.html", rows=rows, today=today(state.settings.tz))
+        rows = [campaign_results(session, c) for c in list_campaigns(session, request.user)]
+        return page(request, "campaigns.html", rows=rows, today=today(settings.tz))
 
     def _form_page(
         self,
         request: WebRequest,
-        state: State,
+        settings: Settings,
+        engine: Engine,
         values: dict[str, Any],
         *,
         error: str | None = None,
         status_code: int = 200,
         campaign: Campaign | None = None,
     ) -> Template:
-        with read_session(state.engine) as session:
+        with read_session(engine) as session:
             places = territories(session, request.user)
             asked = values.get("territory") or ""
             territory = asked if asked in places else (places[0] if places else "")  # never another team's
@@ -102,7 +104,6 @@ class CampaignPages(Controller):
             invited = customers_by_id(session, set(campaign.customer_ids)) if campaign else {}
             participants = customers_by_id(session, outcome.participants) if outcome else {}
             people = people_by_id(session)
-        settings: Settings = state.settings
         return page(
             request,
             "campaign.html",
@@ -121,9 +122,15 @@ class CampaignPages(Controller):
         )
 
     @get("/new", sync_to_thread=True)
-    def new(self, request: WebRequest, state: State, territory: FromQuery[str | None] = None) -> Template:
+    def new(
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        territory: FromQuery[str | None] = None,
+    ) -> Template:
         """The planning form; `?territory=` picks whose customers are offered for invitation."""
-        day = today(state.settings.tz).isoformat()
+        day = today(settings.tz).isoformat()
         values = {
             "campaign_type": CampaignType.PROMOTION.value,
             "starts_on": day,
@@ -134,15 +141,15 @@ class CampaignPages(Controller):
             "name": "",
             "notes": "",
         }
-        return self._form_page(request, state, values)
+        return self._form_page(request, settings, engine, values)
 
     @post("")
-    async def create(self, request: WebRequest, state: State) -> Any:
+    async def create(self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine) -> Any:
         values = await form_values(request)
         campaign_id = new_id()
 
         def save() -> None:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 put_campaign(session, request.user, campaign_id, campaign_fields(values, creating=True), path="form")
 
         try:
@@ -151,16 +158,23 @@ class CampaignPages(Controller):
             if error.status_code == 403:
                 raise
             message = error.message
-            return await _in_thread(lambda: self._form_page(request, state, values, error=message, status_code=422))
+            return await _in_thread(
+                lambda: self._form_page(request, settings, engine, values, error=message, status_code=422)
+            )
         return Redirect(f"/campaigns/{campaign_id}?saved=1", status_code=303)
 
     @get("/{campaign_id:str}", sync_to_thread=True)
     def detail(
-        self, request: WebRequest, state: State, campaign_id: FromPath[str], saved: FromQuery[bool] = False
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        session: ReadSession,
+        campaign_id: FromPath[str],
+        saved: FromQuery[bool] = False,
     ) -> Template:
         """The campaign's results (invited vs participated, orders, amount, cost, return, per rep) and its form."""
-        with read_session(state.engine) as session:
-            campaign = get_campaign(session, request.user, campaign_id)
+        campaign = get_campaign(session, request.user, campaign_id)
         values = {
             "campaign_type": campaign.campaign_type,
             "name": campaign.name,
@@ -172,14 +186,16 @@ class CampaignPages(Controller):
             "customer_ids": list(campaign.customer_ids),
             "saved": saved,
         }
-        return self._form_page(request, state, values, campaign=campaign)
+        return self._form_page(request, settings, engine, values, campaign=campaign)
 
     @post("/{campaign_id:str}")
-    async def update(self, request: WebRequest, state: State, campaign_id: FromPath[str]) -> Any:
+    async def update(
+        self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine, campaign_id: FromPath[str]
+    ) -> Any:
         values = await form_values(request)
 
         def save() -> Campaign:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 campaign = get_campaign(session, request.user, campaign_id)
                 values["territory"] = campaign.territory
                 put_campaign(session, request.user, campaign_id, campaign_fields(values, creating=False), path="form")
@@ -193,9 +209,11 @@ class CampaignPages(Controller):
             message = error.message
 
             def again() -> Template:
-                with read_session(state.engine) as session:
+                with read_session(engine) as session:
                     campaign = get_campaign(session, request.user, campaign_id)
-                return self._form_page(request, state, values, error=message, status_code=422, campaign=campaign)
+                return self._form_page(
+                    request, settings, engine, values, error=message, status_code=422, campaign=campaign
+                )
 
             return await _in_thread(again)
         return Redirect(f"/campaigns/{campaign_id}?saved=1", status_code=303)

@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.clock import SERVER_NODE, now_ms
 from server.db import read_session, write_session
+from server.dependencies import AppSettings, DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.customers.service import conflicts_of_edit, put_customer
 from server.domains.sync.merging import Edit
@@ -49,16 +49,26 @@ class CustomerPages(Controller):
     path = "/"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/customers/{customer_id:str}", sync_to_thread=True)
-    def customer(self, request: WebRequest, state: State, customer_id: FromPath[str]) -> Template:
-        return customer_page(request, state, customer_id, notices=edit_notices(request.query_params, lang_of(request)))
+    def customer(
+        self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine, customer_id: FromPath[str]
+    ) -> Template:
+        return customer_page(
+            request,
+            settings,
+            engine,
+            customer_id,
+            notices=edit_notices(request.query_params, lang_of(request)),
+        )
 
     @post("/customers/{customer_id:str}", sync_to_thread=True)
     def edit_customer(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        engine: DatabaseEngine,
         customer_id: FromPath[str],
         data: URLEncodedBody[dict[str, str]],
     ) -> Response[Any]:
@@ -66,14 +76,14 @@ class CustomerPages(Controller):
         form = read_form(data)
         changes = changes_of(form, lang_of(request))
         if form.errors:
-            return customer_page(request, state, customer_id, status_code=400, edit_form=form)
+            return customer_page(request, settings, engine, customer_id, status_code=400, edit_form=form)
         if not changes.fields:
-            with read_session(state.engine) as session:
+            with read_session(engine) as session:
                 visible_customer(session, request.user, customer_id)  # an unknown id (or another team's) is a 404
             return Redirect(f"/customers/{customer_id}?saved=0", status_code=303)
         actor = request.user
         edit = Edit(clock=supervisor_clock(actor), base=changes.base, op_id=new_id())
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             visible_customer(session, actor, customer_id)  # put_customer would create an unknown id: a 404 here
             put_customer(session, actor, customer_id, changes.fields, edit=edit)
             conflicts = conflicts_of_edit(session, customer_id, edit.op_id)

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 
 from server.clock import today
-from server.db import read_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.customers.listing import NO_TIER, CustomerFilter, filter_customers, matching_customers
 from server.domains.teams import team_of
 from server.domains.users.service import list_reps, people_by_id
@@ -28,12 +27,15 @@ class CustomerListPage(Controller):
     path = "/customers"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/", sync_to_thread=True)
     def customers(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        session: ReadSession,
         q: FromQuery[str] = "",
         tier: FromQuery[str] = "",
         kind: FromQuery[str] = "",
@@ -50,26 +52,25 @@ class CustomerListPage(Controller):
         if overdue not in OVERDUE_CHOICES:
             raise ValidationFailed("overdue must be yes or no", path="overdue", key="web.error.bad_overdue")
         team = team_of(request.user)
-        with read_session(state.engine) as session:
-            reps = list_reps(session, team)
-            owner = next((r for r in reps if r.username == rep), None)
-            if rep and owner is None:
-                raise ValidationFailed("no such rep", path="rep", key="web.error.no_rep")
-            wanted = CustomerFilter(
-                search=q,
-                tier=tier,
-                kind=kind,
-                status=status,
-                owner_rep_id=owner.id if owner else "",
-                overdue=OVERDUE_CHOICES[overdue],
-                territory=team,
-            )
-            found = filter_customers(session, wanted, today(state.settings.tz), page_number)
-            owners = people_by_id(session)
-            if format:  # ?format=csv|xlsx: the whole filtered list as a file (server/web/exports.py), one query
-                rows = matching_customers(session, wanted, today(state.settings.tz))
+        reps = list_reps(session, team)
+        owner = next((r for r in reps if r.username == rep), None)
+        if rep and owner is None:
+            raise ValidationFailed("no such rep", path="rep", key="web.error.no_rep")
+        wanted = CustomerFilter(
+            search=q,
+            tier=tier,
+            kind=kind,
+            status=status,
+            owner_rep_id=owner.id if owner else "",
+            overdue=OVERDUE_CHOICES[overdue],
+            territory=team,
+        )
+        found = filter_customers(session, wanted, today(settings.tz), page_number)
+        owners = people_by_id(session)
+        if format:  # ?format=csv|xlsx: the whole filtered list as a file (server/web/exports.py), one query
+            rows = matching_customers(session, wanted, today(settings.tz))
         if format:
-            return export_list(request, state, format, "customers", customer_columns(request, owners), rows)
+            return export_list(request, engine, settings, format, "customers", customer_columns(request, owners), rows)
         filters: dict[str, Any] = {"q": q, "tier": tier, "kind": kind, "status": status, "rep": rep, "overdue": overdue}
         kept = {name: value for name, value in filters.items() if value}
         recomputed = {"A": a, "B": b, "C": c} if tiers else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.datastructures import State
 from litestar.response import Template
+from sqlalchemy.engine import Engine
 
 from server.clock import local_time
 from server.db import read_session
@@ -36,7 +36,8 @@ from shared.rates import visit_ordered
 
 def customer_page(
     request: WebRequest,
-    state: State,
+    settings: Settings,
+    engine: Engine,
     customer_id: str,
     *,
     status_code: int = 200,
@@ -44,8 +45,7 @@ def customer_page(
     notices: list[tuple[str, str]] | None = None,
 ) -> Template:
     """The customer's page: archive, edit form (as posted when it is shown again with errors), visits, orders..."""
-    settings: Settings = state.settings
-    with read_session(state.engine) as session:
+    with read_session(engine) as session:
         customer = visible_customer(session, request.user, customer_id)  # another team's: 404
         visits = visits_of_customer(session, customer_id)
         notes = notes_of_customer(session, customer_id)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from server.clock import now_in, today
-from server.db import read_session
+from server.dependencies import AppSettings, ReadSession, api_dependencies
 from server.domains.approvals.service import pending_count
 from server.domains.attendance.service import attendance_today, rep_attendance_day
 from server.domains.chain.service import visit_signatures
@@ -94,41 +93,41 @@ class DashboardPages(Controller):
     path = "/"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/dashboard", sync_to_thread=True)
     def dashboard_page(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        session: ReadSession,
         period: FromQuery[str] = PeriodKind.LAST_7_DAYS.value,
         day: FromQuery[str | None] = None,
         territory: FromQuery[str | None] = None,
         rep: FromQuery[str | None] = None,
     ) -> Template:
-        settings: Settings = state.settings
         lang = lang_of(request)
         if period not in {kind.value for kind in PeriodKind}:
             raise ValidationFailed(t("web.reports.error.bad_period", lang), path="period", status_code=400)
         chosen = period_of(PeriodKind(period), _day(day, settings, lang))
         territory, rep = _text(territory, "territory", lang), _text(rep, "rep", lang)
         actor = request.user
-        with read_session(state.engine) as session:
-            try:
-                scope = resolve_scope(session, actor, territory, rep)
-            except DomainError as error:
-                raise _translated(error, lang) from None
-            board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=now_in(settings.tz))
-            rep_ids = [row.rep.id for row in board.reps]
-            flagged = flagged_per_rep(session, chosen.start, chosen.end, rep_ids)
-            # Planned against travelled km up to today (a plan for a day still ahead has no travel to compare)
-            km = km_per_rep(session, settings, rep_ids, chosen.start, min(chosen.end, today(settings.tz)))
-            fixed = visible_territory(actor)
-            choices = [fixed] if fixed else territories(session)
-            rep_choices = reps_in(session, scope.territory)
-            attendance = attendance_today(
-                session, list_reps(session, scope.territory), settings.tz, settings.work_hours, today=today(settings.tz)
-            )
-            approvals_waiting = pending_count(session, actor)
+        try:
+            scope = resolve_scope(session, actor, territory, rep)
+        except DomainError as error:
+            raise _translated(error, lang) from None
+        board = dashboard(session, scope, chosen, rules=lifecycle_rules(settings), now=now_in(settings.tz))
+        rep_ids = [row.rep.id for row in board.reps]
+        flagged = flagged_per_rep(session, chosen.start, chosen.end, rep_ids)
+        # Planned against travelled km up to today (a plan for a day still ahead has no travel to compare)
+        km = km_per_rep(session, settings, rep_ids, chosen.start, min(chosen.end, today(settings.tz)))
+        fixed = visible_territory(actor)
+        choices = [fixed] if fixed else territories(session)
+        rep_choices = reps_in(session, scope.territory)
+        attendance = attendance_today(
+            session, list_reps(session, scope.territory), settings.tz, settings.work_hours, today=today(settings.tz)
+        )
+        approvals_waiting = pending_count(session, actor)
         last_day = min(chosen.end, today(settings.tz))
         fmt = Formats(lang)
         rep_names = {r.id: r.display_name for r in rep_choices}
@@ -156,28 +155,31 @@ class DashboardPages(Controller):
 
     @get("/reps/{rep:str}/day", sync_to_thread=True)
     def rep_day_page(
-        self, request: WebRequest, state: State, rep: FromPath[str], day: FromQuery[str | None] = None
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        session: ReadSession,
+        rep: FromPath[str],
+        day: FromQuery[str | None] = None,
     ) -> Template:
-        settings: Settings = state.settings
         lang = lang_of(request)
         chosen = _day(day, settings, lang)
         username = _text(rep, "rep", lang) or ""
-        with read_session(state.engine) as session:
-            try:
-                found = find_rep(session, request.user, username)
-            except DomainError as error:
-                raise _translated(error, lang) from None
-            the_day = rep_day(session, found, chosen, settings.tz)
-            check_ins = [
-                (row.visit.check_in_lat, row.visit.check_in_lng)
-                for row in the_day.visits
-                if row.visit.check_in_lat is not None and row.visit.check_in_lng is not None
-            ]
-            km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
-            chains = visit_signatures(session, [row.visit.id for row in the_day.visits])
-            attendance = rep_attendance_day(
-                session, found, chosen, settings.tz, settings.work_hours, today=today(settings.tz)
-            )
+        try:
+            found = find_rep(session, request.user, username)
+        except DomainError as error:
+            raise _translated(error, lang) from None
+        the_day = rep_day(session, found, chosen, settings.tz)
+        check_ins = [
+            (row.visit.check_in_lat, row.visit.check_in_lng)
+            for row in the_day.visits
+            if row.visit.check_in_lat is not None and row.visit.check_in_lng is not None
+        ]
+        km = planned_against_travelled(session, settings, found.id, chosen, check_ins)
+        chains = visit_signatures(session, [row.visit.id for row in the_day.visits])
+        attendance = rep_attendance_day(
+            session, found, chosen, settings.tz, settings.work_hours, today=today(settings.tz)
+        )
         one_day = dt.timedelta(days=1)
         planned = {stop.customer_id: stop.position for stop in the_day.stops}
         marks = [  # each customer once: its place on the plan as its label, "·" when off the route

@@ -11,7 +11,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.clock import local_time
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.devices.service import (
     accept_quarantined,
     drop_quarantined,
@@ -20,19 +21,19 @@ from server.domains.devices.service import (
     revoke_device,
 )
 from server.domains.users.signin import client_address
-from server.settings import Settings
 from server.web.pages import WebRequest, admins_only, page, supervisors_only
 
 
 class DevicePages(Controller):
     path = "/"
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/devices", sync_to_thread=True, guards=[supervisors_only])
-    def devices(self, request: WebRequest, state: State, revoked: FromQuery[str | None] = None) -> Template:
-        settings: Settings = state.settings
-        with read_session(state.engine) as session:
-            rows = list_devices(session, request.user)
+    def devices(
+        self, request: WebRequest, settings: AppSettings, session: ReadSession, revoked: FromQuery[str | None] = None
+    ) -> Template:
+        rows = list_devices(session, request.user)
         shown: list[dict[str, Any]] = [
             {
                 "device": row.device,
@@ -45,16 +46,16 @@ class DevicePages(Controller):
         return page(request, "devices.html", devices=shown, just_revoked=revoked)
 
     @post("/devices/{device_id:str}/revoke", sync_to_thread=True, guards=[supervisors_only])
-    def revoke(self, request: WebRequest, state: State, device_id: FromPath[str]) -> Redirect:
-        with write_session(state.engine) as session:
+    def revoke(self, request: WebRequest, engine: DatabaseEngine, device_id: FromPath[str]) -> Redirect:
+        with write_session(engine) as session:
             revoke_device(session, request.user, device_id, client_address(request))
         return Redirect(f"/devices?revoked={device_id}", status_code=303)
 
     @get("/quarantine", sync_to_thread=True, guards=[admins_only])
-    def quarantine(self, request: WebRequest, state: State, done: FromQuery[str | None] = None) -> Template:
-        settings: Settings = state.settings
-        with read_session(state.engine) as session:
-            rows = list_quarantine(session)
+    def quarantine(
+        self, request: WebRequest, settings: AppSettings, session: ReadSession, done: FromQuery[str | None] = None
+    ) -> Template:
+        rows = list_quarantine(session)
         shown = [
             {"item": item, "user": user, "received": local_time(item.received_at, settings.tz)} for item, user in rows
         ]
@@ -66,6 +67,6 @@ class DevicePages(Controller):
         return Redirect(f"/quarantine?done={result.status.value}", status_code=303)
 
     @post("/quarantine/{quarantine_id:int}/drop", sync_to_thread=True, guards=[admins_only])
-    def drop(self, request: WebRequest, state: State, quarantine_id: FromPath[int]) -> Redirect:
-        drop_quarantined(state.engine, request.user, quarantine_id)
+    def drop(self, request: WebRequest, engine: DatabaseEngine, quarantine_id: FromPath[int]) -> Redirect:
+        drop_quarantined(engine, request.user, quarantine_id)
         return Redirect("/quarantine?done=dropped", status_code=303)

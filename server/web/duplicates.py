@@ -5,12 +5,12 @@ audited. A team's supervisor sees pairs inside the team; the company's head sees
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.clock import local_time
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.duplicates.merge import merge_customers
 from server.domains.duplicates.service import dismiss_pair, find_open_pair, open_pair_count, open_pairs, reasons_text
@@ -29,20 +29,21 @@ class DuplicatePages(Controller):
     path = "/customers/duplicates"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/", sync_to_thread=True)
     def duplicates(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        session: ReadSession,
         dismissed: FromQuery[str | None] = None,
         merged: FromQuery[str | None] = None,
     ) -> Template:
-        team, lang, tz = team_of(request.user), lang_of(request), state.settings.tz
-        with read_session(state.engine) as session:
-            pairs = open_pairs(session, team, PAIRS_SHOWN)
-            total = open_pair_count(session, team)
-            people = people_by_id(session)
+        team, lang, tz = team_of(request.user), lang_of(request), settings.tz
+        pairs = open_pairs(session, team, PAIRS_SHOWN)
+        total = open_pair_count(session, team)
+        people = people_by_id(session)
         rows = [
             {
                 "pair": view.pair,
@@ -60,9 +61,9 @@ class DuplicatePages(Controller):
         )
 
     @post("/{pair_id:str}/dismiss", sync_to_thread=True)
-    def dismiss(self, request: WebRequest, state: State, pair_id: FromPath[str]) -> Redirect:
+    def dismiss(self, request: WebRequest, engine: DatabaseEngine, pair_id: FromPath[str]) -> Redirect:
         actor = request.user
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             pair = dismiss_pair(session, actor, pair_id, team_of(actor))
             details = {"pair_id": pair.id, "customer_id": pair.customer_id, "other_id": pair.other_id}
             audit(
@@ -77,11 +78,11 @@ class DuplicatePages(Controller):
 
     @post("/{pair_id:str}/merge", sync_to_thread=True)
     def merge(
-        self, request: WebRequest, state: State, pair_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self, request: WebRequest, engine: DatabaseEngine, pair_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         """合并: keep the customer named by `keep`, merge the pair's other one into it (merge.py), audited."""
         actor, lang = request.user, lang_of(request)
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             pair = find_open_pair(session, pair_id, team_of(actor))
             keep = data.get("keep", "")
             if keep not in (pair.customer_id, pair.other_id):

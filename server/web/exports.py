@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response
-from litestar.datastructures import State
+from sqlalchemy.engine import Engine
 
 from server.clock import now_in
 from server.db import write_session
@@ -75,7 +75,13 @@ def table_bytes(format: str, header: list[str], rows: Iterable[list[object]]) ->
 
 
 def export_list(
-    request: WebRequest, state: State, format: str, list_name: str, columns: Sequence[Column], rows: Sequence[Any]
+    request: WebRequest,
+    engine: Engine,
+    settings: Settings,
+    format: str,
+    list_name: str,
+    columns: Sequence[Column],
+    rows: Sequence[Any],
 ) -> Response[bytes]:
     """The rows as a CSV or XLSX download, the export written to the audit log."""
     if format not in FORMATS:
@@ -84,7 +90,7 @@ def export_list(
     header = [t(key, lang) for key, _ in columns]
     content = table_bytes(format, header, ([cell(row) for _, cell in columns] for row in rows))
     actor = request.user
-    with write_session(state.engine) as session:
+    with write_session(engine) as session:
         audit(
             session,
             AUDIT_ACTION,
@@ -93,7 +99,6 @@ def export_list(
             ip=client_address(request),
             details={"list": list_name, "format": format, "rows": len(rows), "query": str(request.url.query)},
         )
-    settings: Settings = state.settings
     stamp = now_in(settings.tz).strftime("%Y%m%d-%H%M")
     file_name = f"{list_name}-{stamp}.{format}"
     return Response(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.db import read_session, write_session
+from server.dependencies import DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.holidays.models import CompanyHoliday
 from server.domains.holidays.service import add_holiday, holiday_list, remove_holiday
@@ -25,8 +26,8 @@ from shared.i18n import t
 FORM_FIELDS = ("name", "day", "month_day", "note")
 
 
-def holidays_page(request: WebRequest, state: State, status_code: int = 200, **context: Any) -> Template:
-    with read_session(state.engine) as session:
+def holidays_page(request: WebRequest, engine: Engine, status_code: int = 200, **context: Any) -> Template:
+    with read_session(engine) as session:
         holidays, built_in = holiday_list(session)
     defaults: dict[str, Any] = {"error": None, "done": None, "form": {}}
     return page(
@@ -52,23 +53,24 @@ class HolidayPages(Controller):
     path = "/admin/holidays"
     guards = (admins_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True)
-    def index(self, request: WebRequest, state: State, done: FromQuery[str | None] = None) -> Template:
-        return holidays_page(request, state, done=done if done in ("added", "removed") else None)
+    def index(self, request: WebRequest, engine: DatabaseEngine, done: FromQuery[str | None] = None) -> Template:
+        return holidays_page(request, engine, done=done if done in ("added", "removed") else None)
 
     @post("", sync_to_thread=True)
-    def add(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Response[Any]:
+    def add(self, request: WebRequest, engine: DatabaseEngine, data: URLEncodedBody[dict[str, str]]) -> Response[Any]:
         fields = {name: data.get(name, "").strip() or None for name in FORM_FIELDS}
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 _audit(request, session, "holiday_added", add_holiday(session, request.user, fields))
         except DomainError as error:
-            return holidays_page(request, state, error.status_code, error=_error_text(request, error), form=data)
+            return holidays_page(request, engine, error.status_code, error=_error_text(request, error), form=data)
         return Redirect("/admin/holidays?done=added", status_code=303)
 
     @post("/{holiday_id:str}/delete", sync_to_thread=True)
-    def remove(self, request: WebRequest, state: State, holiday_id: FromPath[str]) -> Response[Any]:
-        with write_session(state.engine) as session:
+    def remove(self, request: WebRequest, engine: DatabaseEngine, holiday_id: FromPath[str]) -> Response[Any]:
+        with write_session(engine) as session:
             _audit(request, session, "holiday_removed", remove_holiday(session, request.user, holiday_id))  # or 404
         return Redirect("/admin/holidays?done=removed", status_code=303)

@@ -11,9 +11,8 @@ import csv
 import io
 
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 
-from server.db import read_session
+from server.dependencies import ReadSession, api_dependencies
 from server.domains.imports.validation import COLUMNS
 from server.domains.territories.service import known_territories
 from server.domains.users.models import Actor
@@ -76,11 +75,11 @@ class ImportSamplePage(Controller):
     path = SAMPLE_PATH
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/", sync_to_thread=True)
-    def sample(self, request: WebRequest, state: State) -> Response[bytes]:
-        with read_session(state.engine) as session:
-            territory = sample_territory(request.user, known_territories(session))
+    def sample(self, request: WebRequest, session: ReadSession) -> Response[bytes]:
+        territory = sample_territory(request.user, known_territories(session))
         return Response(
             sample_csv(lang_of(request), territory),
             media_type="text/csv; charset=utf-8",

@@ -14,11 +14,12 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.db import read_session, write_session
+from server.dependencies import DatabaseEngine, api_dependencies
 from server.domains.imports.reading import ENCODINGS, MAX_FILE_BYTES, MAX_ROWS, Problem
 from server.domains.imports.service import check_file, confirm_import, kept_batch, read_file
 from server.domains.imports.validation import COLUMNS, Report, choice_list
@@ -81,13 +82,14 @@ class ImportPages(Controller):
     path = "/customers/import"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/")
     async def import_form(self, request: WebRequest, imported: FromQuery[int | None] = None) -> Template:
         return import_page(request, imported=imported)
 
     @post("/", request_max_body_size=MAX_UPLOAD_BYTES)
-    async def check(self, request: WebRequest, state: State) -> Template:
+    async def check(self, request: WebRequest, engine: DatabaseEngine) -> Template:
         """Step 1: the report; 422 and nothing kept when the file has problems."""
         form = await request.form()
         upload, encoding = form.get("file"), str(form.get("encoding") or "auto")
@@ -100,7 +102,7 @@ class ImportPages(Controller):
 
         def run() -> Any:
             table = read_file(content, encoding)  # before the write transaction: pushes do not wait for it
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 return check_file(session, actor, table, content, name, encoding)
 
         checked = await anyio.to_thread.run_sync(run)
@@ -108,13 +110,13 @@ class ImportPages(Controller):
         return import_page(request, status, report=checked.report, batch_id=checked.batch_id, file_name=name)
 
     @post("/{batch_id:str}/confirm", sync_to_thread=True)
-    def confirm(self, request: WebRequest, state: State, batch_id: FromPath[str]) -> Response[Any]:
+    def confirm(self, request: WebRequest, engine: DatabaseEngine, batch_id: FromPath[str]) -> Response[Any]:
         """Step 2: store every row, or (the customers changed since the check) none and show why."""
         actor = request.user
-        with read_session(state.engine) as session:
+        with read_session(engine) as session:
             batch = kept_batch(session, actor, batch_id)
         table = read_file(batch.content, batch.encoding)  # outside the write transaction, as in step 1
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             report, ids = confirm_import(
                 session, actor, batch_id, table, supervisor_clock(actor), client_address(request)
             )

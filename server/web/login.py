@@ -15,6 +15,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 
 from server.auth import TOKEN_COOKIE, sign_out_web
 from server.db import write_session
+from server.dependencies import AppSettings, DatabaseEngine, api_dependencies
 from server.domains.users.models import Actor
 from server.domains.users.sessions import WEB_SESSION, SessionGrant, open_session
 from server.domains.users.signin import client_address, hashing_limiter, sign_in
@@ -35,6 +36,7 @@ def safe_next(target: str | None) -> str:
 class LoginController(Controller):
     path = "/"
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/login")
     async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
@@ -91,9 +93,9 @@ class LoginController(Controller):
         )
 
     @post("/logout", exclude_from_auth=True, sync_to_thread=True)
-    def logout(self, request: Request[Any, Any, Any], state: State) -> Redirect:
+    def logout(self, request: Request[Any, Any, Any], settings: AppSettings, engine: DatabaseEngine) -> Redirect:
         # The session ends in the database: a copy of the cookie stops working too.
-        sign_out_web(request, state.engine, state.settings.secret_key)
+        sign_out_web(request, engine, settings.secret_key)
         response = Redirect("/login", status_code=303)
         response.delete_cookie(TOKEN_COOKIE, path="/")
         return response

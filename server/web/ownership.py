@@ -9,13 +9,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from server.clock import local_time
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import DatabaseEngine, ReadSession, api_dependencies
 from server.domains.ownership.service import (
     POOL,
     HandoverFilter,
@@ -43,13 +43,13 @@ def _back(target: str | None, default: str) -> str:
 class OwnershipPages(Controller):
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/pool", sync_to_thread=True)
     def pool_page(
-        self, request: WebRequest, state: State, territory: FromQuery[str] = "", done: FromQuery[str] = ""
+        self, request: WebRequest, session: ReadSession, territory: FromQuery[str] = "", done: FromQuery[str] = ""
     ) -> Template:
-        with read_session(state.engine) as session:
-            shown = pool(session, request.user, territory=territory)
+        shown = pool(session, request.user, territory=territory)
         territories = sorted({c.territory for c in shown.customers} | {r.territory or "" for r in shown.reps} - {""})
         return page(
             request,
@@ -64,17 +64,25 @@ class OwnershipPages(Controller):
 
     @post("/customers/{customer_id:str}/assign", sync_to_thread=True)
     def assign_customer(
-        self, request: WebRequest, state: State, customer_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: WebRequest,
+        engine: DatabaseEngine,
+        customer_id: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             assign(session, request.user, customer_id, data.get("rep_id", ""), data.get("reason") or None)
         return Redirect(_back(data.get("back"), f"/customers/{customer_id}#owner"), status_code=303)
 
     @post("/customers/{customer_id:str}/release", sync_to_thread=True)
     def release_customer(
-        self, request: WebRequest, state: State, customer_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: WebRequest,
+        engine: DatabaseEngine,
+        customer_id: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             release(session, request.user, customer_id, data.get("reason") or None)
         return Redirect(_back(data.get("back"), f"/customers/{customer_id}#owner"), status_code=303)
 
@@ -82,7 +90,7 @@ class OwnershipPages(Controller):
     def handover_page(
         self,
         request: WebRequest,
-        state: State,
+        session: ReadSession,
         from_rep: FromQuery[str] = "",
         to: FromQuery[list[str] | None] = None,
         tier: FromQuery[str] = "",
@@ -92,14 +100,13 @@ class OwnershipPages(Controller):
     ) -> Template:
         wanted, targets = HandoverFilter(tier=tier, kind=kind, town=town), [t for t in (to or []) if t]
         preview, error = None, None
-        with read_session(state.engine) as session:
-            reps = reps_with_customers(session, request.user)
-            flagged = unhanded_of_inactive(session, request.user)
-            if from_rep and targets:
-                try:
-                    preview = plan_handover(session, request.user, from_rep, targets, wanted)
-                except DomainError as refused:
-                    error = refused.message
+        reps = reps_with_customers(session, request.user)
+        flagged = unhanded_of_inactive(session, request.user)
+        if from_rep and targets:
+            try:
+                preview = plan_handover(session, request.user, from_rep, targets, wanted)
+            except DomainError as refused:
+                error = refused.message
         return page(
             request,
             "handover.html",
@@ -117,10 +124,12 @@ class OwnershipPages(Controller):
         )
 
     @post("/handover", sync_to_thread=True)
-    def handover_confirm(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    def handover_confirm(
+        self, request: WebRequest, engine: DatabaseEngine, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
         targets = [t for t in (data.get("targets") or "").split(",") if t]
         wanted = HandoverFilter(tier=data.get("tier", ""), kind=data.get("kind", ""), town=data.get("town", ""))
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             plan = hand_over(session, request.user, data.get("from_rep", ""), targets, wanted, data.get("reason"))
         return Redirect(f"/handover?{urlencode({'done': len(plan.customers)})}", status_code=303)
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 
-from server.db import read_session
+from server.dependencies import ReadSession, api_dependencies
 from server.domains.guards import RecordIdPath
 from server.domains.photos.service import photo_content
 from server.web.pages import WebRequest, supervisors_only
@@ -28,15 +27,14 @@ class PhotoPages(Controller):
     path = "/photos"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/{photo_id:str}", sync_to_thread=True)
-    def photo(self, request: WebRequest, state: State, photo_id: RecordIdPath) -> Response[Any]:
+    def photo(self, request: WebRequest, session: ReadSession, photo_id: RecordIdPath) -> Response[Any]:
         """The photo as the phone took it, with its own content type."""
-        with read_session(state.engine) as session:
-            return _image(*photo_content(session, request.user, photo_id))
+        return _image(*photo_content(session, request.user, photo_id))
 
     @get("/{photo_id:str}/thumbnail", sync_to_thread=True)
-    def thumbnail(self, request: WebRequest, state: State, photo_id: RecordIdPath) -> Response[Any]:
+    def thumbnail(self, request: WebRequest, session: ReadSession, photo_id: RecordIdPath) -> Response[Any]:
         """A small JPEG of the photo, without its EXIF (no GPS position)."""
-        with read_session(state.engine) as session:
-            return _image(*photo_content(session, request.user, photo_id, thumbnail=True))
+        return _image(*photo_content(session, request.user, photo_id, thumbnail=True))

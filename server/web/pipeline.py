@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.engine import Engine
 
 from server.db import read_session, write_session
+from server.dependencies import DatabaseEngine, ReadSession, api_dependencies
 from server.domains.customers.service import customers_by_id
 from server.domains.pipeline.service import (
     OpportunityFilter,
@@ -44,30 +45,30 @@ class PipelinePages(Controller):
     path = "/pipeline"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True)
     def pipeline(
         self,
         request: WebRequest,
-        state: State,
+        engine: DatabaseEngine,
         stage: FromQuery[str | None] = None,
         rep: FromQuery[str | None] = None,
         outcome: FromQuery[str | None] = None,
         saved: FromQuery[bool] = False,
     ) -> Template:
         """The funnel and the loss analysis (of the chosen rep, or everyone), and the opportunities filtered."""
-        return pipeline_page(request, state, stage, rep, outcome, saved=saved)
+        return pipeline_page(request, engine, stage, rep, outcome, saved=saved)
 
     @get("/{opportunity_id:str}", sync_to_thread=True)
-    def opportunity(self, request: WebRequest, state: State, opportunity_id: FromPath[str]) -> Template:
-        with read_session(state.engine) as session:
-            try:
-                found = get_opportunity(session, request.user, opportunity_id)
-            except Forbidden:  # another team's: answered as unknown, not as refused
-                raise NotFound("no such opportunity", path="opportunity_id") from None
-            events = history(session, found.id)
-            customers = customers_by_id(session, {found.customer_id})
-            people = people_by_id(session)
+    def opportunity(self, request: WebRequest, session: ReadSession, opportunity_id: FromPath[str]) -> Template:
+        try:
+            found = get_opportunity(session, request.user, opportunity_id)
+        except Forbidden:  # another team's: answered as unknown, not as refused
+            raise NotFound("no such opportunity", path="opportunity_id") from None
+        events = history(session, found.id)
+        customers = customers_by_id(session, {found.customer_id})
+        people = people_by_id(session)
         return page(
             request,
             "pipeline_detail.html",
@@ -78,23 +79,25 @@ class PipelinePages(Controller):
         )
 
     @post("/probabilities", sync_to_thread=True, guards=[admins_only])
-    def set_probabilities(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Any:
+    def set_probabilities(
+        self, request: WebRequest, engine: DatabaseEngine, data: URLEncodedBody[dict[str, str]]
+    ) -> Any:
         """Admins set each stage's probability (whole percents); phones receive them with their next pull."""
         values: dict[str, Any] = {}
         for stage in PipelineStage:
             text = data.get(stage.value, "").strip()
             values[stage.value] = int(text) if text.isdigit() else text
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 set_stage_probabilities(session, request.user, values)
         except DomainError as error:
-            return pipeline_page(request, state, None, None, None, status_code=422, error=error.message)
+            return pipeline_page(request, engine, None, None, None, status_code=422, error=error.message)
         return Redirect("/pipeline?saved=1", status_code=303)
 
 
 def pipeline_page(
     request: WebRequest,
-    state: State,
+    engine: Engine,
     stage: str | None,
     rep: str | None,
     outcome: str | None,
@@ -105,7 +108,7 @@ def pipeline_page(
 ) -> Template:
     """The /pipeline page (a filter value that is no stage, outcome or rep is a 400)."""
     team = team_of(request.user)
-    with read_session(state.engine) as session:
+    with read_session(engine) as session:
         reps = list_reps(session, team)
         stage = _choice(stage, [s.value for s in PipelineStage], "stage")
         outcome = _choice(outcome, [o.value for o in PipelineOutcome], "outcome")

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from server.clock import today
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id, list_customers
 from server.domains.routes.ordering import best_day, order_day_plan, planned_day
@@ -142,12 +142,14 @@ class PlannerPages(Controller):
     path = "/plans"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/", sync_to_thread=True)
     def planner(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        session: ReadSession,
         rep: FromQuery[str | None] = None,
         week: FromQuery[str | None] = None,
         day: FromQuery[str | None] = None,
@@ -159,33 +161,29 @@ class PlannerPages(Controller):
     ) -> Template:
         """`week`: any day of the week to show (default next week); `day`: a day to open, picks its week;
         `fill`: show the week suggestion (which due customers on which day)."""
-        settings = state.settings
         opened = parse_day(day, settings) if day else None
         if opened is not None:
             monday = week_start(opened)
         else:
             monday = week_start(parse_day(week, settings)) if week else next_week(today(settings.tz))
         spage = max(spage, 1)
-        with read_session(state.engine) as session:
-            reps = list_reps(session, team_of(request.user))
-            selected = next((r for r in reps if r.username == rep), reps[0] if reps else None)
-            plans = week_plans(session, selected.id, monday) if selected else {}
-            territory = selected.territory if selected else None
-            suggestions = week_suggestions(session, territory, monday, today(settings.tz)) if territory else []
-            week_fill = (
-                suggest_week(session, settings, selected, monday, today(settings.tz)) if fill and selected else None
+        reps = list_reps(session, team_of(request.user))
+        selected = next((r for r in reps if r.username == rep), reps[0] if reps else None)
+        plans = week_plans(session, selected.id, monday) if selected else {}
+        territory = selected.territory if selected else None
+        suggestions = week_suggestions(session, territory, monday, today(settings.tz)) if territory else []
+        week_fill = suggest_week(session, settings, selected, monday, today(settings.tz)) if fill and selected else None
+        planned_ids = {cid for stops in plans.values() for cid in stops}
+        customers = customers_by_id(session, planned_ids)
+        found: list[Customer] = []
+        if territory and typed_text(q):
+            found = list_customers(session, search=q, territory=territory, limit=SEARCH_RESULTS)
+        days = [
+            scheduled_day(
+                session, settings, selected, d, [customers[cid] for cid in plans.get(d, []) if cid in customers]
             )
-            planned_ids = {cid for stops in plans.values() for cid in stops}
-            customers = customers_by_id(session, planned_ids)
-            found: list[Customer] = []
-            if territory and typed_text(q):
-                found = list_customers(session, search=q, territory=territory, limit=SEARCH_RESULTS)
-            days = [
-                scheduled_day(
-                    session, settings, selected, d, [customers[cid] for cid in plans.get(d, []) if cid in customers]
-                )
-                for d in week_days(monday)
-            ]
+            for d in week_days(monday)
+        ]
         planned_on: dict[str, list[dt.date]] = {}
         for planned in days:
             for customer in planned.stops:
@@ -217,49 +215,49 @@ class PlannerPages(Controller):
         )
 
     @post("/order")
-    async def order_day(self, request: WebRequest, state: State) -> Redirect:
+    async def order_day(self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine) -> Redirect:
         """Save the day's stops in the best order found (from the rep's base, inside the door hours)."""
         form = await request.form()
         rep_name = str(form.get("rep", ""))
-        chosen = parse_day(str(form.get("day", "")), state.settings)
+        chosen = parse_day(str(form.get("day", "")), settings)
         actor = request.user
 
         def save() -> None:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 rep = rep_by_username(session, rep_name, actor)
-                order_day_plan(session, actor, state.settings, rep.id, chosen)
+                order_day_plan(session, actor, settings, rep.id, chosen)
 
         await anyio.to_thread.run_sync(save)
         url = plans_url(rep_name, week_start(chosen), saved=chosen.isoformat())
         return Redirect(f"{url}#day-{chosen.isoformat()}", status_code=303)
 
     @post("/week")
-    async def take_week(self, request: WebRequest, state: State) -> Redirect:
+    async def take_week(self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine) -> Redirect:
         """Save the week suggestion: each open day that gets customers, with them in their places."""
         form = await request.form()
         rep_name = str(form.get("rep", ""))
-        monday = week_start(parse_day(str(form.get("week", "")), state.settings))
+        monday = week_start(parse_day(str(form.get("week", "")), settings))
         actor = request.user
 
         def save() -> int:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 rep = rep_by_username(session, rep_name, actor)
-                return len(take_week_suggestion(session, actor, state.settings, rep, monday, today(state.settings.tz)))
+                return len(take_week_suggestion(session, actor, settings, rep, monday, today(settings.tz)))
 
         days = await anyio.to_thread.run_sync(save)
         return Redirect(plans_url(rep_name, monday, saved_week=str(days)), status_code=303)
 
     @post("/stops")
-    async def edit_stops(self, request: WebRequest, state: State) -> Redirect:
+    async def edit_stops(self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine) -> Redirect:
         """One edit of one day's plan: add a customer at the end, move a stop up or down, remove it."""
         form = await request.form()
         rep_name = str(form.get("rep", ""))
-        chosen = parse_day(str(form.get("day", "")), state.settings)
+        chosen = parse_day(str(form.get("day", "")), settings)
         edit = parse_edit(form)
         actor = request.user
 
         def save() -> None:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 rep = rep_by_username(session, rep_name, actor)
                 edit_day_plan(session, actor, rep.id, chosen, edit)
 
@@ -268,16 +266,16 @@ class PlannerPages(Controller):
         return Redirect(f"{url}#day-{chosen.isoformat()}", status_code=303)
 
     @post("/")
-    async def save_day(self, request: WebRequest, state: State) -> Redirect:
+    async def save_day(self, request: WebRequest, settings: AppSettings, engine: DatabaseEngine) -> Redirect:
         """Replace a day's plan: repeated customer_id fields, in the route's order."""
         form = await request.form()
         rep_name, day_text = str(form.get("rep", "")), str(form.get("day", ""))
         customer_ids = [str(value) for value in form.getall("customer_id", [])]
-        chosen = parse_day(day_text, state.settings)
+        chosen = parse_day(day_text, settings)
         actor = request.user
 
         def save() -> None:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 rep = rep_by_username(session, rep_name, actor)
                 set_route_plan(session, actor, rep.id, chosen, customer_ids)
 

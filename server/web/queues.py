@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from server.clock import local_time, today
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.complaints.service import find_complaint, open_complaints, put_complaint
 from server.domains.customers.service import customers_by_id
@@ -29,7 +29,6 @@ from server.domains.teams import sees, team_of, visible_only
 from server.domains.users.service import people_by_id
 from server.domains.users.signin import client_address
 from server.errors import NotFound, ValidationFailed
-from server.settings import Settings
 from server.web.i18n import lang_of
 from server.web.pages import WebRequest, page, supervisors_only
 from server.web.rows import complaint_rows
@@ -65,39 +64,39 @@ class QueuePages(Controller):
     path = "/queues"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("/", sync_to_thread=True)
     def queues(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        session: ReadSession,
         reviewed: FromQuery[str | None] = None,
         moved: FromQuery[str | None] = None,
         refused_reviewed: FromQuery[str | None] = None,
     ) -> Template:
-        settings: Settings = state.settings
         team = team_of(request.user)
-        with read_session(state.engine) as session:
-            counts = queue_counts(session, settings, team)
-            complaints = open_complaints(session, team)[:ROWS_PER_QUEUE]  # the earliest answer due first
-            conflicts = waiting_conflicts(session, team, ROWS_PER_QUEUE)
-            refused = waiting_refused(session, settings, team, ROWS_PER_QUEUE)
-            flagged = waiting_flagged(session, settings, team, ROWS_PER_QUEUE)
-            customer_ids = (
-                {item.complaint.customer_id for item in complaints}
-                | {c.record_id for c in conflicts}
-                | {str(r.op.get("record_id")) for r in refused}
-                | {str((r.op.get("fields") or {}).get("customer_id")) for r in refused}
-                | {v.customer_id for v in flagged}
-            )
-            # A refused op may name another team's customer (the reason it was refused): not shown here.
-            customers = visible_only(request.user, customers_by_id(session, customer_ids))
-            people = people_by_id(session)
-            moved_status = None
-            if moved:
-                moved_complaint = find_complaint(session, moved)
-                if moved_complaint is not None and sees(request.user, moved_complaint.territory):
-                    moved_status = moved_complaint.status
+        counts = queue_counts(session, settings, team)
+        complaints = open_complaints(session, team)[:ROWS_PER_QUEUE]  # the earliest answer due first
+        conflicts = waiting_conflicts(session, team, ROWS_PER_QUEUE)
+        refused = waiting_refused(session, settings, team, ROWS_PER_QUEUE)
+        flagged = waiting_flagged(session, settings, team, ROWS_PER_QUEUE)
+        customer_ids = (
+            {item.complaint.customer_id for item in complaints}
+            | {c.record_id for c in conflicts}
+            | {str(r.op.get("record_id")) for r in refused}
+            | {str((r.op.get("fields") or {}).get("customer_id")) for r in refused}
+            | {v.customer_id for v in flagged}
+        )
+        # A refused op may name another team's customer (the reason it was refused): not shown here.
+        customers = visible_only(request.user, customers_by_id(session, customer_ids))
+        people = people_by_id(session)
+        moved_status = None
+        if moved:
+            moved_complaint = find_complaint(session, moved)
+            if moved_complaint is not None and sees(request.user, moved_complaint.territory):
+                moved_status = moved_complaint.status
         return page(
             request,
             "queues.html",
@@ -119,23 +118,28 @@ class QueuePages(Controller):
         )
 
     @post("/conflicts/{conflict_id:str}/reviewed", sync_to_thread=True)
-    def review_conflict(self, request: WebRequest, state: State, conflict_id: FromPath[str]) -> Redirect:
-        with write_session(state.engine) as session:
+    def review_conflict(self, request: WebRequest, engine: DatabaseEngine, conflict_id: FromPath[str]) -> Redirect:
+        with write_session(engine) as session:
             conflict = mark_conflict_reviewed(session, request.user, conflict_id)
             _audit(request, session, "conflict_reviewed", {"conflict_id": conflict.id, "record_id": conflict.record_id})
         return Redirect(f"/queues?reviewed={conflict_id}#conflicts", status_code=303)
 
     @post("/complaints/{complaint_id:str}/status", sync_to_thread=True)
     def move_complaint(
-        self, request: WebRequest, state: State, complaint_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        complaint_id: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         """Move a complaint forward (受理 → 调查 → 提出方案 → 解决 → 回访确认) with a note saying what was done.
 
         The status changes through the complaints service as any edit does (the phones receive it; reaching
         "resolved" puts a follow-up visit on the owner rep's route); the note becomes a note on the customer
         (the rep sees it on the phone) and, with the step, an audit event."""
-        lang, actor, settings = lang_of(request), request.user, state.settings
-        with write_session(state.engine) as session:
+        lang, actor, settings = lang_of(request), request.user, settings
+        with write_session(engine) as session:
             complaint = find_complaint(session, complaint_id)
             if complaint is None or not sees(actor, complaint.territory):  # another team's: unknown here
                 raise NotFound(t("web.queues.error.no_complaint", lang), path="complaint_id")
@@ -156,12 +160,12 @@ class QueuePages(Controller):
 
     @post("/refused/{op_id:str}/reviewed", sync_to_thread=True)
     def review_refused(
-        self, request: WebRequest, state: State, op_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self, request: WebRequest, engine: DatabaseEngine, op_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         """Mark a refused op reviewed with a comment: it leaves the open queue, /review keeps it with the
         comment. The rep's phone still holds it as a draft to fix or discard."""
         lang = lang_of(request)
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             try:
                 refused = mark_refused_reviewed(session, request.user, op_id, data.get("comment", ""))
             except ValidationFailed as error:

@@ -7,22 +7,24 @@ import datetime as dt
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.engine import Engine
 
 from server.clock import today
 from server.db import read_session, write_session
+from server.dependencies import AppSettings, DatabaseEngine, api_dependencies
 from server.domains.targets.service import month_of, parse_month, set_target, target_achievement, team_reps
 from server.errors import DomainError, ValidationFailed
+from server.settings import Settings
 from server.web.pages import WebRequest, page, supervisors_only
 
 MEASURES = ("sales_amount", "new_customers", "visits")
 
 
-def chosen_month(month: str | None, state: State) -> str:
+def chosen_month(month: str | None, settings: Settings) -> str:
     if not month:
-        return month_of(today(state.settings.tz))
+        return month_of(today(settings.tz))
     parse_month(month)  # a bad month is a 422 naming it
     return month
 
@@ -44,18 +46,19 @@ class TargetPages(Controller):
     path = "/targets"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     def _grid(
         self,
         request: WebRequest,
-        state: State,
+        engine: Engine,
         month: str,
         *,
         saved: bool = False,
         error: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        with read_session(state.engine) as session:
+        with read_session(engine) as session:
             reps = team_reps(session, request.user)
             rows = target_achievement(session, [rep.id for rep in reps], month)
         return page(
@@ -73,17 +76,22 @@ class TargetPages(Controller):
 
     @get("", sync_to_thread=True)
     def grid(
-        self, request: WebRequest, state: State, month: FromQuery[str | None] = None, saved: FromQuery[bool] = False
+        self,
+        request: WebRequest,
+        settings: AppSettings,
+        engine: DatabaseEngine,
+        month: FromQuery[str | None] = None,
+        saved: FromQuery[bool] = False,
     ) -> Template:
-        return self._grid(request, state, chosen_month(month, state), saved=saved)
+        return self._grid(request, engine, chosen_month(month, settings), saved=saved)
 
     @post("", sync_to_thread=True)
-    def save(self, request: WebRequest, state: State, data: URLEncodedBody[dict[str, str]]) -> Any:
+    def save(self, request: WebRequest, engine: DatabaseEngine, data: URLEncodedBody[dict[str, str]]) -> Any:
         """Save the grid: each rep row with all three figures filled sets that rep's targets; empty rows stay."""
         month = str(data.get("month") or "")
         parse_month(month)
         try:
-            with write_session(state.engine) as session:
+            with write_session(engine) as session:
                 for rep in team_reps(session, request.user):
                     texts = {name: str(data.get(f"{name}_{rep.id}") or "").strip() for name in MEASURES}
                     if not any(texts.values()):
@@ -105,5 +113,5 @@ class TargetPages(Controller):
         except DomainError as error:
             if error.status_code == 403:
                 raise
-            return self._grid(request, state, month, error=error.message, status_code=422)
+            return self._grid(request, engine, month, error=error.message, status_code=422)
         return Redirect(f"/targets?month={month}&saved=1", status_code=303)

@@ -8,12 +8,12 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.clock import today
-from server.db import read_session, write_session
+from server.db import write_session
+from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.attendance.service import attendance_of_reps
 from server.domains.reports.period import PeriodKind
 from server.domains.reports.service import territories
@@ -57,29 +57,28 @@ class WorkReportPages(Controller):
     path = "/reports"
     guards = (supervisors_only,)
     include_in_schema = False
+    dependencies = api_dependencies()
 
     @get("", sync_to_thread=True)
     def reports(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        session: ReadSession,
         period: FromQuery[str | None] = None,
         day: FromQuery[str | None] = None,
         territory: FromQuery[str | None] = None,
         saved: FromQuery[bool] = False,
     ) -> Template:
-        kind, chosen = report_period(period), parse_day(day, state.settings)
-        tz, now = state.settings.tz, today(state.settings.tz)
-        with read_session(state.engine) as session:
-            team = team_reports(session, request.user, kind, chosen, tz, today=now, territory=territory)
-            attendance = (  # a day report: the rep's 考勤 of that day beside it
-                attendance_of_reps(
-                    session, [row.rep.id for row in team.rows], chosen, tz, state.settings.work_hours, today=now
-                )
-                if kind is ReportPeriod.DAY
-                else {}
-            )
-            names = {} if team_of(request.user) else {"territories": territories(session)}
+        kind, chosen = report_period(period), parse_day(day, settings)
+        tz, now = settings.tz, today(settings.tz)
+        team = team_reports(session, request.user, kind, chosen, tz, today=now, territory=territory)
+        attendance = (  # a day report: the rep's 考勤 of that day beside it
+            attendance_of_reps(session, [row.rep.id for row in team.rows], chosen, tz, settings.work_hours, today=now)
+            if kind is ReportPeriod.DAY
+            else {}
+        )
+        names = {} if team_of(request.user) else {"territories": territories(session)}
         return page(
             request,
             "work_reports.html",
@@ -98,9 +97,13 @@ class WorkReportPages(Controller):
 
     @post("/{report_id:str}/comment", sync_to_thread=True)
     def comment(
-        self, request: WebRequest, state: State, report_id: FromPath[str], data: URLEncodedBody[dict[str, str]]
+        self,
+        request: WebRequest,
+        engine: DatabaseEngine,
+        report_id: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        with write_session(state.engine) as session:
+        with write_session(engine) as session:
             report = comment_on_report(session, request.user, report_id, str(data.get("comment") or ""))
             period, day = report.period, report.starts_on.isoformat()
         query = {"period": period, "day": day, "saved": "1"}
@@ -112,17 +115,17 @@ class WorkReportPages(Controller):
     def leaderboard(
         self,
         request: WebRequest,
-        state: State,
+        settings: AppSettings,
+        session: ReadSession,
         period: FromQuery[str | None] = None,
         day: FromQuery[str | None] = None,
         territory: FromQuery[str | None] = None,
     ) -> Template:
-        kind, chosen = board_period(period), parse_day(day, state.settings)
-        tz, now = state.settings.tz, today(state.settings.tz)
+        kind, chosen = board_period(period), parse_day(day, settings)
+        tz, now = settings.tz, today(settings.tz)
         shown = team_territory(request.user, territory)
-        with read_session(state.engine) as session:
-            board = leaderboard(session, shown, kind, chosen, tz, today=now)
-            names = [] if team_of(request.user) else territories(session)
+        board = leaderboard(session, shown, kind, chosen, tz, today=now)
+        names = [] if team_of(request.user) else territories(session)
         return page(
             request,
             "leaderboard.html",

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "server" / "web"
 
 QUERY_LIBRARIES = ("sqlalchemy", "sqlmodel")
-TYPE_ONLY_NAMES = {"Session"}
+TYPE_ONLY_NAMES = {"Session", "Engine"}
 QUERY_METHODS = {"exec", "execute", "scalar", "scalars", "query"}
 SESSION_NAMES = {"session", "db_session"}
 
