@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from server.clock import local_time
 from server.db import write_session
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
+from server.domains.chain.service import chain_heads
 from server.domains.devices.service import (
     accept_quarantined,
     drop_quarantined,
@@ -34,12 +35,14 @@ class DevicePages(Controller):
         self, request: WebRequest, settings: AppSettings, session: ReadSession, revoked: FromQuery[str | None] = None
     ) -> Template:
         rows = list_devices(session, request.user)
+        heads = chain_heads(session, [row.device.id for row in rows])
         shown: list[dict[str, Any]] = [
             {
                 "device": row.device,
                 "user": row.user,
                 "seen": local_time(row.device.last_seen_at, settings.tz),
                 "revoked": local_time(row.device.revoked_at, settings.tz),
+                "chain": heads.get(row.device.id),
             }
             for row in rows
         ]

@@ -17,6 +17,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.devices.revoke": "撤销",
         "web.devices.none": "还没有手机登录过。",
         "web.devices.revoked_notice": "已撤销这部手机。",
+        "web.devices.chain": "签名链",
+        "web.devices.chain_head": "第 {seq} 条 · {hash}",
+        "web.devices.chain_breaks": "{n} 处断开",
         "web.quarantine.title": "隔离区",
         "web.quarantine.hint": ("被撤销的手机上交的未同步数据。接受：按原业务员和原手机写入一次；丢弃：永不写入。"),
         "web.quarantine.received": "收到时间",
@@ -62,6 +65,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.devices.revoke": "Revoke",
         "web.devices.none": "No phone has signed in yet.",
         "web.devices.revoked_notice": "The phone is revoked.",
+        "web.devices.chain": "Signed chain",
+        "web.devices.chain_head": "op no. {seq} · {hash}",
+        "web.devices.chain_breaks": "{n} breaks",
         "web.quarantine.title": "Quarantine",
         "web.quarantine.hint": (
             "Unsent work handed over by revoked phones. Accept: written once, as the rep and phone that made it; "

@@ -136,6 +136,13 @@ def chain_tag(page: str, visit_id: str) -> tuple[str, str]:
     return found.group(1), html.unescape(found.group(2))
 
 
+def device_chain(page: str, device_id: str) -> str:
+    """The phone's chain head as /devices shows it (text only)."""
+    found = re.search(rf'data-testid="device-chain-{device_id}">(.*?)</td>', page, re.S)
+    assert found, f"no chain shown for phone {device_id}"
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
 def test_a_phone_registers_its_key_at_sign_in_and_its_signed_day_joins_its_chain(
     phone: Phone, sync_client: TestClient[Litestar], engine: Engine, seeded: World
 ) -> None:
@@ -164,6 +171,11 @@ def test_a_phone_registers_its_key_at_sign_in_and_its_signed_day_joins_its_chain
         assert state == "intact" and shown == f"签名：手机 {device_id[:8]}，链完整"
     english = supervisor_sees(sync_client, f"/customers/{seeded.customers_a[0]}?lang=en")
     assert chain_tag(english, visit)[1] == f"Signed by phone {device_id[:8]}, chain intact"
+    # The phones page (still in English) shows the head of the chain the server holds: the phone's own head,
+    # once all is synced.
+    head = phone.store.get_meta(CHAIN_HEAD)
+    assert head == op_hash(ops[-1])
+    assert device_chain(supervisor_sees(sync_client, "/devices"), device_id) == f"op no. 3 · {head[:12]}"
 
 
 def test_ops_that_cannot_come_from_the_phone_are_refused_and_kept_nowhere(
@@ -248,6 +260,9 @@ def test_a_gap_and_a_fork_are_accepted_and_flagged_on_the_visit(
     assert chain_tag(gap_page, after_gap) == ("gap", f"签名：手机 {device}，链有缺口：第 4 条之前的操作服务器没有收到")
     fork_page = supervisor_sees(sync_client, f"/customers/{seeded.customers_a[2]}")
     assert chain_tag(fork_page, forked) == ("fork", f"签名：手机 {device}，链分叉：第 7 条与服务器保存的前一条接不上")
+    devices_page = supervisor_sees(sync_client, "/devices")
+    last = rows[8].hash or ""
+    assert device_chain(devices_page, phone.store.device_id) == f"第 8 条 · {last[:12]} 2 处断开"
     clone.store.close()
 
 

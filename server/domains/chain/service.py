@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import case, func, tuple_
 from sqlmodel import Session, col, select
 
 from server.domains.devices.models import Device
@@ -109,3 +110,38 @@ def _visit_signature(rows: list[tuple[ChainOp, Device | None]]) -> VisitSignatur
         if state in problems:
             return VisitSignature(state, phones, problems[state])
     return VisitSignature(VisitChainState.INTACT, phones)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The end of a phone's chain as the server holds it: the phone shows its own (设置 → 本机签名链), and when
+    every op has been synced the two read the same: the same number and the same hash."""
+
+    seq: int  # the phone's highest op number the server holds
+    hash: str | None  # that op's hash (None: unsigned, from an app before signing)
+    breaks: int  # ops held that do not join the one below them (a gap or a fork)
+
+    @property
+    def short_hash(self) -> str:
+        return self.hash[:12] if self.hash else "—"
+
+
+def chain_heads(session: Session, device_ids: list[str]) -> dict[str, ChainHead]:
+    """Each phone's chain head and the number of its breaks, in two queries."""
+    if not device_ids:
+        return {}
+    broken = case((col(ChainOp.link).in_([Link.GAP.value, Link.FORK.value]), 1), else_=0)
+    ends = session.exec(
+        select(ChainOp.device_id, func.max(ChainOp.seq), func.sum(broken))
+        .where(col(ChainOp.device_id).in_(device_ids))
+        .group_by(col(ChainOp.device_id))
+    ).all()
+    last = {device_id: (seq, int(breaks or 0)) for device_id, seq, breaks in ends}
+    hashes = dict(
+        session.exec(
+            select(ChainOp.device_id, ChainOp.hash).where(
+                tuple_(col(ChainOp.device_id), col(ChainOp.seq)).in_([(d, seq) for d, (seq, _) in last.items()])
+            )
+        ).all()
+    )
+    return {device_id: ChainHead(seq, hashes.get(device_id), breaks) for device_id, (seq, breaks) in last.items()}
