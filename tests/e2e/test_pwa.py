@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e import rep_app
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name
+from tests.e2e.slow_link import SlowLink
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
 
@@ -93,6 +94,13 @@ def phone_context(
     context.close()
 
 
+@pytest.fixture
+def slow_link(server_url: str) -> Iterator[SlowLink]:
+    """The phone reaches the server through a loopback proxy that the test can slow down (a crawling link)."""
+    with SlowLink(server_url).serving() as link:
+        yield link
+
+
 def started(page: Page, first_screen: str) -> float:
     """Wait for the app's first screen (Flutter's semantics switched on to read it); seconds it took."""
     began = time.monotonic()
@@ -107,6 +115,7 @@ def started(page: Page, first_screen: str) -> float:
 def test_pwa_installs_signs_in_and_works_offline(
     server: Service,
     server_url: str,
+    slow_link: SlowLink,
     phone_context: BrowserContext,
     browser: Browser,
     artifacts: Path,
@@ -118,7 +127,8 @@ def test_pwa_installs_signs_in_and_works_offline(
 
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
     began = time.monotonic()
-    page.goto(f"{server_url}/app/")
+    app_url = slow_link.url  # the phone's way to the server (the page's origin): the slow link
+    page.goto(f"{app_url}/app/")
     started(page, SIGN_IN_HINT)
     first_load = time.monotonic() - began
 
@@ -128,7 +138,7 @@ def test_pwa_installs_signs_in_and_works_offline(
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     manifest = cdp.send("Page.getAppManifest")
     assert manifest["errors"] == [], manifest["errors"]
-    assert manifest["url"] == f"{server_url}/app/manifest.webmanifest"
+    assert manifest["url"] == f"{app_url}/app/manifest.webmanifest"
 
     # Sign in against /api/ on the same origin (XHR from Python; the server address is the page's origin), set
     # the PIN (Argon2id by hash-wasm, the store sealed by WebCrypto); the first sync brings the rep's day.
@@ -167,6 +177,22 @@ def test_pwa_installs_signs_in_and_works_offline(
     after = board_numbers(supervisor, "li.rep")
     assert after["visited-on-route"] == before["visited-on-route"] + 1
     assert after["ordered-on-route"] == before["ordered-on-route"] + 1
+
+    # A sync over a crawling link does not freeze the screen: while the link holds a sync request (fetch,
+    # awaited with the Python stack suspended), the app still answers a tap (a stop opens) and goes back.
+    slow_link.delay_s = 10  # below the sync's 15 s read limit: it is slow, not failing
+    rep_app.tap(page, "立即同步")
+    deadline = time.monotonic() + 10
+    while slow_link.held == 0:
+        assert time.monotonic() < deadline, "the sync's request never reached the slow link"
+        page.wait_for_timeout(100)
+    stop_button_while_syncing = rep_app.stop_button(page, stops[1])
+    stop_button_while_syncing.click()
+    expect(page.get_by_role("button", name="开始拜访")).to_be_visible(timeout=10_000)
+    rep_app.back_to_today(page)
+    assert slow_link.held > 0, "the sync's request was answered before the app answered the tap"
+    slow_link.delay_s = 0
+    expect(page.get_by_text("同步中…")).to_have_count(0, timeout=SYNC_WAIT_MS)
 
     # A new server version: the server's build changes (one file edited and sw.js rewritten, as a new `make pwa`
     # does). The next start fetches sw.js, installs the new version and drops the old cache; the start after
