@@ -47,6 +47,19 @@ def start_background(work: Coroutine[Any, Any, None], name: str) -> None:
     task.add_done_callback(_background.discard)
 
 
+class CannotWait(RuntimeError):
+    """This Python stack cannot be suspended (not entered through the event loop or a promise)."""
+
+
+def yield_to_other_stacks(seconds: float = 0.005) -> None:
+    """Suspend this stack for a moment and let the worker run the others (Pyodide's stack switching)."""
+    from pyodide.ffi import can_run_sync, run_sync
+
+    if not can_run_sync():
+        raise CannotWait("another commit is under way and this stack cannot wait for it")
+    run_sync(asyncio.sleep(seconds))
+
+
 def _await(promise: Any) -> Any:
     from pyodide.ffi import run_sync
 
