@@ -1,13 +1,13 @@
 """A loopback proxy in front of the server that the test can slow down: a phone on a crawling link.
 
-Everything passes through unchanged (bytes, status, headers; redirects are not followed) except that, while
-`delay_s` is above zero, a request whose path starts with one of `slow_paths` is held that long before it is
-forwarded. `held` counts the requests being held right now, so a test can act while one is in flight."""
+Everything passes through unchanged (bytes, status, headers; redirects are not followed) except that, between
+`hold()` and `release()`, a request whose path starts with one of `slow_paths` is held (at most `max_hold_s`)
+before it is forwarded. `held` counts the requests being held right now, so a test can act while one is in
+flight, then release it without waiting out a fixed delay."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,20 +20,30 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 class SlowLink:
     def __init__(self, upstream: str, slow_paths: tuple[str, ...] = ("/api/sync/",)) -> None:
         self.upstream, self.slow_paths = upstream.rstrip("/"), slow_paths
-        self.delay_s = 0.0
+        self.max_hold_s = 12.0  # below the sync's 15 s read limit: the link is slow, the request does not fail
+        self._holding = False
+        self._released = threading.Event()
         self.held = 0
         self.slowed = 0  # requests held since the start
         self._count = threading.Lock()
         self.url = ""
 
+    def hold(self) -> None:
+        self._released.clear()
+        self._holding = True
+
+    def release(self) -> None:
+        self._holding = False
+        self._released.set()
+
     def _hold(self, path: str) -> None:
-        if self.delay_s <= 0 or not path.startswith(self.slow_paths):
+        if not self._holding or not path.startswith(self.slow_paths):
             return
         with self._count:
             self.held += 1
             self.slowed += 1
         try:
-            time.sleep(self.delay_s)
+            self._released.wait(self.max_hold_s)
         finally:
             with self._count:
                 self.held -= 1

@@ -13,16 +13,19 @@ test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e import rep_app
@@ -30,6 +33,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_n
 from tests.e2e.slow_link import SlowLink
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
+from tests.e2e.test_visit_with_order import rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -112,7 +116,16 @@ def started(page: Page, first_screen: str) -> float:
     return time.monotonic() - began
 
 
+def a_small_photo(path: Path) -> bytes:
+    image = Image.effect_noise((160, 120), 60).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    path.write_bytes(out.getvalue())
+    return out.getvalue()
+
+
 def test_pwa_installs_signs_in_and_works_offline(
+    tmp_path: Path,
     server: Service,
     server_url: str,
     slow_link: SlowLink,
@@ -152,10 +165,21 @@ def test_pwa_installs_signs_in_and_works_offline(
     expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
     stops = rep_app.unvisited_stops(page)
 
-    # Offline: a visit with an order, kept in the store on IndexedDB.
+    # Offline: a visit with an order and a photo, kept in the store on IndexedDB. The photo is picked in the
+    # browser's file chooser and its bytes handed to Python (FilePicker with_data; no app process here).
     phone_context.set_offline(True)
     rep_app.wait_offline(page)
-    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860")
+    photo_path = tmp_path / "门头照片.jpg"
+    photo = a_small_photo(photo_path)
+
+    def add_photo() -> None:
+        with page.expect_file_chooser(timeout=15_000) as chooser:
+            rep_app.tap(page, "添加照片")
+        chooser.value.set_files(str(photo_path))
+        expect(page.get_by_text("照片已保存（待上传）")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("照片 1 · 待上传")).to_be_visible()
+
+    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860", before_check_out=add_photo)
     rep_app.back_to_today(page)
     expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile("已进货$"))
 
@@ -169,6 +193,7 @@ def test_pwa_installs_signs_in_and_works_offline(
     rep_app.unlock(page)
     expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile(f"{visited} .*已进货$"))
     expect(rep_app.pending_count(page)).not_to_have_text("待同步 0")
+    expect(page.get_by_text("照片待上传 1")).to_be_visible()
 
     # Online again: the app syncs by itself and the supervisor's board counts the visit and its order.
     phone_context.set_offline(False)
@@ -177,21 +202,25 @@ def test_pwa_installs_signs_in_and_works_offline(
     after = board_numbers(supervisor, "li.rep")
     assert after["visited-on-route"] == before["visited-on-route"] + 1
     assert after["ordered-on-route"] == before["ordered-on-route"] + 1
+    # The photo's bytes went up after the records, as from the native app: the server holds the same bytes.
+    expect(page.get_by_text(re.compile(r"^照片待上传"))).not_to_be_visible(timeout=SYNC_WAIT_MS)
+    (stored,) = rows(tmp_path / "server.db", "select * from visit_photos where sha256 = ?", sha256(photo).hexdigest())
+    assert stored["uploaded_at"] and stored["content_type"] == "image/jpeg" and stored["size"] == len(photo)
 
     # A sync over a crawling link does not freeze the screen: while the link holds a sync request (fetch,
-    # awaited with the Python stack suspended), the app still answers a tap (a stop opens) and goes back.
-    slow_link.delay_s = 10  # below the sync's 15 s read limit: it is slow, not failing
+    # awaited with the Python stack suspended), the app still answers a tap (a stop opens); released, the sync
+    # ends and the app goes back to Today.
+    slow_link.hold()
     rep_app.tap(page, "立即同步")
     deadline = time.monotonic() + 10
     while slow_link.held == 0:
         assert time.monotonic() < deadline, "the sync's request never reached the slow link"
         page.wait_for_timeout(100)
-    stop_button_while_syncing = rep_app.stop_button(page, stops[1])
-    stop_button_while_syncing.click()
+    rep_app.stop_button(page, stops[1]).click()
     expect(page.get_by_role("button", name="开始拜访")).to_be_visible(timeout=10_000)
-    rep_app.back_to_today(page)
     assert slow_link.held > 0, "the sync's request was answered before the app answered the tap"
-    slow_link.delay_s = 0
+    slow_link.release()
+    rep_app.back_to_today(page)
     expect(page.get_by_text("同步中…")).to_have_count(0, timeout=SYNC_WAIT_MS)
 
     # A new server version: the server's build changes (one file edited and sw.js rewritten, as a new `make pwa`
