@@ -2,10 +2,12 @@
 in headless Chromium: Python runs in the browser (Pyodide), there is no app process.
 
 The app renders its sign-in screen; Chromium's installability check finds nothing missing; the rep signs in
-(over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; offline, the
-rep records a visit with an order; a reload, still offline,
-starts the app from our service worker's cache and the PIN opens the store kept in IndexedDB with the visit
-in it; back online, the app syncs by itself and the supervisor's board counts the visit and the order; a new
+(over fetch to /api/ on the same origin, through a loopback proxy the test can slow down), sets a PIN and sees
+the day's route after the first sync; offline, the rep records a visit with an order and a photo picked in the
+browser's file chooser; a reload, still offline, starts the app from our service worker's cache and the PIN
+opens the store kept in IndexedDB with the visit in it; back online, the app syncs by itself, the supervisor's
+board counts the visit and the order and the server holds the photo's bytes; while the link holds a sync
+request the app still answers a tap; a new
 build on the server replaces the app's cache at the next start, and the start after runs it with the store
 intact. The build is made once per session (scripts/build_pwa.py, about 2 s). The load times are written to
 test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
