@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def main_in_browser() -> int:
-    """The PWA (docs/pwa.md): the store on IndexedDB, the server the app came from, requests over XHR.
+    """The PWA (docs/pwa.md): the store on IndexedDB, the server the app came from, requests over fetch.
 
     `ft.run` returns at once in Pyodide (the page's worker keeps the app), so nothing is closed here."""
     folder = browser.open_durable_folder()
@@ -61,7 +61,7 @@ def main_in_browser() -> int:
     config = parse_args(["--server", browser.page_origin(), "--data-dir", str(folder)], env={})
     clock.install(Clock(offset=config.clock_offset))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    lock = PhoneLock(config, transport=browser.XhrTransport())
+    lock = PhoneLock(config, transport=browser.FetchTransport())
     lock.start()
     ft.run(lock.main)
     return 0

@@ -323,8 +323,9 @@ class SyncRunner:
             self._thread.join(timeout)
 
     async def _run_on_event_loop(self) -> None:
-        """The loop below for the PWA: a sync blocks the worker while its requests run (synchronous XHR); a
-        trigger (`_wake`) is noticed within `WAKE_POLL_S`, as an Event cannot be awaited."""
+        """The loop below for the PWA: while a sync's requests are in flight (fetch, awaited with `run_sync`:
+        client/browser.py) this task's stack is suspended and the app keeps answering; a trigger (`_wake`) is
+        noticed within `WAKE_POLL_S`, as an Event cannot be awaited."""
         while not self._stopped:
             self._wake.clear()
             try:

@@ -66,6 +66,16 @@ class CorruptStore(RuntimeError):
     The store is never opened with less than was saved, nor repaired silently."""
 
 
+def wait_for_turn() -> None:
+    """Another commit is under way on a suspended stack (the PWA only: its seal and its flush are awaited, and
+    meanwhile the sync or another handler may run on the worker's one thread, where the store's `RLock` does not
+    keep it out): let the worker run until that commit returns. Where this stack cannot be suspended, waiting
+    would never end: refuse the commit instead (the caller shows the error; nothing was written)."""
+    from client.browser import yield_to_other_stacks
+
+    yield_to_other_stacks()
+
+
 def _dumps(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -97,6 +107,7 @@ class JournalStorage(Storage):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._cipher = cipher
+        self._committing = False  # a commit is under way (see wait_for_turn)
         self._lock_file = open(self.folder / LOCK, "a+b")  # noqa: SIM115 - held for the storage's lifetime
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,17 +135,23 @@ class JournalStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Make `data` the whole database: a new snapshot, then an empty journal."""
-        self._tables = data
-        generation = secrets.token_hex(8)
-        body = _dumps({"generation": generation, "previous": self._generation, "tables": data})
-        sealed = self._cipher.seal(zlib.compress(body, 1), SNAPSHOT_CONTEXT)
-        write_atomically(self.folder / SNAPSHOT, SNAPSHOT_MAGIC + sealed)
-        self._generation, self._previous = generation, self._generation
-        self._journal.truncate(0)
-        self._journal.flush()
-        os.fsync(self._journal.fileno())
-        made_durable(self.folder)
-        self.journal_lines = 0
+        while self._committing:  # as in commit: never in the middle of another stack's commit (the PWA)
+            wait_for_turn()
+        self._committing = True
+        try:
+            self._tables = data
+            generation = secrets.token_hex(8)
+            body = _dumps({"generation": generation, "previous": self._generation, "tables": data})
+            sealed = self._cipher.seal(zlib.compress(body, 1), SNAPSHOT_CONTEXT)
+            write_atomically(self.folder / SNAPSHOT, SNAPSHOT_MAGIC + sealed)
+            self._generation, self._previous = generation, self._generation
+            self._journal.truncate(0)
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+            made_durable(self.folder)
+            self.journal_lines = 0
+        finally:
+            self._committing = False
 
     def close(self) -> None:
         if not self._journal.closed:
@@ -152,13 +169,19 @@ class JournalStorage(Storage):
         """Durably apply a batch of changes: all of them or, after a crash, none."""
         if not changes:
             return
-        sealed = self._cipher.seal(_dumps(changes), _line_context(self._generation, self.journal_lines))
-        self._journal.write(base64.b64encode(sealed) + b"\n")
-        self._journal.flush()
-        os.fsync(self._journal.fileno())
-        made_durable(self.folder)  # in the PWA: on IndexedDB before the app says 已保存
-        apply_changes(self._tables, changes)
-        self.journal_lines += 1
+        while self._committing:  # only in the PWA, where a commit's stack can be suspended (wait_for_turn)
+            wait_for_turn()
+        self._committing = True
+        try:
+            sealed = self._cipher.seal(_dumps(changes), _line_context(self._generation, self.journal_lines))
+            self._journal.write(base64.b64encode(sealed) + b"\n")
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+            made_durable(self.folder)  # in the PWA: on IndexedDB before the app says 已保存
+            apply_changes(self._tables, changes)
+            self.journal_lines += 1
+        finally:
+            self._committing = False
 
     def compact(self) -> None:
         """Fold the journal into the snapshot (costs a full rewrite: call it off the save path)."""

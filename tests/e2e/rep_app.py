@@ -7,6 +7,7 @@ only takes typing once it has focus, so each fill first clicks the field and let
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -96,8 +97,16 @@ def stop_name(page: Page, position: int) -> str:
     return match.group(1)
 
 
-def record_visit(page: Page, position: int, *, person: str, ordered_amount: str | None = None) -> str:
-    """Visit the planned stop at `position`: check in, fill the record, save, check out. Returns the name."""
+def record_visit(
+    page: Page,
+    position: int,
+    *,
+    person: str,
+    ordered_amount: str | None = None,
+    before_check_out: Callable[[], None] | None = None,
+) -> str:
+    """Visit the planned stop at `position`: check in, fill the record, save, (`before_check_out`), check out.
+    Returns the name."""
     name = stop_name(page, position)
     stop_button(page, position).click()
     page.wait_for_timeout(SETTLE_MS)
@@ -112,6 +121,8 @@ def record_visit(page: Page, position: int, *, person: str, ordered_amount: str 
         fill(page, "进货金额（元）", ordered_amount)
     tap(page, "保存")
     expect(page.get_by_text("已保存（待同步）")).to_be_visible(timeout=10_000)
+    if before_check_out is not None:
+        before_check_out()
     tap(page, "签退")
     return name
 

@@ -2,10 +2,12 @@
 in headless Chromium: Python runs in the browser (Pyodide), there is no app process.
 
 The app renders its sign-in screen; Chromium's installability check finds nothing missing; the rep signs in
-(over XHR to /api/ on the same origin), sets a PIN and sees the day's route after the first sync; offline, the
-rep records a visit with an order; a reload, still offline,
-starts the app from our service worker's cache and the PIN opens the store kept in IndexedDB with the visit
-in it; back online, the app syncs by itself and the supervisor's board counts the visit and the order; a new
+(over fetch to /api/ on the same origin, through a loopback proxy the test can slow down), sets a PIN and sees
+the day's route after the first sync; offline, the rep records a visit with an order and a photo picked in the
+browser's file chooser; a reload, still offline, starts the app from our service worker's cache and the PIN
+opens the store kept in IndexedDB with the visit in it; back online, the app syncs by itself, the supervisor's
+board counts the visit and the order and the server holds the photo's bytes; while the link holds a sync
+request the app still answers a tap; a new
 build on the server replaces the app's cache at the next start, and the start after runs it with the store
 intact. The build is made once per session (scripts/build_pwa.py, about 2 s). The load times are written to
 test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
@@ -13,22 +15,27 @@ test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e import rep_app
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name
+from tests.e2e.slow_link import SlowLink
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
+from tests.e2e.test_visit_with_order import rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -93,6 +100,13 @@ def phone_context(
     context.close()
 
 
+@pytest.fixture
+def slow_link(server_url: str) -> Iterator[SlowLink]:
+    """The phone reaches the server through a loopback proxy that the test can slow down (a crawling link)."""
+    with SlowLink(server_url).serving() as link:
+        yield link
+
+
 def started(page: Page, first_screen: str) -> float:
     """Wait for the app's first screen (Flutter's semantics switched on to read it); seconds it took."""
     began = time.monotonic()
@@ -104,9 +118,19 @@ def started(page: Page, first_screen: str) -> float:
     return time.monotonic() - began
 
 
+def a_small_photo(path: Path) -> bytes:
+    image = Image.effect_noise((160, 120), 60).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    path.write_bytes(out.getvalue())
+    return out.getvalue()
+
+
 def test_pwa_installs_signs_in_and_works_offline(
+    tmp_path: Path,
     server: Service,
     server_url: str,
+    slow_link: SlowLink,
     phone_context: BrowserContext,
     browser: Browser,
     artifacts: Path,
@@ -118,7 +142,8 @@ def test_pwa_installs_signs_in_and_works_offline(
 
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
     began = time.monotonic()
-    page.goto(f"{server_url}/app/")
+    app_url = slow_link.url  # the phone's way to the server (the page's origin): the slow link
+    page.goto(f"{app_url}/app/")
     started(page, SIGN_IN_HINT)
     first_load = time.monotonic() - began
 
@@ -128,7 +153,7 @@ def test_pwa_installs_signs_in_and_works_offline(
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     manifest = cdp.send("Page.getAppManifest")
     assert manifest["errors"] == [], manifest["errors"]
-    assert manifest["url"] == f"{server_url}/app/manifest.webmanifest"
+    assert manifest["url"] == f"{app_url}/app/manifest.webmanifest"
 
     # Sign in against /api/ on the same origin (XHR from Python; the server address is the page's origin), set
     # the PIN (Argon2id by hash-wasm, the store sealed by WebCrypto); the first sync brings the rep's day.
@@ -142,10 +167,21 @@ def test_pwa_installs_signs_in_and_works_offline(
     expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
     stops = rep_app.unvisited_stops(page)
 
-    # Offline: a visit with an order, kept in the store on IndexedDB.
+    # Offline: a visit with an order and a photo, kept in the store on IndexedDB. The photo is picked in the
+    # browser's file chooser and its bytes handed to Python (FilePicker with_data; no app process here).
     phone_context.set_offline(True)
     rep_app.wait_offline(page)
-    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860")
+    photo_path = tmp_path / "门头照片.jpg"
+    photo = a_small_photo(photo_path)
+
+    def add_photo() -> None:
+        with page.expect_file_chooser(timeout=15_000) as chooser:
+            rep_app.tap(page, "添加照片")
+        chooser.value.set_files(str(photo_path))
+        expect(page.get_by_text("照片已保存（待上传）")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("照片 1 · 待上传")).to_be_visible()
+
+    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860", before_check_out=add_photo)
     rep_app.back_to_today(page)
     expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile("已进货$"))
 
@@ -159,6 +195,7 @@ def test_pwa_installs_signs_in_and_works_offline(
     rep_app.unlock(page)
     expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile(f"{visited} .*已进货$"))
     expect(rep_app.pending_count(page)).not_to_have_text("待同步 0")
+    expect(page.get_by_text("照片待上传 1")).to_be_visible()
 
     # Online again: the app syncs by itself and the supervisor's board counts the visit and its order.
     phone_context.set_offline(False)
@@ -167,6 +204,26 @@ def test_pwa_installs_signs_in_and_works_offline(
     after = board_numbers(supervisor, "li.rep")
     assert after["visited-on-route"] == before["visited-on-route"] + 1
     assert after["ordered-on-route"] == before["ordered-on-route"] + 1
+    # The photo's bytes went up after the records, as from the native app: the server holds the same bytes.
+    expect(page.get_by_text(re.compile(r"^照片待上传"))).not_to_be_visible(timeout=SYNC_WAIT_MS)
+    (stored,) = rows(tmp_path / "server.db", "select * from visit_photos where sha256 = ?", sha256(photo).hexdigest())
+    assert stored["uploaded_at"] and stored["content_type"] == "image/jpeg" and stored["size"] == len(photo)
+
+    # A sync over a crawling link does not freeze the screen: while the link holds a sync request (fetch,
+    # awaited with the Python stack suspended), the app still answers a tap (a stop opens); released, the sync
+    # ends and the app goes back to Today.
+    slow_link.hold()
+    rep_app.tap(page, "立即同步")
+    deadline = time.monotonic() + 10
+    while slow_link.held == 0:
+        assert time.monotonic() < deadline, "the sync's request never reached the slow link"
+        page.wait_for_timeout(100)
+    rep_app.stop_button(page, stops[1]).click()
+    expect(page.get_by_role("button", name="开始拜访")).to_be_visible(timeout=10_000)
+    assert slow_link.held > 0, "the sync's request was answered before the app answered the tap"
+    slow_link.release()
+    rep_app.back_to_today(page)
+    expect(page.get_by_text("同步中…")).to_have_count(0, timeout=SYNC_WAIT_MS)
 
     # A new server version: the server's build changes (one file edited and sw.js rewritten, as a new `make pwa`
     # does). The next start fetches sw.js, installs the new version and drops the old cache; the start after

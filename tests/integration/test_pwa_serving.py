@@ -105,6 +105,22 @@ async def test_manifest_and_service_worker(
         assert name in precache
     for name in precache[1:]:
         assert (built[0] / name).is_file(), name
+    # Trimmed (docs/pwa.md "Size"): what a start never asks for is served but not precached; of CanvasKit's two
+    # builds only the one the page names (register-sw.js) is; Flutter is not told about fonts the app never draws.
+    canvaskit = json.loads(worker.split("const CANVASKIT = ", 1)[1].split(";\n", 1)[0])
+    assert set(canvaskit) == {"chromium", "full"}
+    for name in [*canvaskit["chromium"], *canvaskit["full"]]:
+        assert (built[0] / name).is_file() and name not in precache, name
+    for name in (
+        "assets/NOTICES",
+        "pyodide/micropip-0.11.1-py3-none-any.whl",
+        "assets/packages/cupertino_icons/assets/CupertinoIcons.ttf",
+    ):
+        assert name not in precache
+        assert (await pwa_client.get("/app/" + name)).status_code == 200
+    fonts = (await pwa_client.get("/app/assets/FontManifest.json")).json()
+    assert [family["family"] for family in fonts] == ["MaterialIcons"]
+    assert "sw.js?canvaskit=" in (await pwa_client.get("/app/register-sw.js")).text
     assert (await pwa_client.get("/app/fonts/wqy-microhei.ttf")).status_code == 200
     assert (await pwa_client.get("/app/register-sw.js")).status_code == 200
 

@@ -16,7 +16,7 @@ from argon2.low_level import Type, hash_secret_raw
 import client.shell.autosave as autosave
 import client.sync_runner as sync_runner
 from client.shell.lock import uptime
-from client.storage import crypto, files
+from client.storage import crypto, files, journal
 from client.storage.journal import JOURNAL, JournalStorage
 from client.storage.vault import StoreCipher, StoreTampered
 from client.storage.wipe import wipe_local_data
@@ -124,3 +124,41 @@ async def test_the_debouncer_uses_the_event_loop_where_threads_cannot_start(monk
     debouncer.cancel()
     await asyncio.sleep(0.1)
     assert len(fired) == 1
+
+
+def test_a_commit_made_while_another_awaits_its_flush_waits_its_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the PWA a commit awaits its seal and its flush (the stack suspends) and another stack may commit then
+    (the sync resuming, another handler): both lines must not take the same place in the journal (the store
+    would refuse to open: CorruptStore). The second waits until the first has returned."""
+    cipher = StoreCipher.new()
+    storage = JournalStorage(tmp_path, cipher)
+    waited: list[str] = []
+
+    def another_stack_commits(folder: Path) -> None:
+        if not waited:
+            waited.append("in flush")
+            with pytest.raises(WaitedForTurn):
+                storage.commit([("put", "visits", "v2", {"by": "the sync"})])
+
+    def wait_for_turn() -> None:  # in Pyodide: suspends this stack until the other commit returns
+        waited.append("waited")
+        raise WaitedForTurn
+
+    monkeypatch.setattr(journal, "wait_for_turn", wait_for_turn)
+    files.set_durability_hook(another_stack_commits)
+    try:
+        storage.commit([("put", "visits", "v1", {"by": "the rep"})])
+    finally:
+        files.set_durability_hook(None)
+    storage.commit([("put", "visits", "v2", {"by": "the sync"})])  # its turn
+    storage.close()
+    assert waited == ["in flush", "waited"]
+    reopened = JournalStorage(tmp_path, cipher)
+    assert reopened.journal_lines == 2 and set(reopened.read()["visits"]) == {"v1", "v2"}
+    reopened.close()
+
+
+class WaitedForTurn(Exception):
+    pass

@@ -4,7 +4,8 @@ browser, and handing its bytes to the app.
 On a phone or a desktop the picked file has a path: its bytes are read from there. In browser mode
 (Flet web) the Python side never sees the browser's file: the picker uploads it to the Flet server's
 upload folder (`ft.run(upload_dir=<data folder>/incoming)`, see client.__main__), and when the upload
-event says it arrived, the bytes are read and the file removed.
+event says it arrived, the bytes are read and the file removed. In the PWA (docs/pwa.md) there is no app
+process to upload to: the picker hands the browser's file over with its bytes (`with_data`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import flet as ft
 
+from client.browser import IN_BROWSER
 from shared.ids import new_id
 from shared.photos import MAX_PHOTO_BYTES
 
@@ -41,7 +43,7 @@ class PhotoPicker:
 
     async def _pick(self, visit: dict[str, Any]) -> None:
         try:
-            files = await self.picker.pick_files(file_type=ft.FilePickerFileType.IMAGE)
+            files = await self.picker.pick_files(file_type=ft.FilePickerFileType.IMAGE, with_data=IN_BROWSER)
         except Exception as error:  # no picker on this platform, or it failed
             logger.info("file picker failed: %s", error)
             self.on_refused("client.photo.unavailable", "")
@@ -51,6 +53,9 @@ class PhotoPicker:
         picked = files[0]
         if picked.size > MAX_PHOTO_BYTES:  # said before a byte moves; checked again on the bytes
             self.on_refused("client.photo.too_large", "")
+            return
+        if picked.bytes is not None:  # the PWA: the browser read the file (checked again by the service)
+            self.on_picked(visit, picked.bytes)
             return
         if picked.path:
             data = await asyncio.to_thread(Path(picked.path).read_bytes)
