@@ -678,11 +678,7 @@ class App:
             self.page.title = t("app.name", self.state.lang)
             self.render()
 
-    # ---- sign-in ----------------------------------------------------------------------------
-
-    # ---- customers and prospects ------------------------------------------------------------
-
-    # ---- visits -----------------------------------------------------------------------------
+    # ---- the device's position (a check-in, a check-out, a punch) ------------------------------
 
     def then_located(self, finish: Callable[[Location | None], None]) -> None:
         """Ask the device where it is off the page's loop (at most `LOCATE_TIMEOUT`), then `finish` on it."""
@@ -708,14 +704,6 @@ class App:
             self.on_loop(located, locate(self.locator))
 
         self.page.run_thread(worker)
-
-    # ---- on a visit: order, competitor report, complaint --------------------------------------
-
-    # ---- on a visit: campaign participation (client/features/campaigns/service.py) ----------------------------
-
-    # ---- on a visit: photos -------------------------------------------------------------------
-
-    # ---- key persons ------------------------------------------------------------------------
 
     # ---- sync -------------------------------------------------------------------------------
 
