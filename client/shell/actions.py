@@ -1,13 +1,15 @@
 """Screens of the rep's app: functions from view state to Flet controls; no I/O.
 
 Each screen is `build(state, actions) -> ft.Control`. Typing into a field writes the form state
-directly (it is the screen's own draft); everything else calls an `Actions` method, which the app
-implements by calling services and rendering again.
+directly (it is the screen's own draft); everything else calls an `Actions` method. Each method is done by
+one feature's handlers (client/features/<feature>/handlers.py, a plain class reaching the shell through
+client/shell/protocol.py) or by the shell itself (navigation); `wire_actions` binds each name to the one
+object that does it, and fails at start if a name has no one or two doers.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from client.features.account.settings_view import SettingsActions
 from client.features.attendance.view import AttendanceActions
@@ -78,3 +80,35 @@ class Actions(
     def delete_key_person(self) -> None: ...  # the confirmed delete
     def open_settings(self) -> None: ...  # change the PIN, sign out
     def open_report(self) -> None: ...  # 日报 / 周报 (Today's top row)
+
+
+def action_names() -> set[str]:
+    """Every method the views may call: the members of `Actions` and of the feature protocols it joins."""
+    names: set[str] = set()
+    for protocol in Actions.__mro__:
+        if protocol is Actions or Protocol in getattr(protocol, "__bases__", ()):
+            names.update(name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_"))
+    return names
+
+
+class WiredActions:
+    """The views' `Actions`: each name is the bound method of the one handler object that does it."""
+
+    def __init__(self, *doers: object) -> None:
+        wrong = []
+        for name in sorted(action_names()):
+            found = [doer for doer in doers if callable(getattr(type(doer), name, None))]
+            if len(found) == 1:
+                setattr(self, name, getattr(found[0], name))
+            else:
+                who = ", ".join(type(doer).__name__ for doer in found) or "nobody"
+                wrong.append(f"{name!r} must have one doer, it has: {who}")
+        if wrong:
+            raise TypeError("the views' actions (client/shell/actions.py): " + "; ".join(wrong))
+
+    def __getattr__(self, name: str) -> Any:  # only reached for a name no view may call
+        raise AttributeError(f"{name!r} is not an action of the views (client/shell/actions.py)")
+
+
+def wire_actions(*doers: object) -> Actions:
+    return cast(Actions, WiredActions(*doers))

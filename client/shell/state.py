@@ -1,7 +1,8 @@
 """View state of the rep's app: plain data the views render (UI = f(state)).
 
-Event handlers in `client.shell.app` call the services and change this state; then the app renders the
-screen again from it. The sync bar is the one piece updated in place (it changes while the rep types).
+Event handlers (`client/features/<feature>/handlers.py`, built by `client.shell.app`) call the services
+and change this state; then the app renders the screen again from it. The sync bar is the one piece
+updated in place (it changes while the rep types).
 """
 
 from __future__ import annotations

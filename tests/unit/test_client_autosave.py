@@ -35,7 +35,7 @@ def restart(app: App, folder: Path) -> App:
     app.service.store.close()
     again = open_app(folder)
     kept = FormDraft.from_meta(again.service.store.get_meta(FORM_DRAFT))
-    again._show(Screen.TODAY)
+    again.show(Screen.TODAY)
     if kept is not None:
         again._restore_form_draft(kept)
     return again
@@ -49,8 +49,8 @@ def folder(tmp_path: Path) -> Path:
 def checked_in_visit(app: App) -> str:
     shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "甲诊所", "kind": "clinic", "status": "active"})
     visit = app.service.check_in(shop)
-    app._show(Screen.TODAY)
-    app.open_visit(str(visit["id"]))
+    app.show(Screen.TODAY)
+    app.actions.open_visit(str(visit["id"]))
     return str(visit["id"])
 
 
@@ -58,7 +58,7 @@ def test_typing_on_a_visit_is_kept_and_opens_again_after_a_kill(folder: Path) ->
     app = open_app(folder)
     visit_id = checked_in_visit(app)
     app.state.visit.values.update({"person_met": "王院长", "notes": "下周送样品"})
-    app.typed()
+    app.actions.typed()
     app._keep_form_draft()  # what the debounce does a moment after the last keystroke
 
     again = restart(app, folder)
@@ -71,17 +71,17 @@ def test_typing_on_a_visit_is_kept_and_opens_again_after_a_kill(folder: Path) ->
 def test_a_note_and_a_new_prospect_being_typed_come_back_too(folder: Path) -> None:
     app = open_app(folder)
     shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "乙药店", "kind": "pharmacy", "status": "active"})
-    app.open_customer(shop)
+    app.actions.open_customer(shop)
     app.state.note_draft = "老板下周回村"
-    app.typed()
+    app.actions.typed()
     app._keep_form_draft()
     app = restart(app, folder)
     assert app.state.screen is Screen.CUSTOMER and app.state.customer_id == shop
     assert app.state.note_draft == "老板下周回村"
 
-    app.open_prospect()
+    app.actions.open_prospect()
     app.state.prospect.name, app.state.prospect.phone = "惠民大药房", "0312-7721234"
-    app.typed()
+    app.actions.typed()
     app._keep_form_draft()
     app = restart(app, folder)
     assert app.state.screen is Screen.PROSPECT
@@ -92,21 +92,21 @@ def test_a_note_and_a_new_prospect_being_typed_come_back_too(folder: Path) -> No
 def test_going_back_from_unsaved_typing_asks_first(folder: Path) -> None:
     app = open_app(folder)
     checked_in_visit(app)
-    app.go_back()  # nothing typed: no question
+    app.actions.go_back()  # nothing typed: no question
     assert app.state.screen is Screen.TODAY
 
-    app.open_visit(str(app.service.store.all(RecordKind.VISIT)[0]["id"]))
+    app.actions.open_visit(str(app.service.store.all(RecordKind.VISIT)[0]["id"]))
     app.state.visit.values["person_met"] = "刘药师"
-    app.typed()
+    app.actions.typed()
     app._keep_form_draft()
-    app.go_back()
+    app.actions.go_back()
     assert app.state.screen is Screen.VISIT and app.state.confirm_leave  # asked, still on the form
-    app.keep_editing()
+    app.actions.keep_editing()
     assert app.state.screen is Screen.VISIT and not app.state.confirm_leave
     assert app.state.visit.values["person_met"] == "刘药师"
 
-    app.go_back()
-    app.discard_changes()
+    app.actions.go_back()
+    app.actions.discard_changes()
     assert app.state.screen is Screen.TODAY
     assert app.service.store.get_meta(FORM_DRAFT) is None  # thrown away knowingly
     app.service.store.close()
@@ -116,20 +116,20 @@ def test_a_saved_form_is_clean_and_says_saved_until_typed_again(folder: Path) ->
     app = open_app(folder)
     checked_in_visit(app)
     app.state.visit.values["person_met"] = "赵主任"
-    app.typed()
+    app.actions.typed()
     app._keep_form_draft()
-    app.save_visit()
+    app.actions.save_visit()
     assert app.state.notice == "已保存（待同步）"
     assert app.service.store.get_meta(FORM_DRAFT) is None  # the record holds it now
-    app.go_back()
+    app.actions.go_back()
     assert app.state.screen is Screen.TODAY and not app.state.confirm_leave
 
-    app.open_visit(str(app.service.store.all(RecordKind.VISIT)[0]["id"]))
+    app.actions.open_visit(str(app.service.store.all(RecordKind.VISIT)[0]["id"]))
     app.state.notice = "已保存（待同步）"
-    app.typed()  # a change event arriving late, with the value saved: still saved
+    app.actions.typed()  # a change event arriving late, with the value saved: still saved
     assert app.state.notice == "已保存（待同步）"
     app.state.visit.values["person_met"] = "赵主任（院长）"
-    app.typed()
+    app.actions.typed()
     assert app.state.notice is None  # "saved" no longer holds for what is on screen
     app.service.store.close()
 
@@ -140,9 +140,9 @@ def test_leaving_for_another_form_drops_the_old_draft(folder: Path) -> None:
     app.state.visit.values["purpose"] = "送资料"
     app._keep_form_draft()
     assert FormDraft.from_meta(app.service.store.get_meta(FORM_DRAFT)) == draft_of(app.state)
-    app.go_back()
-    app.discard_changes()
-    app.open_prospect()
+    app.actions.go_back()
+    app.actions.discard_changes()
+    app.actions.open_prospect()
     assert app.service.store.get_meta(FORM_DRAFT) is None
     app.service.store.close()
 

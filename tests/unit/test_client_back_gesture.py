@@ -41,7 +41,7 @@ def open_app(folder: Path) -> tuple[App, RootView]:
     view = RootView()
     view.answers = []
     app.system_back = SystemBack(view, app.back_gesture)  # what mount() does with page.views[0]
-    app._show(Screen.TODAY)
+    app.show(Screen.TODAY)
     return app, view
 
 
@@ -56,8 +56,8 @@ def test_back_walks_the_history_and_leaves_the_app_only_from_today(tmp_path: Pat
     app, view = open_app(tmp_path)
     assert view.can_pop is True  # Today: back leaves the app, as on any Android app
     shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "甲诊所", "kind": "clinic", "status": "active"})
-    app.open_customer(shop)
-    app.open_search()
+    app.actions.open_customer(shop)
+    app.actions.open_search()
     assert app.state.screen is Screen.SEARCH and view.can_pop is False
 
     swipe_back(view)
@@ -72,9 +72,9 @@ def test_back_from_unsaved_typing_asks_and_a_second_back_keeps_the_typing(tmp_pa
     app, view = open_app(tmp_path)
     shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "乙药店", "kind": "pharmacy", "status": "active"})
     visit = app.service.check_in(shop)
-    app.open_visit(str(visit["id"]))
+    app.actions.open_visit(str(visit["id"]))
     app.state.visit.values["person_met"] = "刘药师"
-    app.typed()
+    app.actions.typed()
 
     swipe_back(view)
     assert app.state.screen is Screen.VISIT and app.state.confirm_leave  # 继续编辑 / 放弃修改 asked
@@ -83,7 +83,7 @@ def test_back_from_unsaved_typing_asks_and_a_second_back_keeps_the_typing(tmp_pa
     assert app.state.visit.values["person_met"] == "刘药师"
 
     swipe_back(view)
-    app.discard_changes()  # the rep chose 放弃修改
+    app.actions.discard_changes()  # the rep chose 放弃修改
     assert app.state.screen is Screen.TODAY and view.can_pop is True
     app.service.store.close()
 
@@ -91,7 +91,7 @@ def test_back_from_unsaved_typing_asks_and_a_second_back_keeps_the_typing(tmp_pa
 def test_back_does_nothing_under_the_pin_screen(tmp_path: Path) -> None:
     app, view = open_app(tmp_path)
     shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "丙诊所", "kind": "clinic", "status": "active"})
-    app.open_customer(shop)
+    app.actions.open_customer(shop)
     app.frame = ft.Text("the app")  # mounted, then covered: the page shows the PIN screen, not the app
     app.page.controls = [ft.Text("PIN")]
     swipe_back(view)
@@ -127,8 +127,8 @@ def test_the_browsers_back_button_walks_the_history_and_leaves_from_today(tmp_pa
     app.render()
     assert page.history == ["/"]  # Today: nothing to go back to inside the app
     shop = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "丁诊所", "kind": "clinic", "status": "active"})
-    app.open_customer(shop)
-    app.open_search()
+    app.actions.open_customer(shop)
+    app.actions.open_search()
     assert page.history == ["/", "/in-app/1"]  # one guard entry, however deep the app goes
 
     page.browser_back()

@@ -228,25 +228,25 @@ def test_an_opportunity_the_server_refused_gives_way_to_the_servers_open_one(ser
 def test_the_apps_handlers_move_a_complaint_and_delete_a_key_person(service: AppService) -> None:
     core = ClientCore(SimpleNamespace(lang="zh-CN"), service.store, service, Runner())  # type: ignore[arg-type]
     app = App(Page(), core)  # type: ignore[arg-type]
-    app.open_customer(CUSTOMER)
-    app.open_complaint_step(COMPLAINT)
+    app.actions.open_customer(CUSTOMER)
+    app.actions.open_complaint_step(COMPLAINT)
     assert app.state.complaint_step.status == "investigating"  # the next step, chosen
-    app.choose_complaint_step("")
-    app.save_complaint_step()
+    app.complaints.choose_complaint_step("")
+    app.actions.save_complaint_step()
     assert app.state.complaint_step.error == "请选择要转到的进度" and service.store.pending_count() == 0
-    app.choose_complaint_step("resolved")
+    app.complaints.choose_complaint_step("resolved")
     app.state.complaint_step.note = "已补发"
-    app.save_complaint_step()
+    app.actions.save_complaint_step()
     assert app.state.notice == "投诉进度已保存（待同步）" and app.state.complaint_step.complaint_id is None
     assert app.state.customer is not None and app.state.customer.complaints[0]["status"] == "resolved"
 
     person = service.save_key_person(CUSTOMER, {"name": "王院长", "role": "boss"})
     assert person is not None
-    app.open_key_person(str(person["id"]))
-    app.delete_key_person()  # not confirmed yet: nothing happens
+    app.actions.open_key_person(str(person["id"]))
+    app.actions.delete_key_person()  # not confirmed yet: nothing happens
     assert service.store.get(RecordKind.KEY_PERSON, str(person["id"])) is not None
-    app.ask_delete_key_person()
+    app.actions.ask_delete_key_person()
     assert app.state.key_person.confirm_delete
-    app.delete_key_person()
+    app.actions.delete_key_person()
     assert service.store.get(RecordKind.KEY_PERSON, str(person["id"])) is None
     assert app.state.notice == "关键人已删除（待同步）" and not app.state.key_person.open

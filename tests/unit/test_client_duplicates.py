@@ -51,10 +51,10 @@ def wang_zhuang(app: App) -> str:
 
 
 def typed_prospect(app: App, name: str, address: str = "") -> ProspectForm:
-    app.open_prospect()
+    app.actions.open_prospect()
     form = app.state.prospect
     form.name, form.kind, form.address = name, "village_clinic", address
-    app.typed()
+    app.actions.typed()
     return form
 
 
@@ -79,7 +79,7 @@ def texts(control: ft.Control) -> list[str]:
 def test_a_prospect_like_a_local_customer_is_held_and_the_candidates_shown(app: App) -> None:
     existing = wang_zhuang(app)
     form = typed_prospect(app, "寺庄乡王庄卫生室", "望都县寺庄乡王庄村")
-    app.save_prospect()
+    app.actions.save_prospect()
     assert app.state.screen is Screen.PROSPECT
     assert [candidate.customer_id for candidate in form.duplicates] == [existing]
     assert form.duplicates[0].reasons.startswith("同名")
@@ -92,8 +92,8 @@ def test_a_prospect_like_a_local_customer_is_held_and_the_candidates_shown(app: 
 def test_create_anyway_saves_the_prospect_as_typed(app: App) -> None:
     wang_zhuang(app)
     typed_prospect(app, "王庄卫生室")
-    app.save_prospect()
-    app.create_anyway()
+    app.actions.save_prospect()
+    app.actions.create_anyway()
     assert app.state.screen is Screen.CUSTOMER
     names = sorted(customer["name"] for customer in app.service.store.all(RecordKind.CUSTOMER))
     assert names == ["王庄卫生室", "王庄村卫生室"]
@@ -103,9 +103,9 @@ def test_create_anyway_saves_the_prospect_as_typed(app: App) -> None:
 def test_a_changed_name_after_create_anyway_is_checked_again(app: App) -> None:
     wang_zhuang(app)
     form = typed_prospect(app, "王庄卫生室")
-    app.save_prospect()
+    app.actions.save_prospect()
     form.create_anyway_for = "something else typed before"
-    app.save_prospect()
+    app.actions.save_prospect()
     assert app.state.screen is Screen.PROSPECT and form.duplicates
 
 
@@ -114,8 +114,8 @@ def test_open_that_customer_leaves_the_prospect_and_its_kept_draft(app: App) -> 
     typed_prospect(app, "王庄卫生室")
     app._keep_form_draft()  # the autosave ran: the typing is in the store
     assert app.service.store.get_meta(FORM_DRAFT) is not None
-    app.save_prospect()
-    app.open_duplicate(existing)
+    app.actions.save_prospect()
+    app.actions.open_duplicate(existing)
     assert app.state.screen is Screen.CUSTOMER and app.state.customer_id == existing
     assert app.service.store.get_meta(FORM_DRAFT) is None
     assert len(app.service.store.all(RecordKind.CUSTOMER)) == 1
@@ -124,7 +124,7 @@ def test_open_that_customer_leaves_the_prospect_and_its_kept_draft(app: App) -> 
 def test_an_unlike_prospect_is_saved_at_once(app: App) -> None:
     wang_zhuang(app)
     typed_prospect(app, "小王庄村卫生室", "黑堡乡小王庄村")
-    app.save_prospect()
+    app.actions.save_prospect()
     assert app.state.screen is Screen.CUSTOMER
     assert len(app.service.store.all(RecordKind.CUSTOMER)) == 2
 

@@ -57,11 +57,11 @@ def test_the_visit_form_loads_the_customers_key_persons(tmp_path: Path) -> None:
     service = AppService(store, clock=lambda: dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     core = ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner())  # type: ignore[arg-type]
     app = App(Page(), core)  # type: ignore[arg-type]
-    app._show(Screen.TODAY)
+    app.show(Screen.TODAY)
     shop = pulled(store, RecordKind.CUSTOMER, {"name": "甲诊所", "kind": "clinic", "status": "active"})
     other = pulled(store, RecordKind.CUSTOMER, {"name": "乙药店", "kind": "pharmacy", "status": "active"})
     pulled(store, RecordKind.KEY_PERSON, {"customer_id": shop, "name": "赵主任", "role": "doctor"})
     pulled(store, RecordKind.KEY_PERSON, {"customer_id": other, "name": "别家的人", "role": "boss"})
-    app.start_visit(shop)
+    app.actions.start_visit(shop)
     assert [person["name"] for person in app.state.visit.key_persons] == ["赵主任"]
     store.close()

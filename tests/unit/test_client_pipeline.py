@@ -124,51 +124,55 @@ def test_pulled_probabilities_are_used(service: AppService) -> None:
     assert customer_pipeline(service, CUSTOMER).probability == 5
 
 
-class FakeApp(PipelineHandlers):
+class FakeShell:
+    """The part of the shell (client/shell/protocol.py) the pipeline's handlers use: a feature is tested alone."""
+
     def __init__(self, service: AppService) -> None:
         self.service = service
         self.state = AppState(lang="zh-CN", screen=Screen.CUSTOMER, customer_id=CUSTOMER)
-        self._ui = threading.RLock()
+        self.ui = threading.RLock()
         self.shown: list[str | None] = []
+        self.pipeline = PipelineHandlers(self)  # type: ignore[arg-type]
+        self.actions = self.pipeline
 
     def render(self) -> None:
         pass
 
-    def _show(self, screen: Screen, arg: str | None = None, *, notice: str | None = None) -> None:
+    def show(self, screen: Screen, arg: str | None = None, *, notice: str | None = None) -> None:
         self.shown.append(notice)
-        self.load_pipeline(arg)
+        self.pipeline.load_pipeline(arg)
 
 
 def test_the_section_advances_and_asks_why_a_development_was_lost(service: AppService) -> None:
-    app = FakeApp(service)
-    app.load_pipeline(CUSTOMER)
-    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app))
+    app = FakeShell(service)
+    app.pipeline.load_pipeline(CUSTOMER)
+    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app.actions))
     assert "尚未开始开发" in texts(shown)
     buttons(shown)["开始开发"].on_click(None)
-    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app))
+    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app.actions))
     assert "阶段：确定开发对象（成交概率 10%）" in texts(shown)
     buttons(shown)["推进到：信息收集/样品资料"].on_click(None)
     assert app.state.pipeline.pipeline is not None
     assert app.state.pipeline.pipeline.state.stage is PipelineStage.INFORMATION
     app.state.pipeline.expected = "两万"
-    app.save_expected_value()
+    app.actions.save_expected_value()
     assert app.state.pipeline.expected_error == "请输入金额，例如 20000"
     app.state.pipeline.expected = "20,000"
-    app.save_expected_value()
-    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app))
+    app.actions.save_expected_value()
+    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app.actions))
     assert any(text.startswith("预计金额：") and "20,000" in text for text in texts(shown)), texts(shown)
     assert [op.fields for op in service.store.pending_ops(100)][-1] == {"expected_value": 20000}
-    app.open_loss_form()
-    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app))
+    app.actions.open_loss_form()
+    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app.actions))
     assert "战败分析" in texts(shown) and "竞争对手" in texts(shown)
-    app.mark_lost()  # no reason chosen: nothing saved
+    app.actions.mark_lost()  # no reason chosen: nothing saved
     assert app.state.pipeline.error == "请选择战败原因"
     assert not customer_pipeline(service, CUSTOMER).closed
     app.state.pipeline.reason, app.state.pipeline.note = "competitor", "竞品账期更长"
-    app.mark_lost()
+    app.actions.mark_lost()
     known = customer_pipeline(service, CUSTOMER)
     assert known.state.loss_reason is LossReason.COMPETITOR and app.shown[-1] == "开发阶段已保存"
-    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app))
+    shown = ft.Column(pipeline_section(app.state.pipeline, "zh-CN", app.actions))
     assert "战败原因：竞争对手" in texts(shown) and "再次开发" in buttons(shown)
     assert any("战败：竞争对手 · 竞品账期更长" in text for text in texts(shown))
 

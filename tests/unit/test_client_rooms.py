@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "client"
 FEATURES = ("account", "campaigns", "complaints", "customers", "drafts", "photos", "pipeline", "today", "visits")
@@ -87,3 +89,71 @@ def test_storage_imports_no_feature_and_no_shell() -> None:
         if name.startswith("client.storage"):
             upward = {t for t in targets if t.startswith(("client.features", "client.shell", "client.services"))}
             assert not upward, f"{name} imports {upward}"
+
+
+# ---- handlers reach the shell through client/shell/protocol.py, not by being mixed into the app (issue 14) ----
+
+
+def handler_classes(source: str) -> list[ast.ClassDef]:
+    return [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Handlers")
+    ]
+
+
+def mixin_problems(path_name: str, source: str) -> list[str]:
+    """What breaks the rule in one file: a handler class with a base class (a mixin, or one the app mixes in), a
+    handler class not built with the shell, the app class inheriting anything."""
+    problems = []
+    for node in handler_classes(source):
+        if node.bases:
+            problems.append(f"{path_name}: {node.name} inherits {[ast.unparse(base) for base in node.bases]}")
+        init = next((item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"), None)
+        args = [arg.arg for arg in init.args.args[1:]] if init else []
+        if not args or args[0] != "shell":
+            problems.append(f"{path_name}: {node.name} is not built with the shell (its first argument: {args[:1]})")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef) and node.name == "App" and node.bases:
+            problems.append(f"{path_name}: App inherits {[ast.unparse(base) for base in node.bases]}")
+    return problems
+
+
+def test_the_mixin_check_can_fail() -> None:
+    mixed = "class VisitHandlers(Base):\n    state: int\nclass App(VisitHandlers):\n    pass\n"
+    assert len(mixin_problems("x.py", mixed)) == 3
+    plain = "class VisitHandlers:\n    def __init__(self, shell, photos):\n        pass\nclass App:\n    pass\n"
+    assert mixin_problems("x.py", plain) == []
+
+
+def test_feature_handlers_are_plain_classes_built_with_the_shell() -> None:
+    files = [*(CLIENT / "features").rglob("*.py"), CLIENT / "shell" / "app.py"]
+    problems = [p for path in files for p in mixin_problems(str(path.relative_to(ROOT)), path.read_text("utf-8"))]
+    assert not problems, problems
+    found = [n.name for path in (CLIENT / "features").rglob("*.py") for n in handler_classes(path.read_text("utf-8"))]
+    assert len(found) >= 14, found  # visits, orders, customers, drafts, photos, campaigns, ... each has its own
+
+
+def test_features_reach_the_shell_only_through_its_protocol() -> None:
+    graph = import_graph()
+    app_side = {"client.shell.app", "client.shell.lock"}  # the views may name their Actions (client/shell/actions.py)
+    for name, targets in graph.items():
+        if name.startswith("client.features"):
+            assert not targets & app_side, f"{name} imports {targets & app_side}: use client.shell.protocol.Shell"
+
+
+def test_every_view_action_has_exactly_one_doer() -> None:
+    """The views' Actions (client/shell/actions.py) are wired to the handler objects at start: a name nobody
+    does, or two objects do, stops the app there rather than at the rep's tap."""
+    from client.shell.actions import WiredActions
+
+    class Navigation:
+        def go_back(self) -> None: ...
+
+    class Twice:
+        def go_back(self) -> None: ...
+
+    with pytest.raises(TypeError, match="must have one doer"):
+        WiredActions(Navigation())  # the others have nobody
+    with pytest.raises(TypeError, match="'go_back' must have one doer, it has: Navigation, Twice"):
+        WiredActions(Navigation(), Twice())

@@ -154,7 +154,7 @@ def open_app(folder: Path, page: Page) -> App:
     service = AppService(store, clock=lambda: dt.datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     core = ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner())  # type: ignore[arg-type]
     app = App(page, core)  # type: ignore[arg-type]
-    app._show(Screen.TODAY)
+    app.show(Screen.TODAY)
     return app
 
 
@@ -170,27 +170,27 @@ def test_navigate_opens_geo_on_android_and_amap_in_a_browser(tmp_path: Path) -> 
     )
     nowhere = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "无坐标", "kind": "clinic", "status": "active"})
 
-    app.navigate_to(shop)  # the browser (Flet web)
+    app.actions.navigate_to(shop)  # the browser (Flet web)
     page.web, page.platform = False, ft.PagePlatform.ANDROID  # type: ignore[attr-defined]
-    app.navigate_to(shop)
-    app.navigate_to(shop, "baidu")
+    app.actions.navigate_to(shop)
+    app.actions.navigate_to(shop, "baidu")
     assert opened[0].startswith("https://uri.amap.com/marker?position=115.482310%2C38.867120")
     assert opened[1] == geo_link(SHOP, "仁和堂")
     assert opened[2].startswith("https://api.map.baidu.com/marker?")
 
-    app.navigate_to(nowhere)
+    app.actions.navigate_to(nowhere)
     assert len(opened) == 3 and app.state.notice == "这个客户没有坐标，无法导航"
 
-    app.open_route_map()
+    app.actions.open_route_map()
     assert app.state.screen is Screen.MAP and app.state.today is not None
-    app.go_back()
+    app.actions.go_back()
     assert app.state.screen is Screen.TODAY
     app.service.store.close()
 
 
 def test_the_map_redraws_when_a_sync_brings_the_days_plan(tmp_path: Path) -> None:
     app = open_app(tmp_path, Page())
-    app.open_route_map()
+    app.actions.open_route_map()
     assert app.state.today is not None and not app.state.today.stops
     shop = pulled(
         app.service.store,

@@ -70,23 +70,23 @@ def app(tmp_path: Path) -> Iterator[App]:
 def settings_app(app: App) -> Iterator[tuple[App, FakeLock]]:
     lock = FakeLock()
     app.account = lock
-    app.open_settings()
+    app.actions.open_settings()
     assert app.state.screen is Screen.SETTINGS
     yield app, lock
 
 
 def screen_texts(app: App) -> list[str]:
-    return texts(SCREENS[app.state.screen](app.state, app))
+    return texts(SCREENS[app.state.screen](app.state, app.actions))
 
 
 def test_the_new_pin_is_checked_before_the_lock_is_asked(settings_app: tuple[App, FakeLock]) -> None:
     app, lock = settings_app
     form = app.state.settings
     form.current_pin, form.new_pin, form.repeat_pin = "2468", "12", "12"
-    app.change_pin()
+    app.actions.change_pin()
     assert form.pin_error == "PIN 码须为 4 到 8 位数字" and lock.pins == []
     form.new_pin, form.repeat_pin = "1357", "1375"
-    app.change_pin()
+    app.actions.change_pin()
     assert form.pin_error == "两次输入的 PIN 码不一致" and lock.pins == []
 
 
@@ -97,12 +97,12 @@ def test_a_wrong_current_pin_is_said_with_its_wait_and_a_right_one_changes_it(
     form = app.state.settings
     form.current_pin, form.new_pin, form.repeat_pin = "0000", "1357", "1357"
     lock.refuse_pin = WrongPin(5, 30.0)
-    app.change_pin()
+    app.actions.change_pin()
     form = app.state.settings
     assert form.pin_error == "当前 PIN 码错误，请 30 秒后再试" and not form.pin_busy and form.current_pin == ""
     lock.refuse_pin = None
     form.current_pin = "2468"
-    app.change_pin()
+    app.actions.change_pin()
     assert lock.pins[-1] == ("2468", "1357")
     assert app.state.notice == "PIN 码已更改" and app.state.settings.new_pin == ""  # the form is cleared
 
@@ -114,35 +114,35 @@ def test_the_sign_out_confirmation_counts_what_is_not_synced_and_a_refusal_says_
     customer_id = app.service.create_prospect("乙药店", CustomerKind.PHARMACY, "", "", "")["id"]
     app.service.add_note(str(customer_id), "下周再来")
     synced: list[bool] = []
-    app.sync_now = lambda: synced.append(True)  # type: ignore[method-assign]
-    app.ask_sign_out()
+    app.core.runner.request_sync = lambda: synced.append(True)  # type: ignore[attr-defined]
+    app.actions.ask_sign_out()
     assert app.state.settings.pending == PendingWork(changes=2) and synced  # a sync starts at once
     assert any("还有 2 条更改、0 条待修改的草稿、0 张照片未同步" in text for text in screen_texts(app))
-    assert "确认退出登录" in buttons(SCREENS[Screen.SETTINGS](app.state, app))
+    assert "确认退出登录" in buttons(SCREENS[Screen.SETTINGS](app.state, app.actions))
 
     lock.refuse_sign_out = SignOutRefused("work is waiting", PendingWork(changes=1, drafts=1))
-    app.sign_out()
+    app.actions.sign_out()
     error = app.state.settings.sign_out_error or ""
     assert "还有 1 条更改、1 条待修改的草稿" in error and not app.state.settings.signing_out
     lock.refuse_sign_out = SignOutRefused("ConnectError: no network", unreachable=True)
-    app.sign_out()
+    app.actions.sign_out()
     assert "无法连接服务器" in (app.state.settings.sign_out_error or "")
     lock.refuse_sign_out = None
-    app.sign_out()
+    app.actions.sign_out()
     assert lock.signed_out
 
 
 def test_with_nothing_waiting_the_confirmation_says_the_data_is_erased(settings_app: tuple[App, FakeLock]) -> None:
     app, _ = settings_app
-    app.ask_sign_out()
+    app.actions.ask_sign_out()
     assert app.state.settings.pending == PendingWork()
     assert "所有更改都已同步。确定退出登录并清除本机数据吗？" in screen_texts(app)
-    app.cancel_sign_out()
-    assert not app.state.settings.confirming and "退出登录" in buttons(SCREENS[Screen.SETTINGS](app.state, app))
+    app.actions.cancel_sign_out()
+    assert not app.state.settings.confirming and "退出登录" in buttons(SCREENS[Screen.SETTINGS](app.state, app.actions))
 
 
 def test_today_leads_to_the_settings(app: App) -> None:
-    app.go_today()
-    today_buttons = buttons(SCREENS[Screen.TODAY](app.state, app))
+    app.actions.go_today()
+    today_buttons = buttons(SCREENS[Screen.TODAY](app.state, app.actions))
     today_buttons["设置"].on_click(None)
     assert app.state.screen is Screen.SETTINGS

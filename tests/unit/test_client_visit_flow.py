@@ -62,13 +62,13 @@ def route(app: App, *names: str) -> list[str]:
 
 
 def visit_and_check_out(app: App, customer_id: str) -> None:
-    app._show(Screen.TODAY)
-    app.open_customer(customer_id)
-    app.start_visit(customer_id)
-    app.check_in()
+    app.show(Screen.TODAY)
+    app.actions.open_customer(customer_id)
+    app.actions.start_visit(customer_id)
+    app.actions.check_in()
     assert app.state.visit.visit is not None
     app.state.visit.values["person_met"] = "王院长"
-    app.check_out()
+    app.actions.check_out()
 
 
 def test_after_check_out_the_summary_leads_to_the_next_unvisited_stop(app: App) -> None:
@@ -78,10 +78,10 @@ def test_after_check_out_the_summary_leads_to_the_next_unvisited_stop(app: App) 
     assert form.finished and form.visit is not None and form.visit.get("check_out_at")
     assert form.next_stop is not None and form.next_stop["id"] == first
 
-    app.go_next_stop()
+    app.actions.go_next_stop()
     assert app.state.screen is Screen.CUSTOMER and app.state.customer_id == first
     assert app.state.history == [(Screen.TODAY, None)]  # back goes to Today
-    app.go_back()
+    app.actions.go_back()
     assert app.state.screen is Screen.TODAY
     assert third  # the route's last stop comes after the first
 
@@ -90,16 +90,16 @@ def test_on_the_last_stop_the_next_action_is_back_to_today(app: App) -> None:
     (only,) = route(app, "甲诊所")
     visit_and_check_out(app, only)
     assert app.state.visit.finished and app.state.visit.next_stop is None
-    app.go_next_stop()
+    app.actions.go_next_stop()
     assert app.state.screen is Screen.TODAY and not app.state.history
 
 
 def test_before_check_out_the_rep_is_told_what_the_visit_will_be_flagged_for(app: App) -> None:
     (only,) = route(app, "甲诊所")
     app.service.keep_company("Asia/Shanghai", VisitFlagRules().as_dict())  # 5 minutes at least, 0 for a call
-    app._show(Screen.TODAY)
-    app.start_visit(only)
-    app.check_in()  # no GPS here: no location, and 0 minutes so far
+    app.show(Screen.TODAY)
+    app.actions.start_visit(only)
+    app.actions.check_in()  # no GPS here: no location, and 0 minutes so far
     app.render()
     assert set(app.state.visit.expected_flags) == {VisitFlag.NO_LOCATION, VisitFlag.TOO_SHORT}
     assert app.state.visit.expected_flags[VisitFlag.TOO_SHORT]["limit_minutes"] == 5
@@ -108,7 +108,7 @@ def test_before_check_out_the_rep_is_told_what_the_visit_will_be_flagged_for(app
     app.service.keep_company("Asia/Shanghai", VisitFlagRules(min_minutes=no_minimum).as_dict())  # the server says
     app.render()
     assert set(app.state.visit.expected_flags) == {VisitFlag.NO_LOCATION}
-    app.check_out()
+    app.actions.check_out()
     assert app.state.visit.finished and set(app.state.visit.expected_flags) == {VisitFlag.NO_LOCATION}
 
 

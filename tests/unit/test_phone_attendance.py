@@ -114,20 +114,20 @@ def app(tmp_path: Path) -> Iterator[App]:
 
 def test_a_visit_started_before_the_day_gets_a_hint_and_goes_on(app: App) -> None:
     customer = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "甲诊所", "kind": "clinic", "status": "active"})
-    app._show(Screen.TODAY)
-    app.start_visit(customer)
+    app.show(Screen.TODAY)
+    app.actions.start_visit(customer)
     assert app.state.screen is Screen.VISIT  # never blocked
     assert app.state.notice is not None and "还没有上班打卡" in app.state.notice
-    app.check_in()
+    app.actions.check_in()
     assert app.state.visit.visit is not None
-    app.go_today()
+    app.actions.go_today()
 
-    app.punch_attendance("start")
+    app.actions.punch_attendance("start")
     assert app.state.screen is Screen.TODAY
     assert app.state.notice == "已保存：上班打卡 08:01（待同步）"
     assert app.state.attendance is not None and app.state.attendance.day.start_place == (31.2, 121.4)
-    app.start_visit(customer)  # the open visit: no hint once the day is started
-    app.go_today()
+    app.actions.start_visit(customer)  # the open visit: no hint once the day is started
+    app.actions.go_today()
     other = pulled(app.service.store, RecordKind.CUSTOMER, {"name": "乙药店", "kind": "clinic", "status": "active"})
-    app.start_visit(other)
+    app.actions.start_visit(other)
     assert app.state.notice is None

@@ -70,7 +70,7 @@ class FakeCamera:
         self.app, self.data = app, data
 
     def take(self, visit: dict[str, Any], lang: str) -> None:
-        self.app._photo_shot(visit, self.data)
+        self.app.photos.photo_shot(visit, self.data)
 
 
 def on_a_visit(app: App, rules: VisitFlagRules) -> dict[str, Any]:
@@ -79,9 +79,9 @@ def on_a_visit(app: App, rules: VisitFlagRules) -> dict[str, Any]:
     clinic = pulled(store, RecordKind.CUSTOMER, fields)
     pulled(store, RecordKind.ROUTE_PLAN, {"rep_id": USER["id"], "day": "2026-11-27", "customer_ids": [clinic]})
     app.service.keep_company("Asia/Shanghai", rules.as_dict())
-    app.open_customer(clinic)
-    app.start_visit(clinic)
-    app.check_in()
+    app.actions.open_customer(clinic)
+    app.actions.start_visit(clinic)
+    app.actions.check_in()
     visit = app.state.visit.visit
     assert visit is not None
     return visit
@@ -96,7 +96,7 @@ def test_a_gallery_pick_carries_its_source_the_phones_clock_and_position(app: Ap
     visit = on_a_visit(app, VisitFlagRules())
     app.locator = lambda timeout: Location(38.7527, 115.2401, 9.0)
     with time_machine.travel(NOW, tick=False):
-        app._photo_picked(dict(visit), a_jpeg())
+        app.photos.photo_picked(dict(visit), a_jpeg())
     (op,) = photo_ops(app)
     fields = op["fields"]
     assert fields["source"] == "gallery" and fields["taken_at"] == NOW.isoformat(timespec="seconds")
@@ -107,13 +107,13 @@ def test_a_gallery_pick_carries_its_source_the_phones_clock_and_position(app: Ap
 def test_a_photo_from_the_camera_view_is_live_and_stamped(app: App) -> None:
     visit = on_a_visit(app, VisitFlagRules())
     photo = a_jpeg()
-    app.camera = FakeCamera(app, photo)
+    app.photos.camera = FakeCamera(app, photo)
     app.locator = lambda timeout: None  # no fix: the stamp says so, the op has no place
     with time_machine.travel(NOW, tick=False):
-        app.take_photo()
+        app.actions.take_photo()
     (op,) = photo_ops(app)
     assert op["fields"]["source"] == PhotoSource.LIVE.value and "lat" not in op["fields"]
-    kept = app.photos.read(op["record_id"])
+    kept = app.photos.files.read(op["record_id"])
     assert kept is not None and kept != photo and op["fields"]["sha256"] != ""
     assert app.state.visit.photos[0].source == "live"
     assert visit["id"] == op["fields"]["visit_id"]
@@ -121,8 +121,8 @@ def test_a_photo_from_the_camera_view_is_live_and_stamped(app: App) -> None:
 
 def test_without_a_camera_the_rep_is_told_to_use_the_gallery(app: App) -> None:
     on_a_visit(app, VisitFlagRules())
-    app.camera = None
-    app.take_photo()
+    app.photos.camera = None
+    app.actions.take_photo()
     assert app.state.visit.photo_error == "无法打开相机，请从相册添加照片（将标记为相册照片）"
 
 
@@ -133,10 +133,10 @@ def test_before_check_out_the_rep_is_warned_of_a_missing_or_gallery_photo(app: A
     form = app.state.visit
     assert form.photo_required == "live"
     assert VisitFlag.PHOTO_MISSING in form.expected_flags  # warned now: checked out now, it would be flagged
-    app._photo_picked(dict(visit), a_jpeg())
+    app.photos.photo_picked(dict(visit), a_jpeg())
     assert VisitFlag.GALLERY_PHOTO in form.expected_flags and VisitFlag.PHOTO_MISSING not in form.expected_flags
-    app.camera = FakeCamera(app, a_jpeg())
-    app.take_photo()
+    app.photos.camera = FakeCamera(app, a_jpeg())
+    app.actions.take_photo()
     assert VisitFlag.GALLERY_PHOTO not in form.expected_flags
 
 

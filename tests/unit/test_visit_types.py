@@ -279,23 +279,23 @@ def test_the_app_records_a_phone_visit_without_locating_and_switches_types_clean
     service = AppService(store, clock=Clock())
     app = App(Page(), ClientCore(SimpleNamespace(lang="zh-CN"), store, service, Runner()))  # type: ignore[arg-type]
     customer_id = a_customer(store)
-    app.start_visit(customer_id)
-    app.choose_visit_type("phone")
-    app.check_in()  # no locating: Page.run_thread would fail
+    app.actions.start_visit(customer_id)
+    app.actions.choose_visit_type("phone")
+    app.actions.check_in()  # no locating: Page.run_thread would fail
     form = app.state.visit
     assert form.visit is not None and form.visit["visit_type"] == "phone" and "check_in_lat" not in form.visit
     visit_id = str(form.visit["id"])
     form.values["call_minutes"] = "两分钟"
     pending = store.pending_count()
-    app.save_visit()
+    app.actions.save_visit()
     assert app.state.visit.errors == {"call_minutes": "请填写 1–240 之间的整数分钟。"}
     assert store.pending_count() == pending
     app.state.visit.values["call_minutes"] = "7"
-    app.save_visit()
+    app.actions.save_visit()
     assert (service.visit(visit_id) or {})["call_minutes"] == 7
-    app.choose_visit_type("first")  # the rep got it wrong: it was a first visit after all
+    app.actions.choose_visit_type("first")  # the rep got it wrong: it was a first visit after all
     app.state.visit.values["needs"] = "儿科用药"
-    app.save_visit()
+    app.actions.save_visit()
     stored = service.visit(visit_id) or {}
     assert stored["visit_type"] == "first" and stored["needs"] == "儿科用药" and stored["call_minutes"] is None
 

@@ -9,7 +9,7 @@
   then the lock wipes the data folder and starts over as a fresh install: another rep can sign in, and
   sets their own PIN. Without a network it is refused: the sign-in must end on the server too.
 
-`AccountHandlers` is the app's part (mixed into client.shell.app.App), like client.features.pipeline.service's handlers.
+`AccountHandlers` is the app's part (handlers.py, built by the shell), like client.features.pipeline.service's handlers.
 """
 
 from __future__ import annotations

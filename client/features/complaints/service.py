@@ -5,7 +5,7 @@ status shown is derived from the complaint as last pulled and every step on the 
 the rep's own (AppService.complaint_progress, shared.complaints.derive_progress): the same status the
 server and every phone derive once they hold the same steps.
 
-`ComplaintHandlers` is the app's part (mixed into client.shell.app.App): event handlers that call these functions
+`ComplaintHandlers` is the app's part (handlers.py, built by the shell): event handlers that call these functions
 and put the result into view state.
 """
 

@@ -7,7 +7,6 @@ warning is view state, not typing."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -15,8 +14,9 @@ from typing import Any, Protocol
 import flet as ft
 
 from client.browser import IN_BROWSER
-from client.services import LOCATE_TIMEOUT, AppService, Location, LocationProvider, locate
-from client.shell.state import AppState, ProspectForm, Screen
+from client.services import LOCATE_TIMEOUT, Location, locate
+from client.shell.protocol import Shell
+from client.shell.state import ProspectForm, Screen
 from client.widgets import muted
 from shared.duplicates import distance_reason, likely_duplicates, metres_between, profile, profile_of
 from shared.enums import RecordKind
@@ -107,37 +107,32 @@ def warning(candidates: list[DuplicateCandidate], lang: str, actions: DuplicateA
 
 
 class DuplicateHandlers:
-    """The prospect form's duplicate check, mixed into client.shell.app.App."""
+    """The prospect form's duplicate check (part of the customers feature's handlers)."""
 
-    state: AppState
-    service: AppService
-    locator: LocationProvider | None
-    page: ft.Page
-    _ui: threading.RLock
-    render: Callable[..., None]
-    _show: Callable[..., None]
-    save_prospect: Callable[[], None]
-    _forget_form_draft: Callable[[], None]
-    _here: Location | None = None  # where the phone was when the form opened, if it said in time
+    def __init__(self, shell: Shell, save_prospect: Callable[[], None]) -> None:
+        self.shell = shell
+        self.service = shell.service
+        self.save_prospect = save_prospect  # 仍然新建: the form's own save, the check now passed
+        self._here: Location | None = None  # where the phone was when the form opened, if it said in time
 
     def locate_for_duplicates(self) -> None:
         """When the prospect form opens: ask where the phone is, in the background (never waited for)."""
         self._here = None
-        on_loop = getattr(self.locator, "on_loop", None)  # the device's locator (client/shell/app.DeviceLocator)
+        on_loop = getattr(self.shell.locator, "on_loop", None)  # the device's locator (client/shell/app.DeviceLocator)
         if IN_BROWSER and on_loop is not None:  # the PWA: awaited on the page's loop, no thread
 
             async def ask() -> None:
                 self._here = await on_loop(LOCATE_TIMEOUT)
 
             with contextlib.suppress(Exception):  # the session is gone: no distance shown
-                self.page.run_task(ask)
+                self.shell.page.run_task(ask)
             return
 
         def worker() -> None:
-            self._here = locate(self.locator)
+            self._here = locate(self.shell.locator)
 
         try:
-            self.page.run_thread(worker)
+            self.shell.page.run_thread(worker)
         except Exception:  # no page loop (tests) or the session is gone: no distance shown
             return
 
@@ -147,24 +142,24 @@ class DuplicateHandlers:
         values = checked_values(form)
         if form.create_anyway_for == values:
             return True
-        found = find_duplicates(self.service.store.all(RecordKind.CUSTOMER), form, self._here, self.state.lang)
+        found = find_duplicates(self.service.store.all(RecordKind.CUSTOMER), form, self._here, self.shell.state.lang)
         form.duplicates = found
         if not found:
             return True
-        self.render()
+        self.shell.render()
         return False
 
     def create_anyway(self) -> None:
-        with self._ui:
-            form = self.state.prospect
+        with self.shell.ui:
+            form = self.shell.state.prospect
             form.create_anyway_for = checked_values(form)
             form.duplicates = []
             self.save_prospect()
 
     def open_duplicate(self, customer_id: str) -> None:
         """The new prospect is that customer: its card opens, the typed prospect is left (the rep chose)."""
-        with self._ui:
-            self.state.prospect.duplicates = []
-            self._forget_form_draft()
-            self.state.note_draft = ""
-            self._show(Screen.CUSTOMER, customer_id)
+        with self.shell.ui:
+            self.shell.state.prospect.duplicates = []
+            self.shell.forget_form_draft()
+            self.shell.state.note_draft = ""
+            self.shell.show(Screen.CUSTOMER, customer_id)

@@ -4,7 +4,7 @@ of kinds `opportunity` and `stage_event`) and synced later; the stage shown is d
 events on this phone, its own and those pulled, in clock order (shared.pipeline.derive), so it is the
 same stage the server and every other phone derive once they hold the same events.
 
-`PipelineHandlers` is the app's part (mixed into client.shell.app.App): event handlers that call these
+`PipelineHandlers` is the app's part (handlers.py, built by the shell): event handlers that call these
 functions and put the result into view state.
 """
 
