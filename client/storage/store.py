@@ -145,6 +145,11 @@ class LocalStore:
     def device_id(self) -> str:
         return str(self.get_meta("device_id"))
 
+    def chain_head(self) -> tuple[int, str | None]:
+        """The number of the phone's last op and its hash (None before its first signed op): what the supervisor's
+        /devices page shows for this phone once every op has reached the server."""
+        return int(self.get_meta("next_seq", 1)) - 1, self.get_meta(CHAIN_HEAD) or None
+
     def signing_key(self) -> SigningKey:
         """The phone's public key and its first signed op number, as pushes and the sign-in carry them."""
         return SigningKey(self._signing_key().public_hex, int(self.get_meta(SIGNED_FROM_SEQ, 1)))

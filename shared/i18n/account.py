@@ -15,6 +15,13 @@ MESSAGES = {
         "client.settings.wrong_current": "当前 PIN 码错误",
         "client.settings.wrong_current_wait": "当前 PIN 码错误，请 {seconds} 秒后再试",
         "client.settings.sign_out_section": "退出登录",
+        "client.settings.phone_section": "本机",
+        "client.settings.phone_id": "手机编号：{id}",
+        "client.settings.chain": "签名链：第 {seq} 条 · {hash}",
+        "client.settings.chain_none": "签名链：还没有记录",
+        "client.settings.chain_hint": (
+            "全部同步后，主管“手机”页上本机的签名链应与此相同：服务器收到了本机的每一条记录。"
+        ),
         "client.settings.sign_out_hint": (
             "退出登录会结束本机的登录，并清除本机上的全部数据（已同步的数据都在服务器上），之后其他业务员也可以在本机登录。"
             "有未同步的更改时不能退出。"
@@ -50,6 +57,14 @@ MESSAGES = {
         "client.settings.wrong_current": "The current PIN is wrong",
         "client.settings.wrong_current_wait": "The current PIN is wrong; try again in {seconds} s",
         "client.settings.sign_out_section": "Sign out",
+        "client.settings.phone_section": "This phone",
+        "client.settings.phone_id": "Phone id: {id}",
+        "client.settings.chain": "Signed chain: op no. {seq} · {hash}",
+        "client.settings.chain_none": "Signed chain: nothing recorded yet",
+        "client.settings.chain_hint": (
+            "Once everything is synced, the supervisor's Phones page shows this phone's chain the same: the server"
+            " received every record this phone made."
+        ),
         "client.settings.sign_out_hint": (
             "Signing out ends this phone's sign-in and erases all data on this phone (everything synced is on the "
             "server), so another rep can sign in here. It is refused while changes are not synced."

@@ -146,3 +146,16 @@ def test_today_leads_to_the_settings(app: App) -> None:
     today_buttons = buttons(SCREENS[Screen.TODAY](app.state, app.actions))
     today_buttons["设置"].on_click(None)
     assert app.state.screen is Screen.SETTINGS
+
+
+def test_settings_show_this_phones_id_and_the_head_of_its_signed_chain(app: App) -> None:
+    """What the supervisor's /devices page shows for this phone once every op has reached the server (#17)."""
+    app.actions.open_settings()
+    assert "签名链：还没有记录" in screen_texts(app)
+    app.service.create_prospect("新诊所", CustomerKind.CLINIC, "", "", "")
+    app.actions.open_settings()
+    seq, head = app.service.store.chain_head()
+    assert seq == 1 and head == app.service.store.get_meta("chain_head") and head is not None
+    shown = screen_texts(app)
+    assert f"签名链：第 1 条 · {head[:12]}" in shown
+    assert f"手机编号：{app.service.store.device_id[:8]}" in shown

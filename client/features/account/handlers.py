@@ -35,7 +35,9 @@ class AccountHandlers:
 
     def open_settings(self) -> None:
 
-        self.shell.state.settings = SettingsForm()
+        store = self.service.store
+        seq, head = store.chain_head()
+        self.shell.state.settings = SettingsForm(phone_id=store.device_id, chain_seq=seq, chain_hash=head)
         self.shell.go(Screen.SETTINGS)
 
     # ---- change the PIN -----------------------------------------------------------------------

@@ -112,3 +112,6 @@ class SettingsForm:
     pending: PendingWork | None = None  # counted when the confirmation opened
     sign_out_error: str | None = None
     signing_out: bool = False
+    phone_id: str = ""  # this phone's id, as the supervisor's /devices page and a visit's signature name it
+    chain_seq: int = 0  # the number of this phone's last op (its signed chain's head)
+    chain_hash: str | None = None  # that op's hash

@@ -99,6 +99,20 @@ def sign_out_controls(form: SettingsForm, lang: str, actions: SettingsActions) -
     ]
 
 
+def phone_controls(form: SettingsForm, lang: str) -> list[ft.Control]:
+    """This phone's id and the head of its signed chain, to compare with the supervisor's 手机 page."""
+    chain = (
+        t("client.settings.chain", lang, seq=form.chain_seq, hash=form.chain_hash[:12])
+        if form.chain_hash
+        else t("client.settings.chain_none", lang)
+    )
+    return [
+        ft.Text(t("client.settings.phone_id", lang, id=form.phone_id[:8]), selectable=True),
+        ft.Text(chain, selectable=True),
+        muted(t("client.settings.chain_hint", lang)),
+    ]
+
+
 def build(state: AppState, actions: SettingsActions) -> ft.Control:
     lang, form = state.lang, state.settings
     return screen(
@@ -112,6 +126,9 @@ def build(state: AppState, actions: SettingsActions) -> ft.Control:
             section(t("client.settings.sign_out_section", lang)),
             muted(t("client.settings.sign_out_hint", lang)),
             *sign_out_controls(form, lang, actions),
+            ft.Divider(),
+            section(t("client.settings.phone_section", lang)),
+            *phone_controls(form, lang),
         ],
         spacing=10,
     )
