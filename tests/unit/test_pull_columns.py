@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -103,3 +104,26 @@ def test_the_encoding_is_asked_for_in_the_pull_request_and_unknown_ones_are_refu
 def test_a_plain_page_still_parses_and_kinds_come_back_as_record_kinds() -> None:
     page = parse_pull_response(plain_page(ROWS[:2]))
     assert [change.kind for change in page.changes] == [RecordKind.CUSTOMER, RecordKind.VISIT]
+
+
+def test_columns_of_canonical_uuids_travel_as_16_bytes_each_and_come_back_as_the_same_texts() -> None:
+    ids = [str(uuid.UUID(int=(n + 1) * 0xABCDEF0123456789ABCDEF012345 % (1 << 128), version=4)) for n in range(5)]
+    assert all(any(c in "abcdef" for c in id_) for id_ in ids)
+    rows = [(n + 1, "visit", ids[n], False, {"customer_id": ids[-1 - n], "id": ids[n], "rep": "R"}) for n in range(5)]
+    rows.append((9, "visit", "not-a-uuid", False, {"customer_id": ids[0].upper(), "id": "not-a-uuid", "rep": "R"}))
+    (group,) = column_groups(rows)
+    assert group["record_id"] == [*ids, "not-a-uuid"]  # one id is not a UUID: the list as it is
+    assert group["values"][0][-1] == ids[0].upper()  # upper case would not come back as it was: not packed
+    packed = column_groups(rows[:5])[0]
+    assert set(packed["record_id"]) == {"uuids"} and set(packed["values"][0]) == {"uuids"}
+    page = columns_page(rows[:5])
+    assert parse_pull_response(page) == parse_pull_response(plain_page(rows[:5]))
+    assert parse_pull_response(columns_page(rows)) == parse_pull_response(plain_page(rows))
+
+
+@pytest.mark.parametrize("record_id", [{"uuids": "!!!"}, {"uuids": "AAAA"}, {"other": ""}, "x"])
+def test_a_malformed_uuid_column_is_a_protocol_error(record_id: object) -> None:
+    group = {"kind": "visit", "fields": None, "seq": [1], "record_id": record_id, "deleted": [], "values": []}
+    with pytest.raises(ProtocolError) as raised:
+        changes_of_groups([group])
+    assert raised.value.path == "groups[0].record_id"
