@@ -214,7 +214,7 @@ PLAIN = os.environ.get("ROUTECRM_BENCH_LINK_PLAIN") == "1"
 if PLAIN:  # the phone as it was before issue #20: no gzip either way, pages of 500 for a first sync too
     import client.sync_runner
     import sync.http
-    client.sync_runner.MAX_PULL_LIMIT = 500
+    client.sync_runner.FULL_PULL_LIMIT = 500
     sync.http.GZIP_MIN_BYTES = 1 << 40
 
 
@@ -642,7 +642,8 @@ def section(
             f"A territory of {customers:,} customers, {key_persons:,} key persons and {visits:,} visits{scaled}, plus"
             " a catalogue of 30 products, on the real server process (`python -m server serve`, SQLite). The phone is"
             " a child process running the app's own sync (`client.sync_runner.HttpSyncSession`: `SyncEngine` over"
-            " `HttpSyncApi`; pages of 1,000 in a first sync, 500 after) on a real `LocalStore`, through the link"
+            " `HttpSyncApi`; pages of 2,000 in the columns encoding in a first sync, 500 after) on a real"
+            " `LocalStore`, through the link"
             " emulator `bench/link.py` (an asyncio proxy on loopback; bandwidth per direction as a token bucket,"
             " half the round trip each way,"
             " loss as a 1 % chance per 1,400-byte segment of a stall of 3 round trips, a 0.01 % chance per segment"

@@ -25,6 +25,7 @@ from shared.errors import ErrorCode
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, ResyncRequired, ServerFailed, Unreachable
 from sync.protocol import (
     COLUMNS_ENCODING,
+    MAX_PULL_LIMIT,
     ProtocolError,
     PullRequest,
     PullResponse,
@@ -107,6 +108,8 @@ class HttpSyncApi:
                 if refusal.status != 400:
                     raise
                 _PLAIN_PULL_SERVERS.add(base)
+        if request.encoding is None and request.limit > MAX_PULL_LIMIT:  # the larger pages are for columns only
+            request = replace(request, limit=MAX_PULL_LIMIT)
         return parse_pull_response(self._post("/api/sync/pull", request.as_dict()))
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:

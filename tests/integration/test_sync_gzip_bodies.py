@@ -23,7 +23,7 @@ from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine
 from sync.http import HttpSyncApi
-from sync.protocol import SCHEMA_VERSION, parse_pull_response
+from sync.protocol import MAX_COLUMNS_PULL_LIMIT, MAX_PULL_LIMIT, SCHEMA_VERSION, parse_pull_response
 from tests.integration.conftest import PASSWORD, World, make_op, push_body, visit_fields
 from tests.integration.helpers import InProcessTransport
 
@@ -202,6 +202,13 @@ def test_a_phone_pulls_columns_from_a_server_that_has_them_and_stores_what_a_pla
         if before_columns:  # asked once, refused, then plain pages only (the page asked again at once)
             assert transport.pulls[0].get("encoding") == "columns"
             assert all("encoding" not in body for body in transport.pulls[1:]) and len(transport.pulls) > 3
+            # a plain page is at most 1,000 records, whatever the phone would take in columns
+            big = SyncEngine(store, api.push, api.pull, pull_limit=MAX_COLUMNS_PULL_LIMIT)
+            api = HttpSyncApi(str(sync_client.base_url), token(sync_client), transport=transport)
+            big.pull = api.pull
+            big.run()
+            api.close()
+            assert transport.pulls[-1]["limit"] == MAX_PULL_LIMIT
         else:
             assert all(body.get("encoding") == "columns" for body in transport.pulls) and len(transport.pulls) > 3
     for kind in (RecordKind.CUSTOMER, RecordKind.VISIT, RecordKind.NOTE, RecordKind.PRODUCT):

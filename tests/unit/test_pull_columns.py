@@ -11,6 +11,7 @@ import pytest
 from shared.enums import RecordKind
 from sync.protocol import (
     COLUMNS_ENCODING,
+    MAX_COLUMNS_PULL_LIMIT,
     ProtocolError,
     PullRequest,
     changes_of_groups,
@@ -127,3 +128,12 @@ def test_a_malformed_uuid_column_is_a_protocol_error(record_id: object) -> None:
     with pytest.raises(ProtocolError) as raised:
         changes_of_groups([group])
     assert raised.value.path == "groups[0].record_id"
+
+
+def test_pages_in_columns_may_hold_up_to_2000_records_plain_ones_1000() -> None:
+    body = {"cursor": 0, "schema_version": 4, "limit": MAX_COLUMNS_PULL_LIMIT, "encoding": COLUMNS_ENCODING}
+    assert parse_pull_request(body).limit == MAX_COLUMNS_PULL_LIMIT
+    for too_many in ({**body, "limit": MAX_COLUMNS_PULL_LIMIT + 1}, {**body, "encoding": None, "limit": 1001}):
+        with pytest.raises(ProtocolError) as raised:
+            parse_pull_request({key: value for key, value in too_many.items() if value is not None})
+        assert raised.value.path == "limit" and raised.value.code == "too_large"
