@@ -19,19 +19,23 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench.client_store import rid
 from bench.link import PRESETS, Link, LinkProfile, LinkStats, start_link
 from bench.report import Section, Table, Target, fmt
-from bench.server_process import ServerDir, login, running_server, server_dir
+from bench.server_process import ServerDir, free_port, login, running_server, server_dir
 from sync.protocol import Op
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +46,8 @@ REP = "village.rep"
 SUPERVISOR = "village.boss"
 PASSWORD = "village-pass-1"
 SEED_DEVICE = "bench-seed-device"
+# Seeding (straight to the server, not through the link) on a loaded 2-core machine: a push of 500 may take long.
+SEED_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 CHINA = dt.timezone(dt.timedelta(hours=8))
 VILLAGES = ("东关", "西关", "南街", "北街", "高岭", "贾村", "固店", "赵庄", "寺下", "柳陀")
 PROGRESS = (
@@ -208,7 +214,7 @@ PLAIN = os.environ.get("ROUTECRM_BENCH_LINK_PLAIN") == "1"
 if PLAIN:  # the phone as it was before issue #20: no gzip either way, pages of 500 for a first sync too
     import client.sync_runner
     import sync.http
-    client.sync_runner.MAX_PULL_LIMIT = 500
+    client.sync_runner.FULL_PULL_LIMIT = 500
     sync.http.GZIP_MIN_BYTES = 1 << 40
 
 
@@ -224,6 +230,9 @@ class Counting(httpx.HTTPTransport):
 
 
 folder, url, token, mode = sys.argv[1:5]
+if PLAIN or os.environ.get("ROUTECRM_BENCH_LINK_NO_COLUMNS") == "1":  # plain pull pages, as before the columns
+    import sync.http
+    sync.http._PLAIN_PULL_SERVERS.add(url.rstrip("/") + "/")  # as httpx spells a base URL
 baseline = status("VmRSS")
 store = LocalStore(folder, StoreCipher(bytes(32)))
 if mode == "evening":
@@ -241,10 +250,11 @@ while True:
         if attempts >= 50:
             raise
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-held = sum(len(store.all(RecordKind(kind))) for kind in ("customer", "key_person", "visit"))
+peak = status("VmHWM")  # the sync's peak, read before anything below copies records
+held = sum(store.count(RecordKind(kind)) for kind in ("customer", "key_person", "visit"))
 print(json.dumps({
     "seconds": elapsed, "attempts": attempts, "requests": Counting.requests, "pushed": report.pushed,
-    "pulled": report.pulled, "held": held, "peak_bytes": status("VmHWM"), "baseline_bytes": baseline,
+    "pulled": report.pulled, "held": held, "peak_bytes": peak, "baseline_bytes": baseline,
     "pending": store.pending_count(), "cpu_seconds": cpu, "end_bytes": status("VmRSS"),
 }))
 store.close()
@@ -365,7 +375,7 @@ def morning_changes(base_url: str, token: str, device_id: str, first_seq: int, c
         ops.append(
             Op(rid(rng), device_id, first_seq + len(ops), RecordKind.VISIT, rid(rng), OpAction.PUT, visit, made_at)
         )
-    api = HttpSyncApi(base_url, token)
+    api = HttpSyncApi(base_url, token, timeout=SEED_TIMEOUT)
     try:
         push_all(api, device_id, ops)
     finally:
@@ -433,6 +443,113 @@ def _customer_ids(base_url: str, token: str) -> list[str]:
                 return sorted(ids)
 
 
+# ---- the peer: pouchdb-server, and a PouchDB replicating from it through the same link ----------
+
+PEER_HOME = Path(
+    os.environ.get("PEER_HOME")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "routecrm-peer-pouchdb"
+)
+PEER_PULL = Path(__file__).with_name("peer_link_pull.js")
+PEER_BATCH = 1_000  # the replicator's batch, as RouteCRM's first-sync page
+
+
+@dataclass
+class PeerRun:
+    seconds: float
+    attempts: int
+    docs: int
+    peak_bytes: int  # the node process's resident peak, sampled every 100 ms
+    link: LinkStats
+
+
+class PeerUnavailable(RuntimeError):
+    """pouchdb-server is not installed (../shared/peers/pouchdb/run.sh installs it into PEER_HOME)."""
+
+
+@contextmanager
+def pouchdb_server() -> Iterator[str]:
+    """pouchdb-server on its own loopback port (as run.sh starts it), in memory of nothing: its base URL."""
+    binary = PEER_HOME / "node_modules" / ".bin" / "pouchdb-server"
+    if not binary.exists() or shutil.which("node") is None:
+        raise PeerUnavailable(f"no {binary} (run ../shared/peers/pouchdb/run.sh once to install it)")
+    data = Path(tempfile.mkdtemp(prefix="routecrm-bench-pouch-"))
+    (data / "config.json").write_text('{"couchdb":{"uuid":"bench"},"log":{"level":"error"}}')
+    port = free_port()
+    with open(data / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(binary), "-p", str(port), "-o", "127.0.0.1", "-d", str(data), "-c", str(data / "config.json"), "-n"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        import httpx
+
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(base + "/", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise PeerUnavailable("pouchdb-server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def seed_peer(peer_url: str, server_url: str, token: str) -> int:
+    """The territory in the peer, record for record as RouteCRM's phone receives it (every field the server
+    sends, the server's own fields included), one document each: put straight in, not through the link."""
+    import httpx
+
+    from sync.protocol import SCHEMA_VERSION
+
+    cursor, count = 0, 0
+    with (
+        httpx.Client(base_url=server_url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as ours,
+        httpx.Client(base_url=peer_url, timeout=120) as peer,
+    ):
+        peer.put("/territory").raise_for_status()
+        while True:
+            body = {"cursor": cursor, "schema_version": SCHEMA_VERSION, "limit": 1_000, "full": True}
+            page = ours.post("/api/sync/pull", json=body).json()
+            docs = [
+                {**(change["data"] or {}), "_id": change["record_id"], "kind": change["kind"]}
+                for change in page["changes"]
+                if not change["deleted"]
+            ]
+            if docs:
+                answer = peer.post("/territory/_bulk_docs", json={"docs": docs})
+                answer.raise_for_status()
+                count += len(docs)
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                return count
+
+
+def peer_first_sync(peer_url: str, profile: LinkProfile) -> PeerRun:
+    """A new PouchDB replicating the territory from pouchdb-server through a link with `profile`."""
+    port = int(peer_url.rsplit(":", 1)[1])
+    with start_link(port, profile) as link, tempfile.TemporaryDirectory(prefix="routecrm-bench-pouch-phone-") as phone:
+        before = link.snapshot()
+        done = subprocess.run(
+            ["node", str(PEER_PULL), f"{link.url}/territory", str(Path(phone) / "db"), str(PEER_BATCH)],
+            cwd=PEER_HOME,
+            env={**os.environ, "NODE_PATH": str(PEER_HOME / "node_modules")},
+            capture_output=True,
+            text=True,
+            timeout=3_600,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the peer's first sync failed: {done.stderr.strip()[-2000:]}")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        return PeerRun(**figures, link=link.snapshot().since(before))
+
+
 def run(quick: bool) -> Section:
     divisor = int(os.environ.get("ROUTECRM_BENCH_LINK_DIVISOR", "10" if quick else "1"))
     sizes = (CUSTOMERS // divisor, KEY_PERSONS // divisor, VISITS // divisor)
@@ -459,7 +576,7 @@ def run(quick: bool) -> Section:
             from sync.http import HttpSyncApi
 
             token, _ = login(server.base_url, REP, PASSWORD)
-            api = HttpSyncApi(server.base_url, token)
+            api = HttpSyncApi(server.base_url, token, timeout=SEED_TIMEOUT)
             started = time.perf_counter()
             try:
                 push_all(api, SEED_DEVICE, territory_ops(SEED_DEVICE, *sizes))
@@ -471,7 +588,25 @@ def run(quick: bool) -> Section:
                 with tempfile.TemporaryDirectory(prefix="routecrm-bench-phone-") as folder:
                     runs.append(run_profile(profile, port, server.base_url, sizes, Path(folder)))
                     print(f"   {profile.name}: first sync {runs[-1].first.seconds:.1f} s", flush=True)
-    return section(runs, sizes, divisor)
+            peers, peer_problem = run_peer(server.base_url, token, profiles)
+    return section(runs, sizes, divisor, peers, peer_problem)
+
+
+def run_peer(server_url: str, token: str, profiles: list[LinkProfile]) -> tuple[dict[str, PeerRun], str]:
+    """The peer's first sync on each link, or why it did not run."""
+    if os.environ.get("ROUTECRM_BENCH_LINK_PEER", "1") == "0":
+        return {}, "the peer was skipped (`ROUTECRM_BENCH_LINK_PEER=0`)"
+    peers: dict[str, PeerRun] = {}
+    try:
+        with pouchdb_server() as peer_url:
+            seeded = seed_peer(peer_url, server_url, token)
+            print(f"   peer: {seeded:,} documents in pouchdb-server", flush=True)
+            for profile in profiles:
+                peers[profile.name] = peer_first_sync(peer_url, profile)
+                print(f"   peer {profile.name}: first sync {peers[profile.name].seconds:.1f} s", flush=True)
+    except PeerUnavailable as error:
+        return peers, str(error)
+    return peers, ""
 
 
 def _row(name: str, run: PhoneRun, visits: int | None = None) -> list[str]:
@@ -490,7 +625,14 @@ def _row(name: str, run: PhoneRun, visits: int | None = None) -> list[str]:
     ]
 
 
-def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> Section:
+def section(
+    runs: list[LinkRuns],
+    sizes: tuple[int, int, int],
+    divisor: int,
+    peers: dict[str, PeerRun] | None = None,
+    peer_problem: str = "",
+) -> Section:
+    peers = peers or {}
     customers, key_persons, visits = sizes
     scaled = "" if divisor == 1 else f" (the issue's territory ÷ {divisor}, `ROUTECRM_BENCH_LINK_DIVISOR`)"
     result = Section(
@@ -500,7 +642,8 @@ def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> 
             f"A territory of {customers:,} customers, {key_persons:,} key persons and {visits:,} visits{scaled}, plus"
             " a catalogue of 30 products, on the real server process (`python -m server serve`, SQLite). The phone is"
             " a child process running the app's own sync (`client.sync_runner.HttpSyncSession`: `SyncEngine` over"
-            " `HttpSyncApi`; pages of 1,000 in a first sync, 500 after) on a real `LocalStore`, through the link"
+            " `HttpSyncApi`; pages of 2,000 in the columns encoding in a first sync, 500 after) on a real"
+            " `LocalStore`, through the link"
             " emulator `bench/link.py` (an asyncio proxy on loopback; bandwidth per direction as a token bucket,"
             " half the round trip each way,"
             " loss as a 1 % chance per 1,400-byte segment of a stall of 3 round trips, a 0.01 % chance per segment"
@@ -550,15 +693,56 @@ def section(runs: list[LinkRuns], sizes: tuple[int, int, int], divisor: int) -> 
         for run in runs
     ]
     result.tables.append(Table(["phone process", "peak (VmHWM)", "at start (imports)", "records held"], memory_rows))
-    why_peer = "the peer did not run through the link (pouchdb's run.sh starts its server and client on one port)"
+    peer_rows = []
+    for run in runs:
+        peer = peers.get(run.profile.name)
+        if peer is None:
+            continue
+        link = peer.link
+        peer_rows.append(
+            [
+                f"{run.profile.name}: first sync",
+                fmt(run.first.seconds, "s"),
+                fmt(peer.seconds, "s"),
+                f"{run.first.seconds / peer.seconds:.2f}×",
+                f"{run.first.link.down:,} / {link.down:,}",
+                f"{run.first.link.up:,} / {link.up:,}",
+                f"{run.first.requests} + {run.first.link.connections} / {link.connections} connect",
+                f"{run.first.attempts} / {peer.attempts} ({link.resets} reset, {link.stalls} stalls)",
+                f"{run.first.peak_bytes / 2**20:,.0f} / {peer.peak_bytes / 2**20:,.0f} MB",
+                f"{peer.docs:,}",
+            ]
+        )
+    if peer_rows:
+        result.tables.append(
+            Table(
+                [
+                    "sync",
+                    "RouteCRM",
+                    "peer",
+                    "RouteCRM ÷ peer",
+                    "bytes down (ours / peer)",
+                    "bytes up",
+                    "round trips (ours: requests + connects / peer: connects)",
+                    "attempts (peer's link events)",
+                    "phone process peak",
+                    "peer docs",
+                ],
+                peer_rows,
+                title="The pouchdb peer through the same link (pouchdb-server 4, a new PouchDB replicating from it)",
+            )
+        )
+    why_peer = peer_problem or "the peer did not run"
     for run in runs:
         name = run.profile.name
         if name == "VILLAGE":
             result.targets.append(Target(f"link: first sync on {name}", run.first.seconds, 60.0, "s"))
+        peer = peers.get(name)
+        ratio = None if peer is None else run.first.seconds / peer.seconds
         result.targets += [
             Target(f"link: morning sync on {name}", run.morning.seconds, 5.0, "s"),
             Target(f"link: phone peak memory, first sync on {name}", run.first.peak_bytes / 2**20, 150.0, "MB"),
-            Target(f"link: first sync on {name} ÷ peer", None, 0.5, "×", why_peer),
+            Target(f"link: first sync on {name} ÷ peer", ratio, 0.5, "×", "" if peer else why_peer),
         ]
     if divisor != 1:
         result.notes.append(f"Scaled down: the territory is the issue's divided by {divisor}.")

@@ -37,9 +37,12 @@ from client.browser import IN_BROWSER, start_background
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
 from sync.http import HttpSyncApi, TokensListener
-from sync.protocol import MAX_PULL_LIMIT, PullRequest, PullResponse
+from sync.protocol import MAX_COLUMNS_PULL_LIMIT, PullRequest, PullResponse
 
 logger = logging.getLogger(__name__)
+# The pages of a pull from 0: asked for in the columns encoding (sync/http.py), which allows 2,000 records a page;
+# a server that answers plain pages sends at most 1,000 (MAX_PULL_LIMIT), as the phone then asks.
+FULL_PULL_LIMIT = MAX_COLUMNS_PULL_LIMIT
 WAKE_POLL_S = 0.5  # in the PWA: how soon a save's trigger starts a sync (see _run_on_event_loop)
 
 
@@ -391,7 +394,7 @@ class HttpSyncSession:
 
         try:
             return SyncEngine(
-                self.store, push=api.push, pull=pull, on_progress=self.on_progress, full_pull_limit=MAX_PULL_LIMIT
+                self.store, push=api.push, pull=pull, on_progress=self.on_progress, full_pull_limit=FULL_PULL_LIMIT
             ).run()
         finally:
             api.close()

@@ -16,6 +16,7 @@ import gzip
 import json
 import ssl
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ import httpx
 from shared.errors import ErrorCode
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, ResyncRequired, ServerFailed, Unreachable
 from sync.protocol import (
+    COLUMNS_ENCODING,
+    MAX_PULL_LIMIT,
     ProtocolError,
     PullRequest,
     PullResponse,
@@ -46,6 +49,9 @@ GZIP_LEVEL = 6
 SYNC_PATHS = ("/api/sync/",)
 # Per server (base URL), for this process (the app makes a client per sync): True reads gzip, False does not.
 _GZIP_SERVERS: dict[str, bool] = {}
+# Servers (base URL) that refused a pull asking for the `columns` encoding (400: an older server does not know the
+# field): this process asks them for plain pages from then on.
+_PLAIN_PULL_SERVERS: set[str] = set()
 
 
 @functools.cache
@@ -90,6 +96,20 @@ class HttpSyncApi:
         return parse_push_response(self._post("/api/sync/push", request.as_dict()))
 
     def pull(self, request: PullRequest) -> PullResponse:
+        """A pull page, asked for in the `columns` encoding (about 0.6x the bytes) unless the server is known not to
+        read it: an older server answers 400 to the unknown field, and the page is asked for again, plain."""
+        base = str(self._client.base_url)
+        if request.encoding is None and base not in _PLAIN_PULL_SERVERS:
+            try:
+                return parse_pull_response(
+                    self._post("/api/sync/pull", replace(request, encoding=COLUMNS_ENCODING).as_dict())
+                )
+            except Refused as refusal:
+                if refusal.status != 400:
+                    raise
+                _PLAIN_PULL_SERVERS.add(base)
+        if request.encoding is None and request.limit > MAX_PULL_LIMIT:  # the larger pages are for columns only
+            request = replace(request, limit=MAX_PULL_LIMIT)
         return parse_pull_response(self._post("/api/sync/pull", request.as_dict()))
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:

@@ -179,7 +179,15 @@ class LocalStore:
         return dict(doc) if doc is not None else None
 
     def all(self, kind: RecordKind) -> list[dict[str, Any]]:
-        return [dict(doc) for doc in self._table(kind.value).all()]
+        # One copy per record, straight from the tables (TinyDB's `Table.all()` made a Document copy first: two
+        # copies of 20,000 visits at once was a third of a first sync's peak memory, docs/benchmarks.md section 7).
+        with self._lock:
+            return [dict(doc) for doc in self.storage.read().get(kind.value, {}).values()]
+
+    def count(self, kind: RecordKind) -> int:
+        """How many records of `kind` the phone holds (no copies)."""
+        with self._lock:
+            return len(self.storage.read().get(kind.value, {}))
 
     def find(self, kind: RecordKind, /, **equals: Any) -> list[dict[str, Any]]:
         """Records whose fields equal the given values, e.g. find(RecordKind.VISIT, customer_id=x).

@@ -23,17 +23,19 @@ from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.engine import SyncEngine
 from sync.http import HttpSyncApi
-from sync.protocol import SCHEMA_VERSION
+from sync.protocol import MAX_COLUMNS_PULL_LIMIT, MAX_PULL_LIMIT, SCHEMA_VERSION, parse_pull_response
 from tests.integration.conftest import PASSWORD, World, make_op, push_body, visit_fields
 from tests.integration.helpers import InProcessTransport
 
 
 @pytest.fixture(autouse=True)
 def no_server_known() -> Iterator[None]:
-    """Which servers read gzip is kept per process: each test starts from none known."""
+    """Which servers read gzip (and columns) is kept per process: each test starts from none known."""
     sync_http._GZIP_SERVERS.clear()
+    sync_http._PLAIN_PULL_SERVERS.clear()
     yield
     sync_http._GZIP_SERVERS.clear()
+    sync_http._PLAIN_PULL_SERVERS.clear()
 
 
 def token(client: litestar_testing.TestClient[Litestar], username: str = "rep.a") -> str:
@@ -159,3 +161,74 @@ def test_a_phone_falls_back_to_plain_bodies_for_an_old_server_and_keeps_to_them(
     assert store.pending_count() == 0 and store.rejected_ops() == []
     api.close()
     store.close()
+
+
+class PullRecording(httpx.BaseTransport):
+    """The app's transport to the in-process server, noting each pull's body; optionally as a server from before
+    the `columns` encoding (it refuses the unknown field with 400, as parse_pull_request did)."""
+
+    def __init__(self, inner: httpx.BaseTransport, *, before_columns: bool = False) -> None:
+        self.inner, self.before_columns = inner, before_columns
+        self.pulls: list[dict[str, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/sync/pull":
+            raw = request.read()
+            body = json.loads(gzip.decompress(raw) if request.headers.get("content-encoding") == "gzip" else raw)
+            self.pulls.append(body)
+            if self.before_columns and "encoding" in body:
+                error = {"error": {"code": "invalid_request", "message": "is not a known field", "path": "encoding"}}
+                return httpx.Response(400, json=error)
+        return self.inner.handle_request(request)
+
+
+def test_a_phone_pulls_columns_from_a_server_that_has_them_and_stores_what_a_plain_pull_stores(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World, tmp_path: Path
+) -> None:
+    rep = token(sync_client)
+    ops = [*visits(seeded, 30), make_op(31, "note", new_id(), note(seeded, "回访"))]
+    assert sync_client.post(
+        "/api/sync/push", json=push_body(ops), headers={"Authorization": f"Bearer {rep}"}
+    ).is_success
+    stores = []
+    for name, before_columns in (("columns", False), ("plain", True)):
+        sync_http._PLAIN_PULL_SERVERS.clear()
+        transport = PullRecording(InProcessTransport(sync_client), before_columns=before_columns)
+        store = LocalStore(tmp_path / name, StoreCipher(bytes(32)))
+        api = HttpSyncApi(str(sync_client.base_url), token(sync_client), transport=transport)
+        SyncEngine(store, api.push, api.pull, pull_limit=7).run()  # several pages
+        api.close()
+        stores.append(store)
+        if before_columns:  # asked once, refused, then plain pages only (the page asked again at once)
+            assert transport.pulls[0].get("encoding") == "columns"
+            assert all("encoding" not in body for body in transport.pulls[1:]) and len(transport.pulls) > 3
+            # a plain page is at most 1,000 records, whatever the phone would take in columns
+            big = SyncEngine(store, api.push, api.pull, pull_limit=MAX_COLUMNS_PULL_LIMIT)
+            api = HttpSyncApi(str(sync_client.base_url), token(sync_client), transport=transport)
+            big.pull = api.pull
+            big.run()
+            api.close()
+            assert transport.pulls[-1]["limit"] == MAX_PULL_LIMIT
+        else:
+            assert all(body.get("encoding") == "columns" for body in transport.pulls) and len(transport.pulls) > 3
+    for kind in (RecordKind.CUSTOMER, RecordKind.VISIT, RecordKind.NOTE, RecordKind.PRODUCT):
+        assert stores[0].all(kind) == stores[1].all(kind)
+        assert stores[0].count(kind) == len(stores[1].all(kind))
+    assert stores[0].count(RecordKind.VISIT) >= 30
+    assert stores[0].pull_cursor() == stores[1].pull_cursor()
+    for store in stores:
+        store.close()
+
+
+def test_the_server_answers_columns_only_to_a_phone_that_asks(
+    sync_client: litestar_testing.TestClient[Litestar], seeded: World
+) -> None:
+    rep = {"Authorization": f"Bearer {token(sync_client)}"}
+    asked = {"cursor": 0, "schema_version": SCHEMA_VERSION, "limit": 1000}
+    plain = sync_client.post("/api/sync/pull", json=asked, headers=rep).json()
+    columns = sync_client.post("/api/sync/pull", json=asked | {"encoding": "columns"}, headers=rep).json()
+    assert "groups" not in plain and plain["changes"]
+    assert "changes" not in columns and columns["encoding"] == "columns"
+    assert parse_pull_response(columns).changes == parse_pull_response(plain).changes
+    refused = sync_client.post("/api/sync/pull", json=asked | {"encoding": "zip"}, headers=rep)
+    assert refused.status_code == 400 and refused.json()["error"]["path"] == "encoding"

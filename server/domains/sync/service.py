@@ -36,6 +36,7 @@ from shared.enums import OpAction, RecordKind, Role
 from shared.errors import ErrorCode
 from shared.records import DELETABLE_KINDS, DEVICE_WRITABLE_KINDS
 from sync.protocol import (
+    COLUMNS_ENCODING,
     SCHEMA_VERSION,
     Change,
     Op,
@@ -45,6 +46,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    column_groups,
 )
 
 OP_PATH = re.compile(r"^ops\[(\d+)\]")
@@ -327,6 +329,17 @@ def pull_json(
     visit flag limits, which phones use to say before 签退 what a visit will be flagged for; `route_rules` what
     they order the rest of their day with (shared/route_order.py RouteRules)."""
     page = pull_page(engine, actor, request)
+    tail = b'"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s,"visit_rules":%s,"route_rules":%s}' % (
+        page.cursor,
+        b"true" if page.has_more else b"false",
+        encode(now_iso()),
+        encode(timezone),
+        encode(visit_rules or {}),
+        encode(route_rules or {}),
+    )
+    if request.encoding == COLUMNS_ENCODING:  # only to a phone that asked: older ones read `changes`
+        rows = ((row.seq, row.kind, row.record_id, row.deleted, _record(row.data)) for row in page.rows)
+        return b'{"encoding":"columns","groups":%s,%s' % (encode(column_groups(rows)), tail)
     changes = b",".join(
         b'{"seq":%d,"kind":%s,"record_id":%s,"deleted":%s,"data":%s}'
         % (
@@ -338,15 +351,9 @@ def pull_json(
         )
         for row in page.rows
     )
-    return (
-        b'{"changes":[%s],"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s,"visit_rules":%s,"route_rules":%s}'
-        % (
-            changes,
-            page.cursor,
-            b"true" if page.has_more else b"false",
-            encode(now_iso()),
-            encode(timezone),
-            encode(visit_rules or {}),
-            encode(route_rules or {}),
-        )
-    )
+    return b'{"changes":[%s],%s' % (changes, tail)
+
+
+def _record(data: str | None) -> dict[str, Any] | None:
+    """A change's record as the database holds it (JSON text), decoded for the `columns` encoding."""
+    return None if data is None else cast(dict[str, Any], json.loads(data))
