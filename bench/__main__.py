@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only store,sync,load,scale,pages,routes,link,pwa] [--output docs/benchmarks.md]`.
+"""`python -m bench [--quick] [--only store,sync,load,scaleout,scale,pages,routes,link,pwa] [--output FILE]`.
 
 Runs the scenarios in order, prints a summary table of the targets, and writes the figures to
 docs/benchmarks.md (keeping the hand-written findings between its notes markers); a --quick run
@@ -28,6 +28,7 @@ from bench import (
     pages,
     pwa,
     route_order,
+    scale_out,
     server_load,
     sync_throughput,
     village_link,
@@ -39,6 +40,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "store": ("1. Client store (the rep's phone)", client_store.run),
     "sync": ("2. Sync throughput, side by side", sync_throughput.run),
     "load": ("3. Server under load", server_load.run),
+    "scaleout": ("3b. Writes that scale out: 1, 2 and 4 server processes on one PostgreSQL", scale_out.run),
     "scale": ("4. Incremental sync and the size of the change log", changelog_scale.run),
     "pages": ("5. Supervisor pages with 5,000 customers", pages.run),
     "routes": ("6. The order of a rep's day", route_order.run),

@@ -201,6 +201,7 @@ async def simulated_rep(
     deadline: float,
     stats: Stats,
     limits: httpx.Limits,
+    interval_s: tuple[float, float] = INTERVAL_S,
 ) -> None:
     rng = random.Random(index)
     device_id = device_of(index)
@@ -234,7 +235,7 @@ async def simulated_rep(
         seq, open_visit = 1, ""
         pending: dict[str, Any] | None = None  # the op in the outbox: sent until the server answers
         while time.perf_counter() < deadline:
-            await asyncio.sleep(rng.uniform(*INTERVAL_S))
+            await asyncio.sleep(rng.uniform(*interval_s))
             if time.perf_counter() >= deadline:
                 break
             now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
@@ -372,6 +373,7 @@ async def drive(
     territories: list[str],
     reps: int,
     duration_s: float,
+    interval_s: tuple[float, float] = INTERVAL_S,
 ) -> tuple[Stats, float]:
     stats = Stats()
     deadline = time.perf_counter() + RAMP_S + duration_s
@@ -390,6 +392,7 @@ async def drive(
                 deadline,
                 stats,
                 limits,
+                interval_s,
             )
             for index in range(reps)
         ),

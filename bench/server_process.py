@@ -39,6 +39,7 @@ class ServerDir:
     path: Path
     database_url: str
     extra_env: dict[str, str] = field(default_factory=dict)  # more settings (server/settings.py)
+    root: Path = ROOT  # the code the server and the CLI run (another checkout: bench/scale_out.py's "before")
 
     @property
     def env(self) -> dict[str, str]:
@@ -49,6 +50,7 @@ class ServerDir:
             "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
             # The benchmark signs in once and does not refresh: an access token must outlast a full run.
             "ACCESS_TOKEN_MINUTES": "720",
+            **({"PYTHONPATH": str(self.root)} if self.root != ROOT else {}),
             **self.extra_env,
         }
 
@@ -61,7 +63,7 @@ class ServerDir:
         """Run `python -m server ARGS` against this database; its output, or an error with its stderr."""
         done = subprocess.run(
             [sys.executable, "-m", "server", *args],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             capture_output=True,
             text=True,
@@ -73,10 +75,10 @@ class ServerDir:
 
 
 @contextmanager
-def server_dir(database_url: str | None = None) -> Iterator[ServerDir]:
+def server_dir(database_url: str | None = None, root: Path = ROOT) -> Iterator[ServerDir]:
     path = Path(tempfile.mkdtemp(prefix="routecrm-bench-"))
     try:
-        yield ServerDir(path, database_url or f"sqlite:///{path / 'routecrm.db'}")
+        yield ServerDir(path, database_url or f"sqlite:///{path / 'routecrm.db'}", root=root)
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
@@ -92,17 +94,17 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(directory: ServerDir, *, workers: int = 1) -> Iterator[RunningServer]:
+def running_server(directory: ServerDir, *, workers: int = 1, start_s: float = 60) -> Iterator[RunningServer]:
     """`python -m server serve` on a free loopback port, until the block ends (then SIGTERM, SIGKILL)."""
     port = free_port()
     log = open(directory.path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed in finally
     command = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, env=directory.env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=directory.root, env=directory.env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_s
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited with {process.returncode}: {_tail(log.name)}")
@@ -112,7 +114,7 @@ def running_server(directory: ServerDir, *, workers: int = 1) -> Iterator[Runnin
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer /health within 60 s: {_tail(log.name)}")
+                raise RuntimeError(f"the server did not answer /health within {start_s:.0f} s: {_tail(log.name)}")
             time.sleep(0.1)
         yield RunningServer(base_url, process)
     except BaseException:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,15 @@ from sqlmodel import Session, SQLModel, create_engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# Any constant the app owns: pg_advisory_xact_lock(key) serializes pushes so change numbers commit in order.
+# Any constant the app owns. On PostgreSQL a write transaction takes this lock exclusively for its whole life
+# (every write but a push in lanes), or shared (a push in lanes, `write_session(lanes=...)`): the former run
+# alone, as they always have; the latter run beside each other (docs/sync-protocol.md).
 CHANGELOG_LOCK_KEY = 0x52_4F_55_54_45  # "ROUTE"
+# Taken exclusively by a push in lanes once its rows are written, for drawing its change numbers and
+# committing: change numbers still become visible in order.
+NUMBERING_LOCK_KEY = 0x52_4F_55_54_4E  # "ROUTN"
+# The first key of a lane's lock (pg_advisory_xact_lock(int, int)): the second is the lane's name hashed.
+LANE_LOCK_CLASS = 0x524C  # "RL"
 # Serializes schema migrations of several server processes starting at once on one PostgreSQL database.
 MIGRATION_LOCK_KEY = 0x52_4F_55_54_4D  # "ROUTM"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -161,23 +169,53 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine, *, lanes: Sequence[str] | None = None) -> Iterator[Session]:
     """One write transaction, committed when the block ends without error, rolled back otherwise.
 
     It takes the write lock first (BEGIN IMMEDIATE on SQLite, the change-log advisory lock on PostgreSQL),
     so everything it reads stays true until it commits, and change numbers become visible in order.
+
+    `lanes` (PostgreSQL only; SQLite has one writer whatever): the transaction takes the change-log lock
+    shared and an exclusive lock per lane instead, so it runs beside other transactions in other lanes and
+    alone against every transaction without lanes. The caller vouches that whatever it reads or writes can be
+    written concurrently only by transactions that share one of its lanes (a push of a rep's visits: its
+    territory, its user, its phone; `server/domains/sync/service.py` `push_lanes`). Once the block ends its
+    rows are flushed, then it takes the numbering lock, draws its change numbers and commits under it.
     """
     writers = _SQLITE_WRITERS.get(engine)
     with writers if writers is not None else nullcontext(), Session(engine, expire_on_commit=False) as session:
         connection = session.connection(execution_options={WRITE_OPTION: True})
-        if connection.dialect.name == "postgresql":
+        in_lanes = lanes is not None and connection.dialect.name == "postgresql"
+        if in_lanes:
+            connection.execute(*_lane_locks(lanes or ()))
+        elif connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGELOG_LOCK_KEY})
         try:
             yield session
-            session.commit()
+            if in_lanes:
+                session.flush()  # every row lock taken before the numbering lock, none waited for under it
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBERING_LOCK_KEY})
+            session.commit()  # the change log's rows (server/domains/sync/changelog.py) are inserted here
         except BaseException:
             session.rollback()
             raise
+
+
+def lane_key(lane: str) -> int:
+    """A lane's name as the second key of its advisory lock (a signed 32-bit integer). Two names with one key
+    only share a lock: they wait for each other, never corrupt anything."""
+    return int.from_bytes(zlib.crc32(lane.encode()).to_bytes(4, "big"), "big", signed=True)
+
+
+def _lane_locks(lanes: Sequence[str]) -> tuple[Any, dict[str, int]]:
+    """One statement: the change-log lock shared, then each lane's lock in the order of its key (every
+    transaction takes them in one order, so two can never wait for each other's)."""
+    keys = sorted({lane_key(lane) for lane in lanes})
+    calls = ["pg_advisory_xact_lock_shared(:key)"] + [
+        f"pg_advisory_xact_lock({LANE_LOCK_CLASS}, :lane{index})" for index in range(len(keys))
+    ]
+    params: dict[str, int] = {"key": CHANGELOG_LOCK_KEY, **{f"lane{index}": key for index, key in enumerate(keys)}}
+    return text("SELECT " + ", ".join(calls)), params
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -78,7 +78,7 @@ def test_hand_written_findings_survive_a_new_run(tmp_path: Path) -> None:
 
 
 def test_every_scenario_is_registered() -> None:
-    assert list(SCENARIOS) == ["store", "sync", "load", "scale", "pages", "routes", "link", "chain", "pwa"]
+    assert list(SCENARIOS) == ["store", "sync", "load", "scaleout", "scale", "pages", "routes", "link", "chain", "pwa"]
 
 
 def test_the_chain_section_runs_its_variants_on_a_few_ops() -> None:

@@ -97,7 +97,8 @@ def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest,
     try:
         for index, op in enumerate(request.ops):
             check_op_allowed(op, f"ops[{index}]")
-        with write_session(engine) as session:  # any error below rolls the whole push back
+        # any error below rolls the whole push back
+        with write_session(engine, lanes=push_lanes(actor, request)) as session:
             applied = _applied_ops(session, request)
             preload(session, _records_touched(kinds, request.ops))
             # The ops' records are found through the push's cache, not by flushing; new visits wait as rows.
@@ -122,6 +123,26 @@ def _keep_refused(engine: Engine, actor: Actor, request: PushRequest, error: Dom
         return
     op = request.ops[int(match.group(1))]
     record_rejected(engine, actor, op, code=str(error.code), message=error.message, path=error.path, chain=chain)
+
+
+# The kinds whose ops a push applies in lanes on PostgreSQL (server/db.py `write_session`), beside pushes of other
+# territories: each handler reads and writes only the territory's records (its customer `customer_in_reach`,
+# the record itself), rows of the pushing user (their route plan, their day's visit flags) and of the phone
+# (applied ops, its chain), and rows only transactions without lanes write (settings, merges, plans).
+# A push with any other kind (a customer, which may need an approval; a claim from the pool, which crosses
+# territories; orders, reports...) runs alone, as every write did before.
+LANE_KINDS = frozenset({RecordKind.VISIT, RecordKind.NOTE, RecordKind.KEY_PERSON})
+
+
+def push_lanes(actor: Actor, request: PushRequest) -> list[str] | None:
+    """The lanes a rep's push runs in (None: alone): the rep's territory, the rep, and the phone.
+
+    A supervisor's push runs alone: it may change a rep's visit, whose day's flags are then checked again, and
+    that rep may since have moved to another territory."""
+    team = team_of(actor)
+    if not actor.is_rep or team is None or not request.ops or any(op.kind not in LANE_KINDS for op in request.ops):
+        return None
+    return [f"territory:{team}", f"user:{actor.id}", f"device:{request.device_id}"]  # every op names that phone
 
 
 @dataclass(frozen=True)
