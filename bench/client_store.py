@@ -202,7 +202,7 @@ class SaveBench:
 
     def taps(self, count: int) -> None:
         """`count` check-ins, each followed by the check-out of that visit, as the rep's taps."""
-        from client.services import Location
+        from client.location import Location
 
         for _ in range(count):
             customer_id = self.rng.choice(self.shape.planned + self.shape.customers[:50])

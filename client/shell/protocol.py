@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from client.services import AppService, Location, LocationProvider
+from client.location import Location, LocationProvider
+from client.services import AppService
 from client.shell.state import AppState, Screen
 from client.sync_runner import SyncRunner
 

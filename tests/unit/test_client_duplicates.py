@@ -14,7 +14,8 @@ import pytest
 
 from client.features.customers import prospect_view
 from client.features.customers.duplicates import find_duplicates
-from client.services import AppService, Location
+from client.location import Location
+from client.services import AppService
 from client.shell.app import App, ClientCore
 from client.shell.autosave import FORM_DRAFT
 from client.shell.state import ProspectForm, Screen

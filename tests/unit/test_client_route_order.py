@@ -10,7 +10,8 @@ import pytest
 
 from client.features.today.route_order import in_chosen_order, with_choice
 from client.features.today.view import stop_row
-from client.services import AppService, Location, StopStatus
+from client.location import Location
+from client.services import AppService, StopStatus
 from client.services import Stop as TodayStop
 from client.storage.store import LocalStore
 from shared.door_hours import DoorHoursError

@@ -13,16 +13,15 @@ import httpx
 import pytest
 
 from client.config import default_data_dir, parse_args
+from client.location import Location, locate
 from client.services import (
     AppService,
     ConflictSide,
     FormProblems,
-    Location,
     OrderLineInput,
     SignInFailed,
     SignInProblem,
     StopStatus,
-    locate,
     order_amount,
     parse_number,
     visit_duration_minutes,

@@ -15,7 +15,8 @@ import pytest
 from client import clock as phone_clock
 from client.features.attendance.service import day_started, punch, today_attendance
 from client.features.attendance.view import attendance_row
-from client.services import AppService, Location
+from client.location import Location
+from client.services import AppService
 from client.shell.app import App, ClientCore
 from client.shell.state import Screen
 from client.storage.store import LocalStore

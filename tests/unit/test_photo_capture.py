@@ -16,7 +16,7 @@ from PIL import Image
 
 from client.features.photos import camera as camera_module
 from client.features.photos.stamp import burn_stamp
-from client.services import Location
+from client.location import Location
 from client.shell.app import App
 from shared.enums import PhotoSource, RecordKind, VisitFlag
 from shared.photos import stamp_text

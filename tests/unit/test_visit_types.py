@@ -13,7 +13,8 @@ import pytest
 from client.features.today.reminders import FollowUpKind, follow_ups, home_follow_ups
 from client.features.visits import fields as visit_fields
 from client.features.visits import view as visit_view
-from client.services import AppService, Location
+from client.location import Location
+from client.services import AppService
 from client.shell.app import App, ClientCore
 from client.shell.state import AppState, VisitForm
 from client.storage.store import InvalidRecord, LocalStore

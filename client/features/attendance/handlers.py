@@ -4,7 +4,7 @@ hint when a visit starts on a day not started yet (never a block)."""
 from __future__ import annotations
 
 from client.features.attendance.service import day_started, punch, today_attendance
-from client.services import Location
+from client.location import Location
 from client.shell.protocol import Shell
 from client.shell.state import Screen
 from client.storage.store import InvalidRecord

@@ -1,6 +1,6 @@
 """考勤 on the phone, offline: 上班打卡 / 下班打卡 from Today. Each tap is a new `attendance` record (a punch) with
 the phone's clock in the company's zone and, when the device gives one, its position (as a visit's check-in
-does: client.services.locate); it is saved with its op in one durable journal line before the app says
+does: client.location.locate); it is saved with its op in one durable journal line before the app says
 "已保存", and synced later. Today shows the day read from the punches on this phone with the company's working
 hours it received (shared/attendance.py), so it is right offline, and the same on a second phone once synced."""
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from client import clock
-from client.services import AppService, Location, iso, valid_location
+from client.location import Location, valid_location
+from client.services import AppService, iso
 from shared.attendance import AttendanceDay, attendance_day
 from shared.enums import AttendanceAction, RecordKind
 from shared.ids import new_id

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import flet as ft
 
 from client.browser import IN_BROWSER
-from client.services import LOCATE_TIMEOUT, Location, locate
+from client.location import LOCATE_TIMEOUT, Location, locate
 from client.shell.protocol import Shell
 from client.shell.state import ProspectForm, Screen
 from client.widgets import muted
@@ -118,7 +118,7 @@ class DuplicateHandlers:
     def locate_for_duplicates(self) -> None:
         """When the prospect form opens: ask where the phone is, in the background (never waited for)."""
         self._here = None
-        on_loop = getattr(self.shell.locator, "on_loop", None)  # the device's locator (client/shell/app.DeviceLocator)
+        on_loop = getattr(self.shell.locator, "on_loop", None)  # client/location/device.DeviceLocator
         if IN_BROWSER and on_loop is not None:  # the PWA: awaited on the page's loop, no thread
 
             async def ask() -> None:

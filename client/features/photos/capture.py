@@ -10,7 +10,7 @@ from typing import Any
 
 from client.features.photos.service import PhotoCapture
 from client.features.photos.stamp import burn_stamp
-from client.services import Location, LocationProvider, locate
+from client.location import Location, LocationProvider, locate
 from client.storage.store import LocalStore
 from shared.enums import PhotoSource, RecordKind
 from shared.photos import stamp_text

@@ -25,7 +25,7 @@ import httpx
 
 from client import clock
 from client.api import UPLOAD_TIMEOUT, api_client
-from client.services import Location
+from client.location import Location
 from client.storage.files import fsync_folder, write_atomically
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher, StoreTampered

@@ -13,7 +13,8 @@ from client.features.photos.handlers import PhotoHandlers
 from client.features.visits import fields as visit_fields
 from client.features.visits import view as visit
 from client.features.visits.panels import after_visit_record, refuse_panel
-from client.services import FormProblems, Location, VisitRecords
+from client.location import Location
+from client.services import FormProblems, VisitRecords
 from client.shell.forms import format_amount
 from client.shell.protocol import Shell
 from client.shell.state import VISIT_TEXT_FIELDS, CompetitorForm, Screen, VisitForm, VisitPanel
