@@ -33,6 +33,18 @@ def tap(page: Page, name: str | re.Pattern[str], role: str = "button") -> None:
     page.wait_for_timeout(SETTLE_MS)
 
 
+def pick_product(page: Page, name: str) -> None:
+    """On the order form, find a product by typing its name and tap its chip. The form shows a few products at
+    once, this customer's usual ones first, so which ones show depends on the demo's order history: a product
+    is found by search, as a rep with 200 products does."""
+    search = page.get_by_role("textbox", name="查找产品（名称或规格）")
+    search.click()
+    page.wait_for_timeout(SETTLE_MS)
+    search.fill(name)
+    page.wait_for_timeout(SETTLE_MS)
+    tap(page, re.compile(f"^{re.escape(name)}"), role="checkbox")
+
+
 PIN = "2468"  # the PIN sign_in sets on a first sign-in (issue #7); unlock() enters it
 
 

@@ -67,7 +67,7 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     rep_app.tap(page, "签到")
     expect(page.get_by_text(re.compile(r"^签到 \d\d:\d\d"))).to_be_visible(timeout=15_000)
     rep_app.tap(page, "下单")
-    rep_app.tap(page, re.compile(f"^{FIRST}"), role="checkbox")
+    rep_app.pick_product(page, FIRST)
     expect(textbox(page, "^第1项数量")).to_be_visible()
     page.wait_for_timeout(rep_app.SETTLE_MS)
     fill_box(page, "^第1项数量", "3")

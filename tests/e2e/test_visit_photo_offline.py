@@ -70,8 +70,8 @@ def test_a_full_visit_with_a_photo_recorded_offline_reaches_the_supervisor(
 
     # 下单, 竞品信息, 投诉: as on any visit.
     rep_app.tap(page, "下单")
-    rep_app.tap(page, re.compile(f"^{FIRST}"), role="checkbox")
-    rep_app.tap(page, re.compile(f"^{SECOND}"), role="checkbox")
+    rep_app.pick_product(page, FIRST)
+    rep_app.pick_product(page, SECOND)
     fill_box(page, "^第1项数量", "2")
     fill_box(page, "^第2项数量", "1")
     rep_app.tap(page, "确认下单")

@@ -63,9 +63,9 @@ def test_an_order_a_competitor_report_and_a_complaint_taken_offline_reach_the_se
 
     # 下单: two products from the catalogue, one at a negotiated price.
     rep_app.tap(page, "下单")
-    rep_app.tap(page, re.compile(f"^{FIRST}"), role="checkbox")
+    rep_app.pick_product(page, FIRST)
     expect(textbox(page, "^第1项数量")).to_be_visible()  # the line is drawn: nothing moves under the next tap
-    rep_app.tap(page, re.compile(f"^{SECOND}"), role="checkbox")
+    rep_app.pick_product(page, SECOND)
     expect(textbox(page, "^第2项数量")).to_be_visible()
     page.wait_for_timeout(rep_app.SETTLE_MS)
     fill_box(page, "^第1项数量", "3")
