@@ -306,6 +306,13 @@ PULL_REQUEST_SCHEMA: dict[str, Any] = {
         },
     },
 }
+# A column of canonical UUIDs packed as 16 bytes each (`packed_uuids`): url-safe base64 without padding.
+_PACKED_UUIDS: dict[str, Any] = {
+    "type": "object",
+    "required": ["uuids"],
+    "properties": {"uuids": {"type": "string", "description": "16 bytes per id, url-safe base64, no padding"}},
+    "additionalProperties": False,
+}
 PULL_RESPONSE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["cursor", "has_more", "server_time"],
@@ -321,9 +328,9 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
                     "kind": {"type": "string", "enum": _KINDS},
                     "fields": {"type": ["array", "null"], "items": {"type": "string"}},
                     "seq": {"type": "array", "items": {"type": "integer"}},
-                    "record_id": {"type": "array", "items": {"type": "string"}},
+                    "record_id": {"anyOf": [{"type": "array", "items": {"type": "string"}}, _PACKED_UUIDS]},
                     "deleted": {"type": "array", "items": {"type": "integer"}},
-                    "values": {"type": "array", "items": {"type": ["array", "null"]}},
+                    "values": {"type": "array", "items": {"anyOf": [{"type": ["array", "null"]}, _PACKED_UUIDS]}},
                 },
             },
         },

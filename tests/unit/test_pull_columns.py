@@ -6,12 +6,14 @@ import json
 import uuid
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from shared.enums import RecordKind
 from sync.protocol import (
     COLUMNS_ENCODING,
     MAX_COLUMNS_PULL_LIMIT,
+    PULL_RESPONSE_SCHEMA,
     ProtocolError,
     PullRequest,
     changes_of_groups,
@@ -137,3 +139,16 @@ def test_pages_in_columns_may_hold_up_to_2000_records_plain_ones_1000() -> None:
         with pytest.raises(ProtocolError) as raised:
             parse_pull_request({key: value for key, value in too_many.items() if value is not None})
         assert raised.value.path == "limit" and raised.value.code == "too_large"
+
+
+def test_pages_in_both_encodings_match_the_pull_answers_published_schema() -> None:
+    """The OpenAPI schema the API publishes (and the fuzz test checks answers against) allows a packed column."""
+    validator = jsonschema_rs.validator_for(PULL_RESPONSE_SCHEMA)
+    ids = [str(uuid.UUID(int=n + 1, version=4)) for n in range(3)]
+    packed_rows = [(n + 1, "visit", ids[n], False, {"customer_id": ids[-1 - n], "id": ids[n]}) for n in range(3)]
+    packed = columns_page(packed_rows)
+    assert set(packed["groups"][0]["record_id"]) == {"uuids"}
+    for page in (packed, columns_page(ROWS), plain_page(ROWS)):
+        errors = [error.message for error in validator.iter_errors(page)]
+        assert errors == [], errors
+    assert not validator.is_valid({**packed, "groups": [{**packed["groups"][0], "record_id": {"uuids": 1}}]})
