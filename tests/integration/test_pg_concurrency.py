@@ -101,6 +101,41 @@ async def pull_everything(
             return changes, cursor
 
 
+async def push_applied(
+    instance: httpx.AsyncClient, headers: dict[str, str], ops: list[dict[str, Any]], device_id: str, pushed: set[str]
+) -> None:
+    """Push `ops` of `device_id`: every one must be applied; their record ids join `pushed`."""
+    response = await instance.post("/api/sync/push", json=push_body(ops, device_id=device_id), headers=headers)
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["results"]] == ["applied"] * len(ops)
+    pushed.update(op["record_id"] for op in ops)
+
+
+async def pull_while_pushing(
+    instances: list[httpx.AsyncClient],
+    headers: dict[str, str],
+    cursor: int,
+    pushes_done: asyncio.Event,
+    *,
+    limit: int = PULL_LIMIT,
+    idle_s: float = 0.005,
+) -> tuple[list[dict[str, Any]], int]:
+    """Pull from the instances in turn until the pushes are done and the newest change is reached: the
+    changes received and the number of pulls."""
+    received: list[dict[str, Any]] = []
+    pulls = 0
+    while True:
+        finished = pushes_done.is_set()  # read before the pull: a pull after the last push must follow
+        page = await pull_page(instances[pulls % 2], headers, cursor, limit=limit)
+        pulls += 1
+        received.extend(page["changes"])
+        cursor = page["cursor"]
+        if finished and not page["has_more"]:
+            return received, pulls
+        if not page["has_more"]:
+            await asyncio.sleep(idle_s)
+
+
 async def test_concurrent_pushes_on_two_instances_reach_a_puller_each_once_in_order(
     instances: list[httpx.AsyncClient],
 ) -> None:
@@ -120,26 +155,7 @@ async def test_concurrent_pushes_on_two_instances_reach_a_puller_each_once_in_or
                 op["fields"] = customer_fields(f"并发客户{number}-{seq}")
                 ops.append(op)
             # Each device alternates between the instances, as a balancer would send it.
-            instance = instances[(number + push_number) % 2]
-            response = await instance.post("/api/sync/push", json=push_body(ops, device_id=device_id), headers=headers)
-            assert response.status_code == 200, response.text
-            assert [r["status"] for r in response.json()["results"]] == ["applied"] * OPS_EACH
-            pushed.update(op["record_id"] for op in ops)
-
-    async def puller() -> tuple[list[dict[str, Any]], int]:
-        received: list[dict[str, Any]] = []
-        cursor = start_cursor
-        pulls = 0
-        while True:
-            finished = pushes_done.is_set()  # read before the pull: a pull after the last push must follow
-            page = await pull_page(instances[pulls % 2], headers, cursor)
-            pulls += 1
-            received.extend(page["changes"])
-            cursor = page["cursor"]
-            if finished and not page["has_more"]:
-                return received, pulls
-            if not page["has_more"]:
-                await asyncio.sleep(0.005)
+            await push_applied(instances[(number + push_number) % 2], headers, ops, device_id, pushed)
 
     async def all_pushers() -> None:
         try:
@@ -147,7 +163,8 @@ async def test_concurrent_pushes_on_two_instances_reach_a_puller_each_once_in_or
         finally:
             pushes_done.set()
 
-    (received, pulls), _ = await asyncio.wait_for(asyncio.gather(puller(), all_pushers()), timeout=240)
+    puller = pull_while_pushing(instances, headers, start_cursor, pushes_done)
+    (received, pulls), _ = await asyncio.wait_for(asyncio.gather(puller, all_pushers()), timeout=240)
 
     seqs = [change["seq"] for change in received]
     record_ids = [change["record_id"] for change in received]
@@ -272,26 +289,7 @@ async def test_pushes_in_lanes_on_two_instances_reach_a_puller_each_once_in_orde
                 seq += 1
                 fields = {"customer_id": customer_id, "text": f"并发{number}-{seq}", "created_at": NOTE_AT}
                 ops.append(make_op(seq, "note", new_id(), fields, device_id=device_id))
-            instance = instances[(number + push_number) % 2]
-            response = await instance.post("/api/sync/push", json=push_body(ops, device_id=device_id), headers=headers)
-            assert response.status_code == 200, response.text
-            assert [r["status"] for r in response.json()["results"]] == ["applied"] * OPS_EACH
-            pushed.update(op["record_id"] for op in ops)
-
-    async def puller() -> tuple[list[dict[str, Any]], int]:
-        received: list[dict[str, Any]] = []
-        cursor = start_cursor
-        pulls = 0
-        while True:
-            finished = pushes_done.is_set()
-            page = await pull_page(instances[pulls % 2], boss, cursor, limit=50)  # at the newest most of the time
-            pulls += 1
-            received.extend(page["changes"])
-            cursor = page["cursor"]
-            if finished and not page["has_more"]:
-                return received, pulls
-            if not page["has_more"]:
-                await asyncio.sleep(0.002)
+            await push_applied(instances[(number + push_number) % 2], headers, ops, device_id, pushed)
 
     async def all_pushers() -> None:
         try:
@@ -301,7 +299,9 @@ async def test_pushes_in_lanes_on_two_instances_reach_a_puller_each_once_in_orde
         finally:
             pushes_done.set()
 
-    (received, pulls), _ = await asyncio.wait_for(asyncio.gather(puller(), all_pushers()), timeout=240)
+    # Small pages: at the newest most of the time.
+    puller = pull_while_pushing(instances, boss, start_cursor, pushes_done, limit=50, idle_s=0.002)
+    (received, pulls), _ = await asyncio.wait_for(asyncio.gather(puller, all_pushers()), timeout=240)
 
     notes = [change for change in received if change["kind"] == "note"]
     seqs = [change["seq"] for change in received]
