@@ -329,19 +329,20 @@ class PhoneRun:
     link: LinkStats
 
 
+def child_figures(what: str, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a child process (the phone, the peer's client) to its end: the JSON object on its last line."""
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=3_600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed: {done.stderr.strip()[-2000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def phone_sync(link: Link, folder: Path, token: str, mode: str) -> PhoneRun:
     """One sync of the phone in a child process (its own memory), through `link`, retried after resets."""
     before = link.snapshot()
-    done = subprocess.run(
-        [sys.executable, "-c", PHONE, str(folder), link.url, token, mode],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3_600,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the phone's {mode} sync failed: {done.stderr.strip()[-2000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    command = [sys.executable, "-c", PHONE, str(folder), link.url, token, mode]
+    figures = child_figures(f"the phone's {mode} sync", command, ROOT)
     return PhoneRun(**figures, link=link.snapshot().since(before))
 
 
@@ -536,17 +537,9 @@ def peer_first_sync(peer_url: str, profile: LinkProfile) -> PeerRun:
     port = int(peer_url.rsplit(":", 1)[1])
     with start_link(port, profile) as link, tempfile.TemporaryDirectory(prefix="routecrm-bench-pouch-phone-") as phone:
         before = link.snapshot()
-        done = subprocess.run(
-            ["node", str(PEER_PULL), f"{link.url}/territory", str(Path(phone) / "db"), str(PEER_BATCH)],
-            cwd=PEER_HOME,
-            env={**os.environ, "NODE_PATH": str(PEER_HOME / "node_modules")},
-            capture_output=True,
-            text=True,
-            timeout=3_600,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the peer's first sync failed: {done.stderr.strip()[-2000:]}")
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        command = ["node", str(PEER_PULL), f"{link.url}/territory", str(Path(phone) / "db"), str(PEER_BATCH)]
+        env = {**os.environ, "NODE_PATH": str(PEER_HOME / "node_modules")}
+        figures = child_figures("the peer's first sync", command, PEER_HOME, env)
         return PeerRun(**figures, link=link.snapshot().since(before))
 
 
