@@ -20,12 +20,33 @@ def field(page: Page, label: str) -> Locator:
     return page.get_by_role("textbox", name=label, exact=True)
 
 
+def bring_to_middle(page: Page, element: Locator) -> None:
+    """Scroll the screen (as a thumb would) until `element` sits in the middle band of the viewport. A field at
+    the bottom edge, half under the action bar, moves when Flutter scrolls it into view on focus, and a fill
+    aimed at it then lands nowhere (a CI run lost 拜访目的 so, below three key-person chips)."""
+    viewport = page.viewport_size
+    box = element.bounding_box()
+    if viewport is None or box is None:
+        return
+    height = viewport["height"]
+    middle = box["y"] + box["height"] / 2
+    if height * 0.25 <= middle <= height * 0.65:
+        return
+    page.mouse.move(viewport["width"] / 2, height / 2)
+    page.mouse.wheel(0, middle - height / 2)
+    page.wait_for_timeout(SETTLE_MS)
+
+
 def fill(page: Page, label: str, value: str) -> None:
+    """Type `value` into the field labelled `label`, as the rep would: bring it into easy reach, tap it, type.
+    Flutter mirrors a focused field's text in the page's input, so the typed value is checked there."""
     box = field(page, label)
+    bring_to_middle(page, box)
     box.click()
     page.wait_for_timeout(SETTLE_MS)
     box.fill(value)
     page.wait_for_timeout(SETTLE_MS)
+    expect(box).to_have_value(value)
 
 
 def tap(page: Page, name: str | re.Pattern[str], role: str = "button") -> None:

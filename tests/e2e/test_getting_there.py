@@ -98,11 +98,9 @@ def test_the_person_met_is_one_tap_on_a_key_person(browser: Browser, client_app:
         rep_app.tap(page, "开始拜访")
         rep_app.tap(page, "签到")
         person = rep_app.field(page, "访问对象")
-        person.click()  # the form scrolls to the field; its chips are under it
-        page.mouse.move(PHONE["width"] / 2, PHONE["height"] / 2)
-        page.mouse.wheel(0, 200)
-        page.wait_for_timeout(500)
-        rep_app.tap(page, "齐大夫 · 坐诊医生", role="checkbox")  # a chip (Flutter names chips check boxes)
+        chip = page.get_by_role("checkbox", name="齐大夫 · 坐诊医生")  # a chip (Flutter names chips check boxes)
+        rep_app.bring_to_middle(page, chip)  # under the field, which may sit at the screen's bottom edge
+        chip.click()
         page.wait_for_timeout(rep_app.SETTLE_MS)
         person.click()  # Flutter writes a field's text into the page's input while it has focus
         page.wait_for_timeout(rep_app.SETTLE_MS)
