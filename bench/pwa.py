@@ -183,20 +183,25 @@ def browser_pids(profile: str) -> list[int]:
     return pids
 
 
-def kill_during_saves(base_url: str, rounds: int) -> list[tuple[int, int]]:
-    """(saves shown as saved, lines found after the kill) per round: nothing shown may be missing."""
+def kill_during_saves(base_url: str, rounds: int, chromium: object = None) -> list[tuple[int, int]]:
+    """(saves shown as saved, lines found after the kill) per round: nothing shown may be missing. `chromium` is a
+    Playwright BrowserType already running (a test's); without it, Playwright is started here."""
+    from playwright.sync_api import BrowserType, sync_playwright
+
+    if chromium is None:
+        with sync_playwright() as playwright:
+            return kill_during_saves(base_url, rounds, playwright.chromium)
+    assert isinstance(chromium, BrowserType)
     import os
     import random
     import secrets
     import signal
 
-    from playwright.sync_api import sync_playwright
-
     found = []
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="routecrm-pwa-kill-") as profiles:
+    with tempfile.TemporaryDirectory(prefix="routecrm-pwa-kill-") as profiles:
         for index in range(rounds):
             profile, key = f"{profiles}/{index}", secrets.token_hex(32)
-            context = playwright.chromium.launch_persistent_context(
+            context = chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
             page = context.pages[0] if context.pages else context.new_page()
@@ -218,7 +223,7 @@ def kill_during_saves(base_url: str, rounds: int) -> list[tuple[int, int]]:
             shown = acknowledged[0]
             with contextlib.suppress(Exception):
                 context.close()
-            context = playwright.chromium.launch_persistent_context(
+            context = chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
             try:

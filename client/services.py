@@ -56,6 +56,8 @@ from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags, phot
 
 logger = logging.getLogger(__name__)
 
+CLOCK_CORRECTION = "clock_correction"  # the store's metadata: seconds from the phone's clock to the server's
+
 Clock = Callable[[], dt.datetime]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # sorts records without a valid time last
 
@@ -414,6 +416,20 @@ class AppService:
             self.store.set_meta(visit_rules=visit_rules)
         if isinstance(route_rules, dict) and route_rules and self.store.get_meta("route_rules") != route_rules:
             self.store.set_meta(route_rules=route_rules)
+
+    def keep_clock_correction(self, value: dt.timedelta) -> None:
+        """A pull measured the phone's clock against the server's (client/clock.py): every "now" follows it, and
+        the store keeps it, so a start offline keeps the server's time too."""
+        clock.correct_by(value)
+        seconds = value.total_seconds()
+        if seconds != (self.store.get_meta(CLOCK_CORRECTION) or 0):  # nothing is written while the clock is right
+            self.store.set_meta(**{CLOCK_CORRECTION: seconds})
+
+    def restore_clock_correction(self) -> None:
+        """At start: the correction the last sync measured (none before the first)."""
+        stored = self.store.get_meta(CLOCK_CORRECTION)
+        if isinstance(stored, int | float) and math.isfinite(stored):
+            clock.correct_by(dt.timedelta(seconds=stored))
 
     def route_rules(self) -> RouteRules:
         """What the server orders a day with (minutes and door hours by kind, road factor, speed), as it last

@@ -367,11 +367,13 @@ class HttpSyncSession:
         refresh_token: str | None = None,
         on_tokens: TokensListener | None = None,
         on_company: Callable[[PullResponse], object] | None = None,
+        on_clock: Callable[[dt.timedelta], object] | None = None,
     ) -> None:
         self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
         self.on_progress = on_progress
         self.refresh_token, self.on_tokens = refresh_token, on_tokens
         self.on_company = on_company
+        self.on_clock = on_clock
 
     def run(self) -> SyncReport:
         if not self.token:
@@ -387,9 +389,14 @@ class HttpSyncSession:
         )
 
         def pull(request: PullRequest) -> PullResponse:
+            sent = company_clock.own_ms()
             page = api.pull(request)
+            received = company_clock.own_ms()
             if self.on_company is not None:  # the company's zone and visit rules, kept on the phone
                 self.on_company(page)
+            measured = company_clock.measured_correction(page.server_time, sent, received)
+            if self.on_clock is not None and measured is not None:  # the phone keeps the server's time
+                self.on_clock(measured)
             return page
 
         try:
@@ -408,14 +415,18 @@ def http_engine_factory(
     refresh_token: Callable[[], str | None] | None = None,
     on_tokens: TokensListener | None = None,
     on_company: Callable[[PullResponse], object] | None = None,
+    on_clock: Callable[[dt.timedelta], object] | None = None,
 ) -> EngineFactory:
     """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt;
     `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`);
-    `refresh_token()` gives the refresh token, and `on_tokens` keeps the new pair after a refresh."""
+    `refresh_token()` gives the refresh token, and `on_tokens` keeps the new pair after a refresh; `on_company`
+    hears each pull answer, and `on_clock` the correction each one measures (client/clock.py)."""
 
     def make() -> RunsSync:
         server_url, token = credentials()
         refresh = refresh_token() if refresh_token is not None else None
-        return HttpSyncSession(store, server_url, token, transport, on_progress, refresh, on_tokens, on_company)
+        return HttpSyncSession(
+            store, server_url, token, transport, on_progress, refresh, on_tokens, on_company, on_clock
+        )
 
     return make

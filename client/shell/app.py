@@ -110,6 +110,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
     store = LocalStore(config.data_dir, cipher)
     clock.use_zone(store.get_meta("timezone"))  # the company's business day, as the server last said
     service = AppService(store, default_server_url=config.server_url, transport=transport, holidays=config.holidays)
+    service.restore_clock_correction()  # the server's time, as the last sync measured it (offline too)
     runner = SyncRunner(
         with_photo_upload(  # each sync is followed by the upload of the photos waiting (client.features.photos.service)
             http_engine_factory(
@@ -120,6 +121,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
                 refresh_token=lambda: service.refresh_token,
                 on_tokens=service.keep_tokens,
                 on_company=lambda page: service.keep_company(page.timezone, page.visit_rules, page.route_rules),
+                on_clock=service.keep_clock_correction,
             ),
             store,
             PhotoFiles(config.data_dir, store.cipher),

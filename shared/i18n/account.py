@@ -19,6 +19,11 @@ MESSAGES = {
         "client.settings.phone_id": "手机编号：{id}",
         "client.settings.chain": "签名链：第 {seq} 条 · {hash}",
         "client.settings.chain_none": "签名链：还没有记录",
+        "client.settings.clock_right": "手机时钟：准确（与服务器相差不到 30 秒）",
+        "client.settings.clock_slow": "手机时钟：慢了 {amount}，本应用按服务器时间记录",
+        "client.settings.clock_fast": "手机时钟：快了 {amount}，本应用按服务器时间记录",
+        "client.settings.clock_minutes": "{minutes} 分钟",
+        "client.settings.clock_hours": "{hours} 小时 {minutes} 分",
         "client.settings.chain_hint": (
             "全部同步后，主管“手机”页上本机的签名链应与此相同：服务器收到了本机的每一条记录。"
         ),
@@ -61,6 +66,11 @@ MESSAGES = {
         "client.settings.phone_id": "Phone id: {id}",
         "client.settings.chain": "Signed chain: op no. {seq} · {hash}",
         "client.settings.chain_none": "Signed chain: nothing recorded yet",
+        "client.settings.clock_right": "Phone clock: right (within 30 s of the server)",
+        "client.settings.clock_slow": "Phone clock: {amount} slow; the app records the server's time",
+        "client.settings.clock_fast": "Phone clock: {amount} fast; the app records the server's time",
+        "client.settings.clock_minutes": "{minutes} min",
+        "client.settings.clock_hours": "{hours} h {minutes} min",
         "client.settings.chain_hint": (
             "Once everything is synced, the supervisor's Phones page shows this phone's chain the same: the server"
             " received every record this phone made."

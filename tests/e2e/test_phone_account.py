@@ -68,6 +68,13 @@ def test_background_lock_change_pin_restart_and_sign_out(
     rep_app.tap(page, "更改 PIN 码")
     expect(page.get_by_text("PIN 码已更改")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(artifacts / "phone-settings.png"))
+    # 本机: the id and chain head to compare with the supervisor's 手机 page, and how far the phone's clock is off.
+    phone_id = page.get_by_text(re.compile(r"^手机编号：[0-9a-f]{8}$"))
+    rep_app.bring_to_middle(page, phone_id)  # still there after the PIN change (it was blank once)
+    expect(phone_id).to_be_visible()
+    expect(page.get_by_text("手机时钟：准确（与服务器相差不到 30 秒）")).to_be_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "phone-settings-this-phone.png"))
 
     # Restarted: the old PIN no longer opens the app, the new one does.
     phone_app.stop()

@@ -105,6 +105,7 @@ def test_a_wrong_current_pin_is_said_with_its_wait_and_a_right_one_changes_it(
     app.actions.change_pin()
     assert lock.pins[-1] == ("2468", "1357")
     assert app.state.notice == "PIN 码已更改" and app.state.settings.new_pin == ""  # the form is cleared
+    assert app.state.settings.phone_id == app.service.store.device_id  # 本机 still shows (it went blank once)
 
 
 def test_the_sign_out_confirmation_counts_what_is_not_synced_and_a_refusal_says_it(

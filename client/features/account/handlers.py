@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from client import clock
 from client.features.account.service import AccountLock, PendingWork, SettingsForm, SignOutRefused, pending_work
 from client.features.photos.service import PhotoFiles
 from client.shell.protocol import Shell
@@ -34,11 +35,19 @@ class AccountHandlers:
         return self._account()
 
     def open_settings(self) -> None:
+        self.shell.state.settings = self._new_form()
+        self.shell.go(Screen.SETTINGS)
 
+    def _new_form(self) -> SettingsForm:
+        """The settings as they open: nothing typed, and this phone's id, chain head and clock as they are now."""
         store = self.service.store
         seq, head = store.chain_head()
-        self.shell.state.settings = SettingsForm(phone_id=store.device_id, chain_seq=seq, chain_hash=head)
-        self.shell.go(Screen.SETTINGS)
+        return SettingsForm(
+            phone_id=store.device_id,
+            chain_seq=seq,
+            chain_hash=head,
+            clock_correction_s=clock.correction().total_seconds(),
+        )
 
     # ---- change the PIN -----------------------------------------------------------------------
 
@@ -85,7 +94,7 @@ class AccountHandlers:
 
     def _pin_changed(self) -> None:
         with self.shell.ui:
-            self.shell.state.settings = SettingsForm()
+            self.shell.state.settings = self._new_form()  # the PINs typed are gone; 本机 still shows
             self.shell.state.notice = t("client.settings.pin_changed", self.shell.state.lang)
             self.shell.render()
 

@@ -115,3 +115,4 @@ class SettingsForm:
     phone_id: str = ""  # this phone's id, as the supervisor's /devices page and a visit's signature name it
     chain_seq: int = 0  # the number of this phone's last op (its signed chain's head)
     chain_hash: str | None = None  # that op's hash
+    clock_correction_s: float = 0.0  # the server's time minus this phone's clock, when that is off (client/clock.py)

@@ -107,10 +107,25 @@ def phone_controls(form: SettingsForm, lang: str) -> list[ft.Control]:
         else t("client.settings.chain_none", lang)
     )
     return [
-        ft.Text(t("client.settings.phone_id", lang, id=form.phone_id[:8]), selectable=True),
-        ft.Text(chain, selectable=True),
+        ft.Text(t("client.settings.phone_id", lang, id=form.phone_id[:8])),
+        ft.Text(chain),
         muted(t("client.settings.chain_hint", lang)),
+        ft.Text(clock_line(form.clock_correction_s, lang)),
     ]
+
+
+def clock_line(correction_s: float, lang: str) -> str:
+    """How far this phone's own clock is from the server's (a positive correction: the phone is slow)."""
+    if not correction_s:
+        return t("client.settings.clock_right", lang)
+    minutes = max(1, round(abs(correction_s) / 60))
+    hours, minutes = divmod(minutes, 60)
+    amount = (
+        t("client.settings.clock_hours", lang, hours=hours, minutes=minutes)
+        if hours
+        else t("client.settings.clock_minutes", lang, minutes=minutes)
+    )
+    return t("client.settings.clock_slow" if correction_s > 0 else "client.settings.clock_fast", lang, amount=amount)
 
 
 def build(state: AppState, actions: SettingsActions) -> ft.Control:
