@@ -422,16 +422,13 @@ class AppService:
         known = self.store.get_meta("timezone")
         if isinstance(timezone, str) and timezone and known != timezone and clock.use_zone(timezone):
             self.store.set_meta(timezone=timezone)
-        if isinstance(visit_rules, dict) and visit_rules and self.store.get_meta("visit_rules") != visit_rules:
-            self.store.set_meta(visit_rules=visit_rules)
-        if isinstance(route_rules, dict) and route_rules and self.store.get_meta("route_rules") != route_rules:
-            self.store.set_meta(route_rules=route_rules)
-        if (
-            isinstance(approval_rules, dict)
-            and approval_rules
-            and self.store.get_meta(APPROVAL_RULES) != approval_rules
+        for key, rules in (
+            ("visit_rules", visit_rules),
+            ("route_rules", route_rules),
+            (APPROVAL_RULES, approval_rules),
         ):
-            self.store.set_meta(**{APPROVAL_RULES: approval_rules})
+            if isinstance(rules, dict) and rules and self.store.get_meta(key) != rules:
+                self.store.set_meta(**{key: rules})
 
     def route_rules(self) -> RouteRules:
         """What the server orders a day with (minutes and door hours by kind, road factor, speed), as it last
