@@ -6,6 +6,7 @@ and the server's word replacing the phone's expectation once pulled."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from client.features.approvals.service import approval_status
 from client.features.approvals.view import approvals_section, order_approval, order_notice
 from client.features.campaigns.service import month_progress
 from client.features.customers import prospect_view
+from client.features.orders.handlers import OrderHandlers
 from client.features.reports.service import phone_figures
 from client.features.visits import view as visit_view
 from client.services import AppService, OrderLineInput, StopStatus
@@ -247,3 +249,33 @@ def test_the_order_panel_says_before_saving_that_the_order_will_wait_and_follows
     assert any(isinstance(node, ft.Container) and node.visible and notice in texts(node) for node in walk(built))
     state.visit.approval_rules = None  # the server sent no rules: the panel says nothing
     assert notice not in texts(visit_view.build(state, Recorder()))  # type: ignore[arg-type]
+
+
+class FakeShell:
+    """The part of the shell (client/shell/protocol.py) the order handlers use."""
+
+    def __init__(self, service: AppService) -> None:
+        self.service = service
+        self.state = AppState(lang="zh-CN")
+        self.ui = threading.RLock()
+
+    def render(self) -> None:
+        pass
+
+
+def test_saving_the_order_says_it_waits_for_approval_and_the_visit_lists_it_so(
+    service: AppService, store: LocalStore
+) -> None:
+    service.keep_company("Asia/Shanghai", None, None, RULES)
+    customer_id, product_id = counter(store)
+    visit = service.check_in(customer_id)
+    shell = FakeShell(service)
+    shell.state.visit = VisitForm(visit=visit, customer=store.get(RecordKind.CUSTOMER, customer_id))
+    shell.state.visit.order.lines = [OrderLineInput(product_id, "3", "62")]
+    OrderHandlers(shell).take_order()  # type: ignore[arg-type]
+    assert shell.state.notice == "订单已保存（待同步），合计 ¥186；需主管审批：超出信用额度 ¥100，批准前不计入业绩"
+    assert [approval_status(order) for order in shell.state.visit.records.orders] == [EXPECTED]
+    assert shell.state.visit.values["ordered"] is True  # the customer did order: it counts once approved
+    shell.state.visit.order.lines = [OrderLineInput(product_id, "1", "62")]
+    OrderHandlers(shell).take_order()  # type: ignore[arg-type]
+    assert shell.state.notice == "订单已保存（待同步），合计 ¥62"  # within the limit: nothing to wait for
