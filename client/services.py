@@ -20,7 +20,8 @@ import httpx
 
 from client import clock
 from client.api import CALL_FAILED, LOGIN_PATH, api_client
-from client.features.approvals.service import approvals_of_customer, with_approvals
+from client.features.approvals.expected import APPROVAL_RULES, Expectations, held_visit_ids
+from client.features.approvals.service import approval_status, approvals_of_customer, with_approvals
 from client.features.orders.catalogue import usual_products
 from client.features.today import reminders
 from client.features.today.reminders import parse_moment
@@ -34,6 +35,7 @@ from client.features.today.route_order import (
 )
 from client.location import Location, valid_location
 from client.storage.store import LocalStore
+from shared.approvals import counted
 from shared.complaints import ComplaintProgress, derive_progress
 from shared.door_hours import same_hours, typed_to_stored
 from shared.enums import (
@@ -180,6 +182,12 @@ class VisitRecords:
     @property
     def order_total(self) -> float:
         return round(sum(float(order.get("amount") or 0) for order in self.orders), 2)
+
+    @property
+    def held_total(self) -> float:
+        """Of `order_total`, the orders waiting for approval (expected or pending) or rejected: counted nowhere."""
+        held = (order for order in self.orders if not counted(approval_status(order)))
+        return round(sum(float(order.get("amount") or 0) for order in held), 2)
 
 
 class FormProblems(ValueError):
@@ -402,20 +410,27 @@ class AppService:
             raise SignInFailed(SignInProblem.OTHER_USER, str(previous.get("display_name") or previous.get("username")))
         refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self.store.set_meta(token=token, refresh_token=refresh_token, user=user, server_url=server_url)
-        self.keep_company(body.get("timezone"), body.get("visit_rules"), body.get("route_rules"))
+        rules = (body.get("visit_rules"), body.get("route_rules"), body.get("approval_rules"))
+        self.keep_company(body.get("timezone"), *rules)
         return user
 
-    def keep_company(self, timezone: object, visit_rules: object = None, route_rules: object = None) -> None:
+    def keep_company(
+        self, timezone: object, visit_rules: object = None, route_rules: object = None, approval_rules: object = None
+    ) -> None:
         """What the server says of the company (sign-in, every pull), kept in the store: its time zone, which
-        the clock then uses, its visit flag limits (`visit_rules`) and what the day is ordered with
-        (`route_rules`)."""
+        the clock then uses, its visit flag limits (`visit_rules`), what the day is ordered with
+        (`route_rules`) and the approval rules the phone applies offline (`approval_rules`,
+        client/features/approvals/expected.py; a server that sends none leaves the phone expecting nothing)."""
         known = self.store.get_meta("timezone")
         if isinstance(timezone, str) and timezone and known != timezone and clock.use_zone(timezone):
             self.store.set_meta(timezone=timezone)
-        if isinstance(visit_rules, dict) and visit_rules and self.store.get_meta("visit_rules") != visit_rules:
-            self.store.set_meta(visit_rules=visit_rules)
-        if isinstance(route_rules, dict) and route_rules and self.store.get_meta("route_rules") != route_rules:
-            self.store.set_meta(route_rules=route_rules)
+        for key, rules in (
+            ("visit_rules", visit_rules),
+            ("route_rules", route_rules),
+            (APPROVAL_RULES, approval_rules),
+        ):
+            if isinstance(rules, dict) and rules and self.store.get_meta(key) != rules:
+                self.store.set_meta(**{key: rules})
 
     def keep_clock_correction(self, value: dt.timedelta) -> None:
         """A pull measured the phone's clock against the server's (client/clock.py): every "now" follows it, and
@@ -495,16 +510,21 @@ class AppService:
         visits_by_customer: dict[str, list[dict[str, Any]]] = {}
         for visit in self.visits_on(day):
             visits_by_customer.setdefault(str(visit.get("customer_id")), []).append(visit)
+        expect = Expectations(self.store)
 
         def stop(customer_id: str) -> Stop:
             visits = visits_by_customer.get(customer_id, [])
-            # Ordered: ticked on the visit, or an order taken on it (shared.rates.visit_ordered).
-            ordered_visits = {
-                str(order.get("visit_id")) for order in self.store.find(RecordKind.ORDER, customer_id=customer_id)
-            }
-            if any(
-                visit_ordered(bool(visit.get("ordered")), int(str(visit["id"]) in ordered_visits)) for visit in visits
-            ):
+            # Ordered: ticked on the visit, or an order taken on it (shared.rates.visit_ordered); as on the
+            # server's board, a visit with an order waiting for approval counts only through an order that counts.
+            orders = self.store.find(RecordKind.ORDER, customer_id=customer_id) if visits else []
+            ordered_visits = {str(order.get("visit_id")) for order in orders if expect.counts(order)}
+            held = held_visit_ids(orders, expect)
+
+            def ordered(visit: dict[str, Any]) -> bool:
+                ticked = bool(visit.get("ordered")) and str(visit["id"]) not in held
+                return visit_ordered(ticked, int(str(visit["id"]) in ordered_visits))
+
+            if any(ordered(visit) for visit in visits):
                 status = StopStatus.ORDERED
             elif visits:
                 status = StopStatus.VISITED
@@ -579,7 +599,11 @@ class AppService:
         customer = self.store.get(RecordKind.CUSTOMER, customer_id)
         if customer is None:
             return None
+        expect = Expectations(self.store)
         approvals = approvals_of_customer(self.store, customer_id)
+        expected = expect.customer(customer)  # a new customer the rules send for approval, not yet the server's
+        if expected is not None and not any(approval.get("record_id") == customer_id for approval in approvals):
+            approvals = [expected, *approvals]
         visits = sorted(
             self.store.find(RecordKind.VISIT, customer_id=customer_id),
             key=lambda visit: parse_moment(visit.get("check_in_at")) or EPOCH,
@@ -602,7 +626,7 @@ class AppService:
                 key=lambda person: str(person.get("name") or ""),
             ),
             complaints=self.as_progressed(self._newest(RecordKind.COMPLAINT, customer_id, "received_at")),
-            orders=with_approvals(self._newest(RecordKind.ORDER, customer_id, "ordered_at"), approvals),
+            orders=with_approvals(self._newest(RecordKind.ORDER, customer_id, "ordered_at"), approvals, expect.order),
             approvals=approvals,
             competitor_reports=self._newest(RecordKind.COMPETITOR_REPORT, customer_id, "observed_at"),
             products={str(product["id"]): product for product in self.store.all(RecordKind.PRODUCT)},
@@ -859,8 +883,9 @@ class AppService:
             found = self.store.find(kind, customer_id=customer_id, visit_id=visit_id)
             return sorted(found, key=lambda record: parse_moment(record.get(moment_field)) or EPOCH)
 
+        approvals, expect = approvals_of_customer(self.store, customer_id), Expectations(self.store)
         return VisitRecords(
-            with_approvals(of_visit(RecordKind.ORDER, "ordered_at"), approvals_of_customer(self.store, customer_id)),
+            with_approvals(of_visit(RecordKind.ORDER, "ordered_at"), approvals, expect.order),
             of_visit(RecordKind.COMPETITOR_REPORT, "observed_at"),
             of_visit(RecordKind.COMPLAINT, "received_at"),
         )

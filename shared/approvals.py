@@ -59,6 +59,30 @@ class ApprovalRules:
     credit_change: bool = False
     claim_over_limit: bool = False
 
+    def for_phones(self) -> dict[str, Any]:
+        """The rules a phone applies offline to what the rep is about to save (`approval_rules` of the pull and
+        sign-in answers): orders and new customers. Credit changes are the supervisors', claims the server's."""
+        return {
+            "credit_limit": self.credit_limit,
+            "discount_pct": float(self.discount_pct),
+            "new_customers": self.new_customers,
+        }
+
+    @classmethod
+    def from_phones(cls, value: object) -> ApprovalRules | None:
+        """The rules as `for_phones` sent them; None when there are none (a server from before them, a phone not
+        yet synced) or they are not readable: then the phone expects nothing and the server alone decides."""
+        if not isinstance(value, Mapping) or not value:
+            return None
+        credit_limit, new_customers = value.get("credit_limit", True), value.get("new_customers", False)
+        if not isinstance(credit_limit, bool) or not isinstance(new_customers, bool):
+            return None
+        try:
+            discount = parse_percent("discount_pct", str(value.get("discount_pct", 0)))
+        except ValueError:
+            return None
+        return cls(new_customers=new_customers, credit_limit=credit_limit, discount_pct=discount)
+
 
 @dataclass(frozen=True)
 class Need:
@@ -114,6 +138,12 @@ def order_need(
             figures["discount_pct"] = float(worst)
             figures["discount_limit_pct"] = float(rules.discount_pct)
     return Need(tuple(reasons), figures) if reasons else None
+
+
+def counted(approval_status: object) -> bool:
+    """Whether an order counts in totals and targets: it needed no approval (None) or was approved; pending and
+    rejected ones count nowhere (the server's `orders.models.counted_order`, on the phone's records)."""
+    return approval_status in (None, ApprovalStatus.APPROVED.value)
 
 
 def new_customer_need(rules: ApprovalRules) -> Need | None:

@@ -205,6 +205,8 @@ class PullResponse:
     timezone: str = ""  # the company's zone (IANA name): the phone's business day
     visit_rules: dict[str, Any] = field(default_factory=dict)  # the company's visit flag limits (shared/visit_rules)
     route_rules: dict[str, Any] = field(default_factory=dict)  # how the day is ordered (shared/route_order)
+    # The approval rules phones apply offline (shared/approvals.py ApprovalRules.for_phones); {}: none sent.
+    approval_rules: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -216,6 +218,7 @@ class PullResponse:
             "timezone": self.timezone,
             "visit_rules": self.visit_rules,
             "route_rules": self.route_rules,
+            "approval_rules": self.approval_rules,
         }
 
 
@@ -357,6 +360,16 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
             "type": "object",
             "description": "what the rep's day is ordered with: minutes by customer kind, door hours by kind,"
             " road factor and speed",
+        },
+        "approval_rules": {
+            "type": "object",
+            "description": "the approval rules a phone applies offline to orders and new customers (the server"
+            " still decides); absent from older servers",
+            "properties": {
+                "credit_limit": {"type": "boolean"},
+                "discount_pct": {"type": "number", "minimum": 0, "maximum": 100},
+                "new_customers": {"type": "boolean"},
+            },
         },
     },
 }
@@ -769,6 +782,7 @@ def parse_pull_response(value: object) -> PullResponse:
         timezone=str(obj.get("timezone", "")),
         visit_rules=dict(obj["visit_rules"]) if isinstance(obj.get("visit_rules"), Mapping) else {},
         route_rules=dict(obj["route_rules"]) if isinstance(obj.get("route_rules"), Mapping) else {},
+        approval_rules=dict(obj["approval_rules"]) if isinstance(obj.get("approval_rules"), Mapping) else {},
     )
 
 

@@ -120,7 +120,9 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
                 on_progress=lambda progress: runner.report_progress(progress),
                 refresh_token=lambda: service.refresh_token,
                 on_tokens=service.keep_tokens,
-                on_company=lambda page: service.keep_company(page.timezone, page.visit_rules, page.route_rules),
+                on_company=lambda page: service.keep_company(
+                    page.timezone, page.visit_rules, page.route_rules, page.approval_rules
+                ),
                 on_clock=service.keep_clock_correction,
             ),
             store,

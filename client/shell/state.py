@@ -22,6 +22,7 @@ from client.features.reports.service import ReportForm, ReportView
 from client.features.today.reminders import CareReminders
 from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
 from client.sync_runner import SyncStatus
+from shared.approvals import ApprovalRules
 from shared.enums import CustomerKind
 from shared.i18n import DEFAULT_LANGUAGE
 
@@ -104,6 +105,9 @@ class VisitForm:
     panel: VisitPanel | None = None
     products: list[dict[str, Any]] = field(default_factory=list)  # the catalogue on offer, for the order form
     usual_products: list[str] = field(default_factory=list)  # this customer's usual product ids, most ordered first
+    # The approval rules the phone applies offline (client/features/approvals/expected.py): the order panel says
+    # before 确认下单 that the order will wait for a supervisor's approval. None: the server sent none.
+    approval_rules: ApprovalRules | None = None
     order: OrderForm = field(default_factory=OrderForm)
     competitor: CompetitorForm = field(default_factory=CompetitorForm)
     complaint: ComplaintForm = field(default_factory=ComplaintForm)
@@ -153,6 +157,9 @@ class ProspectForm:
     # DuplicateCandidate), and the values the rep chose 仍然新建 for.
     duplicates: list[Any] = field(default_factory=list)
     create_anyway_for: str | None = None
+    # The company's rules send a new customer for approval (client/features/approvals/expected.py): said before
+    # saving.
+    needs_approval: bool = False
 
     def values(self) -> dict[str, str]:
         return {

@@ -21,6 +21,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.approval.item": "{kind} {status}：{reason}",
         "client.approval.comment": "主管意见：{comment}（{by}）",
         "client.approval.not_counted": "审批通过前不计入业绩",
+        "client.approval.status.expected": "待审批（待同步）",
+        "client.approval.expected_hint": "按公司审批规则，同步后由主管审批",
+        "client.approval.reason_fig.credit_limit": "超出信用额度 {limit}",
+        "client.approval.reason_fig.discount": "折扣 {pct}% 超出上限 {limit}%",
+        "client.approval.order_notice": "此订单需主管审批：{reason}。保存后显示待审批，批准前不计入业绩。",
+        "client.approval.order_saved": "；需主管审批：{reason}，批准前不计入业绩",
+        "client.approval.held_total": "其中待审批 ¥{amount}（不计入业绩）",
+        "client.approval.new_customer_notice": "新客户需主管审批：保存后显示待审批，同步后由主管审批。",
+        "client.approval.customer_saved": "已保存；新客户需主管审批",
         "web.nav.approvals": "审批",
         "web.approvals.title": "审批",
         "web.approvals.hint": "超出信用额度或折扣上限的订单、新客户、信用变更和超额认领在此审批；"
@@ -88,6 +97,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.approval.item": "{kind} {status}: {reason}",
         "client.approval.comment": "Supervisor: {comment} ({by})",
         "client.approval.not_counted": "Not counted until approved",
+        "client.approval.status.expected": "Awaiting approval (not synced)",
+        "client.approval.expected_hint": "The company's rules send it to a supervisor once synced",
+        "client.approval.reason_fig.credit_limit": "above the credit limit of {limit}",
+        "client.approval.reason_fig.discount": "discount {pct}% above the {limit}% threshold",
+        "client.approval.order_notice": "This order needs a supervisor's approval: {reason}. Once saved it awaits"
+        " approval and counts only when approved.",
+        "client.approval.order_saved": "; it needs a supervisor's approval: {reason}, and counts only once approved",
+        "client.approval.held_total": "of which CNY {amount} awaits approval (not counted)",
+        "client.approval.new_customer_notice": "New customers need a supervisor's approval: once saved it awaits"
+        " approval, decided after the sync.",
+        "client.approval.customer_saved": "Saved; new customers need a supervisor's approval",
         "web.nav.approvals": "Approvals",
         "web.approvals.title": "Approvals",
         "web.approvals.hint": "Orders above the credit limit or the discount threshold, new customers, credit changes "

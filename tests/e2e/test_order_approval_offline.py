@@ -1,7 +1,9 @@
-"""Issue #19 (审批) end to end: the supervisor gives a customer a credit limit of ¥100; offline, the rep takes an
-order of ¥186 there on the phone; once the phone syncs, the server holds the order pending with its approval request
-(not counted); the supervisor approves it with a comment on /approvals at 390 px; after the phone's next sync the
-customer card shows the order 已批准 with the comment.
+"""Issue #19 (审批) end to end: the supervisor gives a customer a credit limit of ¥100 and the phone syncs it; offline,
+the rep takes an order of ¥186 there on the phone, which says before 确认下单 that it needs the supervisor's approval
+(the company's rules, pulled with the sync) and shows it 待审批（待同步） on the visit and the card while still offline;
+once the phone syncs, the server holds the order pending with its approval request (not counted) and the phone shows
+the server's 待审批; the supervisor approves it with a comment on /approvals at 390 px; after the phone's next sync
+the customer card shows the order 已批准 with the comment.
 
 Real processes: the sync server on a SQLite file with the demo data, the rep's app in browser mode, headless Debian
 Chromium for both. "Offline" is the server stopped. Screenshots (the 390-px queue and the phone's card) go to
@@ -25,6 +27,14 @@ from tests.e2e.test_visit_with_order import FIRST, fill_box, rows, textbox
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ROUTECRM_SCREENSHOTS") == "1" else ARTIFACTS
+
+
+def sync_round(page: Page) -> None:
+    """立即同步, and wait until the phone says it has synced since."""
+    synced = page.get_by_text(re.compile(r"^上次同步 \d")).first
+    last = rep_app.accessible_name(synced)
+    rep_app.tap(page, "立即同步")
+    expect(page.get_by_text(last, exact=True)).to_have_count(0, timeout=SYNC_WAIT_MS)
 
 
 def open_stop_card(page: Page, position: int) -> None:
@@ -58,6 +68,7 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     supervisor.locator("#credit-limit").fill("100")
     supervisor.get_by_test_id("credit-form").get_by_role("button").click()
     expect(supervisor.get_by_test_id("customer-credit-limit")).to_have_text("¥100.00")
+    sync_round(page)  # the phone pulls the limit (and the company's approval rules come with every pull)
 
     server.stop()  # offline: the order lives only on the phone
     rep_app.wait_offline(page)
@@ -70,13 +81,28 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     rep_app.pick_product(page, FIRST)
     expect(textbox(page, "^第1项数量")).to_be_visible()
     page.wait_for_timeout(rep_app.SETTLE_MS)
+    notice = page.get_by_text("此订单需主管审批：超出信用额度 ¥100")
+    expect(notice).to_have_count(0)  # no quantity yet: nothing to judge
     fill_box(page, "^第1项数量", "3")
     expect(page.get_by_text("合计 ¥186")).to_be_visible()  # 3 x ¥62: above the ¥100 limit
+    expect(notice).to_be_visible()  # said before saving, offline, as the rep types
+    notice.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "phone-order-needs-approval.png")
     rep_app.tap(page, "确认下单")
-    expect(page.get_by_text("订单已保存（待同步），合计 ¥186")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("订单已保存（待同步），合计 ¥186；需主管审批：超出信用额度 ¥100")).to_be_visible(
+        timeout=10_000
+    )
+    expected = page.get_by_text("订单 待审批（待同步）：超出信用额度 ¥100")
+    expect(expected).to_be_visible()  # on the visit, still offline
+    expect(page.get_by_text("审批通过前不计入业绩").first).to_be_visible()
     rep_app.fill(page, "访问对象", "王院长")
     rep_app.tap(page, "签退")
     expect(page.get_by_text(re.compile(r"签退 \d\d:\d\d"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("其中待审批 ¥186.00（不计入业绩）")).to_be_visible()  # the visit's summary
+    rep_app.back_to_today(page)
+    open_stop_card(page, position)  # the customer card, offline: the order is expected to wait
+    expect(page.get_by_text("订单 待审批（待同步）：超出信用额度 ¥100")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "phone-order-expected-offline.png")
     rep_app.back_to_today(page)
 
     server.start()  # the order is stored, pending, never refused (立即同步: no waiting out the offline backoff)
@@ -90,8 +116,9 @@ def test_an_order_above_the_credit_limit_taken_offline_is_approved_at_390_px_and
     (request,) = rows(database, "select id, status, reason from approval_requests where record_id = ?", order_id)
     assert (request["status"], request["reason"]) == ("pending", "credit_limit")
     open_stop_card(page, position)  # the same sync pulled the request: the rep sees 待审批
-    expect(page.get_by_text("订单 待审批：超出信用额度")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("订单 待审批：超出信用额度 ¥100")).to_be_visible(timeout=10_000)
     expect(page.get_by_text("审批通过前不计入业绩").first).to_be_visible()
+    expect(page.get_by_text("待审批（待同步）")).to_have_count(0)  # the server's word replaced the phone's
     rep_app.back_to_today(page)
 
     supervisor.goto(f"{server_url}/approvals")

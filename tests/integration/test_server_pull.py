@@ -194,7 +194,10 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
         rules = visit_flag_rules(settings).as_dict()
         with read_session(engine) as session:
             routing = route_rules(session, settings, seeded.rep_a.id, seeded.rep_a.territory).as_dict()
-        decoded = pull(engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules, routing).as_dict()
+        approvals = settings.approval_rules.for_phones()
+        decoded = pull(
+            engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules, routing, approvals
+        ).as_dict()
         assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
         assert parse_pull_response(sent).cursor == decoded["cursor"]
     assert [change["data"]["name"] for change in sent["changes"] if change["record_id"] == customer] == [fields["name"]]

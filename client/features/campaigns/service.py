@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from client.features.approvals.expected import Expectations
 from client.services import EPOCH, AppService, FormProblems, iso, parse_number
 from shared.enums import RecordKind
 from shared.ids import new_id
@@ -161,7 +162,10 @@ def month_progress(service: AppService, today: dt.date | None = None) -> MonthPr
         ),
         None,
     )
-    orders = service.store.all(RecordKind.ORDER)
+    # An order waiting for approval (pulled pending, or expected by the phone's rules) or rejected counts nowhere,
+    # as on the server (docs/approvals.md): not in the sales, nor as a customer's first order.
+    expect = Expectations(service.store)
+    orders = [order for order in service.store.all(RecordKind.ORDER) if expect.counts(order)]
     amount = sum(
         float(o.get("amount") or 0) for o in orders if _mine(o, user_id, "rep_id") and in_month(o.get("ordered_at"))
     )

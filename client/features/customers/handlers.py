@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from client.features.approvals.expected import stored_rules
 from client.features.customers.duplicates import DuplicateHandlers
 from client.services import KEY_PERSON_FORM_FIELDS, DraftFix, FormProblems
 from client.shell.forms import problems
 from client.shell.protocol import Shell
 from client.shell.state import KeyPersonForm, ProspectForm, Screen
 from client.storage.store import InvalidRecord
+from shared.approvals import new_customer_need
 from shared.door_hours import stored_as_text
 from shared.enums import CustomerKind, RecordKind
 from shared.i18n import t
@@ -40,7 +42,8 @@ class CustomerHandlers:
             self.shell.state.search_results = self.service.search_customers(text)
 
     def open_prospect(self) -> None:
-        self.shell.state.prospect = ProspectForm()
+        rules = stored_rules(self.service.store)  # a new customer may wait for approval (docs/approvals.md)
+        self.shell.state.prospect = ProspectForm(needs_approval=bool(rules and new_customer_need(rules)))
         self.duplicates.locate_for_duplicates()
         self.shell.go(Screen.PROSPECT)
 
@@ -89,7 +92,8 @@ class CustomerHandlers:
         with self.shell.ui:
             self.shell.state.history = [(Screen.TODAY, None)]
             self.shell.state.note_draft = ""
-            self.shell.show(Screen.CUSTOMER, str(record["id"]), notice=t("client.saved", lang))
+            saved = t("client.approval.customer_saved" if form.needs_approval else "client.saved", lang)
+            self.shell.show(Screen.CUSTOMER, str(record["id"]), notice=saved)
 
     def _update_customer(self, form: ProspectForm) -> None:
         lang, customer_id = self.shell.state.lang, form.customer_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.features.approvals.view import new_customer_text, notice_box
 from client.features.customers.duplicates import warning
 from client.features.drafts.banner import draft_banner
 from client.shell.actions import Actions
@@ -56,6 +57,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
         )
     else:
         heading, save_label, icon = t("client.prospect.title", lang), t("client.prospect.save", lang), ft.Icons.SAVE
+    is_new = form.draft is None and form.customer_id is None
     return screen(
         [
             *form_top(lang, state.confirm_leave, actions.go_back, actions.discard_changes, actions.keep_editing),
@@ -70,6 +72,7 @@ def build(state: AppState, actions: Actions) -> ft.Control:
             muted(t("client.prospect.door_hours_hint", lang)),
             error_text(form.error),
             *([warning(form.duplicates, lang, actions)] if form.duplicates else []),
+            *([notice_box(new_customer_text(lang))] if is_new and form.needs_approval else []),
             ft.Button(save_label, icon=icon, on_click=lambda e: actions.save_prospect()),
         ],
         spacing=10,

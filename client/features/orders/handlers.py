@@ -3,6 +3,9 @@ catalogue.py), take the order; the shell is reached through client/shell/protoco
 
 from __future__ import annotations
 
+from client.features.approvals.expected import EXPECTED
+from client.features.approvals.service import approval_status
+from client.features.approvals.view import reasons_text
 from client.features.visits.panels import after_visit_record, refuse_panel
 from client.services import FormProblems, OrderLineInput
 from client.shell.forms import format_amount
@@ -47,5 +50,10 @@ class OrderHandlers:
             # The visit form now says the customer ordered, with the visit's orders' total; it is stored
             # with the visit when the rep saves or checks out (the order itself is stored already).
             form.values["ordered"] = True
-            form.values["order_amount"] = format_amount(self.service.visit_records(str(form.visit["id"])).order_total)
-            after_visit_record(self.shell, t("client.order.saved", lang, amount=format_amount(order["amount"])))
+            records = self.service.visit_records(str(form.visit["id"]))
+            form.values["order_amount"] = format_amount(records.order_total)
+            message = t("client.order.saved", lang, amount=format_amount(order["amount"]))
+            saved = next((item for item in records.orders if item.get("id") == order["id"]), {})
+            if approval_status(saved) == EXPECTED:  # the company's rules: it waits for a supervisor's approval
+                message += t("client.approval.order_saved", lang, reason=reasons_text(saved["approval"], lang))
+            after_visit_record(self.shell, message)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from client import clock
+from client.features.approvals.expected import Expectations, held_visit_ids
 from client.services import AppService, FormProblems, iso
 from shared.enums import RecordKind, ReportPeriod
 from shared.work_reports import ReportFigures, figures_from_records, period_days, report_id
@@ -49,16 +50,23 @@ def rep_id(service: AppService) -> str:
 
 
 def phone_figures(service: AppService, period: str, starts_on: dt.date) -> ReportFigures:
-    """The period's figures from the records on this phone."""
-    store = service.store
+    """The period's figures from the records on this phone. An order waiting for approval (pulled pending, or
+    expected by the phone's rules) or rejected counts nowhere, and its visit is ordered only through an order that
+    counts, as on the server (docs/approvals.md)."""
+    store, expect = service.store, Expectations(service.store)
+    orders = store.all(RecordKind.ORDER)
+    held = held_visit_ids(orders, expect)
+    visits = [
+        {**visit, "ordered": False} if str(visit.get("id")) in held else visit for visit in store.all(RecordKind.VISIT)
+    ]
     return figures_from_records(
         rep_id(service),
         period,
         starts_on,
         clock.company_zone(),
         plans=store.all(RecordKind.ROUTE_PLAN),
-        visits=store.all(RecordKind.VISIT),
-        orders=store.all(RecordKind.ORDER),
+        visits=visits,
+        orders=[order for order in orders if expect.counts(order)],
         complaints=store.all(RecordKind.COMPLAINT),
         today=service.clock().date(),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from client.features.approvals.expected import stored_rules
 from client.features.attendance.handlers import AttendanceHandlers
 from client.features.campaigns.service import visit_campaigns
 from client.features.photos.handlers import PhotoHandlers
@@ -51,6 +52,7 @@ class VisitHandlers:
             planned=planned,
             values=values,
             products=self.service.products(),
+            approval_rules=stored_rules(self.service.store),
             records=self.service.visit_records(str(record["id"])) if record else VisitRecords(),
             photos=self.photos.thumbs(str(record["id"])) if record else [],
             campaigns=visit_campaigns(self.service, record, customer_id),
@@ -254,6 +256,9 @@ class VisitHandlers:
                 form.products = self.service.products()
                 customer_id = str((form.customer or {}).get("id") or "")
                 form.usual_products = self.service.usual_products(customer_id) if customer_id else []
+                form.approval_rules = stored_rules(self.service.store)
+                if customer_id:  # its credit limit as last pulled
+                    form.customer = self.service.store.get(RecordKind.CUSTOMER, customer_id) or form.customer
             self.shell.render()
 
     def record_competitor(self) -> None:

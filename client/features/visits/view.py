@@ -12,13 +12,14 @@ from typing import Any
 import flet as ft
 
 from client import clock
-from client.features.approvals.view import order_approval
+from client.features.approvals.expected import order_expectation
+from client.features.approvals.view import notice_box, order_approval, order_notice
 from client.features.campaigns.view import campaign_section
 from client.features.drafts.banner import draft_banner
 from client.features.orders.catalogue import find_products
 from client.features.photos.view import photo_section
 from client.features.visits.fields_view import type_chips, type_fields, type_notes
-from client.services import VisitRecords, order_amount, visit_duration_minutes
+from client.services import FormProblems, VisitRecords, order_amount, order_lines_from_form, visit_duration_minutes
 from client.shell.actions import Actions
 from client.shell.state import AppState, VisitForm, VisitPanel
 from client.widgets import (
@@ -262,6 +263,8 @@ def finished_summary(form: VisitForm, lang: str) -> ft.Control:
         parts.append(t("client.visit.duration", lang, minutes=minutes))
     if form.records.orders:
         parts.append(t("client.visit.finished_orders", lang, amount=f"{form.records.order_total:,.2f}"))
+        if form.records.held_total:  # waiting for approval: not the day's sales yet (docs/approvals.md)
+            parts.append(t("client.approval.held_total", lang, amount=f"{form.records.held_total:,.2f}"))
     flagged = [muted(t("client.visit.flagged", lang)), *flag_lines(form, lang)] if form.expected_flags else []
     return ft.Container(  # the next action, 下一站, is in the action bar under the form (`next_action`)
         ft.Column([ft.Text(" · ".join(parts), weight=ft.FontWeight.W_600), *flagged], spacing=4),
@@ -356,11 +359,24 @@ def order_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control
 
     total = ft.Text(total_text(), size=16, weight=ft.FontWeight.BOLD)
 
+    def notice_text() -> str:  # the company's approval rules on the order as typed (client/features/approvals)
+        try:
+            lines = order_lines_from_form(order.lines)
+        except FormProblems:
+            return ""
+        return order_notice(order_expectation(form.approval_rules, form.customer, form.products, lines), lang)
+
+    notice = ft.Text(notice_text(), color=ft.Colors.ORANGE_900, weight=ft.FontWeight.W_600)
+    notice_row = notice_box(notice)
+
     def setter(index: int, name: str) -> Callable[[str], None]:
         def set_value(value: str) -> None:
             order.lines[index] = dataclasses.replace(order.lines[index], **{name: value})
             total.value = total_text()
             refresh(total)
+            notice.value = notice_text()
+            notice_row.visible = bool(notice.value)
+            refresh(notice_row)
 
         return set_value
 
@@ -411,6 +427,7 @@ def order_panel(form: VisitForm, lang: str, actions: Actions) -> list[ft.Control
 
     controls += [
         total,
+        notice_row,
         text_field(t("client.order.notes", lang), order.notes, set_notes),
         error_text(errors.get("lines") or errors.get("visit") or other_problems(errors, ("quantity.", "unit_price."))),
         ft.Button(t("client.order.submit", lang), icon=ft.Icons.CHECK, on_click=lambda e: actions.take_order()),

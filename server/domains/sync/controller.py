@@ -165,7 +165,8 @@ class SyncController(Controller):
             with read_session(engine) as session:
                 rules = route_rules(session, settings, actor.id, actor.territory).as_dict()
             visits = visit_flag_rules(settings).as_dict()
-            return service.pull_json(engine, actor, pull_request, settings.timezone, visits, rules)
+            approvals = settings.approval_rules.for_phones()
+            return service.pull_json(engine, actor, pull_request, settings.timezone, visits, rules, approvals)
 
         body = await anyio.to_thread.run_sync(answer)  # one trip to a worker thread
         return json_response(body)

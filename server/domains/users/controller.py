@@ -69,6 +69,8 @@ class LoginAnswer(Struct):
     visit_rules: dict[str, Any]
     # What the phone orders the rest of its day with (shared/route_order.py RouteRules), as the planner does.
     route_rules: dict[str, Any]
+    # The approval rules the phone applies offline to orders and new customers (shared/approvals.py).
+    approval_rules: dict[str, Any]
 
 
 class RefreshAnswer(Struct):
@@ -145,6 +147,7 @@ class AuthController(ApiController):
             timezone=settings.timezone,
             visit_rules=visit_flag_rules(settings).as_dict(),
             route_rules=rules,
+            approval_rules=settings.approval_rules.for_phones(),
         )
 
     @post(
