@@ -63,9 +63,10 @@ from client.shell.theme import FONTS, phone_theme
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
 from client.storage.wipe import wipe_local_data
-from client.sync_runner import SyncRunner, SyncStatus, http_engine_factory
+from client.sync_runner import EngineFactory, SyncRunner, SyncStatus, http_engine_factory
 from shared.enums import RecordKind
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from sync.engine import ProgressListener
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,25 @@ class ClientCore:
             self.store.close()
 
 
+def service_sync(
+    store: LocalStore, service: AppService, transport: Any = None, on_progress: ProgressListener | None = None
+) -> EngineFactory:
+    """Syncs of `store` for `service`: its server and token (renewed when it expires), and what each pull says of
+    the company and of the server's time, kept by the service. The app's wiring; tests wire their phones with it."""
+    return http_engine_factory(
+        store,
+        lambda: (service.server_url, service.token),
+        transport,
+        on_progress=on_progress,
+        refresh_token=lambda: service.refresh_token,
+        on_tokens=service.keep_tokens,
+        on_company=lambda page: service.keep_company(
+            page.timezone, page.visit_rules, page.route_rules, page.approval_rules
+        ),
+        on_clock=service.keep_clock_correction,
+    )
+
+
 def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None) -> ClientCore:
     """Open the store (sealed with `cipher`, see client/shell/lock.py) and start the sync runner (paused until
     someone has signed in)."""
@@ -113,18 +133,7 @@ def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None)
     service.restore_clock_correction()  # the server's time, as the last sync measured it (offline too)
     runner = SyncRunner(
         with_photo_upload(  # each sync is followed by the upload of the photos waiting (client.features.photos.service)
-            http_engine_factory(
-                store,
-                lambda: (service.server_url, service.token),
-                transport,
-                on_progress=lambda progress: runner.report_progress(progress),
-                refresh_token=lambda: service.refresh_token,
-                on_tokens=service.keep_tokens,
-                on_company=lambda page: service.keep_company(
-                    page.timezone, page.visit_rules, page.route_rules, page.approval_rules
-                ),
-                on_clock=service.keep_clock_correction,
-            ),
+            service_sync(store, service, transport, on_progress=lambda progress: runner.report_progress(progress)),
             store,
             PhotoFiles(config.data_dir, store.cipher),
             lambda: (service.server_url, service.token),

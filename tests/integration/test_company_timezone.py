@@ -19,9 +19,10 @@ from litestar.testing import AsyncTestClient
 
 from client import clock as phone_clock
 from client.services import AppService
+from client.shell.app import service_sync
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from client.sync_runner import SyncRunner, http_engine_factory
+from client.sync_runner import SyncRunner
 from client.widgets import clock_time
 from server.settings import Settings
 from shared.clock import DEFAULT_ZONE, Clock
@@ -69,12 +70,7 @@ def test_the_phone_keeps_the_company_day_from_the_server(app: Litestar, seeded: 
         store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
         service = AppService(store, transport=transport)  # type: ignore[arg-type]
         runner = SyncRunner(
-            http_engine_factory(
-                store,
-                lambda: (service.server_url, service.token),
-                transport,
-                on_company=lambda page: service.keep_company(page.timezone, page.visit_rules),
-            ),
+            service_sync(store, service, transport),
             counts=lambda: (store.pending_count(), len(store.rejected_ops())),
         )
         service.sign_in(str(server.base_url), "rep.a", PASSWORD)

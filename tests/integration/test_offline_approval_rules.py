@@ -21,9 +21,10 @@ from client.features.approvals.expected import APPROVAL_RULES, EXPECTED, stored_
 from client.features.approvals.service import approval_status
 from client.features.campaigns.service import month_progress
 from client.services import AppService, OrderLineInput
+from client.shell.app import service_sync
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from client.sync_runner import SyncRunner, http_engine_factory
+from client.sync_runner import SyncRunner
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
 from server.domains.customers.service import set_computed
@@ -65,14 +66,7 @@ def phone(server: litestar_testing.TestClient[Litestar], tmp_path: Path) -> tupl
     store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
     service = AppService(store, transport=transport)  # type: ignore[arg-type]
     runner = SyncRunner(
-        http_engine_factory(
-            store,
-            lambda: (service.server_url, service.token),
-            transport,
-            on_company=lambda page: service.keep_company(
-                page.timezone, page.visit_rules, page.route_rules, page.approval_rules
-            ),
-        ),
+        service_sync(store, service, transport),
         counts=lambda: (store.pending_count(), len(store.rejected_ops())),
     )
     return service, runner, store

@@ -17,9 +17,10 @@ from sqlmodel import Session, select
 
 from client import clock as phone_clock
 from client.services import CLOCK_CORRECTION, AppService
+from client.shell.app import service_sync
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from client.sync_runner import SyncRunner, http_engine_factory
+from client.sync_runner import SyncRunner
 from server.models import Visit
 from shared.clock import Clock
 from tests.integration.conftest import PASSWORD, World
@@ -50,12 +51,7 @@ def phone(store: LocalStore, transport: InProcessTransport) -> tuple[AppService,
     service = AppService(store, transport=transport)  # type: ignore[arg-type]
     service.restore_clock_correction()
     runner = SyncRunner(
-        http_engine_factory(
-            store,
-            lambda: (service.server_url, service.token),
-            transport,
-            on_clock=service.keep_clock_correction,
-        ),
+        service_sync(store, service, transport),
         counts=lambda: (store.pending_count(), len(store.rejected_ops())),
     )
     return service, runner

@@ -22,10 +22,11 @@ from litestar import testing as litestar_testing
 from sqlmodel import func, select
 
 from client.services import AppService
+from client.shell.app import service_sync
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
 from client.storage.wipe import wipe_local_data
-from client.sync_runner import SyncRunner, http_engine_factory
+from client.sync_runner import SyncRunner
 from server.db import read_session, write_session
 from server.domains.devices.models import QuarantinedOp
 from server.domains.users.models import AuthSession
@@ -57,13 +58,7 @@ def open_phone(server: litestar_testing.TestClient[Litestar], folder: Path) -> P
     store = LocalStore(folder, StoreCipher(bytes(32)))
     service = AppService(store, transport=transport)  # type: ignore[arg-type]
     runner = SyncRunner(
-        http_engine_factory(
-            store,
-            lambda: (service.server_url, service.token),
-            transport,
-            refresh_token=lambda: service.refresh_token,
-            on_tokens=service.keep_tokens,
-        ),
+        service_sync(store, service, transport),
         counts=lambda: (store.pending_count(), len(store.rejected_ops())),
         on_revoked=lambda: wipe_local_data(folder, store.close),
     )
