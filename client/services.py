@@ -79,6 +79,7 @@ class SignInProblem(StrEnum):
     REFUSED = "refused"
     MISSING = "missing"
     OTHER_USER = "other_user"
+    BROKEN = "broken"  # an error in the app itself, not an answer of the server
 
 
 class SignInFailed(Exception):

@@ -19,6 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.signin.bad_credentials": "用户名或密码错误",
         "client.signin.unreachable": "无法连接服务器，请检查网络和服务器地址",
         "client.signin.refused": "服务器拒绝了登录：{message}",
+        "client.signin.broken": "登录没有完成（本机程序出错：{message}），请再试一次",
         "client.signin.other_user": "本机还有 {name} 未同步的数据，请先让该用户登录并同步",
         "client.signin.missing": "请填写服务器地址、用户名和密码",
         "client.signin.expired": "登录已过期，请重新登录。本机数据已保留，登录后自动同步。",
@@ -358,6 +359,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.signin.bad_credentials": "Wrong username or password",
         "client.signin.unreachable": "Cannot reach the server; check the network and the server address",
         "client.signin.refused": "The server refused the sign-in: {message}",
+        "client.signin.broken": "Sign-in did not finish (an error in this app: {message}); please try again",
         "client.signin.other_user": "This phone holds unsynced work of {name}; let them sign in and sync first",
         "client.signin.missing": "Enter the server address, username and password",
         "client.signin.expired": (

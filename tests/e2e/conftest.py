@@ -60,6 +60,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.flaky(reruns=1))
 
 
+LOG_TAIL_LINES = 40
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test's report carries the end of each of its processes' logs (the client's and the
+    server's, without the static-file lines): CI shows the report, not test-artifacts/, and a sign-in that
+    never answered is explained only there."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when != "call" or not report.failed or not item.get_closest_marker("e2e"):
+        return
+    tries = getattr(item, "execution_count", 1)
+    name = item.name if tries <= 1 else f"{item.name}-try{tries}"
+    for process in ("client", "server"):
+        log = ARTIFACTS / f"{name}-{process}.log"
+        if not log.exists():
+            continue
+        lines = log.read_text(errors="replace").splitlines()
+        telling = [line for line in lines if '"GET /' not in line]
+        report.sections.append((f"{log.name} (last lines)", "\n".join(telling[-LOG_TAIL_LINES:])))
+
+
 def company_offset_at(moment: dt.time, days: int = 0) -> dt.timedelta:
     """The clock shift that puts the processes at `moment` of the company's current day (plus `days`)."""
     now = dt.datetime.now(COMPANY_TZ)

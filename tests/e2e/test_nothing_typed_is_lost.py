@@ -19,8 +19,11 @@ AUTOSAVE_WAIT_MS = 2_000  # the form is kept 0.6 s after the last keystroke; the
 
 def typed_in(page: Page, label: str) -> str:
     """A text field's content: Flutter's semantics node carries only the label; the field's editing element,
-    made when it takes focus, holds the text."""
-    rep_app.field(page, label).click()
+    made when it takes focus, holds the text. The field is brought into easy reach first: 拜访目的 sits at the
+    bottom edge under the key-person chips, and a tap there can land on the 签退 bar instead."""
+    box = rep_app.field(page, label)
+    rep_app.bring_to_middle(page, box)
+    box.click()
     page.wait_for_timeout(rep_app.SETTLE_MS)
     return str(page.evaluate("document.activeElement && document.activeElement.value"))
 

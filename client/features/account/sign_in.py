@@ -4,6 +4,7 @@ reached through client/shell/protocol.py."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,8 @@ from client.services import SignInFailed, SignInProblem
 from client.shell.protocol import Shell
 from client.shell.state import Screen
 from shared.i18n import t
+
+logger = logging.getLogger(__name__)
 
 
 class SignInHandlers:
@@ -43,11 +46,18 @@ class SignInHandlers:
         self.shell.page.run_thread(self._sign_in_worker, form.server_url, form.username, form.password)
 
     def _sign_in_worker(self, server_url: str, username: str, password: str) -> None:
+        logger.info("signing in to %s as %s", server_url, username)
         try:
             user = self.service.sign_in(server_url, username, password)
         except SignInFailed as failure:
+            logger.info("sign-in refused: %s", failure)
             self.shell.on_loop(self._sign_in_failed, failure)
             return
+        except Exception as error:  # a bug must not leave the form silent: the rep sees it, the log has it
+            logger.exception("sign-in failed")
+            self.shell.on_loop(self._sign_in_failed, SignInFailed(SignInProblem.BROKEN, repr(error)))
+            return
+        logger.info("signed in as %s", username)
         self.shell.on_loop(self._signed_in, user)
 
     def _sign_in_failed(self, failure: SignInFailed) -> None:
@@ -58,6 +68,7 @@ class SignInHandlers:
             SignInProblem.UNREACHABLE: t("client.signin.unreachable", lang),
             SignInProblem.MISSING: t("client.signin.missing", lang),
             SignInProblem.OTHER_USER: t("client.signin.other_user", lang, name=failure.message),
+            SignInProblem.BROKEN: t("client.signin.broken", lang, message=failure.message),
         }.get(failure.problem) or t("client.signin.refused", lang, message=failure.message)
         self.shell.render()
 
