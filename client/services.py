@@ -58,6 +58,7 @@ from shared.visit_rules import Flags, VisitFlagRules, day_flags, own_flags, phot
 
 logger = logging.getLogger(__name__)
 
+POOL_RULES = "pool_rules"  # the store's metadata: the rep's claim limits and standing (shared/pool.py ClaimStanding)
 CLOCK_CORRECTION = "clock_correction"  # the store's metadata: seconds from the phone's clock to the server's
 
 Clock = Callable[[], dt.datetime]
@@ -411,17 +412,23 @@ class AppService:
             raise SignInFailed(SignInProblem.OTHER_USER, str(previous.get("display_name") or previous.get("username")))
         refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self.store.set_meta(token=token, refresh_token=refresh_token, user=user, server_url=server_url)
-        rules = (body.get("visit_rules"), body.get("route_rules"), body.get("approval_rules"))
+        rules = (body.get("visit_rules"), body.get("route_rules"), body.get("approval_rules"), body.get("pool_rules"))
         self.keep_company(body.get("timezone"), *rules)
         return user
 
     def keep_company(
-        self, timezone: object, visit_rules: object = None, route_rules: object = None, approval_rules: object = None
+        self,
+        timezone: object,
+        visit_rules: object = None,
+        route_rules: object = None,
+        approval_rules: object = None,
+        pool_rules: object = None,
     ) -> None:
         """What the server says of the company (sign-in, every pull), kept in the store: its time zone, which
         the clock then uses, its visit flag limits (`visit_rules`), what the day is ordered with
-        (`route_rules`) and the approval rules the phone applies offline (`approval_rules`,
-        client/features/approvals/expected.py; a server that sends none leaves the phone expecting nothing)."""
+        (`route_rules`), the approval rules the phone applies offline (`approval_rules`,
+        client/features/approvals/expected.py; a server that sends none leaves the phone expecting nothing) and
+        the rep's claim limits and claims this month (`pool_rules`, client/features/pool/service.py)."""
         known = self.store.get_meta("timezone")
         if isinstance(timezone, str) and timezone and known != timezone and clock.use_zone(timezone):
             self.store.set_meta(timezone=timezone)
@@ -429,6 +436,7 @@ class AppService:
             ("visit_rules", visit_rules),
             ("route_rules", route_rules),
             (APPROVAL_RULES, approval_rules),
+            (POOL_RULES, pool_rules),
         ):
             if isinstance(rules, dict) and rules and self.store.get_meta(key) != rules:
                 self.store.set_meta(**{key: rules})

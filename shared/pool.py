@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeGuard
 
 from shared.enums import ValueTier
 
@@ -53,3 +55,64 @@ def parse_return_days(value: str) -> dict[str, int]:
             raise ValueError(f"{item!r} is not <tier A, B or C>=<whole days above 0>")
         days[tier] = int(number)
     return days
+
+
+def _count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+class ClaimOutlook(StrEnum):
+    """What the server will make of one more 认领, as far as the phone can tell offline."""
+
+    LET_THROUGH = "let_through"
+    NEEDS_APPROVAL = "needs_approval"  # beyond POOL_CLAIM_LIMIT with POOL_CLAIM_OVER_LIMIT=approve
+    OVER_MONTHLY_LIMIT = "over_monthly_limit"  # beyond POOL_CLAIM_LIMIT: refused
+    OVER_OWNED_LIMIT = "over_owned_limit"  # at POOL_OWNED_LIMIT: refused, approval or not
+
+
+@dataclass(frozen=True)
+class ClaimStanding:
+    """A rep's claim limits and standing as the server last said (`pool_rules` of the sign-in and pull answers),
+    so the phone can say before 认领, offline, that a claim will be refused or wait for approval. The server
+    still decides when the claim arrives (server/domains/ownership/service.py apply_claim_op)."""
+
+    claim_limit: int  # claims per calendar month, 0: none
+    owned_limit: int  # customers a rep may own, 0: none
+    over_limit_approval: bool  # a claim beyond claim_limit becomes an approval request instead of a refusal
+    month: str  # the company's month the count is for, "YYYY-MM"
+    claimed: int  # the rep's claims the server holds in `month`
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "claim_limit": self.claim_limit,
+            "owned_limit": self.owned_limit,
+            "over_limit_approval": self.over_limit_approval,
+            "month": self.month,
+            "claimed": self.claimed,
+        }
+
+    @classmethod
+    def from_phones(cls, value: object) -> ClaimStanding | None:
+        """The standing as `as_dict` sent it; None when absent (an older server, a supervisor) or unreadable."""
+        if not isinstance(value, Mapping) or not value:
+            return None
+        claim_limit, owned_limit, claimed = (value.get(key) for key in ("claim_limit", "owned_limit", "claimed"))
+        approval, month = value.get("over_limit_approval"), value.get("month")
+        if not isinstance(approval, bool) or not isinstance(month, str) or len(month) != len("YYYY-MM"):
+            return None
+        if _count(claim_limit) and _count(owned_limit) and _count(claimed):
+            return cls(claim_limit, owned_limit, approval, month, claimed)
+        return None
+
+    def outlook(self, month: str, claimed_since: int, owned: int) -> ClaimOutlook:
+        """One more claim in `month` (the phone's current month), after `claimed_since` claims the server has not
+        counted yet (made on the phone and not yet pushed), by a rep who owns `owned` customers (pending claims
+        and releases included)."""
+        claimed = (self.claimed if month == self.month else 0) + claimed_since
+        limits = PoolRules(DEFAULT_RETURN_DAYS, self.claim_limit, self.owned_limit)
+        problem = claim_limit_problem(claimed, owned, limits)
+        if problem is None:
+            return ClaimOutlook.LET_THROUGH
+        if self.owned_limit and owned >= self.owned_limit:
+            return ClaimOutlook.OVER_OWNED_LIMIT
+        return ClaimOutlook.NEEDS_APPROVAL if self.over_limit_approval else ClaimOutlook.OVER_MONTHLY_LIMIT

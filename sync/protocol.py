@@ -207,6 +207,8 @@ class PullResponse:
     route_rules: dict[str, Any] = field(default_factory=dict)  # how the day is ordered (shared/route_order)
     # The approval rules phones apply offline (shared/approvals.py ApprovalRules.for_phones); {}: none sent.
     approval_rules: dict[str, Any] = field(default_factory=dict)
+    # A rep's claim limits and claims this month (shared/pool.py ClaimStanding.as_dict); {}: none sent.
+    pool_rules: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -219,6 +221,7 @@ class PullResponse:
             "visit_rules": self.visit_rules,
             "route_rules": self.route_rules,
             "approval_rules": self.approval_rules,
+            "pool_rules": self.pool_rules,
         }
 
 
@@ -369,6 +372,19 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
                 "credit_limit": {"type": "boolean"},
                 "discount_pct": {"type": "number", "minimum": 0, "maximum": 100},
                 "new_customers": {"type": "boolean"},
+            },
+        },
+        "pool_rules": {
+            "type": "object",
+            "description": "a rep's claim limits (0: none) and claims the server holds this month, for the phone to"
+            " tell before 认领 whether a claim will be refused or wait for approval; {} for others, absent from"
+            " older servers",
+            "properties": {
+                "claim_limit": {"type": "integer", "minimum": 0},
+                "owned_limit": {"type": "integer", "minimum": 0},
+                "over_limit_approval": {"type": "boolean"},
+                "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                "claimed": {"type": "integer", "minimum": 0},
             },
         },
     },
@@ -783,6 +799,7 @@ def parse_pull_response(value: object) -> PullResponse:
         visit_rules=dict(obj["visit_rules"]) if isinstance(obj.get("visit_rules"), Mapping) else {},
         route_rules=dict(obj["route_rules"]) if isinstance(obj.get("route_rules"), Mapping) else {},
         approval_rules=dict(obj["approval_rules"]) if isinstance(obj.get("approval_rules"), Mapping) else {},
+        pool_rules=dict(obj["pool_rules"]) if isinstance(obj.get("pool_rules"), Mapping) else {},
     )
 
 

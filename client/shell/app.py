@@ -118,7 +118,7 @@ def service_sync(
         refresh_token=lambda: service.refresh_token,
         on_tokens=service.keep_tokens,
         on_company=lambda page: service.keep_company(
-            page.timezone, page.visit_rules, page.route_rules, page.approval_rules
+            page.timezone, page.visit_rules, page.route_rules, page.approval_rules, page.pool_rules
         ),
         on_clock=service.keep_clock_correction,
     )

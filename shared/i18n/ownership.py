@@ -19,6 +19,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.pool.failed": "未能保存，请重试",
         "client.pool.refused": "认领未成功：已被 {owner} 认领",
         "client.pool.refused_reason": "认领未成功：{reason}",
+        "client.pool.outlook.over_monthly_limit": "本月认领已达上限：此认领同步后会被拒绝",
+        "client.pool.outlook.needs_approval": "本月认领已达上限：此认领同步后需主管审批，批准前客户仍在公海",
+        "client.pool.outlook.over_owned_limit": "你拥有的客户已达上限：此认领同步后会被拒绝，可先释放客户",
         "client.pool.open": "公海",
         "client.pool.title": "公海客户",
         "client.pool.hint": "本片区暂无负责人的客户，认领后归你跟进。",
@@ -82,6 +85,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "client.pool.failed": "Could not save; try again",
         "client.pool.refused": "Claim failed: already claimed by {owner}",
         "client.pool.refused_reason": "Claim failed: {reason}",
+        "client.pool.outlook.over_monthly_limit": "This month's claim limit is reached: the server will refuse"
+        " this claim",
+        "client.pool.outlook.needs_approval": "This month's claim limit is reached: after sync this claim waits"
+        " for a supervisor's approval, and the customer stays in the pool until then",
+        "client.pool.outlook.over_owned_limit": "You own as many customers as a rep may: the server will refuse"
+        " this claim; release a customer first",
         "client.pool.open": "Pool",
         "client.pool.title": "Pool customers",
         "client.pool.hint": "Customers of your territory nobody owns; claim one to follow it up.",

@@ -177,6 +177,7 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
 ) -> None:
     """The API splices each record's JSON text in as the database holds it (`pull_json`); what a phone parses
     is exactly the decoded page (`pull`): Chinese text, numbers, lists, a tombstone, the paging fields."""
+    from server.domains.ownership.service import claim_standing
     from server.domains.routes.ordering import route_rules
     from server.domains.sync.service import pull
     from server.domains.visits.flags import visit_flag_rules
@@ -194,9 +195,10 @@ async def test_the_answer_carries_each_record_as_stored_equal_to_the_decoded_pag
         rules = visit_flag_rules(settings).as_dict()
         with read_session(engine) as session:
             routing = route_rules(session, settings, seeded.rep_a.id, seeded.rep_a.territory).as_dict()
+            claims = claim_standing(session, settings, seeded.rep_a)
         approvals = settings.approval_rules.for_phones()
         decoded = pull(
-            engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules, routing, approvals
+            engine, seeded.rep_a, parse_pull_request(request), settings.timezone, rules, routing, approvals, claims
         ).as_dict()
         assert {**sent, "server_time": ""} == {**decoded, "server_time": ""}
         assert parse_pull_response(sent).cursor == decoded["cursor"]

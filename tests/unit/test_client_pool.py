@@ -9,12 +9,13 @@ import datetime as dt
 from client.features.customers import view as customer_view
 from client.features.pool import view as pool_view
 from client.features.pool.service import Ownership, Standing, claim, ownership, pool_customers, release
-from client.services import AppService, CustomerCard
+from client.services import POOL_RULES, AppService, CustomerCard
 from client.shell.state import AppState, Screen
 from client.storage.store import LocalStore
 from shared.enums import RecordKind
 from shared.errors import ErrorCode
 from shared.ids import new_id
+from shared.pool import ClaimOutlook, ClaimStanding
 from sync.protocol import Change, OpResult, OpStatus
 from tests.unit.helpers import FakeClock, Recorder, buttons, pulled, texts
 
@@ -108,3 +109,48 @@ def test_the_pool_list_opens_a_card() -> None:
     )
     shown = pool_view.build(state, actions)  # type: ignore[arg-type]
     assert "北关卫生室" in texts(shown) and "公海客户" in texts(shown)
+
+
+def outlook_of(service: AppService, customer_id: str) -> ClaimOutlook | None:
+    return ownership(service, service.store.get(RecordKind.CUSTOMER, customer_id) or {}).outlook
+
+
+def test_the_card_says_before_the_tap_that_a_claim_beyond_the_months_limit_will_be_refused(store: LocalStore) -> None:
+    service = service_of(store)
+    first, second, third = (a_customer(store, name, None) for name in ("北关卫生室", "南关诊所", "西街药店"))
+    assert outlook_of(service, first) is None  # no sync has brought the limits yet: nothing is said
+    # The last pull: 2 of this month's 3 claims used (the phone's clock says 2026-12).
+    store.set_meta(**{POOL_RULES: ClaimStanding(3, 0, False, "2026-12", 2).as_dict()})
+    assert outlook_of(service, first) is ClaimOutlook.LET_THROUGH
+    claim(service, first)  # the 3rd, offline
+    assert outlook_of(service, first) is ClaimOutlook.LET_THROUGH  # waiting to sync, and within the limit
+    assert outlook_of(service, second) is ClaimOutlook.OVER_MONTHLY_LIMIT  # a 4th would be refused
+    claim(service, second)
+    assert outlook_of(service, second) is ClaimOutlook.OVER_MONTHLY_LIMIT  # said while it waits too
+    release(service, first)  # a release gives back an owned place, not a claim of the month
+    assert outlook_of(service, third) is ClaimOutlook.OVER_MONTHLY_LIMIT
+    store.set_meta(**{POOL_RULES: ClaimStanding(4, 0, False, "2026-12", 2).as_dict()})
+    assert outlook_of(service, third) is ClaimOutlook.OVER_MONTHLY_LIMIT  # 2 + first + second: 4 of 4
+    store.set_meta(**{POOL_RULES: ClaimStanding(3, 0, True, "2026-12", 2).as_dict()})
+    assert outlook_of(service, third) is ClaimOutlook.NEEDS_APPROVAL  # POOL_CLAIM_OVER_LIMIT=approve
+    store.set_meta(**{POOL_RULES: ClaimStanding(3, 0, False, "2026-11", 3).as_dict()})
+    assert outlook_of(service, third) is ClaimOutlook.LET_THROUGH  # last month's count: a new month began
+
+
+def test_the_owned_limit_counts_the_reps_customers_and_the_taps_waiting_to_sync(store: LocalStore) -> None:
+    service = service_of(store)
+    a_customer(store, "我的诊所", ME, "李明")
+    pool, other = a_customer(store, "公海诊所", None), a_customer(store, "另一家公海诊所", None)
+    store.set_meta(**{POOL_RULES: ClaimStanding(0, 2, True, "2026-12", 0).as_dict()})
+    assert outlook_of(service, pool) is ClaimOutlook.LET_THROUGH  # owns 1 of 2
+    claim(service, pool)
+    assert outlook_of(service, other) is ClaimOutlook.OVER_OWNED_LIMIT  # 2 of 2 with the pending claim
+
+
+def test_the_card_shows_the_outlook_under_the_claim_button() -> None:
+    actions = Recorder()
+    standing = Ownership(Standing.POOL, outlook=ClaimOutlook.OVER_MONTHLY_LIMIT)
+    shown = customer_view.build(card_state(standing), actions)  # type: ignore[arg-type]
+    assert "本月认领已达上限：此认领同步后会被拒绝" in texts(shown) and "认领" in buttons(shown)
+    fine = customer_view.build(card_state(Ownership(Standing.POOL, outlook=ClaimOutlook.LET_THROUGH)), actions)  # type: ignore[arg-type]
+    assert not any("上限" in text for text in texts(fine))

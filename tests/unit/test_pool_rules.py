@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings, SettingsError
-from shared.pool import DEFAULT_RETURN_DAYS, PoolRules, claim_limit_problem, parse_return_days, return_due
+from shared.pool import (
+    DEFAULT_RETURN_DAYS,
+    ClaimOutlook,
+    ClaimStanding,
+    PoolRules,
+    claim_limit_problem,
+    parse_return_days,
+    return_due,
+)
 
 RULES = PoolRules({"A": 90, "B": 60, "C": 30}, claim_limit=3, owned_limit=5)
 LAST = dt.date(2026, 1, 31)
@@ -32,6 +40,35 @@ def test_claims_are_limited_by_owned_customers_then_by_the_months_claims() -> No
     assert "POOL_OWNED_LIMIT 5" in (claim_limit_problem(0, 5, RULES) or "")
     assert "POOL_CLAIM_LIMIT 3" in (claim_limit_problem(3, 0, RULES) or "")
     assert claim_limit_problem(1000, 1000, PoolRules(DEFAULT_RETURN_DAYS)) is None  # 0: no limit
+
+
+STANDING = ClaimStanding(claim_limit=3, owned_limit=5, over_limit_approval=False, month="2026-12", claimed=2)
+
+
+def test_the_phones_outlook_counts_the_servers_claims_of_the_month_and_its_own_since() -> None:
+    assert STANDING.outlook("2026-12", claimed_since=0, owned=4) is ClaimOutlook.LET_THROUGH  # the 3rd claim
+    assert STANDING.outlook("2026-12", claimed_since=1, owned=4) is ClaimOutlook.OVER_MONTHLY_LIMIT  # a 4th
+    assert STANDING.outlook("2027-01", claimed_since=1, owned=4) is ClaimOutlook.LET_THROUGH  # a new month
+    assert STANDING.outlook("2026-12", claimed_since=0, owned=5) is ClaimOutlook.OVER_OWNED_LIMIT
+    approving = ClaimStanding(3, 5, True, "2026-12", 3)
+    assert approving.outlook("2026-12", 0, 4) is ClaimOutlook.NEEDS_APPROVAL
+    assert approving.outlook("2026-12", 0, 5) is ClaimOutlook.OVER_OWNED_LIMIT  # approval does not lift this one
+    assert ClaimStanding(0, 0, False, "2026-12", 1000).outlook("2026-12", 50, 5000) is ClaimOutlook.LET_THROUGH
+
+
+def test_the_standing_travels_as_a_dict_and_anything_unreadable_is_no_standing() -> None:
+    assert ClaimStanding.from_phones(STANDING.as_dict()) == STANDING
+    for bad in (
+        None,
+        {},
+        [],
+        {**STANDING.as_dict(), "claimed": -1},
+        {**STANDING.as_dict(), "claim_limit": "3"},
+        {**STANDING.as_dict(), "owned_limit": True},
+        {**STANDING.as_dict(), "over_limit_approval": 1},
+        {**STANDING.as_dict(), "month": "2026-1"},
+    ):
+        assert ClaimStanding.from_phones(bad) is None, bad
 
 
 def test_return_days_name_tiers_over_the_defaults_and_refuse_what_is_wrong() -> None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from client.services import AppService, iso
+from client.services import POOL_RULES, AppService, iso
 from shared.enums import ClaimAction, RecordKind
 from shared.errors import ErrorCode
 from shared.ids import new_id
+from shared.pool import ClaimOutlook, ClaimStanding
 
 
 class Standing(StrEnum):
@@ -31,6 +32,9 @@ class Ownership:
     standing: Standing
     owner_name: str | None = None  # the owner's name as the server last sent it
     refused: str | None = None  # a claim of this phone the server refused: who owns it, or why
+    # What the server will make of a claim not yet sent (shown before 认领 and while it waits): the limits the
+    # last sync brought; None when nothing is known.
+    outlook: ClaimOutlook | None = None
 
 
 def rep_id(service: AppService) -> str:
@@ -50,6 +54,44 @@ def _pending_action(service: AppService, customer_id: str) -> ClaimAction | None
     return ClaimAction(max(mine, key=lambda record: str(record.get("at") or ""))["action"])
 
 
+def claim_outlook(service: AppService, customer_id: str) -> ClaimOutlook | None:
+    """What the server will make of a claim of `customer_id` (one about to be made, or waiting to be sent), from
+    the limits and this month's claims the last sync brought (shared/pool.py ClaimStanding), plus what this phone
+    claimed and released since; None before a sync has brought them (an older server, a supervisor)."""
+    standing = ClaimStanding.from_phones(service.store.get_meta(POOL_RULES))
+    if standing is None:
+        return None
+    me, month = rep_id(service), service.clock().date().isoformat()[:7]
+    pending = service.store.pending_record_ids()
+    taps = sorted(
+        (record for record in service.store.all(RecordKind.CUSTOMER_CLAIM) if record["id"] in pending),
+        key=lambda record: str(record.get("at") or ""),
+    )
+    last = {str(record.get("customer_id")): record for record in taps}  # each customer's last tap waiting
+    this = last.get(customer_id)  # the claim in question, when it waits already
+    owned = {
+        str(customer["id"])
+        for customer in service.store.all(RecordKind.CUSTOMER)
+        if customer.get("owner_rep_id") == me and not customer.get("deleted")
+    }
+    for key, record in last.items():
+        if key == customer_id:
+            continue
+        if record.get("action") == ClaimAction.CLAIM.value:
+            owned.add(key)
+        else:
+            owned.discard(key)
+    # Every claim counts in its month, released since or not (the server counts its claim rows).
+    claimed_since = sum(
+        1
+        for record in taps
+        if record is not this
+        and record.get("action") == ClaimAction.CLAIM.value
+        and str(record.get("at") or "").startswith(month)
+    )
+    return standing.outlook(month, claimed_since, len(owned))
+
+
 def refused_claim(service: AppService, customer_id: str) -> dict[str, Any] | None:
     """The rep's refused claim of this customer (a draft), if any."""
     for draft in reversed(service.store.rejected_ops()):
@@ -64,7 +106,7 @@ def ownership(service: AppService, customer: dict[str, Any]) -> Ownership:
     owner_id, owner_name = customer.get("owner_rep_id"), customer.get("owner_name")
     pending = _pending_action(service, customer_id)
     if pending is ClaimAction.CLAIM:
-        return Ownership(Standing.CLAIMING, owner_name)
+        return Ownership(Standing.CLAIMING, owner_name, outlook=claim_outlook(service, customer_id))
     if pending is ClaimAction.RELEASE:
         return Ownership(Standing.RELEASING, owner_name)
     refused = None
@@ -73,7 +115,7 @@ def ownership(service: AppService, customer: dict[str, Any]) -> Ownership:
         claimed = draft.get("code") == ErrorCode.ALREADY_CLAIMED and owner_name and owner_id is not None
         refused = str(owner_name) if claimed else str(draft.get("message") or draft.get("code") or "")
     if owner_id is None:
-        return Ownership(Standing.POOL, None, refused)
+        return Ownership(Standing.POOL, None, refused, claim_outlook(service, customer_id))
     if owner_id == rep_id(service):
         return Ownership(Standing.MINE, owner_name)
     return Ownership(Standing.OTHER, owner_name, refused)

@@ -13,6 +13,7 @@ from client.shell.state import AppState
 from client.widgets import ERROR_COLOR, SMALL_TEXT, back_button, badge, kind_label, muted, screen, tappable, text_field
 from client.widgets import title as screen_title
 from shared.i18n import t
+from shared.pool import ClaimOutlook
 
 TOUCH = 48  # px: every tap target on the phone
 
@@ -60,6 +61,15 @@ def ownership_section(customer_id: str, owned: Ownership | None, lang: str, acti
             )
         )
     controls: list[ft.Control] = [ft.Row(row, wrap=True, spacing=8, run_spacing=4)]
+    if owned.outlook not in (None, ClaimOutlook.LET_THROUGH) and standing in (Standing.POOL, Standing.CLAIMING):
+        controls.append(
+            ft.Text(
+                t(f"client.pool.outlook.{owned.outlook.value}", lang),
+                color=ft.Colors.ORANGE_900,
+                weight=ft.FontWeight.W_600,
+                key="claim-outlook",
+            )
+        )
     if owned.refused is not None:
         controls.append(
             ft.Text(

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from server.clock import local_day, utc_now
+from server.clock import local_day, today, utc_now
 from server.db import write_session
 from server.domains.access import check_fields, customer_in_reach, lookup
 from server.domains.audit.service import audit
@@ -33,7 +33,7 @@ from shared.approvals import ApprovalRules, Need, claim_need
 from shared.enums import ClaimAction, OwnerChangeReason, RecordKind, Role, ValueTier
 from shared.errors import ErrorCode
 from shared.ids import new_id
-from shared.pool import PoolRules, claim_limit_problem, return_due
+from shared.pool import ClaimStanding, PoolRules, claim_limit_problem, return_due
 
 POOL = "pool"  # the handover target that means the territory's public pool
 MAX_REASON = 200
@@ -41,6 +41,17 @@ MAX_REASON = 200
 
 def pool_rules(settings: Settings) -> PoolRules:
     return PoolRules(settings.pool_return_days, settings.pool_claim_limit, settings.pool_owned_limit)
+
+
+def claim_standing(session: Session, settings: Settings, actor: Actor) -> dict[str, Any]:
+    """A rep's claim limits and this month's claims, for the phone to tell before 认领 (`pool_rules` of the
+    sign-in and pull answers); {} for anyone else."""
+    if not actor.is_rep:
+        return {}
+    day, rules = today(settings.tz), pool_rules(settings)
+    claimed = claims_this_month(session, actor.id, day, settings.tz)
+    approval = settings.approval_rules.claim_over_limit
+    return ClaimStanding(rules.claim_limit, rules.owned_limit, approval, day.isoformat()[:7], claimed).as_dict()
 
 
 def _name(session: Session, rep_id: str | None) -> str | None:

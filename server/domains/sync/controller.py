@@ -18,6 +18,7 @@ from msgspec.json import encode
 from server.db import read_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.devices.service import phone_of_push, quarantine_push
+from server.domains.ownership.service import claim_standing
 from server.domains.routes.ordering import route_rules
 from server.domains.sync import service
 from server.domains.users.models import Actor
@@ -164,9 +165,10 @@ class SyncController(Controller):
         def answer() -> bytes:
             with read_session(engine) as session:
                 rules = route_rules(session, settings, actor.id, actor.territory).as_dict()
+                claims = claim_standing(session, settings, actor)
             visits = visit_flag_rules(settings).as_dict()
             approvals = settings.approval_rules.for_phones()
-            return service.pull_json(engine, actor, pull_request, settings.timezone, visits, rules, approvals)
+            return service.pull_json(engine, actor, pull_request, settings.timezone, visits, rules, approvals, claims)
 
         body = await anyio.to_thread.run_sync(answer)  # one trip to a worker thread
         return json_response(body)

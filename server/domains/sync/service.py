@@ -314,6 +314,7 @@ def pull(
     visit_rules: dict[str, Any] | None = None,
     route_rules: dict[str, Any] | None = None,
     approval_rules: dict[str, Any] | None = None,
+    pool_rules: dict[str, Any] | None = None,
 ) -> PullResponse:
     """A pull page as protocol objects (for code that wants the records; the API sends `pull_json`)."""
     page = pull_page(engine, actor, request)
@@ -336,6 +337,7 @@ def pull(
         visit_rules=visit_rules or {},
         route_rules=route_rules or {},
         approval_rules=approval_rules or {},
+        pool_rules=pool_rules or {},
     )
 
 
@@ -347,16 +349,18 @@ def pull_json(
     visit_rules: dict[str, Any] | None = None,
     route_rules: dict[str, Any] | None = None,
     approval_rules: dict[str, Any] | None = None,
+    pool_rules: dict[str, Any] | None = None,
 ) -> bytes:
     """The pull answer's JSON (`PullResponse.as_dict()`), each record's JSON spliced in as the database holds it.
     `timezone` is the company's (settings.timezone): phones keep their business day in it; `visit_rules` its
     visit flag limits, which phones use to say before 签退 what a visit will be flagged for; `route_rules` what
     they order the rest of their day with (shared/route_order.py RouteRules); `approval_rules` what they apply
-    offline to orders and new customers (shared/approvals.py ApprovalRules.for_phones)."""
+    offline to orders and new customers (shared/approvals.py ApprovalRules.for_phones); `pool_rules` a rep's claim
+    limits and claims this month (shared/pool.py ClaimStanding)."""
     page = pull_page(engine, actor, request)
     tail = (
         b'"cursor":%d,"has_more":%s,"server_time":%s,"timezone":%s,'
-        b'"visit_rules":%s,"route_rules":%s,"approval_rules":%s}'
+        b'"visit_rules":%s,"route_rules":%s,"approval_rules":%s,"pool_rules":%s}'
     ) % (
         page.cursor,
         b"true" if page.has_more else b"false",
@@ -365,6 +369,7 @@ def pull_json(
         encode(visit_rules or {}),
         encode(route_rules or {}),
         encode(approval_rules or {}),
+        encode(pool_rules or {}),
     )
     if request.encoding == COLUMNS_ENCODING:  # only to a phone that asked: older ones read `changes`
         rows = ((row.seq, row.kind, row.record_id, row.deleted, _record(row.data)) for row in page.rows)

@@ -17,6 +17,7 @@ from server.db import write_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.devices.service import register_device
+from server.domains.ownership.service import claim_standing
 from server.domains.routes.ordering import route_rules
 from server.domains.sync.chain import register_key
 from server.domains.users.models import Actor
@@ -71,6 +72,8 @@ class LoginAnswer(Struct):
     route_rules: dict[str, Any]
     # The approval rules the phone applies offline to orders and new customers (shared/approvals.py).
     approval_rules: dict[str, Any]
+    # A rep's claim limits and claims this month (shared/pool.py ClaimStanding); {} for others.
+    pool_rules: dict[str, Any]
 
 
 class RefreshAnswer(Struct):
@@ -123,7 +126,7 @@ class AuthController(ApiController):
         if actor is None:
             raise Unauthorized("wrong username or password")
 
-        def open_phone_session() -> tuple[SessionGrant, dict[str, Any]]:
+        def open_phone_session() -> tuple[SessionGrant, dict[str, Any], dict[str, Any]]:
             with write_session(engine) as session:
                 if data.device_id:
                     phone = register_device(
@@ -135,9 +138,10 @@ class AuthController(ApiController):
                 grant = open_session(
                     session, actor, kind=API_SESSION, lifetime=settings.token_lifetime, device_id=data.device_id
                 )
-                return grant, route_rules(session, settings, actor.id, actor.territory).as_dict()
+                rules = route_rules(session, settings, actor.id, actor.territory).as_dict()
+                return grant, rules, claim_standing(session, settings, actor)
 
-        grant, rules = await anyio.to_thread.run_sync(open_phone_session)
+        grant, rules, claims = await anyio.to_thread.run_sync(open_phone_session)
         assert grant.refresh_token is not None
         return LoginAnswer(
             token=_access_token(state, actor, grant),
@@ -148,6 +152,7 @@ class AuthController(ApiController):
             visit_rules=visit_flag_rules(settings).as_dict(),
             route_rules=rules,
             approval_rules=settings.approval_rules.for_phones(),
+            pool_rules=claims,
         )
 
     @post(
