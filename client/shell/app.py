@@ -648,7 +648,11 @@ class App:
     def locate_ahead(self) -> None:
         """Start asking the device where it is (the visit form opened), in the background and with a longer
         limit (`AHEAD_TIMEOUT`), so that 签到 usually finds a fresh position ready instead of waiting for one."""
-        if self.locator is None or self._asking_ahead or self.fixes.fresh(self._accuracy_limit_m()) is not None:
+        if self.locator is None or self._asking_ahead:
+            return
+        ready = self.fixes.fresh(self._accuracy_limit_m())
+        if ready is not None:  # found a moment ago (the rep went back and opened the form again)
+            self._show_located(ready)
             return
         self._asking_ahead = True
         self._ask_device(AHEAD_TIMEOUT, self._located_ahead)
@@ -664,9 +668,14 @@ class App:
             if waiting is not None:  # a 签到 is waiting for its own answer: this one came first
                 waiting(fix)
                 return
+            self._show_located(fix)
+
+    def _show_located(self, fix: Location) -> None:
+        """Say under a visit form waiting for 签到 that the position is found (no typing there to lose)."""
+        with self.ui:
             form = self.state.visit
             if self.state.screen is Screen.VISIT and form.visit is None and form.customer is not None:
-                form.located = fix  # said under the form before 签到 (no typing there to lose)
+                form.located = fix
                 self.render(by_rep=False)
 
     def then_located(self, finish: Callable[[Location | None], None]) -> None:

@@ -163,6 +163,9 @@ def test_the_position_found_when_the_form_opened_is_taken_at_check_in_without_as
     page_of(app).run_threads()  # the device answers the ask made when the form opened
     assert device.asked == [AHEAD_TIMEOUT]
     assert app.state.visit.located == WANGDU  # said under the form: 已取得位置（±15 米）
+    app.actions.go_back()
+    app.actions.start_visit(customer)  # the form opened again a moment later: said at once, not asked again
+    assert app.state.visit.located == WANGDU and not page_of(app).threads
     clock.now += FRESH_FIX_S - 1
     app.actions.check_in()
     visit = checked_in(app)  # at once: nothing was waited for
