@@ -1,6 +1,7 @@
 """Where the phone is: a position (`Location`), what gives one (`LocationProvider`: the device's GPS,
-client/location/device.py, or a test's stand-in), and `locate`, which asks with a time limit and never fails a
-visit for want of a position. Nothing here imports Flet."""
+client/location/device.py, or a test's stand-in), `locate`, which asks with a time limit and never fails a
+visit for want of a position, and `RecentFix`, the last position found, which 签到 uses while it is fresh
+enough (the app starts locating when the visit form opens: docs/visits.md). Nothing here imports Flet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +21,13 @@ logger = logging.getLogger(__name__)
 # How long a check-in or check-out waits for the device's position before it goes on without one:
 # the rep is at the customer's door, and a visit is never held up by GPS.
 LOCATE_TIMEOUT = 4.0
+# How long the device is given to find the position ahead of 签到 (asked when the visit form opens): nobody waits
+# for it, and a GPS that has been off for a while (or a browser on a loaded machine) can take this long.
+AHEAD_TIMEOUT = 30.0
+# A position found ahead is used at 签到 (or 签退, or a punch) while it is at most this old: the rep has not
+# gone far in two minutes. Older, or less accurate than the company's limit (VISIT_FLAG_ACCURACY_M), the
+# device is asked again at 签到 as if none had been found.
+FRESH_FIX_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -89,3 +98,31 @@ def locate(provider: LocationProvider | None, timeout: float = LOCATE_TIMEOUT) -
         logger.info("ignored an unusable location: %r", found)
     logger.debug("located in %.2f s", time.monotonic() - started)
     return location
+
+
+class RecentFix:
+    """The device's last usable position and when it was found, on a monotonic `clock` (seconds; injected in
+    tests): the position a check-in takes at once when it is fresh enough, instead of asking and waiting."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._fix: Location | None = None
+        self._found_at = 0.0
+
+    def remember(self, location: Location | None) -> None:
+        """Keep `location` as the last position found (nothing usable: the last one stays, ageing)."""
+        usable = valid_location(location)
+        if usable is not None:
+            self._fix, self._found_at = usable, self.clock()
+
+    def fresh(self, accuracy_limit_m: float, max_age_s: float = FRESH_FIX_S) -> Location | None:
+        """The last position if it is at most `max_age_s` old and says it is accurate within
+        `accuracy_limit_m` metres (one that does not say how accurate it is does not count); else None."""
+        fix = self._fix
+        if fix is None or fix.accuracy is None or fix.accuracy > accuracy_limit_m:
+            return None
+        age = self.clock() - self._found_at
+        return fix if 0 <= age <= max_age_s else None
+
+    def forget(self) -> None:
+        self._fix = None

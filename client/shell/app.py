@@ -51,7 +51,7 @@ from client.features.today import view as today
 from client.features.today.handlers import TodayHandlers
 from client.features.visits import view as visit
 from client.features.visits.handlers import VisitHandlers
-from client.location import LOCATE_TIMEOUT, Location, LocationProvider, locate
+from client.location import AHEAD_TIMEOUT, LOCATE_TIMEOUT, Location, LocationProvider, RecentFix, locate
 from client.location.device import DeviceLocator
 from client.services import AppService
 from client.shell.actions import wire_actions
@@ -203,6 +203,9 @@ class App:
         self.url_launcher: ft.UrlLauncher | None = None  # opens navigation in a map app or a web map
         self.locator: LocationProvider | None = None
         self.locating = False  # a check-in or check-out waits for the device's position
+        self.fixes = RecentFix()  # the last position found: 签到 takes it at once while it is fresh enough
+        self._asking_ahead = False  # the device is being asked ahead of 签到 (the visit form opened)
+        self._waiting_for_fix: Callable[[Location | None], None] | None = None  # a 签到 waiting for a position
         self._detached = False
         # Set by the PIN lock (client/shell/lock.py): a tap counts as activity; after the first sign-in, the
         # lock may take over to have a PIN set (it returns True, then resumes sync and shows today).
@@ -642,30 +645,87 @@ class App:
 
     # ---- the device's position (a check-in, a check-out, a punch) ------------------------------
 
+    def locate_ahead(self) -> None:
+        """Start asking the device where it is (the visit form opened), in the background and with a longer
+        limit (`AHEAD_TIMEOUT`), so that 签到 usually finds a fresh position ready instead of waiting for one."""
+        if self.locator is None or self._asking_ahead:
+            return
+        ready = self.fixes.fresh(self._accuracy_limit_m())
+        if ready is not None:  # found a moment ago (the rep went back and opened the form again)
+            self._show_located(ready)
+            return
+        self._asking_ahead = True
+        self._ask_device(AHEAD_TIMEOUT, self._located_ahead)
+
+    def _located_ahead(self, location: Location | None) -> None:
+        with self.ui:
+            self._asking_ahead = False
+            self.fixes.remember(location)
+            fix = self.fixes.fresh(self._accuracy_limit_m())
+            if fix is None:
+                return
+            waiting = self._waiting_for_fix
+            if waiting is not None:  # a 签到 is waiting for its own answer: this one came first
+                waiting(fix)
+                return
+            self._show_located(fix)
+
+    def _show_located(self, fix: Location) -> None:
+        """Say under a visit form waiting for 签到 that the position is found (no typing there to lose)."""
+        with self.ui:
+            form = self.state.visit
+            if self.state.screen is Screen.VISIT and form.visit is None and form.customer is not None:
+                form.located = fix
+                self.render(by_rep=False)
+
     def then_located(self, finish: Callable[[Location | None], None]) -> None:
-        """Ask the device where it is off the page's loop (at most `LOCATE_TIMEOUT`), then `finish` on it."""
+        """`finish` on the device's position: at once with a fresh enough one already found (`RecentFix`:
+        at most `FRESH_FIX_S` old, within the company's accuracy limit), else after asking the device off the
+        page's loop (at most `LOCATE_TIMEOUT`; an answer to `locate_ahead` arriving first is taken too)."""
+        ready = self.fixes.fresh(self._accuracy_limit_m())
+        if ready is not None:
+            with self.ui:
+                finish(ready)
+            return
         self.locating = True
         self.state.notice = t("client.visit.locating", self.state.lang)
         self.render()
+        done = False
 
         def located(location: Location | None) -> None:
+            nonlocal done
             with self.ui:
+                if done:  # the other answer came first
+                    return
+                done = True
+                if self._waiting_for_fix is located:
+                    self._waiting_for_fix = None
+                self.fixes.remember(location)
                 self.locating = False
                 finish(location)
 
+        self._waiting_for_fix = located
+        self._ask_device(LOCATE_TIMEOUT, located)
+
+    def _ask_device(self, timeout: float, answer: Callable[[Location | None], None]) -> None:
+        """Ask the device for its position (at most `timeout` s), then `answer` on the page's loop."""
         locator = self.locator
         if IN_BROWSER and isinstance(locator, DeviceLocator):  # the PWA: awaited on the loop, no thread
 
             async def on_loop() -> None:
-                located(await locator.on_loop(LOCATE_TIMEOUT))
+                answer(await locator.on_loop(timeout))
 
             self.page.run_task(on_loop)
             return
 
         def worker() -> None:
-            self.on_loop(located, locate(self.locator))
+            self.on_loop(answer, locate(locator, timeout))
 
         self.page.run_thread(worker)
+
+    def _accuracy_limit_m(self) -> float:
+        """The company's accuracy limit for a visit's position (beyond it the visit is flagged 定位精度差)."""
+        return self.service.visit_rules().accuracy_m
 
     # ---- sync -------------------------------------------------------------------------------
 

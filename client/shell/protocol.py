@@ -50,4 +50,5 @@ class Shell(Protocol):
     @property
     def locating(self) -> bool: ...  # a check-in, check-out or punch waits for the position
     def then_located(self, finish: Callable[[Location | None], None]) -> None: ...
+    def locate_ahead(self) -> None: ...  # the visit form opened: find the position before 签到 asks for it
     def launch_url(self, url: str) -> None: ...  # outside the app (a map app, a web map)

@@ -20,6 +20,7 @@ from client.features.pipeline.service import PipelineView
 from client.features.pool.service import Ownership
 from client.features.reports.service import ReportForm, ReportView
 from client.features.today.reminders import CareReminders
+from client.location import Location
 from client.services import ConflictItem, CustomerCard, DraftFix, OrderLineInput, TodayRoute, VisitRecords
 from client.sync_runner import SyncStatus
 from shared.approvals import ApprovalRules
@@ -126,6 +127,8 @@ class VisitForm:
     expected_flags: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The customer's key persons, offered as chips under 访问对象 (the one met last time first).
     key_persons: list[dict[str, Any]] = field(default_factory=list)
+    # The position found while the form waits for 签到 (the shell's `locate_ahead`), said under the form.
+    located: Location | None = None
 
 
 @dataclass

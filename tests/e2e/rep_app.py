@@ -137,13 +137,17 @@ def record_visit(
     person: str,
     ordered_amount: str | None = None,
     before_check_out: Callable[[], None] | None = None,
+    located: str | None = None,
 ) -> str:
     """Visit the planned stop at `position`: check in, fill the record, save, (`before_check_out`), check out.
-    Returns the name."""
+    `located`: the text the form shows once the device's position was found (e.g. "已取得位置（±15 米）"),
+    waited for before 签到 so that the check-in takes it. Returns the name."""
     name = stop_name(page, position)
     stop_button(page, position).click()
     page.wait_for_timeout(SETTLE_MS)
     tap(page, "开始拜访")
+    if located is not None:
+        expect(page.get_by_text(located)).to_be_visible(timeout=60_000)
     tap(page, "签到")
     fill(page, "访问对象", person)
     fill(page, "拜访目的", "了解库存，介绍新品")

@@ -43,6 +43,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SIGN_IN_HINT = "首次登录需要联网；之后离线也能使用。"
 CACHE_NAMES = "async () => (await caches.keys()).filter((name) => name.startsWith('routecrm-app-'))"
 NEW_BUILD_MARKER = "// the next build"
+LOCATED_AHEAD = f"已取得位置（±{WANGDU['accuracy']} 米）"
 
 
 # The service worker is active once every file of the build is in its cache (install precaches, then activates).
@@ -182,7 +183,11 @@ def test_pwa_installs_signs_in_and_works_offline(
         expect(page.get_by_text("照片已保存（待上传）")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("照片 1 · 待上传")).to_be_visible()
 
-    visited = rep_app.record_visit(page, stops[0], person="王院长", ordered_amount="860", before_check_out=add_photo)
+    # Chromium plays the GPS (WANGDU): the app asks for the position when the visit form opens, says when it has
+    # one, and 签到 takes it (client/shell/app.py `locate_ahead`).
+    visited = rep_app.record_visit(
+        page, stops[0], person="王院长", ordered_amount="860", before_check_out=add_photo, located=LOCATED_AHEAD
+    )
     rep_app.back_to_today(page)
     expect(rep_app.stop_button(page, stops[0])).to_have_accessible_name(re.compile("已进货$"))
 
@@ -207,8 +212,11 @@ def test_pwa_installs_signs_in_and_works_offline(
     assert after["ordered-on-route"] == before["ordered-on-route"] + 1
     # The browser runs on the real hour, the server on the tests' shifted one: the app learnt the server's time at
     # its first sync, kept it across the offline restart, and stamped the visit with it (client/clock.py).
-    (visit,) = rows(tmp_path / "server.db", "select check_in_at from visits where person_met = ?", "王院长")
+    (visit,) = rows(tmp_path / "server.db", "select * from visits where person_met = ?", "王院长")
     assert abs(dt.datetime.fromisoformat(visit["check_in_at"]) - company_now()) < dt.timedelta(minutes=10)
+    # The check-in carries the position the browser gave, made offline, as the server stored it.
+    position = (visit["check_in_lat"], visit["check_in_lng"], visit["check_in_accuracy"])
+    assert position == pytest.approx((WANGDU["latitude"], WANGDU["longitude"], WANGDU["accuracy"]), abs=1e-6)
     # The photo's bytes went up after the records, as from the native app: the server holds the same bytes.
     expect(page.get_by_text(re.compile(r"^照片待上传"))).not_to_be_visible(timeout=SYNC_WAIT_MS)
     (stored,) = rows(tmp_path / "server.db", "select * from visit_photos where sha256 = ?", sha256(photo).hexdigest())

@@ -75,6 +75,7 @@ class VisitHandlers:
                 follows_id = form.values.get("follows_visit_id")
                 form.follows = self.service.visit(str(follows_id)) if follows_id else None
             self.shell.render()
+        self._locate_ahead()  # from a call to a visit in person: the position is wanted after all
 
     def start_visit(self, customer_id: str) -> None:
         open_visit = self.service.open_visit(customer_id)
@@ -84,6 +85,14 @@ class VisitHandlers:
         with self.shell.ui:
             self.shell.state.visit = self.visit_form(None, customer_id)
             self.shell.go(Screen.VISIT, notice=self.attendance.attendance_hint())  # a hint only: the visit goes on
+        self._locate_ahead()
+
+    def _locate_ahead(self) -> None:
+        """Before 签到 of a visit in person: the device starts finding its position now, so that 签到 usually
+        takes a fresh one at once (client/shell/app.py `locate_ahead`; a call records none)."""
+        form = self.shell.state.visit
+        if form.visit is None and form.values.get("visit_type") != VisitType.PHONE.value:
+            self.shell.locate_ahead()
 
     def open_visit(self, visit_id: str) -> None:
         self.shell.go(Screen.VISIT, visit_id)

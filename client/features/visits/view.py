@@ -39,7 +39,7 @@ from client.widgets import (
     title,
     touch_height,
 )
-from shared.enums import Attitude, ComplaintCategory, KeyPersonRole, Severity
+from shared.enums import Attitude, ComplaintCategory, KeyPersonRole, Severity, VisitType
 from shared.i18n import label, t
 from shared.visit_flags import flag_texts
 
@@ -98,6 +98,9 @@ def build(state: AppState, actions: Actions) -> ft.Control:
     visit = form.visit
     if visit is None:  # 签到 waits in the action bar under the form (`next_action`)
         controls.append(muted(t("client.visit.before_check_in", lang)))
+        located = form.located  # found ahead of 签到 (client/shell/app.py `locate_ahead`)
+        if located is not None and located.accuracy is not None and form.values.get("visit_type") != VisitType.PHONE:
+            controls.append(muted(t("client.visit.located_ahead", lang, metres=f"{located.accuracy:.0f}")))
         return screen(controls, spacing=10)
 
     status_line = [t("client.visit.checked_in", lang, time=clock_time(visit.get("check_in_at"))), where(visit, lang)]
