@@ -1,6 +1,7 @@
 """Issue #19 end to end: a supervisor releases a customer to the territory's pool (公海); the rep, offline, finds it
 in the 公海 list and claims it (认领) on the phone; once the phone syncs, the supervisor sees the new owner and the
-owner history on a 390-px-wide customer page, and the rep's card says 我的客户.
+owner history on a 390-px-wide customer page, and the rep's card says 我的客户. With this month's one claim used,
+another 公海 customer's card says before the tap that a claim would be refused.
 
 Real processes: the sync server on a SQLite file with the demo data, the rep's app in browser mode, headless
 Debian Chromium for both. "Offline" is the server stopped. Screenshots of the phone's card and of /pool at 390 px
@@ -9,6 +10,7 @@ go to docs/screenshots/ with ROUTECRM_SCREENSHOTS=1, to test-artifacts/ otherwis
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -17,13 +19,19 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import ARTIFACTS, ROOT, Service
+from tests.e2e.conftest import ARTIFACTS, ROOT, Service, process_clock_env
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, supervisor_sign_in
 from tests.e2e.test_visit_with_order import rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ROUTECRM_SCREENSHOTS") == "1" else ARTIFACTS
+
+
+@pytest.fixture
+def server_env(clock_offset: dt.timedelta) -> dict[str, str]:
+    """One claim a month, so that the rep's second claim is told before the tap that it would be refused."""
+    return {**process_clock_env(clock_offset), "POOL_CLAIM_LIMIT": "1"}
 
 
 def open_card(page: Page, name: str) -> None:
@@ -37,18 +45,19 @@ def test_a_rep_offline_claims_a_pool_customer_and_the_supervisor_sees_the_new_ow
 ) -> None:
     database = tmp_path / "server.db"
     (rep,) = rows(database, "select id, display_name, territory from users where username = 'li.rep'")
-    customer = rows(
+    customer, second = rows(
         database,
-        "select id, name from customers where territory = ? and owner_rep_id = ? order by name limit 1",
+        "select id, name from customers where territory = ? and owner_rep_id = ? order by name limit 2",
         rep["territory"],
         rep["id"],
-    )[0]
+    )
 
     supervisor = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
     supervisor_sign_in(supervisor, server_url)
-    supervisor.goto(f"{server_url}/customers/{customer['id']}")
-    supervisor.get_by_test_id("owner-release").click()  # back to the territory's pool
-    expect(supervisor.get_by_test_id("owner-now")).to_have_text("公海")
+    for released in (customer, second):
+        supervisor.goto(f"{server_url}/customers/{released['id']}")
+        supervisor.get_by_test_id("owner-release").click()  # back to the territory's pool
+        expect(supervisor.get_by_test_id("owner-now")).to_have_text("公海")
     supervisor.goto(f"{server_url}/pool")
     expect(supervisor.get_by_test_id(f"pool-customer-{customer['id']}")).to_be_visible()
     assert supervisor.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
@@ -87,6 +96,16 @@ def test_a_rep_offline_claims_a_pool_customer_and_the_supervisor_sees_the_new_ow
     expect(page.get_by_role("button", name="释放到公海", exact=True)).to_be_visible()
     page.wait_for_timeout(rep_app.SETTLE_MS)
     page.screenshot(path=SCREENSHOTS / "phone-customer-claimed.png")
+
+    # This month's one claim (POOL_CLAIM_LIMIT=1 here) is used: the other 公海 customer's card says before the tap
+    # that a claim would be refused (the pull brought the server's count).
+    rep_app.tap(page, re.compile("^返回"))
+    rep_app.tap(page, "公海")
+    open_card(page, second["name"])
+    expect(page.get_by_text("本月认领已达上限：此认领同步后会被拒绝")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="认领", exact=True)).to_be_visible()  # told, not refused
+    page.wait_for_timeout(rep_app.SETTLE_MS)
+    page.screenshot(path=SCREENSHOTS / "phone-claim-over-limit.png")
 
     supervisor.goto(f"{server_url}/customers/{customer['id']}")
     expect(supervisor.get_by_test_id("owner-now")).to_have_text(rep["display_name"])
