@@ -75,10 +75,12 @@ def test_the_header_is_whole_signed_seconds(text: str, seconds: int) -> None:
     assert parse_clock_offset(text) == seconds
 
 
+BEYOND_TEN_YEARS = (str(MAX_CLOCK_OFFSET_S + 1), str(-MAX_CLOCK_OFFSET_S - 1))
+
+
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", "1.5", "nan", "inf", "-inf", "1e9", "0x10", "١٢", "--5", "3 h", str(MAX_CLOCK_OFFSET_S + 1)]
-    + [str(-MAX_CLOCK_OFFSET_S - 1), "9" * 13],
+    ["", "abc", "1.5", "nan", "inf", "-inf", "1e9", "0x10", "١٢", "--5", "3 h", "9" * 13, *BEYOND_TEN_YEARS],
 )
 def test_a_header_that_is_not_whole_seconds_within_ten_years_is_refused_with_the_reason(text: str) -> None:
     with pytest.raises(ProtocolError) as refused:
