@@ -102,7 +102,7 @@ def test_a_phone_3_hours_12_minutes_slow_is_shown_so_on_the_devices_page(
     assert (state, words) == ("unknown", "尚未测得")
 
     phone.sync()  # its pull measures the clock; the requests after it say so
-    phone.service.check_in(seeded.customers_a[0], None, None)
+    visit = phone.service.check_in(seeded.customers_a[0], None, None)
     phone.sync()
     offset, heard = kept(engine, phone.device_id)
     assert offset == pytest.approx(11_520, abs=2)
@@ -115,6 +115,12 @@ def test_a_phone_3_hours_12_minutes_slow_is_shown_so_on_the_devices_page(
     assert device_clock(english, phone.device_id) == ("behind", "clock 3 h 12 min behind")
     listed = sync_client.get("/api/devices", headers={"Authorization": f"Bearer {supervisor_token(sync_client)}"})
     assert [row["clock_offset_s"] for row in listed.json()["devices"]] == [offset]
+    # The visit's evidence says it too, beside its signature (the phone's clock now, as it last said).
+    customer_page = f"/customers/{seeded.customers_a[0]}"
+    chinese = supervisor_sees(sync_client, f"{customer_page}?lang=zh-CN")
+    assert visit_clock(chinese, visit["id"]) == "该手机最近报告：时钟慢 3 小时 12 分"
+    english = supervisor_sees(sync_client, f"{customer_page}?lang=en")
+    assert visit_clock(english, visit["id"]) == "this phone's last report: clock 3 h 12 min behind"
 
     # The rep sets the phone's clock right: the next sync measures it so, and the one after tells the server.
     phone_clock.install(Clock())
@@ -122,7 +128,14 @@ def test_a_phone_3_hours_12_minutes_slow_is_shown_so_on_the_devices_page(
     phone.sync()
     assert kept(engine, phone.device_id)[0] == 0
     assert device_clock(supervisor_sees(sync_client, "/devices?lang=en"), phone.device_id) == ("right", "clock right")
+    assert visit_clock(supervisor_sees(sync_client, customer_page), visit["id"]) is None  # a right clock: nothing
     phone.close()
+
+
+def visit_clock(page: str, visit_id: str) -> str | None:
+    """The phone's clock beside a visit's signature, when it is wrong (else None)."""
+    found = re.search(rf'data-testid="visit-clock-{visit_id}">([^<]*)<', page)
+    return html.unescape(found.group(1)) if found else None
 
 
 def supervisor_token(server: TestClient[Litestar]) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from client import clock as phone_clock
 from client.shell.app import measured_clock_offset
-from server.web.devices import clock_state, clock_words
+from server.domains.devices.clock import clock_state, clock_words
 from shared.clock import Clock
 from sync.http import HttpSyncApi
 from sync.protocol import (
