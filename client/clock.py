@@ -13,6 +13,9 @@ server's (`measured_correction`: the server's time against the middle of the req
 it is off by more than `TRUSTED_SKEW`, every "now" on the phone is corrected by that much (`correct_by`). The
 correction is kept in the store, so it holds offline and after a restart, until the next sync measures again;
 a phone whose clock was set right measures zero and goes back to its own time.
+
+The phone tells the server what it measured (`known_correction`, sent with every sync request: sync/http.py), so
+a supervisor sees on /devices which phones have a wrong clock; before its first measurement it says nothing.
 """
 
 from __future__ import annotations
@@ -20,20 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from shared.clock import Clock, zone
-
-# A phone within this of the server keeps its own time: a correction fixes a wrong clock, not network jitter.
-TRUSTED_SKEW = dt.timedelta(seconds=30)
+from shared.clock import TRUSTED_SKEW, Clock, zone
 
 _own = Clock()  # the phone's own clock (with ROUTECRM_CLOCK_OFFSET's shift): what it says of the time
 _correction = dt.timedelta(0)  # the server's time minus the phone's own, when that is beyond TRUSTED_SKEW
+_known = False  # a sync has measured the correction (in this process, or kept in the store from an earlier one)
 _clock = _own
 
 
 def install(clock: Clock) -> None:
     """The phone's own clock (a new process, a test's phone): the correction starts again from none."""
-    global _own, _correction, _clock
-    _own, _correction, _clock = clock, dt.timedelta(0), clock
+    global _own, _correction, _known, _clock
+    _own, _correction, _known, _clock = clock, dt.timedelta(0), False, clock
 
 
 def current() -> Clock:
@@ -45,9 +46,16 @@ def correction() -> dt.timedelta:
     return _correction
 
 
+def known_correction() -> dt.timedelta | None:
+    """The correction as a sync measured it (0: the phone's clock is right); None before any measurement."""
+    return _correction if _known else None
+
+
 def correct_by(value: dt.timedelta) -> bool:
-    """Move every "now" by `value` from the phone's own clock (0: the phone's own time); True when it changed."""
-    global _correction, _clock
+    """Move every "now" by `value` from the phone's own clock (0: the phone's own time); True when it changed.
+    `value` is a measurement (a pull's, or one kept from an earlier sync): `known_correction` says it from now on."""
+    global _correction, _known, _clock
+    _known = True
     if value == _correction:
         return False
     _correction = value

@@ -36,7 +36,7 @@ from client import clock as company_clock
 from client.browser import IN_BROWSER, start_background
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
-from sync.http import HttpSyncApi, TokensListener
+from sync.http import ClockOffset, HttpSyncApi, TokensListener
 from sync.protocol import MAX_COLUMNS_PULL_LIMIT, PullRequest, PullResponse
 
 logger = logging.getLogger(__name__)
@@ -368,12 +368,14 @@ class HttpSyncSession:
         on_tokens: TokensListener | None = None,
         on_company: Callable[[PullResponse], object] | None = None,
         on_clock: Callable[[dt.timedelta], object] | None = None,
+        clock_offset: ClockOffset | None = None,
     ) -> None:
         self.store, self.server_url, self.token, self.transport = store, server_url, token, transport
         self.on_progress = on_progress
         self.refresh_token, self.on_tokens = refresh_token, on_tokens
         self.on_company = on_company
         self.on_clock = on_clock
+        self.clock_offset = clock_offset
 
     def run(self) -> SyncReport:
         if not self.token:
@@ -386,6 +388,7 @@ class HttpSyncSession:
             transport=self.transport,  # type: ignore[arg-type]
             refresh_token=self.refresh_token,
             on_tokens=self.on_tokens,
+            clock_offset=self.clock_offset,
         )
 
         def pull(request: PullRequest) -> PullResponse:
@@ -416,17 +419,19 @@ def http_engine_factory(
     on_tokens: TokensListener | None = None,
     on_company: Callable[[PullResponse], object] | None = None,
     on_clock: Callable[[dt.timedelta], object] | None = None,
+    clock_offset: ClockOffset | None = None,
 ) -> EngineFactory:
     """An engine factory for the runner: `credentials()` gives (server URL, token) at each attempt;
     `on_progress` hears how each sync advances (the app passes `SyncRunner.report_progress`);
     `refresh_token()` gives the refresh token, and `on_tokens` keeps the new pair after a refresh; `on_company`
-    hears each pull answer, and `on_clock` the correction each one measures (client/clock.py)."""
+    hears each pull answer, and `on_clock` the correction each one measures (client/clock.py); `clock_offset()`
+    is the correction each request tells the server (seconds; None: not measured yet)."""
 
     def make() -> RunsSync:
         server_url, token = credentials()
         refresh = refresh_token() if refresh_token is not None else None
         return HttpSyncSession(
-            store, server_url, token, transport, on_progress, refresh, on_tokens, on_company, on_clock
+            store, server_url, token, transport, on_progress, refresh, on_tokens, on_company, on_clock, clock_offset
         )
 
     return make

@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo
 CLOCK_OFFSET_ENV = "ROUTECRM_CLOCK_OFFSET"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+# A phone within this of the server's time keeps its own (client/clock.py), and the server calls its clock right
+# (/devices): a correction fixes a wrong clock, not network jitter.
+TRUSTED_SKEW = dt.timedelta(seconds=30)
 
 
 @dataclass(frozen=True)

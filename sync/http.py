@@ -7,6 +7,9 @@ Access tokens are short. When the server answers 401 `token_expired`, the API tr
 for a new pair (POST /api/auth/refresh) once, hands both to `on_tokens` (the app stores them before
 anything else happens) and sends the request again. If the refresh is refused, `AuthRequired`: the rep
 signs in again, and nothing on the phone is dropped.
+
+Every push and pull says how far the phone's clock is from the server's, as the phone last measured it
+(`clock_offset`, in the `RouteCRM-Clock-Offset` header; none before the first measurement).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import math
 import ssl
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,6 +28,7 @@ import httpx
 from shared.errors import ErrorCode
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, ResyncRequired, ServerFailed, Unreachable
 from sync.protocol import (
+    CLOCK_OFFSET_HEADER,
     COLUMNS_ENCODING,
     MAX_PULL_LIMIT,
     ProtocolError,
@@ -31,6 +36,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    clock_offset_header,
     parse_pull_response,
     parse_push_response,
 )
@@ -41,6 +47,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 KEEPALIVE_EXPIRY_S = 2.0
 REFRESH_PATH = "/api/auth/refresh"
 TokensListener = Callable[[str, str], None]  # (access token, refresh token): store them durably
+ClockOffset = Callable[[], float | None]  # the phone's measured clock correction in seconds; None: not measured yet
 # Sync bodies from this size on are sent gzipped (a push of a day's work is about 30 KB of JSON, 2 s up a village
 # link's 128 kbit/s), unless the server showed it does not read them: it answered a plain sync request without
 # `Accept-Encoding: gzip` (RFC 7694), or a gzipped one with 400 or 415 (then the body goes again, plain, at once).
@@ -77,6 +84,7 @@ class HttpSyncApi:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         refresh_token: str | None = None,
         on_tokens: TokensListener | None = None,
+        clock_offset: ClockOffset | None = None,
     ) -> None:
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -88,6 +96,7 @@ class HttpSyncApi:
         )
         self._refresh_token = refresh_token
         self._on_tokens = on_tokens
+        self._clock_offset = clock_offset
 
     def close(self) -> None:
         self._client.close()
@@ -126,6 +135,9 @@ class HttpSyncApi:
         headers = {"Content-Type": "application/json"} | ({} if auth else {"Authorization": ""})
         base = str(self._client.base_url)
         sync_path = path.startswith(SYNC_PATHS)
+        offset = self._clock_offset() if sync_path and self._clock_offset is not None else None
+        if offset is not None and math.isfinite(offset):
+            headers[CLOCK_OFFSET_HEADER] = clock_offset_header(offset)
         gzipped = sync_path and _GZIP_SERVERS.get(base) is not False and len(content) >= GZIP_MIN_BYTES
         try:
             if gzipped:

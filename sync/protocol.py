@@ -41,6 +41,13 @@ MAX_NUMBER = 2**31 - 1  # seq, cursor: the database keeps them as 32-bit integer
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{128}$")
 PUBLIC_KEY_PATTERN = HASH_PATTERN
+# The phone's clock as its last pull measured it (client/clock.py): the server's time minus the phone's own, in whole
+# seconds, on every push and pull (a header, not a body field: an older server ignores it, where it refuses an
+# unknown body field, and an older phone sends none). The server keeps it per phone for /devices
+# (docs/sync-protocol.md). A value that is not whole seconds within ten years is not kept; the sync goes on.
+CLOCK_OFFSET_HEADER = "RouteCRM-Clock-Offset"
+MAX_CLOCK_OFFSET_S = 10 * 365 * 86400
+_CLOCK_OFFSET = re.compile(r"^[+-]?[0-9]{1,12}$")
 
 
 class ProtocolError(ValueError):
@@ -410,6 +417,22 @@ def _required(obj: Mapping[str, Any], key: str, path: str) -> Any:
     if key not in obj:
         raise ProtocolError(_join(path, key), "is required")
     return obj[key]
+
+
+def parse_clock_offset(value: str) -> int:
+    """A `CLOCK_OFFSET_HEADER` value: whole seconds, signed (server minus phone), within MAX_CLOCK_OFFSET_S."""
+    text = value.strip()
+    if not _CLOCK_OFFSET.match(text):
+        raise ProtocolError(CLOCK_OFFSET_HEADER, f"must be whole seconds, e.g. -11520, not {text[:40]!r}")
+    seconds = int(text)
+    if abs(seconds) > MAX_CLOCK_OFFSET_S:
+        raise ProtocolError(CLOCK_OFFSET_HEADER, f"must be within ±{MAX_CLOCK_OFFSET_S} s (ten years), not {seconds}")
+    return seconds
+
+
+def clock_offset_header(correction_s: float) -> str:
+    """What a phone sends in `CLOCK_OFFSET_HEADER` for its measured correction (seconds)."""
+    return str(round(correction_s))
 
 
 def _int(value: object, path: str, minimum: int = 0) -> int:

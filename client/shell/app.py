@@ -108,8 +108,9 @@ class ClientCore:
 def service_sync(
     store: LocalStore, service: AppService, transport: Any = None, on_progress: ProgressListener | None = None
 ) -> EngineFactory:
-    """Syncs of `store` for `service`: its server and token (renewed when it expires), and what each pull says of
-    the company and of the server's time, kept by the service. The app's wiring; tests wire their phones with it."""
+    """Syncs of `store` for `service`: its server and token (renewed when it expires), what each pull says of the
+    company and of the server's time, kept by the service, and the phone's clock as measured, told to the server.
+    The app's wiring; tests wire their phones with it."""
     return http_engine_factory(
         store,
         lambda: (service.server_url, service.token),
@@ -121,7 +122,15 @@ def service_sync(
             page.timezone, page.visit_rules, page.route_rules, page.approval_rules, page.pool_rules
         ),
         on_clock=service.keep_clock_correction,
+        clock_offset=measured_clock_offset,
     )
+
+
+def measured_clock_offset() -> float | None:
+    """What each sync request tells the server of this phone's clock (seconds, the server's minus the phone's), so a
+    supervisor sees a wrong clock on /devices; None before the first sync has measured it (client/clock.py)."""
+    known = clock.known_correction()
+    return None if known is None else known.total_seconds()
 
 
 def build_core(config: ClientConfig, cipher: StoreCipher, transport: Any = None) -> ClientCore:

@@ -1,5 +1,9 @@
 """Phones and the quarantine: supervisors revoke their territory's phones (admins any), admins decide what a
-revoked phone's unsent ops become (accepted: applied once, as the rep; dropped: never applied)."""
+revoked phone's unsent ops become (accepted: applied once, as the rep; dropped: never applied).
+
+Each phone's clock, as it last measured it against the server's (client/clock.py; kept by the sync requests:
+server/domains/sync/controller.py), is said in words: a supervisor checking visits entered late wants to know
+which phones run hours or days off."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from server.clock import local_time
 from server.db import write_session
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.chain.service import chain_heads
+from server.domains.devices.clock import clock_state, clock_words
 from server.domains.devices.service import (
     accept_quarantined,
     drop_quarantined,
@@ -22,6 +27,7 @@ from server.domains.devices.service import (
     revoke_device,
 )
 from server.domains.users.signin import client_address
+from server.web.i18n import lang_of
 from server.web.pages import WebRequest, admins_only, page, supervisors_only
 
 
@@ -36,6 +42,7 @@ class DevicePages(Controller):
     ) -> Template:
         rows = list_devices(session, request.user)
         heads = chain_heads(session, [row.device.id for row in rows])
+        lang = lang_of(request)
         shown: list[dict[str, Any]] = [
             {
                 "device": row.device,
@@ -43,6 +50,9 @@ class DevicePages(Controller):
                 "seen": local_time(row.device.last_seen_at, settings.tz),
                 "revoked": local_time(row.device.revoked_at, settings.tz),
                 "chain": heads.get(row.device.id),
+                "clock_state": clock_state(row.device.clock_offset_s),
+                "clock": clock_words(row.device.clock_offset_s, lang),
+                "clock_heard": local_time(row.device.clock_offset_at, settings.tz),
             }
             for row in rows
         ]

@@ -10,6 +10,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.chain.invalid": "签名无效：第 {seq} 条在服务器上被改动过",
         "web.chain.erased": "签名：手机 {phone}，链完整；第 {seq} 条的个人信息已按要求删除，其内容无法再核对",
         "web.chain.none": "无签名记录",
+        "web.chain.phone_clock": "该手机最近报告：{clock}",
         "client.drafts.code.bad_signature": "签名无效：这条修改签名后被改动过，或不是本机签的",
     },
     "en": {
@@ -24,6 +25,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             " longer be checked"
         ),
         "web.chain.none": "No signed record",
+        "web.chain.phone_clock": "this phone's last report: {clock}",
         "client.drafts.code.bad_signature": "Bad signature: changed after it was signed, or not signed by this phone",
     },
 }

@@ -20,6 +20,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.devices.chain": "签名链",
         "web.devices.chain_head": "第 {seq} 条 · {hash}",
         "web.devices.chain_breaks": "{n} 处断开",
+        "web.devices.clock": "手机时钟",
+        "web.devices.clock_hint": (
+            "手机时钟：手机每次同步时报告自己的时钟与服务器相差多少。应用按服务器时间记录，"
+            "但时钟不准的手机值得留意，尤其是补录的拜访。相差 30 秒以内算准确。"
+        ),
+        "web.devices.clock_unknown": "尚未测得",
+        "web.devices.clock_right": "时钟准确",
+        "web.devices.clock_behind": "时钟慢 {amount}",
+        "web.devices.clock_ahead": "时钟快 {amount}",
+        "web.devices.clock_seconds": "{seconds} 秒",
+        "web.devices.clock_minutes": "{minutes} 分钟",
+        "web.devices.clock_hours": "{hours} 小时 {minutes} 分",
+        "web.devices.clock_days": "{days} 天 {hours} 小时",
+        "web.devices.clock_heard": "{when} 测得",
         "web.quarantine.title": "隔离区",
         "web.quarantine.hint": ("被撤销的手机上交的未同步数据。接受：按原业务员和原手机写入一次；丢弃：永不写入。"),
         "web.quarantine.received": "收到时间",
@@ -68,6 +82,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.devices.chain": "Signed chain",
         "web.devices.chain_head": "op no. {seq} · {hash}",
         "web.devices.chain_breaks": "{n} breaks",
+        "web.devices.clock": "Phone clock",
+        "web.devices.clock_hint": (
+            "Phone clock: at every sync a phone says how far its clock is from the server's. The app records the "
+            "server's time, but a phone with a wrong clock deserves a look, above all for visits entered late. "
+            "Within 30 s counts as right."
+        ),
+        "web.devices.clock_unknown": "not measured yet",
+        "web.devices.clock_right": "clock right",
+        "web.devices.clock_behind": "clock {amount} behind",
+        "web.devices.clock_ahead": "clock {amount} ahead",
+        "web.devices.clock_seconds": "{seconds} s",
+        "web.devices.clock_minutes": "{minutes} min",
+        "web.devices.clock_hours": "{hours} h {minutes} min",
+        "web.devices.clock_days": "{days} d {hours} h",
+        "web.devices.clock_heard": "as of {when}",
         "web.quarantine.title": "Quarantine",
         "web.quarantine.hint": (
             "Unsent work handed over by revoked phones. Accept: written once, as the rep and phone that made it; "

@@ -248,3 +248,42 @@ def test_a_visits_signature_shows_on_a_reps_day_on_a_phone(desk: Desk) -> None:
     row.scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     row.screenshot(path=SCREENSHOTS / "supervisor-visit-signed-390.png")
+
+
+def test_each_phones_clock_shows_in_its_card_on_a_phone(desk: Desk) -> None:
+    """Issue #17: /devices says how far each phone's clock is off (the demo's phones: right, 3 h 12 min slow, never
+    said); at 390 px the table is one card a phone, the clock in sight without scrolling sideways."""
+    page = desk.page("phone")
+    for lang, words in (("zh-CN", ("时钟准确", "时钟慢 3 小时 12 分", "尚未测得")), ("en", ("clock right",))):
+        page.goto(f"{desk.url}{with_lang('/devices', lang)}")
+        cells = page.locator('[data-testid^="device-clock-"]')
+        expect(cells.first).to_be_visible()
+        shown = {cell.get_attribute("data-clock"): cell.inner_text() for cell in cells.all()}
+        assert {"right", "behind", "unknown"} <= set(shown), shown
+        for word in words:
+            assert any(text.startswith(word) for text in shown.values()), (word, shown)
+        assert page.evaluate(WIDE) <= PHONE[0]
+    page.goto(f"{desk.url}{with_lang('/devices', 'zh-CN')}")
+    slow = page.locator('[data-clock="behind"]').first
+    slow.scroll_into_view_if_needed()
+    box = slow.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "supervisor-devices-clock-390.png", full_page=True)
+
+
+def test_a_visit_of_a_phone_with_a_wrong_clock_says_so_on_a_reps_day_on_a_phone(desk: Desk) -> None:
+    """Issue #17: wang.rep's demo phone reports its clock 3 h 12 min slow; each of his visits says so beside its
+    signature, inside the 390 px card."""
+    page = desk.page("phone")
+    said = {"zh-CN": "该手机最近报告：时钟慢 3 小时 12 分", "en": "this phone's last report: clock 3 h 12 min behind"}
+    for lang, text in said.items():
+        page.goto(f"{desk.url}{with_lang('/reps/wang.rep/day', lang)}")
+        tags = page.locator('[data-testid^="visit-clock-"]')
+        expect(tags.first).to_be_visible()
+        assert {tags.nth(i).inner_text() for i in range(tags.count())} == {text}
+        assert page.evaluate(WIDE) <= PHONE[0]
+        box = tags.first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= PHONE[0]
+    tags.first.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "supervisor-visit-phone-clock-390.png")

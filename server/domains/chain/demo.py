@@ -24,6 +24,8 @@ from sync.chain import GENESIS, Link, PhoneKey, op_hash
 from sync.protocol import Op
 
 MODELS = ("红米 Note 12", "荣耀 X50", "OPPO A58")  # the names the phones gave at sign-in
+# How far each phone's clock is from the server's, as it last said (/devices): right, 3 h 12 min slow, never said.
+CLOCKS: tuple[int | None, ...] = (0, 11_520, None)
 OP_CHAIN = cast(Table, ChainOp.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at runtime
 
 
@@ -91,6 +93,8 @@ class DemoPhones:
                     public_key=phone.key.public_hex,
                     signed_from_seq=1,
                     key_registered_at=registered_at,
+                    clock_offset_s=CLOCKS[index % len(CLOCKS)],
+                    clock_offset_at=None if CLOCKS[index % len(CLOCKS)] is None else registered_at,
                 )
             )
             for op in self._ops(phone):

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import case, func, tuple_
 from sqlmodel import Session, col, select
 
+from server.domains.devices.clock import clock_state, clock_words
 from server.domains.devices.models import Device
 from server.domains.sync.chain import APPLIED
 from server.domains.sync.models import ChainOp
@@ -44,11 +45,21 @@ class VisitSignature:
     state: VisitChainState
     phones: tuple[str, ...] = ()  # the phones that wrote it (their names, or the start of their ids)
     seq: int | None = None  # the op where the problem is
+    # The clock of the phone that wrote it last, as that phone last said (devices.clock_offset_s): now, not at the
+    # visit (the app stamps the server's time once a sync has measured the difference, docs/sync-protocol.md).
+    clock_offset_s: int | None = None
 
     def text(self, lang: str) -> str:
         if self.state is VisitChainState.NONE:
             return t("web.chain.none", lang)
         return t(f"web.chain.{self.state.value}", lang, phone="、".join(self.phones), seq=self.seq)
+
+    def clock_text(self, lang: str) -> str:
+        """The phone's clock when it is wrong (beyond the trusted skew), else nothing: worth a look beside the
+        visit's times."""
+        if clock_state(self.clock_offset_s) not in ("behind", "ahead"):
+            return ""
+        return t("web.chain.phone_clock", lang, clock=clock_words(self.clock_offset_s, lang))
 
 
 def phone_label(device: Device | None, device_id: str) -> str:
@@ -92,6 +103,8 @@ def _visit_signature(rows: list[tuple[ChainOp, Device | None]]) -> VisitSignatur
     if not rows:
         return VisitSignature(VisitChainState.NONE)
     phones = tuple(dict.fromkeys(phone_label(device, row.device_id) for row, device in rows))
+    last_device = rows[-1][1]
+    clock = last_device.clock_offset_s if last_device is not None else None
     problems: dict[VisitChainState, int] = {}
     for row, device in rows:
         if row.erased_at is not None:  # no signature to check any more; its links still hold
@@ -108,8 +121,8 @@ def _visit_signature(rows: list[tuple[ChainOp, Device | None]]) -> VisitSignatur
             problems.setdefault(VisitChainState.GAP, row.seq)
     for state in SEVERITY:
         if state in problems:
-            return VisitSignature(state, phones, problems[state])
-    return VisitSignature(VisitChainState.INTACT, phones)
+            return VisitSignature(state, phones, problems[state], clock)
+    return VisitSignature(VisitChainState.INTACT, phones, clock_offset_s=clock)
 
 
 @dataclass(frozen=True)

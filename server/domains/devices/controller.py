@@ -31,6 +31,9 @@ class DeviceOut(Struct):
     last_seen_at: str
     revoked_at: str | None
     revoked_by: str | None
+    # The phone's clock as it last said (the server's time minus the phone's, seconds) and when; None: never said.
+    clock_offset_s: int | None = None
+    clock_offset_at: str | None = None
 
 
 class DeviceList(Struct):
@@ -48,6 +51,8 @@ def device_out(device: Device, username: str | None) -> DeviceOut:
         device.last_seen_at,
         device.revoked_at,
         device.revoked_by,
+        device.clock_offset_s,
+        device.clock_offset_at,
     )
 
 

@@ -27,6 +27,11 @@ class Device(SQLModel, table=True):
     public_key: str | None = Field(default=None, max_length=64)
     signed_from_seq: int | None = None
     key_registered_at: str | None = Field(default=None, max_length=40)
+    # How far the phone's clock is from the server's, as the phone last measured it (seconds, the server's time
+    # minus the phone's; 0: right within 30 s) and when the server last heard it (a sync request's header,
+    # sync/protocol.py CLOCK_OFFSET_HEADER). None: the phone never said (an app from before, or not yet measured).
+    clock_offset_s: int | None = None
+    clock_offset_at: str | None = Field(default=None, max_length=40)
 
 
 class QuarantinedOp(SQLModel, table=True):

@@ -7,6 +7,7 @@ are received into quarantine (`quarantine_push`), acknowledged, and wait for an 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
@@ -28,6 +29,11 @@ from shared.enums import Role
 from sync.protocol import SCHEMA_VERSION, OpResult, OpStatus, PushRequest, parse_op
 
 PENDING, ACCEPTED, DROPPED = "pending", "accepted", "dropped"
+# A phone's clock offset (note_clock_offset) is written again when it moves by more than this (two measurements of one
+# clock differ by a second or so with the round trip) or when the one kept is older than CLOCK_NOTE_REFRESH: a phone
+# syncing every 30 s does not write its row each time, and /devices says when it was last heard within 10 minutes.
+CLOCK_NOTE_TOLERANCE_S = 2
+CLOCK_NOTE_REFRESH = dt.timedelta(minutes=10)
 
 
 def register_device(
@@ -97,6 +103,36 @@ def phone_of_push(engine: Engine, actor: Actor, device_id: str) -> Actor:
     if device.user_id != actor.id:
         raise another_users_phone()
     return replace(actor, device_id=device_id, device_revoked=device.revoked_at is not None)
+
+
+def note_clock_offset(engine: Engine, device_id: str, offset_s: int) -> bool:
+    """Keep what a phone says of its clock (seconds, the server's time minus the phone's: sync/protocol.py
+    CLOCK_OFFSET_HEADER) and when it said it; True when written. An unknown phone is not registered here (its
+    sign-in or first push does that)."""
+    now = now_iso()
+    with read_session(engine) as session:
+        device = session.get(Device, device_id)
+        if device is None or not _clock_note_due(device, offset_s, now):
+            return False
+    with write_session(engine) as session:
+        device = session.get(Device, device_id)
+        if device is None:
+            return False
+        device.clock_offset_s, device.clock_offset_at = offset_s, now
+        session.add(device)
+    return True
+
+
+def _clock_note_due(device: Device, offset_s: int, now: str) -> bool:
+    if device.clock_offset_s is None or device.clock_offset_at is None:
+        return True
+    if abs(device.clock_offset_s - offset_s) > CLOCK_NOTE_TOLERANCE_S:
+        return True
+    try:
+        heard = dt.datetime.fromisoformat(device.clock_offset_at)
+        return dt.datetime.fromisoformat(now) - heard >= CLOCK_NOTE_REFRESH
+    except (TypeError, ValueError):
+        return True
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,30 @@
-"""POST /api/sync/push and /api/sync/pull: bodies parsed by sync.protocol, so errors name the exact path."""
+"""POST /api/sync/push and /api/sync/pull: bodies parsed by sync.protocol, so errors name the exact path.
+
+Both read the phone's measured clock offset (`RouteCRM-Clock-Offset`, sync/protocol.py) and keep it for /devices;
+a value that is not whole seconds within ten years is logged and not kept, and the sync goes on: it says nothing
+of the ops, and a phone must never stop syncing over it (its offline work waits in its outbox until it syncs).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import anyio.to_thread
 from litestar import Controller, MediaType, Request, Response, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
+from litestar.params import HeaderParameter
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
 from server.db import read_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
-from server.domains.devices.service import phone_of_push, quarantine_push
+from server.domains.devices.service import note_clock_offset, phone_of_push, quarantine_push
 from server.domains.ownership.service import claim_standing
 from server.domains.routes.ordering import route_rules
 from server.domains.sync import service
@@ -26,19 +33,45 @@ from server.domains.visits.flags import visit_flag_rules
 from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
 from shared.errors import ErrorCode
 from sync.protocol import (
+    CLOCK_OFFSET_HEADER,
     MAX_PUSH_BYTES,
     PULL_REQUEST_SCHEMA,
     PULL_RESPONSE_SCHEMA,
     PUSH_REQUEST_SCHEMA,
     PUSH_RESPONSE_SCHEMA,
     ProtocolError,
+    parse_clock_offset,
     parse_pull_request,
     parse_push_request,
     parse_schema_version,
 )
 
+logger = logging.getLogger(__name__)
 MAX_PULL_BYTES = 4096
 Parsed = TypeVar("Parsed")
+ClockOffsetHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=CLOCK_OFFSET_HEADER,
+        required=False,
+        description=(
+            "The phone's clock as its last pull measured it: the server's time minus the phone's, whole seconds "
+            "(e.g. 11520: the phone is 3 h 12 min slow). Kept per phone for /devices; a value that is not whole "
+            "seconds within ten years is ignored (the sync goes on)."
+        ),
+    ),
+]
+
+
+def clock_offset_of(value: str | None, device_id: str | None) -> int | None:
+    """The phone's clock offset a request says, or None (not said, or unreadable: logged, never refused)."""
+    if value is None or device_id is None:
+        return None
+    try:
+        return parse_clock_offset(value)
+    except ProtocolError as error:
+        logger.warning("phone %s: %s %s (not kept)", device_id, error.path, error.problem)
+        return None
 
 
 async def read_json(request: Request[Any, Any, Any], max_bytes: int) -> Any:
@@ -127,6 +160,7 @@ class SyncController(Controller):
         actor: CurrentActor,
         engine: DatabaseEngine,
         settings: AppSettings,
+        clock_offset: ClockOffsetHeader = None,
     ) -> Response[bytes]:
         """Apply a device's ops: all of them, or none and a 4xx naming the first problem (at most 500 ops, 2 MiB)."""
         push_request = await read_request(request, MAX_PUSH_BYTES, parse_push_request)
@@ -135,6 +169,9 @@ class SyncController(Controller):
         def received() -> bytes | DomainError:
             # Only the phone the sign-in is bound to (read with the token) may push: 403 for any other.
             phone = phone_of_push(engine, actor, push_request.device_id)
+            offset = clock_offset_of(clock_offset, push_request.device_id)
+            if offset is not None:  # a revoked phone's too: its quarantined ops are judged with it
+                note_clock_offset(engine, push_request.device_id, offset)
             if phone.device_revoked:
                 # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
                 return quarantine_push(engine, phone, push_request)
@@ -158,11 +195,16 @@ class SyncController(Controller):
         actor: CurrentActor,
         engine: DatabaseEngine,
         settings: AppSettings,
+        clock_offset: ClockOffsetHeader = None,
     ) -> Response[bytes]:
         """Records changed after `cursor`, oldest change first; a rep gets their territory and own plans."""
         pull_request = await read_request(request, MAX_PULL_BYTES, parse_pull_request)
 
         def answer() -> bytes:
+            # The phone the sign-in is bound to (a sign-in without one, e.g. a script's, has no clock to keep).
+            offset = clock_offset_of(clock_offset, actor.device_id)
+            if offset is not None and actor.device_id is not None:
+                note_clock_offset(engine, actor.device_id, offset)
             with read_session(engine) as session:
                 rules = route_rules(session, settings, actor.id, actor.territory).as_dict()
                 claims = claim_standing(session, settings, actor)
