@@ -416,6 +416,9 @@ class LocalStore:
         A record with ops still waiting in the outbox takes the server's state with the waiting edits
         re-applied on top: those ops reach the server next, and its merged answer comes back in a
         later pull. The device's clock moves past every clock it sees, so its next edits order after.
+
+        A customer's tombstone that names a survivor (a merge, `Change.merged_into`) first re-points, in the same
+        step, what the phone holds of the merged customer (`_repoint_merged`).
         """
         with self._lock:
             changes = list(changes)
@@ -456,7 +459,7 @@ class LocalStore:
                 meta.pop(FULL_PULL_SINCE, None)
             batch.append(("put", META, META_ID, meta))
             self._commit(batch)
-            return sum(1 for change in batch if change[1] not in (META, CLOCKS))
+            return sum(1 for change in batch if change[1] not in (META, CLOCKS, OUTBOX, REJECTED, MERGED))
 
     def restart_pull(self) -> None:
         """Forget what was pulled and pull everything again (the server no longer has every delete since

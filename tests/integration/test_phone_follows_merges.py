@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import jsonschema_rs
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -24,7 +25,13 @@ from server.domains.duplicates.merge import merge_customers
 from server.domains.notes.models import Note
 from server.models import Visit
 from shared.enums import RecordKind
-from sync.protocol import MERGED_INTO, SCHEMA_VERSION
+from sync.protocol import (
+    COLUMNS_ENCODING,
+    MERGED_INTO,
+    PULL_RESPONSE_SCHEMA,
+    SCHEMA_VERSION,
+    parse_pull_response,
+)
 from tests.integration.conftest import World
 from tests.integration.helpers import InProcessTransport
 from tests.integration.test_phone_chain import Phone, chain_rows, open_phone
@@ -138,8 +145,14 @@ def test_the_merge_reaches_a_plain_pull_as_a_tombstone_naming_the_survivor(
     cursor = phone.store.pull_cursor()
     with write_session(engine) as session:
         merge_customers(session, seeded.supervisor, kept, merged_away)
-    answer = sync_client.post(
-        "/api/sync/pull", json={"cursor": cursor, "schema_version": SCHEMA_VERSION}, headers=phone.headers
-    ).json()
+    validator = jsonschema_rs.validator_for(PULL_RESPONSE_SCHEMA)
+    body = {"cursor": cursor, "schema_version": SCHEMA_VERSION}
+    answer = sync_client.post("/api/sync/pull", json=body, headers=phone.headers).json()
+    assert [error.message for error in validator.iter_errors(answer)] == []
     (tombstone,) = [change for change in answer["changes"] if change["record_id"] == merged_away]
     assert tombstone["deleted"] is True and tombstone["data"] == {MERGED_INTO: kept}
+    columns = {**body, "encoding": COLUMNS_ENCODING}
+    packed = sync_client.post("/api/sync/pull", json=columns, headers=phone.headers).json()
+    assert [error.message for error in validator.iter_errors(packed)] == []
+    (change,) = [change for change in parse_pull_response(packed).changes if change.record_id == merged_away]
+    assert change.deleted and change.merged_into == kept
