@@ -48,6 +48,10 @@ PUBLIC_KEY_PATTERN = HASH_PATTERN
 CLOCK_OFFSET_HEADER = "RouteCRM-Clock-Offset"
 MAX_CLOCK_OFFSET_S = 10 * 365 * 86400
 _CLOCK_OFFSET = re.compile(r"^[+-]?[0-9]{1,12}$")
+# The one field a tombstone may carry: a customer merged into another (合并, docs/duplicates.md) is sent as
+# `deleted: true, data: {"merged_into": survivor id}`, so a phone re-points what it holds of it to the survivor.
+# Older phones read `deleted` and drop the record, as for any tombstone.
+MERGED_INTO = "merged_into"
 
 
 class ProtocolError(ValueError):
@@ -185,13 +189,22 @@ class PullRequest:
 
 @dataclass(frozen=True)
 class Change:
-    """The current state of one record after change number `seq`; `data` is None for a tombstone."""
+    """The current state of one record after change number `seq`; `data` is None for a tombstone, except a merged
+    customer's, which holds only `merged_into` (MERGED_INTO)."""
 
     seq: int
     kind: RecordKind
     record_id: str
     deleted: bool
     data: dict[str, Any] | None
+
+    @property
+    def merged_into(self) -> str | None:
+        """The survivor a merged customer went into (None: not a merge's tombstone)."""
+        if not self.deleted or self.kind is not RecordKind.CUSTOMER or self.data is None:
+            return None
+        survivor = self.data.get(MERGED_INTO)
+        return survivor if isinstance(survivor, str) and is_valid_id(survivor) and survivor != self.record_id else None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -357,7 +370,11 @@ PULL_RESPONSE_SCHEMA: dict[str, Any] = {
                     "kind": {"type": "string", "enum": _KINDS},
                     "record_id": {"type": "string"},
                     "deleted": {"type": "boolean"},
-                    "data": {"type": ["object", "null"]},
+                    "data": {
+                        "type": ["object", "null"],
+                        "description": "the record; null for a tombstone, except a merged customer's, which is"
+                        " {merged_into: survivor id}",
+                    },
                 },
             },
         },

@@ -7,6 +7,7 @@ sync bar is then updated in place, and the screen is re-read only where no typin
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -533,8 +534,14 @@ class App:
         self.forget_form_draft()
 
     def _restore_form_draft(self, draft: FormDraft) -> None:
-        """At start (after the PIN): the form the rep was typing opens again with the same text."""
+        """At start (after the PIN): the form the rep was typing opens again with the same text (on the survivor
+        when its customer was merged into another meanwhile: 合并, docs/duplicates.md)."""
         store = self.service.store
+        draft = dataclasses.replace(
+            draft,
+            target=store.survivor(draft.target) if draft.target else None,
+            customer_id=store.survivor(draft.customer_id) if draft.customer_id else None,
+        )
         if draft.screen == Screen.VISIT.value and draft.target and self.service.visit(draft.target):
             self.go(Screen.VISIT, draft.target)
         elif (
@@ -593,6 +600,8 @@ class App:
                 state.key_person = KeyPersonForm()
                 state.complaint_step = ComplaintStepForm()
             state.customer_id = arg or state.customer_id
+            if state.customer_id:  # a customer merged into another since (合并): its survivor's card
+                state.customer_id = self.service.store.survivor(state.customer_id)
             state.customer = self.service.customer_card(state.customer_id) if state.customer_id else None
             state.ownership = ownership(self.service, state.customer.customer) if state.customer else None
             self.pipeline.load_pipeline(state.customer_id)

@@ -18,8 +18,8 @@ from typing import Any
 
 from client.browser import IN_BROWSER
 from client.shell.state import AppState, Screen
+from client.storage.store import FORM_DRAFT as FORM_DRAFT  # the store's metadata key (a merge re-points it)
 
-FORM_DRAFT = "form_draft"  # the store's metadata key
 DEBOUNCE_S = 0.6
 PROSPECT_FIELDS = ("name", "kind", "address", "phone", "contact_person", "door_hours")
 

@@ -11,6 +11,7 @@ a test makes one directly, e.g. `StoreCipher(bytes(32))` or `StoreCipher.new()`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
@@ -28,14 +29,20 @@ from shared.hlc import Hlc, receive, tick
 from shared.ids import new_id
 from shared.records import DELETABLE_KINDS, FieldError, validate_fields, visit_type_problems
 from sync.chain import GENESIS, PhoneKey, op_hash
+from sync.protocol import MERGED_INTO, Op, OpResult, OpStatus, SigningKey
 from sync.protocol import Change as PulledChange
-from sync.protocol import Op, OpResult, OpStatus, SigningKey
 
 OUTBOX = "outbox"  # ops waiting for the server, keyed by their seq
 REJECTED = "rejected"  # ops the server refused for good: drafts the rep can see, fix or discard
 CLOCKS = "clocks"  # per record, the clock (shared.hlc) of each field's value as this device knows it
 META = "meta"
 META_ID = "device"
+# Customers merged into another (合并, docs/duplicates.md), keyed by the merged one's id: {"merged_into": survivor}.
+# Kept for good (a merge is rare, an entry is two ids) so that what still names the merged customer after the pull
+# that brought the merge (a form open on it, a screen in the history) lands on the survivor.
+MERGED = "merged"
+# Meta: the form the rep is typing, kept as they type (client/shell/autosave.py FormDraft); re-pointed by a merge.
+FORM_DRAFT = "form_draft"
 COMPACT_AFTER_LINES = 5_000
 # Meta: when an unfinished pull from 0 began (UTC); how long such a pull may go on from its cursor.
 FULL_PULL_SINCE = "full_pull_since"
@@ -252,7 +259,13 @@ class LocalStore:
     def _put_changes(
         self, kind: RecordKind, record_id: str, fields: dict[str, Any]
     ) -> tuple[dict[str, Any], list[Change]]:
-        """The record with `fields` and the changes that store it with its op (validated; not yet stored)."""
+        """The record with `fields` and the changes that store it with its op (validated; not yet stored).
+
+        A customer merged away since the form was opened is replaced by its survivor (`survivor`): the rep's
+        note, visit or edit is stored on the customer that stands, as the server would place it."""
+        if kind is RecordKind.CUSTOMER:
+            record_id = self.survivor(record_id)
+        fields = _following(fields, self._merged())
         existing = self.get(kind, record_id)
         errors = validate_fields(kind, fields, creating=existing is None)
         if errors:
@@ -359,23 +372,7 @@ class LocalStore:
     def pending_ops(self, limit: int) -> list[Op]:
         outbox = self.storage.read().get(OUTBOX, {})
         ops = sorted(outbox.values(), key=lambda op: op["seq"])[:limit]
-        return [
-            Op(
-                op_id=op["op_id"],
-                device_id=op["device_id"],
-                seq=op["seq"],
-                kind=RecordKind(op["kind"]),
-                record_id=op["record_id"],
-                action=OpAction(op["action"]),
-                fields=op["fields"],
-                made_at=op["made_at"],
-                hlc=op.get("hlc"),
-                base=op.get("base", {}),
-                prev_hash=op.get("prev_hash"),
-                signature=op.get("signature"),
-            )
-            for op in ops
-        ]
+        return [_op_of(op) for op in ops]
 
     def record_results(self, results: Sequence[OpResult]) -> None:
         """Drop acknowledged ops from the outbox; move refused ones to the drafts, never away."""
@@ -419,11 +416,21 @@ class LocalStore:
         A record with ops still waiting in the outbox takes the server's state with the waiting edits
         re-applied on top: those ops reach the server next, and its merged answer comes back in a
         later pull. The device's clock moves past every clock it sees, so its next edits order after.
+
+        A customer's tombstone that names a survivor (a merge, `Change.merged_into`) first re-points, in the same
+        step, what the phone holds of the merged customer (`_repoint_merged`).
         """
         with self._lock:
-            pending, deleting = self._waiting_edits()
-            clock = self._clock()
+            changes = list(changes)
+            meta = self._meta()
             batch: list[Change] = []
+            merges = {change.record_id: change.merged_into for change in changes if change.merged_into}
+            if merges:
+                outbox, meta = self._repoint_merged(merges, meta, batch)
+            else:
+                outbox = self.storage.read().get(OUTBOX, {})
+            pending, deleting = _waiting_edits(outbox)
+            clock = self._clock()
             for change in changes:
                 waiting = pending.get(change.record_id)
                 if change.deleted or change.data is None or change.record_id in deleting:
@@ -445,14 +452,14 @@ class LocalStore:
                 batch.append(("put", change.kind.value, change.record_id, data))
                 if server_clocks:
                     batch.append(("put", CLOCKS, change.record_id, server_clocks))
-            meta = {**self._meta(), "cursor": cursor} | ({"hlc": str(clock)} if clock else {})
+            meta = {**meta, "cursor": cursor} | ({"hlc": str(clock)} if clock else {})
             if full_pull_pending:
                 meta.setdefault(FULL_PULL_SINCE, company_clock.utc_now().isoformat(timespec="seconds"))
             else:
                 meta.pop(FULL_PULL_SINCE, None)
             batch.append(("put", META, META_ID, meta))
             self._commit(batch)
-            return sum(1 for change in batch if change[1] not in (META, CLOCKS))
+            return sum(1 for change in batch if change[1] not in (META, CLOCKS, OUTBOX, REJECTED, MERGED))
 
     def restart_pull(self) -> None:
         """Forget what was pulled and pull everything again (the server no longer has every delete since
@@ -470,16 +477,84 @@ class LocalStore:
             batch.append(("put", META, META_ID, meta))
             self._commit(batch)
 
-    def _waiting_edits(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
-        """The fields that waiting ops write, per record and in order; and the records they delete."""
-        fields: dict[str, dict[str, Any]] = {}
-        deleting: set[str] = set()
-        for op in sorted(self.storage.read().get(OUTBOX, {}).values(), key=lambda op: op["seq"]):
-            if op["action"] == OpAction.DELETE.value:
-                deleting.add(op["record_id"])
-            else:
-                fields.setdefault(op["record_id"], {}).update(op["fields"])
-        return fields, deleting
+    # ---- merged customers (合并, docs/duplicates.md) -------------------------------------------
+
+    def _merged(self) -> dict[str, str]:
+        return {key: str(doc[MERGED_INTO]) for key, doc in self.storage.read().get(MERGED, {}).items()}
+
+    def survivor(self, customer_id: str) -> str:
+        """The customer that stands for `customer_id`: itself, or the one it was merged into (chains followed)."""
+        return _survivor_of(customer_id, self._merged())
+
+    def _repoint_merged(
+        self, merges: dict[str, str], meta: dict[str, Any], batch: list[Change]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """Re-point everything the phone holds that names a merged customer to its survivor, as changes added to
+        `batch` (stored with the pull page that brought the merges, in one durable step): its records (visits,
+        notes, orders, key persons, complaints... and the customer lists of plans and campaigns), its waiting ops,
+        its drafts, the form being typed. Returns the outbox and the device metadata as re-pointed.
+
+        A waiting op whose content changes is signed again, and every waiting op after it is linked again to the
+        new hash (sync/chain.py): the engine pulls only once its outbox is empty, so the ops waiting now were made
+        after the last push and never reached the server. A waiting delete of the merged customer stays as it is
+        (the server ignores it); an edit of it becomes an edit of the survivor, as the server would apply it.
+        Pulled twice, a merge finds nothing left to re-point."""
+        known = self._merged()
+        for merged, survivor in merges.items():
+            known[merged] = survivor
+        resolved = {merged: _survivor_of(merged, known) for merged in known}
+        for merged, survivor in resolved.items():
+            if known.get(merged) != survivor or merged in merges:
+                batch.append(("put", MERGED, merged, {MERGED_INTO: survivor}))
+        data = self.storage.read()
+        for table in (kind.value for kind in RecordKind if kind is not RecordKind.CUSTOMER):
+            for record_id, doc in data.get(table, {}).items():
+                moved = _following(doc, resolved)
+                if moved is not doc:
+                    batch.append(("put", table, record_id, moved))
+        customers = data.get(RecordKind.CUSTOMER.value, {})
+        outbox: dict[str, dict[str, Any]] = {}
+        hashes: dict[int, str] = {}  # the new hash of each op signed again, by seq
+        for key, item in sorted(data.get(OUTBOX, {}).items(), key=lambda entry: entry[1]["seq"]):
+            op = _op_of(item)
+            fields = _following(op.fields, resolved)
+            record_id = op.record_id
+            if op.kind is RecordKind.CUSTOMER and op.action is OpAction.PUT and record_id in resolved:
+                record_id = resolved[record_id]
+                survivor_doc = customers.get(record_id)
+                if survivor_doc is not None:  # the edit shows on the survivor now, as it will on the server
+                    survivor_doc = {**survivor_doc, **fields, "id": record_id}
+                    customers = {**customers, record_id: survivor_doc}
+                    batch.append(("put", RecordKind.CUSTOMER.value, record_id, survivor_doc))
+                    clocks = {**dict(data.get(CLOCKS, {}).get(record_id, {})), **dict.fromkeys(fields, op.hlc)}
+                    batch.append(("put", CLOCKS, record_id, clocks))
+            relinked = op.signature is not None and op.seq - 1 in hashes
+            if fields is op.fields and record_id == op.record_id and not relinked:
+                outbox[key] = item
+                continue
+            op = dataclasses.replace(op, fields=fields, record_id=record_id)
+            if op.signature is not None:
+                op = dataclasses.replace(op, prev_hash=hashes.get(op.seq - 1, op.prev_hash))
+                op = self._signing_key().sign(op)
+                hashes[op.seq] = op_hash(op)
+            outbox[key] = op.as_dict()
+            batch.append(("put", OUTBOX, key, outbox[key]))
+        head = int(meta.get("next_seq", 1)) - 1
+        if head in hashes:
+            meta = {**meta, CHAIN_HEAD: hashes[head]}
+        for key, draft in data.get(REJECTED, {}).items():  # never sent as they are: a fix makes a new op
+            op_fields = _following(draft["op"].get("fields", {}), resolved)
+            if op_fields is not draft["op"].get("fields", {}):
+                batch.append(("put", REJECTED, key, {**draft, "op": {**draft["op"], "fields": op_fields}}))
+        typing = meta.get(FORM_DRAFT)
+        if isinstance(typing, dict):
+            moved_typing = {
+                **typing,
+                **{name: resolved[typing[name]] for name in ("target", "customer_id") if typing.get(name) in resolved},
+            }
+            if moved_typing != typing:
+                meta = {**meta, FORM_DRAFT: moved_typing}
+        return outbox, meta
 
     def conflicts(self, record_id: str | None = None) -> list[dict[str, Any]]:
         """Concurrent edits the server resolved (of one record if given), newest first (kept and lost values)."""
@@ -495,3 +570,59 @@ class LocalStore:
                 return False
             self.storage.compact()
             return True
+
+
+def _waiting_edits(outbox: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The fields that waiting ops write, per record and in order; and the records they delete."""
+    fields: dict[str, dict[str, Any]] = {}
+    deleting: set[str] = set()
+    for op in sorted(outbox.values(), key=lambda op: op["seq"]):
+        if op["action"] == OpAction.DELETE.value:
+            deleting.add(op["record_id"])
+        else:
+            fields.setdefault(op["record_id"], {}).update(op["fields"])
+    return fields, deleting
+
+
+def _op_of(op: dict[str, Any]) -> Op:
+    """An outbox entry as the op it stores."""
+    return Op(
+        op_id=op["op_id"],
+        device_id=op["device_id"],
+        seq=op["seq"],
+        kind=RecordKind(op["kind"]),
+        record_id=op["record_id"],
+        action=OpAction(op["action"]),
+        fields=op["fields"],
+        made_at=op["made_at"],
+        hlc=op.get("hlc"),
+        base=op.get("base", {}),
+        prev_hash=op.get("prev_hash"),
+        signature=op.get("signature"),
+    )
+
+
+def _survivor_of(customer_id: str, merged: dict[str, str]) -> str:
+    """The customer that stands for `customer_id` by the merges `merged` (merged id -> survivor), chains followed."""
+    seen = {customer_id}
+    while customer_id in merged and merged[customer_id] not in seen:
+        customer_id = merged[customer_id]
+        seen.add(customer_id)
+    return customer_id
+
+
+def _following(fields: dict[str, Any], merged: dict[str, str]) -> dict[str, Any]:
+    """`fields` with the customers they name (`customer_id`, a list's `customer_ids`) replaced by their survivors;
+    `fields` itself (the same object) when it names no merged customer."""
+    if not merged:
+        return fields
+    moved: dict[str, Any] = {}
+    customer_id = fields.get("customer_id")
+    if isinstance(customer_id, str) and customer_id in merged:
+        moved["customer_id"] = _survivor_of(customer_id, merged)
+    customer_ids = fields.get("customer_ids")
+    if isinstance(customer_ids, list) and any(isinstance(c, str) and c in merged for c in customer_ids):
+        moved["customer_ids"] = list(
+            dict.fromkeys(_survivor_of(c, merged) if isinstance(c, str) else c for c in customer_ids)
+        )
+    return {**fields, **moved} if moved else fields

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import rep_app
 from tests.e2e.conftest import ARTIFACTS, ROOT, Service
+from tests.e2e.test_nothing_typed_is_lost import AUTOSAVE_WAIT_MS, typed_in
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, supervisor_sign_in
 from tests.e2e.test_visit_with_order import rows
 
@@ -89,6 +90,7 @@ def test_a_prospect_typed_offline_like_a_local_customer_is_warned_and_queued_for
 
 
 NOTE = "院长说下周三上午坐诊，带样品过去"
+TYPING = "周五前回电话确认"  # typed on the merged-away customer's card, not yet saved when the phone goes off
 
 
 def test_a_merge_on_the_web_reaches_a_phone_holding_a_pending_note_for_the_merged_away_customer(
@@ -112,6 +114,8 @@ def test_a_merge_on_the_web_reaches_a_phone_holding_a_pending_note_for_the_merge
     rep_app.tap(page, "保存备注")
     expect(page.get_by_text(NOTE).first).to_be_visible(timeout=10_000)
     expect(rep_app.pending_count(page)).to_have_text("待同步 1")
+    rep_app.fill(page, "新备注", TYPING)  # and a second note being typed, kept as the rep types
+    page.wait_for_timeout(AUTOSAVE_WAIT_MS)
     client_app.stop()  # the phone is off while the supervisor merges
 
     server.start()
@@ -130,10 +134,17 @@ def test_a_merge_on_the_web_reaches_a_phone_holding_a_pending_note_for_the_merge
 
     client_app.start()  # the phone again: it pushes the note, which lands on the customer kept
     rep_app.open_flet_app(page, client_app.ready_url)
-    rep_app.unlock(page)
+    rep_app.unlock(page, expect_today=False)  # the card being typed on opens again, with its text
     expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
     (note,) = rows(database, "select customer_id from notes where text = ?", NOTE)
     assert note["customer_id"] == existing["id"]
+    assert typed_in(page, "新备注") == TYPING  # the merge came in the meantime: the text is still there
+    rep_app.tap(page, "保存备注")  # saved after the merge: stored on the customer kept, shown on its card
+    expect(page.get_by_text(TYPING).first).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
+    (late,) = rows(database, "select customer_id from notes where text = ?", TYPING)
+    assert late["customer_id"] == existing["id"]
+    rep_app.back_to_today(page)
 
     rep_app.tap(page, "查找客户")  # the merged-away customer is gone from the phone; the note is on the kept one
     rep_app.fill(page, "搜索客户名称", "东关")

@@ -212,6 +212,7 @@ async def test_a_merge_moves_the_records_and_a_later_op_for_the_merged_customer_
     changes, _ = await pull_all(client, rep, cursor)
     by_id = {change["record_id"]: change for change in changes}
     assert by_id[merged_away]["deleted"] is True
+    assert by_id[merged_away]["data"] == {"merged_into": kept}  # phones re-point what they hold of B to A
     assert by_id[note_id]["data"]["customer_id"] == kept and by_id[visit_id]["data"]["customer_id"] == kept
 
     # A note written offline before that pull, naming the merged customer, lands on the survivor; an edit of

@@ -793,9 +793,9 @@ class Territory(RuleBasedStateMachine):
         server_state: dict[tuple[str, str], dict[str, Any]] = {
             (row.kind, row.record_id): {k: v for k, v in row.data.items() if k != "field_clocks"}
             for row in rows
-            if row.kind in {k.value for k in COMPARED_KINDS} and row.data is not None
+            if row.kind in {k.value for k in COMPARED_KINDS} and not row.deleted
         }
-        tombstones = {(row.kind, row.record_id) for row in rows if row.data is None}
+        tombstones = {(row.kind, row.record_id) for row in rows if row.deleted}  # a merge's names its survivor
         writes = list(self.supervisor_writes)
         # Each customer's owner is the last change of its history (a customer made on a phone starts as its rep's).
         last_owner = {change.customer_id: change.to_rep_id for change in owner_changes}

@@ -3,7 +3,8 @@
 B's visits, orders, notes, key persons, complaints and their steps, opportunities and their stage events,
 competitor reports, campaign results and photos move to A (each moved record goes to the phones again, as
 A's, in A's territory); B's stops in route plans and its invitations to campaigns become A's. B becomes a
-tombstone with `merged_into = A`: phones drop it at their next pull. An op a phone pushes later naming B (a
+tombstone with `merged_into = A`, which phones receive (`{"merged_into": A}`): at their next pull they drop B
+and re-point their own records and waiting ops to A. An op a phone pushes later naming B (a
 note written offline before the merge) is applied to A (`following_merges`, wrapped around every kind's
 handler in server/sync_kinds.py), so it lands on the survivor and is never lost; a delete of B is then a no-op.
 """
@@ -41,6 +42,7 @@ from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import NotFound, ValidationFailed
 from shared.enums import OpAction, RecordKind
+from sync.protocol import MERGED_INTO
 
 MERGED = "merged"
 
@@ -127,8 +129,16 @@ def merge_customers(session: Session, actor: Actor, survivor_id: str, merged_id:
             )
     merged.deleted, merged.merged_into, merged.updated_at = True, survivor_id, now_iso()
     session.add(merged)
+    # The tombstone names the survivor (sync/protocol.py MERGED_INTO): a phone re-points its own records and
+    # waiting ops from B to A at once (client/storage/store.py); an older phone reads a plain tombstone.
     record_change(
-        session, RecordKind.CUSTOMER, merged.id, audience=merged.territory, territory=merged.territory, data=None
+        session,
+        RecordKind.CUSTOMER,
+        merged.id,
+        audience=merged.territory,
+        territory=merged.territory,
+        data={MERGED_INTO: survivor_id},
+        deleted=True,
     )
     survivor.updated_at = now_iso()
     session.add(survivor)

@@ -46,8 +46,12 @@ def record_change(
     audience: str,
     territory: str,
     data: dict[str, Any] | None,
+    deleted: bool | None = None,
 ) -> None:
     """Give the record's change-log row a new change number, at commit; `data=None` is a tombstone.
+
+    `deleted=True` with `data` is a tombstone that says more than that the record is gone: a merged customer's
+    (`{"merged_into": survivor}`, server/domains/duplicates/merge.py), so phones re-point what they hold of it.
 
     Changes wait in the session until it commits, then go in one statement each for the whole
     transaction (a push of 500 ops writes its change log at once); a record changed twice in one
@@ -59,7 +63,7 @@ def record_change(
         "record_id": record_id,
         "audience": audience,
         "territory": territory,
-        "deleted": data is None,
+        "deleted": data is None if deleted is None else deleted,
         "data": data,
     }
 
