@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,11 @@ from litestar.testing import AsyncTestClient
 from litestar.testing import transport as litestar_transport
 from sqlmodel import select
 
+from client.services import AppService
+from client.shell.app import service_sync
+from client.storage.store import LocalStore
+from client.storage.vault import StoreCipher
+from client.sync_runner import SyncRunner
 from server.db import read_session
 from server.domains.audit.models import AuditEvent
 from server.domains.users.models import Actor
@@ -25,6 +31,20 @@ class InProcessTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         return self.inner.handle_request(request)
+
+
+def app_phone(server: litestar_testing.TestClient[Litestar], folder: Path) -> tuple[AppService, SyncRunner, LocalStore]:
+    """A phone wired to `server` as the app wires it (client/shell/app.py build_core: `service_sync`, so each pull
+    keeps what it says of the company and of the server's time), without the UI, photo uploads or the runner's
+    thread: a test calls `runner.sync_once()`."""
+    transport = InProcessTransport(server)
+    store = LocalStore(folder, StoreCipher(bytes(32)))
+    service = AppService(store, transport=transport)  # type: ignore[arg-type]
+    runner = SyncRunner(
+        service_sync(store, service, transport),
+        counts=lambda: (store.pending_count(), len(store.rejected_ops())),
+    )
+    return service, runner, store
 
 
 def bearer(app: Litestar, actor: Actor) -> dict[str, str]:

@@ -18,9 +18,7 @@ from sqlmodel import select
 
 from client.features.pool.service import Standing, claim, ownership
 from client.services import POOL_RULES, AppService
-from client.shell.app import service_sync
 from client.storage.store import LocalStore
-from client.storage.vault import StoreCipher
 from client.sync_runner import SyncRunner
 from server.clock import today
 from server.db import read_session
@@ -33,7 +31,7 @@ from shared.errors import ErrorCode
 from shared.pool import ClaimOutlook
 from sync.protocol import PULL_RESPONSE_SCHEMA, SCHEMA_VERSION, parse_pull_response
 from tests.integration.conftest import PASSWORD, World
-from tests.integration.helpers import InProcessTransport
+from tests.integration.helpers import app_phone
 
 
 @pytest.fixture
@@ -62,14 +60,7 @@ async def test_sign_in_and_every_pull_carry_the_reps_claim_standing_and_a_superv
 
 
 def phone(server: litestar_testing.TestClient[Litestar], tmp_path: Path) -> tuple[AppService, SyncRunner, LocalStore]:
-    transport = InProcessTransport(server)
-    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-    service = AppService(store, transport=transport)  # type: ignore[arg-type]
-    runner = SyncRunner(
-        service_sync(store, service, transport),
-        counts=lambda: (store.pending_count(), len(store.rejected_ops())),
-    )
-    return service, runner, store
+    return app_phone(server, tmp_path / "phone")
 
 
 def outlook(service: AppService, customer_id: str) -> ClaimOutlook | None:

@@ -18,17 +18,14 @@ from litestar import testing as litestar_testing
 from litestar.testing import AsyncTestClient
 
 from client import clock as phone_clock
-from client.services import AppService
-from client.shell.app import service_sync
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
-from client.sync_runner import SyncRunner
 from client.widgets import clock_time
 from server.settings import Settings
 from shared.clock import DEFAULT_ZONE, Clock
 from sync.protocol import SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, World
-from tests.integration.helpers import InProcessTransport
+from tests.integration.helpers import app_phone
 
 COMPANY_ZONE = "Asia/Kolkata"
 LATE_EVENING = dt.datetime(2026, 12, 7, 23, 0, tzinfo=ZoneInfo(COMPANY_ZONE))  # 2026-12-08 01:30 in Shanghai
@@ -66,13 +63,7 @@ def test_the_phone_keeps_the_company_day_from_the_server(app: Litestar, seeded: 
     assert seeded.today == dt.date(2026, 12, 7)  # the company's day
     assert phone_clock.now().date() == dt.date(2026, 12, 8)  # the phone's default zone is a day ahead
     with litestar_testing.TestClient(app=app) as server:
-        transport = InProcessTransport(server)
-        store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-        service = AppService(store, transport=transport)  # type: ignore[arg-type]
-        runner = SyncRunner(
-            service_sync(store, service, transport),
-            counts=lambda: (store.pending_count(), len(store.rejected_ops())),
-        )
+        service, runner, store = app_phone(server, tmp_path / "phone")
         service.sign_in(str(server.base_url), "rep.a", PASSWORD)
         assert store.get_meta("timezone") == COMPANY_ZONE
         assert phone_clock.company_zone() == ZoneInfo(COMPANY_ZONE)

@@ -21,9 +21,7 @@ from client.features.approvals.expected import APPROVAL_RULES, EXPECTED, stored_
 from client.features.approvals.service import approval_status
 from client.features.campaigns.service import month_progress
 from client.services import AppService, OrderLineInput
-from client.shell.app import service_sync
 from client.storage.store import LocalStore
-from client.storage.vault import StoreCipher
 from client.sync_runner import SyncRunner
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
@@ -33,7 +31,7 @@ from server.settings import Settings
 from shared.approvals import ApprovalRules
 from sync.protocol import COLUMNS_ENCODING, PULL_RESPONSE_SCHEMA, SCHEMA_VERSION, parse_pull_response
 from tests.integration.conftest import PASSWORD, World
-from tests.integration.helpers import InProcessTransport
+from tests.integration.helpers import app_phone
 from tests.integration.test_server_orders import catalogue  # noqa: F401 - the catalogue fixture
 
 RULES = ApprovalRules(new_customers=True, discount_pct=Decimal("12.5"), credit_change=True)
@@ -62,14 +60,7 @@ async def test_sign_in_and_every_pull_carry_the_rules_a_phone_applies(
 
 
 def phone(server: litestar_testing.TestClient[Litestar], tmp_path: Path) -> tuple[AppService, SyncRunner, LocalStore]:
-    transport = InProcessTransport(server)
-    store = LocalStore(tmp_path / "phone", StoreCipher(bytes(32)))
-    service = AppService(store, transport=transport)  # type: ignore[arg-type]
-    runner = SyncRunner(
-        service_sync(store, service, transport),
-        counts=lambda: (store.pending_count(), len(store.rejected_ops())),
-    )
-    return service, runner, store
+    return app_phone(server, tmp_path / "phone")
 
 
 def take_order(service: AppService, customer_id: str, product_id: str) -> dict[str, Any]:
