@@ -741,6 +741,11 @@ class App:
 
         self.page.run_thread(worker)
 
+    def fresh_fix(self) -> Location | None:
+        """The position found at most `FRESH_FIX_S` ago within the company's accuracy limit (at 签到, say): what a
+        photo taken now takes instead of asking the device again."""
+        return self.fixes.fresh(self._accuracy_limit_m())
+
     def _accuracy_limit_m(self) -> float:
         """The company's accuracy limit for a visit's position (beyond it the visit is flagged 定位精度差)."""
         return self.service.visit_rules().accuracy_m

@@ -51,4 +51,5 @@ class Shell(Protocol):
     def locating(self) -> bool: ...  # a check-in, check-out or punch waits for the position
     def then_located(self, finish: Callable[[Location | None], None]) -> None: ...
     def locate_ahead(self) -> None: ...  # the visit form opened: find the position before 签到 asks for it
+    def fresh_fix(self) -> Location | None: ...  # a position found moments ago (RecentFix), or None
     def launch_url(self, url: str) -> None: ...  # outside the app (a map app, a web map)

@@ -143,3 +143,27 @@ def test_before_check_out_the_rep_is_warned_of_a_missing_or_gallery_photo(app: A
 def test_the_camera_view_is_offered_only_where_flet_camera_is(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(camera_module.importlib.util, "find_spec", lambda name: None)
     assert camera_module.camera_available() is False
+
+
+def test_a_photo_taken_just_after_check_in_takes_the_check_ins_position_without_asking_again(app: App) -> None:
+    asked: list[float] = []
+
+    def gps(timeout: float) -> Location:
+        asked.append(timeout)
+        return Location(38.7527, 115.2401, 9.0)
+
+    app.locator = gps
+    visit = on_a_visit(app, VisitFlagRules())  # 签到 asks the device once, and keeps the fix
+    assert len(asked) == 1
+    app.locator = lambda timeout: pytest.fail("the device is asked again for a fix found moments ago")
+    app.photos.photo_picked(dict(visit), a_jpeg())
+    (op,) = photo_ops(app)
+    assert (op["fields"]["lat"], op["fields"]["lng"], op["fields"]["accuracy"]) == (38.7527, 115.2401, 9.0)
+
+
+def test_without_a_fresh_fix_the_photo_asks_the_device(app: App) -> None:
+    visit = on_a_visit(app, VisitFlagRules())  # no GPS at 签到: nothing to reuse
+    app.locator = lambda timeout: Location(38.7, 115.2, 12.0)
+    app.photos.photo_picked(dict(visit), a_jpeg())
+    (op,) = photo_ops(app)
+    assert (op["fields"]["lat"], op["fields"]["accuracy"]) == (38.7, 12.0)

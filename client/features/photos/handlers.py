@@ -20,6 +20,7 @@ from client.features.photos.service import (
     add_photo,
     visit_photos,
 )
+from client.location import locate
 from client.shell.protocol import Shell
 from client.storage.store import InvalidRecord
 from shared.enums import PhotoSource
@@ -91,9 +92,11 @@ class PhotoHandlers:
     def _photo_arrived(self, visit: dict[str, Any], data: bytes, source: PhotoSource) -> None:
         """The phone's clock when the bytes arrived; then, off the loop, its position and (live) the stamp."""
         taken_at = clock.now()
+        ready = self.shell.fresh_fix()  # found moments ago (at 签到): the photo takes it instead of waiting
 
         def worker() -> None:
-            kept, how = capture(self.service.store, visit, data, source, taken_at, self.shell.locator)
+            where = locate if ready is None else (lambda locator: ready)
+            kept, how = capture(self.service.store, visit, data, source, taken_at, self.shell.locator, where=where)
             self.shell.on_loop(self._keep_photo, visit, kept, how)
 
         self.shell.page.run_thread(worker)
