@@ -19,8 +19,6 @@ import importlib.util
 import io
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from hashlib import sha256
@@ -65,13 +63,6 @@ def build_script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="session")
-def pwa_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pwa-build") / "pwa"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pwa.py"), "--out", str(out)], check=True, timeout=120)
-    return out
 
 
 @pytest.fixture
