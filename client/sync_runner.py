@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from client import clock as company_clock
-from client.browser import IN_BROWSER, start_background
+from client.browser import IN_BROWSER, start_background, yield_to_other_stacks
 from sync.engine import ProgressListener, SyncEngine, SyncProgress, SyncReport, SyncStore
 from sync.errors import AuthRequired, ClientTooOld, DeviceRevoked, Refused, Unreachable
 from sync.http import ClockOffset, HttpSyncApi, TokensListener
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 # a server that answers plain pages sends at most 1,000 (MAX_PULL_LIMIT), as the phone then asks.
 FULL_PULL_LIMIT = MAX_COLUMNS_PULL_LIMIT
 WAKE_POLL_S = 0.5  # in the PWA: how soon a save's trigger starts a sync (see _run_on_event_loop)
+HELD_POLL_S = 0.05  # in the PWA: how often `held` looks whether the running sync has ended
 
 
 class RunsSync(Protocol):
@@ -188,9 +189,22 @@ class SyncRunner:
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        """No sync runs inside (a running one is waited for): e.g. while signing out checks what waits."""
-        with self._sync_lock:
+        """No sync runs inside (a running one is waited for): e.g. while signing out checks what waits.
+
+        In the PWA the running sync is a suspended stack on the worker's one thread (its request in flight):
+        blocking on the lock there would stop the thread, so that sync could never resume and release it, and the
+        app would freeze (seen in the e2e test: 确认退出登录 while a sync was still trying, offline). This stack
+        suspends instead until the sync has ended (client.browser.yield_to_other_stacks; where it cannot be
+        suspended, CannotWait: the caller shows an error)."""
+        if IN_BROWSER:
+            while not self._sync_lock.acquire(blocking=False):
+                yield_to_other_stacks(HELD_POLL_S)
+        else:
+            self._sync_lock.acquire()
+        try:
             yield
+        finally:
+            self._sync_lock.release()
 
     def pause(self) -> None:
         with self._state_lock:

@@ -28,6 +28,7 @@ from server.domains.customers.service import put_customer
 from server.models import FieldConflict, Visit
 from tests.e2e import rep_app
 from tests.e2e.conftest import Service
+from tests.e2e.slow_link import SlowLink
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_drafts_and_conflicts import (
     ELSEWHERE,
@@ -39,7 +40,7 @@ from tests.e2e.test_drafts_and_conflicts import (
     server_database,
 )
 from tests.e2e.test_nothing_typed_is_lost import AUTOSAVE_WAIT_MS, typed_in
-from tests.e2e.test_pwa import LOCATED_AHEAD, phone_context, server_env, started  # noqa: F401 (fixtures)
+from tests.e2e.test_pwa import LOCATED_AHEAD, phone_context, server_env, slow_link, started  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -61,12 +62,12 @@ def restart(page: Page) -> None:
 @pytest.mark.timeout(600)  # three starts of the PWA: about 2 to 3 minutes on the loaded 2-core machine
 def test_drafts_sign_out_pin_change_conflicts_and_check_out_position_in_the_pwa(
     server: Service,
-    server_url: str,
-    phone_context: BrowserContext,  # noqa: F811 (test_pwa.py's fixture, imported)
+    slow_link: SlowLink,  # noqa: F811 (test_pwa.py's fixtures, imported)
+    phone_context: BrowserContext,  # noqa: F811
 ) -> None:
     began = time.monotonic()
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
-    page.goto(f"{server_url}/app/")
+    page.goto(f"{slow_link.url}/app/")  # the phone's way to the server (the page's origin): a link it can hold
     started(page, "首次登录需要联网；之后离线也能使用。")
     rep_app.fill(page, "用户名", "li.rep")
     rep_app.fill(page, "密码", "demo1234")
@@ -119,17 +120,29 @@ def test_drafts_sign_out_pin_change_conflicts_and_check_out_position_in_the_pwa(
     expect(page.get_by_text("已保存（待同步）")).to_be_visible(timeout=10_000)
     rep_app.back_to_today(page)
 
-    # Signing out with work waiting, offline: the confirmation says what waits; confirmed, the app tries to sync,
-    # cannot, and refuses (client/shell/lock.py `sign_out`): the rep stays signed in, nothing is wiped.
+    # Signing out with work waiting (the designed behaviour, client/shell/lock.py `sign_out`): the confirmation says
+    # what waits; confirmed, the app syncs first, cannot, and refuses: the rep stays signed in, nothing is wiped.
+    # The server is down and the phone's link holds the sync that the confirmation starts, so the tap comes while
+    # a sync is in flight (a suspended stack holding the runner's lock): the PWA once froze there for good.
+    server.stop()
+    slow_link.hold()
+    phone_context.set_offline(False)
     rep_app.tap(page, "设置")
     rep_app.tap(page, "退出登录")
-    expect(
-        page.get_by_text(re.compile(r"^还有 [1-9]\d* 条更改、0 条待修改的草稿、0 张照片未同步。退出前会先同步"))
-    ).to_be_visible()
+    waiting = r"^还有 [1-9]\d* 条更改、0 条待修改的草稿、0 张照片未同步。退出前会先同步"
+    expect(page.get_by_text(re.compile(waiting))).to_be_visible()
+    deadline = time.monotonic() + 30
+    while slow_link.held == 0:
+        assert time.monotonic() < deadline, "no sync reached the phone's link"
+        page.wait_for_timeout(100)
     rep_app.tap(page, "确认退出登录")
+    expect(page.get_by_role("button", name="正在退出…")).to_be_visible()
+    slow_link.release()  # the held request reaches no server: the sync fails, the sign-out goes on and refuses
     expect(page.get_by_text(re.compile(r"^还有 [1-9]\d* 条更改.*未同步，不能退出登录。"))).to_be_visible(timeout=60_000)
     expect(rep_app.field(page, "用户名")).to_have_count(0)
     rep_app.tap(page, "取消")
+    phone_context.set_offline(True)
+    server.start()
 
     # Change the PIN (the app was restarted offline above); a reload: the old PIN is refused, the new one opens.
     rep_app.fill(page, "当前 PIN 码", rep_app.PIN)

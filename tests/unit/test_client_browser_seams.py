@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -109,6 +110,38 @@ async def test_the_runner_on_the_event_loop_syncs_at_start_and_on_request_and_st
     assert engine.runs == 2
     runner._stopped = True
     await asyncio.wait_for(task, 1)
+
+
+def test_holding_the_runner_while_a_sync_is_suspended_waits_without_blocking_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In the PWA a sync whose request is in flight is a suspended stack on the worker's one thread, holding the
+    runner's lock; signing out then holds the runner (`held`). Blocking on the lock there would stop the only
+    thread and the sync could never resume: the app froze. `held` suspends its own stack instead until the sync
+    has released the lock (here the 'other stack' is run by the stand-in for yield_to_other_stacks)."""
+    monkeypatch.setattr(sync_runner, "IN_BROWSER", True)
+    runner = SyncRunner(ScriptedEngine([]).factory, interval=60)
+    runner._sync_lock.acquire()  # the suspended sync
+    yields: list[float] = []
+
+    def the_sync_resumes_and_ends(seconds: float) -> None:
+        yields.append(seconds)
+        if len(yields) == 2:
+            runner._sync_lock.release()
+
+    monkeypatch.setattr(sync_runner, "yield_to_other_stacks", the_sync_resumes_and_ends, raising=False)
+    entered = threading.Event()
+
+    def sign_out_checks() -> None:
+        with runner.held():
+            entered.set()
+
+    stack = threading.Thread(target=sign_out_checks, daemon=True)  # a thread only to time out a blocked wait
+    stack.start()
+    stack.join(2)
+    assert entered.is_set(), "held() blocked on the lock instead of letting the suspended sync resume"
+    assert len(yields) == 2
+    assert runner._sync_lock.acquire(blocking=False)  # released again on the way out
 
 
 async def test_the_debouncer_uses_the_event_loop_where_threads_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -160,3 +160,32 @@ def test_settings_show_this_phones_id_and_the_head_of_its_signed_chain(app: App)
     shown = screen_texts(app)
     assert f"签名链：第 1 条 · {head[:12]}" in shown
     assert f"手机编号：{app.service.store.device_id[:8]}" in shown
+
+
+def test_signing_out_and_changing_the_pin_show_they_are_busy_before_the_work_starts(
+    settings_app: tuple[App, FakeLock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the PWA `run_thread` runs the worker at once on the handler's stack (InlinePage does the same): the busy
+    state must be on the screen before it starts, or the button looks dead while the sign-out waits for a sync."""
+    app, lock = settings_app
+    shown: list[tuple[bool, bool]] = []
+    render = app.render
+    monkeypatch.setattr(app, "render", lambda *args, **kw: (shown.append(busy()), render(*args, **kw))[1])
+
+    def busy() -> tuple[bool, bool]:
+        return app.state.settings.signing_out, app.state.settings.pin_busy
+
+    seen_by_worker: list[list[tuple[bool, bool]]] = []
+    lock.sign_out = lambda: seen_by_worker.append(list(shown))  # type: ignore[method-assign]
+    app.actions.sign_out()
+    assert any(signing_out for signing_out, _ in seen_by_worker[0])  # 正在退出… was rendered before it ran
+    shown.clear()
+
+    def change_pin(current: str, new: str) -> None:
+        seen_by_worker.append(list(shown))
+
+    lock.change_pin = change_pin  # type: ignore[method-assign]
+    form = app.state.settings
+    form.current_pin, form.new_pin, form.repeat_pin = "2468", "1357", "1357"
+    app.actions.change_pin()
+    assert any(pin_busy for _, pin_busy in seen_by_worker[1])  # the PIN's busy label likewise

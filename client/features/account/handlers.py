@@ -62,7 +62,9 @@ class AccountHandlers:
                 form.pin_error = t("client.pin.mismatch", lang)
             else:
                 form.pin_busy, form.pin_error = True, None
+                self.shell.render()  # first: in the PWA the worker runs on this stack (no threads), see sign_out
                 self.shell.page.run_thread(self._change_pin_worker, self.account, form.current_pin, form.new_pin)
+                return
             self.shell.render()
 
     def _change_pin_worker(self, account: AccountLock, current: str, new: str) -> None:
@@ -121,8 +123,11 @@ class AccountHandlers:
             if form.signing_out or self.account is None:
                 return
             form.signing_out, form.sign_out_error = True, None
-            self.shell.page.run_thread(self._sign_out_worker, self.account)
+            # Shown before the worker starts: in the PWA `run_thread` runs it here, on this stack (no threads), and
+            # the sign-out may wait seconds for a sync in flight (client/sync_runner.py `held`); rendered after it,
+            # 正在退出… never showed and the button looked dead meanwhile.
             self.shell.render()
+            self.shell.page.run_thread(self._sign_out_worker, self.account)
 
     def _sign_out_worker(self, account: AccountLock) -> None:
         lang = self.shell.state.lang
