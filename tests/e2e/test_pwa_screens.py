@@ -5,8 +5,9 @@ One phone, one run (each start of the PWA costs seconds): the rep signs in, then
 types who was met and why, and the page is reloaded before the visit is saved (the app starts again from the
 service worker); unlocked, the app offers the visit back with the typed text, and the rep finishes it, 签退 now
 asking the device for its position (the position found before the restart is not reused) after the rep moved.
-Still offline, the rep corrects another customer's phone number, tries to sign out (refused: work waits, nothing
-is wiped), changes the PIN, and a reload proves the old PIN refused and the new one opening the store.
+Still offline, the rep corrects another customer's phone number; with the server down and the phone's link holding
+the sync that the confirmation starts, the rep tries to sign out (refused: work waits, nothing is wiped; the PWA
+once froze here), changes the PIN, and a reload proves the old PIN refused and the new one opening the store.
 Meanwhile the supervisor moves the visited customer to another territory and changes the other customer's phone
 number later than the rep. Back online: the visit is refused (草稿), the lost edit shows on 修改冲突 with both
 values; the customer moved back, the rep fixes the draft and sends it again; the server holds the visit as the rep
@@ -65,7 +66,6 @@ def test_drafts_sign_out_pin_change_conflicts_and_check_out_position_in_the_pwa(
     slow_link: SlowLink,  # noqa: F811 (test_pwa.py's fixtures, imported)
     phone_context: BrowserContext,  # noqa: F811
 ) -> None:
-    began = time.monotonic()
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
     page.goto(f"{slow_link.url}/app/")  # the phone's way to the server (the page's origin): a link it can hold
     started(page, "首次登录需要联网；之后离线也能使用。")
@@ -185,7 +185,6 @@ def test_drafts_sign_out_pin_change_conflicts_and_check_out_position_in_the_pwa(
     page.wait_for_timeout(rep_app.SETTLE_MS)
     expect(page.get_by_text("被服务器拒绝的记录")).to_be_visible()
     expect(page.get_by_label(re.compile("^拜访：无权操作.*outside your territory", re.S))).to_have_count(1)
-    print("drafts:", [rep_app.accessible_name(card) for card in page.get_by_label(re.compile("^拜访：")).all()])
     rep_app.tap(page, "修改并重新提交")
     expect(page.get_by_text(re.compile("^正在修改被服务器拒绝的拜访"))).to_be_visible()
     assert typed_in(page, "访问对象") == PERSON
@@ -205,4 +204,3 @@ def test_drafts_sign_out_pin_change_conflicts_and_check_out_position_in_the_pwa(
         assert check_out == pytest.approx((MOVED["latitude"], MOVED["longitude"]), abs=1e-6)
         (conflict,) = session.exec(select(FieldConflict).where(FieldConflict.record_id == edited_id)).all()
         assert (conflict.kept_value, conflict.lost_value) == (THEIRS, MINE)
-    print(f"PWA screens test: {time.monotonic() - began:.0f} s")
