@@ -12,12 +12,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from server.actor import Actor
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
 from server.domains.customers.service import put_customer
 from server.domains.duplicates.models import DuplicatePair
 from server.domains.notes.models import Note
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.domains.visits.models import Visit
 from shared.enums import Role

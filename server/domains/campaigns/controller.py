@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody
 from msgspec import Meta, Struct
 
 from server.api import ApiController
+from server.changes.log import record_data
 from server.db import write_session
 from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.campaigns.service import (
@@ -21,7 +22,6 @@ from server.domains.campaigns.service import (
     put_campaign,
 )
 from server.domains.guards import NO_NUL, RECORD_ID, RecordIdPath, known_query, supervisors
-from server.domains.sync.changelog import record_data
 from server.errors import error_responses
 from shared.enums import CampaignType
 from shared.ids import new_id

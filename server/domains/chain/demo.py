@@ -13,11 +13,11 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.db import insert_rows
+from server.domains.chain.models import ChainOp
+from server.domains.chain.recording import APPLIED
 from server.domains.devices.models import Device
-from server.domains.sync.chain import APPLIED
-from server.domains.sync.models import ChainOp
-from server.domains.users.models import Actor
 from shared.enums import OpAction, RecordKind
 from shared.ids import new_id
 from sync.chain import GENESIS, Link, PhoneKey, op_hash

@@ -23,10 +23,10 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.db import read_session
+from server.domains.chain.models import ChainOp
 from server.domains.chain.verify import FORMAT, VERSION
 from server.domains.devices.models import Device
 from server.domains.photos.models import VisitPhotoContent
-from server.domains.sync.models import ChainOp
 from server.domains.users.models import User
 from shared.enums import RecordKind
 

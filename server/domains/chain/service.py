@@ -1,5 +1,5 @@
 """What a supervisor sees of a visit's signature (issue #17): which phone signed the ops that wrote it, and whether
-they are intact in its chain (server/domains/sync/chain.py; docs/security.md, "Each phone's ops as a chain")."""
+they are intact in its chain (server/domains/chain/recording.py; docs/security.md, "Each phone's ops as a chain")."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from enum import StrEnum
 from sqlalchemy import case, func, tuple_
 from sqlmodel import Session, col, select
 
+from server.domains.chain.models import ChainOp
+from server.domains.chain.recording import APPLIED
 from server.domains.devices.clock import clock_state, clock_words
 from server.domains.devices.models import Device
-from server.domains.sync.chain import APPLIED
-from server.domains.sync.models import ChainOp
 from shared.enums import RecordKind
 from shared.i18n import t
 from sync.chain import Link, checked_hash

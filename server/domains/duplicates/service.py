@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import case, false, func, literal, or_, true
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso
 from server.domains.customers.models import Customer
 from server.domains.duplicates.models import DuplicatePair
-from server.domains.users.models import Actor
 from server.errors import NotFound
 from shared.duplicates import Profile, Reason, profile, score
 from shared.ids import new_id

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from server.changes.log import record_data
 from server.dependencies import CurrentActor, ReadSession, api_dependencies
 from server.domains.access import ensure_territory
 from server.domains.competitors.service import competitor_reports
 from server.domains.guards import RecordIdPath, RecordIdQuery, known_query
 from server.domains.orders.models import Order
 from server.domains.orders.service import OrderFilter, list_orders, order_data
-from server.domains.sync.changelog import record_data
 from server.domains.teams import team_of
 from server.errors import NotFound, error_responses
 

@@ -10,11 +10,11 @@ from litestar.params import JSONBody
 from msgspec import Meta, Struct
 
 from server.api import ApiController
+from server.changes.log import record_data
 from server.db import write_session
 from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
 from server.domains.products.service import get_product, list_products, put_product
-from server.domains.sync.changelog import record_data
 from server.errors import error_responses
 from shared.ids import new_id
 from shared.records import MAX_UNIT_PRICE

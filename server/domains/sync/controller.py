@@ -22,13 +22,14 @@ from litestar.params import HeaderParameter
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
+from server.actor import Actor
 from server.db import read_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
-from server.domains.devices.service import note_clock_offset, phone_of_push, quarantine_push
+from server.domains.devices.service import note_clock_offset, phone_of_push
 from server.domains.ownership.service import claim_standing
 from server.domains.routes.ordering import route_rules
 from server.domains.sync import service
-from server.domains.users.models import Actor
+from server.domains.sync.quarantine import quarantine_push
 from server.domains.visits.flags import visit_flag_rules
 from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
 from shared.errors import ErrorCode

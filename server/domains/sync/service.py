@@ -18,18 +18,19 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+from server.actor import Actor
+from server.changes.kinds import Applying, SyncKinds
+from server.changes.log import EVERYONE_AUDIENCE, rep_audience
+from server.changes.models import ChangeLog
+from server.changes.tombstones import horizon_query
 from server.clock import now_iso
 from server.db import insert_rows, read_session, write_session
 from server.domains.access import new_rows_batched, preload
-from server.domains.sync.chain import PushChain, check_push, record_applied
-from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
-from server.domains.sync.conflicts import record_rejected
-from server.domains.sync.kinds import Applying, SyncKinds
-from server.domains.sync.models import AppliedOp, ChangeLog
-from server.domains.sync.tombstones import horizon_query
+from server.domains.chain.recording import PushChain, check_push, record_applied
+from server.domains.sync.models import AppliedOp
+from server.domains.sync.refused import record_rejected
 from server.domains.teams import team_of
 from server.domains.territories.service import resync_mark_query
-from server.domains.users.models import Actor
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
 from server.settings import Settings
 from shared.enums import OpAction, RecordKind, Role

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
 from server.clock import local_day, now_iso
 from server.domains.access import (
     add_new_row,
@@ -24,8 +26,6 @@ from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.photos.models import VisitPhoto
 from server.domains.routes.service import get_route_plan
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.users.models import Actor
 from server.domains.visits.flags import visit_flag_rules
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed

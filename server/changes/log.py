@@ -8,9 +8,9 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, event
 from sqlmodel import Session, SQLModel
 
+from server.changes.models import ChangeLog
 from server.clock import now_iso
 from server.db import insert_rows
-from server.domains.sync.models import ChangeLog
 from shared.enums import RecordKind
 
 ROUTE_PLAN_AUDIENCE_PREFIX = "rep:"

@@ -25,12 +25,12 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso
 from server.db import insert_rows, read_session, write_session
 from server.domains.audit.service import audit
+from server.domains.chain.models import ChainOp
 from server.domains.devices.models import Device
-from server.domains.sync.models import ChainOp
-from server.domains.users.models import Actor
 from server.errors import Forbidden
 from shared.errors import ErrorCode
 from sync.chain import Link, checked_hash, link_of

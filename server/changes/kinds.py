@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, SQLModel
 
+from server.actor import Actor
+from server.changes.merging import Edit
 from server.clock import accepted_clock
-from server.domains.sync.merging import Edit
-from server.domains.users.models import Actor
 from server.settings import Settings
 from shared.enums import RecordKind
 from sync.protocol import Op
