@@ -93,6 +93,7 @@ class PushChain:
     user_id: str
     signed_from_seq: int | None  # None: the phone has no key; its ops are unsigned
     hashes: dict[int, str] = field(default_factory=dict)
+    clock_offset_s: int | None = None  # the push's RouteCRM-Clock-Offset, kept on each of its ops' rows
 
 
 def _phone_key(engine: Engine, actor: Actor, request: PushRequest) -> Device | None:
@@ -170,6 +171,7 @@ def _row(chain: PushChain, op: Op, link: Link, outcome: str, received_at: str) -
         "outcome": outcome,
         "received_at": received_at,
         "erased_at": None,
+        "clock_offset_s": chain.clock_offset_s,
     }
 
 

@@ -175,7 +175,8 @@ class SyncController(Controller):
             if phone.device_revoked:
                 # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
                 return quarantine_push(engine, phone, push_request)
-            return encode(service.push(engine, settings, phone, push_request, sync_kinds).as_dict())
+            answer = service.push(engine, settings, phone, push_request, sync_kinds, clock_offset_s=offset)
+            return encode(answer.as_dict())
 
         outcome = await anyio.to_thread.run_sync(received)  # one trip to a worker thread
         if isinstance(outcome, DomainError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from msgspec.json import encode
@@ -86,14 +86,23 @@ def check_op_allowed(op: Op, path: str) -> None:
         )
 
 
-def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds) -> PushResponse:
+def push(
+    engine: Engine,
+    settings: Settings,
+    actor: Actor,
+    request: PushRequest,
+    kinds: SyncKinds,
+    *,
+    clock_offset_s: int | None = None,
+) -> PushResponse:
     """Apply a push's ops, each through its kind's handler in `kinds` (server/sync_kinds.py's registry, which
     the app keeps in its state and its callers pass: the sync controller, the quarantine's accept).
 
     The phone's signatures are checked first, outside the write lock: an op that cannot come from the phone is
-    refused (403 `bad_signature`) and kept nowhere. Each op applied joins the phone's chain (`op_chain`)."""
+    refused (403 `bad_signature`) and kept nowhere. Each op applied joins the phone's chain (`op_chain`), with
+    `clock_offset_s`, the phone's clock as the push's RouteCRM-Clock-Offset header said it (None: not said)."""
     check_schema_version(request.schema_version)
-    chain = check_push(engine, actor, request)
+    chain = replace(check_push(engine, actor, request), clock_offset_s=clock_offset_s)
     try:
         for index, op in enumerate(request.ops):
             check_op_allowed(op, f"ops[{index}]")
