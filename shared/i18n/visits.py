@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "enum.VisitFlag.photo_far_from_customer": "拍照位置远离客户",
         "enum.VisitFlag.gallery_photo": "相册照片代替现场拍摄",
         "enum.VisitFlag.photo_missing": "缺少要求的照片",
+        "enum.VisitFlag.clock_set_back": "手机时钟被调回",
+        "visit.flag_reason.clock_set_back": (
+            "记录时间比该手机上一条操作（{previous_at}）早 {minutes} 分钟：两条之间手机时钟被调回，时间可能不实"
+        ),
         "enum.PhotoSource.live": "现场拍摄",
         "enum.PhotoSource.gallery": "相册选取",
         "photo.source_unknown": "来源未知",
@@ -126,6 +130,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "enum.VisitFlag.photo_far_from_customer": "Photo taken far from the customer",
         "enum.VisitFlag.gallery_photo": "Gallery photo instead of a live one",
         "enum.VisitFlag.photo_missing": "Required photo missing",
+        "enum.VisitFlag.clock_set_back": "Phone clock set back",
+        "visit.flag_reason.clock_set_back": (
+            "stamped {minutes} min before the phone's previous op ({previous_at}): its clock was set back in between,"
+            " so its times may be false"
+        ),
         "enum.PhotoSource.live": "Taken live",
         "enum.PhotoSource.gallery": "From the gallery",
         "photo.source_unknown": "Source unknown",

@@ -201,3 +201,53 @@ def test_a_clock_set_back_before_a_sync_is_not_stored_and_the_visit_says_so(
     page = supervisor_sees(sync_client, f"/customers/{seeded.customers_a[0]}?lang=zh-CN")
     assert visit_clock(page, visit["id"]) == ("behind", "上传时手机时钟慢 5 小时 0 分")
     phone.close()
+
+
+def test_a_clock_set_back_offline_to_record_a_visit_earlier_is_flagged_and_the_flag_stays(
+    sync_client: TestClient[Litestar], engine: Engine, seeded: World, tmp_path: Path
+) -> None:
+    """The phone's clock is right and measured; the rep, offline, sets it back two hours and records a visit "at
+    07:30". Its push still says the correction of the last pull (0), but the visit is stamped two hours before the
+    phone's previous op: flagged 手机时钟被调回, and its check-out, stamped right after a pull, does not clear it."""
+    phone = Phone(sync_client, tmp_path / "phone")
+    phone.sync()  # measured right
+    honest = phone.service.check_in(seeded.customers_a[0], None, None)
+    phone.sync()
+    phone_clock.install(Clock(offset=dt.timedelta(hours=-2)))  # the same app, its clock moved back
+    phone_clock.correct_by(dt.timedelta(0))  # still the correction its last pull measured
+    faked = phone.service.check_in(seeded.customers_a[1], None, None)
+    phone.sync()  # pushes (saying 0), then its pull measures the new difference
+    assert upload_offsets(engine, faked["id"]) == [0]
+    stored = stored_visit(engine, faked["id"])
+    assert abs(dt.datetime.fromisoformat(stored.check_in_at) - (MORNING - dt.timedelta(hours=2))) < dt.timedelta(
+        seconds=30
+    )  # the faked time
+    assert VisitFlag.CLOCK_SET_BACK.value in (stored.flags or [])
+    figures = (stored.flag_figures or {})[VisitFlag.CLOCK_SET_BACK.value]
+    assert figures["minutes"] == pytest.approx(120, abs=1) and figures["previous_at"] == "12-07 09:30"
+    assert VisitFlag.CLOCK_SET_BACK.value not in (stored_visit(engine, honest["id"]).flags or [])
+    page = supervisor_sees(sync_client, "/visits/flagged?lang=zh-CN")
+    assert "手机时钟被调回" in page and "09:30" in page
+
+    phone.service.check_out(faked["id"], {})  # stamped right now: the pull measured the clock
+    phone.sync()
+    assert VisitFlag.CLOCK_SET_BACK.value in (stored_visit(engine, faked["id"]).flags or [])
+    phone.close()
+
+
+def test_a_fast_phone_measured_at_its_first_sync_is_not_flagged(
+    sync_client: TestClient[Litestar], engine: Engine, seeded: World, tmp_path: Path
+) -> None:
+    """A new install on a phone 3 h fast: its first visit is stamped 3 h ahead (nothing measured yet, nothing said),
+    the next after its pull measured the clock: the stamps go back 3 h, the phone's own clock did not."""
+    phone_clock.install(Clock(offset=dt.timedelta(hours=3)))
+    phone = Phone(sync_client, tmp_path / "phone")
+    first = phone.service.check_in(seeded.customers_a[0], None, None)
+    phone.sync()
+    second = phone.service.check_in(seeded.customers_a[1], None, None)
+    phone.sync()
+    assert upload_offsets(engine, first["id"]) == [None]
+    assert upload_offsets(engine, second["id"]) == [pytest.approx(-3 * 3600, abs=2)]
+    for visit in (first, second):
+        assert VisitFlag.CLOCK_SET_BACK.value not in (stored_visit(engine, visit["id"]).flags or [])
+    phone.close()

@@ -26,6 +26,7 @@ from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
 from server.domains.sync.conflicts import record_rejected
 from server.domains.sync.kinds import Applying, SyncKinds
 from server.domains.sync.models import AppliedOp, ChangeLog
+from server.domains.sync.op_clock import clocks_set_back
 from server.domains.sync.tombstones import horizon_query
 from server.domains.teams import team_of
 from server.domains.territories.service import resync_mark_query
@@ -110,10 +111,15 @@ def push(
         with write_session(engine, lanes=push_lanes(actor, request)) as session:
             applied = _applied_ops(session, request)
             preload(session, _records_touched(kinds, request.ops))
+            set_back = clocks_set_back(session, request.device_id, request.ops, clock_offset_s, settings.tz)
             # The ops' records are found through the push's cache, not by flushing; new visits wait as rows.
             with session.no_autoflush, new_rows_batched(session):
                 results = [
-                    _apply_once(kinds, Applying(session, settings, actor, op, f"ops[{index}]"), applied)
+                    _apply_once(
+                        kinds,
+                        Applying(session, settings, actor, op, f"ops[{index}]", set_back.get(op.seq)),
+                        applied,
+                    )
                     for index, op in enumerate(request.ops)
                 ]
             _register_applied(session, actor, request, results)
