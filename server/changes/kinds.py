@@ -27,6 +27,9 @@ class Applying:
     actor: Actor
     op: Op
     path: str
+    # The op was stamped after the phone's clock was set back (server/domains/chain/op_clock.py): the figures of the
+    # visit flag `clock_set_back`; None for every other op.
+    clock_set_back: dict[str, Any] | None = None
 
     def edit(self) -> Edit:
         """The op as an edit of fields that merge by their clocks (customers, key persons, complaints...)."""

@@ -403,11 +403,18 @@ def applications(monkeypatch: pytest.MonkeyPatch, landings: dict[str, str]) -> C
         this_push.append(applying.op.op_id)
 
     def push(
-        engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds | None = None
+        engine: Engine,
+        settings: Settings,
+        actor: Actor,
+        request: PushRequest,
+        kinds: SyncKinds | None = None,
+        *,
+        clock_offset_s: int | None = None,
     ) -> PushResponse:
         this_push.clear()
         this_push_landings.clear()
-        response = real_push(engine, settings, actor, request, kinds)  # returns once its transaction committed
+        # returns once its transaction committed
+        response = real_push(engine, settings, actor, request, kinds, clock_offset_s=clock_offset_s)
         committed.update(this_push)
         landings.update(this_push_landings)
         return response

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from client.features.photos.stamp import BAND_RGBA, JPEG_QUALITY, SMALLEST_FONT_PX, font_px
+from client.features.photos.stamp_look import BAND_RGBA, JPEG_QUALITY, SMALLEST_FONT_PX, font_px
 
 logger = logging.getLogger(__name__)
 

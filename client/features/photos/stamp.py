@@ -21,19 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from client.browser import IN_BROWSER
+from client.features.photos.stamp_look import BAND_RGBA, JPEG_QUALITY, SMALLEST_FONT_PX, font_px
 
 logger = logging.getLogger(__name__)
 
 FONT = Path(__file__).resolve().parents[3] / "assets" / "fonts" / "wqy-microhei.ttf"
-JPEG_QUALITY = 90
-BAND_RGBA = (0, 0, 0, 150)  # the band: black at 150/255, the photo showing through
-MIN_FONT_PX, SMALLEST_FONT_PX = 12, 8
 Burner = Callable[[bytes, str], tuple[bytes, bool]]
-
-
-def font_px(width: int, height: int) -> int:
-    """The stamp's first font size: 1/28 of the photo's shorter side, at least 12 px (shrunk to fit after)."""
-    return max(MIN_FONT_PX, min(width, height) // 28)
 
 
 def stamp_burner() -> Burner:

@@ -37,3 +37,8 @@ class ChainOp(SQLModel, table=True):
     outcome: str = Field(max_length=10)  # "applied" or "refused"
     received_at: str = Field(max_length=40, index=True)
     erased_at: str | None = Field(default=None, max_length=40)
+    # The phone's clock when this op reached the server: the RouteCRM-Clock-Offset its push carried (seconds, the
+    # server's time minus the phone's, as the phone's last pull measured it; sync/protocol.py), heard at
+    # `received_at`. None: the push said nothing (an app from before, a phone not yet measured, an op accepted from
+    # quarantine). Kept per op, never rewritten: a later clock change of the phone does not touch it.
+    clock_offset_s: int | None = None

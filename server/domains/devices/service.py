@@ -8,6 +8,7 @@ are received into quarantine (`quarantine_push`), acknowledged, and wait for an 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
@@ -22,10 +23,12 @@ from server.domains.users.models import AuthSession, User
 from server.domains.users.sessions import API_SESSION, device_revoked_error
 from server.errors import Forbidden, NotFound
 from shared.enums import Role
+from sync.protocol import ProtocolError, parse_clock_offset
 
 # A phone's clock offset (note_clock_offset) is written again when it moves by more than this (two measurements of one
 # clock differ by a second or so with the round trip) or when the one kept is older than CLOCK_NOTE_REFRESH: a phone
 # syncing every 30 s does not write its row each time, and /devices says when it was last heard within 10 minutes.
+logger = logging.getLogger(__name__)
 CLOCK_NOTE_TOLERANCE_S = 2
 CLOCK_NOTE_REFRESH = dt.timedelta(minutes=10)
 
@@ -97,6 +100,33 @@ def phone_of_push(engine: Engine, actor: Actor, device_id: str) -> Actor:
     if device.user_id != actor.id:
         raise another_users_phone()
     return replace(actor, device_id=device_id, device_revoked=device.revoked_at is not None)
+
+
+def receiving_phone(engine: Engine, actor: Actor, device_id: str, clock_header: str | None) -> tuple[Actor, int | None]:
+    """The phone a push comes from (`phone_of_push`: the sign-in's own, else 403) and the clock offset its header
+    says, kept for /devices (`heard_clock`): a revoked phone's too, its quarantined ops are judged with it."""
+    phone = phone_of_push(engine, actor, device_id)
+    return phone, heard_clock(engine, device_id, clock_header)
+
+
+def heard_clock(engine: Engine, device_id: str | None, clock_header: str | None) -> int | None:
+    """The clock offset a request's RouteCRM-Clock-Offset header says, kept for the phone (`note_clock_offset`);
+    None when not said or unreadable (logged: the sync goes on)."""
+    offset = _clock_offset_of(clock_header, device_id)
+    if offset is not None and device_id is not None:
+        note_clock_offset(engine, device_id, offset)
+    return offset
+
+
+def _clock_offset_of(value: str | None, device_id: str | None) -> int | None:
+    """The phone's clock offset a request says, or None (not said, or unreadable: logged, never refused)."""
+    if value is None or device_id is None:
+        return None
+    try:
+        return parse_clock_offset(value)
+    except ProtocolError as error:
+        logger.warning("phone %s: %s %s (not kept)", device_id, error.path, error.problem)
+        return None
 
 
 def note_clock_offset(engine: Engine, device_id: str, offset_s: int) -> bool:

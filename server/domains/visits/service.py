@@ -69,7 +69,9 @@ def _store_flags(target: Visit | dict[str, Any], flags: Flags) -> None:
         target.flags, target.flag_figures, target.flagged = codes, figures, flagged
 
 
-OWN_FLAGS = frozenset(str(code) for code in VisitFlag if code not in DAY_FLAGS)
+# Flags an upload brings (docs/security.md): not computed again from the visit's columns, so a later put keeps them.
+UPLOAD_FLAGS = frozenset({VisitFlag.CLOCK_SET_BACK.value})
+OWN_FLAGS = frozenset(str(code) for code in VisitFlag if code not in DAY_FLAGS and code not in UPLOAD_FLAGS)
 
 
 def mark_day_to_recheck(
@@ -222,6 +224,12 @@ class VisitWriting:
     device_id: str | None = None
     received_at: str | None = None
     made_at: str | None = None
+    # The phone's clock was set back before this op (server/domains/chain/op_clock.py): the flag's figures.
+    clock_set_back: dict[str, Any] | None = None
+
+    def upload_flags(self) -> Flags:
+        """The flags this upload itself brings: kept through later puts until another upload brings them again."""
+        return {VisitFlag.CLOCK_SET_BACK.value: self.clock_set_back} if self.clock_set_back is not None else {}
 
 
 def _new_visit_row(
@@ -246,7 +254,7 @@ def _new_visit_row(
         "received_at": writing.received_at or now_iso(),
         "made_at": made_at[:40] if made_at else None,
     }
-    _store_flags(row, _own_flags(row, customer, writing.rules, tz))
+    _store_flags(row, {**_own_flags(row, customer, writing.rules, tz), **writing.upload_flags()})
     mark_day_to_recheck(session, actor.id, visit_day, writing.rules, tz)
     return row
 
@@ -263,8 +271,8 @@ def _change_visit(
     visit.visit_day = local_day(visit.check_in_at, tz)
     visit.territory = customer.territory
     visit.updated_at = now_iso()
-    fresh = _own_flags(visit.model_dump(), customer, rules, tz)
-    _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS))
+    fresh = {**_own_flags(visit.model_dump(), customer, rules, tz), **writing.upload_flags()}
+    _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS | frozenset(writing.upload_flags())))
     for day in {day_before, visit.visit_day}:
         mark_day_to_recheck(session, visit.rep_id, day, rules, tz)
     store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))

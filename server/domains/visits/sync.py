@@ -15,6 +15,7 @@ def put(applying: Applying) -> None:
         rules=visit_flag_rules(settings),
         device_id=op.device_id,
         made_at=op.made_at,  # when the phone saved it: told apart from when it reached the server
+        clock_set_back=applying.clock_set_back,
     )
     push_visit(applying.session, applying.actor, op.record_id, op.fields, writing, path=applying.path)
 
