@@ -28,11 +28,11 @@ from typing import Any
 from unittest import mock
 
 from bench.report import Section, Table
+from server.actor import Actor
 from server.db import make_engine, migrate_database, write_session
+from server.domains.chain.recording import check_push
 from server.domains.customers.service import put_customer
 from server.domains.sync import service as sync_service
-from server.domains.sync.chain import check_push
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.settings import Settings
 from server.sync_kinds import SYNC_KINDS

@@ -223,8 +223,9 @@ def own_rows_run(records: int) -> float:
     (every column, the schema's indexes), its change-log row and its applied-op row, with the server's
     statements, in one transaction per push of 500 committed (fsynced) as the server commits it. The rows are
     built before the clock starts: no HTTP, no parsing, no checks. What the schema itself costs above the floor."""
+    from server.changes.models import ChangeLog
     from server.db import driver_insert, make_engine, migrate_database
-    from server.domains.sync.models import AppliedOp, ChangeLog
+    from server.domains.sync.models import AppliedOp
     from server.domains.visits.service import VISIT_DEFAULTS
     from server.models import Visit
 

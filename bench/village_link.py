@@ -388,9 +388,9 @@ def add_products(directory: ServerDir, count: int = 30) -> None:
     """The catalogue (a supervisor's, on the server): every phone pulls it."""
     from sqlmodel import select
 
+    from server.actor import Actor
     from server.db import make_engine, write_session
     from server.domains.products.service import put_product
-    from server.domains.users.models import Actor
     from server.models import User
 
     engine = make_engine(directory.database_url)

@@ -12,6 +12,8 @@ its usual paths. The `js` and `pyodide` modules exist only inside Pyodide: they 
 - `open_durable_folder` / `flush_durable_folder`: the store's folder on IndexedDB (Emscripten's IDBFS). Files
   there live in memory and reach IndexedDB only when flushed; `client.storage.files` flushes after each commit
   and each atomic write (`files.set_durability_hook`), so what the app showed as saved was flushed first.
+- `await_promise`: a JS promise's value from synchronous code (`run_sync`), or `CannotWait`; the photo stamp's
+  canvas (client/features/photos/canvas_stamp.py) waits with it.
 - `page_origin`: the server the app came from (the sync API is on the same origin: /api/).
 """
 
@@ -58,6 +60,15 @@ def yield_to_other_stacks(seconds: float = 0.005) -> None:
     if not can_run_sync():
         raise CannotWait("another commit is under way and this stack cannot wait for it")
     run_sync(asyncio.sleep(seconds))
+
+
+def await_promise(promise: Any) -> Any:
+    """The promise's value, this stack suspended meanwhile (the worker goes on); CannotWait where it cannot be."""
+    from pyodide.ffi import can_run_sync, run_sync
+
+    if not can_run_sync():
+        raise CannotWait("this stack cannot wait for the browser")
+    return run_sync(promise)
 
 
 def _await(promise: Any) -> Any:

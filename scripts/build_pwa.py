@@ -51,6 +51,7 @@ PYODIDE_VERSION = "314.0.7"
 APP_DISTRIBUTIONS = [
     "flet",
     "flet-geolocator",
+    "flet-camera",  # the camera view (client/features/photos/camera.py); its Flutter side is in main.dart.js
     "repath",
     "six",
     "msgpack",

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from server import api_docs
 from server.auth import make_jwt_auth
+from server.changes.tombstones import expire_tombstones
 from server.clock import install as install_clock
 from server.csrf import csrf_middleware
 from server.db import make_engine, migrate_database
@@ -40,7 +41,6 @@ from server.domains.privacy.controller import PrivacyController
 from server.domains.products.controller import ProductController
 from server.domains.storable import install as install_text_check
 from server.domains.sync.controller import SyncController
-from server.domains.sync.tombstones import expire_tombstones
 from server.domains.targets.controller import TargetController
 from server.domains.users.controller import AuthController
 from server.domains.users.sessions import forget_ended_sessions

@@ -22,9 +22,9 @@ from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
 from sqlalchemy.engine import Engine
 
+from server.actor import Actor
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
-from server.domains.users.models import Actor
 from server.domains.users.sessions import (
     API_SESSION,
     actor_of_token,

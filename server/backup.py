@@ -19,9 +19,9 @@ from sqlalchemy import func, inspect, text, update
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import col, select
 
+from server.changes.models import ChangeLog, SyncHorizon
+from server.changes.tombstones import TOMBSTONES
 from server.db import make_engine, migrate_database, write_session
-from server.domains.sync.models import ChangeLog, SyncHorizon
-from server.domains.sync.tombstones import TOMBSTONES
 
 
 class BackupError(Exception):

@@ -195,7 +195,7 @@ def write_session(engine: Engine, *, lanes: Sequence[str] | None = None) -> Iter
             if in_lanes:
                 session.flush()  # every row lock taken before the numbering lock, none waited for under it
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBERING_LOCK_KEY})
-            session.commit()  # the change log's rows (server/domains/sync/changelog.py) are inserted here
+            session.commit()  # the change log's rows (server/changes/log.py) are inserted here
         except BaseException:
             session.rollback()
             raise

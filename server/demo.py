@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from server.actor import Actor
 from server.clock import local_day, now_in, now_iso
 from server.db import create_tables, write_session
 from server.demo_photos import seed_photo
@@ -41,7 +42,7 @@ from server.domains.pipeline.demo import seed_pipeline
 from server.domains.products.models import Product
 from server.domains.products.service import put_product
 from server.domains.routes.service import set_route_plan
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.service import count_users, create_user
 from server.domains.visits.service import put_visit, visit_flag_rules
 from server.settings import Settings

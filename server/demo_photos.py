@@ -13,11 +13,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.clock import now_iso
 from server.domains.photos.models import VisitPhotoContent
 from server.domains.photos.service import put_visit_photo
 from server.domains.photos.thumbnails import make_thumbnail
-from server.domains.users.models import Actor
 from server.domains.visits.flags import visit_flag_rules
 from server.domains.visits.models import Visit
 from server.settings import Settings

@@ -35,8 +35,8 @@ from litestar.security.jwt import Token
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.db import read_session
-from server.domains.users.models import Actor
 from server.settings import Settings
 
 # Threads that close read sessions (each returns a connection to the pool and never waits for anything).

@@ -1,9 +1,11 @@
 """Every table, imported in one place so `SQLModel.metadata` knows them all before create_all."""
 
+from server.changes.models import ChangeLog, FieldConflict, RejectedOp, SyncHorizon
 from server.domains.approvals.models import ApprovalRequest
 from server.domains.attendance.models import AttendancePunch
 from server.domains.audit.models import AuditEvent
 from server.domains.campaigns.models import Campaign, CampaignResult
+from server.domains.chain.models import ChainOp
 from server.domains.competitors.models import CompetitorReport
 from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.customers.models import Customer
@@ -21,7 +23,7 @@ from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhoto
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
 from server.domains.products.models import Product
 from server.domains.routes.models import RoutePlan
-from server.domains.sync.models import AppliedOp, ChainOp, ChangeLog, FieldConflict, RejectedOp, SyncHorizon
+from server.domains.sync.models import AppliedOp
 from server.domains.targets.models import SalesTarget
 from server.domains.territories.models import RepResync, Territory
 from server.domains.users.models import AuthSession, RefreshToken, SignInThrottle, User

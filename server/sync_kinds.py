@@ -1,4 +1,4 @@
-"""The kinds of record phones push, each with the domain handler that applies it (server/domains/sync/kinds.py).
+"""The kinds of record phones push, each with the domain handler that applies it (server/changes/kinds.py).
 
 The sync service names no domain: it is given this registry (by its controller). A kind missing here is
 refused by a push even if shared.records lets devices write it (tests/unit/test_sync_kinds.py checks both agree).
@@ -6,6 +6,7 @@ refused by a push even if shared.records lets devices write it (tests/unit/test_
 
 from __future__ import annotations
 
+from server.changes.kinds import KindHandler
 from server.domains.attendance import sync as attendance
 from server.domains.campaigns import sync as campaigns
 from server.domains.competitors import sync as competitors
@@ -18,7 +19,6 @@ from server.domains.orders import sync as orders
 from server.domains.ownership import sync as ownership
 from server.domains.photos import sync as photos
 from server.domains.pipeline import sync as pipeline
-from server.domains.sync.kinds import KindHandler
 from server.domains.visits import sync as visits
 from server.domains.work_reports import sync as work_reports
 from shared.enums import RecordKind

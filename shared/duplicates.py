@@ -4,12 +4,15 @@ The same village clinic gets entered several ways by several reps: 诊所 or 卫
 township or village in front of the name, the landline with or without its area code. A customer is read
 into a `Profile` once (its name without the kind word and the place names in front of it, its phone
 digits, the place units of its address and name, its location); two profiles are compared by `score`,
-which adds evidence for (same name, same phone, same address, a few metres apart) and against (another
-village or township, kilometres apart, a pharmacy against a clinic), each with the reason a person reads.
+which adds evidence for (same name, a name that sounds the same, same phone, same address, a few metres
+apart) and against (another village or township, kilometres apart, a pharmacy against a clinic), each with the
+reason a person reads.
+
+A homophone typed by mistake (惠民 / 慧民: the input method offered both) is compared by toneless pinyin
+(shared/pinyin.py, a 33 KB table generated from pypinyin; pypinyin itself is not needed at run time).
 
 The weights and the threshold come from the labelled pairs in tests/unit/test_duplicates.py (precision and
-recall measured there, and in docs/duplicates.md). No pinyin: a homophone typed by mistake (惠民 / 慧民)
-only counts as a similar name; pypinyin would add a 1 MB dictionary to the phone for little gain here.
+recall measured there, and in docs/duplicates.md).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.i18n import t
+from shared.pinyin import Sounds, sound_alike, sounds, texts_sound_alike
 
 # A pair at or above this score is a likely duplicate: the phone warns, the server queues it.
 LIKELY = 0.5
@@ -115,6 +119,7 @@ class Profile:
     phones: tuple[str, ...]  # digits of each number
     lat: float | None = None
     lng: float | None = None
+    sounds: Sounds = ()  # the core's pinyin key: each character's toneless readings (shared/pinyin.py)
 
     @property
     def chars(self) -> frozenset[str]:
@@ -214,6 +219,7 @@ def profile(
         phones=phone_digits(phone),
         lat=float(lat) if isinstance(lat, int | float) else None,
         lng=float(lng) if isinstance(lng, int | float) else None,
+        sounds=sounds(core),
     )
 
 
@@ -269,10 +275,16 @@ def name_similarity(a: Profile, b: Profile) -> float:
     return _edit_ratio(a.core, b.core)
 
 
+def same_pronunciation(a: Profile, b: Profile) -> bool:
+    """Two different cores of at least two characters that read alike (同音: 惠民 / 慧民, 长城 / 张城). One
+    character alone (李 / 里) is too often another name."""
+    return a.core != b.core and len(a.core) >= 2 and sound_alike(a.sounds, b.sounds)
+
+
 def worth_scoring(a: Profile, b: Profile) -> bool:
-    """Cheap prefilter: a pair with no shared character in the name, no shared phone and no nearby location
-    cannot reach `LIKELY`."""
-    if a.chars & b.chars:
+    """Cheap prefilter: a pair with no shared character in the name, names that do not sound alike, no shared
+    phone and no nearby location cannot reach `LIKELY`."""
+    if a.chars & b.chars or same_pronunciation(a, b):
         return True
     if a.phones and b.phones and _same_phone(a.phones, b.phones):
         return True
@@ -292,6 +304,9 @@ def score(a: Profile, b: Profile) -> Match:
     elif similarity >= 0.85:
         points += 0.5
         reasons.append(Reason("duplicates.for.name_contains"))
+    elif same_pronunciation(a, b):  # just short of the same name: the same name alone is likely, and so is this
+        points += 0.5
+        reasons.append(Reason("duplicates.for.same_pronunciation"))
     elif similarity >= 0.6:
         points += 0.3
         reasons.append(Reason("duplicates.for.similar_name"))
@@ -308,6 +323,8 @@ def score(a: Profile, b: Profile) -> Match:
     for level in CONFLICT_LEVELS:
         left, right = a.places.get(level), b.places.get(level)
         if left and right and left != right:
+            if texts_sound_alike(left, right):  # 李庄村 / 里庄村: the same village typed by its sound, or not
+                continue
             points -= 0.5
             reasons.append(Reason(f"duplicates.against.other_{level}", (("left", left), ("right", right))))
             break

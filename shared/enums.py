@@ -167,6 +167,7 @@ class VisitFlag(StrEnum):
     PHOTO_FAR_FROM_CUSTOMER = "photo_far_from_customer"  # a photo taken farther than the limit from the customer
     GALLERY_PHOTO = "gallery_photo"  # only gallery photos where the visit needed one taken with the app's camera
     PHOTO_MISSING = "photo_missing"  # no photo (or no live one) where the visit's type or campaign needs one
+    CLOCK_SET_BACK = "clock_set_back"  # stamped earlier than the phone's op before it: its clock was set back
 
 
 class CampaignType(StrEnum):

@@ -426,7 +426,12 @@ class LocalStore:
             batch: list[Change] = []
             merges = {change.record_id: change.merged_into for change in changes if change.merged_into}
             if merges:
-                outbox, meta = self._repoint_merged(merges, meta, batch)
+                arriving = {
+                    change.record_id
+                    for change in changes
+                    if change.kind is RecordKind.CUSTOMER and not change.deleted and change.data is not None
+                }
+                outbox, meta = self._repoint_merged(merges, meta, batch, arriving)
             else:
                 outbox = self.storage.read().get(OUTBOX, {})
             pending, deleting = _waiting_edits(outbox)
@@ -487,7 +492,7 @@ class LocalStore:
         return _survivor_of(customer_id, self._merged())
 
     def _repoint_merged(
-        self, merges: dict[str, str], meta: dict[str, Any], batch: list[Change]
+        self, merges: dict[str, str], meta: dict[str, Any], batch: list[Change], arriving: set[str]
     ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         """Re-point everything the phone holds that names a merged customer to its survivor, as changes added to
         `batch` (stored with the pull page that brought the merges, in one durable step): its records (visits,
@@ -498,7 +503,14 @@ class LocalStore:
         new hash (sync/chain.py): the engine pulls only once its outbox is empty, so the ops waiting now were made
         after the last push and never reached the server. A waiting delete of the merged customer stays as it is
         (the server ignores it); an edit of it becomes an edit of the survivor, as the server would apply it.
-        Pulled twice, a merge finds nothing left to re-point."""
+        Pulled twice, a merge finds nothing left to re-point.
+
+        A record of the merged customer whose survivor the phone neither holds nor receives in this page
+        (`arriving`) left the phone's reach: the survivor is in another territory (a merge across territories), and
+        the server moved the record there. It is dropped rather than kept under a customer the phone does not
+        list, unless ops for it still wait (they are re-pointed and sent; the server applies or refuses them, and
+        a refusal comes back as a draft). Were the survivor in the phone's territory after all (its row in a later
+        page), nothing is lost: the merge logged every moved record again under the survivor, so they arrive."""
         known = self._merged()
         for merged, survivor in merges.items():
             known[merged] = survivor
@@ -507,12 +519,19 @@ class LocalStore:
             if known.get(merged) != survivor or merged in merges:
                 batch.append(("put", MERGED, merged, {MERGED_INTO: survivor}))
         data = self.storage.read()
+        customers = data.get(RecordKind.CUSTOMER.value, {})
+        within_reach = set(customers) | arriving
+        waiting = {op["record_id"] for op in data.get(OUTBOX, {}).values()}
         for table in (kind.value for kind in RecordKind if kind is not RecordKind.CUSTOMER):
             for record_id, doc in data.get(table, {}).items():
                 moved = _following(doc, resolved)
-                if moved is not doc:
+                if moved is doc:
+                    continue
+                gone = moved.get("customer_id") != doc.get("customer_id") and moved["customer_id"] not in within_reach
+                if gone and record_id not in waiting:
+                    batch += [("del", table, record_id, None), ("del", CLOCKS, record_id, None)]
+                else:
                     batch.append(("put", table, record_id, moved))
-        customers = data.get(RecordKind.CUSTOMER.value, {})
         outbox: dict[str, dict[str, Any]] = {}
         hashes: dict[int, str] = {}  # the new hash of each op signed again, by seq
         for key, item in sorted(data.get(OUTBOX, {}).items(), key=lambda entry: entry[1]["seq"]):

@@ -8,11 +8,11 @@ from typing import Any, TypeVar, cast
 
 from sqlmodel import Session, SQLModel, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
 from server.db import insert_rows
 from server.domains.customers.models import Customer
-from server.domains.sync.changelog import record_change, record_data
 from server.domains.teams import sees, team_of
-from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed
 from shared.enums import RecordKind

@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
-from server.domains.users.models import Actor
+from server.actor import Actor
 from server.errors import Forbidden, ValidationFailed
 from shared.enums import Role
 from shared.errors import ErrorCode

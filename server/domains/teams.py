@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col
 
+from server.actor import Actor
 from server.domains.customers.models import Customer
-from server.domains.users.models import Actor
 from server.errors import NotFound
 from shared.enums import Role
 

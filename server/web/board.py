@@ -9,12 +9,12 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from server.changes.conflicts import open_conflicts, rejected_ops
 from server.clock import local_time, today
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.audit.service import recent_events
 from server.domains.complaints.service import open_complaints
 from server.domains.customers.service import customers_by_id
-from server.domains.sync.conflicts import open_conflicts, rejected_ops
 from server.domains.teams import team_of, visible_only
 from server.domains.users.service import people_by_id
 from server.domains.visits.board import day_board

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.engine import Engine
 
+from server.actor import Actor
 from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
@@ -18,7 +19,6 @@ from server.domains.campaigns.models import Campaign
 from server.domains.campaigns.service import campaign_results, get_campaign, list_campaigns, put_campaign
 from server.domains.customers.service import customer_territories, customers_by_id, list_customers
 from server.domains.teams import team_of
-from server.domains.users.models import Actor
 from server.domains.users.service import people_by_id
 from server.errors import DomainError, ValidationFailed
 from server.settings import Settings

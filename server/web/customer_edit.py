@@ -19,14 +19,14 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from server.actor import Actor
+from server.changes.merging import Edit
 from server.clock import SERVER_NODE, now_ms
 from server.db import read_session, write_session
 from server.dependencies import AppSettings, DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
 from server.domains.customers.service import conflicts_of_edit, put_customer
-from server.domains.sync.merging import Edit
 from server.domains.teams import visible_customer
-from server.domains.users.models import Actor
 from server.domains.users.signin import client_address
 from server.web.customer_form import changes_of, edit_notices, read_form
 from server.web.customer_page import customer_page

@@ -13,6 +13,7 @@ from server.clock import local_time, today
 from server.db import read_session, write_session
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.approvals.service import change_credit
+from server.domains.chain.service import upload_clocks
 from server.domains.customers.service import customers_by_id
 from server.domains.development.service import recompute_tiers_now, tier_counts
 from server.domains.orders.service import OrderFilter, list_orders, order_summary
@@ -142,7 +143,8 @@ class DevelopmentPages(Controller):
         people = people_by_id(session)
         rows = [{"visit": v, "check_in": local_time(v.check_in_at, settings.tz)} for v in visits]
         if format:
-            columns = flagged_columns(request, customers, people)
+            clocks = upload_clocks(session, [visit.id for visit in visits])
+            columns = flagged_columns(request, customers, people, clocks)
             return export_list(request, engine, settings, format, "flagged-visits", columns, rows)
         return page(
             request,

@@ -19,13 +19,8 @@ from server.db import write_session
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.chain.service import chain_heads
 from server.domains.devices.clock import clock_state, clock_words
-from server.domains.devices.service import (
-    accept_quarantined,
-    drop_quarantined,
-    list_devices,
-    list_quarantine,
-    revoke_device,
-)
+from server.domains.devices.service import list_devices, revoke_device
+from server.domains.sync.quarantine import accept_quarantined, drop_quarantined, list_quarantine
 from server.domains.users.signin import client_address
 from server.web.i18n import lang_of
 from server.web.pages import WebRequest, admins_only, page, supervisors_only

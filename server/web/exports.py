@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from server.clock import now_in
 from server.db import write_session
 from server.domains.audit.service import audit
+from server.domains.devices.clock import clock_words
 from server.domains.users.signin import client_address
 from server.errors import ValidationFailed
 from server.settings import Settings
@@ -163,7 +164,10 @@ def complaint_columns(request: WebRequest, customers: dict[str, Any]) -> list[Co
     ]
 
 
-def flagged_columns(request: WebRequest, customers: dict[str, Any], people: dict[str, Any]) -> list[Column]:
+def flagged_columns(
+    request: WebRequest, customers: dict[str, Any], people: dict[str, Any], clocks: dict[str, int | None]
+) -> list[Column]:
+    """`clocks`: each visit's phone clock at upload (server/domains/chain/service.py `upload_clocks`)."""
     label = enum_labeller(lang_of(request))
     return [
         ("web.visit.check_in", lambda r: r["check_in"]),
@@ -179,7 +183,18 @@ def flagged_columns(request: WebRequest, customers: dict[str, Any], people: dict
         ("web.flagged.reasons", lambda r: flag_reasons_text(r["visit"], lang_of(request))),
         ("web.flagged.codes", lambda r: ",".join(r["visit"].flags or [])),
         ("web.visit.type_fields", lambda r: type_fields_text(r["visit"], lang_of(request))),
+        ("web.flagged.upload_clock", lambda r: upload_clock_text(clocks, r["visit"].id, lang_of(request))),
+        ("web.flagged.upload_clock_s", lambda r: clocks.get(r["visit"].id)),
     ]
+
+
+def upload_clock_text(clocks: dict[str, int | None], visit_id: str, lang: str) -> str:
+    """The phone's clock when it uploaded the visit, in words: "时钟慢 3 小时 12 分", "时钟准确", "未报告" (the push
+    said nothing); empty for a visit no phone's op wrote (made on the server)."""
+    if visit_id not in clocks:
+        return ""
+    offset = clocks[visit_id]
+    return t("web.flagged.upload_clock_unknown", lang) if offset is None else clock_words(offset, lang)
 
 
 def flag_reasons_text(visit: Any, lang: str) -> str:

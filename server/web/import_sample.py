@@ -12,10 +12,10 @@ import io
 
 from litestar import Controller, Response, get
 
+from server.actor import Actor
 from server.dependencies import ReadSession, api_dependencies
 from server.domains.imports.validation import COLUMNS
 from server.domains.territories.service import known_territories
-from server.domains.users.models import Actor
 from server.web.i18n import lang_of
 from server.web.pages import WebRequest, supervisors_only
 from shared.enums import CustomerKind, CustomerStatus, Importance

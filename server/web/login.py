@@ -13,10 +13,10 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.security.jwt import JWTCookieAuth, Token
 
+from server.actor import Actor
 from server.auth import TOKEN_COOKIE, sign_out_web
 from server.db import write_session
 from server.dependencies import AppSettings, DatabaseEngine, api_dependencies
-from server.domains.users.models import Actor
 from server.domains.users.sessions import WEB_SESSION, SessionGrant, open_session
 from server.domains.users.signin import client_address, hashing_limiter, sign_in
 from server.settings import Settings

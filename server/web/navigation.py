@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.domains.users.models import Actor
+from server.actor import Actor
 from shared.enums import Role
 
 

@@ -13,8 +13,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Template
 from litestar.security.jwt import Token
 
+from server.actor import Actor
 from server.clock import today
-from server.domains.users.models import Actor
 from server.errors import DomainError, Forbidden
 from server.settings import Settings
 from server.web.i18n import LANG_COOKIE, lang_of, page_context

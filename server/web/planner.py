@@ -18,6 +18,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.clock import today
 from server.db import write_session
 from server.dependencies import AppSettings, DatabaseEngine, ReadSession, api_dependencies
@@ -38,7 +39,7 @@ from server.domains.routes.service import set_route_plan
 from server.domains.routes.week import suggest_week, take_week_suggestion
 from server.domains.teams import sees, team_of
 from server.domains.text_search import typed_text
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.service import list_reps, user_by_username
 from server.errors import NotFound, ValidationFailed
 from server.settings import Settings

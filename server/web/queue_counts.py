@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.actor import Actor
 from server.domains.queues.service import QueueCounts, queue_counts_if_answered
 from server.domains.teams import team_of
-from server.domains.users.models import Actor
 from shared.enums import Role
 
 

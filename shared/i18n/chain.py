@@ -10,7 +10,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "web.chain.invalid": "签名无效：第 {seq} 条在服务器上被改动过",
         "web.chain.erased": "签名：手机 {phone}，链完整；第 {seq} 条的个人信息已按要求删除，其内容无法再核对",
         "web.chain.none": "无签名记录",
-        "web.chain.phone_clock": "该手机最近报告：{clock}",
+        "web.chain.upload_clock": "上传时手机{clock}",
+        "web.chain.upload_clock_unknown": "上传时手机时钟未报告",
         "client.drafts.code.bad_signature": "签名无效：这条修改签名后被改动过，或不是本机签的",
     },
     "en": {
@@ -25,7 +26,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             " longer be checked"
         ),
         "web.chain.none": "No signed record",
-        "web.chain.phone_clock": "this phone's last report: {clock}",
+        "web.chain.upload_clock": "phone's {clock} at upload",
+        "web.chain.upload_clock_unknown": "phone's clock at upload not reported",
         "client.drafts.code.bad_signature": "Bad signature: changed after it was signed, or not signed by this phone",
     },
 }

@@ -5,6 +5,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # reasons (shared/duplicates.py)
         "duplicates.for.same_name": "同名",
         "duplicates.for.name_contains": "名称包含",
+        "duplicates.for.same_pronunciation": "同音",
         "duplicates.for.similar_name": "名称相近",
         "duplicates.for.same_phone": "电话相同",
         "duplicates.for.same_village": "同在{village}村",
@@ -39,6 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "duplicates.for.same_name": "same name",
         "duplicates.for.name_contains": "one name contains the other",
+        "duplicates.for.same_pronunciation": "same pronunciation",
         "duplicates.for.similar_name": "similar name",
         "duplicates.for.same_phone": "same phone",
         "duplicates.for.same_village": "both in {village} village",

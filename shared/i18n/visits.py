@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "enum.VisitFlag.photo_far_from_customer": "拍照位置远离客户",
         "enum.VisitFlag.gallery_photo": "相册照片代替现场拍摄",
         "enum.VisitFlag.photo_missing": "缺少要求的照片",
+        "enum.VisitFlag.clock_set_back": "手机时钟被调回",
+        "visit.flag_reason.clock_set_back": (
+            "记录时间比该手机上一条操作（{previous_at}）早 {minutes} 分钟：两条之间手机时钟被调回，时间可能不实"
+        ),
         "enum.PhotoSource.live": "现场拍摄",
         "enum.PhotoSource.gallery": "相册选取",
         "photo.source_unknown": "来源未知",
@@ -73,6 +77,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "visit.flag_reason.photo_outside_visit": "{photos} 张照片拍于签到前或签出后（最多相差 {minutes} 分钟）",
         "web.flagged.reasons": "原因",
         "web.flagged.codes": "提示代码",
+        "web.flagged.upload_clock": "上传时手机时钟",
+        "web.flagged.upload_clock_s": "上传时手机时钟差（秒，服务器减手机）",
+        "web.flagged.upload_clock_unknown": "未报告",
         "web.dashboard.flagged_visits": "异常拜访",
         "web.visit.type_fields": "本类记录",
     },
@@ -123,6 +130,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "enum.VisitFlag.photo_far_from_customer": "Photo taken far from the customer",
         "enum.VisitFlag.gallery_photo": "Gallery photo instead of a live one",
         "enum.VisitFlag.photo_missing": "Required photo missing",
+        "enum.VisitFlag.clock_set_back": "Phone clock set back",
+        "visit.flag_reason.clock_set_back": (
+            "stamped {minutes} min before the phone's previous op ({previous_at}): its clock was set back in between,"
+            " so its times may be false"
+        ),
         "enum.PhotoSource.live": "Taken live",
         "enum.PhotoSource.gallery": "From the gallery",
         "photo.source_unknown": "Source unknown",
@@ -159,6 +171,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "web.flagged.reasons": "Reasons",
         "web.flagged.codes": "Flag codes",
+        "web.flagged.upload_clock": "Phone's clock at upload",
+        "web.flagged.upload_clock_s": "Phone's clock offset at upload (s, server minus phone)",
+        "web.flagged.upload_clock_unknown": "not reported",
         "web.dashboard.flagged_visits": "Flagged visits",
         "web.visit.type_fields": "Type's record",
     },

@@ -191,7 +191,7 @@ def on_clock_of(service: Service) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def pwa_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The rep's app as a PWA (scripts/build_pwa.py, about 2 s), built once per session for every PWA test
-    (tests/e2e/test_pwa.py, test_pwa_screens.py) and only when one runs."""
+    (tests/e2e/test_pwa*.py) and only when one runs."""
     out = tmp_path_factory.mktemp("pwa-build") / "pwa"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pwa.py"), "--out", str(out)], check=True, timeout=120)
     return out

@@ -20,9 +20,9 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from server.actor import Actor
 from server.db import make_engine, read_session, write_session
 from server.domains.customers.service import put_customer
-from server.domains.users.models import Actor
 from server.models import Customer, FieldConflict, User, Visit
 from tests.e2e import rep_app
 from tests.e2e.conftest import ARTIFACTS, ROOT, Service, on_clock_of

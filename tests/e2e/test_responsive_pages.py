@@ -273,10 +273,10 @@ def test_each_phones_clock_shows_in_its_card_on_a_phone(desk: Desk) -> None:
 
 
 def test_a_visit_of_a_phone_with_a_wrong_clock_says_so_on_a_reps_day_on_a_phone(desk: Desk) -> None:
-    """Issue #17: wang.rep's demo phone reports its clock 3 h 12 min slow; each of his visits says so beside its
-    signature, inside the 390 px card."""
+    """Issue #17: wang.rep's demo phone uploaded his visits with its clock 3 h 12 min slow; each of them says so
+    beside its signature, inside the 390 px card."""
     page = desk.page("phone")
-    said = {"zh-CN": "该手机最近报告：时钟慢 3 小时 12 分", "en": "this phone's last report: clock 3 h 12 min behind"}
+    said = {"zh-CN": "上传时手机时钟慢 3 小时 12 分", "en": "phone's clock 3 h 12 min behind at upload"}
     for lang, text in said.items():
         page.goto(f"{desk.url}{with_lang('/reps/wang.rep/day', lang)}")
         tags = page.locator('[data-testid^="visit-clock-"]')

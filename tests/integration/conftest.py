@@ -16,11 +16,11 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
+from server.actor import Actor
 from server.app import create_app
 from server.db import make_engine, write_session
 from server.domains.customers.service import put_customer
 from server.domains.routes.service import set_route_plan
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.models import AppliedOp, ChangeLog, Customer, Note, RoutePlan, User, Visit
 from server.settings import Settings

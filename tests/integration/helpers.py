@@ -17,9 +17,9 @@ from client.shell.app import service_sync
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
 from client.sync_runner import SyncRunner
+from server.actor import Actor
 from server.db import read_session
 from server.domains.audit.models import AuditEvent
-from server.domains.users.models import Actor
 from tests.integration.conftest import make_op, push_body
 
 

@@ -38,9 +38,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from server.actor import Actor
 from server.api import ApiRequest
 from server.app import MAX_BODY_BYTES
-from server.domains.users.models import Actor
 from shared.ids import new_id
 from sync.protocol import MAX_NESTING, MAX_NUMBER, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, MAX_PUSH_BYTES, SCHEMA_VERSION
 from tests.integration.conftest import PASSWORD, World, make_op, push_body

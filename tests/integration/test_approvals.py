@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from server.actor import Actor
 from server.db import read_session, write_session
 from server.domains.approvals.models import ApprovalRequest
 from server.domains.approvals.service import Deciding, decide
@@ -27,7 +28,6 @@ from server.domains.orders.service import OrderFilter, order_summary
 from server.domains.reports.period import Scope
 from server.domains.reports.service import day_tallies, orders_per_rep_day
 from server.domains.targets.service import target_achievement
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.domains.visits.board import day_board
 from server.errors import Forbidden, NotFound
@@ -362,8 +362,8 @@ async def test_a_merge_moves_the_merged_customers_requests_to_the_survivor(
 ) -> None:
     """查重 merges B into A (server/domains/duplicates/merge.py): B's pending order request goes with the order,
     names A, and reaches the phones again; it still counts only once approved."""
+    from server.changes.models import ChangeLog
     from server.domains.duplicates.merge import merge_customers
-    from server.domains.sync.models import ChangeLog
 
     survivor, merged = seeded.customers_a[0], seeded.customers_a[1]
     set_limit(engine, merged, 100)

@@ -21,9 +21,9 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
+from server.actor import Actor
 from server.auth import TOKEN_COOKIE
 from server.db import write_session
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from shared.enums import Role
 from shared.ids import new_id

@@ -43,8 +43,9 @@ from sqlmodel import col, select
 from bench.server_process import running_server, server_dir
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
+from server.changes.models import ChangeLog
 from server.db import make_engine, read_session
-from server.domains.sync.models import AppliedOp, ChangeLog
+from server.domains.sync.models import AppliedOp
 from server.models import Note, Visit
 from shared.enums import RecordKind
 from sync.engine import SyncEngine

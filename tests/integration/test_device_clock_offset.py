@@ -115,12 +115,12 @@ def test_a_phone_3_hours_12_minutes_slow_is_shown_so_on_the_devices_page(
     assert device_clock(english, phone.device_id) == ("behind", "clock 3 h 12 min behind")
     listed = sync_client.get("/api/devices", headers={"Authorization": f"Bearer {supervisor_token(sync_client)}"})
     assert [row["clock_offset_s"] for row in listed.json()["devices"]] == [offset]
-    # The visit's evidence says it too, beside its signature (the phone's clock now, as it last said).
+    # The visit's evidence says it too, beside its signature (the phone's clock when it uploaded the visit).
     customer_page = f"/customers/{seeded.customers_a[0]}"
     chinese = supervisor_sees(sync_client, f"{customer_page}?lang=zh-CN")
-    assert visit_clock(chinese, visit["id"]) == "该手机最近报告：时钟慢 3 小时 12 分"
+    assert visit_clock(chinese, visit["id"]) == "上传时手机时钟慢 3 小时 12 分"
     english = supervisor_sees(sync_client, f"{customer_page}?lang=en")
-    assert visit_clock(english, visit["id"]) == "this phone's last report: clock 3 h 12 min behind"
+    assert visit_clock(english, visit["id"]) == "phone's clock 3 h 12 min behind at upload"
 
     # The rep sets the phone's clock right: the next sync measures it so, and the one after tells the server.
     phone_clock.install(Clock())
@@ -128,13 +128,17 @@ def test_a_phone_3_hours_12_minutes_slow_is_shown_so_on_the_devices_page(
     phone.sync()
     assert kept(engine, phone.device_id)[0] == 0
     assert device_clock(supervisor_sees(sync_client, "/devices?lang=en"), phone.device_id) == ("right", "clock right")
-    assert visit_clock(supervisor_sees(sync_client, customer_page), visit["id"]) is None  # a right clock: nothing
+    # The visit keeps the clock it came with (tests/integration/test_op_clock_offset.py).
+    assert (
+        visit_clock(supervisor_sees(sync_client, f"{customer_page}?lang=zh-CN"), visit["id"])
+        == "上传时手机时钟慢 3 小时 12 分"
+    )
     phone.close()
 
 
 def visit_clock(page: str, visit_id: str) -> str | None:
-    """The phone's clock beside a visit's signature, when it is wrong (else None)."""
-    found = re.search(rf'data-testid="visit-clock-{visit_id}">([^<]*)<', page)
+    """The phone's clock at upload beside a visit's signature, when it is wrong or not reported (else None)."""
+    found = re.search(rf'data-testid="visit-clock-{visit_id}" data-clock="[a-z]+">([^<]*)<', page)
     return html.unescape(found.group(1)) if found else None
 
 

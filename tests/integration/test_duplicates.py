@@ -12,12 +12,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from server.actor import Actor
 from server.db import read_session, write_session
 from server.domains.customers.models import Customer
 from server.domains.customers.service import put_customer
 from server.domains.duplicates.models import DuplicatePair
 from server.domains.notes.models import Note
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.domains.visits.models import Visit
 from shared.enums import Role
@@ -108,6 +108,39 @@ async def test_a_different_customer_is_not_queued(client: Client, seeded: World,
     await push_prospect(client, "rep.a", {"name": "小王庄村卫生室", "address": "望都县黑堡乡小王庄村"})
     await push_prospect(client, "rep.a", {"name": "仁和堂大药房"}, seq=2)
     assert pairs(engine) == []
+
+
+async def test_a_name_typed_by_its_sound_in_the_same_village_is_queued(
+    client: Client, seeded: World, engine: Engine
+) -> None:
+    """慧民诊所 for 惠民诊所, 里庄卫生室 for 李庄村卫生室: neither name holds a piece of the other, so the SQL
+    prefilter also reads the new customer's village and the scorer hears the same pronunciation (同音)."""
+
+    def made(name: str, address: str) -> str:
+        fields = {"name": name, "kind": "clinic", "address": address}
+        with write_session(engine) as session:
+            customer = put_customer(
+                session, seeded.supervisor, new_id(), fields, server_fields={"territory": TERRITORY_A}
+            )
+            return customer.id
+
+    hui_min = made("惠民诊所", "河北省保定市望都县赵庄乡赵庄村")
+    made("赵庄村卫生室", "河北省保定市望都县赵庄乡赵庄村")  # the same village, another name: not a duplicate
+    made("慧民诊所", "河北省保定市望都县贾村乡贾村")  # the same sound in another township: not a duplicate
+    li_zhuang = made("李庄村卫生室", "河北省保定市望都县寺庄乡李庄村")
+    assert pairs(engine) == []
+
+    new = await push_prospect(client, "rep.b", {"name": "慧民诊所", "address": "赵庄乡赵庄村"})
+    (pair,) = pairs(engine)
+    assert (pair.customer_id, pair.other_id) == (new, hui_min)
+    assert [key for key, _ in pair.reasons] == ["duplicates.for.same_pronunciation", "duplicates.for.same_village"]
+
+    typed = made("里庄卫生室", "寺庄乡李庄村")  # the web form or an import (put_customer on the server)
+    assert {(p.customer_id, p.other_id) for p in pairs(engine)} == {(new, hui_min), (typed, li_zhuang)}
+
+    await web_login(client, "boss")
+    page = await client.get("/customers/duplicates")
+    assert "同音、同在赵庄村" in page.text and "同音、同在李庄村" in page.text
 
 
 async def test_an_edit_does_not_queue_and_a_deleted_customer_is_not_a_candidate(

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Engine
 
+from server.changes.models import ChangeLog
 from server.db import insert_rows, migrate_database, write_session
-from server.domains.sync.models import ChangeLog
 from server.domains.visits.service import VISIT_DEFAULTS
 from server.models import Visit
 from shared.ids import new_id

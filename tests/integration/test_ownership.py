@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from client.features.pool.service import Standing, claim, ownership, pool_customers, release
+from server.actor import Actor
 from server.app import SCHEDULED_JOBS
 from server.db import read_session, write_session
 from server.domains.ownership.service import (
@@ -30,7 +31,6 @@ from server.domains.ownership.service import (
     pool_rules,
     return_to_pool,
 )
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user, set_active
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.jobs import run_due_jobs

@@ -32,17 +32,19 @@ from client.storage.store import CHAIN_HEAD, META, META_ID, OUTBOX, SIGNED_FROM_
 from client.storage.vault import StoreCipher
 from client.sync_runner import HttpSyncSession
 from server.__main__ import main as server_cli
+from server.actor import Actor
+from server.changes.models import RejectedOp
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.chain.export import export_chain
+from server.domains.chain.models import ChainOp
 from server.domains.chain.service import stored_op
 from server.domains.chain.verify import FORMAT, VERSION, verify_lines
 from server.domains.devices.models import Device
-from server.domains.devices.service import accept_quarantined, list_quarantine
 from server.domains.duplicates.merge import merge_customers
 from server.domains.photos.models import VisitPhotoContent
-from server.domains.sync.models import AppliedOp, ChainOp, RejectedOp
-from server.domains.users.models import Actor
+from server.domains.sync.models import AppliedOp
+from server.domains.sync.quarantine import accept_quarantined, list_quarantine
 from server.domains.users.service import create_user
 from server.models import Visit
 from server.settings import Settings

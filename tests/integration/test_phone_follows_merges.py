@@ -156,3 +156,36 @@ def test_the_merge_reaches_a_plain_pull_as_a_tombstone_naming_the_survivor(
     assert [error.message for error in validator.iter_errors(packed)] == []
     (change,) = [change for change in parse_pull_response(packed).changes if change.record_id == merged_away]
     assert change.deleted and change.merged_into == kept
+
+
+def test_a_merge_into_another_territory_leaves_nothing_on_the_phone_under_a_customer_it_does_not_list(
+    phones: tuple[Phone, Phone], sync_client: TestClient[Litestar], engine: Engine, seeded: World
+) -> None:
+    """B (东片, the phone's territory) merged into A (西片): the server moves B's visit to 西片, so the phone drops
+    the copy it had pulled; a note for B still waiting is sent, and the server decides on it (stored on A, or
+    refused and kept as a draft on the phone): never lost, never left under a customer the phone cannot show."""
+    phone, _ = phones
+    merged_away, elsewhere = seeded.customers_a[1], seeded.customers_b[0]
+    transport = RepAtWork(sync_client)
+    synced_visit = phone.visit(merged_away)
+    sync(phone, transport)
+    assert phone.store.pending_count() == 0 and phone.store.get(RecordKind.VISIT, synced_visit) is not None
+
+    with write_session(engine) as session:
+        merge_customers(session, seeded.supervisor, elsewhere, merged_away)
+    waiting_note = phone.service.add_note(merged_away, "合并前写的", None)["id"]
+    sync(phone, transport)  # pushes the note, then pulls the merge
+    sync(phone, transport)
+
+    store = phone.store
+    assert store.get(RecordKind.VISIT, synced_visit) is None  # moved to 西片 on the server, off this phone
+    assert store.get(RecordKind.CUSTOMER, merged_away) is None and store.survivor(merged_away) == elsewhere
+    visits, notes = held_on_server(engine, [synced_visit], [waiting_note])
+    assert visits == [elsewhere]
+    # The note reached the server before the merge did the phone: placed on A, out of this rep's territory, it is
+    # refused, and the phone keeps it as a draft the rep can see (and the supervisor in the refused queue).
+    assert notes == []
+    (draft,) = store.rejected_ops()
+    assert draft["op"]["record_id"] == waiting_note and draft["op"]["fields"]["text"] == "合并前写的"
+    assert store.pending_count() == 0
+    assert [record for record in store.all(RecordKind.VISIT) if record.get("customer_id") == merged_away] == []

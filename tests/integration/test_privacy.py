@@ -16,13 +16,13 @@ from sqlmodel import SQLModel, col, select
 import server.models  # noqa: F401 - every table known to the database scan
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
+from server.actor import Actor
+from server.changes.models import FieldConflict, RejectedOp
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.customers.service import put_customer
 from server.domains.key_persons.models import KeyPerson
 from server.domains.key_persons.service import put_key_person
-from server.domains.sync.models import FieldConflict, RejectedOp
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from shared.enums import RecordKind, Role
 from shared.ids import new_id

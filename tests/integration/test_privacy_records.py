@@ -18,6 +18,7 @@ from sqlmodel import select
 from client.features.photos.service import PhotoFiles, add_photo
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
+from server.actor import Actor
 from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.campaigns.service import put_campaign
@@ -27,7 +28,6 @@ from server.domains.imports.models import ImportBatch
 from server.domains.key_persons.service import put_key_person
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.products.service import put_product
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from shared.enums import RecordKind, Role
 from shared.ids import new_id

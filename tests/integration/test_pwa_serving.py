@@ -130,7 +130,7 @@ def test_app_archive_holds_the_app_and_its_packages(built: tuple[Path, dict[str,
         names = set(tar.getnames())
     for name in ("main.py", "client/__main__.py", "sync/protocol.py", "shared/i18n/__init__.py"):
         assert name in names
-    for package in ("flet", "httpx", "tinydb", "msgpack", "tzdata", "anyio", "h11"):
+    for package in ("flet", "flet_camera", "httpx", "tinydb", "msgpack", "tzdata", "anyio", "h11"):
         assert f"__pypackages__/{package}/__init__.py" in names, package
     assert not [name for name in names if name.endswith((".so", ".pyc"))]
     assert not [name for name in names if name.startswith("server/")]  # the server stays on the server

@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from server.actor import Actor
 from server.auth import TOKEN_COOKIE
 from server.db import read_session, write_session
 from server.domains.complaints.models import Complaint
@@ -28,7 +29,7 @@ from server.domains.reports.period import Period, PeriodKind, Scope, period_of
 from server.domains.reports.rep_day import rep_day
 from server.domains.reports.service import dashboard, resolve_scope
 from server.domains.routes.service import set_route_plan
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.service import create_user
 from server.domains.visits.service import put_visit
 from server.settings import Settings

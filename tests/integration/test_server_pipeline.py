@@ -21,9 +21,9 @@ from client.features.pipeline.service import customer_pipeline, record_stage_eve
 from client.services import AppService
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
+from server.changes.models import FieldConflict
 from server.db import read_session, write_session
 from server.domains.pipeline.service import pipeline_funnel
-from server.domains.sync.models import FieldConflict
 from server.domains.users.service import create_user
 from server.models import ChangeLog, Opportunity, StageEvent
 from shared.enums import LossReason, PipelineStage, Role, StageAction

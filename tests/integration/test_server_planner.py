@@ -13,14 +13,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from server.changes.log import record_change, record_data
+from server.changes.models import FieldConflict
 from server.db import read_session, write_session
 from server.domains.customers.listing import CustomerFilter, matching_customers
 from server.domains.customers.models import Customer
 from server.domains.customers.service import put_customer, set_computed
 from server.domains.routes.planning import next_week, week_start
 from server.domains.routes.service import get_route_plan, set_route_plan
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.models import FieldConflict
 from server.domains.users.models import User
 from shared.enums import RecordKind
 from shared.ids import new_id

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
+from server.changes.tombstones import expire_tombstones
 from server.db import make_engine
-from server.domains.sync.tombstones import expire_tombstones
 from server.jobs import Job, claim
 from server.settings import Settings
 from shared.enums import RecordKind

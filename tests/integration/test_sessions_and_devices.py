@@ -15,11 +15,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
+from server.actor import Actor
 from server.auth import TOKEN_COOKIE
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.devices.models import Device
-from server.domains.users.models import Actor, AuthSession, User
+from server.domains.users.models import AuthSession, User
 from server.domains.users.service import create_user, password_problem, set_password
 from server.errors import ValidationFailed
 from server.settings import Settings
@@ -208,7 +209,7 @@ async def test_a_revoked_phones_push_is_kept_in_quarantine_and_acknowledged(
         error = response.json()["error"]
         assert error["code"] == "device_revoked"
         assert error["details"]["quarantined"] == [{"seq": op["seq"], "op_id": op["op_id"]} for op in ops]
-    from server.domains.devices.service import list_quarantine
+    from server.domains.sync.quarantine import list_quarantine
     from server.models import Note
 
     with read_session(app.state.engine) as session:
@@ -295,7 +296,8 @@ async def test_the_daily_job_forgets_sessions_ended_a_month_ago(
 def _stored_rows(app: Litestar) -> dict[str, int]:
     from sqlalchemy import func
 
-    from server.domains.sync.models import AppliedOp, ChangeLog, RejectedOp
+    from server.changes.models import ChangeLog, RejectedOp
+    from server.domains.sync.models import AppliedOp
     from server.models import Note
 
     with read_session(app.state.engine) as session:

@@ -37,9 +37,10 @@ from bench.village_link import PASSWORD, REP, SEED_DEVICE, TERRITORY, body_bytes
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
 from client.sync_runner import HttpSyncSession
+from server.changes.models import ChangeLog, SyncHorizon
+from server.changes.tombstones import TOMBSTONES
 from server.db import make_engine, read_session, write_session
-from server.domains.sync.models import AppliedOp, ChangeLog, SyncHorizon
-from server.domains.sync.tombstones import TOMBSTONES
+from server.domains.sync.models import AppliedOp
 from server.models import Customer, KeyPerson, Visit
 from shared.enums import RecordKind
 from shared.ids import new_id

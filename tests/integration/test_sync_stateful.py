@@ -86,20 +86,22 @@ from litestar.testing import transport as litestar_transport
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-import server.domains.sync.kinds as sync_kinds
+import server.changes.kinds as sync_kinds
 import server.domains.sync.service as sync_service
 from client import clock as phone_clock
 from client.storage.store import LocalStore
 from client.storage.vault import StoreCipher
+from server.actor import Actor
+from server.changes.kinds import Applying, SyncKinds
+from server.changes.models import ChangeLog, FieldConflict, RejectedOp
 from server.clock import accepted_clock
 from server.db import read_session, write_session
+from server.domains.chain.models import ChainOp
 from server.domains.customers.service import put_customer
 from server.domains.devices.models import Device as ServerDevice
 from server.domains.duplicates.merge import merge_customers, survivor_of
 from server.domains.ownership.service import POOL, HandoverFilter, hand_over
-from server.domains.sync.kinds import Applying, SyncKinds
-from server.domains.sync.models import AppliedOp, ChainOp, ChangeLog, FieldConflict, RejectedOp
-from server.domains.users.models import Actor
+from server.domains.sync.models import AppliedOp
 from server.domains.users.service import create_user
 from server.models import AuditEvent, Customer, Note, OwnerChange, Visit
 from server.settings import Settings
@@ -401,11 +403,18 @@ def applications(monkeypatch: pytest.MonkeyPatch, landings: dict[str, str]) -> C
         this_push.append(applying.op.op_id)
 
     def push(
-        engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds | None = None
+        engine: Engine,
+        settings: Settings,
+        actor: Actor,
+        request: PushRequest,
+        kinds: SyncKinds | None = None,
+        *,
+        clock_offset_s: int | None = None,
     ) -> PushResponse:
         this_push.clear()
         this_push_landings.clear()
-        response = real_push(engine, settings, actor, request, kinds)  # returns once its transaction committed
+        # returns once its transaction committed
+        response = real_push(engine, settings, actor, request, kinds, clock_offset_s=clock_offset_s)
         committed.update(this_push)
         landings.update(this_push_landings)
         return response

@@ -19,13 +19,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from server.actor import Actor
+from server.changes.models import FieldConflict, RejectedOp
 from server.clock import now_iso
 from server.db import read_session, write_session
 from server.domains.audit.models import AuditEvent
 from server.domains.campaigns.service import put_campaign
 from server.domains.products.service import put_product
-from server.domains.sync.models import FieldConflict, RejectedOp
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.models import Complaint, ComplaintStep, Customer
 from shared.enums import Role

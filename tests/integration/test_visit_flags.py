@@ -172,6 +172,7 @@ async def test_a_visit_entered_days_later_and_a_photo_taken_before_the_check_in_
         make_op(3, "visit_photo", new_id(), {**photo, "taken_at": local_time(seeded.today, 9, 15)}),
         make_op(4, "visit_photo", new_id(), {**photo, "sha256": "b" * 64, "taken_at": local_time(seeded.today, 10, 5)}),
     ]
+    ops[1]["made_at"] = local_time(seeded.today, 10, 30)  # saved after the first (else: clock_set_back)
     await push(client, headers, ops)
     late, with_photo = flags_of(engine, old, today)
     assert set(late) == {"entered_late"} and late["entered_late"]["saved_hours"] == 0.5

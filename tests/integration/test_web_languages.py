@@ -27,11 +27,11 @@ from sqlalchemy import select as columns_of
 from sqlmodel import SQLModel, select
 from sqlmodel.sql.sqltypes import AutoString
 
+from server.actor import Actor
 from server.app import create_app
 from server.auth import TOKEN_COOKIE
 from server.db import make_engine, read_session, write_session
 from server.demo import seed_demo
-from server.domains.users.models import Actor
 from server.domains.users.service import create_user
 from server.models import Campaign, Customer, Opportunity
 from server.settings import Settings

@@ -90,6 +90,22 @@ def test_a_prospect_like_a_local_customer_is_held_and_the_candidates_shown(app: 
     assert "打开该客户" in shown and "仍然新建" in shown
 
 
+def test_a_name_typed_by_its_sound_is_caught_offline(app: App) -> None:
+    """慧民诊所 typed for the village's 惠民诊所 (the input method offered both): no shared piece of the name
+    is needed, the phone's own pinyin table (shared/pinyin_table.py) says they sound the same."""
+    existing = pulled(
+        app.service.store,
+        RecordKind.CUSTOMER,
+        {"name": "惠民诊所", "kind": "clinic", "status": "active", "address": "望都县赵庄乡赵庄村"},
+    )
+    form = typed_prospect(app, "会敏诊所", "赵庄乡赵庄村")
+    app.actions.save_prospect()
+    assert app.state.screen is Screen.PROSPECT
+    assert [candidate.customer_id for candidate in form.duplicates] == [existing]
+    assert form.duplicates[0].reasons == "同音、同在赵庄村"
+    assert len(app.service.store.all(RecordKind.CUSTOMER)) == 1  # nothing saved yet
+
+
 def test_create_anyway_saves_the_prospect_as_typed(app: App) -> None:
     wang_zhuang(app)
     typed_prospect(app, "王庄卫生室")

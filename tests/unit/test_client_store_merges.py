@@ -151,6 +151,43 @@ def test_a_merge_into_a_survivor_the_phone_does_not_hold_yet(store: LocalStore) 
     assert [visit["id"] for visit in store.find(RecordKind.VISIT, customer_id=survivor)] == [visit_id]
 
 
+def pulled(store: LocalStore, seq: int, kind: RecordKind, fields: dict[str, Any]) -> str:
+    """A record as the server sends it (synced: no waiting op)."""
+    record_id = new_id()
+    store.apply_pull_page([Change(seq, kind, record_id, False, fields)], cursor=seq)
+    return record_id
+
+
+def test_a_merge_into_another_territory_takes_the_synced_records_off_the_phone(store: LocalStore) -> None:
+    """B merged into a customer of another territory: the server moved B's records there, so the phone drops the
+    ones it had pulled instead of keeping them under a customer it does not list; what still waits to be sent
+    is re-pointed and sent (the server applies or refuses it: never dropped)."""
+    gone = pulled_customer(store, 1, "王庄卫生室")
+    synced_visit = pulled(store, 2, RecordKind.VISIT, {**visit_fields(gone), "territory": "东片"})
+    synced_note = pulled(store, 3, RecordKind.NOTE, {**note_fields(gone, "旧记录"), "territory": "东片"})
+    waiting_note = new_id()
+    store.save(RecordKind.NOTE, waiting_note, note_fields(gone, "还没发出去"))
+    elsewhere = new_id()  # the survivor, in another territory: never pulled by this phone
+
+    store.apply_pull_page([merge(gone, elsewhere, 4)], cursor=4)
+
+    assert store.get(RecordKind.VISIT, synced_visit) is None
+    assert store.get(RecordKind.NOTE, synced_note) is None
+    assert store.get(RecordKind.NOTE, waiting_note)["customer_id"] == elsewhere
+    (op,) = store.pending_ops(10)
+    assert op.record_id == waiting_note and op.fields["customer_id"] == elsewhere and chain_holds(store)
+    assert store.survivor(gone) == elsewhere
+
+
+def test_a_survivor_in_the_same_page_keeps_the_records(store: LocalStore) -> None:
+    gone = pulled_customer(store, 1, "王庄卫生室")
+    synced_visit = pulled(store, 2, RecordKind.VISIT, {**visit_fields(gone), "territory": "东片"})
+    survivor = new_id()
+    data = {"name": "王庄村卫生室", "kind": "village_clinic", "territory": "东片"}
+    store.apply_pull_page([merge(gone, survivor, 3), Change(4, RecordKind.CUSTOMER, survivor, False, data)], cursor=4)
+    assert store.get(RecordKind.VISIT, synced_visit)["customer_id"] == survivor
+
+
 def test_a_chain_of_merges_in_one_page_ends_on_the_last_survivor(store: LocalStore) -> None:
     a, b, c = (pulled_customer(store, seq, name) for seq, name in ((1, "甲"), (2, "乙"), (3, "丙")))
     note_id = new_id()

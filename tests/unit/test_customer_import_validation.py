@@ -12,11 +12,12 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 import server.models  # noqa: F401 - every table
+from server.actor import Actor
 from server.domains.customers.models import Customer
 from server.domains.imports.reading import MAX_FILE_BYTES, MAX_ROWS, UnreadableFile, read_table
 from server.domains.imports.validation import check_table
 from server.domains.territories.models import Territory
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from shared.enums import Role
 
 EAST, WEST = "东片", "西片"

@@ -1,10 +1,12 @@
 """Duplicate scoring (shared/duplicates.py) on a labelled set of realistic pairs: the same customer entered
-twice by different reps (true pairs), and different customers that look alike (near-misses: a chain's two
-branches, 城关镇卫生院 in two counties, neighbouring villages' clinics). Precision and recall are printed
-(`pytest -s`) and held above the minimums docs/duplicates.md justifies."""
+twice by different reps (true pairs, some typed by their sound: 慧民 for 惠民), and different customers that look
+alike (near-misses: a chain's two branches, 城关镇卫生院 in two counties, neighbouring villages' clinics, names
+that sound the same in two townships). Precision and recall are printed (`pytest -s`) and held above the
+minimums docs/duplicates.md justifies."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from shared.duplicates import (
     profile,
     score,
 )
+from shared.pinyin import readings, sounds, texts_sound_alike
 
 W = "河北省保定市望都县"
 BASE = (38.7076, 115.1550)  # 望都县城
@@ -34,6 +37,22 @@ def c(name: str, address: str = "", phone: str = "", where: tuple[float, float] 
     lat, lng = where if where else (None, None)
     return profile(name, address, phone, lat, lng)
 
+
+# The same customer, its name typed by its sound (the input method offered both): 慧民 for 惠民, 里庄 for 李庄.
+HOMOPHONE_PAIRS: list[tuple[Profile, Profile]] = [
+    (c("惠民诊所", f"{W}赵庄乡赵庄村"), c("慧民诊所", "赵庄乡赵庄村")),
+    (c("李庄村卫生室", f"{W}寺庄乡李庄村"), c("里庄卫生室", "寺庄乡李庄村")),
+    (c("李庄村卫生室"), c("里庄村卫生室")),
+    (c("惠民药店"), c("会民大药房")),
+    (c("康泰大药房", phone="13812340000"), c("康太药店", phone="138 1234 0000")),
+    (c("仁和堂药店", f"{W}望都镇大街 12 号"), c("人和堂药店", "望都镇大街12号")),
+    (c("济生药店", where=at(0, 0)), c("继生大药房", where=at(40, 10))),
+    (c("长城诊所", "望都镇东关村"), c("张城诊所", "望都镇东关村")),
+    (c("益康大药房", f"{W}赵庄乡商业街 45 号"), c("亿康药房", "赵庄乡商业街45号")),
+    (c("德仁堂药店"), c("得仁堂药店")),
+    (c("韩家营村卫生室", "高岭乡韩家营村"), c("韩佳营卫生室", "高岭乡韩家营村")),
+    (c("同济堂药店", phone="15930218877"), c("同记堂药店", phone="15930218877")),
+]
 
 # The same customer, entered twice.
 TRUE_PAIRS: list[tuple[Profile, Profile]] = [
@@ -84,6 +103,22 @@ TRUE_PAIRS: list[tuple[Profile, Profile]] = [
     (c("郭村卫生室", where=at(12000, 3300)), c("郭村卫生所", where=at(12030, 3310))),
     # A village has one 卫生室: the same name in the same village with another phone (the doctor's mobile).
     (c("柳陀村卫生室", phone="13100001111"), c("柳陀村卫生室", "望都县中韩庄乡柳陀村", "13722223333")),
+    *HOMOPHONE_PAIRS,
+]
+
+# Names that sound the same, and something says they are two places (another township, kilometres apart,
+# a clinic against a pharmacy, another street number, other phones and nothing else).
+HOMOPHONE_NEAR_MISSES: list[tuple[Profile, Profile]] = [
+    (c("惠民药店", "赵庄乡商业街 3 号"), c("慧民药店", "贾村乡商业街 3 号")),
+    (c("李庄村卫生室", where=at(0, 0)), c("里庄村卫生室", where=at(12000, 0))),
+    (c("惠民诊所", f"{W}赵庄乡赵庄村"), c("慧民诊所", f"{W}黑堡乡孟庄村")),
+    (c("惠民诊所"), c("慧民药店")),
+    (c("仁和堂药店", f"{W}固店镇大街 5 号"), c("人和堂药店", f"{W}望都镇大街 12 号")),
+    (c("长城诊所", where=at(0, 0)), c("张城诊所", where=at(3000, 0))),
+    (c("刘庄村卫生室", f"{W}固店镇刘庄村"), c("留庄村卫生室", f"{W}寺庄乡留庄村")),
+    (c("惠民诊所", phone="13811112222"), c("慧民诊所", phone="13933334444")),
+    (c("济生药店", "望都镇建设路 102 号"), c("继生药店", "望都镇建设路 7 号")),
+    (c("大王庄村卫生室", "寺庄乡大王庄村"), c("大旺庄村卫生室", "黑堡乡大旺庄村")),
 ]
 
 # Different customers that look alike.
@@ -134,6 +169,7 @@ NEAR_MISSES: list[tuple[Profile, Profile]] = [
     # The village's clinic room and a private clinic in the same village (the e2e test met this pair).
     (c("东关 卫生所", "望都镇东关村"), c("东关李氏诊所", f"{W}望都镇东关村")),
     (c("固店村卫生室"), c("固店赵氏诊所", f"{W}固店镇固店村")),
+    *HOMOPHONE_NEAR_MISSES,
 ]
 
 # Justified in docs/duplicates.md: a missed duplicate costs a merge later; a false alarm costs one tap
@@ -156,6 +192,79 @@ def test_labelled_pairs_precision_and_recall() -> None:
     assert len(TRUE_PAIRS) >= 40 and len(NEAR_MISSES) >= 40
     assert recall >= MIN_RECALL, missed
     assert precision >= MIN_PRECISION, alarms
+
+
+@pytest.mark.parametrize("pair", HOMOPHONE_PAIRS, ids=lambda pair: f"{pair[0].name}-{pair[1].name}")
+def test_a_name_typed_by_its_sound_is_a_likely_duplicate_and_says_so(pair: tuple[Profile, Profile]) -> None:
+    match = score(*pair)
+    assert match.likely, match
+    assert match.text("zh-CN").startswith("同音")
+    assert score(pair[1], pair[0]).score == match.score
+
+
+@pytest.mark.parametrize("pair", HOMOPHONE_NEAR_MISSES, ids=lambda pair: f"{pair[0].name}-{pair[1].name}")
+def test_the_same_sound_is_outweighed_by_evidence_of_two_places(pair: tuple[Profile, Profile]) -> None:
+    match = score(*pair)
+    assert "duplicates.for.same_pronunciation" in [reason.key for reason in match.reasons]
+    assert not match.likely, match
+
+
+def test_the_same_sound_alone_counts_as_much_as_the_same_name_nearly() -> None:
+    alone = score(c("惠民诊所"), c("慧民诊所"))
+    assert alone.score == 0.5 and alone.likely
+    assert [reason.text("zh-CN") for reason in alone.reasons] == ["同音"]
+    assert [reason.text("en") for reason in alone.reasons] == ["same pronunciation"]
+    assert score(c("惠民诊所"), c("惠民诊所")).score > alone.score  # the same name says a little more
+    # One character is too often another name (李 / 里); sounds that differ in one place are not alike.
+    assert not score(c("李诊所"), c("里诊所")).likely
+    assert not score(c("惠民诊所"), c("惠明诊所")).likely  # min / ming
+    # A village typed by its sound is neither for nor against: 李庄村 is not "another village" than 里庄村.
+    reasons = [reason.key for reason in score(c("李庄村卫生室"), c("里庄村卫生室")).reasons]
+    assert reasons == ["duplicates.for.same_pronunciation"]
+
+
+def test_a_homophone_with_no_character_in_common_is_still_scored() -> None:
+    new = c("惠民药店")
+    found = likely_duplicates(new, [("a", c("会敏药店")), ("b", c("百姓大药房")), ("c", c("惠民药店", "贾村乡"))])
+    assert [record_id for record_id, _ in found] == ["c", "a"]
+
+
+def test_the_pinyin_table_covers_gb2312_with_every_reading() -> None:
+    from shared.pinyin import _readings
+    from shared.pinyin_table import TABLE
+
+    gb2312 = [bytes((row, cell)).decode("gb2312", "ignore") for row in range(0xB0, 0xF8) for cell in range(0xA1, 0xFF)]
+    hanzi = [char for char in gb2312 if char]
+    assert len(hanzi) == 6763
+    assert set(hanzi) <= set(_readings())
+    assert readings("长") == {"chang", "zhang"}  # heteronyms: every reading
+    assert readings("行") == {"xing", "hang", "heng"}
+    assert readings("重") >= {"zhong", "chong"}
+    assert readings("绿") >= {"lv"}  # ü is written v, as pypinyin's NORMAL style does
+    assert readings("惠") == readings("慧") == {"hui"}
+    # Outside the table (a rare hanzi, a letter, a digit): the character itself.
+    assert readings("𠀀") == {"𠀀"} and readings("h") == {"h"} and readings("7") == {"7"}
+    assert sounds("hm惠民") == (frozenset("h"), frozenset("m"), frozenset({"hui"}), frozenset({"min"}))
+    assert texts_sound_alike("长城", "张城") and texts_sound_alike("长城", "常城")
+    assert not texts_sound_alike("长城", "长城镇") and not texts_sound_alike("东马庄", "西马庄")
+    assert not texts_sound_alike("", "")  # nothing to hear is not a homophone
+    # Small enough for the phone: the table's source is under 100 KB (docs/duplicates.md gives its size).
+    import shared.pinyin_table
+
+    assert Path(shared.pinyin_table.__file__).stat().st_size < 100_000
+    assert all(len(entry.split(" ")) == 2 for entry in TABLE)
+
+
+def test_the_phone_and_the_server_compare_sounds_without_pypinyin() -> None:
+    """pypinyin only generated the table (scripts/make_pinyin_table.py): the scorer never imports it."""
+    import subprocess
+    import sys
+
+    code = "import sys, shared.duplicates as d; d.score(d.profile('惠民'), d.profile('慧民'))"
+    code += "; print('pypinyin' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert ran.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("pair", TRUE_PAIRS[:6], ids=lambda pair: f"{pair[0].name}-{pair[1].name}")

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from server.backup import RESTORE_GAP, BackupError, backup_database, restore_database
+from server.changes.log import record_change
+from server.changes.tombstones import horizon
 from server.db import make_engine, migrate_database, read_session, write_session
 from server.deploy import nginx_config
-from server.domains.sync.changelog import record_change
-from server.domains.sync.tombstones import horizon
 from server.domains.users.service import create_user
 from server.models import ChangeLog, User
 from shared.enums import RecordKind, Role

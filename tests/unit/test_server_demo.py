@@ -17,8 +17,8 @@ from sqlmodel import select
 from server.clock import now_in, today
 from server.db import create_tables, make_engine, read_session
 from server.demo import DEMO_PASSWORD, seed_demo
+from server.domains.chain.models import ChainOp
 from server.domains.chain.service import VisitChainState, visit_signatures
-from server.domains.sync.models import ChainOp
 from server.domains.users.service import authenticate
 from server.domains.visits.board import day_board
 from server.models import (

@@ -1,7 +1,8 @@
 """No import circle among the server's modules (docs/architecture.md), whether the import is at the top of a
 module, inside a function, relative (`from . import x`) or a string given to `importlib.import_module`:
 each of those is a way of hiding a circle, not of removing it. And the layers' rules: tables import only
-tables, the error types nothing of the server, and only the app imports the web view."""
+tables, the error types and the actor nothing of the server, only the app imports the web view, the change log
+(server/changes/) no domain, and no domain the sync domain (which runs every kind's handler)."""
 
 from __future__ import annotations
 
@@ -129,3 +130,31 @@ def test_lower_layers_do_not_reach_up() -> None:
             web = {t for t in targets if t.startswith("server.web")}
             assert not web, f"{name} imports the web view: {web}"
     assert graph["server.errors"] == set()
+    assert graph["server.actor"] == set()
+
+
+# What the change log's layer stands on: below every domain, above the database.
+CHANGES_MAY_IMPORT = ("server.changes", "server.actor", "server.clock", "server.db", "server.errors", "server.settings")
+
+
+def test_the_change_log_imports_no_domain() -> None:
+    graph = import_graph()
+    layer = {name: targets for name, targets in graph.items() if name.startswith("server.changes")}
+    assert "server.changes.log" in layer and "server.changes.merging" in layer  # the check reads what it should
+    for name, targets in layer.items():
+        above = sorted(target for target in targets if not target.startswith(CHANGES_MAY_IMPORT))
+        assert above == [], f"{name} imports {above}"
+
+
+def test_no_domain_reaches_into_the_sync_domain() -> None:
+    """The sync domain sits above the kinds' domains (it applies each op through the handler a domain
+    registers); a domain that imported it would turn the push path back into a room it had left."""
+    graph = import_graph()
+    reaching = sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        if name.startswith("server.domains.") and not name.startswith("server.domains.sync")
+        for target in targets
+        if target.startswith("server.domains.sync")
+    )
+    assert reaching == []

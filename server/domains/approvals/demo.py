@@ -8,13 +8,13 @@ from collections.abc import Mapping
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.domains.approvals.service import Deciding, decide, find_request, order_needs_approval
 from server.domains.customers.models import Customer
 from server.domains.customers.service import set_computed
 from server.domains.development.rules import LifecycleRules
 from server.domains.orders.service import put_order
 from server.domains.products.models import Product
-from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.settings import Settings
 from shared.approvals import ApprovalKind, ApprovalRules

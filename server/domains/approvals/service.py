@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso, today
 from server.domains.access import store_territory_record
 from server.domains.audit.service import audit
@@ -29,7 +30,7 @@ from server.domains.orders.service import order_data
 from server.domains.ownership.service import change_owner
 from server.domains.pipeline.service import after_order
 from server.domains.teams import ensure_sees, team_only, visible_customer
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.approvals import ApprovalKind, ApprovalRules, ApprovalStatus, Need, credit_change_need
 from shared.enums import ClaimAction, CreditRating, OwnerChangeReason, RecordKind

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data, rep_audience
 from server.clock import now_iso, utc_now
 from server.domains.access import refuse_problems, remember
 from server.domains.append_only import AppendOnly
 from server.domains.attendance.models import AttendancePunch
-from server.domains.sync.changelog import record_change, record_data, rep_audience
 from server.domains.teams import team_of
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.service import list_reps
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed

@@ -1,10 +1,10 @@
-"""考勤 punches as phones push them (server/domains/sync/kinds.py): append-only."""
+"""考勤 punches as phones push them (server/changes/kinds.py): append-only."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.domains.attendance.models import AttendancePunch
 from server.domains.attendance.service import put_punch
-from server.domains.sync.kinds import Applying, KindHandler
 
 
 def put(applying: Applying) -> None:

@@ -11,17 +11,16 @@ from litestar.params import FromQuery, JSONBody
 from msgspec import Meta, Struct
 
 from server.api import ApiController
+from server.changes.log import record_answer
 from server.db import write_session
 from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.campaigns.service import (
-    campaign_data,
     campaign_results,
     get_campaign,
     list_campaigns,
     put_campaign,
 )
 from server.domains.guards import NO_NUL, RECORD_ID, RecordIdPath, known_query, supervisors
-from server.domains.sync.changelog import record_data
 from server.errors import error_responses
 from shared.enums import CampaignType
 from shared.ids import new_id
@@ -92,6 +91,40 @@ def _fields(data: Struct) -> dict[str, Any]:
     return fields
 
 
+class CampaignAnswer(Struct):
+    """A campaign as the API answers it: every column of `campaigns`, dates as ISO text."""
+
+    id: str
+    campaign_type: str
+    name: str
+    territory: str
+    starts_on: str
+    ends_on: str
+    customer_ids: list[str]
+    cost: float
+    notes: str | None
+    created_by: str
+    created_at: str
+    updated_at: str
+
+
+class CampaignResultAnswer(Struct):
+    """A participation record as the API answers it: every column of `campaign_results`, dates as ISO text."""
+
+    id: str
+    campaign_id: str
+    customer_id: str
+    visit_id: str
+    participated: bool
+    amount: float | None
+    order_id: str | None
+    feedback: str | None
+    recorded_at: str
+    rep_id: str
+    territory: str
+    created_at: str
+
+
 class CampaignController(ApiController):
     path = "/api/campaigns"
     tags = ("campaigns",)
@@ -100,9 +133,9 @@ class CampaignController(ApiController):
     @get("", sync_to_thread=True, guards=[known_query("active_on")], responses=error_responses(400, 401, 403))
     def index(
         self, actor: CurrentActor, session: ReadSession, active_on: FromQuery[dt.date | None] = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[CampaignAnswer]:
         """Campaigns, newest first (a rep sees their territory's); `active_on` keeps those running that day."""
-        return [campaign_data(c) for c in list_campaigns(session, actor, active_on=active_on)]
+        return [record_answer(CampaignAnswer, c) for c in list_campaigns(session, actor, active_on=active_on)]
 
     @post(
         "",
@@ -111,10 +144,11 @@ class CampaignController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 413, 422),
     )
-    def create(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[CampaignCreate]) -> dict[str, Any]:
+    def create(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[CampaignCreate]) -> CampaignAnswer:
         """Plan a campaign (supervisors: their territory's); the territory's phones receive it."""
         with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
-            return campaign_data(put_campaign(session, actor, new_id(), _fields(data), path="campaign"))
+            campaign = put_campaign(session, actor, new_id(), _fields(data), path="campaign")
+            return record_answer(CampaignAnswer, campaign)
 
     @get(
         "/{campaign_id:str}",
@@ -122,8 +156,8 @@ class CampaignController(ApiController):
         guards=[known_query()],
         responses=error_responses(400, 401, 403, 404),
     )
-    def detail(self, actor: CurrentActor, session: ReadSession, campaign_id: RecordIdPath) -> dict[str, Any]:
-        return campaign_data(get_campaign(session, actor, campaign_id))
+    def detail(self, actor: CurrentActor, session: ReadSession, campaign_id: RecordIdPath) -> CampaignAnswer:
+        return record_answer(CampaignAnswer, get_campaign(session, actor, campaign_id))
 
     @put(
         "/{campaign_id:str}",
@@ -133,11 +167,12 @@ class CampaignController(ApiController):
     )
     def update(
         self, actor: CurrentActor, engine: DatabaseEngine, campaign_id: RecordIdPath, data: JSONBody[CampaignUpdate]
-    ) -> dict[str, Any]:
+    ) -> CampaignAnswer:
         """Change a campaign's type, name, period, cost, invited customers or notes (supervisors)."""
         with write_session(engine) as session:
             get_campaign(session, actor, campaign_id)
-            return campaign_data(put_campaign(session, actor, campaign_id, _fields(data), path="campaign"))
+            campaign = put_campaign(session, actor, campaign_id, _fields(data), path="campaign")
+            return record_answer(CampaignAnswer, campaign)
 
     @get(
         "/{campaign_id:str}/results",
@@ -158,7 +193,7 @@ class CampaignController(ApiController):
     )
     def participation(
         self, actor: CurrentActor, session: ReadSession, campaign_id: RecordIdPath
-    ) -> list[dict[str, Any]]:
+    ) -> list[CampaignResultAnswer]:
         """The campaign's participation records, oldest first (recorded on visits, sync kind "campaign_result")."""
         outcome = campaign_results(session, get_campaign(session, actor, campaign_id))
-        return [record_data(result) for result in outcome.results]
+        return [record_answer(CampaignResultAnswer, result) for result in outcome.results]

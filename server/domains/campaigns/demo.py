@@ -9,10 +9,10 @@ from collections.abc import Mapping
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.domains.campaigns.service import put_campaign, put_campaign_result
 from server.domains.orders.models import Order
 from server.domains.targets.service import month_of, parse_month, set_target, target_achievement
-from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from shared.enums import CampaignType
 from shared.ids import new_id

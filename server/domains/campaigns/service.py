@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
 from server.clock import now_iso
 from server.domains.access import (
     check_fields,
@@ -33,9 +35,7 @@ from server.domains.append_only import AppendOnly
 from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.orders.models import Order, counted_order
-from server.domains.sync.changelog import record_change, record_data
 from server.domains.teams import sees, team_only
-from server.domains.users.models import Actor
 from server.domains.visits.service import mark_day_to_recheck
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind

@@ -1,11 +1,11 @@
-"""Campaign results as phones push them (server/domains/sync/kinds.py): append-only. The company's flag
+"""Campaign results as phones push them (server/changes/kinds.py): append-only. The company's flag
 rules go along: a campaign may need a photo on the visit (docs/photos.md)."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.domains.campaigns.models import CampaignResult
 from server.domains.campaigns.service import put_campaign_result
-from server.domains.sync.kinds import Applying, KindHandler
 from server.domains.visits.flags import visit_flag_rules
 
 

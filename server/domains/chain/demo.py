@@ -13,18 +13,19 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.db import insert_rows
+from server.domains.chain.models import ChainOp
+from server.domains.chain.recording import APPLIED
 from server.domains.devices.models import Device
-from server.domains.sync.chain import APPLIED
-from server.domains.sync.models import ChainOp
-from server.domains.users.models import Actor
 from shared.enums import OpAction, RecordKind
 from shared.ids import new_id
 from sync.chain import GENESIS, Link, PhoneKey, op_hash
 from sync.protocol import Op
 
 MODELS = ("红米 Note 12", "荣耀 X50", "OPPO A58")  # the names the phones gave at sign-in
-# How far each phone's clock is from the server's, as it last said (/devices): right, 3 h 12 min slow, never said.
+# How far each phone's clock is from the server's, as it said (/devices, and with each op it pushed: the visits'
+# tags): right, 3 h 12 min slow, never said.
 CLOCKS: tuple[int | None, ...] = (0, 11_520, None)
 OP_CHAIN = cast(Table, ChainOp.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at runtime
 
@@ -117,6 +118,7 @@ class DemoPhones:
                         "outcome": APPLIED,
                         "received_at": op.made_at,
                         "erased_at": None,
+                        "clock_offset_s": CLOCKS[index % len(CLOCKS)],
                     }
                 )
         session.flush()

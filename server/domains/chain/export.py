@@ -23,10 +23,10 @@ from sqlmodel import Session, col, select
 
 from server.clock import now_iso
 from server.db import read_session
+from server.domains.chain.models import ChainOp
 from server.domains.chain.verify import FORMAT, VERSION
 from server.domains.devices.models import Device
 from server.domains.photos.models import VisitPhotoContent
-from server.domains.sync.models import ChainOp
 from server.domains.users.models import User
 from shared.enums import RecordKind
 
@@ -103,6 +103,7 @@ def _ops(session: Session, device_id: str, low: int, high: int, users: dict[str,
             "link": row.link,
             "outcome": row.outcome,
             "received_at": row.received_at,
+            "clock_offset_s": row.clock_offset_s,  # the phone's clock its push said (the server's word, as received_at)
             "user": users.get(row.user_id),
         }
         if row.erased_at is not None:  # a privacy erasure: the signature went with the erased values

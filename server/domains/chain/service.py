@@ -1,18 +1,19 @@
 """What a supervisor sees of a visit's signature (issue #17): which phone signed the ops that wrote it, and whether
-they are intact in its chain (server/domains/sync/chain.py; docs/security.md, "Each phone's ops as a chain")."""
+they are intact in its chain (server/domains/chain/recording.py; docs/security.md, "Each phone's ops as a chain")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import case, func, tuple_
 from sqlmodel import Session, col, select
 
+from server.domains.chain.models import ChainOp
+from server.domains.chain.recording import APPLIED
 from server.domains.devices.clock import clock_state, clock_words
 from server.domains.devices.models import Device
-from server.domains.sync.chain import APPLIED
-from server.domains.sync.models import ChainOp
 from shared.enums import RecordKind
 from shared.i18n import t
 from sync.chain import Link, checked_hash
@@ -45,8 +46,8 @@ class VisitSignature:
     state: VisitChainState
     phones: tuple[str, ...] = ()  # the phones that wrote it (their names, or the start of their ids)
     seq: int | None = None  # the op where the problem is
-    # The clock of the phone that wrote it last, as that phone last said (devices.clock_offset_s): now, not at the
-    # visit (the app stamps the server's time once a sync has measured the difference, docs/sync-protocol.md).
+    # The phone's clock when the visit's ops reached the server (op_chain.clock_offset_s, each push's
+    # RouteCRM-Clock-Offset): of its check-in and check-out uploads, the one farthest off; None: never said.
     clock_offset_s: int | None = None
 
     def text(self, lang: str) -> str:
@@ -54,12 +55,41 @@ class VisitSignature:
             return t("web.chain.none", lang)
         return t(f"web.chain.{self.state.value}", lang, phone="、".join(self.phones), seq=self.seq)
 
+    @property
+    def clock(self) -> str:
+        """The clock at upload as a state (devices/clock.py ClockState); "" for a visit no phone's op wrote."""
+        return "" if self.state is VisitChainState.NONE else clock_state(self.clock_offset_s)
+
     def clock_text(self, lang: str) -> str:
-        """The phone's clock when it is wrong (beyond the trusted skew), else nothing: worth a look beside the
-        visit's times."""
-        if clock_state(self.clock_offset_s) not in ("behind", "ahead"):
-            return ""
-        return t("web.chain.phone_clock", lang, clock=clock_words(self.clock_offset_s, lang))
+        """The phone's clock when it uploaded the visit: said when wrong (beyond the trusted skew: worth a look beside
+        the visit's times) or not reported (an app from before, a phone not yet measured); a right clock: nothing."""
+        if self.clock in ("behind", "ahead"):
+            return t("web.chain.upload_clock", lang, clock=clock_words(self.clock_offset_s, lang))
+        if self.clock == "unknown":
+            return t("web.chain.upload_clock_unknown", lang)
+        return ""
+
+
+def upload_clock(offsets: Iterable[int | None]) -> int | None:
+    """Of the clocks a record's ops were uploaded with, the one farthest off (the one worth a look); None: none said."""
+    said = [offset for offset in offsets if offset is not None]
+    return max(said, key=abs) if said else None
+
+
+def upload_clocks(session: Session, visit_ids: list[str]) -> dict[str, int | None]:
+    """Each visit's clock at upload (`upload_clock` of its applied ops), in one query; a visit no phone's op wrote is
+    left out (the supervisor's export: docs/security.md)."""
+    if not visit_ids:
+        return {}
+    query = (
+        select(ChainOp.record_id, ChainOp.clock_offset_s)
+        .where(ChainOp.kind == RecordKind.VISIT.value, col(ChainOp.record_id).in_(visit_ids))
+        .where(ChainOp.outcome == APPLIED)
+    )
+    found: dict[str, list[int | None]] = {}
+    for record_id, offset in session.exec(query):
+        found.setdefault(record_id, []).append(offset)
+    return {visit_id: upload_clock(offsets) for visit_id, offsets in found.items()}
 
 
 def phone_label(device: Device | None, device_id: str) -> str:
@@ -103,8 +133,7 @@ def _visit_signature(rows: list[tuple[ChainOp, Device | None]]) -> VisitSignatur
     if not rows:
         return VisitSignature(VisitChainState.NONE)
     phones = tuple(dict.fromkeys(phone_label(device, row.device_id) for row, device in rows))
-    last_device = rows[-1][1]
-    clock = last_device.clock_offset_s if last_device is not None else None
+    clock = upload_clock(row.clock_offset_s for row, _device in rows)
     problems: dict[VisitChainState, int] = {}
     for row, device in rows:
         if row.erased_at is not None:  # no signature to check any more; its links still hold

@@ -6,7 +6,8 @@ server, no network, and no trust in the server that made it. It reads the file l
 - line 1, the header: `{"format": "routecrm-chain-export", "version": 1, "from", "to", "exported_at",
   "phones": [{"device_id", "public_key", "signed_from_seq", "key_registered_at", "user", "name", "platform"}]}`;
 - then one line per op, by phone and op number: `{"op": {... the op as its phone signed it ...}, "hash",
-  "link", "outcome", "received_at", "user"}`, and for a visit photo's op `stored_sha256`, the SHA-256 of the
+  "link", "outcome", "received_at", "clock_offset_s", "user"}` (`received_at` and `clock_offset_s`, the phone's clock
+  its push said, are the server's word: not checked), and for a visit photo's op `stored_sha256`, the SHA-256 of the
   bytes the server held when it exported. An op a privacy erasure scrubbed has no signature in `op` (it went
   with the erased values) but `erased_at` and its `prev_hash` beside it: its content cannot be checked, its
   place in the chain can (the phone's next op names its hash).

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso
 from server.domains.access import (
     check_named_visit,
@@ -15,7 +16,6 @@ from server.domains.access import (
 )
 from server.domains.append_only import AppendOnly
 from server.domains.competitors.models import CompetitorReport
-from server.domains.users.models import Actor
 from shared.enums import RecordKind
 
 REPORTS = AppendOnly(

@@ -17,6 +17,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.conflicts import record_conflict
+from server.changes.log import record_change, record_data
+from server.changes.merging import Edit, apply_edit
 from server.clock import now_iso, server_clock
 from server.domains.access import (
     check_fields,
@@ -33,10 +37,7 @@ from server.domains.append_only import AppendOnly
 from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.customers.models import Customer
 from server.domains.routes.service import add_follow_up
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.conflicts import record_conflict
-from server.domains.sync.merging import Edit, apply_edit
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.errors import Conflict
 from shared.complaints import TIMED_STEPS, derive_progress, earliest, furthest, moment, step_index, step_problems
 from shared.enums import ComplaintStatus, RecordKind, Severity

@@ -1,12 +1,12 @@
-"""Complaints and their steps as phones push them (server/domains/sync/kinds.py): a complaint's fields merge
+"""Complaints and their steps as phones push them (server/changes/kinds.py): a complaint's fields merge
 by their clocks; a step is append-only."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.clock import today
 from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.complaints.service import put_complaint, put_complaint_step
-from server.domains.sync.kinds import Applying, KindHandler
 
 
 def put(applying: Applying) -> None:

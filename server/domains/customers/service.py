@@ -7,15 +7,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
+from server.changes.merging import Edit, apply_edit
+from server.changes.models import FieldConflict
 from server.clock import now_iso, server_clock
 from server.domains.access import check_fields, ensure_territory, lookup, remember
 from server.domains.customers.models import Customer
 from server.domains.duplicates.service import check_new_customer
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.merging import Edit, apply_edit
-from server.domains.sync.models import FieldConflict
 from server.domains.text_search import contains, typed_text
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.enums import CustomerStatus, RecordKind, ValueTier
 

@@ -1,13 +1,13 @@
-"""Customers as phones push them (server/domains/sync/kinds.py): fields merged by their clocks; deletable.
+"""Customers as phones push them (server/changes/kinds.py): fields merged by their clocks; deletable.
 With APPROVE_NEW_CUSTOMERS=1 a customer a rep creates is stored pending with an approval request."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler, delete_record
 from server.domains.access import lookup
 from server.domains.approvals.service import new_customer_needs_approval
 from server.domains.customers.models import Customer
 from server.domains.customers.service import delete_customer, put_customer
-from server.domains.sync.kinds import Applying, KindHandler, delete_record
 from shared.approvals import new_customer_need
 
 

@@ -9,7 +9,9 @@ from litestar.params import JSONBody
 from msgspec import Meta, Struct
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.api import ApiController
+from server.changes.log import record_data
 from server.clock import today
 from server.db import read_session, write_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, ReadSession, api_dependencies
@@ -21,9 +23,7 @@ from server.domains.development.service import (
     set_credit_rating,
 )
 from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
-from server.domains.sync.changelog import record_data
 from server.domains.teams import visible_customer
-from server.domains.users.models import Actor
 from server.errors import error_responses
 from shared.enums import CreditRating
 

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso, today
 from server.db import write_session
 from server.domains.customers.models import Customer
@@ -24,7 +25,6 @@ from server.domains.customers.service import set_computed
 from server.domains.development.models import CreditRatingChange
 from server.domains.development.rules import LifecycleRules, TierRules, lifecycle_status, value_tiers
 from server.domains.orders.models import Order, counted_order, is_counted
-from server.domains.users.models import Actor
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.settings import Settings
 from shared.enums import CreditRating, ValueTier

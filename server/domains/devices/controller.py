@@ -9,12 +9,12 @@ from litestar.params import PathParameter
 from litestar.security.jwt import Token
 from msgspec import Struct
 
+from server.actor import Actor
 from server.db import write_session
 from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.devices.models import Device
 from server.domains.devices.service import list_devices, revoke_device
 from server.domains.guards import NO_NUL, known_query, supervisors
-from server.domains.users.models import Actor
 from server.domains.users.signin import client_address
 from server.errors import error_responses
 

@@ -18,6 +18,9 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from server.actor import Actor
+from server.changes.kinds import Applying, KindHandler
+from server.changes.log import record_change, record_data, rep_audience
 from server.clock import now_iso
 from server.domains.access import lookup
 from server.domains.approvals.service import follow_merge
@@ -35,10 +38,7 @@ from server.domains.photos.models import VisitPhoto
 from server.domains.pipeline.models import Opportunity, StageEvent
 from server.domains.routes.models import RoutePlan
 from server.domains.routes.service import route_plan_data
-from server.domains.sync.changelog import record_change, record_data, rep_audience
-from server.domains.sync.kinds import Applying, KindHandler
 from server.domains.teams import sees
-from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import NotFound, ValidationFailed
 from shared.enums import OpAction, RecordKind

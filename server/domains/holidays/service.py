@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from server.actor import Actor
+from server.changes.log import EVERYONE_AUDIENCE, record_change, record_data
 from server.clock import now_iso
 from server.domains.holidays.models import CompanyHoliday
-from server.domains.sync.changelog import EVERYONE_AUDIENCE, record_change, record_data
-from server.domains.users.models import Actor
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind, Role
 from shared.holidays import default_holiday_records

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
+from server.actor import Actor
+from server.changes.merging import Edit
 from server.clock import now_iso, utc_now
 from server.domains.audit.service import audit
 from server.domains.customers.service import put_customer
 from server.domains.imports.models import ImportBatch
 from server.domains.imports.reading import Problem, Table, UnreadableFile, read_table
 from server.domains.imports.validation import Report, check_table
-from server.domains.sync.merging import Edit
-from server.domains.users.models import Actor
 from server.errors import Conflict, NotFound
 from shared.ids import new_id
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from server.actor import Actor
 from server.domains.customers.models import Customer
 from server.domains.imports.reading import Problem, Table
 from server.domains.territories.service import known_territories
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from shared.door_hours import DoorHoursError, parse_text
 from shared.enums import CustomerKind, CustomerStatus, Importance, RecordKind, Role
 from shared.i18n import LANGUAGES, label

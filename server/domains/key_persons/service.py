@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
+from server.changes.merging import Edit, apply_edit
 from server.clock import now_iso, server_clock
 from server.domains.access import check_fields, customer_in_reach, ensure_territory, lookup, remember
 from server.domains.key_persons.models import KeyPerson
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.merging import Edit, apply_edit
-from server.domains.users.models import Actor
 from server.errors import Conflict
 from shared.enums import RecordKind
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from server.actor import Actor
+from server.changes.log import record_data
 from server.clock import now_iso
 from server.domains.access import (
     check_fields,
@@ -16,8 +18,6 @@ from server.domains.access import (
     store_territory_record,
 )
 from server.domains.notes.models import Note
-from server.domains.sync.changelog import record_data
-from server.domains.users.models import Actor
 from server.errors import Forbidden
 from shared.enums import RecordKind
 

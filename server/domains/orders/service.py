@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_data
 from server.clock import local_day, now_iso, today
 from server.domains.access import customer_in_reach, store_territory_record, visit_of
 from server.domains.append_only import AppendOnly
@@ -24,8 +26,6 @@ from server.domains.development.rules import LifecycleRules
 from server.domains.development.service import refresh_lifecycle
 from server.domains.orders.models import Order, counted_order
 from server.domains.products.service import products_by_id
-from server.domains.sync.changelog import record_data
-from server.domains.users.models import Actor
 from server.errors import ValidationFailed
 from shared.approvals import ApprovalRules, ApprovalStatus, Need, order_need
 from shared.enums import RecordKind

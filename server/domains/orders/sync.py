@@ -1,17 +1,17 @@
-"""Orders as phones push them (server/domains/sync/kinds.py): append-only; a customer's first order also
+"""Orders as phones push them (server/changes/kinds.py): append-only; a customer's first order also
 wins its open development (server/domains/pipeline), a later one is 重复购买. An order a rule of
 shared/approvals.py catches is stored pending with its approval request (server/domains/approvals) and
 counts, and moves the pipeline, only once approved."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.domains.access import lookup
 from server.domains.approvals.service import order_needs_approval
 from server.domains.development.service import lifecycle_rules
 from server.domains.orders.models import Order
 from server.domains.orders.service import put_order
 from server.domains.pipeline.service import after_order
-from server.domains.sync.kinds import Applying, KindHandler
 
 
 def put(applying: Applying) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import local_day, today, utc_now
 from server.db import write_session
 from server.domains.access import check_fields, customer_in_reach, lookup
@@ -25,7 +26,7 @@ from server.domains.customers.service import set_computed
 from server.domains.orders.models import Order
 from server.domains.ownership.models import OwnerChange
 from server.domains.teams import ensure_sees, team_only, visible_customer
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.visits.models import Visit
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.settings import Settings

@@ -1,13 +1,13 @@
-"""认领 / 释放到公海 as phones push them (server/domains/sync/kinds.py): a `customer_claim` op. With
+"""认领 / 释放到公海 as phones push them (server/changes/kinds.py): a `customer_claim` op. With
 POOL_CLAIM_OVER_LIMIT=approve a claim beyond POOL_CLAIM_LIMIT becomes an approval request (docs/approvals.md)."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.clock import today
 from server.domains.approvals.service import claim_needs_approval
 from server.domains.ownership.models import OwnerChange
 from server.domains.ownership.service import apply_claim_op, pool_rules
-from server.domains.sync.kinds import Applying, KindHandler
 
 
 def put(applying: Applying) -> None:

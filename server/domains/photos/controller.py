@@ -18,10 +18,10 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Sche
 from litestar.params import PathParameter
 from litestar.security.jwt import Token
 
+from server.actor import Actor
 from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import RecordIdPath, known_query
 from server.domains.photos import service
-from server.domains.users.models import Actor
 from server.errors import TooLarge, error_responses
 from shared.photos import CHUNK_BYTES, MAX_PHOTO_BYTES
 

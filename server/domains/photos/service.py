@@ -22,6 +22,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso
 from server.db import write_session
 from server.domains.access import (
@@ -33,7 +34,6 @@ from server.domains.append_only import AppendOnly
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.photos.thumbnails import make_thumbnail
 from server.domains.teams import sees
-from server.domains.users.models import Actor
 from server.domains.visits.service import mark_day_to_recheck
 from server.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from shared.enums import RecordKind

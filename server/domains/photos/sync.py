@@ -1,12 +1,12 @@
-"""Visit photos' records as phones push them (server/domains/sync/kinds.py): append-only; the bytes are
+"""Visit photos' records as phones push them (server/changes/kinds.py): append-only; the bytes are
 uploaded apart (server/domains/photos/service.py). The company's flag rules go along: a photo can flag its
 visit (docs/photos.md)."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.domains.photos.models import VisitPhoto
 from server.domains.photos.service import put_visit_photo
-from server.domains.sync.kinds import Applying, KindHandler
 from server.domains.visits.flags import visit_flag_rules
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.merging import Edit
 from server.domains.customers.models import Customer
 from server.domains.orders.models import Order
 from server.domains.pipeline.service import put_opportunity, put_stage_event
-from server.domains.sync.merging import Edit
-from server.domains.users.models import Actor
 from shared.enums import CustomerKind, CustomerStatus, LossReason, PipelineStage, StageAction
 from shared.hlc import Hlc
 from shared.ids import new_id

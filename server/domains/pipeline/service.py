@@ -22,6 +22,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import EVERYONE_AUDIENCE, record_change, record_data
+from server.changes.merging import Edit, apply_edit
 from server.clock import SERVER_NODE, now_iso, now_ms, server_clock
 from server.domains.access import (
     check_fields,
@@ -36,9 +39,6 @@ from server.domains.access import (
 from server.domains.append_only import AppendOnly
 from server.domains.orders.models import Order
 from server.domains.pipeline.models import Opportunity, StageEvent, StageProbability
-from server.domains.sync.changelog import EVERYONE_AUDIENCE, record_change, record_data
-from server.domains.sync.merging import Edit, apply_edit
-from server.domains.users.models import Actor
 from server.errors import Conflict, Forbidden, NotFound
 from shared.enums import LossReason, PipelineOutcome, PipelineStage, RecordKind, Role, StageAction
 from shared.hlc import Hlc, tick

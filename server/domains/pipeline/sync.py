@@ -1,11 +1,11 @@
-"""Opportunities and their stage events as phones push them (server/domains/sync/kinds.py): an opportunity's
+"""Opportunities and their stage events as phones push them (server/changes/kinds.py): an opportunity's
 fields merge by their clocks; a stage event is append-only."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler, put_edit
 from server.domains.pipeline.models import Opportunity, StageEvent
 from server.domains.pipeline.service import put_opportunity, put_stage_event
-from server.domains.sync.kinds import Applying, KindHandler, put_edit
 
 
 def put_event(applying: Applying) -> None:

@@ -13,11 +13,11 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import Token
 
+from server.actor import Actor
 from server.db import write_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.guards import RecordIdPath, known_query
 from server.domains.privacy import service as privacy
-from server.domains.users.models import Actor
 from server.errors import Forbidden, error_responses
 from shared.enums import Role
 

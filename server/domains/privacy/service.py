@@ -28,9 +28,13 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, SQLModel, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
+from server.changes.models import FieldConflict, RejectedOp
 from server.clock import now_iso, today
 from server.domains.audit.service import audit
 from server.domains.campaigns.models import CampaignResult
+from server.domains.chain.recording import erase_op, ops_about
 from server.domains.competitors.models import CompetitorReport
 from server.domains.complaints.models import Complaint, ComplaintStep
 from server.domains.complaints.service import complaints_of_customer, put_complaint, step_data
@@ -48,10 +52,6 @@ from server.domains.orders.service import order_data
 from server.domains.photos.models import VisitPhoto, VisitPhotoChunk, VisitPhotoContent
 from server.domains.pipeline.models import Opportunity, StageEvent
 from server.domains.pipeline.service import event_data, opportunity_data
-from server.domains.sync.chain import erase_op, ops_about
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.models import FieldConflict, RejectedOp
-from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.domains.visits.service import put_visit, visit_flag_rules, visits_of_customer
 from server.errors import NotFound

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import get, post, put
@@ -10,11 +10,11 @@ from litestar.params import JSONBody
 from msgspec import Meta, Struct
 
 from server.api import ApiController
+from server.changes.log import record_answer
 from server.db import write_session
 from server.dependencies import CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import NO_NUL, RecordIdPath, known_query, supervisors
 from server.domains.products.service import get_product, list_products, put_product
-from server.domains.sync.changelog import record_data
 from server.errors import error_responses
 from shared.ids import new_id
 from shared.records import MAX_UNIT_PRICE
@@ -43,15 +43,27 @@ class ProductUpdate(Struct, forbid_unknown_fields=True):
     active: bool | None = None
 
 
+class ProductAnswer(Struct):
+    """A product as the API answers it: every column of `products`, dates as ISO text."""
+
+    name: str
+    spec: str | None
+    unit: str | None
+    unit_price: float
+    active: bool
+    id: str
+    updated_at: str
+
+
 class ProductController(ApiController):
     path = "/api/products"
     tags = ("products",)
     dependencies = api_dependencies()
 
     @get("", sync_to_thread=True, guards=[known_query()], responses=error_responses(400, 401, 403))
-    def index(self, session: ReadSession) -> list[dict[str, Any]]:
+    def index(self, session: ReadSession) -> list[ProductAnswer]:
         """The catalogue, by name, products no longer offered included (`active: false`)."""
-        return [record_data(p) for p in list_products(session)]
+        return [record_answer(ProductAnswer, p) for p in list_products(session)]
 
     @post(
         "",
@@ -60,11 +72,11 @@ class ProductController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 413, 422),
     )
-    def create(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[ProductCreate]) -> dict[str, Any]:
+    def create(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[ProductCreate]) -> ProductAnswer:
         """Add a product (supervisors); phones receive it with their next pull."""
         with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
             product = put_product(session, actor, new_id(), msgspec.structs.asdict(data))
-            return record_data(product)
+            return record_answer(ProductAnswer, product)
 
     @put(
         "/{product_id:str}",
@@ -78,9 +90,9 @@ class ProductController(ApiController):
         engine: DatabaseEngine,
         product_id: RecordIdPath,
         data: JSONBody[ProductUpdate],
-    ) -> dict[str, Any]:
+    ) -> ProductAnswer:
         """Change a product's name, spec, unit, list price or whether it is offered (supervisors)."""
         fields = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not None}
         with write_session(engine) as session:
             get_product(session, product_id)
-            return record_data(put_product(session, actor, product_id, fields))
+            return record_answer(ProductAnswer, put_product(session, actor, product_id, fields))

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import EVERYONE_AUDIENCE, record_change, record_data
 from server.clock import now_iso
 from server.domains.access import check_fields
 from server.domains.products.models import Product
-from server.domains.sync.changelog import EVERYONE_AUDIENCE, record_change, record_data
-from server.domains.users.models import Actor
 from server.errors import Forbidden, NotFound
 from shared.enums import RecordKind
 

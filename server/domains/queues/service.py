@@ -15,12 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from server.changes.models import FieldConflict, RejectedOp
 from server.clock import today
 from server.db import read_session
 from server.domains.approvals.models import ApprovalRequest
 from server.domains.complaints.models import Complaint
 from server.domains.complaints.service import OPEN_STATUSES
-from server.domains.sync.models import FieldConflict, RejectedOp
 from server.domains.visits.models import Visit
 from server.settings import Settings
 from shared.approvals import ApprovalStatus

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import local_day
 from server.domains.complaints.models import Complaint
 from server.domains.complaints.service import timer
@@ -37,7 +38,7 @@ from server.domains.reports.hooks import FunnelStage, TargetRow, pipeline_funnel
 from server.domains.reports.period import Period, Scope
 from server.domains.routes.models import RoutePlan
 from server.domains.teams import team_of
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, NotFound
 from shared.enums import Role

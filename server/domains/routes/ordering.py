@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
 from server.domains.routes.service import get_route_plan, set_route_plan
 from server.domains.territories.models import Territory
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.visits.models import Visit
 from server.errors import NotFound
 from server.settings import Settings

@@ -12,10 +12,10 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.domains.customers.models import Customer
 from server.domains.routes.models import RoutePlan
 from server.domains.routes.service import get_route_plan, set_route_plan
-from server.domains.users.models import Actor
 from server.domains.visits.models import Visit
 from server.errors import ValidationFailed
 from shared.cadence import CadenceCustomer, VisitSuggestion, suggested_visits, tier_or_none

@@ -8,14 +8,15 @@ from typing import Any, cast
 
 from sqlmodel import Session, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data, rep_audience
 from server.clock import now_iso
 from server.domains.access import RECORD_CACHE
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
-from server.domains.sync.changelog import record_change, record_data, rep_audience
 from server.domains.teams import sees
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind, Role
 from shared.ids import new_id

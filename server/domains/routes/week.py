@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from server.actor import Actor
 from server.domains.customers.models import Customer
 from server.domains.customers.service import customers_by_id
 from server.domains.routes.models import RoutePlan
 from server.domains.routes.ordering import base_of, door_windows, minute_of, stop_of, travel_model
 from server.domains.routes.planning import week_days, week_plans, week_suggestions
 from server.domains.routes.service import set_route_plan
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.settings import Settings
 from shared.route_order import Missed
 from shared.week_plan import Candidate, WeekFill, WorkDay, fill_week

@@ -8,7 +8,6 @@ of the ops, and a phone must never stop syncing over it (its offline work waits 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
@@ -22,13 +21,14 @@ from litestar.params import HeaderParameter
 from litestar.security.jwt import Token
 from msgspec.json import encode
 
+from server.actor import Actor
 from server.db import read_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
-from server.domains.devices.service import note_clock_offset, phone_of_push, quarantine_push
+from server.domains.devices.service import heard_clock, receiving_phone
 from server.domains.ownership.service import claim_standing
 from server.domains.routes.ordering import route_rules
 from server.domains.sync import service
-from server.domains.users.models import Actor
+from server.domains.sync.quarantine import quarantine_push
 from server.domains.visits.flags import visit_flag_rules
 from server.errors import DomainError, TooLarge, ValidationFailed, error_responses
 from shared.errors import ErrorCode
@@ -40,13 +40,11 @@ from sync.protocol import (
     PUSH_REQUEST_SCHEMA,
     PUSH_RESPONSE_SCHEMA,
     ProtocolError,
-    parse_clock_offset,
     parse_pull_request,
     parse_push_request,
     parse_schema_version,
 )
 
-logger = logging.getLogger(__name__)
 MAX_PULL_BYTES = 4096
 Parsed = TypeVar("Parsed")
 ClockOffsetHeader = Annotated[
@@ -61,17 +59,6 @@ ClockOffsetHeader = Annotated[
         ),
     ),
 ]
-
-
-def clock_offset_of(value: str | None, device_id: str | None) -> int | None:
-    """The phone's clock offset a request says, or None (not said, or unreadable: logged, never refused)."""
-    if value is None or device_id is None:
-        return None
-    try:
-        return parse_clock_offset(value)
-    except ProtocolError as error:
-        logger.warning("phone %s: %s %s (not kept)", device_id, error.path, error.problem)
-        return None
 
 
 async def read_json(request: Request[Any, Any, Any], max_bytes: int) -> Any:
@@ -168,14 +155,12 @@ class SyncController(Controller):
 
         def received() -> bytes | DomainError:
             # Only the phone the sign-in is bound to (read with the token) may push: 403 for any other.
-            phone = phone_of_push(engine, actor, push_request.device_id)
-            offset = clock_offset_of(clock_offset, push_request.device_id)
-            if offset is not None:  # a revoked phone's too: its quarantined ops are judged with it
-                note_clock_offset(engine, push_request.device_id, offset)
+            phone, offset = receiving_phone(engine, actor, push_request.device_id, clock_offset)
             if phone.device_revoked:
                 # A revoked phone: its ops are kept in quarantine (not applied), and the 403 names them all.
                 return quarantine_push(engine, phone, push_request)
-            return encode(service.push(engine, settings, phone, push_request, sync_kinds).as_dict())
+            answer = service.push(engine, settings, phone, push_request, sync_kinds, clock_offset_s=offset)
+            return encode(answer.as_dict())
 
         outcome = await anyio.to_thread.run_sync(received)  # one trip to a worker thread
         if isinstance(outcome, DomainError):
@@ -202,9 +187,7 @@ class SyncController(Controller):
 
         def answer() -> bytes:
             # The phone the sign-in is bound to (a sign-in without one, e.g. a script's, has no clock to keep).
-            offset = clock_offset_of(clock_offset, actor.device_id)
-            if offset is not None and actor.device_id is not None:
-                note_clock_offset(engine, actor.device_id, offset)
+            heard_clock(engine, actor.device_id, clock_offset)
             with read_session(engine) as session:
                 rules = route_rules(session, settings, actor.id, actor.territory).as_dict()
                 claims = claim_standing(session, settings, actor)

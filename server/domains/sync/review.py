@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
+from server.changes.models import FieldConflict, RejectedOp
 from server.clock import now_iso
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.models import FieldConflict, RejectedOp
 from server.domains.teams import sees
-from server.domains.users.models import Actor
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind, Role
 

@@ -18,18 +18,20 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+from server.actor import Actor
+from server.changes.kinds import Applying, SyncKinds
+from server.changes.log import EVERYONE_AUDIENCE, rep_audience
+from server.changes.models import ChangeLog
+from server.changes.tombstones import horizon_query
 from server.clock import now_iso
 from server.db import insert_rows, read_session, write_session
 from server.domains.access import new_rows_batched, preload
-from server.domains.sync.chain import PushChain, check_push, record_applied
-from server.domains.sync.changelog import EVERYONE_AUDIENCE, rep_audience
-from server.domains.sync.conflicts import record_rejected
-from server.domains.sync.kinds import Applying, SyncKinds
-from server.domains.sync.models import AppliedOp, ChangeLog
-from server.domains.sync.tombstones import horizon_query
+from server.domains.chain.op_clock import clocks_set_back
+from server.domains.chain.recording import PushChain, check_push, record_applied
+from server.domains.sync.models import AppliedOp
+from server.domains.sync.refused import record_rejected
 from server.domains.teams import team_of
 from server.domains.territories.service import resync_mark_query
-from server.domains.users.models import Actor
 from server.errors import ClientTooOld, Conflict, DomainError, Forbidden, ResyncRequired, ValidationFailed
 from server.settings import Settings
 from shared.enums import OpAction, RecordKind, Role
@@ -86,14 +88,23 @@ def check_op_allowed(op: Op, path: str) -> None:
         )
 
 
-def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest, kinds: SyncKinds) -> PushResponse:
+def push(
+    engine: Engine,
+    settings: Settings,
+    actor: Actor,
+    request: PushRequest,
+    kinds: SyncKinds,
+    *,
+    clock_offset_s: int | None = None,
+) -> PushResponse:
     """Apply a push's ops, each through its kind's handler in `kinds` (server/sync_kinds.py's registry, which
     the app keeps in its state and its callers pass: the sync controller, the quarantine's accept).
 
     The phone's signatures are checked first, outside the write lock: an op that cannot come from the phone is
-    refused (403 `bad_signature`) and kept nowhere. Each op applied joins the phone's chain (`op_chain`)."""
+    refused (403 `bad_signature`) and kept nowhere. Each op applied joins the phone's chain (`op_chain`), with
+    `clock_offset_s`, the phone's clock as the push's RouteCRM-Clock-Offset header said it (None: not said)."""
     check_schema_version(request.schema_version)
-    chain = check_push(engine, actor, request)
+    chain = check_push(engine, actor, request, clock_offset_s=clock_offset_s)
     try:
         for index, op in enumerate(request.ops):
             check_op_allowed(op, f"ops[{index}]")
@@ -101,10 +112,15 @@ def push(engine: Engine, settings: Settings, actor: Actor, request: PushRequest,
         with write_session(engine, lanes=push_lanes(actor, request)) as session:
             applied = _applied_ops(session, request)
             preload(session, _records_touched(kinds, request.ops))
+            set_back = clocks_set_back(session, request.device_id, request.ops, clock_offset_s, settings.tz)
             # The ops' records are found through the push's cache, not by flushing; new visits wait as rows.
             with session.no_autoflush, new_rows_batched(session):
                 results = [
-                    _apply_once(kinds, Applying(session, settings, actor, op, f"ops[{index}]"), applied)
+                    _apply_once(
+                        kinds,
+                        Applying(session, settings, actor, op, f"ops[{index}]", set_back.get(op.seq)),
+                        applied,
+                    )
                     for index, op in enumerate(request.ops)
                 ]
             _register_applied(session, actor, request, results)

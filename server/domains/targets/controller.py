@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get, put
 from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
 from server.api import ApiController
+from server.changes.log import record_answer
 from server.clock import today
 from server.db import write_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, ReadSession, api_dependencies
 from server.domains.guards import RECORD_ID, known_query, supervisors
 from server.domains.targets import service
-from server.domains.targets.service import month_of, set_target, target_achievement, target_data, team_reps
+from server.domains.targets.service import month_of, set_target, target_achievement, team_reps
 from server.errors import error_responses
 
 # YYYY-MM of a year the calendar has (0001-9999: year 0000 is none, and was answered 422 after the pattern let it by)
@@ -49,6 +50,19 @@ def measure(value: service.Measure) -> Measure:
     return Measure(target=value.target, actual=value.actual, rate=value.rate)
 
 
+class SalesTargetAnswer(Struct):
+    """A rep's month targets as the API answers it: every column of `sales_targets`, dates as ISO text."""
+
+    id: str
+    rep_id: str
+    month: str
+    sales_amount: float
+    new_customers: int
+    visits: int
+    set_by: str
+    updated_at: str
+
+
 class TargetController(ApiController):
     path = "/api/targets"
     tags = ("targets",)
@@ -80,7 +94,7 @@ class TargetController(ApiController):
         guards=[supervisors, known_query()],
         responses=error_responses(400, 401, 403, 404, 413, 422),
     )
-    def set(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[TargetSet]) -> dict[str, Any]:
+    def set(self, actor: CurrentActor, engine: DatabaseEngine, data: JSONBody[TargetSet]) -> SalesTargetAnswer:
         """Set a rep's targets for a month (supervisors: their team); the rep's phone receives them."""
         with write_session(engine) as session:  # in the handler's thread (server/dependencies.py says why)
             target = set_target(
@@ -92,4 +106,4 @@ class TargetController(ApiController):
                 new_customers=data.new_customers,
                 visits=data.visits,
             )
-            return target_data(target)
+            return record_answer(SalesTargetAnswer, target)

@@ -21,12 +21,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data, rep_audience
 from server.clock import now_iso
 from server.domains.access import check_fields
 from server.domains.orders.models import Order, counted_order
-from server.domains.sync.changelog import record_change, record_data, rep_audience
 from server.domains.targets.models import SalesTarget
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, NotFound, ValidationFailed
 from shared.enums import RecordKind, Role

@@ -15,10 +15,10 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from server.changes.log import record_change, rep_audience
+from server.changes.models import ChangeLog
 from server.clock import now_iso
 from server.domains.customers.models import Customer
-from server.domains.sync.changelog import record_change, rep_audience
-from server.domains.sync.models import ChangeLog
 from server.domains.territories.models import RepResync, Territory
 from server.domains.users.models import User
 from server.errors import NotFound, ValidationFailed

@@ -11,16 +11,16 @@ from litestar.params import JSONBody
 from litestar.security.jwt import Token
 from msgspec import Meta, Struct
 
+from server.actor import Actor
 from server.api import ApiController
 from server.auth import SessionJWTAuth
 from server.db import write_session
 from server.dependencies import AppSettings, CurrentActor, DatabaseEngine, api_dependencies
 from server.domains.audit.service import audit
+from server.domains.chain.recording import register_key
 from server.domains.devices.service import register_device
 from server.domains.ownership.service import claim_standing
 from server.domains.routes.ordering import route_rules
-from server.domains.sync.chain import register_key
-from server.domains.users.models import Actor
 from server.domains.users.sessions import API_SESSION, SessionGrant, open_session, refresh, revoke_session
 from server.domains.users.signin import client_address, hashing_limiter, sign_in
 from server.domains.visits.flags import visit_flag_rules

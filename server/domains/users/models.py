@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel import Field, SQLModel
 
-from shared.enums import Role
 from shared.ids import new_id
 
 
@@ -26,42 +23,6 @@ class User(UserBase, table=True):
     # Where a rep's day starts and ends (home or depot), for ordering the day's route; None: not set.
     base_lat: float | None = None
     base_lng: float | None = None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is making a request, as services need it; built from the token's user on every request.
-
-    `session_id` and `device_id` say which sign-in (and which phone) the request came with, when known;
-    `session_kind` is "api" (a phone's or a script's) or "web" (the web view's, never bound to a phone);
-    `device_revoked` is True only on a push from a revoked phone (its ops go to quarantine)."""
-
-    id: str
-    username: str
-    display_name: str
-    role: Role
-    territory: str | None
-    session_id: str | None = None
-    device_id: str | None = None
-    device_revoked: bool = False
-    session_kind: str | None = None
-
-    @property
-    def is_rep(self) -> bool:
-        return self.role == Role.REP
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "display_name": self.display_name,
-            "role": self.role.value,
-            "territory": self.territory,
-        }
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user.id, user.username, user.display_name, Role(user.role), user.territory)
 
 
 class SignInThrottle(SQLModel, table=True):

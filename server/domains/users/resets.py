@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from server.actor import Actor
 from server.domains.audit.service import audit
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.service import check_password_policy, hash_password
 from server.domains.users.sessions import revoke_user_sessions
 from server.errors import NotFound

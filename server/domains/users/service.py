@@ -8,8 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from server.actor import Actor
 from server.domains.audit.service import audit
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.sessions import revoke_user_sessions
 from server.errors import Conflict, NotFound, ValidationFailed
 from shared.enums import Role

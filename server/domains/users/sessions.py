@@ -27,11 +27,12 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
+from server.actor import Actor
 from server.clock import utc_now
 from server.db import write_session
 from server.domains.audit.service import audit
 from server.domains.devices.models import Device
-from server.domains.users.models import Actor, AuthSession, RefreshToken, User
+from server.domains.users.models import AuthSession, RefreshToken, User
 from server.errors import DomainError, Forbidden, Unauthorized
 from server.settings import Settings
 from shared.enums import Role

@@ -32,10 +32,11 @@ from litestar.connection import ASGIConnection
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from server.actor import Actor
 from server.clock import utc_now
 from server.db import read_session, write_session
 from server.domains.audit.service import audit
-from server.domains.users.models import Actor, SignInThrottle, User
+from server.domains.users.models import SignInThrottle, User
 from server.domains.users.service import PasswordCheck, check_password
 from server.errors import TooManyAttempts
 from shared.records import unstorable_text

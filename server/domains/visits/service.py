@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
 from server.clock import local_day, now_iso
 from server.domains.access import (
     add_new_row,
@@ -24,8 +26,6 @@ from server.domains.campaigns.models import Campaign, CampaignResult
 from server.domains.customers.models import Customer
 from server.domains.photos.models import VisitPhoto
 from server.domains.routes.service import get_route_plan
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.users.models import Actor
 from server.domains.visits.flags import visit_flag_rules
 from server.domains.visits.models import Visit
 from server.errors import Forbidden, ValidationFailed
@@ -69,7 +69,9 @@ def _store_flags(target: Visit | dict[str, Any], flags: Flags) -> None:
         target.flags, target.flag_figures, target.flagged = codes, figures, flagged
 
 
-OWN_FLAGS = frozenset(str(code) for code in VisitFlag if code not in DAY_FLAGS)
+# Flags an upload brings (docs/security.md): not computed again from the visit's columns, so a later put keeps them.
+UPLOAD_FLAGS = frozenset({VisitFlag.CLOCK_SET_BACK.value})
+OWN_FLAGS = frozenset(str(code) for code in VisitFlag if code not in DAY_FLAGS and code not in UPLOAD_FLAGS)
 
 
 def mark_day_to_recheck(
@@ -222,6 +224,12 @@ class VisitWriting:
     device_id: str | None = None
     received_at: str | None = None
     made_at: str | None = None
+    # The phone's clock was set back before this op (server/domains/chain/op_clock.py): the flag's figures.
+    clock_set_back: dict[str, Any] | None = None
+
+    def upload_flags(self) -> Flags:
+        """The flags this upload itself brings: kept through later puts until another upload brings them again."""
+        return {VisitFlag.CLOCK_SET_BACK.value: self.clock_set_back} if self.clock_set_back is not None else {}
 
 
 def _new_visit_row(
@@ -246,7 +254,7 @@ def _new_visit_row(
         "received_at": writing.received_at or now_iso(),
         "made_at": made_at[:40] if made_at else None,
     }
-    _store_flags(row, _own_flags(row, customer, writing.rules, tz))
+    _store_flags(row, {**_own_flags(row, customer, writing.rules, tz), **writing.upload_flags()})
     mark_day_to_recheck(session, actor.id, visit_day, writing.rules, tz)
     return row
 
@@ -263,8 +271,8 @@ def _change_visit(
     visit.visit_day = local_day(visit.check_in_at, tz)
     visit.territory = customer.territory
     visit.updated_at = now_iso()
-    fresh = _own_flags(visit.model_dump(), customer, rules, tz)
-    _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS))
+    fresh = {**_own_flags(visit.model_dump(), customer, rules, tz), **writing.upload_flags()}
+    _store_flags(visit, _merged(visit.flags, visit.flag_figures, fresh, OWN_FLAGS | frozenset(writing.upload_flags())))
     for day in {day_before, visit.visit_day}:
         mark_day_to_recheck(session, visit.rep_id, day, rules, tz)
     store_territory_record(session, RecordKind.VISIT, visit, visit_data(visit))

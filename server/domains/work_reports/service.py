@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data, rep_audience
+from server.changes.models import ChangeLog
 from server.clock import local_day, now_iso
 from server.db import write_session
 from server.domains.access import check_fields, lookup, refuse_problems, remember
@@ -26,11 +29,9 @@ from server.domains.customers.service import customers_by_id
 from server.domains.reports.period import Period, PeriodKind, Scope, period_of
 from server.domains.reports.service import day_tallies, orders_per_rep_day
 from server.domains.routes.models import RoutePlan
-from server.domains.sync.changelog import record_change, record_data, rep_audience
-from server.domains.sync.models import ChangeLog
 from server.domains.targets.service import _new_customers_by_rep
 from server.domains.teams import sees, team_of
-from server.domains.users.models import Actor, User
+from server.domains.users.models import User
 from server.domains.users.service import list_reps
 from server.domains.work_reports.models import WorkReport
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed

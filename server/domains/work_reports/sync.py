@@ -1,9 +1,9 @@
-"""Work reports (日报 / 周报) as phones push them (server/domains/sync/kinds.py)."""
+"""Work reports (日报 / 周报) as phones push them (server/changes/kinds.py)."""
 
 from __future__ import annotations
 
+from server.changes.kinds import Applying, KindHandler
 from server.clock import today, utc_now
-from server.domains.sync.kinds import Applying, KindHandler
 from server.domains.work_reports.models import WorkReport
 from server.domains.work_reports.service import publish_leaderboards, put_work_report
 

@@ -25,12 +25,12 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
 from server.clock import now_iso
 from server.db import insert_rows, read_session, write_session
 from server.domains.audit.service import audit
+from server.domains.chain.models import ChainOp
 from server.domains.devices.models import Device
-from server.domains.sync.models import ChainOp
-from server.domains.users.models import Actor
 from server.errors import Forbidden
 from shared.errors import ErrorCode
 from sync.chain import Link, checked_hash, link_of
@@ -93,6 +93,7 @@ class PushChain:
     user_id: str
     signed_from_seq: int | None  # None: the phone has no key; its ops are unsigned
     hashes: dict[int, str] = field(default_factory=dict)
+    clock_offset_s: int | None = None  # the push's RouteCRM-Clock-Offset, kept on each of its ops' rows
 
 
 def _phone_key(engine: Engine, actor: Actor, request: PushRequest) -> Device | None:
@@ -110,8 +111,9 @@ def _phone_key(engine: Engine, actor: Actor, request: PushRequest) -> Device | N
         return register_key(session, actor, request.device_id, offered, via="push")
 
 
-def check_push(engine: Engine, actor: Actor, request: PushRequest) -> PushChain:
-    """Every op of the push checked against its phone's key; the first that cannot come from it raises 403."""
+def check_push(engine: Engine, actor: Actor, request: PushRequest, *, clock_offset_s: int | None = None) -> PushChain:
+    """Every op of the push checked against its phone's key; the first that cannot come from it raises 403.
+    `clock_offset_s`: the push's RouteCRM-Clock-Offset, kept on each of its ops' rows."""
     device = _phone_key(engine, actor, request)
     public_key = device.public_key if device is not None else None
     from_seq = device.signed_from_seq if device is not None else None
@@ -145,7 +147,7 @@ def check_push(engine: Engine, actor: Actor, request: PushRequest) -> PushChain:
                 "signature_mismatch",
             )
         hashes[op.seq] = hashed
-    return PushChain(request.device_id, actor.id, from_seq, hashes)
+    return PushChain(request.device_id, actor.id, from_seq, hashes, clock_offset_s)
 
 
 # ---- the chain as the server holds it -----------------------------------------------------------
@@ -170,6 +172,7 @@ def _row(chain: PushChain, op: Op, link: Link, outcome: str, received_at: str) -
         "outcome": outcome,
         "received_at": received_at,
         "erased_at": None,
+        "clock_offset_s": chain.clock_offset_s,
     }
 
 

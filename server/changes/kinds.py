@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, SQLModel
 
+from server.actor import Actor
+from server.changes.merging import Edit
 from server.clock import accepted_clock
-from server.domains.sync.merging import Edit
-from server.domains.users.models import Actor
 from server.settings import Settings
 from shared.enums import RecordKind
 from sync.protocol import Op
@@ -27,6 +27,9 @@ class Applying:
     actor: Actor
     op: Op
     path: str
+    # The op was stamped after the phone's clock was set back (server/domains/chain/op_clock.py): the figures of the
+    # visit flag `clock_set_back`; None for every other op.
+    clock_set_back: dict[str, Any] | None = None
 
     def edit(self) -> Edit:
         """The op as an edit of fields that merge by their clocks (customers, key persons, complaints...)."""

@@ -6,15 +6,12 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.actor import Actor
+from server.changes.log import record_change, record_data
+from server.changes.models import FieldConflict, RejectedOp
 from server.clock import now_iso
-from server.db import write_session
-from server.domains.sync.chain import PushChain, record_refused
-from server.domains.sync.changelog import record_change, record_data
-from server.domains.sync.models import FieldConflict, RejectedOp
-from server.domains.users.models import Actor
 from shared.enums import RecordKind
 from shared.ids import new_id
 from sync.merge import FieldMerge
@@ -56,11 +53,15 @@ def record_conflict(
     return conflict
 
 
-def record_rejected(
-    engine: Engine, actor: Actor, op: Op, *, code: str, message: str, path: str | None, chain: PushChain | None = None
-) -> None:
-    """Keep a refused op (its own transaction: the push's was rolled back), and with `chain` in its phone's chain
-    (`op_chain`). Re-sending it keeps one row."""
+def open_conflicts(session: Session, territory: str | None = None, limit: int = 200) -> list[FieldConflict]:
+    query = select(FieldConflict).where(FieldConflict.reviewed == False)  # noqa: E712
+    if territory:
+        query = query.where(FieldConflict.territory == territory)
+    return list(session.exec(query.order_by(col(FieldConflict.created_at).desc()).limit(limit)).all())
+
+
+def keep_refused(session: Session, actor: Actor, op: Op, *, code: str, message: str, path: str | None) -> None:
+    """Keep a refused op for supervisors (the phone keeps it as a draft). Re-sending it keeps one row."""
     values: dict[str, Any] = {
         "device_id": op.device_id,
         "seq": op.seq,
@@ -73,20 +74,10 @@ def record_rejected(
         "path": (path or "")[:200] or None,
         "rejected_at": now_iso(),
     }
-    with write_session(engine) as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(RejectedOp).values(**values)
-        updated = {key: statement.excluded[key] for key in ("op_id", "op", "code", "message", "path", "rejected_at")}
-        session.execute(statement.on_conflict_do_update(index_elements=["device_id", "seq"], set_=updated))
-        if chain is not None:
-            record_refused(session, chain, op)
-
-
-def open_conflicts(session: Session, territory: str | None = None, limit: int = 200) -> list[FieldConflict]:
-    query = select(FieldConflict).where(FieldConflict.reviewed == False)  # noqa: E712
-    if territory:
-        query = query.where(FieldConflict.territory == territory)
-    return list(session.exec(query.order_by(col(FieldConflict.created_at).desc()).limit(limit)).all())
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RejectedOp).values(**values)
+    updated = {key: statement.excluded[key] for key in ("op_id", "op", "code", "message", "path", "rejected_at")}
+    session.execute(statement.on_conflict_do_update(index_elements=["device_id", "seq"], set_=updated))
 
 
 def rejected_ops(session: Session, territory: str | None = None, limit: int = 200) -> list[RejectedOp]:

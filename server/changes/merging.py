@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from server.domains.sync.conflicts import record_conflict
-from server.domains.users.models import Actor
+from server.actor import Actor
+from server.changes.conflicts import record_conflict
 from shared.enums import RecordKind
 from shared.records import SUPERVISOR_FIELDS
 from sync.merge import FieldMerge, merge_fields

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+import msgspec
 from sqlalchemy import Table, delete, event
 from sqlmodel import Session, SQLModel
 
+from server.changes.models import ChangeLog
 from server.clock import now_iso
 from server.db import insert_rows
-from server.domains.sync.models import ChangeLog
 from shared.enums import RecordKind
 
 ROUTE_PLAN_AUDIENCE_PREFIX = "rep:"
@@ -32,6 +33,15 @@ def record_data(record: SQLModel, *, exclude: set[str] | None = None) -> dict[st
         elif isinstance(value, list):
             data[key] = list(value)
     return data
+
+
+AnswerT = TypeVar("AnswerT", bound=msgspec.Struct)
+
+
+def record_answer(kind: type[AnswerT], record: SQLModel) -> AnswerT:
+    """`record` as the JSON API answers it: its typed answer (a Struct with a field per column of its table,
+    tests/unit/test_record_answers.py holds them together), filled from `record_data`."""
+    return msgspec.convert(record_data(record), kind)
 
 
 PENDING_CHANGES = "routecrm_pending_changes"

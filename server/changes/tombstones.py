@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from server.changes.models import ChangeLog, SyncHorizon
 from server.db import write_session
-from server.domains.sync.models import ChangeLog, SyncHorizon
 from server.settings import Settings
 
 TOMBSTONES = "tombstones"
