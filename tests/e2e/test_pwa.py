@@ -27,10 +27,10 @@ from types import ModuleType
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name, company_now
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Service, attempt_name, company_now, log_of
 from tests.e2e.slow_link import SlowLink
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_offline_visit_reaches_supervisor import SYNC_WAIT_MS, board_numbers, supervisor_sign_in
@@ -87,10 +87,20 @@ def phone_context(
         geolocation=WANGDU,  # Chromium plays the phone's GPS (tests/e2e/test_check_in_location.py)
         permissions=["geolocation"],
     )
-    yield context
-    for page in context.pages:
-        page.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
-    context.close()
+    # The app's Python runs in the browser: its log is the browser's console, kept as the test's client log (a
+    # failed test's report shows its end: conftest.py `pytest_runtest_makereport`), without the fallback fonts
+    # Flutter asks for and the build does not hold (docs/pwa.md).
+    with log_of(artifacts, request, "client").open("w", encoding="utf-8", buffering=1) as console:
+
+        def keep(message: ConsoleMessage) -> None:
+            if "assets/fonts/" not in message.text and "Failed to load resource" not in message.text:
+                console.write(f"{message.type}: {message.text}\n")
+
+        context.on("console", keep)
+        yield context
+        for page in context.pages:
+            page.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
+        context.close()
 
 
 @pytest.fixture
