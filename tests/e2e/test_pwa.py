@@ -14,13 +14,14 @@ test-artifacts/pwa-times.json (measured, never asserted: docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import io
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from hashlib import sha256
 from pathlib import Path
 from types import ModuleType
@@ -70,26 +71,33 @@ def server_env(server_env: dict[str, str], pwa_dir: Path) -> dict[str, str]:
     return {**server_env, "PWA_DIR": str(pwa_dir)}
 
 
-@pytest.fixture
-def phone_context(
-    browser: Browser, artifacts: Path, request: pytest.FixtureRequest, tmp_path: Path
+@contextlib.contextmanager
+def pwa_phone(
+    browser: Browser,
+    artifacts: Path,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    *,
+    extra_args: Sequence[str] = (),
+    permissions: Sequence[str] = ("geolocation",),
 ) -> Iterator[BrowserContext]:
     """A browser profile on disk, as on a phone: an incognito context (Playwright's default) is never
-    installable (Chromium reports `in-incognito`)."""
+    installable (Chromium reports `in-incognito`). Chromium plays the phone's GPS (tests/e2e/test_check_in_location.py).
+
+    The app's Python runs in the browser: its log is the browser's console, kept as the test's client log (a
+    failed test's report shows its end: conftest.py `pytest_runtest_makereport`), without the fallback fonts
+    Flutter asks for and the build does not hold (docs/pwa.md)."""
     context = browser.browser_type.launch_persistent_context(
         str(tmp_path / "chromium-profile"),
         executable_path=CHROMIUM,
         headless=True,
-        args=CHROMIUM_ARGS,
+        args=[*CHROMIUM_ARGS, *extra_args],
         viewport={"width": 360, "height": 740},
         locale="zh-CN",
         service_workers="allow",
-        geolocation=WANGDU,  # Chromium plays the phone's GPS (tests/e2e/test_check_in_location.py)
-        permissions=["geolocation"],
+        geolocation=WANGDU,
+        permissions=list(permissions),
     )
-    # The app's Python runs in the browser: its log is the browser's console, kept as the test's client log (a
-    # failed test's report shows its end: conftest.py `pytest_runtest_makereport`), without the fallback fonts
-    # Flutter asks for and the build does not hold (docs/pwa.md).
     with log_of(artifacts, request, "client").open("w", encoding="utf-8", buffering=1) as console:
 
         def keep(message: ConsoleMessage) -> None:
@@ -97,10 +105,19 @@ def phone_context(
                 console.write(f"{message.type}: {message.text}\n")
 
         context.on("console", keep)
+        context.on("weberror", lambda error: console.write(f"error: {error.error}\n"))
         yield context
         for page in context.pages:
             page.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
         context.close()
+
+
+@pytest.fixture
+def phone_context(
+    browser: Browser, artifacts: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[BrowserContext]:
+    with pwa_phone(browser, artifacts, request, tmp_path) as context:
+        yield context
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, expect
 
 from tests.e2e import rep_app
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Service, attempt_name
+from tests.e2e.conftest import Service
 from tests.e2e.test_check_in_location import WANGDU
 from tests.e2e.test_photo_camera import FAKE_CAMERA
-from tests.e2e.test_pwa import LOCATED_AHEAD, SIGN_IN_HINT, started
+from tests.e2e.test_pwa import LOCATED_AHEAD, SIGN_IN_HINT, pwa_phone, started
 from tests.e2e.test_visit_with_order import rows
 
 pytest.importorskip("flet_camera")
@@ -42,25 +42,10 @@ def phone_context(
     browser: Browser, artifacts: Path, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[BrowserContext]:
     """A phone's browser with a (fake) camera and GPS, both allowed."""
-    context = browser.browser_type.launch_persistent_context(
-        str(tmp_path / "chromium-profile"),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[*CHROMIUM_ARGS, *FAKE_CAMERA],
-        viewport={"width": 360, "height": 740},
-        locale="zh-CN",
-        service_workers="allow",
-        geolocation=WANGDU,
-        permissions=["geolocation", "camera"],
-    )
-    console: list[str] = []
-    context.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    context.on("weberror", lambda error: console.append(f"error: {error.error}"))
-    yield context
-    for page in context.pages:
-        page.screenshot(path=str(artifacts / f"{attempt_name(request)}-end.png"))
-    (artifacts / f"{attempt_name(request)}-console.txt").write_text("\n".join(console) + "\n", encoding="utf-8")
-    context.close()
+    with pwa_phone(
+        browser, artifacts, request, tmp_path, extra_args=FAKE_CAMERA, permissions=("geolocation", "camera")
+    ) as context:
+        yield context
 
 
 def test_a_live_photo_in_the_pwa_is_stamped_by_the_browsers_canvas(
