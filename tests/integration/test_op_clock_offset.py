@@ -12,7 +12,6 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,21 +32,15 @@ from shared.clock import Clock
 from shared.enums import VisitFlag
 from sync.protocol import CLOCK_OFFSET_HEADER, SCHEMA_VERSION
 from tests.integration.conftest import World
-from tests.integration.test_device_clock_offset import MORNING, SLOW, Phone, kept
+from tests.integration.test_device_clock_offset import (  # noqa: F401 (the company's morning, the phone's own clock)
+    MORNING,
+    SLOW,
+    Phone,
+    kept,
+    morning,
+    own_clock,
+)
 from tests.integration.test_phone_chain import supervisor_sees
-
-
-@pytest.fixture(autouse=True)
-def morning() -> Iterator[None]:
-    with time_machine.travel(MORNING, tick=True):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def own_clock() -> Iterator[None]:
-    phone_clock.install(Clock())
-    yield
-    phone_clock.install(Clock())
 
 
 def upload_offsets(engine: Engine, record_id: str) -> list[int | None]:
