@@ -84,11 +84,17 @@ def sign_in(page: Page, url: str, username: str, password: str = "demo1234", pin
     """Sign in; on the first sign-in on this phone the app then asks for a PIN, which is set to `pin`."""
     open_flet_app(page, url)
     expect(field(page, "用户名")).to_be_visible(timeout=30_000)
+    signs_in(page, username, password, pin)
+
+
+def signs_in(page: Page, username: str, password: str = "demo1234", pin: str = PIN, *, new_phone: bool = False) -> None:
+    """On the sign-in screen: sign in, set the PIN when the app asks for one (always, with `new_phone`), and
+    wait for Today."""
     fill(page, "用户名", username)
     fill(page, "密码", password)
     tap(page, "登录")
     repeat_pin = field(page, "再次输入 PIN 码")
-    expect(today_heading(page).or_(repeat_pin)).to_be_visible(timeout=30_000)
+    expect(repeat_pin if new_phone else today_heading(page).or_(repeat_pin)).to_be_visible(timeout=30_000)
     if repeat_pin.is_visible():
         fill(page, "PIN 码", pin)
         fill(page, "再次输入 PIN 码", pin)

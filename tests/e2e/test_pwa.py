@@ -177,14 +177,7 @@ def test_pwa_installs_signs_in_and_works_offline(
 
     # Sign in against /api/ on the same origin (XHR from Python; the server address is the page's origin), set
     # the PIN (Argon2id by hash-wasm, the store sealed by WebCrypto); the first sync brings the rep's day.
-    rep_app.fill(page, "用户名", "li.rep")
-    rep_app.fill(page, "密码", "demo1234")
-    rep_app.tap(page, "登录")
-    expect(rep_app.field(page, "再次输入 PIN 码")).to_be_visible(timeout=30_000)
-    rep_app.fill(page, "PIN 码", rep_app.PIN)
-    rep_app.fill(page, "再次输入 PIN 码", rep_app.PIN)
-    rep_app.tap(page, "设置 PIN 码")
-    expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
+    rep_app.signs_in(page, "li.rep", new_phone=True)
     stops = rep_app.unvisited_stops(page)
 
     # Offline: a visit with an order and a photo, kept in the store on IndexedDB. The photo is picked in the

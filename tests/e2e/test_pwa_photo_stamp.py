@@ -56,14 +56,7 @@ def test_a_live_photo_in_the_pwa_is_stamped_by_the_browsers_canvas(
     page.on("console", lambda message: _keep_stamp_log(message, stamp_logs))
     page.goto(f"{server_url}/app/")
     started(page, SIGN_IN_HINT)
-    rep_app.fill(page, "用户名", "li.rep")
-    rep_app.fill(page, "密码", "demo1234")
-    rep_app.tap(page, "登录")
-    expect(rep_app.field(page, "再次输入 PIN 码")).to_be_visible(timeout=30_000)
-    rep_app.fill(page, "PIN 码", rep_app.PIN)
-    rep_app.fill(page, "再次输入 PIN 码", rep_app.PIN)
-    rep_app.tap(page, "设置 PIN 码")
-    expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
+    rep_app.signs_in(page, "li.rep", new_phone=True)
     stops = rep_app.unvisited_stops(page)
     database = tmp_path / "server.db"
     before = {row["id"] for row in rows(database, "select id from visit_photos")}  # the demo's

@@ -69,13 +69,7 @@ def test_drafts_sign_out_pin_change_conflicts_and_check_out_position_in_the_pwa(
     page = phone_context.pages[0] if phone_context.pages else phone_context.new_page()
     page.goto(f"{slow_link.url}/app/")  # the phone's way to the server (the page's origin): a link it can hold
     started(page, "首次登录需要联网；之后离线也能使用。")
-    rep_app.fill(page, "用户名", "li.rep")
-    rep_app.fill(page, "密码", "demo1234")
-    rep_app.tap(page, "登录")
-    rep_app.fill(page, "PIN 码", rep_app.PIN)
-    rep_app.fill(page, "再次输入 PIN 码", rep_app.PIN)
-    rep_app.tap(page, "设置 PIN 码")
-    expect(rep_app.today_heading(page)).to_be_visible(timeout=30_000)
+    rep_app.signs_in(page, "li.rep", new_phone=True)
     stops = rep_app.unvisited_stops(page)
     assert len(stops) >= 2, "the demo plan leaves the afternoon's stops unvisited"
     expect(page.get_by_text("待同步 0")).to_be_visible(timeout=SYNC_WAIT_MS)
